@@ -1,0 +1,232 @@
+//! The environment variables of the runtime and of extensions (spec §5 and §9).
+//!
+//! Three layers, later wins: Lambda's unreserved defaults (`PATH`, `LANG`, `TZ`, …), the customer's variables,
+//! then the reserved platform variables, which the customer can never override. Extensions get the same minus
+//! the runtime-only variables.
+
+use std::collections::BTreeMap;
+
+/// Reserved variables: set by the platform, never taken from the customer's configuration.
+pub const RESERVED: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Variables the runtime sees but extensions do not (AWS documentation, "Extensions API").
+const RUNTIME_ONLY: &[&str] = &[
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_XRAY_CONTEXT_MISSING",
+    "AWS_XRAY_DAEMON_ADDRESS",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+    "_AWS_XRAY_DAEMON_ADDRESS",
+    "_AWS_XRAY_DAEMON_PORT",
+    "_HANDLER",
+    "_LAMBDA_TELEMETRY_LOG_FD",
+];
+
+/// Whether a variable name is reserved by the platform.
+pub fn is_reserved(name: &str) -> bool {
+    RESERVED.contains(&name)
+}
+
+/// The platform's view of a function, from which the reserved variables are derived.
+#[derive(Debug, Clone)]
+pub struct PlatformVars {
+    /// `AWS_LAMBDA_RUNTIME_API` (host:port, no scheme).
+    pub runtime_api: String,
+    /// `_HANDLER`.
+    pub handler: String,
+    /// `AWS_REGION` and `AWS_DEFAULT_REGION`.
+    pub region: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`.
+    pub function_name: String,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`.
+    pub function_version: String,
+    /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`.
+    pub memory_mb: u32,
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`.
+    pub log_group: String,
+    /// `AWS_LAMBDA_LOG_STREAM_NAME`.
+    pub log_stream: String,
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE`.
+    pub init_type: String,
+    /// `AWS_EXECUTION_ENV` (`AWS_Lambda_python3.12`); `None` for `provided*` runtimes.
+    pub execution_env: Option<String>,
+    /// `LAMBDA_TASK_ROOT`.
+    pub task_root: String,
+    /// `LAMBDA_RUNTIME_DIR`.
+    pub runtime_dir: String,
+    /// Execution-role credentials (`AWS_ACCESS_KEY_ID`, …), when the platform has some.
+    pub credentials: Vec<(String, String)>,
+}
+
+/// Lambda's defaults for unreserved variables (the customer may override them).
+fn defaults() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("PATH", "/usr/local/bin:/usr/bin/:/bin:/opt/bin"),
+        ("LANG", "en_US.UTF-8"),
+        ("TZ", ":UTC"),
+        (
+            "LD_LIBRARY_PATH",
+            "/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
+        ),
+    ]
+}
+
+/// The runtime's and the extensions' environments.
+#[derive(Debug, Clone, Default)]
+pub struct Environments {
+    /// For the runtime process.
+    pub runtime: Vec<(String, String)>,
+    /// For external extension processes.
+    pub extension: Vec<(String, String)>,
+}
+
+/// Builds both environments. `customer` are the function's own variables; reserved names among them are
+/// dropped (`keep_reserved_customer` keeps them instead, which is what `lambkin rie` does with the container
+/// environment, as AWS's emulator).
+pub fn build(
+    customer: &[(String, String)],
+    platform: &PlatformVars,
+    keep_reserved_customer: bool,
+) -> Environments {
+    let mut vars: BTreeMap<String, String> = defaults()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for (k, v) in customer {
+        if keep_reserved_customer || !is_reserved(k) {
+            vars.insert(k.clone(), v.clone());
+        }
+    }
+    let mut reserved: Vec<(&str, String)> = vec![
+        ("AWS_LAMBDA_RUNTIME_API", platform.runtime_api.clone()),
+        ("AWS_LAMBDA_FUNCTION_NAME", platform.function_name.clone()),
+        (
+            "AWS_LAMBDA_FUNCTION_VERSION",
+            platform.function_version.clone(),
+        ),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+            platform.memory_mb.to_string(),
+        ),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", platform.log_group.clone()),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", platform.log_stream.clone()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE", platform.init_type.clone()),
+        ("AWS_REGION", platform.region.clone()),
+        ("AWS_DEFAULT_REGION", platform.region.clone()),
+        ("LAMBDA_TASK_ROOT", platform.task_root.clone()),
+        ("LAMBDA_RUNTIME_DIR", platform.runtime_dir.clone()),
+        ("_HANDLER", platform.handler.clone()),
+    ];
+    if let Some(exec) = &platform.execution_env {
+        reserved.push(("AWS_EXECUTION_ENV", exec.clone()));
+    }
+    for (k, v) in reserved {
+        if keep_reserved_customer && vars.contains_key(k) && k != "AWS_LAMBDA_RUNTIME_API" {
+            continue;
+        }
+        vars.insert(k.to_owned(), v);
+    }
+    for (k, v) in &platform.credentials {
+        vars.insert(k.clone(), v.clone());
+    }
+    let runtime: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let extension = vars
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with('_') && !RUNTIME_ONLY.contains(&k.as_str()))
+        .collect();
+    Environments { runtime, extension }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform() -> PlatformVars {
+        PlatformVars {
+            runtime_api: "127.0.0.1:9001".into(),
+            handler: "app.handler".into(),
+            region: "us-east-1".into(),
+            function_name: "f".into(),
+            function_version: "$LATEST".into(),
+            memory_mb: 128,
+            log_group: "/aws/lambda/f".into(),
+            log_stream: "s".into(),
+            init_type: "on-demand".into(),
+            execution_env: None,
+            task_root: "/var/task".into(),
+            runtime_dir: "/var/runtime".into(),
+            credentials: vec![],
+        }
+    }
+
+    fn get<'a>(v: &'a [(String, String)], k: &str) -> Option<&'a str> {
+        v.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn reserved_cannot_be_overridden_and_defaults_can() {
+        let customer = vec![
+            ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "evil".to_owned()),
+            ("_HANDLER".to_owned(), "evil".to_owned()),
+            ("PATH".to_owned(), "/mine".to_owned()),
+            ("MY_VAR".to_owned(), "4=4".to_owned()),
+        ];
+        let env = build(&customer, &platform(), false);
+        assert_eq!(get(&env.runtime, "AWS_LAMBDA_FUNCTION_NAME"), Some("f"));
+        assert_eq!(get(&env.runtime, "_HANDLER"), Some("app.handler"));
+        assert_eq!(get(&env.runtime, "PATH"), Some("/mine"));
+        assert_eq!(get(&env.runtime, "MY_VAR"), Some("4=4"));
+        assert_eq!(
+            get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"),
+            Some("127.0.0.1:9001")
+        );
+    }
+
+    #[test]
+    fn extensions_do_not_see_runtime_only_variables() {
+        let env = build(&[], &platform(), false);
+        assert_eq!(get(&env.extension, "_HANDLER"), None);
+        assert_eq!(get(&env.extension, "LAMBDA_TASK_ROOT"), None);
+        assert_eq!(get(&env.extension, "AWS_LAMBDA_LOG_STREAM_NAME"), None);
+        assert_eq!(get(&env.extension, "AWS_LAMBDA_FUNCTION_NAME"), Some("f"));
+        assert_eq!(
+            get(&env.extension, "AWS_LAMBDA_RUNTIME_API"),
+            Some("127.0.0.1:9001")
+        );
+    }
+
+    #[test]
+    fn emulator_mode_keeps_container_values_but_not_the_api_address() {
+        let customer = vec![
+            ("LAMBDA_TASK_ROOT".to_owned(), "/code".to_owned()),
+            ("AWS_LAMBDA_RUNTIME_API".to_owned(), "1.2.3.4:1".to_owned()),
+        ];
+        let env = build(&customer, &platform(), true);
+        assert_eq!(get(&env.runtime, "LAMBDA_TASK_ROOT"), Some("/code"));
+        assert_eq!(
+            get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"),
+            Some("127.0.0.1:9001")
+        );
+    }
+}

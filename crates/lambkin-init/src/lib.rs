@@ -1,0 +1,23 @@
+//! lambkin's init: the process that is PID 1 of an execution environment (AWS calls theirs "Rapid").
+//!
+//! It serves the Runtime, Extensions, Logs and Telemetry APIs on `AWS_LAMBDA_RUNTIME_API`, launches external
+//! extensions and the runtime, runs invokes one at a time, and reports START/END/REPORT and telemetry.
+//!
+//! The crate knows nothing of the store, the REST API or the sandbox: a host drives it through [`Init`]
+//! (in-process, as `lambkin rie` does) or over the control channel (as the sandbox does).
+
+pub mod api;
+pub mod config;
+pub mod core;
+pub mod env;
+pub mod invoke;
+pub mod logs;
+pub mod model;
+pub mod report;
+pub mod state;
+pub mod supervisor;
+pub mod telemetry;
+
+pub use config::{InitConfig, InitType};
+pub use core::ResponseFrame;
+pub use invoke::{Init, InvokeHandle, InvokeRequest, InvokeSummary, ShutdownReason};

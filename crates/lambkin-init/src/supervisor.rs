@@ -1,0 +1,183 @@
+//! Launching, watching and signalling the runtime and extension processes.
+//!
+//! Each process gets its own process group (signals go to the whole group, as RAPID does), a clean environment,
+//! and its stdout/stderr as pipes the init reads line by line. Only the pipes' write ends and stdio reach the
+//! child: everything the init opens is close-on-exec.
+
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+
+use tokio::net::unix::pipe;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::core::Shared;
+use crate::logs::Source;
+
+/// Longest line kept whole; longer output is split (Lambda splits at 256 KiB).
+const MAX_LINE: usize = 256 * 1024;
+
+/// Which process this is, for exit bookkeeping and log attribution.
+#[derive(Debug, Clone)]
+pub enum Role {
+    /// The runtime bootstrap.
+    Runtime,
+    /// An external extension with this name.
+    Extension(String),
+}
+
+/// Spawns a process of this environment; returns its pid.
+pub fn spawn(
+    shared: &Arc<Shared>,
+    argv: &[String],
+    env: &[(String, String)],
+    cwd: &Path,
+    role: Role,
+) -> io::Result<u32> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
+    let (out_r, out_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let (err_r, err_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .current_dir(cwd)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out_w))
+        .stderr(Stdio::from(err_w))
+        .kill_on_drop(false);
+    // SAFETY: the closure runs in the child between fork and exec and only calls prctl, which is
+    // async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            // The child dies with the init; spawned from the init's only thread, so the death signal is tied
+            // to the process's lifetime, not to a worker thread's.
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn()?;
+    drop(cmd);
+    let pid = child.id().unwrap_or(0);
+    let source = match &role {
+        Role::Runtime => Source::Function,
+        Role::Extension(name) => Source::Extension(name.clone()),
+    };
+    capture(shared, out_r, source.clone())?;
+    capture(shared, err_r, source)?;
+    let shared2 = shared.clone();
+    tokio::spawn(async move {
+        let status = child.wait().await;
+        if let Ok(status) = status {
+            record_exit(&shared2, pid, status);
+        }
+    });
+    Ok(pid)
+}
+
+fn record_exit(shared: &Shared, pid: u32, status: ExitStatus) {
+    shared.update(|c| {
+        if c.runtime_pid == Some(pid) {
+            c.runtime_exit = Some(status);
+        }
+        if let Some(ext) = c.extensions.iter_mut().find(|e| e.pid == Some(pid)) {
+            ext.exit = Some(status);
+        }
+    });
+}
+
+fn capture(shared: &Arc<Shared>, fd: OwnedFd, source: Source) -> io::Result<()> {
+    let rx = pipe::Receiver::from_owned_fd(fd)?;
+    let (sync_tx, mut sync_rx) = mpsc::channel::<oneshot::Sender<()>>(4);
+    shared.logs.register_capture(sync_tx);
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            tokio::select! {
+                r = rx.readable() => {
+                    if r.is_err() || !read_available(&rx, &mut chunk, &mut pending, &shared, &source) {
+                        break;
+                    }
+                }
+                Some(ack) = sync_rx.recv() => {
+                    let open = read_available(&rx, &mut chunk, &mut pending, &shared, &source);
+                    let _ = ack.send(());
+                    if !open {
+                        break;
+                    }
+                }
+            }
+        }
+        if !pending.is_empty() {
+            emit(&shared, &source, &pending);
+        }
+        // Answer syncs that raced with the end of output.
+        sync_rx.close();
+        while let Ok(ack) = sync_rx.try_recv() {
+            let _ = ack.send(());
+        }
+    });
+    Ok(())
+}
+
+/// Reads what is available now; returns false at end of file.
+fn read_available(
+    rx: &pipe::Receiver,
+    chunk: &mut [u8],
+    pending: &mut Vec<u8>,
+    shared: &Shared,
+    source: &Source,
+) -> bool {
+    loop {
+        match rx.try_read(chunk) {
+            Ok(0) => return false,
+            Ok(n) => {
+                pending.extend_from_slice(&chunk[..n]);
+                let mut start = 0;
+                while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
+                    emit(shared, source, &pending[start..start + pos]);
+                    start += pos + 1;
+                }
+                pending.drain(..start);
+                while pending.len() >= MAX_LINE {
+                    let rest = pending.split_off(MAX_LINE);
+                    emit(shared, source, pending);
+                    *pending = rest;
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+fn emit(shared: &Shared, source: &Source, line: &[u8]) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    shared
+        .logs
+        .line(source.clone(), &String::from_utf8_lossy(line));
+}
+
+/// Sends a signal to a process group.
+pub fn signal_group(pgid: u32, signal: rustix::process::Signal) {
+    if let Some(pid) = rustix::process::Pid::from_raw(pgid as i32) {
+        let _ = rustix::process::kill_process_group(pid, signal);
+    }
+}

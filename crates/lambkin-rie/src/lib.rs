@@ -1,0 +1,228 @@
+//! `lambkin rie`: a drop-in for AWS's Runtime Interface Emulator.
+//!
+//! Same command line and environment variables as `aws-lambda-rie`, the Lambda invoke API on
+//! `0.0.0.0:8080`, and lambkin's init in-process behind it. Unlike AWS's emulator, concurrent invokes wait their
+//! turn, errors carry `X-Amz-Function-Error`, timeouts answer as Lambda does, `Event` invokes run in the
+//! background, `Tail` returns the log, any function name works, and responses can be streamed.
+
+pub mod args;
+mod body;
+pub mod eventstream;
+mod frontend;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lambkin_init::env::{self, PlatformVars};
+use lambkin_init::{Init, InitConfig, InitType, ShutdownReason};
+
+pub use args::{parse, RieArgs};
+
+/// The account id in the emulator's ARNs (AWS's emulator uses this one).
+pub const DEFAULT_ACCOUNT_ID: &str = "012345678912";
+
+/// Where the emulator looks for a bootstrap when none is given, in order.
+const BOOTSTRAP_CANDIDATES: &[&str] = &[
+    "/var/task/bootstrap",
+    "/opt/bootstrap",
+    "/var/runtime/bootstrap",
+];
+
+/// Builds the init configuration from the command line and the process environment, as the emulator does.
+pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<InitConfig, String> {
+    let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let timeout_s: u64 = match get("AWS_LAMBDA_FUNCTION_TIMEOUT") {
+        Some(v) => v.trim().parse().map_err(|_| {
+            format!("AWS_LAMBDA_FUNCTION_TIMEOUT={v:?} is not a whole number of seconds")
+        })?,
+        None => 300,
+    };
+    let memory_mb: u32 = match get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE") {
+        Some(v) => v.trim().parse().map_err(|_| {
+            format!("AWS_LAMBDA_FUNCTION_MEMORY_SIZE={v:?} is not a whole number of MB")
+        })?,
+        None => 3008,
+    };
+    let function_name = get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| "test_function".into());
+    let function_version = get("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or_else(|| "$LATEST".into());
+    let handler = get("AWS_LAMBDA_FUNCTION_HANDLER")
+        .or_else(|| get("_HANDLER"))
+        .or_else(|| (args.command.len() >= 2).then(|| args.command[args.command.len() - 1].clone()))
+        .unwrap_or_default();
+    let region = get("AWS_REGION")
+        .or_else(|| get("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| "us-east-1".into());
+    let account_id = get("AWS_ACCOUNT_ID").unwrap_or_else(|| DEFAULT_ACCOUNT_ID.into());
+    let log_group =
+        get("AWS_LAMBDA_LOG_GROUP_NAME").unwrap_or_else(|| format!("/aws/lambda/{function_name}"));
+    let log_stream =
+        get("AWS_LAMBDA_LOG_STREAM_NAME").unwrap_or_else(|| log_stream_name(&function_version));
+    let (bootstrap, cwd) = if args.command.is_empty() {
+        let found = BOOTSTRAP_CANDIDATES
+            .iter()
+            .find(|p| Path::new(p).is_file())
+            .map(|p| vec![p.to_string()])
+            .unwrap_or_default();
+        (found, PathBuf::from("/var/task"))
+    } else {
+        let cwd = std::env::current_dir()
+            .map_err(|e| format!("cannot read the current directory: {e}"))?;
+        (args.command.clone(), cwd)
+    };
+    let platform = PlatformVars {
+        runtime_api: args.runtime_api_address.clone(),
+        handler: handler.clone(),
+        region: region.clone(),
+        function_name: function_name.clone(),
+        function_version: function_version.clone(),
+        memory_mb,
+        log_group: log_group.clone(),
+        log_stream: log_stream.clone(),
+        init_type: InitType::OnDemand.as_str().into(),
+        execution_env: None,
+        task_root: get("LAMBDA_TASK_ROOT").unwrap_or_else(|| "/var/task".into()),
+        runtime_dir: get("LAMBDA_RUNTIME_DIR").unwrap_or_else(|| "/var/runtime".into()),
+        credentials: Vec::new(),
+    };
+    // As AWS's emulator, the container's whole environment is the function's environment.
+    let envs = env::build(vars, &platform, true);
+    Ok(InitConfig {
+        function_name,
+        function_version,
+        memory_mb,
+        timeout: Duration::from_secs(timeout_s),
+        init_timeout: Duration::from_secs(10),
+        handler,
+        region,
+        account_id,
+        log_group,
+        log_stream,
+        init_type: InitType::OnDemand,
+        bootstrap,
+        cwd,
+        extensions_dir: PathBuf::from(&args.extensions_dir),
+        runtime_env: envs.runtime,
+        extension_env: envs.extension,
+        api_address: args.runtime_api_address.clone(),
+        echo_logs: true,
+        shutdown_window: Duration::from_secs(2),
+    })
+}
+
+/// Lambda's log stream name: `YYYY/MM/DD/[version]<32 hex>`.
+pub fn log_stream_name(version: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days(now.div_euclid(86_400));
+    format!(
+        "{y:04}/{m:02}/{d:02}/[{version}]{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Runs the emulator until SIGTERM or SIGINT, then shuts the environment down (SHUTDOWN `spindown`).
+pub async fn run(args: RieArgs) -> Result<(), String> {
+    let vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let cfg = config_from_env(&args, &vars)?;
+    if args.init_caching {
+        tracing::warn!("--enable-init-caching is accepted but SnapStart restore is not emulated");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.invoke_address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.invoke_address))?;
+    let init = Init::start(cfg, None).await.map_err(|e| {
+        format!(
+            "cannot start the Runtime API on {}: {e}",
+            args.runtime_api_address
+        )
+    })?;
+    tracing::info!(
+        "exec '{}' (cwd={}, handler={})",
+        init.config().bootstrap.join(" "),
+        init.config().cwd.display(),
+        init.config().handler
+    );
+    tracing::info!(
+        "invoke API on http://{} (runtime API on {})",
+        args.invoke_address,
+        init.runtime_api()
+    );
+    let server = tokio::spawn(frontend::serve(listener, init.clone()));
+    wait_for_stop_signal().await;
+    tracing::info!("stopping: SHUTDOWN (spindown)");
+    server.abort();
+    init.shutdown(ShutdownReason::Spindown).await;
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+    }
+
+    #[test]
+    fn last_positional_is_the_handler() {
+        let args = parse(vec![
+            "python".into(),
+            "-m".into(),
+            "awslambdaric".into(),
+            "app.handler".into(),
+        ])
+        .expect("ok");
+        let cfg = config_from_env(&args, &[]).expect("config");
+        assert_eq!(cfg.handler, "app.handler");
+        assert!(cfg
+            .runtime_env
+            .iter()
+            .any(|(k, v)| k == "_HANDLER" && v == "app.handler"));
+        let with_env =
+            config_from_env(&args, &[("_HANDLER".into(), "x.y".into())]).expect("config");
+        assert_eq!(with_env.handler, "x.y");
+    }
+
+    #[test]
+    fn bad_timeout_is_refused() {
+        let args = parse(Vec::<String>::new()).expect("ok");
+        assert!(
+            config_from_env(&args, &[("AWS_LAMBDA_FUNCTION_TIMEOUT".into(), "x".into())]).is_err()
+        );
+    }
+}

@@ -1,0 +1,85 @@
+//! The `lambkin` binary: one file, several roles.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "lambkin",
+    version,
+    about = "A self-hosted, AWS-Lambda-compatible serverless platform"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Drop-in for AWS's Runtime Interface Emulator: `lambkin rie [options] [BOOTSTRAP [ARGS...]]`.
+    ///
+    /// Options (anywhere on the line, as aws-lambda-rie): --runtime-api-address HOST:PORT (127.0.0.1:9001),
+    /// --runtime-interface-emulator-address HOST:PORT (0.0.0.0:8080), --extensions-dir DIR (/opt/extensions),
+    /// --log-level LEVEL. Environment: AWS_LAMBDA_FUNCTION_TIMEOUT, AWS_LAMBDA_FUNCTION_NAME,
+    /// AWS_LAMBDA_FUNCTION_VERSION, AWS_LAMBDA_FUNCTION_MEMORY_SIZE, AWS_LAMBDA_FUNCTION_HANDLER/_HANDLER.
+    #[command(disable_help_flag = true)]
+    Rie {
+        /// Options and the bootstrap command with its arguments.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn init_tracing(level: Option<&str>) {
+    let level = level
+        .map(str::to_owned)
+        .or_else(|| std::env::var("LOG_LEVEL").ok())
+        .unwrap_or_else(|| "info".into());
+    let filter = tracing_subscriber::EnvFilter::try_new(&level)
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new("info"))
+        .unwrap_or_default();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Rie { args } => {
+            if args.iter().any(|a| a == "-h" || a == "--help") && args.len() == 1 {
+                println!("usage: lambkin rie [--runtime-api-address HOST:PORT] [--runtime-interface-emulator-address HOST:PORT] [--extensions-dir DIR] [--log-level LEVEL] [BOOTSTRAP [ARGS...]]");
+                return std::process::ExitCode::SUCCESS;
+            }
+            let args = match lambkin_rie::parse(args) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("lambkin rie: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            init_tracing(args.log_level.as_deref());
+            // The init role stays on one thread: small, and child processes are spawned from a thread that
+            // lives as long as the process (PR_SET_PDEATHSIG is tied to the spawning thread).
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lambkin rie: cannot start the runtime: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(lambkin_rie::run(args)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("lambkin rie: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
