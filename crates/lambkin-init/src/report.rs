@@ -36,16 +36,26 @@ pub fn billed_ms(duration_ms: f64) -> u64 {
     duration_ms.ceil().max(1.0) as u64
 }
 
+/// Reads one `kB` field of `/proc/<pid>/status` with a single read (the file is small; `read_to_string` would
+/// grow its buffer through several reads).
 fn status_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    let mut buf = [0u8; 4096];
+    let n = f.read(&mut buf).unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// Sum of the peak resident set (`VmHWM`) of the given processes only, in KiB.
+pub fn peak_kb(pids: &[u32]) -> u64 {
+    pids.iter().map(|&p| status_kb(p, "VmHWM:")).sum()
 }
 
 fn children(pid: u32) -> Vec<u32> {

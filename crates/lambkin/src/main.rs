@@ -1,5 +1,7 @@
 //! The `lambkin` binary: one file, several roles.
 
+mod bench;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -27,6 +29,17 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchTarget {
+    /// Warm latency, throughput, cold start and idle memory of `lambkin rie` with a real function.
+    Rie(bench::BenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -48,6 +61,27 @@ fn init_tracing(level: Option<&str>) {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Bench {
+            target: BenchTarget::Rie(args),
+        } => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lambkin bench: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(bench::run(args)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("lambkin bench: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Rie { args } => {
             if args.iter().any(|a| a == "-h" || a == "--help") && args.len() == 1 {
                 println!("usage: lambkin rie [--runtime-api-address HOST:PORT] [--runtime-interface-emulator-address HOST:PORT] [--extensions-dir DIR] [--log-level LEVEL] [BOOTSTRAP [ARGS...]]");

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs besides the Rust toolchain. Idempotent:
+# each step is skipped when its result is already present.
+#
+#   - Debian/Ubuntu packages: cmake (builds the Node RIC's native addon), curl,
+#     python3-venv; installed with apt-get only when missing (as root, or via sudo).
+#   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
+#     client), boto3, awscli, pytest.
+#   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
+#
+# Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest"
+
+step() { printf '==> %s\n' "$*"; }
+die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }
+
+# --- system packages -----------------------------------------------------------------
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    fi
+fi
+
+PY=python3
+command -v "$PY" >/dev/null 2>&1 || die "python3 not found"
+
+missing=()
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+# `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
+# the python3.X-venv package.
+if ! .venv/bin/python -c '' >/dev/null 2>&1 && ! "$PY" -m ensurepip --version >/dev/null 2>&1; then
+    missing+=("python$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv")
+fi
+
+if [ "${#missing[@]}" -gt 0 ]; then
+    command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get; install them by hand"
+    if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
+        die "missing ${missing[*]}; run as root or install sudo"
+    fi
+    step "apt-get install ${missing[*]}"
+    apt_log="$(mktemp)"
+    if ! { ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+        && ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+        cat "$apt_log" >&2
+        rm -f "$apt_log"
+        die "apt-get install ${missing[*]} failed"
+    fi
+    rm -f "$apt_log"
+else
+    step "system packages present (cmake, curl, python3-venv)"
+fi
+
+# --- Python virtualenv -----------------------------------------------------------------
+if ! .venv/bin/python -c '' >/dev/null 2>&1; then
+    step "creating .venv"
+    "$PY" -m venv --clear .venv
+fi
+if .venv/bin/python -c "import ${PY_IMPORTS}" >/dev/null 2>&1 \
+    && .venv/bin/python -c 'import importlib.metadata as m, sys; sys.exit(m.version("awslambdaric").split(".")[0] != "4")' 2>/dev/null; then
+    step ".venv up to date (awslambdaric $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("awslambdaric"))'))"
+else
+    step "pip install ${PY_PACKAGES[*]} into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+fi
+
+# --- Node runtime interface client ------------------------------------------------------
+NODE_DIR=tests/fixtures/node
+if [ -f "$NODE_DIR/node_modules/aws-lambda-ric/rapid-client.node" ]; then
+    step "aws-lambda-ric present in $NODE_DIR/node_modules"
+else
+    command -v npm >/dev/null 2>&1 || die "npm not found (Node.js 20+ is required)"
+    step "npm install in $NODE_DIR (builds aws-lambda-ric's native addon, ~1.5 min)"
+    (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error)
+    [ -f "$NODE_DIR/node_modules/aws-lambda-ric/rapid-client.node" ] \
+        || die "npm install finished but aws-lambda-ric/rapid-client.node is missing (did its install scripts run?)"
+fi
+
+step "test dependencies ready"
