@@ -244,6 +244,16 @@ impl Init {
         Ok(init)
     }
 
+    /// Waits for the init phase started by [`Init::start`]; returns its duration in ms when it succeeded.
+    pub async fn wait_initialized(&self) -> Option<f64> {
+        let lc = self.lifecycle.lock().await;
+        if lc.initialized {
+            Some(lc.unreported_init_ms.unwrap_or(0.0))
+        } else {
+            None
+        }
+    }
+
     /// The address of the Runtime API.
     pub fn runtime_api(&self) -> SocketAddr {
         self.addr

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod config;
+pub mod control;
 pub mod core;
 pub mod env;
 pub mod invoke;

@@ -51,10 +51,14 @@ pub fn spawn(
         .stdout(Stdio::from(out_w))
         .stderr(Stdio::from(err_w))
         .kill_on_drop(false);
-    // SAFETY: the closure runs in the child between fork and exec and only calls prctl, which is
-    // async-signal-safe and touches no memory of the parent.
+    // SAFETY: the closure runs in the child between fork and exec and only makes raw system calls (prctl,
+    // close_range), which are async-signal-safe and touch no memory of the parent.
     unsafe {
         cmd.pre_exec(|| {
+            // Nothing but stdio reaches the child, whatever the init itself inherited (a host's descriptors,
+            // a job server's pipes): close everything from 3 up. Pre-5.9 kernels lack close_range; there the
+            // close-on-exec flags of the init's own descriptors still hold.
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
             // The child dies with the init; spawned from the init's only thread, so the death signal is tied
             // to the process's lifetime, not to a worker thread's.
             if libc::prctl(

@@ -53,8 +53,9 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         .or_else(|| get("AWS_DEFAULT_REGION"))
         .unwrap_or_else(|| "us-east-1".into());
     let account_id = get("AWS_ACCOUNT_ID").unwrap_or_else(|| DEFAULT_ACCOUNT_ID.into());
+    // AWS's emulator's default group; the stream gets Lambda's `YYYY/MM/DD/[version]id` shape.
     let log_group =
-        get("AWS_LAMBDA_LOG_GROUP_NAME").unwrap_or_else(|| format!("/aws/lambda/{function_name}"));
+        get("AWS_LAMBDA_LOG_GROUP_NAME").unwrap_or_else(|| "/aws/lambda/Functions".into());
     let log_stream =
         get("AWS_LAMBDA_LOG_STREAM_NAME").unwrap_or_else(|| log_stream_name(&function_version));
     let (bootstrap, cwd) = if args.command.is_empty() {

@@ -2,6 +2,8 @@
 
 mod bench;
 
+use std::os::fd::FromRawFd;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -28,6 +30,12 @@ enum Command {
         /// Options and the bootstrap command with its arguments.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// The init of an execution environment (PID 1), driven by a host over an inherited control channel.
+    Init {
+        /// The inherited descriptor of the control channel (a Unix socket).
+        #[arg(long)]
+        control_fd: i32,
     },
     /// Benchmarks.
     Bench {
@@ -61,6 +69,39 @@ fn init_tracing(level: Option<&str>) {
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Init { control_fd } => {
+            init_tracing(None);
+            if control_fd < 3 {
+                eprintln!(
+                    "lambkin init: --control-fd must be an inherited descriptor (3 or above)"
+                );
+                return std::process::ExitCode::from(2);
+            }
+            if std::fs::metadata(format!("/proc/self/fd/{control_fd}")).is_err() {
+                eprintln!("lambkin init: descriptor {control_fd} is not open");
+                return std::process::ExitCode::from(2);
+            }
+            // SAFETY: the host passes this descriptor to us as our own (it is open and no one else in this
+            // process uses it); ownership is taken exactly once, here.
+            let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(control_fd) };
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lambkin init: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(lambkin_init::control::serve(fd)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("lambkin init: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Bench {
             target: BenchTarget::Rie(args),
         } => {

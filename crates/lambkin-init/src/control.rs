@@ -1,0 +1,218 @@
+//! `lambkin init --control-fd N`: the init driven by a host over the control channel (`lambkin-wire`).
+//!
+//! The host sends `Start`, then `Invoke`s and finally `Shutdown`; the init answers with response frames, log
+//! lines and `Done` per invoke. If the channel closes, the environment shuts down (`spindown`) and the init exits.
+
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use lambkin_wire::{read_frame, write_frame, FrameError, HostMessage, InitMessage, StartConfig};
+use tokio::net::UnixStream;
+use tokio::sync::mpsc;
+
+use crate::logs::{Forward, Source};
+use crate::{Init, InitConfig, InitType, InvokeRequest, ResponseFrame, ShutdownReason};
+
+type Outgoing = (InitMessage, Bytes);
+
+fn config(c: StartConfig) -> InitConfig {
+    InitConfig {
+        function_name: c.function_name,
+        function_version: c.function_version,
+        memory_mb: c.memory_mb,
+        timeout: Duration::from_millis(c.timeout_ms),
+        init_timeout: Duration::from_millis(c.init_timeout_ms),
+        handler: c.handler,
+        region: c.region,
+        account_id: c.account_id,
+        log_group: c.log_group,
+        log_stream: c.log_stream,
+        init_type: if c.init_type == "provisioned-concurrency" {
+            InitType::ProvisionedConcurrency
+        } else {
+            InitType::OnDemand
+        },
+        bootstrap: c.bootstrap,
+        cwd: PathBuf::from(c.cwd),
+        extensions_dir: PathBuf::from(c.extensions_dir),
+        runtime_env: c.runtime_env,
+        extension_env: c.extension_env,
+        api_address: c.api_address,
+        echo_logs: false,
+        shutdown_window: Duration::from_millis(c.shutdown_window_ms),
+    }
+}
+
+/// Serves the host on the inherited descriptor until `Shutdown` or the channel closes.
+pub async fn serve(fd: OwnedFd) -> Result<(), String> {
+    // The channel must never reach the runtime or extensions.
+    rustix::io::fcntl_setfd(fd.as_fd(), rustix::io::FdFlags::CLOEXEC)
+        .map_err(|e| format!("cannot mark the control channel close-on-exec: {e}"))?;
+    let std_stream = std::os::unix::net::UnixStream::from(fd);
+    std_stream
+        .set_nonblocking(true)
+        .map_err(|e| format!("control channel: {e}"))?;
+    let stream = UnixStream::from_std(std_stream).map_err(|e| format!("control channel: {e}"))?;
+    let (mut reader, mut writer) = stream.into_split();
+
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
+    let writer_task = tokio::spawn(async move {
+        while let Some((msg, payload)) = out_rx.recv().await {
+            if write_frame(&mut writer, &msg, &payload).await.is_err()
+                || msg == InitMessage::Stopped
+            {
+                break;
+            }
+        }
+    });
+
+    let start = match read_frame::<_, HostMessage>(&mut reader).await {
+        Ok((HostMessage::Start { config: c }, _)) => config(*c),
+        Ok((other, _)) => return Err(format!("expected Start first, got {other:?}")),
+        Err(e) => return Err(e.to_string()),
+    };
+    let log_tx = out_tx.clone();
+    let forward: Forward = Arc::new(move |source: &Source, line: &str| {
+        let (source, name) = match source {
+            Source::Function => ("function", None),
+            Source::Extension(n) => ("extension", Some(n.clone())),
+            Source::Platform => ("platform", None),
+        };
+        let _ = log_tx.send((
+            InitMessage::Log {
+                source: source.into(),
+                name,
+            },
+            Bytes::copy_from_slice(line.as_bytes()),
+        ));
+    });
+    let init = Init::start(start, Some(forward))
+        .await
+        .map_err(|e| format!("cannot start the Runtime API: {e}"))?;
+    let runtime_api = init.runtime_api().to_string();
+    let ready = match init.wait_initialized().await {
+        Some(init_ms) => InitMessage::Ready {
+            runtime_api,
+            init_ms,
+        },
+        None => InitMessage::InitFailed { runtime_api },
+    };
+    let _ = out_tx.send((ready, Bytes::new()));
+
+    let reason = loop {
+        match read_frame::<_, HostMessage>(&mut reader).await {
+            Ok((
+                HostMessage::Invoke {
+                    request_id,
+                    content_type,
+                    client_context,
+                    cognito_identity,
+                    trace_id,
+                    tenant_id,
+                    invoked_function_arn,
+                },
+                payload,
+            )) => {
+                let handle = init.invoke(InvokeRequest {
+                    request_id: Some(request_id),
+                    payload,
+                    content_type,
+                    client_context,
+                    cognito_identity,
+                    trace_id,
+                    tenant_id,
+                    invoked_function_arn,
+                });
+                tokio::spawn(relay(handle, out_tx.clone()));
+            }
+            Ok((HostMessage::Shutdown { reason }, _)) => {
+                break match reason.as_str() {
+                    "timeout" => ShutdownReason::Timeout,
+                    "failure" => ShutdownReason::Failure,
+                    _ => ShutdownReason::Spindown,
+                }
+            }
+            Ok((HostMessage::Start { .. }, _)) => tracing::warn!("ignoring a second Start"),
+            Err(FrameError::Closed) => break ShutdownReason::Spindown,
+            Err(e) => {
+                tracing::error!("{e}; shutting down");
+                break ShutdownReason::Failure;
+            }
+        }
+    };
+    init.shutdown(reason).await;
+    let _ = out_tx.send((InitMessage::Stopped, Bytes::new()));
+    drop(out_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer_task).await;
+    Ok(())
+}
+
+async fn relay(handle: crate::InvokeHandle, out: mpsc::UnboundedSender<Outgoing>) {
+    let crate::InvokeHandle {
+        request_id,
+        mut frames,
+        done,
+    } = handle;
+    while let Some(f) = frames.recv().await {
+        let id = request_id.clone();
+        let msg = match f {
+            ResponseFrame::Complete { content_type, body } => (
+                InitMessage::Response {
+                    request_id: id,
+                    content_type,
+                },
+                body,
+            ),
+            ResponseFrame::StreamStart { content_type } => (
+                InitMessage::StreamStart {
+                    request_id: id,
+                    content_type,
+                },
+                Bytes::new(),
+            ),
+            ResponseFrame::Chunk(b) => (InitMessage::Chunk { request_id: id }, b),
+            ResponseFrame::StreamEnd { error } => {
+                let (error_type, body) = match error {
+                    Some((t, b)) => (Some(t), b),
+                    None => (None, Bytes::new()),
+                };
+                (
+                    InitMessage::StreamEnd {
+                        request_id: id,
+                        error_type,
+                    },
+                    body,
+                )
+            }
+            ResponseFrame::Error {
+                error_type,
+                body,
+                content_type,
+            } => (
+                InitMessage::Error {
+                    request_id: id,
+                    error_type,
+                    content_type,
+                },
+                body,
+            ),
+        };
+        if out.send(msg).is_err() {
+            return;
+        }
+    }
+    if let Ok(s) = done.await {
+        let _ = out.send((
+            InitMessage::Done {
+                request_id,
+                status: s.status.into(),
+                error_type: s.error_type,
+                duration_ms: s.duration_ms,
+            },
+            Bytes::from(s.tail),
+        ));
+    }
+}
