@@ -148,8 +148,8 @@ pub struct Core {
     pub registration_closed: bool,
     /// The last `/init/error` of this generation.
     pub init_error: Option<InitErrorReport>,
-    /// A reset is under way: processes are being stopped.
-    pub resetting: bool,
+    /// The environment is being shut down: running invokes and inits give up.
+    pub stopping: bool,
 }
 
 impl Core {
@@ -163,7 +163,7 @@ impl Core {
             extensions: Vec::new(),
             registration_closed: false,
             init_error: None,
-            resetting: false,
+            stopping: false,
         }
     }
 

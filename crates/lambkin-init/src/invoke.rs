@@ -193,6 +193,7 @@ enum Ending {
     RuntimeExit(std::process::ExitStatus),
     ExtensionExit(String, std::process::ExitStatus),
     Timeout,
+    Stopping,
 }
 
 impl Init {
@@ -287,6 +288,8 @@ impl Init {
 
     /// Shuts the environment down (SHUTDOWN to extensions), after any running invoke.
     pub async fn shutdown(&self, reason: ShutdownReason) {
+        // A running invoke or init gives up at once instead of holding the environment until its deadline.
+        self.shared.update(|c| c.stopping = true);
         let mut lc = self.lifecycle.lock().await;
         if lc.shut_down {
             return;
@@ -459,6 +462,9 @@ impl Init {
         }
         self.shared
             .wait_for(|c| {
+                if c.stopping {
+                    return Some(Err(stopping()));
+                }
                 if let Some(f) = extension_failure(&c.extensions) {
                     return Some(Err(f));
                 }
@@ -499,6 +505,9 @@ impl Init {
         // 3. Runtime ready (first /next), then every registered extension ready.
         self.shared
             .wait_for(|c| {
+                if c.stopping {
+                    return Some(Err(stopping()));
+                }
                 if let Some(status) = c.runtime_exit {
                     let cause = match status.code() {
                         Some(0) => "Runtime exited without providing a reason".to_owned(),
@@ -647,6 +656,9 @@ impl Init {
         });
 
         let wait = self.shared.wait_for(|c| {
+            if c.stopping {
+                return Some(Ending::Stopping);
+            }
             if let Some(status) = c.runtime_exit {
                 return Some(Ending::RuntimeExit(status));
             }
@@ -721,6 +733,20 @@ impl Init {
                     Some("Extension.Crash".to_owned()),
                     Some(ShutdownReason::Failure),
                 )
+            }
+            Ending::Stopping => {
+                let cause = "the execution environment is shutting down";
+                if let Some(s) = &unanswered_sink {
+                    let _ = s
+                        .send(ResponseFrame::Error {
+                            error_type: "Sandbox.Failure".into(),
+                            body: PlatformError::new("Sandbox.Failure", Some(&request_id), cause)
+                                .to_payload(),
+                            content_type: Some("application/json".into()),
+                        })
+                        .await;
+                }
+                ("failure", Some("Sandbox.Failure".to_owned()), None)
             }
             Ending::Timeout => {
                 let cause = format!(
@@ -894,7 +920,6 @@ impl Init {
         let window = self.shared.cfg.shutdown_window;
         let started = Instant::now();
         let deadline = started + window;
-        self.shared.update(|c| c.resetting = true);
         let (runtime_pid, any_extension) = self
             .shared
             .read(|c| (c.runtime_pid, !c.extensions.is_empty()));
@@ -1009,9 +1034,15 @@ impl Init {
         self.shared.telemetry.clear();
         self.shared.update(|c| {
             c.clear_for_reinit();
-            c.resetting = false;
         });
     }
+}
+
+fn stopping() -> InitFailure {
+    InitFailure::new(
+        "Sandbox.Failure",
+        "the execution environment is shutting down",
+    )
 }
 
 fn extension_failure(exts: &[Extension]) -> Option<InitFailure> {
