@@ -121,6 +121,29 @@ fn private_kib(pid: u32) -> Result<u64> {
         .sum())
 }
 
+/// Time from spawning the function to its first byte on a bare listener posing as the Runtime API.
+async fn function_startup(function: &Path) -> Result<Duration> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let t = Instant::now();
+    let mut child = tokio::process::Command::new(function)
+        .env_clear()
+        .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
+        .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let (mut stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await??;
+    let mut byte = [0u8; 1];
+    tokio::io::AsyncReadExt::read(&mut stream, &mut byte).await?;
+    let elapsed = t.elapsed();
+    child.kill().await?;
+    Ok(elapsed)
+}
+
 /// Runs the benchmark and prints the table.
 pub async fn run(args: BenchArgs) -> Result<()> {
     let payload = Bytes::from(format!("{{\"data\":\"{}\"}}", "x".repeat(100 - 11)));
@@ -174,6 +197,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     }
     cold.sort();
 
+    // The function's own start-up: exec → its first request to a Runtime API, with nothing of lambkin involved.
+    let mut startup = Vec::with_capacity(args.cold);
+    for _ in 0..args.cold {
+        startup.push(function_startup(&args.function).await?);
+    }
+    startup.sort();
+
     println!("| measure | p50 | p99 | other |");
     println!("|---|---|---|---|");
     println!(
@@ -193,6 +223,13 @@ pub async fn run(args: BenchArgs) -> Result<()> {
         us(percentile(&cold, 0.5)),
         us(percentile(&cold, 0.99)),
         us(cold[0])
+    );
+    println!(
+        "| the function's own start-up: exec → first `/next` ({} runs) | {} | {} | cold p50 minus this: {} |",
+        args.cold,
+        us(percentile(&startup, 0.5)),
+        us(percentile(&startup, 0.99)),
+        us(percentile(&cold, 0.5).saturating_sub(percentile(&startup, 0.5)))
     );
     println!("| init private memory when idle (smaps_rollup Private_*) | | | {idle_private} KiB |");
     Ok(())
