@@ -56,9 +56,11 @@ pub fn spawn(
     unsafe {
         cmd.pre_exec(|| {
             // Nothing but stdio reaches the child, whatever the init itself inherited (a host's descriptors,
-            // a job server's pipes): close everything from 3 up. Pre-5.9 kernels lack close_range; there the
-            // close-on-exec flags of the init's own descriptors still hold.
-            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            // a job server's pipes): mark everything from 3 up close-on-exec. Marking, not closing, keeps the
+            // standard library's own exec-error pipe working until the exec. Kernels before 5.11 lack the
+            // flag; there the close-on-exec flags of the init's own descriptors still hold.
+            const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC);
             // The child dies with the init; spawned from the init's only thread, so the death signal is tied
             // to the process's lifetime, not to a worker thread's.
             if libc::prctl(

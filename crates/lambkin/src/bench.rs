@@ -136,7 +136,8 @@ async fn function_startup(function: &Path) -> Result<Duration> {
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()?;
-    let (mut stream, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept()).await??;
+    let (mut stream, _) =
+        tokio::time::timeout(Duration::from_secs(10), listener.accept()).await??;
     let mut byte = [0u8; 1];
     tokio::io::AsyncReadExt::read(&mut stream, &mut byte).await?;
     let elapsed = t.elapsed();
