@@ -297,6 +297,7 @@ impl Init {
         self.reset(reason).await;
         lc.initialized = false;
         lc.shut_down = true;
+        self.shared.logs.flush_stdout().await;
     }
 
     fn emit(&self, p: Platform) {

@@ -25,9 +25,49 @@ pub type Forward = Arc<dyn Fn(&Source, &str) + Send + Sync>;
 /// How much of an invoke's log `X-Amz-Log-Result` carries.
 pub const TAIL_BYTES: usize = 4096;
 
+/// Lines queued for stdout before the init waits for a slow reader of its stdout.
+const STDOUT_QUEUE: usize = 65_536;
+
+/// Writes to stdout from a thread of its own, so that a slow reader of the init's stdout never stalls the
+/// init's event loop (and with it the Runtime API).
+enum StdoutMsg {
+    Line(Vec<u8>),
+    Sync(oneshot::Sender<()>),
+}
+
+fn stdout_writer() -> std::sync::mpsc::SyncSender<StdoutMsg> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<StdoutMsg>(STDOUT_QUEUE);
+    let spawned = std::thread::Builder::new()
+        .name("stdout".into())
+        .spawn(move || {
+            let stdout = std::io::stdout();
+            let mut acks = Vec::new();
+            while let Ok(msg) = rx.recv() {
+                let mut out = stdout.lock();
+                // Batch what is already queued into one flush.
+                for msg in std::iter::once(msg).chain(std::iter::from_fn(|| rx.try_recv().ok())) {
+                    match msg {
+                        StdoutMsg::Line(line) => {
+                            let _ = out.write_all(&line);
+                        }
+                        StdoutMsg::Sync(ack) => acks.push(ack),
+                    }
+                }
+                let _ = out.flush();
+                for ack in acks.drain(..) {
+                    let _ = ack.send(());
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the stdout writer: {e}");
+    }
+    tx
+}
+
 /// The log fan-out of one environment.
 pub struct LogSink {
-    echo: bool,
+    echo: Option<std::sync::mpsc::SyncSender<StdoutMsg>>,
     telemetry: Telemetry,
     tail: Mutex<Vec<u8>>,
     forward: Option<Forward>,
@@ -38,7 +78,7 @@ impl LogSink {
     /// A sink that echoes to stdout when `echo` is set and feeds `telemetry`.
     pub fn new(echo: bool, telemetry: Telemetry, forward: Option<Forward>) -> Self {
         Self {
-            echo,
+            echo: echo.then(stdout_writer),
             telemetry,
             tail: Mutex::new(Vec::new()),
             forward,
@@ -48,11 +88,11 @@ impl LogSink {
 
     /// Takes one line (without its newline).
     pub fn line(&self, source: Source, line: &str) {
-        if self.echo {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(line.as_bytes());
-            let _ = out.write_all(b"\n");
-            let _ = out.flush();
+        if let Some(out) = &self.echo {
+            let mut buf = Vec::with_capacity(line.len() + 1);
+            buf.extend_from_slice(line.as_bytes());
+            buf.push(b'\n');
+            let _ = out.send(StdoutMsg::Line(buf));
         }
         {
             let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
@@ -73,6 +113,16 @@ impl LogSink {
         };
         if self.telemetry.wants_events() {
             self.telemetry.emit(Event::now(record));
+        }
+    }
+
+    /// Waits until every line queued for stdout so far was written (before the process exits).
+    pub async fn flush_stdout(&self) {
+        if let Some(out) = &self.echo {
+            let (tx, rx) = oneshot::channel();
+            if out.send(StdoutMsg::Sync(tx)).is_ok() {
+                let _ = rx.await;
+            }
         }
     }
 
