@@ -273,7 +273,8 @@ def test_rust_echo_context_and_defaults():
         assert re.match(ARN_RE % "test_function", body["invoked_function_arn"]), body
         # client context arrives decoded (and parsed by lambda_runtime as JSON)
         assert body["client_context"]["custom"] == {"foo": "bar", "baz": "123"}
-        assert body["client_context"]["client"]["installation_id"] == "inst-1"
+        # lambda_runtime parses the mobile SDK client context with camelCase fields
+        assert body["client_context"]["client"]["installationId"] == "inst-1"
         # caller's trace header is the function's trace id (context + _X_AMZN_TRACE_ID env)
         assert body["xray_trace_id"] == TRACE_HEADER
         env = body["env"]
@@ -568,7 +569,10 @@ def test_rust_extension_events_logs_telemetry(tmp_path):
     require(RUST_EXTENSION, "rust-extension")
     ext_dir = tmp_path / "extensions"
     ext_dir.mkdir()
+    # One extension per API: on Lambda an extension subscribes to the Logs API or the Telemetry API, not both.
+    # The fixture picks the API from its file name (a name containing "logs" uses the Logs API).
     (ext_dir / "rust-extension").symlink_to(RUST_EXTENSION)
+    (ext_dir / "rust-extension-logs").symlink_to(RUST_EXTENSION)
     out = tmp_path / "ext.jsonl"
     rie = rust_rie(env={"LAMBKIN_TEST_EXT_OUT": str(out)}, extensions_dir=str(ext_dir))
     rie.start()
@@ -594,12 +598,14 @@ def test_rust_extension_events_logs_telemetry(tmp_path):
 
         _wait_jsonl(out, telemetry_done, timeout=10)
         assert rie.stop() == 0, rie.stderr_lines[-30:]
-        items = _wait_jsonl(out, lambda its: any(i.get("event", {}).get("type") == "SHUTDOWN" for i in its), 3)
+        items = _wait_jsonl(
+            out, lambda its: sum(i.get("event", {}).get("type") == "SHUTDOWN" for i in its) == 2, 3
+        )
     finally:
         rie.stop()
     dump = "\n".join(json.dumps(i) for i in items)[-6000:]
 
-    events = [i["event"] for i in items if i.get("source") == "event"]
+    events = [i["event"] for i in items if i.get("source") == "event" and i.get("extension") == "rust-extension"]
     invokes = [e for e in events if e["type"] == "INVOKE"]
     assert [e["request_id"] for e in invokes] == rids, dump
     for e in invokes:
