@@ -680,30 +680,11 @@ impl Init {
 
         let invoke = self.shared.update(|c| c.invoke.take());
         let unanswered_sink = invoke.as_ref().and_then(|i| i.sink.clone());
-        let (status, error_type, reset) = match &ending {
-            Ending::Done => {
-                let outcome = invoke.as_ref().and_then(|i| i.outcome.clone());
-                match outcome {
-                    Some((true, _)) | None => ("success", None, None),
-                    Some((false, t)) => ("error", t, None),
-                }
-            }
+        // A platform failure: (status, error type, cause, reset reason).
+        let failure = match &ending {
+            Ending::Done => None,
             Ending::RuntimeExit(st) => {
                 let cause = format!("Runtime exited with error: {}", describe_exit(*st));
-                if let Some(s) = &unanswered_sink {
-                    let _ = s
-                        .send(ResponseFrame::Error {
-                            error_type: "Runtime.ExitError".into(),
-                            body: PlatformError::new(
-                                "Runtime.ExitError",
-                                Some(&request_id),
-                                &cause,
-                            )
-                            .to_payload(),
-                            content_type: Some("application/json".into()),
-                        })
-                        .await;
-                }
                 self.shared.logs.line(
                     Source::Platform,
                     &format!("RequestId: {request_id} Error: {cause}\nRuntime.ExitError"),
@@ -711,68 +692,60 @@ impl Init {
                 self.emit(Platform::Fault(format!(
                     "RequestId: {request_id} Error: {cause}"
                 )));
-                (
+                Some((
                     "error",
-                    Some("Runtime.ExitError".to_owned()),
+                    "Runtime.ExitError",
+                    cause,
                     Some(ShutdownReason::Failure),
-                )
+                ))
             }
-            Ending::ExtensionExit(name, st) => {
-                let cause = format!("{name} {}", describe_exit(*st));
-                if let Some(s) = &unanswered_sink {
-                    let _ = s
-                        .send(ResponseFrame::Error {
-                            error_type: "Extension.Crash".into(),
-                            body: PlatformError::new("Extension.Crash", Some(&request_id), &cause)
-                                .to_payload(),
-                            content_type: Some("application/json".into()),
-                        })
-                        .await;
-                }
-                (
-                    "error",
-                    Some("Extension.Crash".to_owned()),
-                    Some(ShutdownReason::Failure),
-                )
-            }
-            Ending::Stopping => {
-                let cause = "the execution environment is shutting down";
-                if let Some(s) = &unanswered_sink {
-                    let _ = s
-                        .send(ResponseFrame::Error {
-                            error_type: "Sandbox.Failure".into(),
-                            body: PlatformError::new("Sandbox.Failure", Some(&request_id), cause)
-                                .to_payload(),
-                            content_type: Some("application/json".into()),
-                        })
-                        .await;
-                }
-                ("failure", Some("Sandbox.Failure".to_owned()), None)
-            }
+            Ending::ExtensionExit(name, st) => Some((
+                "error",
+                "Extension.Crash",
+                format!("{name} {}", describe_exit(*st)),
+                Some(ShutdownReason::Failure),
+            )),
+            Ending::Stopping => Some((
+                "failure",
+                "Sandbox.Failure",
+                "the execution environment is shutting down".to_owned(),
+                None,
+            )),
             Ending::Timeout => {
                 let cause = format!(
                     "Task timed out after {:.2} seconds",
                     cfg.timeout.as_secs_f64()
                 );
+                let stamp = crate::telemetry::event::rfc3339_ms(time::OffsetDateTime::now_utc());
+                self.shared
+                    .logs
+                    .line(Source::Platform, &format!("{stamp} {request_id} {cause}"));
+                Some((
+                    "timeout",
+                    "Sandbox.Timedout",
+                    cause,
+                    Some(ShutdownReason::Timeout),
+                ))
+            }
+        };
+        let (status, error_type, reset) = match failure {
+            None => match invoke.as_ref().and_then(|i| i.outcome.clone()) {
+                Some((true, _)) | None => ("success", None, None),
+                Some((false, t)) => ("error", t, None),
+            },
+            Some((status, error_type, cause, reset)) => {
+                // The caller gets the platform's error only if the runtime had not answered yet.
                 if let Some(s) = &unanswered_sink {
                     let _ = s
                         .send(ResponseFrame::Error {
-                            error_type: "Sandbox.Timedout".into(),
-                            body: PlatformError::new("Sandbox.Timedout", Some(&request_id), &cause)
+                            error_type: error_type.into(),
+                            body: PlatformError::new(error_type, Some(&request_id), &cause)
                                 .to_payload(),
                             content_type: Some("application/json".into()),
                         })
                         .await;
                 }
-                let stamp = crate::telemetry::event::rfc3339_ms(time::OffsetDateTime::now_utc());
-                self.shared
-                    .logs
-                    .line(Source::Platform, &format!("{stamp} {request_id} {cause}"));
-                (
-                    "timeout",
-                    Some("Sandbox.Timedout".to_owned()),
-                    Some(ShutdownReason::Timeout),
-                )
+                (status, Some(error_type.to_owned()), reset)
             }
         };
         drop(unanswered_sink);

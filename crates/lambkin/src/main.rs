@@ -66,6 +66,31 @@ fn init_tracing(level: Option<&str>) {
         .init();
 }
 
+/// Runs a role on a current-thread runtime: the init roles stay on one thread (small, and child processes are
+/// spawned from a thread that lives as long as the process, which `PR_SET_PDEATHSIG` needs).
+fn run_on_one_thread<E: std::fmt::Display>(
+    role: &str,
+    fut: impl std::future::Future<Output = Result<(), E>>,
+) -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lambkin {role}: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(fut) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lambkin {role}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -84,45 +109,13 @@ fn main() -> std::process::ExitCode {
             // SAFETY: the host passes this descriptor to us as our own (it is open and no one else in this
             // process uses it); ownership is taken exactly once, here.
             let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(control_fd) };
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("lambkin init: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-            match rt.block_on(lambkin_init::control::serve(fd)) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("lambkin init: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+            run_on_one_thread("init", lambkin_init::control::serve(fd))
         }
         Command::Bench {
             target: BenchTarget::Rie(args),
-        } => {
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("lambkin bench: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-            match rt.block_on(bench::run(args)) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("lambkin bench: {e:#}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
-        }
+        } => run_on_one_thread("bench", async {
+            bench::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
         Command::Rie { args } => {
             if args.iter().any(|a| a == "-h" || a == "--help") && args.len() == 1 {
                 println!("usage: lambkin rie [--runtime-api-address HOST:PORT] [--runtime-interface-emulator-address HOST:PORT] [--extensions-dir DIR] [--log-level LEVEL] [BOOTSTRAP [ARGS...]]");
@@ -136,25 +129,7 @@ fn main() -> std::process::ExitCode {
                 }
             };
             init_tracing(args.log_level.as_deref());
-            // The init role stays on one thread: small, and child processes are spawned from a thread that
-            // lives as long as the process (PR_SET_PDEATHSIG is tied to the spawning thread).
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("lambkin rie: cannot start the runtime: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            };
-            match rt.block_on(lambkin_rie::run(args)) {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("lambkin rie: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+            run_on_one_thread("rie", lambkin_rie::run(args))
         }
     }
 }
