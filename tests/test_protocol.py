@@ -702,3 +702,70 @@ def test_slow_subscriber_gets_logs_dropped(tmp_path):
         rec = dropped[0]["record"]
         assert rec["droppedRecords"] > 0 and rec["droppedBytes"] > 0 and rec["reason"]
     srv.shutdown()
+
+
+CRASHING_EXTENSION = r"""#!/usr/bin/env python3
+# Registers for INVOKE and exits with status 7 when the first INVOKE arrives.
+import http.client, json, os, sys
+h, p = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+c = http.client.HTTPConnection(h, int(p))
+c.request("POST", "/2020-01-01/extension/register", body='{"events":["INVOKE"]}',
+          headers={"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
+r = c.getresponse(); r.read(); ident = r.getheader("Lambda-Extension-Identifier")
+c.request("GET", "/2020-01-01/extension/event/next", headers={"Lambda-Extension-Identifier": ident})
+c.getresponse().read()
+sys.exit(7)
+"""
+
+
+def test_extension_crash_fails_the_invoke_and_shuts_down_with_failure(tmp_path):
+    rie, out = extension_rie(tmp_path, {"INVOKE_WORK": "0.5"}, names=("ext-a",))
+    (Path(rie.extensions_dir) / "crasher").write_text(CRASHING_EXTENSION)
+    (Path(rie.extensions_dir) / "crasher").chmod(0o755)
+    with rie:
+        r = rie.invoke(b'{"n":1}')
+        # the runtime answered before the extension crashed: the caller has the function's response
+        assert r.body == b'{"n":1}'
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            evs = [e["event"] for e in read_jsonl(Path(out + ".ext-a")) if e["kind"] == "event"]
+            if evs and evs[-1]["eventType"] == "SHUTDOWN":
+                break
+            time.sleep(0.05)
+        assert evs[-1]["shutdownReason"] == "failure"
+        # and the next invoke runs in a freshly initialised environment
+        assert rie.invoke(b'{"n":2}').body == b'{"n":2}'
+
+
+def test_more_than_ten_external_extensions_fail_init(tmp_path):
+    names = [f"ext-{i:02d}" for i in range(11)]
+    rie, out = extension_rie(tmp_path, {}, names=names)
+    with rie:
+        r = rie.invoke(b"{}")
+        assert r.header("x-amz-function-error") == "Unhandled"
+        body = r.json()
+        assert body["errorType"] == "Extension.LaunchError"
+        assert "TooManyExtensions" in body["errorMessage"]
+
+
+def test_runtime_gets_sigterm_when_extensions_exist(tmp_path):
+    runtime = tmp_path / "bootstrap"
+    runtime.write_text(
+        RECORDING_RUNTIME.replace(
+            "import http.client, json, os, time",
+            "import http.client, json, os, time, signal, sys\n"
+            "def term(*a):\n"
+            "    open(os.environ['OUT'] + '.sigterm', 'w').write('x'); sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, term)",
+        )
+    )
+    runtime.chmod(0o755)
+    ext_dir = tmp_path / "extensions"
+    ext_dir.mkdir()
+    (ext_dir / "ext-a").write_text(EXTENSION)
+    (ext_dir / "ext-a").chmod(0o755)
+    out = str(tmp_path / "out")
+    with Rie(command=[str(runtime)], env={"OUT": out}, extensions_dir=str(ext_dir)) as rie:
+        assert rie.invoke(b"1").body == b"1"
+        assert rie.stop() == 0
+    assert Path(out + ".sigterm").exists(), "the runtime did not receive SIGTERM before SHUTDOWN"
