@@ -22,6 +22,19 @@ impl InitType {
     }
 }
 
+/// Who the runtime and extensions run as in a sandboxed environment, and what confines them.
+#[derive(Debug, Clone)]
+pub struct ChildIdentity {
+    /// User id (993, `sbx_user1051`).
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Open-files limit (Lambda: 1,024).
+    pub nofile: u64,
+    /// Compiled seccomp filter, applied last before exec.
+    pub seccomp: Option<std::sync::Arc<seccompiler::BpfProgram>>,
+}
+
 /// Everything the init is configured with. The host (sandbox) or `lambkin rie` fills it in.
 #[derive(Debug, Clone)]
 pub struct InitConfig {
@@ -63,6 +76,8 @@ pub struct InitConfig {
     pub echo_logs: bool,
     /// Window SHUTDOWN grants the runtime and extensions before SIGKILL.
     pub shutdown_window: Duration,
+    /// Identity and confinement of the runtime and extensions (`None`: as the init itself).
+    pub child_identity: Option<ChildIdentity>,
 }
 
 impl InitConfig {

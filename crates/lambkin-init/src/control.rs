@@ -18,8 +18,23 @@ use crate::{Init, InitConfig, InitType, InvokeRequest, ResponseFrame, ShutdownRe
 
 type Outgoing = (InitMessage, Bytes);
 
-fn config(c: StartConfig) -> InitConfig {
-    InitConfig {
+/// Lambda's function user, `sbx_user1051`.
+pub const FUNCTION_UID: u32 = 993;
+/// Lambda's open-files limit.
+pub const FUNCTION_NOFILE: u64 = 1024;
+
+fn config(c: StartConfig) -> Result<InitConfig, String> {
+    let child_identity = if c.confine_children {
+        Some(crate::config::ChildIdentity {
+            uid: FUNCTION_UID,
+            gid: FUNCTION_UID,
+            nofile: FUNCTION_NOFILE,
+            seccomp: Some(Arc::new(crate::seccomp::function_filter()?)),
+        })
+    } else {
+        None
+    };
+    Ok(InitConfig {
         function_name: c.function_name,
         function_version: c.function_version,
         memory_mb: c.memory_mb,
@@ -43,7 +58,8 @@ fn config(c: StartConfig) -> InitConfig {
         api_address: c.api_address,
         echo_logs: false,
         shutdown_window: Duration::from_millis(c.shutdown_window_ms),
-    }
+        child_identity,
+    })
 }
 
 /// Serves the host on the inherited descriptor until `Shutdown` or the channel closes.
@@ -70,7 +86,7 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     });
 
     let start = match read_frame::<_, HostMessage>(&mut reader).await {
-        Ok((HostMessage::Start { config: c }, _)) => config(*c),
+        Ok((HostMessage::Start { config: c }, _)) => config(*c)?,
         Ok((other, _)) => return Err(format!("expected Start first, got {other:?}")),
         Err(e) => return Err(e.to_string()),
     };

@@ -41,6 +41,7 @@ pub fn spawn(
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
     let (out_r, out_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     let (err_r, err_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let identity = shared.cfg.child_identity.clone();
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
         .env_clear()
@@ -54,13 +55,17 @@ pub fn spawn(
     // SAFETY: the closure runs in the child between fork and exec and only makes raw system calls (prctl,
     // close_range), which are async-signal-safe and touch no memory of the parent.
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             // Nothing but stdio reaches the child, whatever the init itself inherited (a host's descriptors,
             // a job server's pipes): mark everything from 3 up close-on-exec. Marking, not closing, keeps the
             // standard library's own exec-error pipe working until the exec. Kernels before 5.11 lack the
             // flag; there the close-on-exec flags of the init's own descriptors still hold.
             const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
             libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC);
+            // Credentials first: changing them clears the parent-death signal set below.
+            if let Some(id) = &identity {
+                become_function_user(id)?;
+            }
             // The child dies with the init; spawned from the init's only thread, so the death signal is tied
             // to the process's lifetime, not to a worker thread's.
             if libc::prctl(
@@ -93,6 +98,43 @@ pub fn spawn(
         }
     });
     Ok(pid)
+}
+
+/// In the child, between fork and exec: drop to the function's user with no capabilities and no way back, set
+/// Lambda's limits, then install the seccomp filter. Raw system calls only (async-signal-safe).
+fn become_function_user(id: &crate::config::ChildIdentity) -> io::Result<()> {
+    let check = |r: libc::c_long| {
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(())
+        }
+    };
+    let nofile = libc::rlimit {
+        rlim_cur: id.nofile,
+        rlim_max: id.nofile,
+    };
+    let core = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on values owned by this stack frame; this runs in the single-threaded child.
+    unsafe {
+        check(libc::setrlimit(libc::RLIMIT_NOFILE, &nofile) as libc::c_long)?;
+        check(libc::setrlimit(libc::RLIMIT_CORE, &core) as libc::c_long)?;
+        check(libc::syscall(
+            libc::SYS_setgroups,
+            0usize,
+            std::ptr::null::<libc::gid_t>(),
+        ))?;
+        check(libc::syscall(libc::SYS_setresgid, id.gid, id.gid, id.gid))?;
+        check(libc::syscall(libc::SYS_setresuid, id.uid, id.uid, id.uid))?;
+        check(libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) as libc::c_long)?;
+    }
+    if let Some(prog) = &id.seccomp {
+        seccompiler::apply_filter(prog).map_err(|e| io::Error::other(e.to_string()))?;
+    }
+    Ok(())
 }
 
 fn record_exit(shared: &Shared, pid: u32, status: ExitStatus) {

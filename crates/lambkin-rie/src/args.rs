@@ -18,8 +18,22 @@ pub struct RieArgs {
     pub extensions_dir: String,
     /// `--enable-init-caching` (accepted for compatibility; SnapStart is not emulated).
     pub init_caching: bool,
+    /// `--isolation process|namespace` (default `process`, as AWS's emulator).
+    pub isolation: Isolation,
+    /// `--task-root DIR`: the code mounted at `/var/task` with `--isolation namespace` (default: the current
+    /// directory).
+    pub task_root: Option<String>,
     /// The bootstrap command and its arguments.
     pub command: Vec<String>,
+}
+
+/// How the emulated environment is isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// The init runs in this process and the function as a plain child (AWS's emulator's model).
+    Process,
+    /// The init runs as PID 1 of a sandboxed environment (namespaces, read-only root, cgroup, uid 993, seccomp).
+    Namespace,
 }
 
 impl Default for RieArgs {
@@ -30,6 +44,8 @@ impl Default for RieArgs {
             log_level: None,
             extensions_dir: "/opt/extensions".into(),
             init_caching: false,
+            isolation: Isolation::Process,
+            task_root: None,
             command: Vec::new(),
         }
     }
@@ -68,6 +84,28 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                         .ok_or_else(|| ArgsError("--log-level needs a value".into()))?,
                 };
                 out.log_level = Some(v);
+                continue;
+            }
+            "--isolation" | "--task-root" => {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .ok_or_else(|| ArgsError(format!("{name} needs a value")))?,
+                };
+                if name == "--task-root" {
+                    out.task_root = Some(v);
+                } else {
+                    out.isolation = match v.as_str() {
+                        "process" => Isolation::Process,
+                        "namespace" => Isolation::Namespace,
+                        other => {
+                            return Err(ArgsError(format!(
+                                "--isolation: {other:?} is not process or namespace"
+                            )))
+                        }
+                    };
+                }
                 continue;
             }
             "--enable-init-caching" => {

@@ -9,7 +9,9 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambkin_init::{Init, InvokeHandle, InvokeRequest, ResponseFrame};
+use lambkin_init::{InvokeHandle, InvokeRequest, ResponseFrame};
+
+use crate::backend::Backend;
 use tokio::net::TcpListener;
 
 use crate::body::{full, ChannelBody, FrontBody};
@@ -21,7 +23,7 @@ const MAX_REQUEST: usize = 6 * 1024 * 1024;
 type FrontResponse = Response<FrontBody>;
 
 /// Serves the invoke API until the task is aborted.
-pub async fn serve(listener: TcpListener, init: Init) {
+pub async fn serve(listener: TcpListener, init: Backend) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -41,7 +43,7 @@ pub async fn serve(listener: TcpListener, init: Init) {
     }
 }
 
-async fn route(init: &Init, req: Request<Incoming>) -> FrontResponse {
+async fn route(init: &Backend, req: Request<Incoming>) -> FrontResponse {
     let path = req.uri().path().to_owned();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
@@ -96,7 +98,7 @@ fn decode_client_context(raw: &str) -> Result<String, String> {
     Ok(v.to_string())
 }
 
-async fn invoke(init: &Init, req: Request<Incoming>, streaming: bool) -> FrontResponse {
+async fn invoke(init: &Backend, req: Request<Incoming>, streaming: bool) -> FrontResponse {
     let invocation_type = header(&req, "X-Amz-Invocation-Type")
         .unwrap_or("RequestResponse")
         .to_owned();
@@ -145,7 +147,7 @@ async fn invoke(init: &Init, req: Request<Incoming>, streaming: bool) -> FrontRe
             r
         }
         ("Event", false) => {
-            let handle = init.invoke(request);
+            let handle = init.invoke(request).await;
             let id = handle.request_id.clone();
             tokio::spawn(async move {
                 let InvokeHandle { mut frames, done, .. } = handle;
@@ -167,12 +169,12 @@ async fn invoke(init: &Init, req: Request<Incoming>, streaming: bool) -> FrontRe
     }
 }
 
-fn put_common(r: &mut FrontResponse, request_id: &str, init: &Init) {
+fn put_common(r: &mut FrontResponse, request_id: &str, init: &Backend) {
     let h = r.headers_mut();
     if let Ok(v) = HeaderValue::from_str(request_id) {
         h.insert("X-Amzn-RequestId", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&init.config().function_version) {
+    if let Ok(v) = HeaderValue::from_str(init.function_version()) {
         h.insert("X-Amz-Executed-Version", v);
     }
 }
@@ -184,12 +186,12 @@ fn content_type(r: &mut FrontResponse, ct: Option<&str>) {
     r.headers_mut().insert(header::CONTENT_TYPE, v);
 }
 
-async fn request_response(init: &Init, request: InvokeRequest, tail: bool) -> FrontResponse {
+async fn request_response(init: &Backend, request: InvokeRequest, tail: bool) -> FrontResponse {
     let InvokeHandle {
         request_id,
         mut frames,
         done,
-    } = init.invoke(request);
+    } = init.invoke(request).await;
     let first = frames.recv().await;
     let mut r = match first {
         Some(ResponseFrame::Complete {
@@ -267,12 +269,12 @@ async fn request_response(init: &Init, request: InvokeRequest, tail: bool) -> Fr
     r
 }
 
-async fn response_stream(init: &Init, request: InvokeRequest, tail: bool) -> FrontResponse {
+async fn response_stream(init: &Backend, request: InvokeRequest, tail: bool) -> FrontResponse {
     let InvokeHandle {
         request_id,
         mut frames,
         done,
-    } = init.invoke(request);
+    } = init.invoke(request).await;
     let (tx, body) = ChannelBody::new(16);
     tokio::spawn(async move {
         let mut error: Option<(String, String)> = None;

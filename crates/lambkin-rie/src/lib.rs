@@ -6,17 +6,21 @@
 //! background, `Tail` returns the log, any function name works, and responses can be streamed.
 
 pub mod args;
+mod backend;
 mod body;
 pub mod eventstream;
 mod frontend;
+mod sandboxed;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lambkin_init::env::{self, PlatformVars};
-use lambkin_init::{Init, InitConfig, InitType, ShutdownReason};
+use lambkin_init::{Init, InitConfig, InitType};
 
-pub use args::{parse, RieArgs};
+use crate::backend::Backend;
+
+pub use args::{parse, Isolation, RieArgs};
 
 /// The account id in the emulator's ARNs (AWS's emulator uses this one).
 pub const DEFAULT_ACCOUNT_ID: &str = "012345678912";
@@ -107,6 +111,7 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         api_address: args.runtime_api_address.clone(),
         echo_logs: true,
         shutdown_window: Duration::from_secs(2),
+        child_identity: None,
     })
 }
 
@@ -149,28 +154,41 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&args.invoke_address)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.invoke_address))?;
-    let init = Init::start(cfg, None).await.map_err(|e| {
-        format!(
-            "cannot start the Runtime API on {}: {e}",
-            args.runtime_api_address
-        )
-    })?;
     tracing::info!(
         "exec '{}' (cwd={}, handler={})",
-        init.config().bootstrap.join(" "),
-        init.config().cwd.display(),
-        init.config().handler
+        cfg.bootstrap.join(" "),
+        cfg.cwd.display(),
+        cfg.handler
     );
-    tracing::info!(
-        "invoke API on http://{} (runtime API on {})",
-        args.invoke_address,
-        init.runtime_api()
-    );
-    let server = tokio::spawn(frontend::serve(listener, init.clone()));
+    let backend = match args.isolation {
+        Isolation::Process => {
+            let init = Init::start(cfg, None).await.map_err(|e| {
+                format!(
+                    "cannot start the Runtime API on {}: {e}",
+                    args.runtime_api_address
+                )
+            })?;
+            tracing::info!(
+                "invoke API on http://{} (runtime API on {})",
+                args.invoke_address,
+                init.runtime_api()
+            );
+            Backend::InProcess(init)
+        }
+        Isolation::Namespace => {
+            let backend = sandboxed::start(&args, cfg).await?;
+            tracing::info!(
+                "invoke API on http://{} (the init is PID 1 of a sandboxed environment)",
+                args.invoke_address
+            );
+            backend
+        }
+    };
+    let server = tokio::spawn(frontend::serve(listener, backend.clone()));
     wait_for_stop_signal().await;
     tracing::info!("stopping: SHUTDOWN (spindown)");
     server.abort();
-    init.shutdown(ShutdownReason::Spindown).await;
+    backend.shutdown().await;
     Ok(())
 }
 

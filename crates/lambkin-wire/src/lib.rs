@@ -55,6 +55,10 @@ pub struct StartConfig {
     pub api_address: String,
     /// SHUTDOWN window in milliseconds.
     pub shutdown_window_ms: u64,
+    /// Run the runtime and extensions as `sbx_user1051` (993:993) with no capabilities, `no_new_privs`,
+    /// Lambda's limits and the seccomp filter.
+    #[serde(default)]
+    pub confine_children: bool,
 }
 
 /// Host → init.

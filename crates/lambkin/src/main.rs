@@ -1,6 +1,7 @@
 //! The `lambkin` binary: one file, several roles.
 
 mod bench;
+mod bench_sandbox;
 
 use std::os::fd::FromRawFd;
 
@@ -36,6 +37,16 @@ enum Command {
         /// The inherited descriptor of the control channel (a Unix socket).
         #[arg(long)]
         control_fd: i32,
+        /// Running as PID 1 of a sandboxed environment: mount /proc, drop capabilities first.
+        #[arg(long)]
+        pid1: bool,
+    },
+    /// Internal: builds an environment's root inside fresh namespaces and starts its init (used by the sandbox).
+    #[command(hide = true)]
+    SandboxEnter {
+        /// The plan, as JSON.
+        #[arg(long)]
+        plan: String,
     },
     /// Benchmarks.
     Bench {
@@ -48,6 +59,8 @@ enum Command {
 enum BenchTarget {
     /// Warm latency, throughput, cold start and idle memory of `lambkin rie` with a real function.
     Rie(bench::BenchArgs),
+    /// Sandbox lifecycle: create → init ready, freeze/thaw, destroy, environments per second.
+    Sandbox(bench_sandbox::SandboxBenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -94,8 +107,31 @@ fn run_on_one_thread<E: std::fmt::Display>(
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Init { control_fd } => {
+        Command::SandboxEnter { plan } => {
             init_tracing(None);
+            let plan: lambkin_sandbox::enter::EnterPlan = match serde_json::from_str(&plan) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("lambkin sandbox-enter: invalid plan: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            match lambkin_sandbox::enter::run(plan) {
+                Ok(code) => std::process::ExitCode::from(code.clamp(0, 255) as u8),
+                Err(e) => {
+                    eprintln!("lambkin sandbox-enter: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Init { control_fd, pid1 } => {
+            init_tracing(None);
+            if pid1 {
+                if let Err(e) = lambkin_init::pid1::prepare() {
+                    eprintln!("lambkin init: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            }
             if control_fd < 3 {
                 eprintln!(
                     "lambkin init: --control-fd must be an inherited descriptor (3 or above)"
@@ -111,6 +147,11 @@ fn main() -> std::process::ExitCode {
             let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(control_fd) };
             run_on_one_thread("init", lambkin_init::control::serve(fd))
         }
+        Command::Bench {
+            target: BenchTarget::Sandbox(args),
+        } => run_on_one_thread("bench", async {
+            bench_sandbox::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
         Command::Bench {
             target: BenchTarget::Rie(args),
         } => run_on_one_thread("bench", async {

@@ -52,6 +52,7 @@ fn start_config(script: &str) -> StartConfig {
         extension_env: env,
         api_address: "127.0.0.1:0".into(),
         shutdown_window_ms: 2000,
+        confine_children: false,
     }
 }
 

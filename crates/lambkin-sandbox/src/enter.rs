@@ -1,0 +1,409 @@
+//! `lambkin sandbox-enter`: the intermediate process of the chain host → enter → init (PID 1).
+//!
+//! The host starts it with new mount, PID, network, IPC and UTS namespaces already unshared and the cgroup
+//! joined. Here the root is built from the [`RootPlan`], pivoted into and made read-only, the loopback
+//! interface brought up, and the init started: as the first process in the new PID namespace it is PID 1.
+//! This process then only waits for the init and exits with its status.
+
+use std::fs;
+use std::io;
+use std::os::unix::fs::symlink;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use rustix::mount::{
+    mount, mount_bind_recursive, mount_change, mount_remount, unmount, MountFlags,
+    MountPropagationFlags, UnmountFlags,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::plan::{overlay_lowerdir, MountOp, RootPlan, INIT_PATH};
+
+/// Everything `sandbox-enter` needs, passed by the host as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EnterPlan {
+    /// Host directory that becomes the new root's mount point.
+    pub root_dir: PathBuf,
+    /// The mounts.
+    pub root: RootPlan,
+    /// Host name inside the environment.
+    pub hostname: String,
+    /// Arguments of the init after the binary (`init --control-fd 3 …`).
+    pub init_args: Vec<String>,
+}
+
+/// A failed step, with the path it failed on.
+#[derive(Debug, thiserror::Error)]
+#[error("{step} {path}: {source}")]
+pub struct EnterError {
+    step: &'static str,
+    path: String,
+    source: io::Error,
+}
+
+fn ctx<T>(
+    step: &'static str,
+    path: impl AsRef<Path>,
+    r: Result<T, impl Into<io::Error>>,
+) -> Result<T, EnterError> {
+    r.map_err(|e| EnterError {
+        step,
+        path: path.as_ref().display().to_string(),
+        source: e.into(),
+    })
+}
+
+/// `mount(2)` of a file system with a text option string.
+fn fs_mount(
+    source: &str,
+    target: &Path,
+    fstype: &str,
+    flags: MountFlags,
+    data: &str,
+) -> io::Result<()> {
+    let data =
+        std::ffi::CString::new(data).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    mount(source, target, fstype, flags, Some(data.as_c_str())).map_err(io::Error::from)
+}
+
+fn inside(root: &Path, target: &str) -> PathBuf {
+    root.join(target.trim_start_matches('/'))
+}
+
+fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
+    match op {
+        MountOp::Tmpfs { target, options } => {
+            let at = inside(root, target);
+            ctx("mkdir", &at, fs::create_dir_all(&at))?;
+            let flags = if target == "/dev" {
+                MountFlags::NOSUID | MountFlags::NOEXEC
+            } else {
+                MountFlags::NOSUID | MountFlags::NODEV
+            };
+            ctx(
+                "mount tmpfs on",
+                &at,
+                fs_mount("tmpfs", &at, "tmpfs", flags, options),
+            )?;
+        }
+        MountOp::Bind {
+            source,
+            target,
+            readonly,
+            file,
+        } => {
+            let at = inside(root, target);
+            if *file {
+                if let Some(parent) = at.parent() {
+                    ctx("mkdir", parent, fs::create_dir_all(parent))?;
+                }
+                ctx("create", &at, fs::File::create(&at).map(|_| ()))?;
+            } else {
+                ctx("mkdir", &at, fs::create_dir_all(&at))?;
+            }
+            ctx("bind", source, mount_bind_recursive(source, &at))?;
+            if *readonly {
+                ctx(
+                    "remount read-only",
+                    &at,
+                    mount_remount(
+                        &at,
+                        MountFlags::BIND
+                            | MountFlags::RDONLY
+                            | MountFlags::NOSUID
+                            | MountFlags::NODEV,
+                        "",
+                    ),
+                )?;
+            }
+        }
+        MountOp::Symlink { to, at } => {
+            let at = inside(root, at);
+            if let Some(parent) = at.parent() {
+                ctx("mkdir", parent, fs::create_dir_all(parent))?;
+            }
+            ctx("symlink", &at, symlink(to, &at))?;
+        }
+        MountOp::Overlay { layers, target } => {
+            let at = inside(root, target);
+            ctx("mkdir", &at, fs::create_dir_all(&at))?;
+            let options = format!("lowerdir={}", overlay_lowerdir(layers));
+            let r = fs_mount(
+                "overlay",
+                &at,
+                "overlay",
+                MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
+                &options,
+            );
+            if let Err(e) = r {
+                // No overlayfs (or not over these directories): merge by copying into a tmpfs, later layers
+                // overwriting earlier ones, then make it read-only.
+                tracing::warn!(
+                    "overlayfs for {} failed ({e}); merging layers by copy",
+                    at.display()
+                );
+                ctx(
+                    "mount tmpfs on",
+                    &at,
+                    fs_mount(
+                        "tmpfs",
+                        &at,
+                        "tmpfs",
+                        MountFlags::NOSUID | MountFlags::NODEV,
+                        "mode=0755",
+                    ),
+                )?;
+                for layer in layers {
+                    ctx("copy layer", layer, copy_tree(layer, &at))?;
+                }
+                ctx(
+                    "remount read-only",
+                    &at,
+                    mount_remount(
+                        &at,
+                        MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
+                        "",
+                    ),
+                )?;
+            }
+        }
+        MountOp::Ext4Image { image, target } => {
+            let at = inside(root, target);
+            ctx("mkdir", &at, fs::create_dir_all(&at))?;
+            // The device stays open until mounted: with autoclear, its last close while unmounted detaches it.
+            let (device, _open) = ctx("attach a loop device to", image, attach_loop(image))?;
+            let dev = device.to_string_lossy().into_owned();
+            ctx(
+                "mount ext4 on",
+                &at,
+                fs_mount(
+                    &dev,
+                    &at,
+                    "ext4",
+                    MountFlags::NOSUID | MountFlags::NODEV,
+                    "",
+                ),
+            )?;
+            ctx(
+                "chmod",
+                &at,
+                fs::set_permissions(&at, std::os::unix::fs::PermissionsExt::from_mode(0o1777)),
+            )?;
+        }
+        MountOp::File { at, contents } => {
+            let at = inside(root, at);
+            if let Some(parent) = at.parent() {
+                ctx("mkdir", parent, fs::create_dir_all(parent))?;
+            }
+            ctx("write", &at, fs::write(&at, contents))?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let src = entry.path();
+        let dst = to.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_symlink() {
+            let _ = fs::remove_file(&dst);
+            symlink(fs::read_link(&src)?, &dst)?;
+        } else if kind.is_dir() {
+            fs::create_dir_all(&dst)?;
+            copy_tree(&src, &dst)?;
+        } else {
+            fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
+/// `struct loop_info64` of `<linux/loop.h>`.
+#[repr(C)]
+struct LoopInfo64 {
+    device: u64,
+    inode: u64,
+    rdevice: u64,
+    offset: u64,
+    sizelimit: u64,
+    number: u32,
+    encrypt_type: u32,
+    encrypt_key_size: u32,
+    flags: u32,
+    file_name: [u8; 64],
+    crypt_name: [u8; 64],
+    encrypt_key: [u8; 32],
+    init: [u64; 2],
+}
+
+/// `struct loop_config` of `<linux/loop.h>` (LOOP_CONFIGURE, Linux 5.8).
+#[repr(C)]
+struct LoopConfig {
+    fd: u32,
+    block_size: u32,
+    info: LoopInfo64,
+    reserved: [u64; 8],
+}
+
+const LOOP_CONFIGURE: libc::c_ulong = 0x4C0A;
+const LOOP_CTL_GET_FREE: libc::c_ulong = 0x4C82;
+const LO_FLAGS_AUTOCLEAR: u32 = 4;
+
+/// Attaches `image` to a free loop device that detaches itself when its last mount goes away.
+///
+/// The loop ioctls are used directly: util-linux has no library for this, and running `losetup` would need it
+/// installed in every root filesystem.
+fn attach_loop(image: &Path) -> io::Result<(PathBuf, fs::File)> {
+    use std::os::fd::AsRawFd;
+    let control = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/loop-control")?;
+    let backing = fs::OpenOptions::new().read(true).write(true).open(image)?;
+    for _ in 0..16 {
+        // SAFETY: LOOP_CTL_GET_FREE takes no argument and returns a device number.
+        let n = unsafe { libc::ioctl(control.as_raw_fd(), LOOP_CTL_GET_FREE) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let path = PathBuf::from(format!("/dev/loop{n}"));
+        let device = fs::OpenOptions::new().read(true).write(true).open(&path)?;
+        // SAFETY: LoopConfig is plain old data; all zeroes is a valid value.
+        let mut config: LoopConfig = unsafe { std::mem::zeroed() };
+        config.fd = backing.as_raw_fd() as u32;
+        config.info.flags = LO_FLAGS_AUTOCLEAR;
+        // SAFETY: LOOP_CONFIGURE reads a loop_config, which `config` is, alive for the call; it attaches the
+        // backing file and sets the flags in one step, so the device is never half-configured.
+        if unsafe { libc::ioctl(device.as_raw_fd(), LOOP_CONFIGURE, &config) } < 0 {
+            let e = io::Error::last_os_error();
+            if e.raw_os_error() == Some(libc::EBUSY) {
+                continue; // another process took it between GET_FREE and CONFIGURE
+            }
+            return Err(e);
+        }
+        return Ok((path, device));
+    }
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        "no free loop device",
+    ))
+}
+
+/// Brings `lo` up in the current network namespace.
+fn loopback_up() -> io::Result<()> {
+    // SAFETY: a plain datagram socket; the descriptor is owned by `sock` below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by socket() and is owned by nobody else.
+    let sock = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    // SAFETY: ifreq is plain old data; all-zero is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, src) in req.ifr_name.iter_mut().zip(b"lo\0") {
+        *dst = *src as libc::c_char;
+    }
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&sock);
+    // SAFETY: SIOCGIFFLAGS reads into `req`, a valid ifreq that outlives the call.
+    if unsafe { libc::ioctl(raw, libc::SIOCGIFFLAGS, &mut req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the union member for SIOCGIFFLAGS/SIOCSIFFLAGS is `ifru_flags`.
+    unsafe {
+        req.ifr_ifru.ifru_flags |= (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+    }
+    // SAFETY: SIOCSIFFLAGS reads `req`, a valid ifreq.
+    if unsafe { libc::ioctl(raw, libc::SIOCSIFFLAGS, &req) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Builds the environment's root, pivots into it and runs the init as PID 1; returns its exit code.
+pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
+    ctx(
+        "make mounts private",
+        "/",
+        mount_change(
+            "/",
+            MountPropagationFlags::REC | MountPropagationFlags::PRIVATE,
+        ),
+    )?;
+    let root = &plan.root_dir;
+    ctx("mkdir", root, fs::create_dir_all(root))?;
+    for op in &plan.root.ops {
+        apply(root, op)?;
+    }
+    for dir in [
+        "proc",
+        "var/task",
+        "opt",
+        "var/runtime",
+        "root",
+        "home/sbx_user1051",
+    ] {
+        let at = root.join(dir);
+        ctx("mkdir", &at, fs::create_dir_all(&at))?;
+    }
+    let old = root.join(".old");
+    ctx("mkdir", &old, fs::create_dir_all(&old))?;
+    ctx(
+        "pivot_root to",
+        root,
+        rustix::process::pivot_root(root, &old),
+    )?;
+    ctx("chdir", "/", std::env::set_current_dir("/"))?;
+    ctx(
+        "detach old root",
+        "/.old",
+        unmount("/.old", UnmountFlags::DETACH),
+    )?;
+    ctx("rmdir", "/.old", fs::remove_dir("/.old"))?;
+    ctx(
+        "remount root read-only",
+        "/",
+        mount_remount(
+            "/",
+            MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
+            "",
+        ),
+    )?;
+    ctx("bring up", "lo", loopback_up())?;
+    ctx(
+        "sethostname",
+        &plan.hostname,
+        rustix::system::sethostname(plan.hostname.as_bytes()),
+    )?;
+
+    let mut cmd = Command::new(INIT_PATH);
+    cmd.args(&plan.init_args)
+        .env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "C.UTF-8")
+        .current_dir("/")
+        .stdin(Stdio::null());
+    // SAFETY: prctl is async-signal-safe and touches no parent memory; the init dies with this process.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            ) != 0
+            {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = ctx("start the init", INIT_PATH, cmd.spawn())?;
+    let status = ctx("wait for the init", INIT_PATH, child.wait())?;
+    Ok(status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)))
+}

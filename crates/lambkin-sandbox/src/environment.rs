@@ -1,0 +1,348 @@
+//! One execution environment as the host sees it: create, freeze, thaw, measure, destroy.
+//!
+//! `create` makes the cgroup, then starts `lambkin sandbox-enter` with fresh mount, PID, network, IPC and UTS
+//! namespaces, already inside the cgroup before it runs a single instruction of its own, and with the child end
+//! of the control channel as its descriptor 3. The host keeps the other end; that channel is the only way the
+//! host and the init talk.
+
+use std::fs::OpenOptions;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::cgroup::{Cgroup, CgroupError, Limits};
+use crate::enter::EnterPlan;
+use crate::plan::RootPlan;
+
+/// Memory that buys one full vCPU on Lambda.
+pub const MB_PER_VCPU: u64 = 1769;
+/// Most processes and threads in one environment (Lambda allows 1,024).
+pub const PIDS_MAX: u64 = 1024;
+
+/// Egress of an environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Network {
+    /// Loopback only.
+    None,
+}
+
+/// What to build.
+#[derive(Debug, Clone)]
+pub struct EnvironmentSpec {
+    /// Unique id (names the cgroup and the state directory).
+    pub id: String,
+    /// Unpacked function code (`/var/task`).
+    pub code_dir: PathBuf,
+    /// Unpacked layers in order (`/opt`, later wins).
+    pub layers: Vec<PathBuf>,
+    /// Managed runtime (`/var/runtime`).
+    pub runtime_dir: Option<PathBuf>,
+    /// `MemorySize`.
+    pub memory_mb: u32,
+    /// `EphemeralStorage` (size of `/tmp`).
+    pub ephemeral_mb: u32,
+    /// Egress.
+    pub network: Network,
+    /// Operator root filesystem instead of the host's `/usr`, `/lib*`, `/bin`, `/sbin`.
+    pub rootfs: Option<PathBuf>,
+    /// Where environments keep their state directories.
+    pub state_dir: PathBuf,
+    /// The lambkin binary (runs as `sandbox-enter` and as the init).
+    pub lambkin: PathBuf,
+}
+
+/// Why an environment could not be built or managed.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// cgroup failure.
+    #[error(transparent)]
+    Cgroup(#[from] CgroupError),
+    /// Any other step, with what failed.
+    #[error("{0}: {1}")]
+    Io(&'static str, io::Error),
+}
+
+/// Figures of a running environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    /// Peak memory of all its processes.
+    pub memory_peak_bytes: u64,
+    /// CPU time of all its processes.
+    pub cpu_time: Duration,
+    /// OOM kills so far.
+    pub oom_kills: u64,
+}
+
+/// A running environment.
+pub struct Environment {
+    id: String,
+    cgroup: Option<Cgroup>,
+    enter: Child,
+    state_dir: PathBuf,
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SandboxError {
+    move |e| SandboxError::Io(what, e)
+}
+
+fn resolv_conf() -> String {
+    std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default()
+}
+
+impl Environment {
+    /// Builds and starts the environment; returns it and the host end of its control channel. The init
+    /// waits for `Start` on that channel.
+    pub fn create(spec: &EnvironmentSpec) -> Result<(Self, UnixStream), SandboxError> {
+        let limits = Limits {
+            memory_bytes: u64::from(spec.memory_mb) * 1024 * 1024,
+            pids_max: PIDS_MAX,
+            cpu_millis: (u64::from(spec.memory_mb) * 1000 / MB_PER_VCPU).max(50) as u32,
+        };
+        sweep_orphans(&spec.state_dir);
+        let state_dir = spec.state_dir.join(&spec.id);
+        std::fs::create_dir_all(&state_dir).map_err(io_err("create the state directory"))?;
+        std::fs::write(state_dir.join(OWNER_FILE), std::process::id().to_string())
+            .map_err(io_err("record the owner"))?;
+        let cgroup = Cgroup::create(&spec.id, &limits)?;
+        let tmp_image = match make_tmp_image(&state_dir.join("tmp.img"), spec.ephemeral_mb) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(
+                    "/tmp falls back to a tmpfs (its pages count against MemorySize): {e}"
+                );
+                None
+            }
+        };
+        let root = RootPlan::build(
+            &spec.code_dir,
+            &spec.layers,
+            spec.runtime_dir.as_deref(),
+            spec.ephemeral_mb,
+            tmp_image.as_deref(),
+            spec.rootfs.as_deref(),
+            &spec.lambkin,
+            &resolv_conf(),
+        );
+        let plan = EnterPlan {
+            root_dir: state_dir.join("root"),
+            root,
+            hostname: "sandbox".into(),
+            init_args: vec![
+                "init".into(),
+                "--control-fd".into(),
+                "3".into(),
+                "--pid1".into(),
+            ],
+        };
+        let plan_json = serde_json::to_string(&plan)
+            .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
+        let (host, child) = UnixStream::pair().map_err(io_err("create the control channel"))?;
+        let child: OwnedFd = child.into();
+        let child_fd = child.as_raw_fd();
+        let procs: Vec<std::fs::File> = cgroup
+            .procs_files()
+            .iter()
+            .map(|p| OpenOptions::new().write(true).open(p))
+            .collect::<Result<_, _>>()
+            .map_err(io_err("open cgroup.procs"))?;
+        let procs_fds: Vec<i32> = procs.iter().map(|f| f.as_raw_fd()).collect();
+        let mut cmd = Command::new(&spec.lambkin);
+        cmd.args(["sandbox-enter", "--plan", &plan_json])
+            .env_clear()
+            .stdin(Stdio::null());
+        // SAFETY: between fork and exec the closure only makes raw system calls (write, unshare, dup2) on
+        // descriptors opened before the fork and constants; nothing allocates.
+        unsafe {
+            cmd.pre_exec(move || {
+                // The environment dies with its host process (the init dies with this one, and every
+                // process of the PID namespace with the init).
+                if libc::prctl(
+                    libc::PR_SET_PDEATHSIG,
+                    libc::SIGKILL as libc::c_ulong,
+                    0,
+                    0,
+                    0,
+                ) != 0
+                {
+                    return Err(io::Error::last_os_error());
+                }
+                for fd in &procs_fds {
+                    if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
+                        return Err(io::Error::last_os_error());
+                    }
+                }
+                let flags = libc::CLONE_NEWNS
+                    | libc::CLONE_NEWPID
+                    | libc::CLONE_NEWNET
+                    | libc::CLONE_NEWIPC
+                    | libc::CLONE_NEWUTS;
+                if libc::unshare(flags) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::dup2(child_fd, 3) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let enter = match cmd.spawn() {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = cgroup.destroy();
+                let _ = std::fs::remove_dir_all(&state_dir);
+                return Err(SandboxError::Io("start sandbox-enter", e));
+            }
+        };
+        drop(child);
+        drop(procs);
+        Ok((
+            Self {
+                id: spec.id.clone(),
+                cgroup: Some(cgroup),
+                enter,
+                state_dir,
+            },
+            host,
+        ))
+    }
+
+    /// The environment's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn cgroup(&self) -> Result<&Cgroup, SandboxError> {
+        self.cgroup.as_ref().ok_or(SandboxError::Io(
+            "use the cgroup",
+            io::Error::from(io::ErrorKind::NotFound),
+        ))
+    }
+
+    /// Stops every process of the environment where it stands.
+    pub fn freeze(&self) -> Result<(), SandboxError> {
+        Ok(self.cgroup()?.freeze()?)
+    }
+
+    /// Lets the environment run again.
+    pub fn thaw(&self) -> Result<(), SandboxError> {
+        Ok(self.cgroup()?.thaw()?)
+    }
+
+    /// Memory high-water mark, CPU time and OOM kills.
+    pub fn stats(&self) -> Result<Stats, SandboxError> {
+        let cg = self.cgroup()?;
+        Ok(Stats {
+            memory_peak_bytes: cg.memory_peak(),
+            cpu_time: cg.cpu_time(),
+            oom_kills: cg.oom_kills(),
+        })
+    }
+
+    /// Pids in the environment (host view).
+    pub fn pids(&self) -> Vec<u32> {
+        self.cgroup.as_ref().map(|c| c.pids()).unwrap_or_default()
+    }
+
+    /// Kills everything and removes every trace: processes, cgroup, state directory (the mounts live only in
+    /// the environment's mount namespace and go with its last process).
+    pub fn destroy(mut self) -> Result<(), SandboxError> {
+        self.teardown()
+    }
+
+    fn teardown(&mut self) -> Result<(), SandboxError> {
+        let Some(cg) = self.cgroup.take() else {
+            return Ok(());
+        };
+        let _ = self.enter.kill();
+        let _ = self.enter.wait();
+        cg.destroy()?;
+        remove_state(&self.state_dir)
+    }
+}
+
+/// Makes a sparse ext4 image offering at least `mb` MiB to files (no journal, no reserved blocks, one inode per
+/// 64 KiB, ~3 % extra for metadata).
+fn make_tmp_image(path: &Path, mb: u32) -> io::Result<PathBuf> {
+    let bytes = u64::from(mb) * 1024 * 1024;
+    let size = bytes + bytes / 32 + 4 * 1024 * 1024;
+    let file = std::fs::File::create(path)?;
+    file.set_len(size)?;
+    drop(file);
+    let out = Command::new("mkfs.ext4")
+        .args([
+            "-q",
+            "-F",
+            "-m",
+            "0",
+            "-i",
+            "65536",
+            "-O",
+            "^has_journal",
+            "-E",
+            "nodiscard",
+        ])
+        .arg(path)
+        .env("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
+        .stdin(Stdio::null())
+        .output()?;
+    if !out.status.success() {
+        return Err(io::Error::other(format!(
+            "mkfs.ext4 failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(path.to_path_buf())
+}
+
+/// The file in an environment's state directory naming the host process that owns it.
+const OWNER_FILE: &str = "owner";
+
+/// Removes environments whose owner process is gone (a host killed with SIGKILL leaves its environments
+/// behind, possibly frozen, which even SIGKILL cannot end until they are thawed).
+pub fn sweep_orphans(state_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(state_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let owner: Option<u32> = std::fs::read_to_string(dir.join(OWNER_FILE))
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        let alive = owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if alive || owner.is_none() {
+            continue;
+        }
+        let Some(id) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        tracing::info!("removing environment {id} left behind by process {owner:?}");
+        if let Some(cg) = Cgroup::open(&id) {
+            let _ = cg.thaw();
+            if let Err(e) = cg.destroy() {
+                tracing::warn!("environment {id}: {e}");
+                continue;
+            }
+        }
+        let _ = remove_state(&dir);
+    }
+}
+
+fn remove_state(dir: &Path) -> Result<(), SandboxError> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(SandboxError::Io("remove the state directory", e)),
+    }
+}
+
+impl Drop for Environment {
+    fn drop(&mut self) {
+        if let Err(e) = self.teardown() {
+            tracing::warn!("environment {}: cleanup failed: {e}", self.id);
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! What an environment's filesystem is made of, decided on the host as plain data.
+//!
+//! [`RootPlan::build`] turns an [`EnvironmentSpec`](crate::EnvironmentSpec) into an ordered list of
+//! [`MountOp`]s; `enter.rs` executes them inside the new mount namespace. Keeping the decisions here, pure,
+//! lets them be unit-tested without root (as youki separates its mount logic from its `Syscall` layer).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Host directories bound read-only into every environment unless an operator gives a root filesystem.
+pub const HOST_DIRS: &[&str] = &[
+    "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin",
+];
+
+/// Device nodes bound from the host into the environment's `/dev`.
+pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
+
+/// Where the lambkin binary appears inside the environment (it runs as the init).
+pub const INIT_PATH: &str = "/.lambkin/lambkin";
+
+/// One step of building the root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MountOp {
+    /// A tmpfs at `target` (relative to the new root) with mount options.
+    Tmpfs {
+        /// Mount point inside the new root.
+        target: String,
+        /// tmpfs options (`size=…,mode=…`).
+        options: String,
+    },
+    /// A bind mount of a host path, read-only when `readonly`.
+    Bind {
+        /// Host path.
+        source: PathBuf,
+        /// Mount point inside the new root.
+        target: String,
+        /// Remounted read-only.
+        readonly: bool,
+        /// A file rather than a directory.
+        file: bool,
+    },
+    /// A symbolic link inside the new root.
+    Symlink {
+        /// Link target (as stored in the link).
+        to: String,
+        /// Link path inside the new root.
+        at: String,
+    },
+    /// Read-only overlay of several layers; the last one wins.
+    Overlay {
+        /// Layers in Lambda's order (the later wins).
+        layers: Vec<PathBuf>,
+        /// Mount point inside the new root.
+        target: String,
+    },
+    /// An ext4 image attached to a loop device (detached automatically with its last mount) and mounted
+    /// world-writable with the sticky bit: `/tmp` backed by disk, so its pages are not charged to the
+    /// environment's memory as a tmpfs would be.
+    Ext4Image {
+        /// The image file on the host.
+        image: PathBuf,
+        /// Mount point inside the new root.
+        target: String,
+    },
+    /// A file written into the (still writable) new root.
+    File {
+        /// Path inside the new root.
+        at: String,
+        /// Contents.
+        contents: String,
+    },
+}
+
+/// The ordered mounts of one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RootPlan {
+    /// Steps in order.
+    pub ops: Vec<MountOp>,
+}
+
+/// The generated `/etc/passwd`: root for the init, `sbx_user1051` (993) for the function.
+pub const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\nsbx_user1051:x:993:993::/home/sbx_user1051:/sbin/nologin\n";
+/// The generated `/etc/group`.
+pub const GROUP: &str = "root:x:0:\nsbx_user1051:x:993:\n";
+/// The generated `/etc/hosts`: `sandbox.localdomain` is the environment's loopback.
+pub const HOSTS: &str =
+    "127.0.0.1\tlocalhost sandbox.localdomain sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+/// The generated `/etc/nsswitch.conf`.
+pub const NSSWITCH: &str = "passwd: files\ngroup: files\nhosts: files dns\n";
+
+impl RootPlan {
+    /// Builds the plan for code, layers, runtime, `/tmp` size, optional operator root filesystem and the init
+    /// binary to expose.
+    #[allow(clippy::too_many_arguments)]
+    pub fn build(
+        code: &Path,
+        layers: &[PathBuf],
+        runtime: Option<&Path>,
+        tmp_mb: u32,
+        tmp_image: Option<&Path>,
+        rootfs: Option<&Path>,
+        init_binary: &Path,
+        resolv_conf: &str,
+    ) -> Self {
+        let mut ops = vec![MountOp::Tmpfs {
+            target: "/".into(),
+            options: "size=16m,mode=0755".into(),
+        }];
+        match rootfs {
+            Some(root) => {
+                for dir in ["usr", "lib", "lib64", "bin", "sbin"] {
+                    let src = root.join(dir);
+                    ops.push(MountOp::Bind {
+                        source: src,
+                        target: format!("/{dir}"),
+                        readonly: true,
+                        file: false,
+                    });
+                }
+            }
+            None => {
+                for dir in HOST_DIRS {
+                    let p = Path::new(dir);
+                    match std::fs::read_link(p) {
+                        // Merged-/usr hosts: /bin -> usr/bin. Keep the link, the target is bound anyway.
+                        Ok(to) => ops.push(MountOp::Symlink {
+                            to: to.to_string_lossy().into_owned(),
+                            at: (*dir).to_owned(),
+                        }),
+                        Err(_) if p.is_dir() => ops.push(MountOp::Bind {
+                            source: p.to_path_buf(),
+                            target: (*dir).to_owned(),
+                            readonly: true,
+                            file: false,
+                        }),
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        for (at, contents) in [
+            ("/etc/passwd", PASSWD.to_owned()),
+            ("/etc/group", GROUP.to_owned()),
+            ("/etc/hosts", HOSTS.to_owned()),
+            ("/etc/hostname", "sandbox\n".to_owned()),
+            ("/etc/nsswitch.conf", NSSWITCH.to_owned()),
+            ("/etc/resolv.conf", resolv_conf.to_owned()),
+        ] {
+            ops.push(MountOp::File {
+                at: at.into(),
+                contents,
+            });
+        }
+        ops.push(MountOp::Bind {
+            source: code.to_path_buf(),
+            target: "/var/task".into(),
+            readonly: true,
+            file: false,
+        });
+        if let Some(rt) = runtime {
+            ops.push(MountOp::Bind {
+                source: rt.to_path_buf(),
+                target: "/var/runtime".into(),
+                readonly: true,
+                file: false,
+            });
+        }
+        match layers.len() {
+            0 => {}
+            1 => ops.push(MountOp::Bind {
+                source: layers[0].clone(),
+                target: "/opt".into(),
+                readonly: true,
+                file: false,
+            }),
+            _ => ops.push(MountOp::Overlay {
+                layers: layers.to_vec(),
+                target: "/opt".into(),
+            }),
+        }
+        ops.push(match tmp_image {
+            Some(image) => MountOp::Ext4Image {
+                image: image.to_path_buf(),
+                target: "/tmp".into(),
+            },
+            None => MountOp::Tmpfs {
+                target: "/tmp".into(),
+                options: format!("size={tmp_mb}m,mode=1777"),
+            },
+        });
+        ops.push(MountOp::Tmpfs {
+            target: "/dev".into(),
+            options: "size=64k,mode=0755".into(),
+        });
+        for dev in DEVICES {
+            ops.push(MountOp::Bind {
+                source: PathBuf::from(format!("/dev/{dev}")),
+                target: format!("/dev/{dev}"),
+                readonly: false,
+                file: true,
+            });
+        }
+        ops.push(MountOp::Tmpfs {
+            target: "/dev/shm".into(),
+            options: "size=64m,mode=1777".into(),
+        });
+        for (to, at) in [
+            ("/proc/self/fd", "/dev/fd"),
+            ("/proc/self/fd/0", "/dev/stdin"),
+            ("/proc/self/fd/1", "/dev/stdout"),
+            ("/proc/self/fd/2", "/dev/stderr"),
+        ] {
+            ops.push(MountOp::Symlink {
+                to: to.into(),
+                at: at.into(),
+            });
+        }
+        ops.push(MountOp::Bind {
+            source: init_binary.to_path_buf(),
+            target: INIT_PATH.into(),
+            readonly: true,
+            file: true,
+        });
+        Self { ops }
+    }
+}
+
+/// The overlayfs `lowerdir` option for layers in Lambda's order: overlayfs lists the top layer first.
+pub fn overlay_lowerdir(layers: &[PathBuf]) -> String {
+    layers
+        .iter()
+        .rev()
+        .map(|p| p.to_string_lossy().replace(':', "\\:"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(layers: &[&str]) -> RootPlan {
+        let layers: Vec<PathBuf> = layers.iter().map(PathBuf::from).collect();
+        RootPlan::build(
+            Path::new("/data/code"),
+            &layers,
+            None,
+            512,
+            None,
+            None,
+            Path::new("/usr/bin/lambkin"),
+            "",
+        )
+    }
+
+    #[test]
+    fn later_layers_win() {
+        let layers = vec![
+            PathBuf::from("/l/1"),
+            PathBuf::from("/l/2"),
+            PathBuf::from("/l/3"),
+        ];
+        assert_eq!(overlay_lowerdir(&layers), "/l/3:/l/2:/l/1");
+    }
+
+    #[test]
+    fn code_is_read_only_and_tmp_is_sized() {
+        let p = plan(&["/a", "/b"]);
+        assert!(p.ops.contains(&MountOp::Bind {
+            source: "/data/code".into(),
+            target: "/var/task".into(),
+            readonly: true,
+            file: false
+        }));
+        assert!(p.ops.contains(&MountOp::Tmpfs {
+            target: "/tmp".into(),
+            options: "size=512m,mode=1777".into()
+        }));
+        assert!(p
+            .ops
+            .iter()
+            .any(|o| matches!(o, MountOp::Overlay { target, .. } if target == "/opt")));
+        assert_eq!(
+            p.ops[0],
+            MountOp::Tmpfs {
+                target: "/".into(),
+                options: "size=16m,mode=0755".into()
+            }
+        );
+    }
+
+    #[test]
+    fn sandbox_host_name_is_loopback() {
+        assert!(HOSTS.contains("127.0.0.1\tlocalhost sandbox.localdomain"));
+        assert!(PASSWD.contains("sbx_user1051:x:993:"));
+    }
+}

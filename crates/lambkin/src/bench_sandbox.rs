@@ -1,0 +1,147 @@
+//! `lambkin bench sandbox`: create → init ready, freeze+thaw round trip, destroy, environments per second.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use lambkin_sandbox::client::{InitClient, LogSink};
+use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
+use lambkin_wire::StartConfig;
+
+/// What to measure.
+#[derive(Debug, clap::Args)]
+pub struct SandboxBenchArgs {
+    /// Directory with the function's `bootstrap` (mounted at /var/task).
+    #[arg(long)]
+    pub code: PathBuf,
+    /// Environments created and destroyed.
+    #[arg(long, default_value_t = 50)]
+    pub environments: usize,
+    /// Freeze/thaw round trips.
+    #[arg(long, default_value_t = 1000)]
+    pub freezes: usize,
+}
+
+fn start_config() -> StartConfig {
+    let env = vec![
+        (
+            "AWS_LAMBDA_RUNTIME_API".to_owned(),
+            "127.0.0.1:9001".to_owned(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_NAME".to_owned(), "bench".to_owned()),
+        (
+            "AWS_LAMBDA_FUNCTION_VERSION".to_owned(),
+            "$LATEST".to_owned(),
+        ),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".to_owned(),
+            "128".to_owned(),
+        ),
+        ("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin".to_owned()),
+    ];
+    StartConfig {
+        function_name: "bench".into(),
+        function_version: "$LATEST".into(),
+        memory_mb: 128,
+        timeout_ms: 3000,
+        init_timeout_ms: 10_000,
+        handler: "".into(),
+        region: "us-east-1".into(),
+        account_id: "123456789012".into(),
+        log_group: "/aws/lambda/bench".into(),
+        log_stream: "bench".into(),
+        init_type: "on-demand".into(),
+        bootstrap: vec!["/var/task/bootstrap".into()],
+        cwd: "/var/task".into(),
+        extensions_dir: "/opt/extensions".into(),
+        runtime_env: env.clone(),
+        extension_env: env,
+        api_address: "127.0.0.1:9001".into(),
+        shutdown_window_ms: 2000,
+        confine_children: true,
+    }
+}
+
+fn spec(code: &std::path::Path, n: usize) -> Result<EnvironmentSpec> {
+    Ok(EnvironmentSpec {
+        id: format!("bench-{}-{n}", std::process::id()),
+        code_dir: code.to_path_buf(),
+        layers: vec![],
+        runtime_dir: None,
+        memory_mb: 128,
+        ephemeral_mb: 512,
+        network: Network::None,
+        rootfs: None,
+        state_dir: PathBuf::from("/run/lambkin/environments"),
+        lambkin: std::env::current_exe()?,
+    })
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
+}
+
+fn show(d: Duration) -> String {
+    if d < Duration::from_millis(1) {
+        format!("{:.0} µs", d.as_secs_f64() * 1e6)
+    } else {
+        format!("{:.2} ms", d.as_secs_f64() * 1e3)
+    }
+}
+
+/// Runs the benchmark and prints a Markdown table.
+pub async fn run(args: SandboxBenchArgs) -> Result<()> {
+    let code = args.code.canonicalize().context("--code")?;
+    let quiet: LogSink = Arc::new(|_, _, _| {});
+    let mut create = Vec::new();
+    let mut destroy = Vec::new();
+    let mut freeze = Vec::new();
+    let all = Instant::now();
+    for n in 0..args.environments {
+        let t = Instant::now();
+        let (env, channel) = Environment::create(&spec(&code, n)?)?;
+        let (client, started) = InitClient::start(channel, start_config(), quiet.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(started.ready, "the init did not become ready");
+        create.push(t.elapsed());
+        if n == 0 {
+            for _ in 0..args.freezes {
+                let t = Instant::now();
+                env.freeze()?;
+                env.thaw()?;
+                freeze.push(t.elapsed());
+            }
+        }
+        drop(client);
+        let t = Instant::now();
+        env.destroy()?;
+        destroy.push(t.elapsed());
+    }
+    let per_second = args.environments as f64 / all.elapsed().as_secs_f64();
+    for v in [&mut create, &mut destroy, &mut freeze] {
+        v.sort();
+    }
+    println!("| measure | p50 | p99 |");
+    println!("|---|---|---|");
+    println!(
+        "| create → init ready ({} environments) | {} | {} |",
+        args.environments,
+        show(pct(&create, 0.5)),
+        show(pct(&create, 0.99))
+    );
+    println!(
+        "| freeze + thaw round trip ({} times) | {} | {} |",
+        args.freezes,
+        show(pct(&freeze, 0.5)),
+        show(pct(&freeze, 0.99))
+    );
+    println!(
+        "| destroy (kill, cgroup removal, state removal) | {} | {} |",
+        show(pct(&destroy, 0.5)),
+        show(pct(&destroy, 0.99))
+    );
+    println!("| environments created, readied and destroyed per second, one at a time | {per_second:.1}/s | |");
+    Ok(())
+}

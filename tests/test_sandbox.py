@@ -1,0 +1,192 @@
+"""Hostile tests of `lambkin rie --isolation namespace` (issue 3): each tries an escape from inside the
+environment with a fixture function (tests/fixtures/hostile/bootstrap) and asserts it fails, plus containment
+(/tmp size, memory, processes, open files, freezing) and that destroy leaves nothing behind.
+
+Needs root (namespaces, cgroups), as CI has.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import FIXTURES, Rie
+
+HOSTILE = FIXTURES / "hostile"
+
+
+def sandbox(memory_mb: int = 256, timeout: int = 30, **env) -> Rie:
+    e = {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb), "AWS_LAMBDA_FUNCTION_TIMEOUT": str(timeout)}
+    e.update(env)
+    return Rie(
+        command=["/var/task/bootstrap"],
+        env=e,
+        extra_args=["--isolation", "namespace", "--task-root", str(HOSTILE)],
+    )
+
+
+def attack(rie: Rie, name: str, **kw) -> dict:
+    r = rie.invoke({"attack": name, **kw})
+    assert r.status == 200, r.body
+    assert r.header("x-amz-function-error") is None, r.body
+    return r.json()
+
+
+def assert_blocked(rie: Rie, name: str, **kw) -> str:
+    res = attack(rie, name, **kw)
+    assert res["ok"] is False, f"{name} succeeded: {res['detail']}"
+    return res["detail"]
+
+
+@pytest.fixture(scope="module")
+def env():
+    with sandbox() as rie:
+        yield rie
+
+
+def test_identity_and_confinement(env):
+    r = env.invoke({"attack": "identity"})
+    ident = r.json()
+    assert (ident["uid"], ident["gid"], ident["euid"]) == (993, 993, 993)
+    assert ident["nofile"] == [1024, 1024]
+    assert ident["no_new_privs"] == "1"
+    assert int(ident["cap_eff"], 16) == 0
+    assert ident["seccomp"] == "2"
+    assert ident["hostname"] == "sandbox"
+    assert ident["sandbox_localdomain"] == "127.0.0.1"
+
+
+def test_filesystem_is_read_only_outside_tmp(env):
+    assert_blocked(env, "write_outside_tmp")
+
+
+def test_secrets_are_invisible(env, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("top secret")
+    assert_blocked(env, "read_file", path=str(secret))
+    assert_blocked(env, "read_file", path="/etc/shadow")
+    assert_blocked(env, "read_file", path="/run/lambkin/environments")
+
+
+def test_host_processes_are_invisible(env):
+    assert_blocked(env, "host_processes")
+
+
+@pytest.mark.parametrize("name", ["ptrace_init", "read_init_memory", "vm_readv_init", "signal_init"])
+def test_init_is_untouchable(env, name):
+    detail = assert_blocked(env, name)
+    assert "EPERM" in detail or "Permission" in detail or "Operation not permitted" in detail, detail
+    # and the environment still serves
+    assert env.invoke({"attack": "identity"}).status == 200
+
+
+@pytest.mark.parametrize("name", ["mount_tmpfs", "setuid_root", "mknod_device", "load_module", "unshare_ns"])
+def test_privileged_operations_are_denied(env, name):
+    assert_blocked(env, name)
+
+
+def test_host_loopback_services_are_unreachable(env):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True).start()
+    assert_blocked(env, "connect_host", port=port)
+    time.sleep(0.2)
+    assert not accepted
+    server.close()
+
+
+def test_control_channel_is_invisible(env):
+    assert_blocked(env, "control_fd")
+
+
+def test_tmp_is_sized_persists_and_survives_filling():
+    with sandbox(memory_mb=128) as rie:
+        assert attack(rie, "tmp_persist")["detail"] == "1"
+        assert attack(rie, "tmp_persist")["detail"] == "2"
+        detail = assert_blocked(rie, "fill_tmp", mb=600)
+        assert "ENOSPC" in detail, detail
+        assert attack(rie, "tmp_persist")["detail"] == "3"
+
+
+def test_open_files_limit():
+    with sandbox() as rie:
+        detail = assert_blocked(rie, "open_files")
+        assert "EMFILE" in detail, detail
+
+
+def test_fork_bomb_hits_the_pids_limit():
+    # 1,769 MB buys one full vCPU; less would make a thousand forks slow under the CPU quota
+    with sandbox(memory_mb=1769) as rie:
+        detail = assert_blocked(rie, "fork_bomb", n=1500)
+        assert "fork failed" in detail, detail
+        assert rie.invoke({"attack": "identity"}).status == 200
+
+
+def test_memory_limit_is_reported_as_out_of_memory():
+    with sandbox(memory_mb=128) as rie, sandbox(memory_mb=256) as other:
+        r = rie.invoke({"attack": "allocate", "mb": 400})
+        assert r.header("x-amz-function-error") == "Unhandled"
+        assert r.json()["errorType"] == "Runtime.OutOfMemory", r.body
+        # the neighbour is unaffected, and the environment recovers
+        assert other.invoke({"attack": "identity"}).status == 200
+        assert rie.invoke({"attack": "identity"}).json()["uid"] == 993
+
+
+def test_background_work_does_not_run_while_frozen():
+    with sandbox() as rie:
+        attack(rie, "start_ticker")
+        first = int(attack(rie, "ticks")["detail"])
+        time.sleep(1.0)
+        second = int(attack(rie, "ticks")["detail"])
+        # a 10 ms ticker would add ~100 ticks in a second of idle time; frozen, only the invoke itself runs
+        assert second - first < 20, (first, second)
+
+
+def _cgroups():
+    return set(glob.glob("/sys/fs/cgroup/*/lambkin/rie-*") + glob.glob("/sys/fs/cgroup/lambkin/rie-*"))
+
+
+def _states():
+    return set(glob.glob("/run/lambkin/environments/rie-*"))
+
+
+def test_destroy_leaves_nothing_behind():
+    groups_before, states_before = _cgroups(), _states()
+    rie = sandbox()
+    rie.start()
+    ident = rie.invoke({"attack": "identity"})
+    assert ident.status == 200
+    groups = _cgroups() - groups_before
+    assert groups, "the environment has a cgroup while it runs"
+    states = _states() - states_before
+    assert states
+    assert rie.stop() == 0
+    for g in groups:
+        assert not os.path.exists(g), g
+    for s in states:
+        assert not os.path.exists(s), s
+    env_id = next(iter(states)).rsplit("/", 1)[-1]
+    leftovers = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if env_id.encode() in cmd:
+                leftovers.append((pid, cmd))
+    assert not leftovers, leftovers
+    for backing in glob.glob("/sys/block/loop*/loop/backing_file"):
+        assert env_id not in Path(backing).read_text(), f"loop device left attached: {backing}"
+    mounts = Path("/proc/self/mounts").read_text()
+    assert "/run/lambkin/environments" not in mounts
