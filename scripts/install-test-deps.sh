@@ -33,6 +33,10 @@ command -v "$PY" >/dev/null 2>&1 || die "python3 not found"
 
 missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+# The sandbox suite: mkfs.ext4 backs each environment's /tmp; the hostile fixture runs on Debian's /usr/bin/python3
+# (the only interpreter visible inside an environment, which sees the host's /usr but not /root or /opt).
+PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
+[ -x /usr/bin/python3 ] || missing+=(python3)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
 # the python3.X-venv package.
@@ -56,7 +60,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, curl, python3-venv)"
+    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

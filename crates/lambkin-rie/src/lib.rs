@@ -162,6 +162,11 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
     );
     let backend = match args.isolation {
         Isolation::Process => {
+            tracing::info!(
+                "isolation: process (as AWS's emulator). Not enforced: separate mount/PID/network namespaces, \
+                 read-only root, sized /tmp, memory and pids limits, uid 993, seccomp, freezing between invokes \
+                 (use --isolation namespace as root)"
+            );
             let init = Init::start(cfg, None).await.map_err(|e| {
                 format!(
                     "cannot start the Runtime API on {}: {e}",

@@ -21,9 +21,12 @@ pub struct SandboxBenchArgs {
     /// Freeze/thaw round trips.
     #[arg(long, default_value_t = 1000)]
     pub freezes: usize,
+    /// MemorySize of the environments (CPU quota follows it: 1,769 MB = one vCPU).
+    #[arg(long, default_value_t = 1769)]
+    pub memory_mb: u32,
 }
 
-fn start_config() -> StartConfig {
+fn start_config(memory_mb: u32) -> StartConfig {
     let env = vec![
         (
             "AWS_LAMBDA_RUNTIME_API".to_owned(),
@@ -43,7 +46,7 @@ fn start_config() -> StartConfig {
     StartConfig {
         function_name: "bench".into(),
         function_version: "$LATEST".into(),
-        memory_mb: 128,
+        memory_mb,
         timeout_ms: 3000,
         init_timeout_ms: 10_000,
         handler: "".into(),
@@ -63,13 +66,13 @@ fn start_config() -> StartConfig {
     }
 }
 
-fn spec(code: &std::path::Path, n: usize) -> Result<EnvironmentSpec> {
+fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentSpec> {
     Ok(EnvironmentSpec {
         id: format!("bench-{}-{n}", std::process::id()),
         code_dir: code.to_path_buf(),
         layers: vec![],
         runtime_dir: None,
-        memory_mb: 128,
+        memory_mb,
         ephemeral_mb: 512,
         network: Network::None,
         rootfs: None,
@@ -97,21 +100,25 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     let mut create = Vec::new();
     let mut destroy = Vec::new();
     let mut freeze = Vec::new();
+    let mut thaw = Vec::new();
     let all = Instant::now();
     for n in 0..args.environments {
         let t = Instant::now();
-        let (env, channel) = Environment::create(&spec(&code, n)?)?;
-        let (client, started) = InitClient::start(channel, start_config(), quiet.clone())
-            .await
-            .map_err(anyhow::Error::msg)?;
+        let (env, channel) = Environment::create(&spec(&code, n, args.memory_mb)?)?;
+        let (client, started) =
+            InitClient::start(channel, start_config(args.memory_mb), quiet.clone())
+                .await
+                .map_err(anyhow::Error::msg)?;
         anyhow::ensure!(started.ready, "the init did not become ready");
         create.push(t.elapsed());
         if n == 0 {
             for _ in 0..args.freezes {
                 let t = Instant::now();
                 env.freeze()?;
+                let frozen = t.elapsed();
                 env.thaw()?;
                 freeze.push(t.elapsed());
+                thaw.push(t.elapsed() - frozen);
             }
         }
         drop(client);
@@ -120,9 +127,11 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
         destroy.push(t.elapsed());
     }
     let per_second = args.environments as f64 / all.elapsed().as_secs_f64();
-    for v in [&mut create, &mut destroy, &mut freeze] {
+    for v in [&mut create, &mut destroy, &mut freeze, &mut thaw] {
         v.sort();
     }
+    println!("MemorySize {} MB", args.memory_mb);
+    println!();
     println!("| measure | p50 | p99 |");
     println!("|---|---|---|");
     println!(
@@ -141,6 +150,11 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
         "| destroy (kill, cgroup removal, state removal) | {} | {} |",
         show(pct(&destroy, 0.5)),
         show(pct(&destroy, 0.99))
+    );
+    println!(
+        "| thaw alone | {} | {} |",
+        show(pct(&thaw, 0.5)),
+        show(pct(&thaw, 0.99))
     );
     println!("| environments created, readied and destroyed per second, one at a time | {per_second:.1}/s | |");
     Ok(())
