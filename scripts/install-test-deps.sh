@@ -37,6 +37,9 @@ command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 # (the only interpreter visible inside an environment, which sees the host's /usr but not /root or /opt).
 PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
 [ -x /usr/bin/python3 ] || missing+=(python3)
+# Egress of sandboxed environments (user-mode networking) and the peer host of the egress test.
+command -v pasta >/dev/null 2>&1 || missing+=(passt)
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
 # the python3.X-venv package.
@@ -60,7 +63,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3)"
+    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

@@ -190,3 +190,59 @@ def test_destroy_leaves_nothing_behind():
         assert env_id not in Path(backing).read_text(), f"loop device left attached: {backing}"
     mounts = Path("/proc/self/mounts").read_text()
     assert "/run/lambkin/environments" not in mounts
+
+
+def test_other_environments_are_invisible():
+    with sandbox() as a, sandbox() as b:
+        assert attack(a, "tmp_persist")["detail"] == "1"
+        # b has its own /tmp and sees none of a's processes
+        assert attack(b, "tmp_persist")["detail"] == "1"
+        assert_blocked(b, "host_processes")
+        assert attack(a, "tmp_persist")["detail"] == "2"
+
+
+@pytest.fixture()
+def peer_host():
+    """A peer host in a network namespace of its own, reached over a veth pair, serving TCP on port 8000."""
+    import subprocess
+
+    name = f"lkpeer{os.getpid() % 10000}"
+    host_if, peer_if = f"{name}h", f"{name}p"
+    sh = lambda *a: subprocess.run(a, check=True, capture_output=True)  # noqa: E731
+    sh("ip", "netns", "add", name)
+    try:
+        sh("ip", "link", "add", host_if, "type", "veth", "peer", "name", peer_if)
+        sh("ip", "link", "set", peer_if, "netns", name)
+        sh("ip", "addr", "add", "10.213.7.1/24", "dev", host_if)
+        sh("ip", "link", "set", host_if, "up")
+        sh("ip", "netns", "exec", name, "ip", "addr", "add", "10.213.7.2/24", "dev", peer_if)
+        sh("ip", "netns", "exec", name, "ip", "link", "set", peer_if, "up")
+        server = subprocess.Popen(
+            ["ip", "netns", "exec", name, "/usr/bin/python3", "-c",
+             "import socket\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n"
+             "s.bind(('10.213.7.2',8000));s.listen()\nwhile True:\n c,_=s.accept();c.close()"],
+        )
+        time.sleep(0.3)
+        yield "10.213.7.2"
+        server.kill()
+    finally:
+        subprocess.run(["ip", "link", "del", host_if], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def test_egress_reaches_the_outside_but_not_the_host_loopback(peer_host):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    with Rie(
+        command=["/var/task/bootstrap"],
+        extra_args=["--isolation", "namespace", "--task-root", str(HOSTILE), "--network", "pasta"],
+    ) as rie:
+        res = attack(rie, "connect_outside", host=peer_host, port=8000)
+        assert res["ok"] is True, res["detail"]
+        assert_blocked(rie, "connect_host", port=port)
+    server.close()
+    assert not glob.glob("/run/netns/lambkin-rie-*") or all(
+        os.path.getsize(p) == 0 for p in glob.glob("/run/netns/lambkin-rie-*")
+    )

@@ -23,6 +23,8 @@ pub struct RieArgs {
     /// `--task-root DIR`: the code mounted at `/var/task` with `--isolation namespace` (default: the current
     /// directory).
     pub task_root: Option<String>,
+    /// `--network none|pasta` with `--isolation namespace` (default: pasta when installed, else none).
+    pub network: Option<lambkin_sandbox::Network>,
     /// The bootstrap command and its arguments.
     pub command: Vec<String>,
 }
@@ -46,6 +48,7 @@ impl Default for RieArgs {
             init_caching: false,
             isolation: Isolation::Process,
             task_root: None,
+            network: None,
             command: Vec::new(),
         }
     }
@@ -86,7 +89,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                 out.log_level = Some(v);
                 continue;
             }
-            "--isolation" | "--task-root" => {
+            "--isolation" | "--task-root" | "--network" => {
                 let v = match inline {
                     Some(v) => v,
                     None => it
@@ -95,6 +98,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                 };
                 if name == "--task-root" {
                     out.task_root = Some(v);
+                } else if name == "--network" {
+                    out.network = Some(match v.as_str() {
+                        "none" => lambkin_sandbox::Network::None,
+                        "pasta" => lambkin_sandbox::Network::Pasta,
+                        other => {
+                            return Err(ArgsError(format!(
+                                "--network: {other:?} is not none or pasta"
+                            )))
+                        }
+                    });
                 } else {
                     out.isolation = match v.as_str() {
                         "process" => Isolation::Process,

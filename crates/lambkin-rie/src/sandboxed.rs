@@ -60,11 +60,20 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         runtime_dir,
         memory_mb: cfg.memory_mb,
         ephemeral_mb: 512,
-        network: Network::None,
+        network: args.network.unwrap_or_else(Network::default_for_host),
         rootfs: None,
         state_dir: PathBuf::from(STATE_DIR),
         lambkin: std::env::current_exe().map_err(|e| format!("own executable: {e}"))?,
     };
+    tracing::info!(
+        "network: {}{}",
+        spec.network.name(),
+        if spec.network == Network::None {
+            " (loopback only; install passt for egress)"
+        } else {
+            " (egress through pasta; the host's loopback stays unreachable)"
+        }
+    );
     let (environment, channel) =
         Environment::create(&spec).map_err(|e| format!("cannot create the environment: {e}"))?;
     let bootstrap: Vec<String> = cfg

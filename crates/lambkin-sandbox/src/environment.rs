@@ -28,6 +28,31 @@ pub const PIDS_MAX: u64 = 1024;
 pub enum Network {
     /// Loopback only.
     None,
+    /// User-mode networking through `pasta` (Debian's `passt` package): the outside is reachable, the host's
+    /// own loopback services are not (`--no-map-gw`).
+    Pasta,
+}
+
+/// Where `pasta` is looked for.
+const PASTA: &str = "/usr/bin/pasta";
+
+impl Network {
+    /// `pasta` when it is installed, else loopback only.
+    pub fn default_for_host() -> Self {
+        if Path::new(PASTA).exists() {
+            Self::Pasta
+        } else {
+            Self::None
+        }
+    }
+
+    /// The name used in logs and options.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Pasta => "pasta",
+        }
+    }
 }
 
 /// What to build.
@@ -83,6 +108,74 @@ pub struct Environment {
     cgroup: Option<Cgroup>,
     enter: Child,
     state_dir: PathBuf,
+    egress: Option<Egress>,
+}
+
+/// The user-mode network of an environment: the named handle of its network namespace and `pasta`'s pid.
+struct Egress {
+    netns: PathBuf,
+    pasta_pid: Option<u32>,
+}
+
+impl Egress {
+    /// Names the environment's network namespace and attaches `pasta` to it; returns once it is configured
+    /// (`pasta` goes to the background only then).
+    fn start(id: &str, enter_pid: u32, state_dir: &Path) -> Result<Self, SandboxError> {
+        let dir = Path::new("/run/netns");
+        std::fs::create_dir_all(dir).map_err(io_err("create /run/netns"))?;
+        let netns = dir.join(format!("lambkin-{id}"));
+        std::fs::File::create(&netns).map_err(io_err("create the netns handle"))?;
+        let mut egress = Self {
+            netns,
+            pasta_pid: None,
+        };
+        rustix::mount::mount_bind(format!("/proc/{enter_pid}/ns/net"), &egress.netns)
+            .map_err(|e| SandboxError::Io("name the network namespace", e.into()))?;
+        let pidfile = state_dir.join("pasta.pid");
+        let out = Command::new(PASTA)
+            // No port forwarding in either direction: by default pasta forwards the host's bound loopback ports
+            // into the namespace, which would expose the host's own services (the lambkin API) to the function.
+            .args([
+                "--config-net",
+                "--no-map-gw",
+                "--quiet",
+                "--runas",
+                "0",
+                "--netns-only",
+            ])
+            .args([
+                "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--netns",
+            ])
+            .arg(&egress.netns)
+            .arg("--pid")
+            .arg(&pidfile)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(io_err("start pasta"))?;
+        if !out.status.success() {
+            egress.stop();
+            return Err(SandboxError::Io(
+                "start pasta",
+                io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
+            ));
+        }
+        egress.pasta_pid = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
+        Ok(egress)
+    }
+
+    fn stop(&mut self) {
+        if let Some(pid) = self
+            .pasta_pid
+            .take()
+            .and_then(|p| rustix::process::Pid::from_raw(p as i32))
+        {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
+        let _ = rustix::mount::unmount(&self.netns, rustix::mount::UnmountFlags::DETACH);
+        let _ = std::fs::remove_file(&self.netns);
+    }
 }
 
 fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SandboxError {
@@ -199,15 +292,17 @@ impl Environment {
         };
         drop(child);
         drop(procs);
-        Ok((
-            Self {
-                id: spec.id.clone(),
-                cgroup: Some(cgroup),
-                enter,
-                state_dir,
-            },
-            host,
-        ))
+        let mut env = Self {
+            id: spec.id.clone(),
+            cgroup: Some(cgroup),
+            enter,
+            state_dir,
+            egress: None,
+        };
+        if spec.network == Network::Pasta {
+            env.egress = Some(Egress::start(&spec.id, env.enter.id(), &env.state_dir)?);
+        }
+        Ok((env, host))
     }
 
     /// The environment's id.
@@ -259,6 +354,9 @@ impl Environment {
         };
         let _ = self.enter.kill();
         let _ = self.enter.wait();
+        if let Some(mut egress) = self.egress.take() {
+            egress.stop();
+        }
         cg.destroy()?;
         remove_state(&self.state_dir)
     }
@@ -320,6 +418,13 @@ pub fn sweep_orphans(state_dir: &Path) {
             continue;
         };
         tracing::info!("removing environment {id} left behind by process {owner:?}");
+        let mut egress = Egress {
+            netns: Path::new("/run/netns").join(format!("lambkin-{id}")),
+            pasta_pid: std::fs::read_to_string(dir.join("pasta.pid"))
+                .ok()
+                .and_then(|s| s.trim().parse().ok()),
+        };
+        egress.stop();
         if let Some(cg) = Cgroup::open(&id) {
             let _ = cg.thaw();
             if let Err(e) = cg.destroy() {
