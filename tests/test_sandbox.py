@@ -47,8 +47,10 @@ def assert_blocked(rie: Rie, name: str, **kw) -> str:
 
 @pytest.fixture(scope="module")
 def env():
-    with sandbox() as rie:
-        yield rie
+    rie = sandbox().start()
+    yield rie
+    # a clean SIGTERM shutdown (SHUTDOWN, destroy) within the harness's 10 s, not a SIGKILL
+    assert rie.stop() == 0, rie.stderr_lines[-10:]
 
 
 def test_identity_and_confinement(env):
@@ -73,6 +75,8 @@ def test_secrets_are_invisible(env, tmp_path):
     assert_blocked(env, "read_file", path=str(secret))
     assert_blocked(env, "read_file", path="/etc/shadow")
     assert_blocked(env, "read_file", path="/run/lambkin/environments")
+    # the init's own directory (its binary, the environment's cgroup figures) is root-only
+    assert_blocked(env, "read_file", path="/.lambkin/cgroup/memory.limit_in_bytes")
 
 
 def test_host_processes_are_invisible(env):

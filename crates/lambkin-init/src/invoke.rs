@@ -822,7 +822,9 @@ impl Init {
         // are likely.
         lc.invokes += 1;
         let walk_tree = lc.invokes % 32 == 1 || duration > 50.0;
-        let now_kb = if walk_tree {
+        let now_kb = if let Some(bytes) = report::cgroup_peak_bytes() {
+            bytes / 1024
+        } else if walk_tree {
             report::tree_peak_kb(&roots)
         } else {
             report::peak_kb(&roots)

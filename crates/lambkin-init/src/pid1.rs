@@ -12,6 +12,9 @@ fn kept() -> CapabilitySet {
     CapabilitySet::SETUID | CapabilitySet::SETGID | CapabilitySet::KILL
 }
 
+/// Where PID 1 mounts its own cgroup (read-only, root-only directory) to read REPORT's memory figure.
+pub const CGROUP_MOUNT: &str = "/.lambkin/cgroup";
+
 /// Prepares PID 1; fails if any step fails (an environment that is not confined must not run).
 pub fn prepare() -> Result<(), String> {
     mount(
@@ -22,6 +25,15 @@ pub fn prepare() -> Result<(), String> {
         None,
     )
     .map_err(|e| format!("mount /proc: {e}"))?;
+    // The environment's cgroup (the root of its cgroup namespace): v1's memory controller where the host has
+    // it (a v2 mount may exist there without the memory controller), else v2. Without it REPORT falls back to
+    // the processes' own high-water marks.
+    let ro = MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC;
+    if mount("cgroup", CGROUP_MOUNT, "cgroup", ro, Some(c"memory")).is_err()
+        && mount("cgroup2", CGROUP_MOUNT, "cgroup2", ro, None).is_err()
+    {
+        tracing::warn!("cannot mount the environment's cgroup; Max Memory Used comes from /proc");
+    }
     rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
         .map_err(|e| format!("make the init non-dumpable: {e}"))?;
     for n in 0..64u32 {

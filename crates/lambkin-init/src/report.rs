@@ -85,6 +85,18 @@ pub fn tree_peak_kb(roots: &[u32]) -> u64 {
     total
 }
 
+/// Peak memory of the whole environment from its cgroup, when the init mounted it (sandboxed environments):
+/// v1 `memory.max_usage_in_bytes`, v2 `memory.peak`.
+pub fn cgroup_peak_bytes() -> Option<u64> {
+    ["memory.max_usage_in_bytes", "memory.peak"]
+        .iter()
+        .find_map(|f| {
+            std::fs::read_to_string(std::path::Path::new(crate::pid1::CGROUP_MOUNT).join(f))
+                .ok()
+                .and_then(|s| s.trim().parse().ok())
+        })
+}
+
 /// A fresh X-Ray trace header (`Root=1-<time>-<96 bits>;Parent=<64 bits>;Sampled=0`).
 pub fn new_trace_id() -> String {
     let secs = std::time::SystemTime::now()

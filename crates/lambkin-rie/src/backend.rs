@@ -27,6 +27,8 @@ pub struct Sandboxed {
     pub version: String,
     /// Invokes in flight; the environment is frozen whenever this is zero.
     pub in_flight: Mutex<usize>,
+    /// Set by shutdown: nothing freezes the environment any more.
+    pub stopping: std::sync::atomic::AtomicBool,
 }
 
 impl Sandboxed {
@@ -53,7 +55,7 @@ impl Sandboxed {
     fn leave(&self) {
         let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
         *n = n.saturating_sub(1);
-        if *n == 0 {
+        if *n == 0 && !self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
             if let Some(Err(e)) = self.with_env(|e| e.freeze()) {
                 tracing::warn!("freeze: {e}");
             }
@@ -148,6 +150,11 @@ impl Backend {
         match self {
             Self::InProcess(init) => init.shutdown(ShutdownReason::Spindown).await,
             Self::Sandboxed(s) => {
+                {
+                    // Under the lock, so that no invoke finishing now can freeze it again.
+                    let _n = s.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+                    s.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
                 if let Some(Err(e)) = s.with_env(|e| e.thaw()) {
                     tracing::warn!("thaw: {e}");
                 }

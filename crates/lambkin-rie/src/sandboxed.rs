@@ -122,5 +122,6 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         environment: Mutex::new(Some(environment)),
         version: cfg.function_version,
         in_flight: Mutex::new(0),
+        stopping: std::sync::atomic::AtomicBool::new(false),
     })))
 }

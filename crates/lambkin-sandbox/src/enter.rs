@@ -344,10 +344,18 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
         "var/runtime",
         "root",
         "home/sbx_user1051",
+        ".lambkin/cgroup",
     ] {
         let at = root.join(dir);
         ctx("mkdir", &at, fs::create_dir_all(&at))?;
     }
+    // Only root (the init) may look into /.lambkin: the init's binary and the environment's cgroup figures.
+    let own = root.join(".lambkin");
+    ctx(
+        "chmod",
+        &own,
+        fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o700)),
+    )?;
     let old = root.join(".old");
     ctx("mkdir", &old, fs::create_dir_all(&old))?;
     ctx(

@@ -268,7 +268,10 @@ impl Environment {
                         return Err(io::Error::last_os_error());
                     }
                 }
+                // The cgroup namespace is unshared after joining the cgroup, so the environment's own cgroup
+                // is its root: the init can mount it to read its figures and sees nothing above it.
                 let flags = libc::CLONE_NEWNS
+                    | libc::CLONE_NEWCGROUP
                     | libc::CLONE_NEWPID
                     | libc::CLONE_NEWNET
                     | libc::CLONE_NEWIPC
@@ -352,11 +355,15 @@ impl Environment {
         let Some(cg) = self.cgroup.take() else {
             return Ok(());
         };
+        // Kill through the cgroup first: it thaws a frozen environment, whose processes could not die (and
+        // could not be waited for) otherwise.
+        let killed = cg.kill_all();
         let _ = self.enter.kill();
         let _ = self.enter.wait();
         if let Some(mut egress) = self.egress.take() {
             egress.stop();
         }
+        killed?;
         cg.destroy()?;
         remove_state(&self.state_dir)
     }
