@@ -510,10 +510,7 @@ impl Init {
                     return Some(Err(stopping()));
                 }
                 if let Some(status) = c.runtime_exit {
-                    let cause = match status.code() {
-                        Some(0) => "Runtime exited without providing a reason".to_owned(),
-                        _ => format!("Runtime exited with error: {}", describe_exit(status)),
-                    };
+                    let cause = runtime_exit_cause(status);
                     let mut f = InitFailure::new("Runtime.ExitError", cause);
                     if let Some(r) = &c.init_error {
                         f.error_type = r.error_type.clone();
@@ -684,7 +681,7 @@ impl Init {
         let failure = match &ending {
             Ending::Done => None,
             Ending::RuntimeExit(st) => {
-                let cause = format!("Runtime exited with error: {}", describe_exit(*st));
+                let cause = runtime_exit_cause(*st);
                 self.shared.logs.line(
                     Source::Platform,
                     &format!("RequestId: {request_id} Error: {cause}\nRuntime.ExitError"),
@@ -1011,6 +1008,14 @@ impl Init {
         self.shared.update(|c| {
             c.clear_for_reinit();
         });
+    }
+}
+
+/// RAPID's words for a runtime that exited: exit status 0 gave no reason, anything else is an error.
+fn runtime_exit_cause(status: std::process::ExitStatus) -> String {
+    match status.code() {
+        Some(0) => "Runtime exited without providing a reason".to_owned(),
+        _ => format!("Runtime exited with error: {}", describe_exit(status)),
     }
 }
 
