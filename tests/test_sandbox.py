@@ -250,3 +250,13 @@ def test_egress_reaches_the_outside_but_not_the_host_loopback(peer_host):
     assert not glob.glob("/run/netns/lambkin-rie-*") or all(
         os.path.getsize(p) == 0 for p in glob.glob("/run/netns/lambkin-rie-*")
     )
+
+
+def test_ephemeral_storage_sets_the_size_of_tmp():
+    rie = sandbox()
+    rie.extra_args += ["--ephemeral-storage", "1024"]
+    with rie:
+        detail = assert_blocked(rie, "fill_tmp", mb=1200)
+        assert "ENOSPC" in detail, detail
+        written = int(detail.split("after ")[1].split(" MB")[0])
+        assert 1024 <= written < 1100, detail

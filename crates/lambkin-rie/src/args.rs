@@ -23,6 +23,8 @@ pub struct RieArgs {
     /// `--task-root DIR`: the code mounted at `/var/task` with `--isolation namespace` (default: the current
     /// directory).
     pub task_root: Option<String>,
+    /// `--ephemeral-storage MB` with `--isolation namespace`: size of `/tmp` (512–10,240, default 512).
+    pub ephemeral_mb: u32,
     /// `--network none|pasta` with `--isolation namespace` (default: pasta when installed, else none).
     pub network: Option<lambkin_sandbox::Network>,
     /// The bootstrap command and its arguments.
@@ -48,6 +50,7 @@ impl Default for RieArgs {
             init_caching: false,
             isolation: Isolation::Process,
             task_root: None,
+            ephemeral_mb: 512,
             network: None,
             command: Vec::new(),
         }
@@ -89,7 +92,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                 out.log_level = Some(v);
                 continue;
             }
-            "--isolation" | "--task-root" | "--network" => {
+            "--isolation" | "--task-root" | "--network" | "--ephemeral-storage" => {
                 let v = match inline {
                     Some(v) => v,
                     None => it
@@ -98,6 +101,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                 };
                 if name == "--task-root" {
                     out.task_root = Some(v);
+                } else if name == "--ephemeral-storage" {
+                    out.ephemeral_mb = match v.parse::<u32>() {
+                        Ok(mb) if (512..=10_240).contains(&mb) => mb,
+                        _ => return Err(ArgsError(format!(
+                            "--ephemeral-storage: {v:?} is not a size in MB between 512 and 10240"
+                        ))),
+                    };
                 } else if name == "--network" {
                     out.network = Some(match v.as_str() {
                         "none" => lambkin_sandbox::Network::None,

@@ -41,6 +41,13 @@ fn remap_env(vars: &[(String, String)]) -> Vec<(String, String)> {
 
 /// Builds the environment and starts its init.
 pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
+    if !rustix::process::geteuid().is_root() {
+        return Err(
+            "--isolation namespace needs root (namespaces, cgroups, mounts); \
+                    run as root, or use --isolation process, which enforces none of them"
+                .into(),
+        );
+    }
     let task_root = match &args.task_root {
         Some(t) => PathBuf::from(t),
         None => std::env::current_dir().map_err(|e| format!("current directory: {e}"))?,
@@ -59,7 +66,7 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         layers,
         runtime_dir,
         memory_mb: cfg.memory_mb,
-        ephemeral_mb: 512,
+        ephemeral_mb: args.ephemeral_mb,
         network: args.network.unwrap_or_else(Network::default_for_host),
         rootfs: None,
         state_dir: PathBuf::from(STATE_DIR),
