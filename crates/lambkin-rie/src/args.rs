@@ -104,9 +104,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<RieArgs, ArgsErro
                 } else if name == "--ephemeral-storage" {
                     out.ephemeral_mb = match v.parse::<u32>() {
                         Ok(mb) if (512..=10_240).contains(&mb) => mb,
-                        _ => return Err(ArgsError(format!(
+                        _ => {
+                            return Err(ArgsError(format!(
                             "--ephemeral-storage: {v:?} is not a size in MB between 512 and 10240"
-                        ))),
+                        )))
+                        }
                     };
                 } else if name == "--network" {
                     out.network = Some(match v.as_str() {

@@ -201,8 +201,9 @@ impl Environment {
         std::fs::write(state_dir.join(OWNER_FILE), std::process::id().to_string())
             .map_err(io_err("record the owner"))?;
         let cgroup = Cgroup::create(&spec.id, &limits)?;
-        let tmp_image = match make_tmp_image(&state_dir.join("tmp.img"), spec.ephemeral_mb) {
-            Ok(p) => Some(p),
+        let image = state_dir.join("tmp.img");
+        let tmp_image = match crate::tmpimage::take(spec.ephemeral_mb, &image) {
+            Ok(()) => Some(image),
             Err(e) => {
                 tracing::warn!(
                     "/tmp falls back to a tmpfs (its pages count against MemorySize): {e}"
@@ -367,40 +368,6 @@ impl Environment {
         cg.destroy()?;
         remove_state(&self.state_dir)
     }
-}
-
-/// Makes a sparse ext4 image offering at least `mb` MiB to files (no journal, no reserved blocks, one inode per
-/// 64 KiB, ~3 % extra for metadata).
-fn make_tmp_image(path: &Path, mb: u32) -> io::Result<PathBuf> {
-    let bytes = u64::from(mb) * 1024 * 1024;
-    let size = bytes + bytes / 32 + 4 * 1024 * 1024;
-    let file = std::fs::File::create(path)?;
-    file.set_len(size)?;
-    drop(file);
-    let out = Command::new("mkfs.ext4")
-        .args([
-            "-q",
-            "-F",
-            "-m",
-            "0",
-            "-i",
-            "65536",
-            "-O",
-            "^has_journal",
-            "-E",
-            "nodiscard",
-        ])
-        .arg(path)
-        .env("PATH", "/usr/sbin:/sbin:/usr/bin:/bin")
-        .stdin(Stdio::null())
-        .output()?;
-    if !out.status.success() {
-        return Err(io::Error::other(format!(
-            "mkfs.ext4 failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )));
-    }
-    Ok(path.to_path_buf())
 }
 
 /// The file in an environment's state directory naming the host process that owns it.

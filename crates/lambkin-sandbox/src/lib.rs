@@ -9,5 +9,6 @@ pub mod client;
 pub mod enter;
 pub mod environment;
 pub mod plan;
+pub mod tmpimage;
 
 pub use environment::{Environment, EnvironmentSpec, Network, SandboxError, Stats};
