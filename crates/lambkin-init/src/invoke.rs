@@ -191,7 +191,7 @@ fn ms(d: Duration) -> f64 {
 enum Ending {
     Done,
     RuntimeExit(std::process::ExitStatus),
-    ExtensionExit(String, std::process::ExitStatus),
+    ExtensionExit(String, std::process::ExitStatus, ExtensionState),
     Timeout,
     Stopping,
 }
@@ -661,7 +661,7 @@ impl Init {
                 return Some(Ending::RuntimeExit(status));
             }
             if let Some(e) = c.extensions.iter().find(|e| e.exit.is_some()) {
-                return Some(Ending::ExtensionExit(e.name.clone(), e.exit?));
+                return Some(Ending::ExtensionExit(e.name.clone(), e.exit?, e.state));
             }
             let runtime_done = c.runtime == RuntimeState::Ready;
             let extensions_done = c
@@ -696,9 +696,9 @@ impl Init {
                     Some(ShutdownReason::Failure),
                 ))
             }
-            Ending::ExtensionExit(name, st) => Some((
+            Ending::ExtensionExit(name, st, state) => Some((
                 "error",
-                "Extension.Crash",
+                extension_error_type(*state),
                 format!("{name} {}", describe_exit(*st)),
                 Some(ShutdownReason::Failure),
             )),
@@ -1028,6 +1028,19 @@ fn stopping() -> InitFailure {
 
 fn extension_failure(exts: &[Extension]) -> Option<InitFailure> {
     for e in exts {
+        // An error the extension reported itself wins over its exit (the first fatal error is the one).
+        let reported = match e.state {
+            ExtensionState::InitError => Some("Extension.InitError"),
+            ExtensionState::ExitError => Some("Extension.ExitError"),
+            _ => None,
+        };
+        if let Some(error_type) = reported {
+            let what = e.reported_error.as_deref().unwrap_or("an error");
+            return Some(InitFailure::new(
+                error_type,
+                format!("{} reported {what}", e.name),
+            ));
+        }
         if let Some(st) = e.exit {
             let cause = match st.code() {
                 Some(0) => format!("{} exit code 0", e.name),
@@ -1035,18 +1048,17 @@ fn extension_failure(exts: &[Extension]) -> Option<InitFailure> {
             };
             return Some(InitFailure::new("Extension.Crash", cause));
         }
-        if e.state == ExtensionState::InitError {
-            return Some(InitFailure::new(
-                "Extension.InitError",
-                format!(
-                    "{} reported {}",
-                    e.name,
-                    e.reported_error.as_deref().unwrap_or("an init error")
-                ),
-            ));
-        }
     }
     None
+}
+
+/// The error type of an extension that stopped during an invoke: what it reported, else a crash.
+fn extension_error_type(state: ExtensionState) -> &'static str {
+    match state {
+        ExtensionState::ExitError => "Extension.ExitError",
+        ExtensionState::InitError => "Extension.InitError",
+        _ => "Extension.Crash",
+    }
 }
 
 /// Files (not directories) in the extensions directory, sorted by name.

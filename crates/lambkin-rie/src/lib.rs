@@ -151,9 +151,6 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
     if args.init_caching {
         tracing::warn!("--enable-init-caching is accepted but SnapStart restore is not emulated");
     }
-    let listener = tokio::net::TcpListener::bind(&args.invoke_address)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.invoke_address))?;
     tracing::info!(
         "exec '{}' (cwd={}, handler={})",
         cfg.bootstrap.join(" "),
@@ -189,6 +186,10 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
             backend
         }
     };
+    // The invoke API listens last: once it accepts connections, the Runtime API is there too.
+    let listener = tokio::net::TcpListener::bind(&args.invoke_address)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.invoke_address))?;
     let server = tokio::spawn(frontend::serve(listener, backend.clone()));
     wait_for_stop_signal().await;
     tracing::info!("stopping: SHUTDOWN (spindown)");
