@@ -1,0 +1,169 @@
+"""Shared helpers of the raw-HTTP protocol suites (test_runtime_api.py, test_extensions_api.py,
+test_logs_telemetry.py). Nothing here is autouse, so the other suites are unaffected.
+
+* `deadline` fixture: a SIGALRM guard failing a test that runs longer than its limit (default 60 s,
+  `@pytest.mark.deadline(seconds)` to change it) — works without pytest-timeout.
+* `Background`: runs a blocking call (an invoke, a long-polling `/next`) in a daemon thread.
+* `manual_rie`: a `Rie` whose bootstrap only idles, so that the test plays the runtime itself.
+* assertion helpers for the API's JSON conventions (spec §1.3).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import Response, Rie
+
+RUNTIME = "/2018-06-01/runtime"
+NEXT = f"{RUNTIME}/invocation/next"
+EXTENSION = "/2020-01-01/extension"
+TELEMETRY = "/2022-07-01/telemetry"
+LOGS = "/2020-08-15/logs"
+
+# The test bootstrap used by the protocol suites: records its start (time and pid), its environment and a
+# SIGTERM in $OUT_DIR, then idles (the test plays the runtime). When the file $OUT_DIR/crash appears it
+# exits with status $CRASH_STATUS (default 3), or kills itself with SIGKILL when CRASH_STATUS=kill.
+IDLE_RUNTIME = r"""#!/bin/sh
+echo "$(date +%s.%N) $$" >> "$OUT_DIR/runtime.starts"
+env > "$OUT_DIR/runtime.env"
+trap 'date +%s.%N > "$OUT_DIR/runtime.sigterm"; exit 0' TERM
+while [ ! -e "$OUT_DIR/crash" ]; do sleep 0.05; done
+rm -f "$OUT_DIR/crash"
+if [ "$CRASH_STATUS" = kill ]; then kill -9 $$; fi
+exit "${CRASH_STATUS:-3}"
+"""
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "deadline(seconds): per-test time limit of the protocol suites (default 60)")
+
+
+@pytest.fixture
+def deadline(request):
+    marker = request.node.get_closest_marker("deadline")
+    seconds = marker.args[0] if marker else 60
+
+    def expired(signum, frame):
+        raise TimeoutError(f"test exceeded its {seconds} s deadline")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class Background:
+    """Runs `fn(*args, **kwargs)` in a daemon thread; `.result()` waits for it (and re-raises)."""
+
+    def __init__(self, fn, *args, **kwargs):
+        self._finished = threading.Event()
+        self._value = None
+        self._error: BaseException | None = None
+
+        def run():
+            try:
+                self._value = fn(*args, **kwargs)
+            except BaseException as e:  # noqa: BLE001 - re-raised by result()
+                self._error = e
+            finally:
+                self._finished.set()
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def result(self, timeout: float = 30):
+        if not self._finished.wait(timeout):
+            raise TimeoutError(f"background call still running after {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def wait_for(predicate, timeout: float = 10, what: str = "condition", interval: float = 0.02):
+    """Polls `predicate` until it returns something truthy (returned) or fails after `timeout`."""
+    end = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > end:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def executable(path: Path, text: str) -> Path:
+    """Writes an executable script. A `#!/usr/bin/env python3` line is pinned to this interpreter, which skips
+    version-manager shims (slow to start, and they add variables such as _PYENV_INSTALL_PREFIX)."""
+    if text.startswith("#!/usr/bin/env python3\n"):
+        text = f"#!{sys.executable}\n" + text.split("\n", 1)[1]
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+def read_jsonl(path: Path) -> list:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def manual_rie(tmp_path: Path, env: dict | None = None, extensions_dir: Path | None = None, command=None) -> Rie:
+    """A Rie whose bootstrap is IDLE_RUNTIME (unless `command` is given); $OUT_DIR = tmp_path/out."""
+    out = tmp_path / "out"
+    out.mkdir(exist_ok=True)
+    if extensions_dir is None:
+        extensions_dir = tmp_path / "no-extensions"
+        extensions_dir.mkdir(exist_ok=True)
+    if command is None:
+        command = [str(executable(tmp_path / "bootstrap", IDLE_RUNTIME))]
+    return Rie(command=command, env={"OUT_DIR": str(out), **(env or {})}, extensions_dir=str(extensions_dir))
+
+
+def runtime_starts(tmp_path: Path) -> list[tuple[float, int]]:
+    """(time, pid) of every start of IDLE_RUNTIME so far."""
+    f = tmp_path / "out" / "runtime.starts"
+    if not f.exists():
+        return []
+    return [(float(t), int(p)) for t, p in (line.split() for line in f.read_text().splitlines() if line.strip())]
+
+
+def compact(obj) -> bytes:
+    """Go's json.Marshal output for simple ASCII values: compact, fields in the given order."""
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def assert_api_error(r: Response, status: int, error_type: str, message: str | None = None):
+    """A Runtime/Extensions API error (spec §1.3): exact status, `Content-Type: application/json`, body
+    `{"errorMessage":..,"errorType":..}` + a single newline; the exact message when given."""
+    assert r.status == status, (r.status, r.body)
+    assert r.header("content-type") == "application/json", r.headers
+    assert r.body.endswith(b"\n") and not r.body.endswith(b"\n\n"), r.body
+    if message is not None:
+        assert r.body == compact({"errorMessage": message, "errorType": error_type}) + b"\n"
+    else:
+        body = json.loads(r.body)
+        assert list(body)[:2] == ["errorMessage", "errorType"], body
+        assert body["errorType"] == error_type, body
+        assert isinstance(body["errorMessage"], str) and body["errorMessage"], body
+
+
+def assert_accepted(r: Response):
+    """202 `{"status":"OK"}` + newline (spec §1.3)."""
+    assert (r.status, r.body) == (202, b'{"status":"OK"}\n'), (r.status, r.body)
+    assert r.header("content-type") == "application/json"
+
+
+def transition_error(current: str, target: str, who: str = "runtime") -> str:
+    return f"State transition from {current} to {target} failed for {who}. Error: State transition is not allowed"
