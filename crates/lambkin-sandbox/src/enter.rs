@@ -396,16 +396,7 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
     // SAFETY: prctl is async-signal-safe and touches no parent memory; the init dies with this process.
     unsafe {
         cmd.pre_exec(|| {
-            if libc::prctl(
-                libc::PR_SET_PDEATHSIG,
-                libc::SIGKILL as libc::c_ulong,
-                0,
-                0,
-                0,
-            ) != 0
-            {
-                return Err(io::Error::last_os_error());
-            }
+            lambkin_init::supervisor::die_with_parent()?;
             Ok(())
         });
     }

@@ -254,16 +254,7 @@ impl Environment {
             cmd.pre_exec(move || {
                 // The environment dies with its host process (the init dies with this one, and every
                 // process of the PID namespace with the init).
-                if libc::prctl(
-                    libc::PR_SET_PDEATHSIG,
-                    libc::SIGKILL as libc::c_ulong,
-                    0,
-                    0,
-                    0,
-                ) != 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
+                lambkin_init::supervisor::die_with_parent()?;
                 for fd in &procs_fds {
                     if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
                         return Err(io::Error::last_os_error());
