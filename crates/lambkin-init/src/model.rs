@@ -14,8 +14,10 @@ pub const MAX_EXTENSIONS: usize = 10;
 /// The JSON error body of every in-sandbox API: `{"errorMessage":..,"errorType":..}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ErrorBody<'a> {
+    /// `errorMessage`.
     #[serde(rename = "errorMessage")]
     pub message: &'a str,
+    /// `errorType`.
     #[serde(rename = "errorType")]
     pub error_type: &'a str,
 }
@@ -73,8 +75,10 @@ pub fn normalize_error_type(raw: Option<&str>) -> String {
 /// (`{"errorType":..,"errorMessage":"RequestId: <id> Error: <cause>"}`, field order as RAPID).
 #[derive(Debug, Clone, Serialize)]
 pub struct PlatformError {
+    /// `errorType`, e.g. `Runtime.ExitError`.
     #[serde(rename = "errorType")]
     pub error_type: String,
+    /// `errorMessage`, e.g. `RequestId: <id> Error: Runtime exited with error: exit status 1`.
     #[serde(rename = "errorMessage")]
     pub error_message: String,
 }
