@@ -3,7 +3,7 @@
 # each step is skipped when its result is already present.
 #
 #   - Debian/Ubuntu packages: cmake (builds the Node RIC's native addon), curl,
-#     python3-venv; installed with apt-get only when missing (as root, or via sudo).
+#     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest.
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
@@ -41,6 +41,8 @@ PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e
 command -v pasta >/dev/null 2>&1 || missing+=(passt)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# AWS CLI v2 as Debian ships it (2.9.x: an older model that sends trailing slashes), for the serve suite.
+[ -x /usr/bin/aws ] || missing+=(awscli)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
 # the python3.X-venv package.
 if ! .venv/bin/python -c '' >/dev/null 2>&1 && ! "$PY" -m ensurepip --version >/dev/null 2>&1; then
@@ -63,7 +65,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2)"
+    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

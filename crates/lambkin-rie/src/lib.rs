@@ -7,8 +7,6 @@
 
 pub mod args;
 mod backend;
-mod body;
-pub mod eventstream;
 mod frontend;
 mod sandboxed;
 

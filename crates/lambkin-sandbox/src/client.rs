@@ -26,6 +26,7 @@ pub struct InitClient {
     writer: tokio::sync::Mutex<OwnedWriteHalf>,
     pending: Table,
     stopped: Mutex<Option<oneshot::Receiver<()>>>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The outcome of `Start`.
@@ -79,12 +80,20 @@ impl InitClient {
         };
         let pending: Table = Arc::default();
         let (stopped_tx, stopped_rx) = oneshot::channel();
-        tokio::spawn(read_loop(reader, pending.clone(), logs, stopped_tx));
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        tokio::spawn(read_loop(
+            reader,
+            pending.clone(),
+            logs,
+            stopped_tx,
+            closed.clone(),
+        ));
         Ok((
             Self {
                 writer: tokio::sync::Mutex::new(writer),
                 pending,
                 stopped: Mutex::new(Some(stopped_rx)),
+                closed,
             },
             started,
         ))
@@ -132,6 +141,11 @@ impl InitClient {
         }
     }
 
+    /// Whether the channel is gone (the init exited or the environment was destroyed).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// SHUTDOWN with a reason (`spindown`, `timeout`, `failure`); returns when the init reports it stopped.
     pub async fn shutdown(&self, reason: &str) {
         let msg = HostMessage::Shutdown {
@@ -158,6 +172,7 @@ async fn read_loop(
     pending: Table,
     logs: LogSink,
     stopped: oneshot::Sender<()>,
+    closed: Arc<std::sync::atomic::AtomicBool>,
 ) {
     loop {
         let Ok((msg, payload)) = read_frame::<_, InitMessage>(&mut reader).await else {
@@ -239,6 +254,7 @@ async fn read_loop(
         }
     }
     // The environment is gone: every open invoke ends.
+    closed.store(true, std::sync::atomic::Ordering::SeqCst);
     pending.lock().unwrap_or_else(|p| p.into_inner()).clear();
     let _ = stopped.send(());
 }

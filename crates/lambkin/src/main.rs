@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_sandbox;
+mod bench_serve;
 
 use std::os::fd::FromRawFd;
 
@@ -20,6 +21,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// The Lambda service: the REST API (boto3, the AWS CLI and the SDKs with `--endpoint-url`) on an
+    /// embedded store, with a pool of warm, sandboxed environments.
+    Serve(lambkin_api::config::ServeArgs),
     /// Drop-in for AWS's Runtime Interface Emulator: `lambkin rie [options] [BOOTSTRAP [ARGS...]]`.
     ///
     /// Options (anywhere on the line, as aws-lambda-rie): --runtime-api-address HOST:PORT (127.0.0.1:9001),
@@ -61,6 +65,9 @@ enum BenchTarget {
     Rie(bench::BenchArgs),
     /// Sandbox lifecycle: create → init ready, freeze/thaw, destroy, environments per second.
     Sandbox(bench_sandbox::SandboxBenchArgs),
+    /// `lambkin serve` through the REST API: warm latency, throughput at concurrency 1/2/8, cold starts,
+    /// CreateFunction + first invoke.
+    Serve(bench_serve::ServeBenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -153,10 +160,42 @@ fn main() -> std::process::ExitCode {
             bench_sandbox::run(args).await.map_err(|e| format!("{e:#}"))
         }),
         Command::Bench {
+            target: BenchTarget::Serve(args),
+        } => run_on_one_thread("bench", async {
+            bench_serve::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
+        Command::Bench {
             target: BenchTarget::Rie(args),
         } => run_on_one_thread("bench", async {
             bench::run(args).await.map_err(|e| format!("{e:#}"))
         }),
+        Command::Serve(args) => {
+            init_tracing(None);
+            let config = match lambkin_api::ServeConfig::resolve(args) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("lambkin serve: {e}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lambkin serve: cannot start the runtime: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(lambkin_api::run(config)) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("lambkin serve: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Rie { args } => {
             if args.iter().any(|a| a == "-h" || a == "--help") && args.len() == 1 {
                 println!("usage: lambkin rie [--runtime-api-address HOST:PORT] [--runtime-interface-emulator-address HOST:PORT] [--extensions-dir DIR] [--log-level LEVEL] [BOOTSTRAP [ARGS...]]");

@@ -1,0 +1,211 @@
+//! `lambkin serve`'s settings: command-line options, each also a `LAMBKIN_*` environment variable and a key
+//! of the TOML config file (`--config`). Precedence: option or variable, then the file, then the default.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use lambkin_engine::Isolation;
+use lambkin_sandbox::Network;
+use serde::Deserialize;
+
+/// The options of `lambkin serve`.
+#[derive(clap::Args, Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeArgs {
+    /// TOML file with any of these settings (keys as the long options, e.g. `keep-alive-secs = 600`).
+    #[arg(long, env = "LAMBKIN_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address of the Lambda API [default: 127.0.0.1:9000].
+    #[arg(long, env = "LAMBKIN_LISTEN")]
+    pub listen: Option<String>,
+    /// Where metadata, code and logs live [default: /var/lib/lambkin as root, else ~/.local/share/lambkin].
+    #[arg(long, env = "LAMBKIN_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Account id in ARNs [default: 123456789012].
+    #[arg(long, env = "LAMBKIN_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// Region of unsigned requests [default: us-east-1]; signed requests use the region they were signed for.
+    #[arg(long, env = "LAMBKIN_REGION")]
+    pub region: Option<String>,
+    /// `namespace` (sandboxed; needs root) or `process` (plain child processes, nothing enforced)
+    /// [default: namespace as root, else process].
+    #[arg(long, env = "LAMBKIN_ISOLATION")]
+    pub isolation: Option<String>,
+    /// Egress of environments: `none` or `pasta` [default: pasta when installed, else none].
+    #[arg(long, env = "LAMBKIN_NETWORK")]
+    pub network: Option<String>,
+    /// Root filesystem for environments instead of the host's /usr, /lib*, /bin, /sbin.
+    #[arg(long, env = "LAMBKIN_ROOTFS")]
+    pub rootfs: Option<PathBuf>,
+    /// Seconds an idle environment stays warm [default: 300].
+    #[arg(long, env = "LAMBKIN_KEEP_ALIVE_SECS")]
+    pub keep_alive_secs: Option<u64>,
+    /// Memory all environments together may use, MB [default: 3/4 of the host's memory].
+    #[arg(long, env = "LAMBKIN_MEMORY_BUDGET_MB")]
+    pub memory_budget_mb: Option<u64>,
+    /// Access keys accepted when listening beyond loopback, `AKID:SECRET` (repeat, or comma-separate in the
+    /// variable). On a loopback address any credentials are accepted.
+    #[arg(
+        long = "access-key",
+        env = "LAMBKIN_ACCESS_KEYS",
+        value_delimiter = ','
+    )]
+    #[serde(default)]
+    pub access_keys: Vec<String>,
+    /// Account-wide concurrency limit [default: 1000].
+    #[arg(long, env = "LAMBKIN_CONCURRENCY_LIMIT")]
+    pub concurrency_limit: Option<u32>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// API address.
+    pub listen: String,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Account id.
+    pub account_id: String,
+    /// Default region.
+    pub region: String,
+    /// Isolation of environments.
+    pub isolation: Isolation,
+    /// Egress.
+    pub network: Network,
+    /// Operator root filesystem.
+    pub rootfs: Option<PathBuf>,
+    /// Idle keep-alive.
+    pub keep_alive_secs: u64,
+    /// Memory budget.
+    pub memory_budget_mb: u64,
+    /// Accepted access keys: (id, secret).
+    pub access_keys: Vec<(String, String)>,
+    /// Account concurrency limit.
+    pub concurrency_limit: u32,
+}
+
+fn host_memory_mb() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map(|kb| kb / 1024)
+        .unwrap_or(4096)
+}
+
+fn default_data_dir(root: bool) -> PathBuf {
+    if root {
+        return PathBuf::from("/var/lib/lambkin");
+    }
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("lambkin")
+}
+
+impl ServeConfig {
+    /// Resolves options, the config file and defaults.
+    pub fn resolve(args: ServeArgs) -> Result<Self, String> {
+        let file: ServeArgs = match &args.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the config file {}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?
+            }
+            None => ServeArgs::default(),
+        };
+        let root = rustix::process::geteuid().is_root();
+        let isolation = match args.isolation.or(file.isolation).as_deref() {
+            None => {
+                if root {
+                    Isolation::Namespace
+                } else {
+                    Isolation::Process
+                }
+            }
+            Some("namespace") => {
+                if !root {
+                    return Err("--isolation namespace needs root (namespaces, cgroups, mounts); run as root or use --isolation process".into());
+                }
+                Isolation::Namespace
+            }
+            Some("process") => Isolation::Process,
+            Some(other) => {
+                return Err(format!(
+                    "--isolation {other:?}: expected `namespace` or `process`"
+                ))
+            }
+        };
+        let network = match args.network.or(file.network).as_deref() {
+            None => Network::default_for_host(),
+            Some("none") => Network::None,
+            Some("pasta") => Network::Pasta,
+            Some(other) => return Err(format!("--network {other:?}: expected `none` or `pasta`")),
+        };
+        let account_id = args
+            .account_id
+            .or(file.account_id)
+            .unwrap_or_else(|| "123456789012".into());
+        if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("--account-id {account_id:?}: must be 12 digits"));
+        }
+        let keys = if args.access_keys.is_empty() {
+            file.access_keys
+        } else {
+            args.access_keys
+        };
+        let access_keys = keys
+            .iter()
+            .map(|k| {
+                k.split_once(':')
+                    .filter(|(a, s)| !a.is_empty() && !s.is_empty())
+                    .map(|(a, s)| (a.to_owned(), s.to_owned()))
+                    .ok_or_else(|| format!("--access-key {k:?}: expected ACCESS_KEY_ID:SECRET"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            listen: args
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:9000".into()),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| default_data_dir(root)),
+            account_id,
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".into()),
+            isolation,
+            network,
+            rootfs: args.rootfs.or(file.rootfs),
+            keep_alive_secs: args.keep_alive_secs.or(file.keep_alive_secs).unwrap_or(300),
+            memory_budget_mb: args
+                .memory_budget_mb
+                .or(file.memory_budget_mb)
+                .unwrap_or_else(|| host_memory_mb() * 3 / 4),
+            access_keys,
+            concurrency_limit: args
+                .concurrency_limit
+                .or(file.concurrency_limit)
+                .unwrap_or(1000),
+        })
+    }
+
+    /// Where sandboxes keep their state (on the host's `/run`, never inside the data directory).
+    pub fn state_dir(&self) -> PathBuf {
+        PathBuf::from("/run/lambkin/environments")
+    }
+
+    /// SigV4 is verified unless the API listens on loopback only.
+    pub fn verifies_signatures(&self, local: &SocketAddr) -> bool {
+        !local.ip().is_loopback()
+    }
+}

@@ -1,0 +1,249 @@
+//! `Invoke` (`RequestResponse`, `Event`, `DryRun`), `InvokeWithResponseStream` and the legacy
+//! `InvokeAsync`, over the engine.
+
+use std::time::Duration;
+
+use http::{HeaderValue, StatusCode};
+use lambkin_engine::{EngineError, FunctionSpec, Invocation};
+use lambkin_init::{InvokeHandle, InvokeRequest};
+
+use crate::error::{ApiError, ApiResult};
+use crate::functions::{self, Resolved};
+use crate::names;
+use crate::request::ApiRequest;
+use crate::routes::Reply;
+use crate::Service;
+
+/// Largest synchronous invoke payload (6 MiB).
+pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
+/// Largest asynchronous invoke payload (1 MiB).
+pub const MAX_ASYNC: usize = 1024 * 1024;
+
+/// Builds what the engine needs to run a resolved version.
+fn spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult<FunctionSpec> {
+    let v = &res.version;
+    let c = &v.config;
+    let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
+        ApiError::service(format!(
+            "the code of {} ({}) is missing from the store",
+            c.function_name, c.code_sha256
+        ))
+    })?;
+    let layers = v
+        .layers
+        .iter()
+        .map(|l| {
+            service.store.unpacked_dir(&l.sha256_hex).ok_or_else(|| {
+                ApiError::service(format!("layer {} is missing from the store", l.arn))
+            })
+        })
+        .collect::<ApiResult<Vec<_>>>()?;
+    Ok(FunctionSpec {
+        function_name: c.function_name.clone(),
+        version: c.version.clone(),
+        revision: c.revision_id.clone(),
+        code_dir,
+        layers,
+        runtime_dir: None,
+        execution_env: None,
+        handler: c.handler.clone().unwrap_or_default(),
+        memory_mb: c.memory_size,
+        timeout: Duration::from_secs(u64::from(c.timeout)),
+        ephemeral_mb: c.ephemeral_storage.size,
+        environment: c
+            .environment
+            .as_ref()
+            .map(|e| {
+                e.variables
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        region: arns.region.clone(),
+        account_id: arns.account.clone(),
+        log_group: c
+            .logging_config
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/lambda/{}", c.function_name)),
+        reserved_concurrency: res.record.reserved_concurrency,
+    })
+}
+
+fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::Throttled { reason } => ApiError::throttled(reason),
+        EngineError::Start(msg) => ApiError::service(format!(
+            "lambkin could not start an execution environment: {msg}"
+        )),
+        EngineError::ShuttingDown => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceException",
+            "the server is shutting down",
+        ),
+    }
+}
+
+fn handle(inv: Invocation) -> InvokeHandle {
+    InvokeHandle {
+        request_id: inv.request_id,
+        frames: inv.frames,
+        done: inv.done,
+    }
+}
+
+struct Prepared {
+    spec: FunctionSpec,
+    request: InvokeRequest,
+}
+
+fn prepare(
+    service: &Service,
+    req: &ApiRequest,
+    raw: &str,
+    request_id: &str,
+) -> ApiResult<Prepared> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
+    let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
+    let spec = spec(service, &res, &req.arns)?;
+    let client_context = match req.header("X-Amz-Client-Context") {
+        None => None,
+        Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
+            ApiError::invalid("Client context must be a valid Base64-encoded JSON object.")
+        })?),
+    };
+    let invoked_function_arn = match &q {
+        Some(q) => req.arns.qualified(&r.name, q),
+        None => req.arns.function(&r.name),
+    };
+    let request = InvokeRequest {
+        request_id: Some(request_id.to_owned()),
+        payload: req.body.clone(),
+        content_type: None,
+        client_context,
+        cognito_identity: None,
+        trace_id: req.header("X-Amzn-Trace-Id").map(str::to_owned),
+        tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
+        invoked_function_arn: Some(invoked_function_arn),
+    };
+    Ok(Prepared { spec, request })
+}
+
+/// `Invoke` and `InvokeWithResponseStream`.
+pub async fn invoke(
+    service: &Service,
+    req: &ApiRequest,
+    raw: &str,
+    streaming: bool,
+    request_id: &str,
+) -> ApiResult<Reply> {
+    let invocation_type = req
+        .header("X-Amz-Invocation-Type")
+        .unwrap_or("RequestResponse")
+        .to_owned();
+    let tail = req
+        .header("X-Amz-Log-Type")
+        .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
+    let p = prepare(service, req, raw, request_id)?;
+    let version = p.spec.version.clone();
+    match (invocation_type.as_str(), streaming) {
+        ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
+        ("Event", false) => {
+            if p.request.payload.len() > MAX_ASYNC {
+                return Err(ApiError::too_large(format!(
+                    "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
+                )));
+            }
+            run_async(service, p);
+            let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
+            *r.status_mut() = StatusCode::ACCEPTED;
+            lambkin_respond::put_common(&mut r, request_id, &version);
+            Ok(Reply::Raw(r))
+        }
+        ("RequestResponse", _) => {
+            let inv = service
+                .engine
+                .invoke(&p.spec, p.request)
+                .await
+                .map_err(engine_error)?;
+            let r = if streaming {
+                lambkin_respond::response_stream(handle(inv), &version, tail).await
+            } else {
+                lambkin_respond::request_response(handle(inv), &version, tail).await
+            };
+            Ok(Reply::Raw(r))
+        }
+        (other, _) => Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            if streaming { "RequestResponse, DryRun" } else { "Event, RequestResponse, DryRun" }
+        ))),
+    }
+}
+
+/// `InvokeAsync` (deprecated, still used): `202 {"Status":202}`.
+pub async fn invoke_async(
+    service: &Service,
+    req: &ApiRequest,
+    raw: &str,
+    request_id: &str,
+) -> ApiResult<Reply> {
+    if req.body.len() > MAX_ASYNC {
+        return Err(ApiError::too_large(format!(
+            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
+        )));
+    }
+    let p = prepare(service, req, raw, request_id)?;
+    run_async(service, p);
+    let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
+    *r.status_mut() = StatusCode::ACCEPTED;
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    Ok(Reply::Raw(r))
+}
+
+/// Runs an `Event` invoke in the background as Lambda does: function errors are retried twice (one, then
+/// two minutes later), throttles and start failures with backoff for up to six hours.
+///
+/// This queue lives in memory: events still queued when the server stops are lost (the durable queue is
+/// separate work).
+fn run_async(service: &Service, p: Prepared) {
+    let engine = service.engine.clone();
+    tokio::spawn(async move {
+        let mut function_errors = 0;
+        let mut backoff = Duration::from_secs(1);
+        let started = std::time::Instant::now();
+        loop {
+            match engine.invoke(&p.spec, p.request.clone()).await {
+                Ok(inv) => {
+                    let Invocation {
+                        mut frames, done, ..
+                    } = inv;
+                    let mut failed = false;
+                    while let Some(f) = frames.recv().await {
+                        if matches!(f, lambkin_init::ResponseFrame::Error { .. }) {
+                            failed = true;
+                        }
+                    }
+                    let _ = done.await;
+                    if !failed || function_errors >= 2 {
+                        return;
+                    }
+                    function_errors += 1;
+                    tokio::time::sleep(Duration::from_secs(60 * function_errors)).await;
+                }
+                Err(EngineError::ShuttingDown) => return,
+                Err(e) => {
+                    if started.elapsed() > Duration::from_secs(6 * 3600) {
+                        tracing::warn!("dropping an async event of {}: {e}", p.spec.function_name);
+                        return;
+                    }
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(300));
+                }
+            }
+        }
+    });
+}

@@ -1,0 +1,283 @@
+//! Layer operations: publish, get (by name and version, or by ARN), list layers and versions, delete.
+
+use http::StatusCode;
+use lambkin_store::{Expect, Op};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::functions::LAYERS;
+use crate::model::{LayerContent, LayerRecord, LayerVersion};
+use crate::names;
+use crate::request::ApiRequest;
+use crate::routes::Reply;
+use crate::{time_fmt, Service};
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct ContentInput {
+    zip_file: Option<String>,
+    s3_bucket: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct PublishInput {
+    content: Option<ContentInput>,
+    description: Option<String>,
+    #[serde(default)]
+    compatible_runtimes: Vec<String>,
+    #[serde(default)]
+    compatible_architectures: Vec<String>,
+    license_info: Option<String>,
+}
+
+fn lkey(region: &str, name: &str, version: u64) -> String {
+    format!("{region}/{name}/{version:010}")
+}
+
+fn answer(req: &ApiRequest, rec: &LayerRecord) -> LayerVersion {
+    let mut v = rec.version.clone();
+    v.content.location = format!("{}/lambkin/v1/code/{}", req.base_url, rec.sha256_hex);
+    v
+}
+
+/// `PublishLayerVersion`.
+pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &service.config.account_id)?;
+    let input: PublishInput = req.json()?;
+    let content = input.content.unwrap_or_default();
+    if content.s3_bucket.is_some() {
+        return Err(ApiError::invalid(
+            "lambkin has no S3: upload the layer as Content.ZipFile.",
+        ));
+    }
+    let Some(b64) = content.zip_file else {
+        return Err(ApiError::validation(
+            "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    if input.compatible_runtimes.len() > 15 {
+        return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
+    }
+    let zip = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(b64.trim())
+            .map_err(|_| {
+                ApiError::invalid("Content.ZipFile must be the zip's bytes, base64-encoded")
+            })?
+    };
+    let store = service.store.clone();
+    let blob = tokio::task::spawn_blocking(move || store.put_zip(&zip, &Default::default()))
+        .await
+        .map_err(|e| ApiError::service(format!("unzip task failed: {e}")))?
+        .map_err(|e| match e {
+            lambkin_store::ZipError::Io(_) | lambkin_store::ZipError::Store(_) => {
+                ApiError::service(e.to_string())
+            }
+            lambkin_store::ZipError::TooLarge { .. } => ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "RequestEntityTooLargeException",
+                e.to_string(),
+            ),
+            other => ApiError::invalid(other.to_string()),
+        })?;
+    let region = &req.arns.region;
+    let version = service
+        .store
+        .next_sequence(&format!("layer:{region}/{name}"))?;
+    let rec = LayerRecord {
+        version: LayerVersion {
+            content: LayerContent {
+                location: String::new(),
+                code_sha256: blob.code_sha256.clone(),
+                code_size: blob.size,
+            },
+            layer_arn: req.arns.layer(&name),
+            layer_version_arn: req.arns.layer_version(&name, version),
+            description: input.description.unwrap_or_default(),
+            created_date: time_fmt::now(),
+            version,
+            compatible_runtimes: input.compatible_runtimes,
+            compatible_architectures: input.compatible_architectures,
+            license_info: input.license_info,
+        },
+        sha256_hex: blob.sha256_hex,
+        unpacked_size: blob.unpacked_size,
+    };
+    service.store.apply(vec![Op::put_json(
+        LAYERS,
+        &lkey(region, &name, version),
+        &rec,
+        Expect::Absent,
+    )?])?;
+    Ok(Reply::Json(
+        StatusCode::CREATED,
+        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+    ))
+}
+
+fn parse_version(v: &str) -> ApiResult<u64> {
+    v.parse().map_err(|_| {
+        ApiError::validation(format!(
+            "1 validation error detected: Value '{v}' at 'versionNumber' failed to satisfy constraint: Member must be a number"
+        ))
+    })
+}
+
+fn load(
+    service: &Service,
+    region: &str,
+    name: &str,
+    version: u64,
+    arn: &str,
+) -> ApiResult<LayerRecord> {
+    let rec = service
+        .store
+        .get(LAYERS, &lkey(region, name, version))?
+        .ok_or_else(|| {
+            ApiError::not_found(format!(
+                "The resource you requested does not exist. ({arn})"
+            ))
+        })?;
+    Ok(rec.json()?)
+}
+
+/// `GetLayerVersion`.
+pub async fn get(service: &Service, req: &ApiRequest, raw: &str, v: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &service.config.account_id)?;
+    let version = parse_version(v)?;
+    let rec = load(
+        service,
+        &req.arns.region,
+        &name,
+        version,
+        &req.arns.layer_version(&name, version),
+    )?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+    ))
+}
+
+/// `GetLayerVersionByArn`.
+pub async fn get_by_arn(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
+    let arn = req.query("Arn").unwrap_or("");
+    let Some((region, account, name, version)) = names::parse_layer_version_arn(arn) else {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)"
+        )));
+    };
+    if account != service.config.account_id {
+        return Err(ApiError::not_found(format!(
+            "The resource you requested does not exist. ({arn})"
+        )));
+    }
+    let rec = load(service, &region, &name, version, arn)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+    ))
+}
+
+fn matches(rec: &LayerRecord, req: &ApiRequest) -> bool {
+    let rt = req.query("CompatibleRuntime");
+    let arch = req.query("CompatibleArchitecture");
+    rt.is_none_or(|r| rec.version.compatible_runtimes.iter().any(|x| x == r))
+        && arch.is_none_or(|a| rec.version.compatible_architectures.iter().any(|x| x == a))
+}
+
+fn version_item(req: &ApiRequest, rec: &LayerRecord) -> serde_json::Value {
+    let v = answer(req, rec);
+    let mut j = serde_json::to_value(&v).unwrap_or_default();
+    if let Some(o) = j.as_object_mut() {
+        o.remove("Content");
+        o.remove("LayerArn");
+    }
+    j
+}
+
+/// `ListLayerVersions`: newest first.
+pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &service.config.account_id)?;
+    let (max, marker) = req.page(50)?;
+    let prefix = format!("{}/{name}/", req.arns.region);
+    let mut all: Vec<LayerRecord> = Vec::new();
+    for (_, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
+        let rec: LayerRecord = r.json()?;
+        if matches(&rec, req) {
+            all.push(rec);
+        }
+    }
+    all.reverse();
+    let start = marker
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(all.len());
+    let page: Vec<_> = all
+        .iter()
+        .skip(start)
+        .take(max)
+        .map(|r| version_item(req, r))
+        .collect();
+    let mut out = json!({ "LayerVersions": page });
+    if start + max < all.len() {
+        out["NextMarker"] = json!((start + max).to_string());
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// `ListLayers`: each layer with its newest matching version.
+pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
+    let (max, marker) = req.page(50)?;
+    let prefix = format!("{}/", req.arns.region);
+    let mut latest: std::collections::BTreeMap<String, LayerRecord> = Default::default();
+    for (key, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
+        let rec: LayerRecord = r.json()?;
+        let name = key
+            .strip_prefix(&prefix)
+            .and_then(|k| k.split('/').next())
+            .unwrap_or_default()
+            .to_owned();
+        if matches(&rec, req) {
+            latest.insert(name, rec);
+        }
+    }
+    let items: Vec<_> = latest
+        .iter()
+        .filter(|(n, _)| marker.as_ref().is_none_or(|m| n.as_str() > m.as_str()))
+        .take(max + 1)
+        .collect();
+    let more = items.len() > max;
+    let page: Vec<_> = items
+        .iter()
+        .take(max)
+        .map(|(n, r)| {
+            json!({
+                "LayerName": n,
+                "LayerArn": r.version.layer_arn,
+                "LatestMatchingVersion": version_item(req, r),
+            })
+        })
+        .collect();
+    let mut out = json!({ "Layers": page });
+    if more {
+        if let Some((n, _)) = items.get(max - 1) {
+            out["NextMarker"] = json!(n);
+        }
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// `DeleteLayerVersion`: idempotent, as on AWS. Functions already using it keep their copy.
+pub async fn delete(service: &Service, req: &ApiRequest, raw: &str, v: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &service.config.account_id)?;
+    let version = parse_version(v)?;
+    service.store.apply(vec![Op::Delete {
+        table: LAYERS.into(),
+        key: lkey(&req.arns.region, &name, version),
+        expect: Expect::Any,
+    }])?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

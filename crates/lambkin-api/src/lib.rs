@@ -1,0 +1,152 @@
+//! `lambkin serve`'s Lambda REST API: the operations boto3, the AWS CLI and the SDKs call with
+//! `--endpoint-url`, over the embedded store and the invocation engine.
+//!
+//! A request flows: accept (TCP_NODELAY) → auth (any credentials on loopback, SigV4 otherwise) → route
+//! (path segments, percent-decoded, trailing slash ignored) → operation (validate, read or change the store
+//! in one atomic batch) → a JSON answer or an AWS-shaped error with `x-amzn-ErrorType`.
+
+mod auth;
+pub mod config;
+pub mod error;
+mod functions;
+mod invoke;
+mod layers;
+pub mod model;
+pub mod names;
+mod request;
+mod routes;
+mod time_fmt;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::TokioIo;
+use lambkin_engine::{Engine, EngineConfig};
+use lambkin_store::Store;
+use tokio::net::TcpListener;
+
+pub use config::ServeConfig;
+
+/// The service behind the API: settings, store and engine.
+pub struct Service {
+    /// Settings.
+    pub config: ServeConfig,
+    /// Metadata, code, logs.
+    pub store: Arc<Store>,
+    /// Environments.
+    pub engine: Engine,
+    /// Serialises changes to one function's records (read-modify-write of the store).
+    pub(crate) writes: tokio::sync::Mutex<()>,
+}
+
+/// Opens the store, starts the engine and serves the API until SIGTERM or SIGINT; then retires every
+/// environment (SHUTDOWN `spindown`).
+pub async fn run(config: ServeConfig) -> Result<(), String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data directory {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    let store = Arc::new(Store::open(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot open the store in {}: {e}",
+            config.data_dir.display()
+        )
+    })?);
+    let engine_cfg = EngineConfig {
+        isolation: config.isolation,
+        lambkin: std::env::current_exe().map_err(|e| format!("own executable: {e}"))?,
+        state_dir: config.state_dir(),
+        network: config.network,
+        rootfs: config.rootfs.clone(),
+        memory_budget_mb: config.memory_budget_mb,
+        keep_alive: Duration::from_secs(config.keep_alive_secs),
+    };
+    if config.isolation == lambkin_engine::Isolation::Namespace {
+        lambkin_sandbox::environment::sweep_orphans(&engine_cfg.state_dir);
+    }
+    let log_store = store.clone();
+    let engine = Engine::new(
+        engine_cfg,
+        Arc::new(move |function, stream, line| {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0);
+            if let Err(e) = log_store.append_log(function, stream, now, line) {
+                tracing::warn!("cannot keep a log line of {function}: {e}");
+            }
+        }),
+    );
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let local = listener
+        .local_addr()
+        .map_err(|e| format!("listen address: {e}"))?;
+    tracing::info!(
+        "lambkin serve: Lambda API on http://{local} (data {}, isolation {}, network {}, auth {})",
+        config.data_dir.display(),
+        config.isolation.name(),
+        config.network.name(),
+        if config.verifies_signatures(&local) {
+            "SigV4"
+        } else {
+            "none (loopback)"
+        }
+    );
+    let service = Arc::new(Service {
+        config,
+        store,
+        engine: engine.clone(),
+        writes: tokio::sync::Mutex::new(()),
+    });
+    let server = tokio::spawn(accept_loop(listener, local, service));
+    wait_for_stop_signal().await;
+    tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");
+    server.abort();
+    engine.shutdown(Duration::from_secs(5)).await;
+    Ok(())
+}
+
+async fn accept_loop(listener: TcpListener, local: SocketAddr, service: Arc<Service>) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("accept: {e}");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let service = service.clone();
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req| {
+                let service = service.clone();
+                async move { Ok::<_, Infallible>(routes::handle(&service, req, local, peer).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), svc)
+                .await;
+        });
+    }
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

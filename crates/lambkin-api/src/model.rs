@@ -1,0 +1,266 @@
+//! The REST API's resource shapes (botocore's model names, PascalCase on the wire) and what the store keeps.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// `Environment`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Environment {
+    /// `Variables`.
+    #[serde(default)]
+    pub variables: BTreeMap<String, String>,
+}
+
+/// `EnvironmentResponse`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnvironmentResponse {
+    /// `Variables`.
+    pub variables: BTreeMap<String, String>,
+}
+
+/// A layer as a function configuration lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionLayer {
+    /// Layer version ARN.
+    pub arn: String,
+    /// Size of the layer's zip.
+    pub code_size: u64,
+}
+
+/// `EphemeralStorage`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct EphemeralStorage {
+    /// MB.
+    pub size: u32,
+}
+
+/// `TracingConfig(Response)`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TracingConfig {
+    /// `Active` or `PassThrough`.
+    pub mode: String,
+}
+
+/// `LoggingConfig`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LoggingConfig {
+    /// `Text` or `JSON`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// Application log level (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_log_level: Option<String>,
+    /// System log level (JSON only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub system_log_level: Option<String>,
+    /// Log group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+}
+
+/// `FunctionConfiguration`, as every function operation answers it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct FunctionConfiguration {
+    /// Name.
+    pub function_name: String,
+    /// ARN (qualified for published versions).
+    pub function_arn: String,
+    /// Runtime.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// Execution role.
+    pub role: String,
+    /// Handler.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    /// Zip size.
+    pub code_size: u64,
+    /// Description.
+    pub description: String,
+    /// Seconds.
+    pub timeout: u32,
+    /// MB.
+    pub memory_size: u32,
+    /// `2026-11-24T04:25:00.000+0000`.
+    pub last_modified: String,
+    /// base64 SHA-256 of the zip.
+    pub code_sha256: String,
+    /// `$LATEST` or a number.
+    pub version: String,
+    /// Variables.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<EnvironmentResponse>,
+    /// Tracing.
+    pub tracing_config: TracingConfig,
+    /// Changes with every update.
+    pub revision_id: String,
+    /// Layers.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub layers: Vec<FunctionLayer>,
+    /// `Pending`, `Active`, `Inactive`, `Failed`.
+    pub state: String,
+    /// Why, while not active.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    /// Code for `StateReason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_reason_code: Option<String>,
+    /// `InProgress`, `Successful`, `Failed`.
+    pub last_update_status: String,
+    /// Why, while in progress.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason: Option<String>,
+    /// Code for the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_update_status_reason_code: Option<String>,
+    /// `Zip`.
+    pub package_type: String,
+    /// `["x86_64"]` or `["arm64"]`.
+    pub architectures: Vec<String>,
+    /// `/tmp` size.
+    pub ephemeral_storage: EphemeralStorage,
+    /// SnapStart (not supported: always off).
+    pub snap_start: serde_json::Value,
+    /// Logging.
+    pub logging_config: LoggingConfig,
+    /// Dead-letter target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dead_letter_config: Option<serde_json::Value>,
+    /// KMS key.
+    #[serde(skip_serializing_if = "Option::is_none", rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
+}
+
+/// A layer a function version uses, as the store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LayerUse {
+    /// Layer version ARN.
+    pub arn: String,
+    /// Its zip's SHA-256 (hex): where its tree is.
+    pub sha256_hex: String,
+    /// Zip size.
+    pub code_size: u64,
+    /// Unpacked size.
+    pub unpacked_size: u64,
+}
+
+/// One version of a function (`$LATEST` or published), as the store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VersionRecord {
+    /// What the API answers.
+    pub config: FunctionConfiguration,
+    /// The code zip's SHA-256 (hex).
+    pub code_hex: String,
+    /// Unpacked size of the code.
+    pub unpacked_size: u64,
+    /// Layers in order.
+    pub layers: Vec<LayerUse>,
+}
+
+/// A function as the store keeps it (table `functions`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FunctionRecord {
+    /// `$LATEST`.
+    pub latest: VersionRecord,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// `ReservedConcurrentExecutions`.
+    #[serde(default)]
+    pub reserved_concurrency: Option<u32>,
+    /// Resource policy statements.
+    #[serde(default)]
+    pub policy: Vec<serde_json::Value>,
+    /// Policy revision.
+    #[serde(default)]
+    pub policy_revision: String,
+    /// Highest published version number so far.
+    #[serde(default)]
+    pub last_version: u64,
+}
+
+/// `AliasRoutingConfiguration`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RoutingConfig {
+    /// version → weight (0..1).
+    #[serde(default)]
+    pub additional_version_weights: BTreeMap<String, f64>,
+}
+
+/// `AliasConfiguration`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct AliasConfiguration {
+    /// Alias ARN.
+    pub alias_arn: String,
+    /// Name.
+    pub name: String,
+    /// Version it points to.
+    pub function_version: String,
+    /// Description.
+    pub description: String,
+    /// Changes with every update.
+    pub revision_id: String,
+    /// Weighted routing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routing_config: Option<RoutingConfig>,
+}
+
+/// `LayerVersionContentOutput`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerContent {
+    /// Download URL.
+    pub location: String,
+    /// base64 SHA-256.
+    pub code_sha256: String,
+    /// Zip size.
+    pub code_size: u64,
+}
+
+/// A layer version (`GetLayerVersion`'s answer), as the store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LayerVersion {
+    /// What is downloaded.
+    pub content: LayerContent,
+    /// Layer ARN.
+    pub layer_arn: String,
+    /// Layer version ARN.
+    pub layer_version_arn: String,
+    /// Description.
+    pub description: String,
+    /// `2026-11-24T04:25:00.000+0000`.
+    pub created_date: String,
+    /// Number.
+    pub version: u64,
+    /// Runtimes.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub compatible_runtimes: Vec<String>,
+    /// Architectures.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub compatible_architectures: Vec<String>,
+    /// License.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license_info: Option<String>,
+}
+
+/// A layer version as the store keeps it (table `layers`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LayerRecord {
+    /// What the API answers.
+    pub version: LayerVersion,
+    /// The zip's SHA-256 (hex): where its tree is.
+    pub sha256_hex: String,
+    /// Unpacked size.
+    pub unpacked_size: u64,
+}

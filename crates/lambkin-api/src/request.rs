@@ -1,0 +1,72 @@
+//! A request as the operations see it: method, percent-decoded path segments, query, headers, body, and
+//! the region and account its ARNs use.
+
+use bytes::Bytes;
+use http::Method;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, ApiResult};
+use crate::names::Arns;
+
+/// A parsed request.
+pub struct ApiRequest {
+    /// Method.
+    pub method: Method,
+    /// Query pairs, decoded.
+    pub query: Vec<(String, String)>,
+    /// Headers (names lowercase).
+    pub headers: http::HeaderMap,
+    /// Body.
+    pub body: Bytes,
+    /// ARNs of the request's region and the server's account.
+    pub arns: Arns,
+    /// Scheme and host the client used (for download URLs).
+    pub base_url: String,
+}
+
+impl ApiRequest {
+    /// A query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The body as JSON (`{}` when empty).
+    pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
+        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &self.body
+        };
+        serde_json::from_slice(body).map_err(|e| {
+            if e.is_data() {
+                ApiError::invalid(format!("Invalid request: {e}"))
+            } else {
+                ApiError::bad_content(format!("Could not parse request body into json: {e}"))
+            }
+        })
+    }
+
+    /// `MaxItems` (1–10,000, default `default`) and `Marker`.
+    pub fn page(&self, default: usize) -> ApiResult<(usize, Option<String>)> {
+        let max = match self.query("MaxItems") {
+            None => default,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::validation(format!(
+                        "1 validation error detected: Value '{v}' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 10000"
+                    )))
+                }
+            },
+        };
+        Ok((max, self.query("Marker").map(str::to_owned)))
+    }
+}

@@ -1,0 +1,28 @@
+//! Timestamps as the Lambda API writes them: `2026-11-24T04:25:00.000+0000`.
+
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+/// Now, in Lambda's `LastModified` format.
+pub fn now() -> String {
+    format(OffsetDateTime::now_utc())
+}
+
+/// A time in Lambda's `LastModified` format.
+pub fn format(t: OffsetDateTime) -> String {
+    let f = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]+0000"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn shape() {
+        let t = time::OffsetDateTime::from_unix_timestamp(1_764_000_000).expect("time");
+        assert_eq!(super::format(t), "2025-11-24T16:00:00.000+0000");
+    }
+}

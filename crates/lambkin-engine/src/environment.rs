@@ -1,0 +1,512 @@
+//! One running execution environment of a function version, as the engine holds it: the sandbox (or, in the
+//! `process` fallback, a plain child process) and the client of its init.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lambkin_init::env::{self as lenv, PlatformVars};
+use lambkin_init::{InvokeHandle, InvokeRequest, ResponseFrame};
+use lambkin_sandbox::client::{InitClient, LogSink};
+use lambkin_sandbox::{Environment, EnvironmentSpec};
+use lambkin_wire::StartConfig;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::spawner::Spawner;
+use crate::{EngineConfig, FunctionSpec, Isolation, LogWriter};
+
+/// The Runtime API inside a sandbox (its own loopback).
+const SANDBOX_API: &str = "127.0.0.1:9001";
+
+/// `on-demand` or `provisioned-concurrency` (`AWS_LAMBDA_INITIALIZATION_TYPE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InitType {
+    /// Started for an invoke.
+    OnDemand,
+    /// Started ahead of invokes.
+    Provisioned,
+}
+
+impl InitType {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::OnDemand => "on-demand",
+            Self::Provisioned => "provisioned-concurrency",
+        }
+    }
+}
+
+enum Host {
+    Sandbox(Mutex<Option<Environment>>),
+    Process(Mutex<Option<Child>>),
+}
+
+/// A running environment.
+pub struct Env {
+    /// Unique id (also names the sandbox).
+    pub id: String,
+    /// The revision of the function's configuration it was built from.
+    pub revision: String,
+    /// `MemorySize` (what it costs against the host's budget).
+    pub memory_mb: u32,
+    client: InitClient,
+    host: Host,
+    /// Set once it is being retired: nothing freezes it again.
+    retiring: AtomicBool,
+}
+
+fn dir_has(dir: &Path, name: &str) -> bool {
+    dir.join(name).is_file()
+}
+
+/// The runtime's command: `/var/runtime/bootstrap` for a managed runtime, else the function's or a layer's
+/// `bootstrap` (Lambda's order for `provided` runtimes: `/var/task`, then `/opt`).
+fn bootstrap_inside(spec: &FunctionSpec) -> Option<String> {
+    if let Some(rt) = &spec.runtime_dir {
+        if dir_has(rt, "bootstrap") {
+            return Some("/var/runtime/bootstrap".into());
+        }
+    }
+    if dir_has(&spec.code_dir, "bootstrap") {
+        return Some("/var/task/bootstrap".into());
+    }
+    if spec.layers.iter().any(|l| dir_has(l, "bootstrap")) {
+        return Some("/opt/bootstrap".into());
+    }
+    None
+}
+
+/// Lambda's log stream name: `YYYY/MM/DD/[version]<32 hex>`.
+pub fn log_stream_name(version: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days(now.div_euclid(86_400));
+    format!(
+        "{y:04}/{m:02}/{d:02}/[{version}]{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Paths as the runtime sees them: inside the sandbox, or the host's own in the `process` fallback.
+struct Paths {
+    api: String,
+    task_root: String,
+    runtime_dir: String,
+    bootstrap: Option<String>,
+    extensions_dir: String,
+}
+
+fn paths(cfg: &EngineConfig, spec: &FunctionSpec) -> Paths {
+    match cfg.isolation {
+        Isolation::Namespace => Paths {
+            api: SANDBOX_API.into(),
+            task_root: "/var/task".into(),
+            runtime_dir: "/var/runtime".into(),
+            bootstrap: bootstrap_inside(spec),
+            extensions_dir: "/opt/extensions".into(),
+        },
+        Isolation::Process => {
+            let host = |p: &Path| p.to_string_lossy().into_owned();
+            let bootstrap = bootstrap_inside(spec).map(|b| {
+                if let Some(rest) = b.strip_prefix("/var/task/") {
+                    host(&spec.code_dir.join(rest))
+                } else if let Some(rest) = b.strip_prefix("/var/runtime/") {
+                    spec.runtime_dir
+                        .as_ref()
+                        .map(|d| host(&d.join(rest)))
+                        .unwrap_or(b)
+                } else {
+                    spec.layers
+                        .iter()
+                        .rev()
+                        .find(|l| dir_has(l, "bootstrap"))
+                        .map(|l| host(&l.join("bootstrap")))
+                        .unwrap_or(b)
+                }
+            });
+            Paths {
+                api: "127.0.0.1:0".into(),
+                task_root: host(&spec.code_dir),
+                runtime_dir: spec
+                    .runtime_dir
+                    .as_deref()
+                    .map(host)
+                    .unwrap_or_else(|| "/var/runtime".into()),
+                bootstrap,
+                extensions_dir: spec
+                    .layers
+                    .last()
+                    .map(|l| host(&l.join("extensions")))
+                    .unwrap_or_else(|| "/opt/extensions".into()),
+            }
+        }
+    }
+}
+
+/// The init's configuration for one environment of `spec`.
+fn start_config(
+    cfg: &EngineConfig,
+    spec: &FunctionSpec,
+    log_stream: &str,
+    init_type: InitType,
+) -> StartConfig {
+    let p = paths(cfg, spec);
+    let platform = PlatformVars {
+        runtime_api: p.api.clone(),
+        handler: spec.handler.clone(),
+        region: spec.region.clone(),
+        function_name: spec.function_name.clone(),
+        function_version: spec.version.clone(),
+        memory_mb: spec.memory_mb,
+        log_group: spec.log_group.clone(),
+        log_stream: log_stream.to_owned(),
+        init_type: init_type.as_str().into(),
+        execution_env: spec.execution_env.clone(),
+        task_root: p.task_root.clone(),
+        runtime_dir: p.runtime_dir.clone(),
+        credentials: Vec::new(),
+    };
+    let envs = lenv::build(&spec.environment, &platform, false);
+    StartConfig {
+        function_name: spec.function_name.clone(),
+        function_version: spec.version.clone(),
+        memory_mb: spec.memory_mb,
+        timeout_ms: spec.timeout.as_millis() as u64,
+        init_timeout_ms: 10_000,
+        handler: spec.handler.clone(),
+        region: spec.region.clone(),
+        account_id: spec.account_id.clone(),
+        log_group: spec.log_group.clone(),
+        log_stream: log_stream.to_owned(),
+        init_type: init_type.as_str().into(),
+        bootstrap: p.bootstrap.into_iter().collect(),
+        cwd: p.task_root,
+        extensions_dir: p.extensions_dir,
+        runtime_env: envs.runtime,
+        extension_env: envs.extension,
+        api_address: p.api,
+        shutdown_window_ms: 2_000,
+        confine_children: cfg.isolation == Isolation::Namespace,
+    }
+}
+
+/// Starts `lambkin init --control-fd 3` as a plain child process (the `process` fallback).
+fn spawn_process(lambkin: &Path) -> Result<(Child, std::os::unix::net::UnixStream), String> {
+    use std::os::fd::{AsRawFd, OwnedFd};
+    let (host, child) = std::os::unix::net::UnixStream::pair()
+        .map_err(|e| format!("cannot create the control channel: {e}"))?;
+    let child: OwnedFd = child.into();
+    let child_fd = child.as_raw_fd();
+    let mut cmd = Command::new(lambkin);
+    cmd.args(["init", "--control-fd", "3"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .process_group(0);
+    // SAFETY: between fork and exec the closure only makes raw system calls (prctl, dup2) on a descriptor
+    // opened before the fork; nothing allocates.
+    unsafe {
+        cmd.pre_exec(move || {
+            lambkin_init::supervisor::die_with_parent()?;
+            if libc::dup2(child_fd, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let proc = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {} init: {e}", lambkin.display()))?;
+    drop(child);
+    Ok((proc, host))
+}
+
+impl Env {
+    /// Builds an environment for `spec`, starts its init and waits for the init phase; returns it frozen.
+    pub async fn start(
+        cfg: &EngineConfig,
+        spec: &FunctionSpec,
+        init_type: InitType,
+        spawner: &Spawner,
+        logs: LogWriter,
+    ) -> Result<Arc<Env>, String> {
+        let id = format!("fn-{}", uuid::Uuid::new_v4().simple());
+        let log_stream = log_stream_name(&spec.version);
+        let start = start_config(cfg, spec, &log_stream, init_type);
+        if start.bootstrap.is_empty() {
+            tracing::debug!(
+                "{}: no bootstrap in the code or layers; the init reports it",
+                spec.function_name
+            );
+        }
+        let (host, channel) = match cfg.isolation {
+            Isolation::Namespace => {
+                let sandbox = EnvironmentSpec {
+                    id: id.clone(),
+                    code_dir: spec.code_dir.clone(),
+                    layers: spec.layers.clone(),
+                    runtime_dir: spec.runtime_dir.clone(),
+                    memory_mb: spec.memory_mb,
+                    ephemeral_mb: spec.ephemeral_mb,
+                    network: cfg.network,
+                    rootfs: cfg.rootfs.clone(),
+                    state_dir: cfg.state_dir.clone(),
+                    lambkin: cfg.lambkin.clone(),
+                };
+                let (environment, channel) = spawner
+                    .run(move || Environment::create(&sandbox))
+                    .await?
+                    .map_err(|e| format!("cannot create the environment: {e}"))?;
+                (Host::Sandbox(Mutex::new(Some(environment))), channel)
+            }
+            Isolation::Process => {
+                let lambkin = cfg.lambkin.clone();
+                let (child, channel) = spawner.run(move || spawn_process(&lambkin)).await??;
+                (Host::Process(Mutex::new(Some(child))), channel)
+            }
+        };
+        let function = spec.function_name.clone();
+        let stream = log_stream.clone();
+        let sink: LogSink = Arc::new(move |_source, _name, line| logs(&function, &stream, line));
+        let (client, started) = match InitClient::start(channel, start, sink).await {
+            Ok(c) => c,
+            Err(e) => {
+                destroy_host(host).await;
+                return Err(format!("the init did not start: {e}"));
+            }
+        };
+        if !started.ready {
+            tracing::info!(
+                "{}: init failed in environment {id}; its first invoke retries it",
+                spec.function_name
+            );
+        }
+        let env = Arc::new(Env {
+            id,
+            revision: spec.revision.clone(),
+            memory_mb: spec.memory_mb,
+            client,
+            host,
+            retiring: AtomicBool::new(false),
+        });
+        env.freeze();
+        Ok(env)
+    }
+
+    fn with_sandbox<R>(&self, f: impl FnOnce(&Environment) -> R) -> Option<R> {
+        match &self.host {
+            Host::Sandbox(m) => m.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(f),
+            Host::Process(_) => None,
+        }
+    }
+
+    /// Stops every process of the environment from running (cgroup freezer) while it is idle.
+    pub fn freeze(&self) {
+        if self.retiring.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Some(Err(e)) = self.with_sandbox(|e| e.freeze()) {
+            tracing::warn!("freeze {}: {e}", self.id);
+        }
+    }
+
+    /// Lets it run again.
+    pub fn thaw(&self) {
+        if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
+            tracing::warn!("thaw {}: {e}", self.id);
+        }
+    }
+
+    /// Whether the init is gone (the environment cannot serve again).
+    pub fn is_dead(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    /// Peak memory of the environment in bytes (cgroup), when sandboxed.
+    pub fn memory_peak(&self) -> Option<u64> {
+        self.with_sandbox(|e| e.stats().map(|s| s.memory_peak_bytes).ok())
+            .flatten()
+    }
+
+    fn oom_kills(&self) -> u64 {
+        self.with_sandbox(|e| e.stats().map(|s| s.oom_kills).unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// Runs one invoke (the environment must be thawed); a runtime killed by the OOM killer is reported as
+    /// Lambda reports it, `Runtime.OutOfMemory`. `on_response` runs once the caller has its whole response
+    /// (the environment is then only finishing its invoke phase).
+    pub async fn invoke(
+        self: &Arc<Self>,
+        req: InvokeRequest,
+        on_response: impl FnOnce() + Send + 'static,
+    ) -> InvokeHandle {
+        let oom_before = self.oom_kills();
+        let inner = self.client.invoke(req).await;
+        let (frames_tx, frames) = mpsc::channel(16);
+        let (done_tx, done) = oneshot::channel();
+        let request_id = inner.request_id.clone();
+        let me = self.clone();
+        tokio::spawn(async move {
+            let InvokeHandle {
+                request_id,
+                frames: mut inner_frames,
+                done: inner_done,
+            } = inner;
+            let mut on_response = Some(on_response);
+            let mut caller = Some(frames_tx);
+            // Drained to the end even if the caller went away: the control channel must never block.
+            while let Some(frame) = inner_frames.recv().await {
+                let frame = me.out_of_memory(frame, &request_id, oom_before);
+                let last = matches!(
+                    frame,
+                    ResponseFrame::Complete { .. }
+                        | ResponseFrame::Error { .. }
+                        | ResponseFrame::StreamEnd { .. }
+                );
+                if let Some(tx) = &caller {
+                    if tx.send(frame).await.is_err() {
+                        caller = None;
+                    }
+                }
+                if last {
+                    caller = None;
+                    if let Some(f) = on_response.take() {
+                        f();
+                    }
+                }
+            }
+            drop(caller);
+            if let Some(f) = on_response.take() {
+                f();
+            }
+            if let Ok(summary) = inner_done.await {
+                let _ = done_tx.send(summary);
+            }
+        });
+        InvokeHandle {
+            request_id,
+            frames,
+            done,
+        }
+    }
+
+    fn out_of_memory(&self, frame: ResponseFrame, request_id: &str, before: u64) -> ResponseFrame {
+        match frame {
+            ResponseFrame::Error { ref error_type, .. }
+                if error_type == "Runtime.ExitError" && self.oom_kills() > before =>
+            {
+                let body = serde_json::json!({
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+                });
+                ResponseFrame::Error {
+                    error_type: "Runtime.OutOfMemory".into(),
+                    body: body.to_string().into(),
+                    content_type: Some("application/json".into()),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// SHUTDOWN (`reason`) to the runtime and extensions, then destroys the environment without a trace.
+    pub async fn retire(&self, reason: &str) {
+        self.retiring.store(true, Ordering::SeqCst);
+        self.thaw();
+        if !self.client.is_closed() {
+            self.client.shutdown(reason).await;
+        }
+        let host = match &self.host {
+            Host::Sandbox(m) => Host::Sandbox(Mutex::new(
+                m.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            )),
+            Host::Process(m) => Host::Process(Mutex::new(
+                m.lock().unwrap_or_else(|p| p.into_inner()).take(),
+            )),
+        };
+        destroy_host(host).await;
+    }
+}
+
+async fn destroy_host(host: Host) {
+    let joined = tokio::task::spawn_blocking(move || match host {
+        Host::Sandbox(m) => {
+            if let Some(env) = m.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                if let Err(e) = env.destroy() {
+                    tracing::warn!("destroying an environment: {e}");
+                }
+            }
+        }
+        Host::Process(m) => {
+            if let Some(mut child) = m.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                // The init leads its own process group; take the group down with it.
+                let pgid = child.id() as i32;
+                // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
+                unsafe {
+                    libc::kill(-pgid, libc::SIGKILL);
+                }
+                let _ = child.wait();
+            }
+        }
+    })
+    .await;
+    if let Err(e) = joined {
+        tracing::warn!("destroying an environment: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
+    }
+
+    #[test]
+    fn stream_names_have_lambdas_shape() {
+        let s = log_stream_name("$LATEST");
+        assert_eq!(s.len(), "2026/11/24/[$LATEST]".len() + 32);
+        assert!(s.contains("/[$LATEST]"));
+    }
+
+    #[test]
+    fn bootstrap_order() {
+        let dir = std::env::temp_dir().join(format!("lkb-{}", uuid::Uuid::new_v4().simple()));
+        let task = dir.join("task");
+        let layer = dir.join("layer");
+        std::fs::create_dir_all(&task).expect("mkdir");
+        std::fs::create_dir_all(&layer).expect("mkdir");
+        let mut spec = FunctionSpec::for_tests(task.clone());
+        spec.layers = vec![layer.clone()];
+        assert_eq!(bootstrap_inside(&spec), None);
+        std::fs::write(layer.join("bootstrap"), "x").expect("write");
+        assert_eq!(bootstrap_inside(&spec).as_deref(), Some("/opt/bootstrap"));
+        std::fs::write(task.join("bootstrap"), "x").expect("write");
+        assert_eq!(
+            bootstrap_inside(&spec).as_deref(),
+            Some("/var/task/bootstrap")
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,573 @@
+//! lambkin's invocation engine: per-function pools of execution environments.
+//!
+//! An invoke takes an idle, frozen environment of the function version (thaws it) or builds one (cold
+//! start), runs the invoke, and when the whole invoke phase is over (runtime and extensions back at `next`)
+//! freezes the environment and returns it to the pool. Environments per function are bounded by its reserved
+//! concurrency, all environments together by the host's memory budget; past either, the invoke is throttled
+//! (`429 TooManyRequestsException`). Idle environments are retired after a keep-alive with SHUTDOWN
+//! `spindown`. A configuration change drains the function: idle environments go at once, busy ones when
+//! their invoke is over.
+//!
+//! Invariants: an environment is in at most one place (idle list or one invoke); the memory and
+//! concurrency counters change only under the state lock, together with the lists they count; every
+//! environment that leaves the engine is retired (SHUTDOWN, then destroyed).
+
+pub mod environment;
+mod spawner;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lambkin_init::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame};
+use lambkin_sandbox::Network;
+use tokio::sync::{mpsc, oneshot};
+
+pub use environment::{log_stream_name, Env, InitType};
+use spawner::Spawner;
+
+/// How environments are isolated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// Sandboxed: namespaces, read-only root, cgroup, uid 993, seccomp (needs root).
+    Namespace,
+    /// The init as a plain child process: nothing of the sandbox is enforced.
+    Process,
+}
+
+impl Isolation {
+    /// The name used in options and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Namespace => "namespace",
+            Self::Process => "process",
+        }
+    }
+}
+
+/// Receives every log line of every environment: (function name, log stream, line).
+pub type LogWriter = Arc<dyn Fn(&str, &str, &[u8]) + Send + Sync>;
+
+/// The engine's settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Isolation of environments.
+    pub isolation: Isolation,
+    /// The lambkin binary (runs as `sandbox-enter` and `init`).
+    pub lambkin: PathBuf,
+    /// Where sandboxes keep their state.
+    pub state_dir: PathBuf,
+    /// Egress of sandboxes.
+    pub network: Network,
+    /// Operator root filesystem for sandboxes (default: the host's `/usr`, `/lib*`, `/bin`, `/sbin`).
+    pub rootfs: Option<PathBuf>,
+    /// Memory all environments together may take, in MB.
+    pub memory_budget_mb: u64,
+    /// How long an idle environment is kept warm.
+    pub keep_alive: Duration,
+}
+
+/// Everything needed to build an environment of one function version.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// Function name.
+    pub function_name: String,
+    /// `$LATEST` or a published version number.
+    pub version: String,
+    /// Identifies the configuration; environments built from another revision are never reused.
+    pub revision: String,
+    /// Unpacked code (`/var/task`).
+    pub code_dir: PathBuf,
+    /// Unpacked layers in order (`/opt`).
+    pub layers: Vec<PathBuf>,
+    /// Managed runtime directory (`/var/runtime`).
+    pub runtime_dir: Option<PathBuf>,
+    /// `AWS_EXECUTION_ENV` for managed runtimes.
+    pub execution_env: Option<String>,
+    /// Handler.
+    pub handler: String,
+    /// `MemorySize` in MB.
+    pub memory_mb: u32,
+    /// Invoke timeout.
+    pub timeout: Duration,
+    /// `EphemeralStorage` in MB.
+    pub ephemeral_mb: u32,
+    /// The function's own environment variables.
+    pub environment: Vec<(String, String)>,
+    /// Region.
+    pub region: String,
+    /// Account id.
+    pub account_id: String,
+    /// Log group (`/aws/lambda/<name>`).
+    pub log_group: String,
+    /// Reserved concurrency: most environments of this function (all versions) at once.
+    pub reserved_concurrency: Option<u32>,
+}
+
+impl FunctionSpec {
+    /// A minimal spec for unit tests.
+    #[doc(hidden)]
+    pub fn for_tests(code_dir: PathBuf) -> Self {
+        Self {
+            function_name: "f".into(),
+            version: "$LATEST".into(),
+            revision: "r".into(),
+            code_dir,
+            layers: Vec::new(),
+            runtime_dir: None,
+            execution_env: None,
+            handler: "h".into(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            ephemeral_mb: 512,
+            environment: Vec::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            log_group: "/aws/lambda/f".into(),
+            reserved_concurrency: None,
+        }
+    }
+}
+
+/// Why an invoke could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Concurrency or memory exhausted: `429 TooManyRequestsException` with this `Reason`.
+    #[error("Rate Exceeded.")]
+    Throttled {
+        /// Lambda's `Reason` (`ReservedFunctionConcurrentInvocationLimitExceeded`, …).
+        reason: &'static str,
+    },
+    /// The environment could not be built.
+    #[error("{0}")]
+    Start(String),
+    /// The engine is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+/// An invoke in flight.
+pub struct Invocation {
+    /// The request id.
+    pub request_id: String,
+    /// Response frames as the runtime produces them.
+    pub frames: mpsc::Receiver<ResponseFrame>,
+    /// The end of the invoke phase.
+    pub done: oneshot::Receiver<InvokeSummary>,
+    /// Whether this invoke built its environment.
+    pub cold: bool,
+}
+
+struct Idle {
+    env: Arc<Env>,
+    since: Instant,
+}
+
+type PoolKey = (String, String);
+
+/// What one look at the pool decided.
+enum Acquire {
+    /// Wait for a finishing environment (retire these meanwhile).
+    Wait(Vec<Arc<Env>>),
+    /// Refuse.
+    Fail(Vec<Arc<Env>>, EngineError),
+    /// Run on this warm environment, or build one (room reserved).
+    Go(Option<Arc<Env>>, Vec<Arc<Env>>),
+}
+
+/// How long an invoke waits for an environment that is finishing its invoke phase before building
+/// another one (or throttling).
+const FINISHING_PATIENCE: Duration = Duration::from_millis(50);
+
+#[derive(Default)]
+struct State {
+    /// Idle environments per (function, version), most recently used last.
+    idle: HashMap<PoolKey, Vec<Idle>>,
+    /// Environments of a function that are starting or running an invoke.
+    busy: HashMap<String, u32>,
+    /// The configuration revision environments of a (function, version) must have to be reused.
+    current: HashMap<PoolKey, String>,
+    /// Environments that answered their caller and are finishing their invoke phase, per (function, version).
+    finishing: HashMap<PoolKey, u32>,
+    /// Memory of all live environments (idle, busy, starting), MB.
+    memory_mb: u64,
+    /// Live environments.
+    environments: usize,
+    shutting_down: bool,
+}
+
+struct Inner {
+    cfg: EngineConfig,
+    spawner: Spawner,
+    logs: LogWriter,
+    state: Mutex<State>,
+    /// Notified whenever an environment comes back from an invoke.
+    returned: tokio::sync::Notify,
+}
+
+/// The engine: cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+/// Figures for status pages and tests.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineStats {
+    /// Live environments.
+    pub environments: usize,
+    /// Idle ones among them.
+    pub idle: usize,
+    /// Memory they take, MB.
+    pub memory_mb: u64,
+}
+
+impl Engine {
+    /// Creates the engine and starts its idle reaper (needs a tokio runtime).
+    pub fn new(cfg: EngineConfig, logs: LogWriter) -> Self {
+        let engine = Self {
+            inner: Arc::new(Inner {
+                cfg,
+                spawner: Spawner::new(2),
+                logs,
+                state: Mutex::new(State::default()),
+                returned: tokio::sync::Notify::new(),
+            }),
+        };
+        let weak = Arc::downgrade(&engine.inner);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(500));
+            loop {
+                tick.tick().await;
+                let Some(inner) = weak.upgrade() else { return };
+                Engine { inner }.reap_idle();
+            }
+        });
+        engine
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.cfg
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Current figures.
+    pub fn stats(&self) -> EngineStats {
+        let st = self.state();
+        EngineStats {
+            environments: st.environments,
+            idle: st.idle.values().map(Vec::len).sum(),
+            memory_mb: st.memory_mb,
+        }
+    }
+
+    /// Environments of a function running or starting an invoke right now.
+    pub fn busy(&self, function: &str) -> u32 {
+        self.state().busy.get(function).copied().unwrap_or(0)
+    }
+
+    /// Starts an invoke of `spec`: on a warm environment when one is idle, else on a new one.
+    ///
+    /// An environment that has answered its caller but not yet finished its invoke phase (the runtime is
+    /// about to call `next`) is waited for, briefly, instead of building another one or throttling: a
+    /// client that sends invokes back to back keeps one warm environment, as on Lambda.
+    pub async fn invoke(
+        &self,
+        spec: &FunctionSpec,
+        req: InvokeRequest,
+    ) -> Result<Invocation, EngineError> {
+        let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
+        let patience = Instant::now() + FINISHING_PATIENCE;
+        let (warm, retired) = loop {
+            let returned = self.inner.returned.notified();
+            tokio::pin!(returned);
+            returned.as_mut().enable();
+            match self.acquire(spec, &key, patience) {
+                Acquire::Wait(retired) => {
+                    self.retire_all(retired, "spindown");
+                    let _ = tokio::time::timeout_at(patience.into(), returned).await;
+                }
+                Acquire::Fail(retired, e) => {
+                    self.retire_all(retired, "spindown");
+                    return Err(e);
+                }
+                Acquire::Go(warm, retired) => break (warm, retired),
+            }
+        };
+        self.retire_all(retired, "spindown");
+        let (env, cold) = match warm {
+            Some(env) => {
+                env.thaw();
+                (env, false)
+            }
+            None => {
+                let started = Env::start(
+                    &self.inner.cfg,
+                    spec,
+                    InitType::OnDemand,
+                    &self.inner.spawner,
+                    self.inner.logs.clone(),
+                )
+                .await;
+                match started {
+                    Ok(env) => {
+                        env.thaw();
+                        (env, true)
+                    }
+                    Err(e) => {
+                        let mut st = self.state();
+                        st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
+                        st.environments = st.environments.saturating_sub(1);
+                        release_busy(&mut st, &spec.function_name);
+                        drop(st);
+                        self.inner.returned.notify_waiters();
+                        return Err(EngineError::Start(e));
+                    }
+                }
+            }
+        };
+        let me = self.clone();
+        let finishing_key = key.clone();
+        let InvokeHandle {
+            request_id,
+            frames,
+            done: inner_done,
+        } = env
+            .invoke(req, move || {
+                *me.state().finishing.entry(finishing_key).or_default() += 1;
+            })
+            .await;
+        let (done_tx, done) = oneshot::channel();
+        let me = self.clone();
+        tokio::spawn(async move {
+            let summary = inner_done.await.ok();
+            if let Some(s) = summary {
+                let _ = done_tx.send(s);
+            }
+            me.give_back(key, env);
+        });
+        Ok(Invocation {
+            request_id,
+            frames,
+            done,
+            cold,
+        })
+    }
+
+    /// One look at the pool under the lock: take an idle environment, reserve room for a new one, wait for
+    /// one that is finishing, or refuse.
+    fn acquire(&self, spec: &FunctionSpec, key: &PoolKey, patience: Instant) -> Acquire {
+        let mut st = self.state();
+        if st.shutting_down {
+            return Acquire::Fail(Vec::new(), EngineError::ShuttingDown);
+        }
+        st.current.insert(key.clone(), spec.revision.clone());
+        let mut retired = Vec::new();
+        let mut warm = None;
+        if let Some(list) = st.idle.get_mut(key) {
+            while let Some(idle) = list.pop() {
+                if idle.env.revision == spec.revision && !idle.env.is_dead() {
+                    warm = Some(idle.env);
+                    break;
+                }
+                retired.push(idle.env);
+            }
+        }
+        for env in &retired {
+            st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
+            st.environments = st.environments.saturating_sub(1);
+        }
+        let waiting_helps = |st: &State, function_wide: bool| {
+            Instant::now() < patience
+                && st
+                    .finishing
+                    .iter()
+                    .any(|((f, v), n)| *n > 0 && *f == key.0 && (function_wide || *v == key.1))
+        };
+        if warm.is_none() {
+            let busy = st.busy.get(&spec.function_name).copied().unwrap_or(0);
+            let at_limit = spec.reserved_concurrency.is_some_and(|l| busy >= l);
+            if (at_limit && waiting_helps(&st, true)) || (!at_limit && waiting_helps(&st, false)) {
+                return Acquire::Wait(retired);
+            }
+            if at_limit {
+                return Acquire::Fail(
+                    retired,
+                    EngineError::Throttled {
+                        reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
+                    },
+                );
+            }
+            let need = u64::from(spec.memory_mb);
+            // Make room by retiring the least recently used idle environments of any function.
+            while st.memory_mb + need > self.inner.cfg.memory_budget_mb {
+                let Some(victim) = take_oldest_idle(&mut st) else {
+                    break;
+                };
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(victim.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+                retired.push(victim);
+            }
+            if st.memory_mb + need > self.inner.cfg.memory_budget_mb {
+                return Acquire::Fail(
+                    retired,
+                    EngineError::Throttled {
+                        reason: "ConcurrentInvocationLimitExceeded",
+                    },
+                );
+            }
+            st.memory_mb += need;
+            st.environments += 1;
+        }
+        *st.busy.entry(spec.function_name.clone()).or_default() += 1;
+        Acquire::Go(warm, retired)
+    }
+
+    /// Returns an environment after its invoke phase: back to the pool, frozen, or retired.
+    fn give_back(&self, key: PoolKey, env: Arc<Env>) {
+        let keep = {
+            let mut st = self.state();
+            release_busy(&mut st, &key.0);
+            if let Some(n) = st.finishing.get_mut(&key) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    st.finishing.remove(&key);
+                }
+            }
+            let current = st.current.get(&key) == Some(&env.revision);
+            if current && !st.shutting_down && !env.is_dead() {
+                env.freeze();
+                st.idle.entry(key).or_default().push(Idle {
+                    env: env.clone(),
+                    since: Instant::now(),
+                });
+                true
+            } else {
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+                false
+            }
+        };
+        self.inner.returned.notify_waiters();
+        if !keep {
+            self.retire_all(vec![env], "spindown");
+        }
+    }
+
+    /// Retires every environment of `function` (all versions): idle ones now, busy ones after their invoke.
+    /// Used when its code or configuration changes, or it is deleted.
+    pub fn drain(&self, function: &str) {
+        let retired = {
+            let mut st = self.state();
+            st.current.retain(|(f, _), _| f != function);
+            let keys: Vec<PoolKey> = st
+                .idle
+                .keys()
+                .filter(|(f, _)| f == function)
+                .cloned()
+                .collect();
+            let mut out = Vec::new();
+            for k in keys {
+                if let Some(list) = st.idle.remove(&k) {
+                    out.extend(list.into_iter().map(|i| i.env));
+                }
+            }
+            for env in &out {
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+            }
+            out
+        };
+        self.retire_all(retired, "spindown");
+    }
+
+    fn reap_idle(&self) {
+        let keep_alive = self.inner.cfg.keep_alive;
+        let retired = {
+            let mut st = self.state();
+            let mut out = Vec::new();
+            for list in st.idle.values_mut() {
+                let (old, young): (Vec<Idle>, Vec<Idle>) = std::mem::take(list)
+                    .into_iter()
+                    .partition(|i| i.since.elapsed() >= keep_alive || i.env.is_dead());
+                *list = young;
+                out.extend(old.into_iter().map(|i| i.env));
+            }
+            st.idle.retain(|_, l| !l.is_empty());
+            for env in &out {
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+            }
+            out
+        };
+        if !retired.is_empty() {
+            tracing::debug!("retiring {} idle environment(s)", retired.len());
+        }
+        self.retire_all(retired, "spindown");
+    }
+
+    fn retire_all(&self, envs: Vec<Arc<Env>>, reason: &'static str) {
+        for env in envs {
+            tokio::spawn(async move { env.retire(reason).await });
+        }
+    }
+
+    /// Retires every environment (SHUTDOWN `spindown`) and refuses new invokes; waits for idle ones, and up to
+    /// `grace` for busy ones.
+    pub async fn shutdown(&self, grace: Duration) {
+        let idle: Vec<Arc<Env>> = {
+            let mut st = self.state();
+            st.shutting_down = true;
+            let all: Vec<Arc<Env>> = st
+                .idle
+                .drain()
+                .flat_map(|(_, l)| l.into_iter().map(|i| i.env))
+                .collect();
+            for env in &all {
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+            }
+            all
+        };
+        let tasks: Vec<_> = idle
+            .into_iter()
+            .map(|env| tokio::spawn(async move { env.retire("spindown").await }))
+            .collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+        let deadline = Instant::now() + grace;
+        while self.state().environments > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn release_busy(st: &mut State, function: &str) {
+    if let Some(n) = st.busy.get_mut(function) {
+        *n = n.saturating_sub(1);
+        if *n == 0 {
+            st.busy.remove(function);
+        }
+    }
+}
+
+fn take_oldest_idle(st: &mut State) -> Option<Arc<Env>> {
+    let key = st
+        .idle
+        .iter()
+        .filter_map(|(k, l)| l.first().map(|i| (k.clone(), i.since)))
+        .min_by_key(|(_, since)| *since)
+        .map(|(k, _)| k)?;
+    let list = st.idle.get_mut(&key)?;
+    let env = list.remove(0).env;
+    if list.is_empty() {
+        st.idle.remove(&key);
+    }
+    Some(env)
+}

@@ -1,0 +1,272 @@
+//! `lambkin bench serve`: measures `lambkin serve` with a real function through the Lambda REST API, as a
+//! client sees it: CreateFunction + first invoke, cold starts, warm latency, throughput at concurrency 1, 2, 8.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// What to measure.
+#[derive(Debug, clap::Args)]
+pub struct ServeBenchArgs {
+    /// The function's bootstrap (e.g. target/release/echo-function).
+    #[arg(long)]
+    pub function: PathBuf,
+    /// Sequential warm invokes measured.
+    #[arg(long, default_value_t = 5000)]
+    pub invokes: usize,
+    /// Seconds of each throughput run.
+    #[arg(long, default_value_t = 3)]
+    pub seconds: u64,
+    /// Cold starts measured.
+    #[arg(long, default_value_t = 30)]
+    pub cold: usize,
+    /// `--isolation` of the server (`namespace` needs root).
+    #[arg(long)]
+    pub isolation: Option<String>,
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    data: PathBuf,
+}
+
+impl Server {
+    fn spawn(isolation: Option<&str>) -> Result<Self> {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let data = std::env::temp_dir().join(format!("lambkin-bench-{}", std::process::id()));
+        let mut cmd = Command::new(std::env::current_exe()?);
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(&data)
+            .env("LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(i) = isolation {
+            cmd.args(["--isolation", i]);
+        }
+        let child = cmd.spawn().context("cannot start lambkin serve")?;
+        Ok(Self { child, port, data })
+    }
+
+    async fn connect(&self, patience: Duration) -> Result<SendRequest<Full<Bytes>>> {
+        let until = Instant::now() + patience;
+        loop {
+            match TcpStream::connect(("127.0.0.1", self.port)).await {
+                Ok(s) => {
+                    s.set_nodelay(true)?;
+                    let (send, conn) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(s)).await?;
+                    tokio::spawn(conn);
+                    return Ok(send);
+                }
+                Err(_) if Instant::now() < until => {
+                    tokio::time::sleep(Duration::from_millis(5)).await
+                }
+                Err(e) => bail!("lambkin serve did not listen: {e}"),
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on our own child's pid; no memory is involved.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+async fn call(
+    send: &mut SendRequest<Full<Bytes>>,
+    method: &str,
+    path: &str,
+    body: Bytes,
+) -> Result<Bytes> {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "localhost")
+        .header("content-type", "application/json")
+        .body(Full::new(body))?;
+    let resp = send.send_request(req).await?;
+    let status = resp.status();
+    let body = resp.into_body().collect().await?.to_bytes();
+    if !status.is_success() {
+        bail!(
+            "{method} {path} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    Ok(body)
+}
+
+fn zip_bootstrap(function: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(function).with_context(|| format!("read {}", function.display()))?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
+    z.start_file("bootstrap", opts)?;
+    z.write_all(&bytes)?;
+    z.finish()?;
+    Ok(out.into_inner())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn fmt(d: Duration) -> String {
+    if d >= Duration::from_millis(10) {
+        format!("{:.1} ms", d.as_secs_f64() * 1e3)
+    } else {
+        format!("{:.0} µs", d.as_secs_f64() * 1e6)
+    }
+}
+
+const INVOKE: &str = "/2015-03-31/functions/bench/invocations";
+
+async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u64) -> Result<f64> {
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let mut send = server.connect(Duration::from_secs(1)).await?;
+        let payload = payload.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop {
+                call(&mut send, "POST", INVOKE, payload.clone()).await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let started = Instant::now();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// Runs the benchmark and prints the table.
+pub async fn run(args: ServeBenchArgs) -> Result<()> {
+    let payload = Bytes::from(format!("{{\"data\":\"{}\"}}", "x".repeat(100 - 11)));
+    let zip = base64::engine::general_purpose::STANDARD.encode(zip_bootstrap(&args.function)?);
+    let server = Server::spawn(args.isolation.as_deref())?;
+    let mut send = server.connect(Duration::from_secs(30)).await?;
+
+    let create = |name: &str| {
+        Bytes::from(
+            serde_json::json!({
+                "FunctionName": name, "Runtime": "provided.al2023", "Handler": "bootstrap",
+                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": 128,
+                "Code": {"ZipFile": zip},
+            })
+            .to_string(),
+        )
+    };
+    // CreateFunction + first invoke, each a new function.
+    let mut deploy = Vec::new();
+    for i in 0..10 {
+        let name = format!("deploy{i}");
+        let t = Instant::now();
+        call(&mut send, "POST", "/2015-03-31/functions", create(&name)).await?;
+        call(
+            &mut send,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/invocations"),
+            payload.clone(),
+        )
+        .await?;
+        deploy.push(t.elapsed());
+        call(
+            &mut send,
+            "DELETE",
+            &format!("/2015-03-31/functions/{name}"),
+            Bytes::new(),
+        )
+        .await?;
+    }
+    deploy.sort();
+
+    call(&mut send, "POST", "/2015-03-31/functions", create("bench")).await?;
+    // Cold starts: a configuration change drains the environments; the next invoke builds a new one.
+    let mut cold = Vec::new();
+    for i in 0..args.cold {
+        let cfg = serde_json::json!({"Environment": {"Variables": {"RUN": i.to_string()}}});
+        call(
+            &mut send,
+            "PUT",
+            "/2015-03-31/functions/bench/configuration",
+            Bytes::from(cfg.to_string()),
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let t = Instant::now();
+        call(&mut send, "POST", INVOKE, payload.clone()).await?;
+        cold.push(t.elapsed());
+    }
+    cold.sort();
+
+    for _ in 0..500 {
+        call(&mut send, "POST", INVOKE, payload.clone()).await?;
+    }
+    let mut warm = Vec::with_capacity(args.invokes);
+    for _ in 0..args.invokes {
+        let t = Instant::now();
+        call(&mut send, "POST", INVOKE, payload.clone()).await?;
+        warm.push(t.elapsed());
+    }
+    warm.sort();
+    let mut rates = Vec::new();
+    for c in [1, 2, 8] {
+        throughput(&server, &payload, c, 1).await?; // warm every environment first
+        rates.push((c, throughput(&server, &payload, c, args.seconds).await?));
+    }
+
+    println!("| measure | p50 | p99 | other |");
+    println!("|---|---|---|---|");
+    println!(
+        "| warm invoke through `serve`, 100 B echo, keep-alive ({} invokes) | {} | {} | mean {} |",
+        args.invokes,
+        fmt(percentile(&warm, 0.5)),
+        fmt(percentile(&warm, 0.99)),
+        fmt(warm.iter().sum::<Duration>() / warm.len() as u32)
+    );
+    for (c, r) in rates {
+        println!(
+            "| warm throughput, concurrency {c}, {} s | | | {r:.0} invokes/s |",
+            args.seconds
+        );
+    }
+    println!(
+        "| cold start: invoke on a new environment, client-observed ({} runs) | {} | {} | min {} |",
+        args.cold,
+        fmt(percentile(&cold, 0.5)),
+        fmt(percentile(&cold, 0.99)),
+        fmt(cold[0])
+    );
+    println!(
+        "| CreateFunction + first invoke, wall ({} functions) | {} | {} | min {} |",
+        deploy.len(),
+        fmt(percentile(&deploy, 0.5)),
+        fmt(percentile(&deploy, 0.99)),
+        fmt(deploy[0])
+    );
+    Ok(())
+}
