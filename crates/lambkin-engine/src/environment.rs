@@ -55,6 +55,15 @@ pub struct Env {
     host: Host,
     /// Set once it is being retired: nothing freezes it again.
     retiring: AtomicBool,
+    /// Whether it is frozen, in use, and which idle period it is in (serialises freeze and thaw).
+    freezer: Mutex<Freezer>,
+}
+
+#[derive(Default)]
+struct Freezer {
+    frozen: bool,
+    in_use: bool,
+    idle_epoch: u64,
 }
 
 fn dir_has(dir: &Path, name: &str) -> bool {
@@ -305,8 +314,11 @@ impl Env {
             client,
             host,
             retiring: AtomicBool::new(false),
+            freezer: Mutex::new(Freezer {
+                in_use: true,
+                ..Freezer::default()
+            }),
         });
-        env.freeze();
         Ok(env)
     }
 
@@ -317,20 +329,47 @@ impl Env {
         }
     }
 
-    /// Stops every process of the environment from running (cgroup freezer) while it is idle.
-    pub fn freeze(&self) {
-        if self.retiring.load(Ordering::SeqCst) {
+    /// Takes the environment for an invoke: thaws it if it was frozen.
+    pub fn begin_use(&self) {
+        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
+        f.in_use = true;
+        if f.frozen {
+            if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
+                tracing::warn!("thaw {}: {e}", self.id);
+            }
+            f.frozen = false;
+        }
+    }
+
+    /// Marks the environment idle; returns the idle period's number for [`Env::freeze_if_idle`].
+    pub fn end_use(&self) -> u64 {
+        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
+        f.in_use = false;
+        f.idle_epoch += 1;
+        f.idle_epoch
+    }
+
+    /// Freezes every process of the environment (cgroup freezer) if it is still in the idle period `epoch`:
+    /// nothing of an idle environment runs.
+    pub fn freeze_if_idle(&self, epoch: u64) {
+        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
+        if f.in_use || f.frozen || f.idle_epoch != epoch || self.retiring.load(Ordering::SeqCst) {
             return;
         }
         if let Some(Err(e)) = self.with_sandbox(|e| e.freeze()) {
             tracing::warn!("freeze {}: {e}", self.id);
+            return;
         }
+        f.frozen = true;
     }
 
-    /// Lets it run again.
-    pub fn thaw(&self) {
-        if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
-            tracing::warn!("thaw {}: {e}", self.id);
+    fn thaw_for_retirement(&self) {
+        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
+        if f.frozen {
+            if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
+                tracing::warn!("thaw {}: {e}", self.id);
+            }
+            f.frozen = false;
         }
     }
 
@@ -430,7 +469,7 @@ impl Env {
     /// SHUTDOWN (`reason`) to the runtime and extensions, then destroys the environment without a trace.
     pub async fn retire(&self, reason: &str) {
         self.retiring.store(true, Ordering::SeqCst);
-        self.thaw();
+        self.thaw_for_retirement();
         if !self.client.is_closed() {
             self.client.shutdown(reason).await;
         }

@@ -176,6 +176,9 @@ enum Acquire {
     Go(Option<Arc<Env>>, Vec<Arc<Env>>),
 }
 
+/// How long an idle environment keeps running before it is frozen.
+const FREEZE_AFTER: Duration = Duration::from_millis(5);
+
 /// How long an invoke waits for an environment that is finishing its invoke phase before building
 /// another one (or throttling).
 const FINISHING_PATIENCE: Duration = Duration::from_millis(50);
@@ -302,7 +305,7 @@ impl Engine {
         self.retire_all(retired, "spindown");
         let (env, cold) = match warm {
             Some(env) => {
-                env.thaw();
+                env.begin_use();
                 (env, false)
             }
             None => {
@@ -315,10 +318,7 @@ impl Engine {
                 )
                 .await;
                 match started {
-                    Ok(env) => {
-                        env.thaw();
-                        (env, true)
-                    }
+                    Ok(env) => (env, true),
                     Err(e) => {
                         let mut st = self.state();
                         st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
@@ -441,7 +441,14 @@ impl Engine {
             }
             let current = st.current.get(&key) == Some(&env.revision);
             if current && !st.shutting_down && !env.is_dead() {
-                env.freeze();
+                let epoch = env.end_use();
+                let idle = env.clone();
+                // Frozen after a moment of idleness, off the state lock: back-to-back invokes skip the
+                // freeze/thaw round trip, and nothing of an idle environment runs for long.
+                tokio::spawn(async move {
+                    tokio::time::sleep(FREEZE_AFTER).await;
+                    let _ = tokio::task::spawn_blocking(move || idle.freeze_if_idle(epoch)).await;
+                });
                 st.idle.entry(key).or_default().push(Idle {
                     env: env.clone(),
                     since: Instant::now(),

@@ -30,6 +30,9 @@ pub struct ServeBenchArgs {
     /// Cold starts measured.
     #[arg(long, default_value_t = 30)]
     pub cold: usize,
+    /// The function's `MemorySize` (its CPU share follows: 1,769 MB = one vCPU, as on Lambda).
+    #[arg(long, default_value_t = 1769)]
+    pub memory_mb: u32,
     /// `--isolation` of the server (`namespace` needs root).
     #[arg(long)]
     pub isolation: Option<String>,
@@ -174,7 +177,7 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         Bytes::from(
             serde_json::json!({
                 "FunctionName": name, "Runtime": "provided.al2023", "Handler": "bootstrap",
-                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": 128,
+                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
                 "Code": {"ZipFile": zip},
             })
             .to_string(),
@@ -239,6 +242,11 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         rates.push((c, throughput(&server, &payload, c, args.seconds).await?));
     }
 
+    println!(
+        "Function `MemorySize` {} MB, isolation {}.\n",
+        args.memory_mb,
+        args.isolation.as_deref().unwrap_or("default")
+    );
     println!("| measure | p50 | p99 | other |");
     println!("|---|---|---|---|");
     println!(
