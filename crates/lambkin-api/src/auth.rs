@@ -1,15 +1,44 @@
-//! stub
-use crate::error::ApiResult;
+//! Who may call: on a loopback address anyone (any credentials, as local tools expect); elsewhere, requests
+//! must carry a valid SigV4 signature by one of the configured access keys.
+
+use http::StatusCode;
+
+use crate::error::{ApiError, ApiResult};
+
+/// Verifies the request's signature; returns the region it was signed for.
 pub fn verify(
-    _k: &[(String, String)],
-    _m: &str,
-    _p: &str,
-    _q: &str,
-    _h: &[(String, String)],
-    _b: &[u8],
+    keys: &[(String, String)],
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
 ) -> ApiResult<String> {
-    Ok("us-east-1".into())
+    let now = time::OffsetDateTime::now_utc();
+    let cred = lambkin_sigv4::verify(
+        &lambkin_sigv4::Request {
+            method,
+            path,
+            query,
+            headers,
+            body,
+        },
+        |id| keys.iter().find(|(k, _)| k == id).map(|(_, s)| s.clone()),
+        now,
+    )
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN),
+            e.error_type(),
+            e.message(),
+        )
+    })?;
+    Ok(cred.region)
 }
-pub fn signed_region(_h: &[(String, String)], _q: &str) -> Option<String> {
-    None
+
+/// The region an unverified request was signed for, if it was signed.
+pub fn signed_region(headers: &[(String, String)], query: &str) -> Option<String> {
+    lambkin_sigv4::credential_scope(headers, query)
+        .map(|c| c.region)
+        .filter(|r| !r.is_empty())
 }
