@@ -283,6 +283,20 @@ async fn route(
         (["2018-10-31", "layers", l, "versions", v], &M::DELETE) => {
             layers::delete(service, req, l, v).await
         }
+        // Function URLs are not served yet: "no URL" is the normal answer (`sam remote invoke` asks first).
+        (["2021-10-31", "functions", f, "url"], &M::GET) => {
+            functions::load(service, &req.arns, &functions::parse_name(service, f)?)?;
+            Err(ApiError::not_found(
+                "The resource you requested does not exist.",
+            ))
+        }
+        (["2021-10-31", "functions", f, "urls"], &M::GET) => {
+            functions::load(service, &req.arns, &functions::parse_name(service, f)?)?;
+            Ok(Reply::Json(
+                StatusCode::OK,
+                serde_json::json!({"FunctionUrlConfigs": []}),
+            ))
+        }
         // lambkin's own: code downloads and logs.
         (["lambkin", "v1", "code", hex], &M::GET) => functions::download(service, hex).await,
         (["lambkin", "v1", "functions", f, "logs"], &M::GET) => {

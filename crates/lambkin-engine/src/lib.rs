@@ -367,6 +367,25 @@ impl Engine {
             return Acquire::Fail(Vec::new(), EngineError::ShuttingDown);
         }
         st.current.insert(key.clone(), spec.revision.clone());
+        let waiting_helps = |st: &State, function_wide: bool| {
+            Instant::now() < patience
+                && st
+                    .finishing
+                    .iter()
+                    .any(|((f, v), n)| *n > 0 && *f == key.0 && (function_wide || *v == key.1))
+        };
+        let busy = st.busy.get(&spec.function_name).copied().unwrap_or(0);
+        if spec.reserved_concurrency.is_some_and(|l| busy >= l) {
+            if waiting_helps(&st, true) {
+                return Acquire::Wait(Vec::new());
+            }
+            return Acquire::Fail(
+                Vec::new(),
+                EngineError::Throttled {
+                    reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
+                },
+            );
+        }
         let mut retired = Vec::new();
         let mut warm = None;
         if let Some(list) = st.idle.get_mut(key) {
@@ -382,26 +401,9 @@ impl Engine {
             st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
             st.environments = st.environments.saturating_sub(1);
         }
-        let waiting_helps = |st: &State, function_wide: bool| {
-            Instant::now() < patience
-                && st
-                    .finishing
-                    .iter()
-                    .any(|((f, v), n)| *n > 0 && *f == key.0 && (function_wide || *v == key.1))
-        };
         if warm.is_none() {
-            let busy = st.busy.get(&spec.function_name).copied().unwrap_or(0);
-            let at_limit = spec.reserved_concurrency.is_some_and(|l| busy >= l);
-            if (at_limit && waiting_helps(&st, true)) || (!at_limit && waiting_helps(&st, false)) {
+            if waiting_helps(&st, false) {
                 return Acquire::Wait(retired);
-            }
-            if at_limit {
-                return Acquire::Fail(
-                    retired,
-                    EngineError::Throttled {
-                        reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
-                    },
-                );
             }
             let need = u64::from(spec.memory_mb);
             // Make room by retiring the least recently used idle environments of any function.

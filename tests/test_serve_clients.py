@@ -1,0 +1,111 @@
+"""`lambkin serve` with the AWS CLI (v1 from PyPI, v2 from Debian), SigV4 auth off loopback, and a crash
+(`kill -9`) and restart with nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from serve_support import CLI_V2, ROLE, Serve, cli, create, zip_bootstrap, zip_files
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Serve()
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("v", [1, 2])
+def test_aws_cli_lifecycle(server, v, tmp_path):
+    if v == 2 and not CLI_V2.exists():
+        pytest.skip("AWS CLI v2 (Debian awscli) not installed")
+    name = f"cli-v{v}"
+    zipf = tmp_path / "f.zip"
+    zipf.write_bytes(zip_bootstrap())
+    rc, out, err = cli(server, "lambda", "create-function", "--function-name", name, "--runtime",
+                       "provided.al2023", "--handler", "bootstrap", "--role", ROLE,
+                       "--zip-file", f"fileb://{zipf}", v=v)
+    assert rc == 0, err
+    assert json.loads(out)["FunctionName"] == name
+    rc, out, err = cli(server, "lambda", "wait", "function-active-v2", "--function-name", name, v=v)
+    assert rc == 0, err
+    binary = ["--cli-binary-format", "raw-in-base64-out"] if v == 2 else []
+    outfile = tmp_path / "out.json"
+    rc, out, err = cli(server, "lambda", "invoke", "--function-name", name, *binary,
+                       "--payload", '{"from": "cli"}', str(outfile), v=v)
+    assert rc == 0, err
+    assert json.loads(out)["StatusCode"] == 200
+    assert json.loads(outfile.read_text())["event"] == {"from": "cli"}
+    rc, out, err = cli(server, "lambda", "list-functions", v=v)
+    assert rc == 0 and name in [f["FunctionName"] for f in json.loads(out)["Functions"]], err
+    rc, out, err = cli(server, "lambda", "get-function", "--function-name", name, v=v)
+    assert rc == 0 and json.loads(out)["Configuration"]["State"] == "Active"
+    rc, out, err = cli(server, "lambda", "get-account-settings", v=v)
+    assert rc == 0, err
+    rc, out, err = cli(server, "lambda", "delete-function", "--function-name", name, v=v)
+    assert rc == 0, err
+    rc, out, err = cli(server, "lambda", "get-function", "--function-name", name, v=v)
+    assert rc == (255 if v == 1 else 254)
+    assert "An error occurred (ResourceNotFoundException) when calling the GetFunction operation" in err
+    assert f"Function not found: arn:aws:lambda:us-east-1:123456789012:function:{name}" in err
+
+
+def test_sigv4_off_loopback():
+    s = Serve("--access-key", "AKIDLAMBKIN:s3cr3t", listen_host="0.0.0.0")
+    try:
+        good = s.client(key="AKIDLAMBKIN", secret="s3cr3t", region="eu-central-1")
+        assert good.list_functions()["Functions"] == []
+        out = create(good, "signed")
+        assert out["FunctionArn"] == "arn:aws:lambda:eu-central-1:123456789012:function:signed"
+        r = good.invoke(FunctionName=out["FunctionArn"], Qualifier="$LATEST", Payload=b'{"a": 1}')
+        assert json.loads(r["Payload"].read())["event"] == {"a": 1}
+        for key, secret, code in [("AKIDLAMBKIN", "wrong", "InvalidSignatureException"),
+                                  ("UNKNOWN", "s3cr3t", "UnrecognizedClientException")]:
+            bad = s.client(key=key, secret=secret)
+            with pytest.raises(Exception) as e:
+                bad.list_functions()
+            assert e.value.response["Error"]["Code"] == code
+            assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    finally:
+        s.close()
+
+
+def test_kill9_and_restart_lose_nothing():
+    data = Path(tempfile.mkdtemp(prefix="lambkin-crash-"))
+    s = Serve(data_dir=data)
+    try:
+        lam = s.client()
+        layer = lam.publish_layer_version(LayerName="keep", Content={"ZipFile": zip_files({"k.txt": "kept"})})
+        create(lam, "durable", Layers=[layer["LayerVersionArn"]], Tags={"t": "1"},
+               Environment={"Variables": {"X": "y"}})
+        lam.publish_version(FunctionName="durable")
+        lam.create_alias(FunctionName="durable", Name="prod", FunctionVersion="1")
+        lam.put_function_concurrency(FunctionName="durable", ReservedConcurrentExecutions=5)
+        lam.add_permission(FunctionName="durable", StatementId="p", Action="lambda:InvokeFunction",
+                           Principal="events.amazonaws.com")
+        assert lam.invoke(FunctionName="durable", Payload=b"{}")["StatusCode"] == 200
+        before = lam.get_function(FunctionName="durable")
+        s.kill9()
+        s.restart()
+        lam = s.client()
+        after = lam.get_function(FunctionName="durable")
+        assert after["Configuration"] == before["Configuration"]
+        assert after["Tags"] == {"t": "1"}
+        assert after["Concurrency"] == {"ReservedConcurrentExecutions": 5}
+        assert lam.get_alias(FunctionName="durable", Name="prod")["FunctionVersion"] == "1"
+        assert json.loads(lam.get_policy(FunctionName="durable")["Policy"])["Statement"][0]["Sid"] == "p"
+        assert lam.get_layer_version(LayerName="keep", VersionNumber=1)["Version"] == 1
+        r = lam.invoke(FunctionName="durable", Qualifier="prod", Payload=json.dumps({"read": "/opt/k.txt"}))
+        assert json.loads(r["Payload"].read())["read"] == "kept"
+        assert s.stop() == 0
+    finally:
+        s.close()
+        import shutil
+        shutil.rmtree(data, ignore_errors=True)
