@@ -156,6 +156,11 @@ def test_background_work_does_not_run_while_frozen():
         assert second - first < 20, (first, second)
 
 
+def _netns_mounts():
+    return {line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()
+            if line.split()[1].startswith("/run/netns/lambkin")}
+
+
 def _cgroups():
     return set(glob.glob("/sys/fs/cgroup/*/lambkin/rie-*") + glob.glob("/sys/fs/cgroup/lambkin/rie-*"))
 
@@ -166,6 +171,7 @@ def _states():
 
 def test_destroy_leaves_nothing_behind():
     groups_before, states_before = _cgroups(), _states()
+    netns_before = _netns_mounts()
     rie = sandbox()
     rie.start()
     ident = rie.invoke({"attack": "identity"})
@@ -194,6 +200,10 @@ def test_destroy_leaves_nothing_behind():
         assert env_id not in Path(backing).read_text(), f"loop device left attached: {backing}"
     mounts = Path("/proc/self/mounts").read_text()
     assert "/run/lambkin/environments" not in mounts
+    # Network namespaces: neither the environment's own nor any prepared for it later (other tests' servers
+    # may hold theirs).
+    assert f"/run/netns/lambkin-{env_id}" not in mounts
+    assert _netns_mounts() <= netns_before, _netns_mounts() - netns_before
 
 
 def test_other_environments_are_invisible():
@@ -239,6 +249,7 @@ def test_egress_reaches_the_outside_but_not_the_host_loopback(peer_host):
     server.bind(("127.0.0.1", 0))
     server.listen()
     port = server.getsockname()[1]
+    netns_before = _netns_mounts()
     with Rie(
         command=["/var/task/bootstrap"],
         extra_args=["--isolation", "namespace", "--task-root", str(HOSTILE), "--network", "pasta"],
@@ -247,9 +258,9 @@ def test_egress_reaches_the_outside_but_not_the_host_loopback(peer_host):
         assert res["ok"] is True, res["detail"]
         assert_blocked(rie, "connect_host", port=port)
     server.close()
-    assert not glob.glob("/run/netns/lambkin-rie-*") or all(
-        os.path.getsize(p) == 0 for p in glob.glob("/run/netns/lambkin-rie-*")
-    )
+    # Neither the environment's network namespace nor the ones prepared for later environments remain
+    # (the module's shared environment keeps its own).
+    assert _netns_mounts() <= netns_before, _netns_mounts() - netns_before
 
 
 def test_ephemeral_storage_sets_the_size_of_tmp():

@@ -109,3 +109,21 @@ def test_kill9_and_restart_lose_nothing():
         s.close()
         import shutil
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_process_isolation_fallback():
+    """Without the sandbox (`--isolation process`, what a non-root user gets) functions still run, and the
+    server says what is not enforced."""
+    s = Serve("--isolation", "process")
+    try:
+        lam = s.client()
+        create(lam, "plain", Environment={"Variables": {"K": "v"}})
+        r = lam.invoke(FunctionName="plain", Payload=b'{"env": "K"}')
+        assert json.loads(r["Payload"].read()) == {"env": "v"}
+        r = lam.invoke(FunctionName="plain", Payload=b'{"fail": "x"}')
+        assert r["FunctionError"] == "Unhandled"
+        r = lam.invoke(FunctionName="plain", Payload=b'{"again": 1}')
+        assert json.loads(r["Payload"].read())["event"] == {"again": 1}
+        assert "isolation process" in s.log() and "Not enforced" in s.log()
+    finally:
+        s.close()

@@ -67,6 +67,13 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
     };
     if config.isolation == lambkin_engine::Isolation::Namespace {
         lambkin_sandbox::environment::sweep_orphans(&engine_cfg.state_dir);
+    } else {
+        tracing::warn!(
+            "isolation: process. Not enforced: separate mount/PID/network/IPC/UTS namespaces, read-only root, \
+             /var/task and /opt at Lambda's paths (functions see their host paths; only the last layer's \
+             extensions run), sized /tmp, memory and pids limits, CPU share, uid 993, seccomp, freezing \
+             between invokes, egress control (run as root for --isolation namespace)"
+        );
     }
     let log_store = store.clone();
     let engine = Engine::new(
@@ -104,11 +111,15 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
     });
-    let server = tokio::spawn(accept_loop(listener, local, service));
+    let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     wait_for_stop_signal().await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");
     server.abort();
     engine.shutdown(Duration::from_secs(5)).await;
+    if service.config.isolation == lambkin_engine::Isolation::Namespace {
+        // Network namespaces prepared for environments that will not come.
+        lambkin_sandbox::netpool::sweep(true);
+    }
     Ok(())
 }
 

@@ -193,6 +193,10 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
     tracing::info!("stopping: SHUTDOWN (spindown)");
     server.abort();
     backend.shutdown().await;
+    if args.isolation == Isolation::Namespace {
+        // Network namespaces prepared for environments that will not come.
+        lambkin_sandbox::netpool::sweep(true);
+    }
     Ok(())
 }
 

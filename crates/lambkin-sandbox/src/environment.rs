@@ -234,6 +234,25 @@ impl Environment {
         };
         let plan_json = serde_json::to_string(&plan)
             .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
+        // A prepared network namespace when the pool has one (joined with setns), else a new one.
+        let pooled = crate::netpool::take(spec.network);
+        let netns_file = match &pooled {
+            Some(p) => match std::fs::File::open(&p.netns) {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    let mut p = crate::netpool::Prepared {
+                        netns: p.netns.clone(),
+                        pasta_pid: p.pasta_pid,
+                    };
+                    crate::netpool::release(&mut p);
+                    tracing::debug!("a pooled network namespace was unusable: {e}");
+                    None
+                }
+            },
+            None => None,
+        };
+        let pooled = if netns_file.is_some() { pooled } else { None };
+        let netns_fd: i32 = netns_file.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
         let (host, child) = UnixStream::pair().map_err(io_err("create the control channel"))?;
         let child: OwnedFd = child.into();
         let child_fd = child.as_raw_fd();
@@ -262,12 +281,18 @@ impl Environment {
                 }
                 // The cgroup namespace is unshared after joining the cgroup, so the environment's own cgroup
                 // is its root: the init can mount it to read its figures and sees nothing above it.
-                let flags = libc::CLONE_NEWNS
+                let mut flags = libc::CLONE_NEWNS
                     | libc::CLONE_NEWCGROUP
                     | libc::CLONE_NEWPID
-                    | libc::CLONE_NEWNET
                     | libc::CLONE_NEWIPC
                     | libc::CLONE_NEWUTS;
+                if netns_fd >= 0 {
+                    if libc::setns(netns_fd, libc::CLONE_NEWNET) != 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                } else {
+                    flags |= libc::CLONE_NEWNET;
+                }
                 if libc::unshare(flags) != 0 {
                     return Err(io::Error::last_os_error());
                 }
@@ -294,8 +319,29 @@ impl Environment {
             state_dir,
             egress: None,
         };
-        if spec.network == Network::Pasta {
-            env.egress = Some(Egress::start(&spec.id, env.enter.id(), &env.state_dir)?);
+        drop(netns_file);
+        match pooled {
+            // Owned by the environment now: destroy stops its pasta and removes it.
+            Some(p) => {
+                env.egress = Some(Egress {
+                    netns: p.netns,
+                    pasta_pid: p.pasta_pid,
+                });
+                if let Some(pid) = env.egress.as_ref().and_then(|e| e.pasta_pid) {
+                    let _ = std::fs::write(env.state_dir.join("pasta.pid"), pid.to_string());
+                }
+                let _ = std::fs::write(
+                    env.state_dir.join("netns"),
+                    env.egress
+                        .as_ref()
+                        .map(|e| e.netns.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            }
+            None if spec.network == Network::Pasta => {
+                env.egress = Some(Egress::start(&spec.id, env.enter.id(), &env.state_dir)?);
+            }
+            None => {}
         }
         Ok((env, host))
     }
@@ -367,6 +413,7 @@ const OWNER_FILE: &str = "owner";
 /// Removes environments whose owner process is gone (a host killed with SIGKILL leaves its environments
 /// behind, possibly frozen, which even SIGKILL cannot end until they are thawed).
 pub fn sweep_orphans(state_dir: &Path) {
+    crate::netpool::sweep(false);
     let Ok(entries) = std::fs::read_dir(state_dir) else {
         return;
     };
@@ -384,7 +431,11 @@ pub fn sweep_orphans(state_dir: &Path) {
         };
         tracing::info!("removing environment {id} left behind by process {owner:?}");
         let mut egress = Egress {
-            netns: Path::new("/run/netns").join(format!("lambkin-{id}")),
+            netns: std::fs::read_to_string(dir.join("netns"))
+                .ok()
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new("/run/netns").join(format!("lambkin-{id}"))),
             pasta_pid: std::fs::read_to_string(dir.join("pasta.pid"))
                 .ok()
                 .and_then(|s| s.trim().parse().ok()),

@@ -8,6 +8,7 @@ pub mod cgroup;
 pub mod client;
 pub mod enter;
 pub mod environment;
+pub mod netpool;
 pub mod plan;
 pub mod tmpimage;
 
