@@ -50,7 +50,8 @@ class Serve:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(LAMBKIN), "serve", "--listen", f"{self.listen_host}:{self.port}",
-             "--data-dir", str(self.data_dir), "--keep-alive-secs", "60", *self.args],
+             "--data-dir", str(self.data_dir),
+             *([] if "--keep-alive-secs" in self.args else ["--keep-alive-secs", "60"]), *self.args],
             stdout=log, stderr=log, start_new_session=True,
         )
         deadline = time.time() + 30

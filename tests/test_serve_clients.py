@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import bin_path
 from serve_support import CLI_V2, ROLE, Serve, cli, create, zip_bootstrap, zip_files
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -125,5 +126,37 @@ def test_process_isolation_fallback():
         r = lam.invoke(FunctionName="plain", Payload=b'{"again": 1}')
         assert json.loads(r["Payload"].read())["event"] == {"again": 1}
         assert "isolation process" in s.log() and "Not enforced" in s.log()
+    finally:
+        s.close()
+
+
+def test_idle_environments_are_retired_with_spindown():
+    """After the keep-alive an idle environment is retired: its extensions get SHUTDOWN `spindown` (the real
+    `lambda-extension` crate prints it; the line lands in the function's logs)."""
+    import time
+    import urllib.request
+
+    s = Serve("--keep-alive-secs", "1")
+    try:
+        lam = s.client()
+        ext = zip_files({"extensions/rust-extension": bin_path("rust-extension").read_bytes()},
+                        {"extensions/rust-extension": 0o755})
+        layer = lam.publish_layer_version(LayerName="ext", Content={"ZipFile": ext})
+        create(lam, "idle", Layers=[layer["LayerVersionArn"]])
+        assert lam.invoke(FunctionName="idle", Payload=b"{}")["StatusCode"] == 200
+        deadline = time.time() + 20
+        lines = []
+        while time.time() < deadline:
+            with urllib.request.urlopen(f"{s.endpoint}/lambkin/v1/functions/idle/logs") as r:
+                lines = [e["message"] for e in json.loads(r.read())["events"]]
+            if any('"source":"event"' in m and '"SHUTDOWN"' in m for m in lines):
+                break
+            time.sleep(0.3)
+        shutdown = [json.loads(m) for m in lines if '"SHUTDOWN"' in m]
+        shutdown = [x for x in shutdown if x.get("source") == "event"]
+        assert shutdown, lines
+        assert shutdown[0]["event"]["reason"] == "spindown"
+        # The next invoke builds a new environment.
+        assert lam.invoke(FunctionName="idle", Payload=b"{}")["StatusCode"] == 200
     finally:
         s.close()
