@@ -160,3 +160,62 @@ def test_idle_environments_are_retired_with_spindown():
         assert lam.invoke(FunctionName="idle", Payload=b"{}")["StatusCode"] == 200
     finally:
         s.close()
+
+
+def test_lambkin_cli(server, tmp_path):
+    """`lambkin deploy | invoke | ls | logs | layer | rm` against the server."""
+    import shutil
+    import subprocess
+    import time
+
+    from harness import LAMBKIN
+    from serve_support import SERVE_FN
+
+    def run(*args, stdin=None):
+        p = subprocess.run([str(LAMBKIN), "--endpoint", server.endpoint, *args], capture_output=True,
+                           text=True, input=stdin, timeout=120)
+        return p.returncode, p.stdout, p.stderr
+
+    fn = tmp_path / "fn"
+    fn.mkdir()
+    shutil.copy(SERVE_FN, fn / "bootstrap")
+    layer_dir = tmp_path / "layer"
+    layer_dir.mkdir()
+    (layer_dir / "note.txt").write_text("from a layer")
+    rc, out, err = run("layer", "publish", "notes", str(layer_dir))
+    assert rc == 0, err
+    layer_arn = out.strip()
+    assert layer_arn == "arn:aws:lambda:us-east-1:123456789012:layer:notes:1"
+    rc, out, err = run("deploy", "people", str(fn), "--env", "WHO=people", "--memory", "256",
+                       "--layer", layer_arn)
+    assert rc == 0, err
+    assert "people" in out and "Active" in out
+    rc, out, err = run("invoke", "people", '{"env": "WHO"}')
+    assert rc == 0 and json.loads(out) == {"env": "people"}, err
+    rc, out, err = run("invoke", "people", "-", stdin='{"read": "/opt/note.txt"}')
+    assert json.loads(out)["read"] == "from a layer"
+    rc, out, err = run("invoke", "people", '{"print": "cli-log-line"}', "--tail")
+    assert rc == 0 and "cli-log-line" in err and "REPORT RequestId" in err
+    rc, out, err = run("invoke", "people", '{"fail": "oops"}')
+    assert rc == 1 and "oops" in out and "function error" in err
+    # Redeploy with a new setting: an update, not a second function.
+    rc, out, err = run("deploy", "people", str(fn), "--timeout", "9", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["Timeout"] == 9
+    rc, out, err = run("ls", "--json")
+    assert [f["FunctionName"] for f in json.loads(out)].count("people") == 1
+    rc, out, err = run("ls")
+    assert out.splitlines()[0].split() == ["NAME", "RUNTIME", "MEMORY", "TIMEOUT", "STATE", "LAST", "MODIFIED"]
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        rc, out, err = run("logs", "people", "--since", "10m")
+        if "cli-log-line" in out:
+            break
+        time.sleep(0.3)
+    assert "cli-log-line" in out and "START RequestId" in out
+    rc, out, err = run("invoke", "ghost")
+    assert rc == 1 and "ResourceNotFoundException" in err and "lambkin deploy ghost" in err
+    rc, out, err = run("rm", "people")
+    assert rc == 0, err
+    rc, out, err = run("invoke", "people")
+    assert rc == 1

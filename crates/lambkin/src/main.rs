@@ -17,6 +17,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    endpoint: lambkin_cli::Endpoint,
 }
 
 #[derive(Subcommand)]
@@ -24,6 +26,8 @@ enum Command {
     /// The Lambda service: the REST API (boto3, the AWS CLI and the SDKs with `--endpoint-url`) on an
     /// embedded store, with a pool of warm, sandboxed environments.
     Serve(lambkin_api::config::ServeArgs),
+    #[command(flatten)]
+    People(lambkin_cli::Command),
     /// Drop-in for AWS's Runtime Interface Emulator: `lambkin rie [options] [BOOTSTRAP [ARGS...]]`.
     ///
     /// Options (anywhere on the line, as aws-lambda-rie): --runtime-api-address HOST:PORT (127.0.0.1:9001),
@@ -169,6 +173,20 @@ fn main() -> std::process::ExitCode {
         } => run_on_one_thread("bench", async {
             bench::run(args).await.map_err(|e| format!("{e:#}"))
         }),
+        Command::People(cmd) => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("lambkin: cannot start the runtime: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            let code = rt.block_on(lambkin_cli::run(&cli.endpoint, cmd));
+            std::process::ExitCode::from(code.clamp(0, 255) as u8)
+        }
         Command::Serve(args) => {
             init_tracing(None);
             let config = match lambkin_api::ServeConfig::resolve(args) {

@@ -1,0 +1,88 @@
+//! Zips a directory as Lambda expects it: paths relative to the directory, unix modes kept (a `bootstrap`
+//! must stay executable), symlinks as symlinks, and the same bytes for the same tree (sorted entries, fixed
+//! timestamps), so an unchanged directory gives an unchanged `CodeSha256`.
+
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use zip::write::SimpleFileOptions;
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        let meta = std::fs::symlink_metadata(&path)?;
+        out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+        if meta.is_dir() {
+            walk(root, &path, out)?;
+        }
+    }
+    Ok(())
+}
+
+/// The zip of a directory's tree.
+pub fn zip_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
+    let mut paths = Vec::new();
+    walk(dir, dir, &mut paths)?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    let fixed = zip::DateTime::from_date_and_time(2020, 1, 1, 0, 0, 0)
+        .map_err(|e| std::io::Error::other(format!("zip timestamp: {e:?}")))?;
+    for rel in paths {
+        let full = dir.join(&rel);
+        let name = rel.to_string_lossy().into_owned();
+        let meta = std::fs::symlink_metadata(&full)?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let opts = SimpleFileOptions::default()
+            .last_modified_time(fixed)
+            .unix_permissions(mode)
+            .compression_method(zip::CompressionMethod::Deflated);
+        if meta.file_type().is_symlink() {
+            let target = std::fs::read_link(&full)?;
+            z.add_symlink(name, target.to_string_lossy(), opts)
+                .map_err(std::io::Error::other)?;
+        } else if meta.is_dir() {
+            z.add_directory(name, opts).map_err(std::io::Error::other)?;
+        } else {
+            z.start_file(name, opts).map_err(std::io::Error::other)?;
+            z.write_all(&std::fs::read(&full)?)?;
+        }
+    }
+    z.finish().map_err(std::io::Error::other)?;
+    Ok(out.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_modes_and_is_deterministic() {
+        let dir = std::env::temp_dir().join(format!("lkcli-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("lib")).expect("mkdir");
+        std::fs::write(dir.join("bootstrap"), "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(
+            dir.join("bootstrap"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .expect("chmod");
+        std::fs::write(dir.join("lib/a.txt"), "a").expect("write");
+        std::os::unix::fs::symlink("lib/a.txt", dir.join("link")).expect("symlink");
+        let one = zip_dir(&dir).expect("zip");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(dir.join("lib/a.txt"), "a").expect("rewrite");
+        assert_eq!(one, zip_dir(&dir).expect("zip again"));
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(one)).expect("archive");
+        let names: Vec<String> = z.file_names().map(str::to_owned).collect();
+        assert!(names.contains(&"bootstrap".to_owned()) && names.contains(&"lib/a.txt".to_owned()));
+        let boot = z.by_name("bootstrap").expect("bootstrap");
+        assert_eq!(boot.unix_mode().map(|m| m & 0o777), Some(0o755));
+        drop(boot);
+        let link = z.by_name("link").expect("link");
+        assert!(link.is_symlink());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
