@@ -152,6 +152,10 @@ def test_payload_limits(server, lam):
     r = c.getresponse()
     r.read()
     assert r.status == 413 and r.getheader("x-amzn-ErrorType") == "RequestTooLargeException"
+    c.request("POST", "/2015-03-31/functions/limits/invocations", body=b"not json")
+    r = c.getresponse()
+    assert r.status == 400 and r.getheader("x-amzn-ErrorType") == "InvalidRequestContentException"
+    assert "Could not parse request body into json" in json.loads(r.read())["message"]
     c.request("POST", "/2015-03-31/functions/limits/invocations", body=b"x" * (1024 * 1024 + 1),
               headers={"X-Amz-Invocation-Type": "Event"})
     r = c.getresponse()

@@ -131,6 +131,20 @@ fn prepare(
     Ok(Prepared { spec, request })
 }
 
+/// Lambda takes JSON events only (an empty body is passed on as it is).
+fn check_json(payload: &[u8]) -> ApiResult<()> {
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(payload)
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::bad_content(format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            ))
+        })
+}
+
 /// `Invoke` and `InvokeWithResponseStream`.
 pub async fn invoke(
     service: &Service,
@@ -147,15 +161,16 @@ pub async fn invoke(
         .header("X-Amz-Log-Type")
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
     let p = prepare(service, req, raw, request_id)?;
+    if invocation_type == "Event" && p.request.payload.len() > MAX_ASYNC {
+        return Err(ApiError::too_large(format!(
+            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
+        )));
+    }
+    check_json(&p.request.payload)?;
     let version = p.spec.version.clone();
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
         ("Event", false) => {
-            if p.request.payload.len() > MAX_ASYNC {
-                return Err(ApiError::too_large(format!(
-                    "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
-                )));
-            }
             run_async(service, p);
             let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
             *r.status_mut() = StatusCode::ACCEPTED;
@@ -195,6 +210,7 @@ pub async fn invoke_async(
         )));
     }
     let p = prepare(service, req, raw, request_id)?;
+    check_json(&p.request.payload)?;
     run_async(service, p);
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
     *r.status_mut() = StatusCode::ACCEPTED;
