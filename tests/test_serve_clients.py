@@ -219,3 +219,36 @@ def test_lambkin_cli(server, tmp_path):
     assert rc == 0, err
     rc, out, err = run("invoke", "people")
     assert rc == 1
+
+
+def test_host_memory_budget():
+    """Environments together stay within --memory-budget-mb: idle ones of other functions make room, busy ones
+    cannot, and then the invoke is throttled (429 ConcurrentInvocationLimitExceeded)."""
+    import threading
+
+    s = Serve("--memory-budget-mb", "300")
+    try:
+        lam = s.client()
+        create(lam, "budget-a", MemorySize=256)
+        create(lam, "budget-b", MemorySize=256)
+        assert lam.invoke(FunctionName="budget-a", Payload=b"{}")["StatusCode"] == 200
+        # a's idle environment is retired to make room for b's.
+        assert lam.invoke(FunctionName="budget-b", Payload=b"{}")["StatusCode"] == 200
+        results = []
+
+        def slow():
+            r = lam.invoke(FunctionName="budget-a", Payload=b'{"sleep": 2}')
+            results.append(r["StatusCode"])
+
+        t = threading.Thread(target=slow)
+        t.start()
+        import time
+        time.sleep(0.8)
+        with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+            lam.invoke(FunctionName="budget-b", Payload=b"{}")
+        assert e.value.response["Reason"] == "ConcurrentInvocationLimitExceeded"
+        t.join()
+        assert results == [200]
+        assert lam.invoke(FunctionName="budget-b", Payload=b"{}")["StatusCode"] == 200
+    finally:
+        s.close()

@@ -64,6 +64,7 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
         rootfs: config.rootfs.clone(),
         memory_budget_mb: config.memory_budget_mb,
         keep_alive: Duration::from_secs(config.keep_alive_secs),
+        concurrency_limit: config.concurrency_limit,
     };
     if config.isolation == lambkin_engine::Isolation::Namespace {
         lambkin_sandbox::environment::sweep_orphans(&engine_cfg.state_dir);

@@ -66,6 +66,8 @@ pub struct EngineConfig {
     pub memory_budget_mb: u64,
     /// How long an idle environment is kept warm.
     pub keep_alive: Duration,
+    /// Most invokes running at once across every function (the account's concurrency).
+    pub concurrency_limit: u32,
 }
 
 /// Everything needed to build an environment of one function version.
@@ -375,6 +377,15 @@ impl Engine {
                     .any(|((f, v), n)| *n > 0 && *f == key.0 && (function_wide || *v == key.1))
         };
         let busy = st.busy.get(&spec.function_name).copied().unwrap_or(0);
+        let total: u32 = st.busy.values().sum();
+        if total >= self.inner.cfg.concurrency_limit && !waiting_helps(&st, true) {
+            return Acquire::Fail(
+                Vec::new(),
+                EngineError::Throttled {
+                    reason: "ConcurrentInvocationLimitExceeded",
+                },
+            );
+        }
         if spec.reserved_concurrency.is_some_and(|l| busy >= l) {
             if waiting_helps(&st, true) {
                 return Acquire::Wait(Vec::new());
