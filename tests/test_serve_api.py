@@ -348,3 +348,23 @@ def test_regions_are_separate(server):
         f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:regional"
     with pytest.raises(east.exceptions.ResourceNotFoundException):
         east.get_function(FunctionName="regional")
+
+
+def test_weighted_alias_splits_traffic(lam):
+    create(lam, "split")
+    lam.publish_version(FunctionName="split")
+    lam.update_function_configuration(FunctionName="split", Environment={"Variables": {"V": "2"}})
+    lam.get_waiter("function_updated_v2").wait(FunctionName="split", WaiterConfig={"Delay": 1})
+    assert lam.publish_version(FunctionName="split")["Version"] == "2"
+    lam.create_alias(FunctionName="split", Name="canary", FunctionVersion="1",
+                     RoutingConfig={"AdditionalVersionWeights": {"2": 0.3}})
+    assert lam.get_alias(FunctionName="split", Name="canary")["RoutingConfig"] == {
+        "AdditionalVersionWeights": {"2": 0.3}}
+    runs = 200
+    seen = {"1": 0, "2": 0}
+    for _ in range(runs):
+        r = lam.invoke(FunctionName="split", Qualifier="canary", Payload=b"{}")
+        seen[r["ExecutedVersion"]] += 1
+        r["Payload"].read()
+    # 30 % of 200 is 60; 4.6 standard deviations either side (p < 1e-5 of a false failure).
+    assert 30 <= seen["2"] <= 90, seen

@@ -107,6 +107,7 @@ fn prepare(
     let r = names::parse_function(raw, &service.config.account_id)?;
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
+    let res = weighted(service, &req.arns, res)?;
     let spec = spec(service, &res, &req.arns)?;
     let client_context = match req.header("X-Amz-Client-Context") {
         None => None,
@@ -129,6 +130,35 @@ fn prepare(
         invoked_function_arn: Some(invoked_function_arn),
     };
     Ok(Prepared { spec, request })
+}
+
+/// An alias with `RoutingConfig` sends each invoke to its additional version with that version's weight.
+fn weighted(service: &Service, arns: &names::Arns, res: Resolved) -> ApiResult<Resolved> {
+    let Some((version, weight)) = res
+        .alias
+        .as_ref()
+        .and_then(|a| a.routing_config.as_ref())
+        .and_then(|rc| rc.additional_version_weights.iter().next())
+        .map(|(v, w)| (v.clone(), *w))
+    else {
+        return Ok(res);
+    };
+    // A uniform draw in [0, 1) from the random generator behind v4 UUIDs: their first 48 bits are random
+    // (the version and variant bits come after).
+    let draw = (uuid::Uuid::new_v4().as_u128() >> 80) as f64 / (1u64 << 48) as f64;
+    if draw >= weight {
+        return Ok(res);
+    }
+    let other = functions::resolve(
+        service,
+        arns,
+        &res.version.config.function_name,
+        Some(&version),
+    )?;
+    Ok(Resolved {
+        alias: res.alias,
+        ..other
+    })
 }
 
 /// Lambda takes JSON events only (an empty body is passed on as it is).
