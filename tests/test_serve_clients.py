@@ -252,3 +252,37 @@ def test_host_memory_budget():
         assert lam.invoke(FunctionName="budget-b", Payload=b"{}")["StatusCode"] == 200
     finally:
         s.close()
+
+
+def test_settings_from_a_config_file_and_the_environment(tmp_path, monkeypatch):
+    """Every setting can come from the TOML file given with --config or from a LAMBKIN_* variable; options
+    win over both."""
+    cfg = tmp_path / "lambkin.toml"
+    cfg.write_text('account-id = "210987654321"\nregion = "ap-south-1"\nkeep-alive-secs = 30\n')
+    s = Serve("--config", str(cfg))
+    try:
+        import urllib.request
+        # An unsigned request uses the configured region and account.
+        body = json.dumps({"FunctionName": "cfg", "Runtime": "provided.al2023", "Role": ROLE,
+                           "Handler": "bootstrap", "Code": {"ZipFile": __import__("base64").b64encode(
+                               zip_bootstrap()).decode()}}).encode()
+        req = urllib.request.Request(f"{s.endpoint}/2015-03-31/functions", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req) as r:
+            assert json.loads(r.read())["FunctionArn"] == "arn:aws:lambda:ap-south-1:210987654321:function:cfg"
+    finally:
+        s.close()
+    monkeypatch.setenv("LAMBKIN_ACCOUNT_ID", "111122223333")
+    s = Serve("--config", str(cfg))
+    try:
+        out = create(s.client(), "env")
+        assert out["FunctionArn"] == "arn:aws:lambda:us-east-1:111122223333:function:env"
+    finally:
+        s.close()
+    bad = tmp_path / "bad.toml"
+    bad.write_text('no-such-setting = 1\n')
+    import subprocess
+    from harness import LAMBKIN
+    p = subprocess.run([str(LAMBKIN), "serve", "--config", str(bad)], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 2 and "no-such-setting" in p.stderr
