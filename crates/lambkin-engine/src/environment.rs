@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use lambkin_init::env::{self as lenv, PlatformVars};
+use lambkin_init::env::{self as lenv, log_stream_name, PlatformVars};
 use lambkin_init::{InvokeHandle, InvokeRequest, ResponseFrame};
 use lambkin_sandbox::client::{InitClient, LogSink};
 use lambkin_sandbox::{Environment, EnvironmentSpec};
@@ -85,33 +85,6 @@ fn bootstrap_inside(spec: &FunctionSpec) -> Option<String> {
         return Some("/opt/bootstrap".into());
     }
     None
-}
-
-/// Lambda's log stream name: `YYYY/MM/DD/[version]<32 hex>`.
-pub fn log_stream_name(version: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (y, m, d) = civil_from_days(now.div_euclid(86_400));
-    format!(
-        "{y:04}/{m:02}/{d:02}/[{version}]{}",
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Paths as the runtime sees them: inside the sandbox, or the host's own in the `process` fallback.
@@ -515,19 +488,6 @@ async fn destroy_host(host: Host) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
-    }
-
-    #[test]
-    fn stream_names_have_lambdas_shape() {
-        let s = log_stream_name("$LATEST");
-        assert_eq!(s.len(), "2026/11/24/[$LATEST]".len() + 32);
-        assert!(s.contains("/[$LATEST]"));
-    }
 
     #[test]
     fn bootstrap_order() {

@@ -24,7 +24,7 @@ use lambkin_init::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame};
 use lambkin_sandbox::Network;
 use tokio::sync::{mpsc, oneshot};
 
-pub use environment::{log_stream_name, Env, InitType};
+pub use environment::{Env, InitType};
 use spawner::Spawner;
 
 /// How environments are isolated.

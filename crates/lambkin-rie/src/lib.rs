@@ -13,7 +13,7 @@ mod sandboxed;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lambkin_init::env::{self, PlatformVars};
+use lambkin_init::env::{self, log_stream_name, PlatformVars};
 use lambkin_init::{Init, InitConfig, InitType};
 
 use crate::backend::Backend;
@@ -113,33 +113,6 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
     })
 }
 
-/// Lambda's log stream name: `YYYY/MM/DD/[version]<32 hex>`.
-pub fn log_stream_name(version: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    let (y, m, d) = civil_from_days(now.div_euclid(86_400));
-    format!(
-        "{y:04}/{m:02}/{d:02}/[{version}]{}",
-        uuid::Uuid::new_v4().simple()
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// Runs the emulator until SIGTERM or SIGINT, then shuts the environment down (SHUTDOWN `spindown`).
 pub async fn run(args: RieArgs) -> Result<(), String> {
     let vars: Vec<(String, String)> = std::env::vars_os()
@@ -218,12 +191,6 @@ async fn wait_for_stop_signal() {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_415), (2025, 11, 23));
-    }
 
     #[test]
     fn last_positional_is_the_handler() {
