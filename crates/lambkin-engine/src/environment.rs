@@ -230,6 +230,7 @@ impl Env {
         logs: LogWriter,
     ) -> Result<Arc<Env>, String> {
         let id = format!("fn-{}", uuid::Uuid::new_v4().simple());
+        let t0 = std::time::Instant::now();
         let log_stream = log_stream_name(&spec.version);
         let start = start_config(cfg, spec, &log_stream, init_type);
         if start.bootstrap.is_empty() {
@@ -264,6 +265,7 @@ impl Env {
                 (Host::Process(Mutex::new(Some(child))), channel)
             }
         };
+        let built = t0.elapsed();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
         let sink: LogSink = Arc::new(move |_source, _name, line| logs(&function, &stream, line));
@@ -274,6 +276,11 @@ impl Env {
                 return Err(format!("the init did not start: {e}"));
             }
         };
+        tracing::debug!(
+            "environment {id}: built in {:.1} ms, initialised in {:.1} ms",
+            built.as_secs_f64() * 1e3,
+            (t0.elapsed() - built).as_secs_f64() * 1e3
+        );
         if !started.ready {
             tracing::info!(
                 "{}: init failed in environment {id}; its first invoke retries it",

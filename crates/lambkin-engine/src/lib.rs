@@ -183,7 +183,7 @@ const FREEZE_AFTER: Duration = Duration::from_millis(5);
 
 /// How long an invoke waits for an environment that is finishing its invoke phase before building
 /// another one (or throttling).
-const FINISHING_PATIENCE: Duration = Duration::from_millis(50);
+const FINISHING_PATIENCE: Duration = Duration::from_millis(200);
 
 #[derive(Default)]
 struct State {
@@ -427,6 +427,10 @@ impl Engine {
                 retired.push(victim);
             }
             if st.memory_mb + need > self.inner.cfg.memory_budget_mb {
+                // An environment about to come back (of any function) can make room once it is idle.
+                if Instant::now() < patience && st.finishing.values().any(|n| *n > 0) {
+                    return Acquire::Wait(retired);
+                }
                 return Acquire::Fail(
                     retired,
                     EngineError::Throttled {

@@ -81,6 +81,8 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
             " (egress through pasta; the host's loopback stays unreachable)"
         }
     );
+    // Environments left behind by an emulator or server killed with SIGKILL.
+    lambkin_sandbox::environment::sweep_orphans(&spec.state_dir);
     let (environment, channel) =
         Environment::create(&spec).map_err(|e| format!("cannot create the environment: {e}"))?;
     let bootstrap: Vec<String> = cfg

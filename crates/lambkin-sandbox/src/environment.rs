@@ -195,7 +195,6 @@ impl Environment {
             pids_max: PIDS_MAX,
             cpu_millis: (u64::from(spec.memory_mb) * 1000 / MB_PER_VCPU).max(50) as u32,
         };
-        sweep_orphans(&spec.state_dir);
         let state_dir = spec.state_dir.join(&spec.id);
         std::fs::create_dir_all(&state_dir).map_err(io_err("create the state directory"))?;
         std::fs::write(state_dir.join(OWNER_FILE), std::process::id().to_string())
@@ -411,7 +410,8 @@ impl Environment {
 const OWNER_FILE: &str = "owner";
 
 /// Removes environments whose owner process is gone (a host killed with SIGKILL leaves its environments
-/// behind, possibly frozen, which even SIGKILL cannot end until they are thawed).
+/// behind, possibly frozen, which even SIGKILL cannot end until they are thawed). Hosts call it when they
+/// start, before their first environment.
 pub fn sweep_orphans(state_dir: &Path) {
     crate::netpool::sweep(false);
     let Ok(entries) = std::fs::read_dir(state_dir) else {

@@ -210,10 +210,12 @@ pub fn refill(network: Network) {
 /// Releases pooled namespaces whose maker is gone (or, with `all`, every one this process made, and no
 /// more are made).
 pub fn sweep(all: bool) {
-    let mut closed = POOL.lock().unwrap_or_else(|p| p.into_inner());
-    if all {
+    // Closing waits for a refill in progress; sweeping only dead makers' entries never touches ours.
+    let _closed = all.then(|| {
+        let mut closed = POOL.lock().unwrap_or_else(|p| p.into_inner());
         *closed = true;
-    }
+        closed
+    });
     let Ok(entries) = std::fs::read_dir(POOL_DIR) else {
         return;
     };
