@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// Account-wide concurrency limit [default: 1000].
     #[arg(long, env = "LAMBKIN_CONCURRENCY_LIMIT")]
     pub concurrency_limit: Option<u32>,
+    /// Scales Lambda's retry delays of asynchronous invokes (1 and 2 minutes after a function error,
+    /// backoff after throttles); e.g. 0.01 for tests [default: 1].
+    #[arg(long, env = "LAMBKIN_ASYNC_DELAY_SCALE")]
+    pub async_delay_scale: Option<f64>,
 }
 
 /// The resolved settings.
@@ -83,6 +87,8 @@ pub struct ServeConfig {
     pub access_keys: Vec<(String, String)>,
     /// Account concurrency limit.
     pub concurrency_limit: u32,
+    /// Scale of the async retry delays.
+    pub async_delay_scale: f64,
 }
 
 fn host_memory_mb() -> u64 {
@@ -196,6 +202,15 @@ impl ServeConfig {
                 .concurrency_limit
                 .or(file.concurrency_limit)
                 .unwrap_or(1000),
+            async_delay_scale: match args.async_delay_scale.or(file.async_delay_scale) {
+                None => 1.0,
+                Some(s) if s.is_finite() && s > 0.0 => s,
+                Some(s) => {
+                    return Err(format!(
+                        "--async-delay-scale {s}: must be a positive number"
+                    ))
+                }
+            },
         })
     }
 

@@ -20,7 +20,11 @@ pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
 pub const MAX_ASYNC: usize = 1024 * 1024;
 
 /// Builds what the engine needs to run a resolved version.
-fn spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult<FunctionSpec> {
+pub(crate) fn spec_for(
+    service: &Service,
+    res: &Resolved,
+    arns: &names::Arns,
+) -> ApiResult<FunctionSpec> {
     let v = &res.version;
     let c = &v.config;
     let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
@@ -108,7 +112,7 @@ fn prepare(
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
     let res = weighted(service, &req.arns, res)?;
-    let spec = spec(service, &res, &req.arns)?;
+    let spec = spec_for(service, &res, &req.arns)?;
     let client_context = match req.header("X-Amz-Client-Context") {
         None => None,
         Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
@@ -201,7 +205,7 @@ pub async fn invoke(
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
         ("Event", false) => {
-            run_async(service, p);
+            enqueue(service, req, raw, &p).await?;
             let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
             *r.status_mut() = StatusCode::ACCEPTED;
             lambkin_respond::put_common(&mut r, request_id, &version);
@@ -241,7 +245,7 @@ pub async fn invoke_async(
     }
     let p = prepare(service, req, raw, request_id)?;
     check_json(&p.request.payload)?;
-    run_async(service, p);
+    enqueue(service, req, raw, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
     *r.status_mut() = StatusCode::ACCEPTED;
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -250,46 +254,31 @@ pub async fn invoke_async(
     Ok(Reply::Raw(r))
 }
 
-/// Runs an `Event` invoke in the background as Lambda does: function errors are retried twice (one, then
-/// two minutes later), throttles and start failures with backoff for up to six hours.
-///
-/// This queue lives in memory: events still queued when the server stops are lost (the durable queue is
-/// separate work).
-fn run_async(service: &Service, p: Prepared) {
-    let engine = service.engine.clone();
-    tokio::spawn(async move {
-        let mut function_errors = 0;
-        let mut backoff = Duration::from_secs(1);
-        let started = std::time::Instant::now();
-        loop {
-            match engine.invoke(&p.spec, p.request.clone()).await {
-                Ok(inv) => {
-                    let Invocation {
-                        mut frames, done, ..
-                    } = inv;
-                    let mut failed = false;
-                    while let Some(f) = frames.recv().await {
-                        if matches!(f, lambkin_init::ResponseFrame::Error { .. }) {
-                            failed = true;
-                        }
-                    }
-                    let _ = done.await;
-                    if !failed || function_errors >= 2 {
-                        return;
-                    }
-                    function_errors += 1;
-                    tokio::time::sleep(Duration::from_secs(60 * function_errors)).await;
-                }
-                Err(EngineError::ShuttingDown) => return,
-                Err(e) => {
-                    if started.elapsed() > Duration::from_secs(6 * 3600) {
-                        tracing::warn!("dropping an async event of {}: {e}", p.spec.function_name);
-                        return;
-                    }
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(300));
-                }
-            }
-        }
-    });
+/// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
+async fn enqueue(service: &Service, req: &ApiRequest, raw: &str, p: &Prepared) -> ApiResult<()> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
+    let now = crate::queue::now_ms();
+    let ev = crate::queue::QueuedEvent {
+        id: p.request.request_id.clone().unwrap_or_default(),
+        region: req.arns.region.clone(),
+        account: req.arns.account.clone(),
+        function: r.name,
+        qualifier: q,
+        payload: {
+            use base64::Engine as _;
+            base64::engine::general_purpose::STANDARD.encode(&p.request.payload)
+        },
+        client_context: p.request.client_context.clone(),
+        trace_id: p.request.trace_id.clone(),
+        enqueued_ms: now,
+        due_ms: now,
+        attempts: 0,
+        deferrals: 0,
+    };
+    service
+        .queue
+        .enqueue(ev)
+        .await
+        .map_err(|e| ApiError::service(format!("cannot queue the event: {e}")))
 }

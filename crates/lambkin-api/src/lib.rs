@@ -8,11 +8,13 @@
 mod auth;
 pub mod config;
 pub mod error;
+mod eventconfig;
 mod functions;
 mod invoke;
 mod layers;
 pub mod model;
 pub mod names;
+mod queue;
 mod request;
 mod routes;
 mod time_fmt;
@@ -39,6 +41,8 @@ pub struct Service {
     pub engine: Engine,
     /// Serialises changes to one function's records (read-modify-write of the store).
     pub(crate) writes: tokio::sync::Mutex<()>,
+    /// Durable asynchronous invocation.
+    pub(crate) queue: queue::Queue,
 }
 
 /// Opens the store, starts the engine and serves the API until SIGTERM or SIGINT; then retires every
@@ -111,7 +115,9 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
         store,
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
+        queue: queue::Queue::default(),
     });
+    queue::start(service.clone());
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     wait_for_stop_signal().await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

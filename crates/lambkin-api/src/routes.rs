@@ -15,7 +15,7 @@ use lambkin_respond::{full, FrontResponse};
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
 use crate::request::ApiRequest;
-use crate::{functions, invoke, layers, Service};
+use crate::{eventconfig, functions, invoke, layers, Service};
 
 /// Largest request body: a 50 MB zip, base64-encoded, in JSON.
 pub const MAX_BODY: usize = 69_905_067 + 64 * 1024;
@@ -282,6 +282,25 @@ async fn route(
         }
         (["2018-10-31", "layers", l, "versions", v], &M::DELETE) => {
             layers::delete(service, req, l, v).await
+        }
+        // Asynchronous invocation settings
+        (["2019-09-25", "functions", f, "event-invoke-config"], &M::PUT) => {
+            eventconfig::put(service, req, f, true).await
+        }
+        (["2019-09-25", "functions", f, "event-invoke-config"], &M::POST) => {
+            eventconfig::put(service, req, f, false).await
+        }
+        (["2019-09-25", "functions", f, "event-invoke-config"], &M::GET) => {
+            eventconfig::get(service, req, f).await
+        }
+        (["2019-09-25", "functions", f, "event-invoke-config"], &M::DELETE) => {
+            eventconfig::delete(service, req, f).await
+        }
+        (["2019-09-25", "functions", f, "event-invoke-config", "list"], &M::GET) => {
+            eventconfig::list(service, req, f).await
+        }
+        (["lambkin", "v1", "functions", f, "dead-letters"], &M::GET) => {
+            eventconfig::dead_letters(service, req, f).await
         }
         // Function URLs are not served yet: "no URL" is the normal answer (`sam remote invoke` asks first).
         (["2021-10-31", "functions", f, "url"], &M::GET) => {

@@ -8,6 +8,13 @@ pub fn now() -> String {
     format(OffsetDateTime::now_utc())
 }
 
+/// Now as ISO 8601 with milliseconds and `Z` (destination records' `timestamp`).
+pub fn iso_now() -> String {
+    let f =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+    OffsetDateTime::now_utc().format(&f).unwrap_or_default()
+}
+
 /// A time in Lambda's `LastModified` format.
 pub fn format(t: OffsetDateTime) -> String {
     let f = format_description!(

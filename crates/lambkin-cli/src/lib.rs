@@ -46,6 +46,8 @@ pub enum Command {
     Rm(RmArgs),
     /// Print a function's logs.
     Logs(LogsArgs),
+    /// Asynchronous events of a function that exhausted their retries or aged out.
+    DeadLetters(DeadLettersArgs),
     /// Layers.
     Layer {
         /// What to do.
@@ -137,6 +139,13 @@ pub struct LogsArgs {
     pub since: Option<String>,
 }
 
+/// `lambkin dead-letters`.
+#[derive(clap::Args, Debug)]
+pub struct DeadLettersArgs {
+    /// Function name.
+    pub name: String,
+}
+
 /// `lambkin layer publish`.
 #[derive(clap::Args, Debug)]
 pub struct LayerPublishArgs {
@@ -167,6 +176,7 @@ pub async fn run(endpoint: &Endpoint, cmd: Command) -> i32 {
         Command::Ls => ls(&api, endpoint.json).await,
         Command::Rm(a) => rm(&api, a).await,
         Command::Logs(a) => logs(&api, endpoint.json, a).await,
+        Command::DeadLetters(a) => dead_letters(&api, endpoint.json, a).await,
         Command::Layer {
             cmd: LayerCommand::Publish(a),
         } => layer_publish(&api, endpoint.json, a).await,
@@ -543,6 +553,43 @@ async fn logs(api: &Api, as_json: bool, a: LogsArgs) -> Result<(), CliError> {
             }
         }
     }
+}
+
+async fn dead_letters(api: &Api, as_json: bool, a: DeadLettersArgs) -> Result<(), CliError> {
+    let v = api
+        .ok(
+            "GET",
+            &format!("/lambkin/v1/functions/{}/dead-letters", segment(&a.name)),
+            None,
+        )
+        .await?
+        .json();
+    let letters = v["deadLetters"].as_array().cloned().unwrap_or_default();
+    if as_json {
+        println!("{}", Value::Array(letters));
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = letters
+        .iter()
+        .map(|d| {
+            let ctx = &d["requestContext"];
+            vec![
+                d["timestamp"].as_str().unwrap_or("").to_owned(),
+                ctx["requestId"].as_str().unwrap_or("").to_owned(),
+                ctx["condition"].as_str().unwrap_or("").to_owned(),
+                ctx["approximateInvokeCount"].to_string(),
+                d["requestPayload"].to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(
+            &["TIME", "REQUEST ID", "CONDITION", "ATTEMPTS", "EVENT"],
+            &rows
+        )
+    );
+    Ok(())
 }
 
 async fn layer_publish(api: &Api, as_json: bool, a: LayerPublishArgs) -> Result<(), CliError> {

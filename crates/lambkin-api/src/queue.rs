@@ -1,0 +1,467 @@
+//! Durable asynchronous invocation (`Event`, `InvokeAsync`): an event is committed to the store before `202`
+//! is returned, then delivered at least once — also across a `kill -9` and restart — with Lambda's retries,
+//! destinations and a dead-letter list.
+//!
+//! Commits are grouped: events that arrive while a commit is in flight go together in the next transaction,
+//! so one `fsync` serves many callers. Queued events are keyed by when they are due, so the delivery loop
+//! reads the earliest first. An event being delivered is marked in memory only; after a crash it is simply
+//! due again (at least once, never lost).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use lambkin_engine::{EngineError, Invocation};
+use lambkin_init::{InvokeRequest, ResponseFrame};
+use lambkin_store::{Expect, Op};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot, Notify};
+
+use crate::eventconfig;
+use crate::names::Arns;
+use crate::{functions, time_fmt, Service};
+
+/// Queued events, keyed `<due ms, 13 digits>/<request id>`.
+pub(crate) const EVENTS: &str = "events";
+/// Events that exhausted their retries or aged out, keyed `<region>/<function>/<ms>/<request id>`.
+pub(crate) const DEAD_LETTERS: &str = "deadletters";
+
+/// An event waiting for delivery.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QueuedEvent {
+    /// Request id (answered with the `202`).
+    pub id: String,
+    /// Region of the function.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Function name.
+    pub function: String,
+    /// Qualifier it was invoked with.
+    pub qualifier: Option<String>,
+    /// The event, base64.
+    pub payload: String,
+    /// Decoded client context.
+    pub client_context: Option<String>,
+    /// Trace header.
+    pub trace_id: Option<String>,
+    /// When it was accepted, Unix ms.
+    pub enqueued_ms: u64,
+    /// When it is due, Unix ms.
+    pub due_ms: u64,
+    /// Invocations so far that ran the function.
+    pub attempts: u32,
+    /// Throttles or start failures so far.
+    pub deferrals: u32,
+}
+
+impl QueuedEvent {
+    fn key(&self) -> String {
+        format!("{:013}/{}", self.due_ms, self.id)
+    }
+}
+
+type Pending = (QueuedEvent, oneshot::Sender<Result<(), String>>);
+
+/// The queue's handle, held by the service.
+pub struct Queue {
+    tx: mpsc::Sender<Pending>,
+    rx: Mutex<Option<mpsc::Receiver<Pending>>>,
+    in_flight: Mutex<HashSet<String>>,
+    wake: Notify,
+}
+
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(65_536);
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+            in_flight: Mutex::new(HashSet::new()),
+            wake: Notify::new(),
+        }
+    }
+}
+
+impl Queue {
+    /// Commits an event; returns once it is durable.
+    pub async fn enqueue(&self, ev: QueuedEvent) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send((ev, tx))
+            .await
+            .map_err(|_| "the event queue is closed".to_owned())?;
+        rx.await.map_err(|_| "the event queue stopped".to_owned())?
+    }
+}
+
+/// Starts the committer and the delivery loop.
+pub fn start(service: Arc<Service>) {
+    let rx = service
+        .queue
+        .rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(rx) = rx {
+        tokio::spawn(committer(service.clone(), rx));
+    }
+    tokio::spawn(deliver_loop(service));
+}
+
+async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1024 {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let ops: Result<Vec<Op>, _> = batch
+            .iter()
+            .map(|(e, _)| Op::put_json(EVENTS, &e.key(), e, Expect::Any))
+            .collect();
+        let store = service.store.clone();
+        let result = match ops {
+            Ok(ops) => tokio::task::spawn_blocking(move || store.apply(ops))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string())),
+            Err(e) => Err(e.to_string()),
+        };
+        for (_, reply) in batch {
+            let _ = reply.send(result.clone());
+        }
+        service.queue.wake.notify_one();
+    }
+}
+
+async fn deliver_loop(service: Arc<Service>) {
+    loop {
+        let woken = service.queue.wake.notified();
+        tokio::pin!(woken);
+        woken.as_mut().enable();
+        let now = now_ms();
+        let due = match service.store.list(EVENTS, "", None, 512) {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::error!("reading the event queue: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let mut next_due: Option<u64> = None;
+        for (key, rec) in due {
+            let Ok(ev) = rec.json::<QueuedEvent>() else {
+                tracing::warn!("dropping an unreadable queued event {key}");
+                let _ = service.store.apply(vec![Op::Delete {
+                    table: EVENTS.into(),
+                    key,
+                    expect: Expect::Any,
+                }]);
+                continue;
+            };
+            if ev.due_ms > now {
+                next_due = Some(ev.due_ms);
+                break;
+            }
+            let fresh = service
+                .queue
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(ev.id.clone());
+            if fresh {
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let id = ev.id.clone();
+                    deliver(&service, key, ev).await;
+                    service
+                        .queue
+                        .in_flight
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&id);
+                    service.queue.wake.notify_one();
+                });
+            }
+        }
+        let wait = next_due
+            .map(|d| Duration::from_millis(d.saturating_sub(now)))
+            .unwrap_or(Duration::from_secs(1))
+            .min(Duration::from_secs(1));
+        let _ = tokio::time::timeout(wait, woken).await;
+    }
+}
+
+/// What one delivery attempt came to.
+enum Outcome {
+    Success(Bytes, String),
+    FunctionError(Bytes, String),
+    Deferred,
+    Gone,
+}
+
+fn scaled(service: &Service, d: Duration) -> Duration {
+    d.mul_f64(service.config.async_delay_scale)
+}
+
+async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
+    let arns = Arns {
+        region: ev.region.clone(),
+        account: ev.account.clone(),
+    };
+    let res = match functions::resolve(service, &arns, &ev.function, ev.qualifier.as_deref()) {
+        Ok(r) => r,
+        Err(_) => return Outcome::Gone,
+    };
+    let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
+        return Outcome::Gone;
+    };
+    let version = spec.version.clone();
+    let request = InvokeRequest {
+        request_id: Some(ev.id.clone()),
+        payload: base64::engine::general_purpose::STANDARD
+            .decode(&ev.payload)
+            .unwrap_or_default()
+            .into(),
+        client_context: ev.client_context.clone(),
+        trace_id: ev.trace_id.clone(),
+        invoked_function_arn: Some(match &ev.qualifier {
+            Some(q) => arns.qualified(&ev.function, q),
+            None => arns.function(&ev.function),
+        }),
+        ..Default::default()
+    };
+    match service.engine.invoke(&spec, request).await {
+        Ok(Invocation {
+            mut frames, done, ..
+        }) => {
+            let mut body = Vec::new();
+            let mut failed = false;
+            while let Some(f) = frames.recv().await {
+                match f {
+                    ResponseFrame::Complete { body: b, .. } | ResponseFrame::Chunk(b) => {
+                        body.extend_from_slice(&b)
+                    }
+                    ResponseFrame::Error { body: b, .. } => {
+                        failed = true;
+                        body = b.to_vec();
+                    }
+                    ResponseFrame::StreamEnd {
+                        error: Some((_, b)),
+                    } => {
+                        failed = true;
+                        body = b.to_vec();
+                    }
+                    _ => {}
+                }
+            }
+            let _ = done.await;
+            if failed {
+                Outcome::FunctionError(body.into(), version)
+            } else {
+                Outcome::Success(body.into(), version)
+            }
+        }
+        Err(EngineError::ShuttingDown) => Outcome::Deferred,
+        Err(e) => {
+            tracing::debug!("async event {} of {} deferred: {e}", ev.id, ev.function);
+            Outcome::Deferred
+        }
+    }
+}
+
+fn as_json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()))
+}
+
+/// The record Lambda sends to destinations (and lambkin keeps as a dead letter).
+fn record(
+    ev: &QueuedEvent,
+    condition: &str,
+    version: &str,
+    response: Option<(&[u8], bool)>,
+) -> serde_json::Value {
+    let arns = Arns {
+        region: ev.region.clone(),
+        account: ev.account.clone(),
+    };
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&ev.payload)
+        .unwrap_or_default();
+    let mut r = json!({
+        "version": "1.0",
+        "timestamp": time_fmt::iso_now(),
+        "requestContext": {
+            "requestId": ev.id,
+            "functionArn": arns.qualified(&ev.function, ev.qualifier.as_deref().unwrap_or(version)),
+            "condition": condition,
+            "approximateInvokeCount": ev.attempts,
+        },
+        "requestPayload": as_json(&payload),
+    });
+    if let Some((body, failed)) = response {
+        let mut ctx = json!({"statusCode": 200, "executedVersion": version});
+        if failed {
+            ctx["functionError"] = json!("Unhandled");
+        }
+        r["responseContext"] = ctx;
+        r["responsePayload"] = as_json(body);
+    }
+    r
+}
+
+async fn to_destination(
+    service: &Service,
+    ev: &QueuedEvent,
+    destination: &str,
+    rec: &serde_json::Value,
+) {
+    let Ok(dest) = crate::names::parse_function(destination, &ev.account) else {
+        tracing::warn!(
+            "destination {destination} of {} is not a function",
+            ev.function
+        );
+        return;
+    };
+    let follow_up = QueuedEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        region: ev.region.clone(),
+        account: ev.account.clone(),
+        function: dest.name,
+        qualifier: dest.qualifier,
+        payload: base64::engine::general_purpose::STANDARD.encode(rec.to_string()),
+        client_context: None,
+        trace_id: None,
+        enqueued_ms: now_ms(),
+        due_ms: now_ms(),
+        attempts: 0,
+        deferrals: 0,
+    };
+    if let Err(e) = service.queue.enqueue(follow_up).await {
+        tracing::warn!("cannot queue the destination record of {}: {e}", ev.id);
+    }
+}
+
+async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
+    let cfg = eventconfig::effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
+    let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
+    let delete = Op::Delete {
+        table: EVENTS.into(),
+        key: key.clone(),
+        expect: Expect::Any,
+    };
+    if age_ms > u64::from(cfg.max_age_secs) * 1000 {
+        fail(
+            service,
+            &ev,
+            "EventAgeExceeded",
+            "$LATEST",
+            None,
+            &cfg,
+            delete,
+        )
+        .await;
+        return;
+    }
+    let outcome = attempt(service, &ev).await;
+    match outcome {
+        Outcome::Gone => {
+            tracing::info!(
+                "dropping async event {}: {} no longer exists",
+                ev.id,
+                ev.function
+            );
+            let _ = service.store.apply(vec![delete]);
+        }
+        Outcome::Success(body, version) => {
+            ev.attempts += 1;
+            if let Some(dest) = &cfg.on_success {
+                let rec = record(&ev, "Success", &version, Some((&body, false)));
+                to_destination(service, &ev, dest, &rec).await;
+            }
+            let _ = service.store.apply(vec![delete]);
+        }
+        Outcome::FunctionError(body, version) => {
+            ev.attempts += 1;
+            if ev.attempts > cfg.max_retries {
+                fail(
+                    service,
+                    &ev,
+                    "RetriesExhausted",
+                    &version,
+                    Some(&body),
+                    &cfg,
+                    delete,
+                )
+                .await;
+            } else {
+                // Lambda waits one minute before the first retry and two before the second.
+                let delay = scaled(service, Duration::from_secs(60 * u64::from(ev.attempts)));
+                reschedule(service, delete, ev, delay);
+            }
+        }
+        Outcome::Deferred => {
+            ev.deferrals += 1;
+            let backoff =
+                Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
+            let delay = scaled(service, backoff);
+            reschedule(service, delete, ev, delay);
+        }
+    }
+}
+
+fn reschedule(service: &Service, delete: Op, mut ev: QueuedEvent, delay: Duration) {
+    ev.due_ms = now_ms() + delay.as_millis() as u64;
+    let put = match Op::put_json(EVENTS, &ev.key(), &ev, Expect::Any) {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("cannot requeue {}: {e}", ev.id);
+            return;
+        }
+    };
+    if let Err(e) = service.store.apply(vec![delete, put]) {
+        tracing::error!("cannot requeue {}: {e}", ev.id);
+    }
+}
+
+async fn fail(
+    service: &Service,
+    ev: &QueuedEvent,
+    condition: &str,
+    version: &str,
+    body: Option<&[u8]>,
+    cfg: &eventconfig::Effective,
+    delete: Op,
+) {
+    let rec = record(ev, condition, version, body.map(|b| (b, true)));
+    if let Some(dest) = &cfg.on_failure {
+        to_destination(service, ev, dest, &rec).await;
+    }
+    let dead_key = format!("{}/{}/{:013}/{}", ev.region, ev.function, now_ms(), ev.id);
+    tracing::info!(
+        "async event {} of {} failed: {condition}",
+        ev.id,
+        ev.function
+    );
+    let ops = match Op::put_json(DEAD_LETTERS, &dead_key, &rec, Expect::Any) {
+        Ok(put) => vec![put, delete],
+        Err(_) => vec![delete],
+    };
+    if let Err(e) = service.store.apply(ops) {
+        tracing::error!("cannot record the dead letter of {}: {e}", ev.id);
+    }
+}
