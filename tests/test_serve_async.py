@@ -153,3 +153,36 @@ def test_async_payload_limit(lam):
         lam.invoke(FunctionName="async-big", InvocationType="Event",
                    Payload=json.dumps({"x": "y" * (1024 * 1024)}).encode())
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_provisioned_concurrency(server, lam):
+    create(lam, "warm")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="$LATEST",
+                                               ProvisionedConcurrentExecutions=1)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    lam.publish_version(FunctionName="warm")
+    lam.create_alias(FunctionName="warm", Name="live", FunctionVersion="1")
+    out = lam.put_provisioned_concurrency_config(FunctionName="warm", Qualifier="live",
+                                                 ProvisionedConcurrentExecutions=2)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert out["RequestedProvisionedConcurrentExecutions"] == 2 and out["Status"] == "IN_PROGRESS"
+    ready = wait_for(lambda: lam.get_provisioned_concurrency_config(
+        FunctionName="warm", Qualifier="live")["Status"] == "READY", what="READY")
+    assert ready
+    got = lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+    assert got["AvailableProvisionedConcurrentExecutions"] == 2
+    # The invoke runs on an environment initialised ahead, as provisioned concurrency.
+    r = lam.invoke(FunctionName="warm", Qualifier="live", Payload=b'{"env": "AWS_LAMBDA_INITIALIZATION_TYPE"}',
+                   LogType="Tail")
+    assert json.loads(r["Payload"].read()) == {"env": "provisioned-concurrency"}
+    assert r["ExecutedVersion"] == "1"
+    configs = lam.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"]
+    assert [c["FunctionArn"] for c in configs] == [f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:warm:live"]
+    # $LATEST stays on demand.
+    r = lam.invoke(FunctionName="warm", Payload=b'{"env": "AWS_LAMBDA_INITIALIZATION_TYPE"}')
+    assert json.loads(r["Payload"].read()) == {"env": "on-demand"}
+    lam.delete_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_provisioned_concurrency_config(FunctionName="warm", Qualifier="live")
+    assert e.value.response["Error"]["Code"] == "ProvisionedConcurrencyConfigNotFoundException"

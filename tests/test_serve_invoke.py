@@ -92,10 +92,10 @@ def test_out_of_memory_is_reported(lam):
     r = lam.invoke(FunctionName="hungry", Payload=json.dumps({"read": "/dev/zero"}))
     # Reading /dev/zero into memory grows until the cgroup's limit kills the runtime.
     body = json.loads(r["Payload"].read())
-    assert r.get("FunctionError") == "Unhandled"
+    assert r.get("FunctionError") == "Unhandled", body
     assert body["errorType"] == "Runtime.OutOfMemory", body
     r, body = call(lam, "hungry", {"ok": 1})
-    assert "FunctionError" not in r
+    assert "FunctionError" not in r, body
 
 
 def test_reserved_concurrency_throttles(lam):

@@ -13,7 +13,7 @@ use crate::routes::Reply;
 use crate::{functions, Service};
 
 /// Table of configurations, keyed `<region>/<function>/<qualifier>`.
-const EVENT_CONFIGS: &str = "eventconfigs";
+pub(crate) const EVENT_CONFIGS: &str = "eventconfigs";
 
 /// `OnSuccess` / `OnFailure`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

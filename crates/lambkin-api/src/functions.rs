@@ -830,7 +830,7 @@ fn finish_update(
         record.latest.config.clone()
     };
     // Environments of the old code or configuration finish what they are doing and are replaced.
-    service.engine.drain(&name);
+    service.engine.drain(&name, Some("$LATEST"));
     Ok(in_progress(answer))
 }
 
@@ -964,10 +964,18 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                 },
                 Op::DeletePrefix {
                     table: ALIASES.into(),
+                    prefix: prefix.clone(),
+                },
+                Op::DeletePrefix {
+                    table: crate::provisioned::PROVISIONED.into(),
+                    prefix: prefix.clone(),
+                },
+                Op::DeletePrefix {
+                    table: crate::eventconfig::EVENT_CONFIGS.into(),
                     prefix,
                 },
             ])?;
-            service.engine.drain(&r.name);
+            service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
         }
         Some("$LATEST") => {
@@ -1011,6 +1019,7 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                 expect: Expect::Any,
             }])?;
             drop(record);
+            service.engine.drain(&r.name, Some(v));
         }
     }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))

@@ -14,6 +14,7 @@ mod invoke;
 mod layers;
 pub mod model;
 pub mod names;
+mod provisioned;
 mod queue;
 mod request;
 mod routes;
@@ -118,6 +119,7 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
         queue: queue::Queue::default(),
     });
     queue::start(service.clone());
+    provisioned::restore(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     wait_for_stop_signal().await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

@@ -15,7 +15,7 @@ use lambkin_respond::{full, FrontResponse};
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
 use crate::request::ApiRequest;
-use crate::{eventconfig, functions, invoke, layers, Service};
+use crate::{eventconfig, functions, invoke, layers, provisioned, Service};
 
 /// Largest request body: a 50 MB zip, base64-encoded, in JSON.
 pub const MAX_BODY: usize = 69_905_067 + 64 * 1024;
@@ -282,6 +282,20 @@ async fn route(
         }
         (["2018-10-31", "layers", l, "versions", v], &M::DELETE) => {
             layers::delete(service, req, l, v).await
+        }
+        // Provisioned concurrency
+        (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::PUT) => {
+            provisioned::put(service, req, f).await
+        }
+        (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::GET) => {
+            if req.query("List") == Some("ALL") {
+                provisioned::list(service, req, f).await
+            } else {
+                provisioned::get(service, req, f).await
+            }
+        }
+        (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::DELETE) => {
+            provisioned::delete(service, req, f).await
         }
         // Asynchronous invocation settings
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::PUT) => {

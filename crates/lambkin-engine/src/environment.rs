@@ -51,6 +51,8 @@ pub struct Env {
     pub revision: String,
     /// `MemorySize` (what it costs against the host's budget).
     pub memory_mb: u32,
+    /// Started ahead of invokes for provisioned concurrency (never reaped for idleness).
+    pub provisioned: bool,
     client: InitClient,
     host: Host,
     /// Set once it is being retired: nothing freezes it again.
@@ -291,6 +293,7 @@ impl Env {
             id,
             revision: spec.revision.clone(),
             memory_mb: spec.memory_mb,
+            provisioned: init_type == InitType::Provisioned,
             client,
             host,
             retiring: AtomicBool::new(false),

@@ -200,6 +200,25 @@ struct State {
     /// Live environments.
     environments: usize,
     shutting_down: bool,
+    /// Provisioned concurrency wanted per (function, version), with the spec to build from.
+    provisioned: HashMap<PoolKey, (FunctionSpec, u32)>,
+    /// Live provisioned environments per (function, version): starting, idle or busy.
+    provisioned_live: HashMap<PoolKey, u32>,
+    /// Provisioned environments still in their init phase.
+    provisioned_starting: HashMap<PoolKey, u32>,
+}
+
+impl State {
+    /// Accounts for an environment that leaves the engine.
+    fn forget(&mut self, key: &PoolKey, env: &Env) {
+        self.memory_mb = self.memory_mb.saturating_sub(u64::from(env.memory_mb));
+        self.environments = self.environments.saturating_sub(1);
+        if env.provisioned {
+            if let Some(n) = self.provisioned_live.get_mut(key) {
+                *n = n.saturating_sub(1);
+            }
+        }
+    }
 }
 
 struct Inner {
@@ -419,11 +438,10 @@ impl Engine {
             let need = u64::from(spec.memory_mb);
             // Make room by retiring the least recently used idle environments of any function.
             while st.memory_mb + need > self.inner.cfg.memory_budget_mb {
-                let Some(victim) = take_oldest_idle(&mut st) else {
+                let Some((victim_key, victim)) = take_oldest_idle(&mut st) else {
                     break;
                 };
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(victim.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
+                st.forget(&victim_key, &victim);
                 retired.push(victim);
             }
             if st.memory_mb + need > self.inner.cfg.memory_budget_mb {
@@ -456,7 +474,8 @@ impl Engine {
                     st.finishing.remove(&key);
                 }
             }
-            let current = st.current.get(&key) == Some(&env.revision);
+            let current = st.current.get(&key) == Some(&env.revision)
+                && (!env.provisioned || st.provisioned.contains_key(&key));
             if current && !st.shutting_down && !env.is_dead() {
                 let epoch = env.end_use();
                 let idle = env.clone();
@@ -472,8 +491,7 @@ impl Engine {
                 });
                 true
             } else {
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
+                st.forget(&key, &env);
                 false
             }
         };
@@ -483,31 +501,166 @@ impl Engine {
         }
     }
 
-    /// Retires every environment of `function` (all versions): idle ones now, busy ones after their invoke.
-    /// Used when its code or configuration changes, or it is deleted.
-    pub fn drain(&self, function: &str) {
+    /// Retires the environments of `function` — of one version, or all — idle ones now, busy ones after their
+    /// invoke, and forgets their provisioned concurrency. Used when code or configuration changes, or on
+    /// deletion.
+    pub fn drain(&self, function: &str, version: Option<&str>) {
+        let hit = |(f, v): &PoolKey| f == function && version.is_none_or(|want| v == want);
         let retired = {
             let mut st = self.state();
-            st.current.retain(|(f, _), _| f != function);
-            let keys: Vec<PoolKey> = st
-                .idle
-                .keys()
-                .filter(|(f, _)| f == function)
-                .cloned()
-                .collect();
+            st.current.retain(|k, _| !hit(k));
+            st.provisioned.retain(|k, _| !hit(k));
+            let keys: Vec<PoolKey> = st.idle.keys().filter(|k| hit(k)).cloned().collect();
             let mut out = Vec::new();
             for k in keys {
                 if let Some(list) = st.idle.remove(&k) {
-                    out.extend(list.into_iter().map(|i| i.env));
+                    for i in list {
+                        st.forget(&k, &i.env);
+                        out.push(i.env);
+                    }
                 }
-            }
-            for env in &out {
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
             }
             out
         };
         self.retire_all(retired, "spindown");
+    }
+
+    /// Keeps `wanted` environments of `spec`'s version initialised ahead of invokes
+    /// (`AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`); 0 removes the setting.
+    pub fn set_provisioned(&self, spec: &FunctionSpec, wanted: u32) {
+        let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
+        let retired = {
+            let mut st = self.state();
+            st.current.insert(key.clone(), spec.revision.clone());
+            if wanted == 0 {
+                st.provisioned.remove(&key);
+            } else {
+                st.provisioned.insert(key.clone(), (spec.clone(), wanted));
+            }
+            // Idle provisioned environments beyond what is wanted now go.
+            let live = st.provisioned_live.get(&key).copied().unwrap_or(0);
+            let mut extra = live.saturating_sub(wanted);
+            let mut out = Vec::new();
+            if let Some(list) = st.idle.get_mut(&key) {
+                let mut keep = Vec::new();
+                for i in std::mem::take(list) {
+                    if extra > 0 && i.env.provisioned {
+                        extra -= 1;
+                        out.push(i.env);
+                    } else {
+                        keep.push(i);
+                    }
+                }
+                *list = keep;
+            }
+            for env in &out {
+                st.forget(&key, env);
+            }
+            out
+        };
+        self.retire_all(retired, "spindown");
+        self.maintain_provisioned();
+    }
+
+    /// Live provisioned environments of a version (initialised or initialising).
+    pub fn provisioned(&self, function: &str, version: &str) -> (u32, u32) {
+        let st = self.state();
+        let key = (function.to_owned(), version.to_owned());
+        let live = st.provisioned_live.get(&key).copied().unwrap_or(0);
+        let starting = st.provisioned_starting.get(&key).copied().unwrap_or(0);
+        (live.saturating_sub(starting), live)
+    }
+
+    /// Starts the provisioned environments that are missing (new settings, or ones that died).
+    fn maintain_provisioned(&self) {
+        let mut to_start = Vec::new();
+        {
+            let mut st = self.state();
+            if st.shutting_down {
+                return;
+            }
+            let targets: Vec<(PoolKey, FunctionSpec, u32)> = st
+                .provisioned
+                .iter()
+                .map(|(k, (s, n))| (k.clone(), s.clone(), *n))
+                .collect();
+            for (key, spec, wanted) in targets {
+                let live = st.provisioned_live.get(&key).copied().unwrap_or(0);
+                for _ in live..wanted {
+                    let need = u64::from(spec.memory_mb);
+                    if st.memory_mb + need > self.inner.cfg.memory_budget_mb {
+                        tracing::warn!(
+                            "provisioned concurrency of {}:{} does not fit the memory budget",
+                            key.0,
+                            key.1
+                        );
+                        break;
+                    }
+                    st.memory_mb += need;
+                    st.environments += 1;
+                    *st.provisioned_live.entry(key.clone()).or_default() += 1;
+                    *st.provisioned_starting.entry(key.clone()).or_default() += 1;
+                    to_start.push((key.clone(), spec.clone()));
+                }
+            }
+        }
+        for (key, spec) in to_start {
+            let me = self.clone();
+            tokio::spawn(async move {
+                let started = Env::start(
+                    &me.inner.cfg,
+                    &spec,
+                    InitType::Provisioned,
+                    &me.inner.spawner,
+                    me.inner.logs.clone(),
+                )
+                .await;
+                let retire = {
+                    let mut st = me.state();
+                    if let Some(n) = st.provisioned_starting.get_mut(&key) {
+                        *n = n.saturating_sub(1);
+                    }
+                    match started {
+                        Ok(env) => {
+                            let wanted = st.provisioned.contains_key(&key)
+                                && st.current.get(&key) == Some(&env.revision)
+                                && !st.shutting_down;
+                            if wanted {
+                                let epoch = env.end_use();
+                                let idle = env.clone();
+                                tokio::spawn(async move {
+                                    let _ = tokio::task::spawn_blocking(move || {
+                                        idle.freeze_if_idle(epoch)
+                                    })
+                                    .await;
+                                });
+                                st.idle.entry(key.clone()).or_default().push(Idle {
+                                    env,
+                                    since: Instant::now(),
+                                });
+                                None
+                            } else {
+                                st.forget(&key, &env);
+                                Some(env)
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!("provisioned environment of {}: {e}", key.0);
+                            st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
+                            st.environments = st.environments.saturating_sub(1);
+                            if let Some(n) = st.provisioned_live.get_mut(&key) {
+                                *n = n.saturating_sub(1);
+                            }
+                            None
+                        }
+                    }
+                };
+                me.inner.returned.notify_waiters();
+                if let Some(env) = retire {
+                    me.retire_all(vec![env], "spindown");
+                }
+            });
+        }
     }
 
     fn reap_idle(&self) {
@@ -515,24 +668,31 @@ impl Engine {
         let retired = {
             let mut st = self.state();
             let mut out = Vec::new();
-            for list in st.idle.values_mut() {
-                let (old, young): (Vec<Idle>, Vec<Idle>) = std::mem::take(list)
-                    .into_iter()
-                    .partition(|i| i.since.elapsed() >= keep_alive || i.env.is_dead());
+            let keys: Vec<PoolKey> = st.idle.keys().cloned().collect();
+            for key in keys {
+                let wanted = st.provisioned.contains_key(&key);
+                let Some(list) = st.idle.get_mut(&key) else {
+                    continue;
+                };
+                let (old, young): (Vec<Idle>, Vec<Idle>) =
+                    std::mem::take(list).into_iter().partition(|i| {
+                        i.env.is_dead()
+                            || (i.since.elapsed() >= keep_alive && !(i.env.provisioned && wanted))
+                    });
                 *list = young;
-                out.extend(old.into_iter().map(|i| i.env));
+                for i in old {
+                    st.forget(&key, &i.env);
+                    out.push(i.env);
+                }
             }
             st.idle.retain(|_, l| !l.is_empty());
-            for env in &out {
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
-            }
             out
         };
         if !retired.is_empty() {
             tracing::debug!("retiring {} idle environment(s)", retired.len());
         }
         self.retire_all(retired, "spindown");
+        self.maintain_provisioned();
     }
 
     fn retire_all(&self, envs: Vec<Arc<Env>>, reason: &'static str) {
@@ -547,16 +707,15 @@ impl Engine {
         let idle: Vec<Arc<Env>> = {
             let mut st = self.state();
             st.shutting_down = true;
-            let all: Vec<Arc<Env>> = st
+            let all: Vec<(PoolKey, Arc<Env>)> = st
                 .idle
                 .drain()
-                .flat_map(|(_, l)| l.into_iter().map(|i| i.env))
+                .flat_map(|(k, l)| l.into_iter().map(move |i| (k.clone(), i.env)))
                 .collect();
-            for env in &all {
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
+            for (k, env) in &all {
+                st.forget(k, env);
             }
-            all
+            all.into_iter().map(|(_, e)| e).collect()
         };
         let tasks: Vec<_> = idle
             .into_iter()
@@ -581,17 +740,22 @@ fn release_busy(st: &mut State, function: &str) {
     }
 }
 
-fn take_oldest_idle(st: &mut State) -> Option<Arc<Env>> {
-    let key = st
+fn take_oldest_idle(st: &mut State) -> Option<(PoolKey, Arc<Env>)> {
+    let (key, index) = st
         .idle
         .iter()
-        .filter_map(|(k, l)| l.first().map(|i| (k.clone(), i.since)))
-        .min_by_key(|(_, since)| *since)
-        .map(|(k, _)| k)?;
+        .flat_map(|(k, l)| {
+            l.iter()
+                .enumerate()
+                .filter(|(_, i)| !i.env.provisioned)
+                .map(move |(n, i)| (k.clone(), n, i.since))
+        })
+        .min_by_key(|(_, _, since)| *since)
+        .map(|(k, n, _)| (k, n))?;
     let list = st.idle.get_mut(&key)?;
-    let env = list.remove(0).env;
+    let env = list.remove(index).env;
     if list.is_empty() {
         st.idle.remove(&key);
     }
-    Some(env)
+    Some((key, env))
 }
