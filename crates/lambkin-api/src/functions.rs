@@ -186,11 +186,6 @@ pub(crate) fn resolve(
     }
 }
 
-/// The bare function name of a reference.
-pub(crate) fn parse_name(service: &Service, raw: &str) -> ApiResult<String> {
-    Ok(parse_ref(service, raw)?.name)
-}
-
 fn parse_ref(service: &Service, raw: &str) -> ApiResult<FunctionRef> {
     names::parse_function(raw, &service.config.account_id)
 }

@@ -19,6 +19,7 @@ mod queue;
 mod request;
 mod routes;
 mod time_fmt;
+mod urls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;

@@ -15,7 +15,7 @@ use lambkin_respond::{full, FrontResponse};
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
 use crate::request::ApiRequest;
-use crate::{eventconfig, functions, invoke, layers, provisioned, Service};
+use crate::{eventconfig, functions, invoke, layers, provisioned, urls, Service};
 
 /// Largest request body: a 50 MB zip, base64-encoded, in JSON.
 pub const MAX_BODY: usize = 69_905_067 + 64 * 1024;
@@ -83,9 +83,17 @@ pub async fn handle(
     service: &Service,
     req: Request<Incoming>,
     local: SocketAddr,
-    _peer: SocketAddr,
+    peer: SocketAddr,
 ) -> FrontResponse {
     let request_id = uuid::Uuid::new_v4().to_string();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_owned);
+    if let Some((id, path)) = urls::addressed(host.as_deref(), req.uri().path()) {
+        return urls::serve(service, req, &id, &path, peer, &request_id).await;
+    }
     match handle_inner(service, req, local, &request_id).await {
         Ok(reply) => reply_response(reply, &request_id),
         Err(e) => error_response(&e, &request_id),
@@ -316,20 +324,12 @@ async fn route(
         (["lambkin", "v1", "functions", f, "dead-letters"], &M::GET) => {
             eventconfig::dead_letters(service, req, f).await
         }
-        // Function URLs are not served yet: "no URL" is the normal answer (`sam remote invoke` asks first).
-        (["2021-10-31", "functions", f, "url"], &M::GET) => {
-            functions::load(service, &req.arns, &functions::parse_name(service, f)?)?;
-            Err(ApiError::not_found(
-                "The resource you requested does not exist.",
-            ))
-        }
-        (["2021-10-31", "functions", f, "urls"], &M::GET) => {
-            functions::load(service, &req.arns, &functions::parse_name(service, f)?)?;
-            Ok(Reply::Json(
-                StatusCode::OK,
-                serde_json::json!({"FunctionUrlConfigs": []}),
-            ))
-        }
+        // Function URL configurations
+        (["2021-10-31", "functions", f, "url"], &M::POST) => urls::create(service, req, f).await,
+        (["2021-10-31", "functions", f, "url"], &M::GET) => urls::get(service, req, f).await,
+        (["2021-10-31", "functions", f, "url"], &M::PUT) => urls::update(service, req, f).await,
+        (["2021-10-31", "functions", f, "url"], &M::DELETE) => urls::delete(service, req, f).await,
+        (["2021-10-31", "functions", f, "urls"], &M::GET) => urls::list(service, req, f).await,
         // lambkin's own: code downloads and logs.
         (["lambkin", "v1", "code", hex], &M::GET) => functions::download(service, hex).await,
         (["lambkin", "v1", "functions", f, "logs"], &M::GET) => {

@@ -15,6 +15,14 @@ pub fn iso_now() -> String {
     OffsetDateTime::now_utc().format(&f).unwrap_or_default()
 }
 
+/// A time in the common log format of payload-format-2.0 events: `12/Mar/2020:19:03:58 +0000`.
+pub fn clf(t: OffsetDateTime) -> String {
+    let f = format_description!("[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
+}
+
 /// A time in Lambda's `LastModified` format.
 pub fn format(t: OffsetDateTime) -> String {
     let f = format_description!(
