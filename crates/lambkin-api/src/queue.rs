@@ -3,11 +3,13 @@
 //! destinations and a dead-letter list.
 //!
 //! Commits are grouped: events that arrive while a commit is in flight go together in the next transaction,
-//! so one `fsync` serves many callers. Queued events are keyed by when they are due, so the delivery loop
-//! reads the earliest first. An event being delivered is marked in memory only; after a crash it is simply
-//! due again (at least once, never lost).
+//! so one `fsync` serves many callers; finished events are deleted in groups the same way. The store is the
+//! record; the schedule of what to deliver when is kept in memory (filled from the store at startup, then
+//! by every commit and reschedule), so delivery never rescans the table. After a crash every event still in
+//! the store is due again: at least once, never lost.
 
-use std::collections::HashSet;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,7 +20,7 @@ use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_store::{Expect, Op};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot, Notify};
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
 
 use crate::eventconfig;
 use crate::names::Arns;
@@ -66,11 +68,23 @@ impl QueuedEvent {
 
 type Pending = (QueuedEvent, oneshot::Sender<Result<(), String>>);
 
+/// Most deliveries in flight at once, and per function (async work must leave room for synchronous calls).
+const MAX_IN_FLIGHT: usize = 32;
+const MAX_IN_FLIGHT_PER_FUNCTION: usize = 4;
+
 /// The queue's handle, held by the service.
 pub struct Queue {
     tx: mpsc::Sender<Pending>,
     rx: Mutex<Option<mpsc::Receiver<Pending>>>,
-    in_flight: Mutex<HashSet<String>>,
+    /// Events to deliver, earliest due first, with their store keys.
+    schedule: Mutex<BinaryHeap<Reverse<(u64, String, String)>>>,
+    /// The events themselves, by store key.
+    events: Mutex<HashMap<String, QueuedEvent>>,
+    /// Deliveries in flight per function.
+    per_function: Mutex<HashMap<String, usize>>,
+    slots: Arc<Semaphore>,
+    done_tx: mpsc::UnboundedSender<Op>,
+    done_rx: Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
     wake: Notify,
 }
 
@@ -84,10 +98,16 @@ pub(crate) fn now_ms() -> u64 {
 impl Default for Queue {
     fn default() -> Self {
         let (tx, rx) = mpsc::channel(65_536);
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
         Self {
             tx,
             rx: Mutex::new(Some(rx)),
-            in_flight: Mutex::new(HashSet::new()),
+            schedule: Mutex::new(BinaryHeap::new()),
+            events: Mutex::new(HashMap::new()),
+            per_function: Mutex::new(HashMap::new()),
+            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            done_tx,
+            done_rx: Mutex::new(Some(done_rx)),
             wake: Notify::new(),
         }
     }
@@ -105,8 +125,39 @@ impl Queue {
     }
 }
 
-/// Starts the committer and the delivery loop.
+impl Queue {
+    fn schedule(&self, key: String, ev: QueuedEvent) {
+        let due = ev.due_ms;
+        let id = ev.id.clone();
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key.clone(), ev);
+        self.schedule
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Reverse((due, id, key)));
+        self.wake.notify_one();
+    }
+}
+
+/// Fills the schedule from the store, then starts the committer, the deleter and the delivery loop.
 pub fn start(service: Arc<Service>) {
+    match service.store.list(EVENTS, "", None, usize::MAX) {
+        Ok(rows) => {
+            let n = rows.len();
+            for (key, rec) in rows {
+                match rec.json::<QueuedEvent>() {
+                    Ok(ev) => service.queue.schedule(key, ev),
+                    Err(e) => tracing::warn!("dropping an unreadable queued event {key}: {e}"),
+                }
+            }
+            if n > 0 {
+                tracing::info!("{n} queued asynchronous event(s) to deliver");
+            }
+        }
+        Err(e) => tracing::error!("reading the event queue: {e}"),
+    }
     let rx = service
         .queue
         .rx
@@ -116,13 +167,22 @@ pub fn start(service: Arc<Service>) {
     if let Some(rx) = rx {
         tokio::spawn(committer(service.clone(), rx));
     }
+    let done = service
+        .queue
+        .done_rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    if let Some(done) = done {
+        tokio::spawn(deleter(service.clone(), done));
+    }
     tokio::spawn(deliver_loop(service));
 }
 
 async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        while batch.len() < 1024 {
+        while batch.len() < 4096 {
             match rx.try_recv() {
                 Ok(p) => batch.push(p),
                 Err(_) => break,
@@ -140,61 +200,114 @@ async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
                 .and_then(|r| r.map_err(|e| e.to_string())),
             Err(e) => Err(e.to_string()),
         };
-        for (_, reply) in batch {
+        for (ev, reply) in batch {
+            if result.is_ok() {
+                service.queue.schedule(ev.key(), ev);
+            }
             let _ = reply.send(result.clone());
         }
-        service.queue.wake.notify_one();
+    }
+}
+
+/// Applies finished events' store changes in groups (one transaction for all that are ready).
+async fn deleter(service: Arc<Service>, mut rx: mpsc::UnboundedReceiver<Op>) {
+    while let Some(first) = rx.recv().await {
+        let mut ops = vec![first];
+        while ops.len() < 4096 {
+            match rx.try_recv() {
+                Ok(op) => ops.push(op),
+                Err(_) => break,
+            }
+        }
+        let store = service.store.clone();
+        let result = tokio::task::spawn_blocking(move || store.apply(ops)).await;
+        if let Ok(Err(e)) = result {
+            tracing::error!("removing delivered events: {e}");
+        }
     }
 }
 
 async fn deliver_loop(service: Arc<Service>) {
+    let q = &service.queue;
     loop {
-        let woken = service.queue.wake.notified();
+        let woken = q.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
         let now = now_ms();
-        let due = match service.store.list(EVENTS, "", None, 512) {
-            Ok(rows) => rows,
-            Err(e) => {
-                tracing::error!("reading the event queue: {e}");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        let mut next_due: Option<u64> = None;
-        for (key, rec) in due {
-            let Ok(ev) = rec.json::<QueuedEvent>() else {
-                tracing::warn!("dropping an unreadable queued event {key}");
-                let _ = service.store.apply(vec![Op::Delete {
-                    table: EVENTS.into(),
-                    key,
-                    expect: Expect::Any,
-                }]);
-                continue;
-            };
-            if ev.due_ms > now {
-                next_due = Some(ev.due_ms);
-                break;
-            }
-            let fresh = service
-                .queue
-                .in_flight
+        let mut next_due = None;
+        let mut held = Vec::new();
+        loop {
+            let top = q
+                .schedule
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .insert(ev.id.clone());
-            if fresh {
-                let service = service.clone();
-                tokio::spawn(async move {
-                    let id = ev.id.clone();
-                    deliver(&service, key, ev).await;
-                    service
-                        .queue
-                        .in_flight
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .remove(&id);
-                    service.queue.wake.notify_one();
-                });
+                .peek()
+                .map(|Reverse(t)| t.clone());
+            let Some((due, _, key)) = top else { break };
+            if due > now {
+                next_due = Some(due);
+                break;
+            }
+            let Ok(permit) = q.slots.clone().try_acquire_owned() else {
+                break;
+            };
+            let ev = q
+                .events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .cloned();
+            let Some(ev) = ev else {
+                q.schedule.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                continue;
+            };
+            let busy = {
+                let mut pf = q.per_function.lock().unwrap_or_else(|p| p.into_inner());
+                let n = pf.entry(ev.function.clone()).or_default();
+                if *n >= MAX_IN_FLIGHT_PER_FUNCTION {
+                    true
+                } else {
+                    *n += 1;
+                    false
+                }
+            };
+            let entry = q.schedule.lock().unwrap_or_else(|p| p.into_inner()).pop();
+            if busy {
+                // This function is at its async limit: look a little further, put this one back after.
+                if let Some(e) = entry {
+                    held.push(e);
+                }
+                drop(permit);
+                if held.len() >= 64 {
+                    break;
+                }
+                continue;
+            }
+            q.events
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&key);
+            let service = service.clone();
+            tokio::spawn(async move {
+                let function = ev.function.clone();
+                deliver(&service, key, ev).await;
+                drop(permit);
+                if let Some(n) = service
+                    .queue
+                    .per_function
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_mut(&function)
+                {
+                    *n = n.saturating_sub(1);
+                }
+                service.queue.wake.notify_one();
+            });
+        }
+        if !held.is_empty() {
+            let mut heap = q.schedule.lock().unwrap_or_else(|p| p.into_inner());
+            for e in held {
+                heap.push(e);
             }
         }
         let wait = next_due
@@ -393,7 +506,7 @@ async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
                 let rec = record(&ev, "Success", &version, Some((&body, false)));
                 to_destination(service, &ev, dest, &rec).await;
             }
-            let _ = service.store.apply(vec![delete]);
+            let _ = service.queue.done_tx.send(delete);
         }
         Outcome::FunctionError(body, version) => {
             ev.attempts += 1;
@@ -433,8 +546,9 @@ fn reschedule(service: &Service, delete: Op, mut ev: QueuedEvent, delay: Duratio
             return;
         }
     };
-    if let Err(e) = service.store.apply(vec![delete, put]) {
-        tracing::error!("cannot requeue {}: {e}", ev.id);
+    match service.store.apply(vec![delete, put]) {
+        Ok(()) => service.queue.schedule(ev.key(), ev),
+        Err(e) => tracing::error!("cannot requeue {}: {e}", ev.id),
     }
 }
 

@@ -33,6 +33,9 @@ pub struct ServeBenchArgs {
     /// The function's `MemorySize` (its CPU share follows: 1,769 MB = one vCPU, as on Lambda).
     #[arg(long, default_value_t = 1769)]
     pub memory_mb: u32,
+    /// A response-streaming function (e.g. target/release/rust-stream) for time to first byte.
+    #[arg(long)]
+    pub stream_function: Option<PathBuf>,
     /// `--isolation` of the server (`namespace` needs root).
     #[arg(long)]
     pub isolation: Option<String>,
@@ -173,6 +176,140 @@ async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
+async fn call_event(send: &mut SendRequest<Full<Bytes>>, payload: Bytes) -> Result<String> {
+    let req = http::Request::post(INVOKE)
+        .header("host", "localhost")
+        .header("x-amz-invocation-type", "Event")
+        .body(Full::new(payload))?;
+    let resp = send.send_request(req).await?;
+    let status = resp.status();
+    let id = resp
+        .headers()
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    resp.into_body().collect().await?;
+    if status != http::StatusCode::ACCEPTED {
+        bail!("Event invoke answered {status}");
+    }
+    Ok(id)
+}
+
+/// Event invokes accepted per second (each durable before its `202`), over `workers` connections.
+async fn async_accepted(
+    server: &Server,
+    payload: &Bytes,
+    workers: usize,
+    seconds: u64,
+) -> Result<f64> {
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let mut send = server.connect(Duration::from_secs(1)).await?;
+        let payload = payload.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop {
+                call_event(&mut send, payload.clone()).await?;
+                n += 1;
+            }
+            anyhow::Ok(n)
+        }));
+    }
+    let started = Instant::now();
+    let mut total = 0;
+    for t in tasks {
+        total += t.await??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Accept → START of the invoke, from the START line's timestamp in the function's logs (ms resolution).
+async fn async_latency(server: &Server, payload: &Bytes, runs: usize) -> Result<Vec<Duration>> {
+    let mut send = server.connect(Duration::from_secs(1)).await?;
+    let mut sent = Vec::new();
+    let since = unix_ms();
+    for _ in 0..runs {
+        let t = unix_ms();
+        let id = call_event(&mut send, payload.clone()).await?;
+        sent.push((id, t));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let logs = call(
+        &mut send,
+        "GET",
+        &format!("/lambkin/v1/functions/bench/logs?limit=10000&since={since}"),
+        Bytes::new(),
+    )
+    .await?;
+    let v: serde_json::Value = serde_json::from_slice(&logs)?;
+    let mut out = Vec::new();
+    for (id, t) in sent {
+        let start = v["events"].as_array().and_then(|events| {
+            events.iter().find(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with("START") && m.contains(&id))
+            })
+        });
+        if let Some(ts) = start.and_then(|e| e["timestamp"].as_u64()) {
+            out.push(Duration::from_millis(ts.saturating_sub(t)));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Time to the first streamed byte, warm: the function writes its first chunk at once.
+async fn first_byte(
+    server: &Server,
+    send: &mut SendRequest<Full<Bytes>>,
+    runs: usize,
+) -> Result<Vec<Duration>> {
+    let _ = server;
+    let ev = serde_json::json!({"version": "2.0", "routeKey": "$default", "rawPath": "/",
+        "rawQueryString": "delay_ms=50", "queryStringParameters": {"delay_ms": "50"}, "headers": {},
+        "requestContext": {"http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1",
+            "sourceIp": "127.0.0.1", "userAgent": "bench"}, "accountId": "anonymous", "apiId": "b",
+            "domainName": "b", "domainPrefix": "b", "requestId": "r", "routeKey": "$default",
+            "stage": "$default", "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 0},
+        "isBase64Encoded": false});
+    let body = Bytes::from(ev.to_string());
+    let mut out = Vec::new();
+    for i in 0..runs + 5 {
+        let req =
+            http::Request::post("/2021-11-15/functions/streamer/response-streaming-invocations")
+                .header("host", "localhost")
+                .body(Full::new(body.clone()))?;
+        let t = Instant::now();
+        let resp = send.send_request(req).await?;
+        let mut body = resp.into_body();
+        let mut first = None;
+        while let Some(frame) = body.frame().await {
+            let frame = frame?;
+            if frame.data_ref().is_some_and(|d| !d.is_empty()) && first.is_none() {
+                first = Some(t.elapsed());
+            }
+        }
+        if i >= 5 {
+            if let Some(f) = first {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Runs the benchmark and prints the table.
 pub async fn run(args: ServeBenchArgs) -> Result<()> {
     let payload = Bytes::from(format!("{{\"data\":\"{}\"}}", "x".repeat(100 - 11)));
@@ -248,6 +385,28 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         throughput(&server, &payload, c, 1).await?; // warm every environment first
         rates.push((c, throughput(&server, &payload, c, args.seconds).await?));
     }
+    let async_lat = async_latency(&server, &payload, 50).await?;
+    let ttfb = match &args.stream_function {
+        Some(f) => {
+            let zip = base64::engine::general_purpose::STANDARD.encode(zip_bootstrap(f)?);
+            let body = serde_json::json!({
+                "FunctionName": "streamer", "Runtime": "provided.al2023", "Handler": "bootstrap",
+                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
+                "Code": {"ZipFile": zip},
+            });
+            call(
+                &mut send,
+                "POST",
+                "/2015-03-31/functions",
+                Bytes::from(body.to_string()),
+            )
+            .await?;
+            Some(first_byte(&server, &mut send, 200).await?)
+        }
+        None => None,
+    };
+    // Last: it leaves a backlog that the queue delivers for a while.
+    let accepted = async_accepted(&server, &payload, 32, args.seconds).await?;
 
     println!(
         "Function `MemorySize` {} MB, isolation {}.\n",
@@ -267,6 +426,26 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         println!(
             "| warm throughput, concurrency {c}, {} s | | | {r:.0} invokes/s |",
             args.seconds
+        );
+    }
+    println!(
+        "| async: Event invokes accepted (durable before 202), 32 connections, {} s | | | {accepted:.0} accepted/s |",
+        args.seconds
+    );
+    if !async_lat.is_empty() {
+        println!(
+            "| async: accepted → START of the invoke, idle queue ({} events, ms resolution) | {} | {} | |",
+            async_lat.len(),
+            fmt(percentile(&async_lat, 0.5)),
+            fmt(percentile(&async_lat, 0.99))
+        );
+    }
+    if let Some(t) = &ttfb {
+        println!(
+            "| streaming: request → first chunk, warm `lambda_http` function writing at once ({} runs) | {} | {} | |",
+            t.len(),
+            fmt(percentile(t, 0.5)),
+            fmt(percentile(t, 0.99))
         );
     }
     println!(
