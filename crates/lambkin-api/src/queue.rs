@@ -82,6 +82,8 @@ pub struct Queue {
     events: Mutex<HashMap<String, QueuedEvent>>,
     /// Deliveries in flight per function.
     per_function: Mutex<HashMap<String, usize>>,
+    /// Functions whose last delivery was throttled: their events wait until then (Unix ms).
+    held_until: Mutex<HashMap<String, u64>>,
     slots: Arc<Semaphore>,
     done_tx: mpsc::UnboundedSender<Op>,
     done_rx: Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
@@ -105,6 +107,7 @@ impl Default for Queue {
             schedule: Mutex::new(BinaryHeap::new()),
             events: Mutex::new(HashMap::new()),
             per_function: Mutex::new(HashMap::new()),
+            held_until: Mutex::new(HashMap::new()),
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
             done_tx,
             done_rx: Mutex::new(Some(done_rx)),
@@ -261,7 +264,13 @@ async fn deliver_loop(service: Arc<Service>) {
                 q.schedule.lock().unwrap_or_else(|p| p.into_inner()).pop();
                 continue;
             };
-            let busy = {
+            let held_back = q
+                .held_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&ev.function)
+                .is_some_and(|until| *until > now);
+            let busy = held_back || {
                 let mut pf = q.per_function.lock().unwrap_or_else(|p| p.into_inner());
                 let n = pf.entry(ev.function.clone()).or_default();
                 if *n >= MAX_IN_FLIGHT_PER_FUNCTION {
@@ -528,11 +537,21 @@ async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
             }
         }
         Outcome::Deferred => {
+            // Throttled (or the environment could not start): the function's other events wait too, and
+            // nothing is rewritten — the store keeps the event as it was, due again after a restart.
             ev.deferrals += 1;
             let backoff =
                 Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
-            let delay = scaled(service, backoff);
-            reschedule(service, delete, ev, delay);
+            let until = now_ms() + scaled(service, backoff).as_millis() as u64;
+            service
+                .queue
+                .held_until
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(ev.function.clone(), until);
+            ev.due_ms = until;
+            drop(delete);
+            service.queue.schedule(key, ev);
         }
     }
 }

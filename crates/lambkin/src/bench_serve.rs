@@ -405,8 +405,17 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         }
         None => None,
     };
-    // Last: it leaves a backlog that the queue delivers for a while.
+    // Last: they leave a backlog. First while the queue delivers to the function, then while the function is
+    // throttled (reserved concurrency 0): the queue only accepts.
     let accepted = async_accepted(&server, &payload, 32, args.seconds).await?;
+    call(
+        &mut send,
+        "PUT",
+        "/2017-10-31/functions/bench/concurrency",
+        Bytes::from_static(br#"{"ReservedConcurrentExecutions":0}"#),
+    )
+    .await?;
+    let accepted_backlog = async_accepted(&server, &payload, 32, args.seconds).await?;
 
     println!(
         "Function `MemorySize` {} MB, isolation {}.\n",
@@ -430,6 +439,10 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     }
     println!(
         "| async: Event invokes accepted (durable before 202), 32 connections, {} s | | | {accepted:.0} accepted/s |",
+        args.seconds
+    );
+    println!(
+        "| async: Event invokes accepted while the function is throttled (a backlog builds), 32 connections, {} s | | | {accepted_backlog:.0} accepted/s |",
         args.seconds
     );
     if !async_lat.is_empty() {
