@@ -114,9 +114,15 @@ def executable(path: Path, text: str) -> Path:
 
 
 def read_jsonl(path: Path) -> list:
+    """The records of a JSON-lines file another process is still appending to: a last line caught half-written
+    is left for the next read."""
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    text = path.read_text()
+    lines = [line for line in text.split("\n") if line.strip()]
+    if lines and not text.endswith("\n"):
+        lines.pop()
+    return [json.loads(line) for line in lines]
 
 
 def manual_rie(tmp_path: Path, env: dict | None = None, extensions_dir: Path | None = None, command=None) -> Rie:
