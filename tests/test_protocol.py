@@ -419,7 +419,9 @@ def test_invoke_fan_out_response_before_extensions_and_shutdown(tmp_path):
 
 def test_shutdown_reason_timeout_then_reinit(tmp_path):
     runtime = tmp_path / "bootstrap"
-    runtime.write_text("#!/bin/sh\nexec sleep 3600\n")  # never calls /next on its own
+    starts = tmp_path / "starts"
+    # never calls /next on its own; records each start
+    runtime.write_text(f"#!/bin/sh\necho start >> {starts}\nexec sleep 3600\n")
     runtime.chmod(0o755)
     ext_dir = tmp_path / "extensions"
     ext_dir.mkdir()
@@ -448,6 +450,10 @@ def test_shutdown_reason_timeout_then_reinit(tmp_path):
         assert evs[-1]["shutdownReason"] == "timeout"
         # the environment initialises again for the next invoke (a second extension registration)
         inv = start_invoke(rie)
+        # (a real runtime cannot call /next before the re-init started it again)
+        deadline = time.time() + 10
+        while time.time() < deadline and (not starts.exists() or len(starts.read_text().split()) < 2):
+            time.sleep(0.02)
         ev = next_event(rie)
         rie.runtime("POST", f"/2018-06-01/runtime/invocation/{ev.header('lambda-runtime-aws-request-id')}/response", b"2")
         assert inv.result().body == b"2"
