@@ -8,6 +8,8 @@ use std::path::Path;
 
 use zip::write::SimpleFileOptions;
 
+use crate::error::CliError;
+
 fn walk(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
     entries.sort_by_key(|e| e.file_name());
@@ -54,6 +56,57 @@ pub fn zip_dir(dir: &Path) -> std::io::Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// The code package at `path`: a directory (zipped here) or a `.zip` file (sent as it is).
+pub fn read_code(path: &Path) -> Result<Vec<u8>, CliError> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        CliError::usage(format!("{}: {e}", path.display()))
+            .hint("give a directory with your code at its root (a `bootstrap` for provided.* runtimes), or a .zip")
+    })?;
+    if meta.is_dir() {
+        return zip_dir(path)
+            .map_err(|e| CliError::msg(format!("zipping {}: {e}", path.display())));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+    if !is_zip(&bytes) {
+        let dir = path
+            .parent()
+            .map(|p| p.display().to_string())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| ".".to_owned());
+        return Err(
+            CliError::usage(format!("{}: not a directory or a .zip", path.display())).hint(format!(
+                "to deploy a single executable, name it `bootstrap` in a directory of its own and give the directory (e.g. {dir}/pkg)"
+            )),
+        );
+    }
+    Ok(bytes)
+}
+
+/// Whether the bytes start like a zip (a local file header, or the end record of an empty zip).
+pub fn is_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06")
+}
+
+/// A warning when a directory meant for a `provided.*` runtime has no executable `bootstrap` at its root.
+pub fn bootstrap_warning(dir: &Path) -> Option<String> {
+    if !dir.is_dir() {
+        return None;
+    }
+    match std::fs::metadata(dir.join("bootstrap")) {
+        Err(_) => Some(format!(
+            "{} has no `bootstrap` at its root; provided.* runtimes start it (fine if a layer brings one)",
+            dir.display()
+        )),
+        Ok(m) if m.is_file() && m.permissions().mode() & 0o111 == 0 => Some(format!(
+            "{}/bootstrap is not executable; run: chmod +x {}/bootstrap",
+            dir.display(),
+            dir.display()
+        )),
+        Ok(_) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +136,32 @@ mod tests {
         drop(boot);
         let link = z.by_name("link").expect("link");
         assert!(link.is_symlink());
+        assert_eq!(bootstrap_warning(&dir), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn files_must_be_zips() {
+        let dir = std::env::temp_dir().join(format!("lkcli-zip-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("pkg")).expect("mkdir");
+        std::fs::write(dir.join("pkg/bootstrap"), "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(
+            dir.join("pkg/bootstrap"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .expect("chmod");
+        assert!(bootstrap_warning(&dir.join("pkg")).is_some_and(|w| w.contains("chmod +x")));
+        assert!(bootstrap_warning(&dir).is_some_and(|w| w.contains("no `bootstrap`")));
+        let zip = read_code(&dir.join("pkg")).expect("zip the dir");
+        assert!(is_zip(&zip));
+        std::fs::write(dir.join("code.zip"), &zip).expect("write zip");
+        assert_eq!(read_code(&dir.join("code.zip")).expect("read zip"), zip);
+        let e = read_code(&dir.join("pkg/bootstrap")).err();
+        assert!(
+            e.is_some_and(|e| e.exit_code == 2 && e.message.contains("not a directory or a .zip"))
+        );
+        assert!(read_code(&dir.join("missing")).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

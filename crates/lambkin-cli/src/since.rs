@@ -12,13 +12,16 @@ pub fn parse(s: &str) -> Result<Duration, String> {
     let n: u64 = n
         .parse()
         .map_err(|_| format!("{s:?}: expected a number then s, m, h or d"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let per: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
         _ => return Err(format!("{s:?}: unknown unit {unit:?} (use s, m, h or d)")),
     };
+    let secs = n
+        .checked_mul(per)
+        .ok_or_else(|| format!("{s:?}: too long ago"))?;
     Ok(Duration::from_secs(secs))
 }
 
@@ -35,5 +38,9 @@ mod tests {
         assert!(parse("10").is_err());
         assert!(parse("m").is_err());
         assert!(parse("5w").is_err());
+        assert!(parse("-5m").is_err());
+        assert!(parse("1.5h").is_err());
+        assert!(parse("999999999999999999d").is_err());
+        assert_eq!(parse(" 0s "), Ok(Duration::ZERO));
     }
 }
