@@ -131,37 +131,13 @@ impl Egress {
         };
         rustix::mount::mount_bind(format!("/proc/{enter_pid}/ns/net"), &egress.netns)
             .map_err(|e| SandboxError::Io("name the network namespace", e.into()))?;
-        let pidfile = state_dir.join("pasta.pid");
-        let out = Command::new(PASTA)
-            // No port forwarding in either direction: by default pasta forwards the host's bound loopback ports
-            // into the namespace, which would expose the host's own services (the lambkin API) to the function.
-            .args([
-                "--config-net",
-                "--no-map-gw",
-                "--quiet",
-                "--runas",
-                "0",
-                "--netns-only",
-            ])
-            .args([
-                "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--netns",
-            ])
-            .arg(&egress.netns)
-            .arg("--pid")
-            .arg(&pidfile)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(io_err("start pasta"))?;
-        if !out.status.success() {
-            egress.stop();
-            return Err(SandboxError::Io(
-                "start pasta",
-                io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_owned()),
-            ));
+        match attach_pasta(&egress.netns, &state_dir.join("pasta.pid")) {
+            Ok(pid) => egress.pasta_pid = pid,
+            Err(e) => {
+                egress.stop();
+                return Err(SandboxError::Io("start pasta", e));
+            }
         }
-        egress.pasta_pid = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse().ok());
         Ok(egress)
     }
 
@@ -176,6 +152,43 @@ impl Egress {
         let _ = rustix::mount::unmount(&self.netns, rustix::mount::UnmountFlags::DETACH);
         let _ = std::fs::remove_file(&self.netns);
     }
+}
+
+/// Attaches `pasta` (user-mode egress) to the network namespace named `netns`; returns once it is configured,
+/// with `pasta`'s pid (also left in `pidfile`).
+pub(crate) fn attach_pasta(netns: &Path, pidfile: &Path) -> io::Result<Option<u32>> {
+    let out = Command::new(PASTA)
+        // No port forwarding in either direction, no gateway mapping: by default pasta forwards the host's bound
+        // loopback ports into the namespace, which would expose the host's own services (the lambkin API).
+        .args([
+            "--config-net",
+            "--no-map-gw",
+            "--quiet",
+            "--runas",
+            "0",
+            "--netns-only",
+        ])
+        .args([
+            "-t", "none", "-u", "none", "-T", "none", "-U", "none", "--netns",
+        ])
+        .arg(netns)
+        .arg("--pid")
+        .arg(pidfile)
+        .stdin(Stdio::null())
+        .output()?;
+    let pid: Option<u32> = std::fs::read_to_string(pidfile)
+        .ok()
+        .and_then(|s| s.trim().parse().ok());
+    if !out.status.success() {
+        if let Some(p) = pid.and_then(|p| rustix::process::Pid::from_raw(p as i32)) {
+            let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+        }
+        return Err(io::Error::other(format!(
+            "pasta: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    Ok(pid)
 }
 
 fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SandboxError {

@@ -18,8 +18,6 @@ use crate::environment::Network;
 const POOL_DIR: &str = "/run/lambkin/netns-pool";
 /// Prepared namespaces kept per kind.
 const DEPTH: usize = 2;
-/// Where `pasta` is looked for.
-const PASTA: &str = "/usr/bin/pasta";
 
 /// Serialises refills and sweeps; `true` once this process closed its pool (no more refills).
 static POOL: Mutex<bool> = Mutex::new(false);
@@ -66,40 +64,14 @@ fn make(name: &str, network: Network) -> io::Result<Prepared> {
     if network == Network::Pasta {
         std::fs::create_dir_all(POOL_DIR)?;
         let pidfile = Path::new(POOL_DIR).join(format!("{name}.pasta-pid"));
-        let out = Command::new(PASTA)
-            // No port forwarding either way, no gateway mapping: the host's own services stay unreachable.
-            .args([
-                "--config-net",
-                "--no-map-gw",
-                "--quiet",
-                "--runas",
-                "0",
-                "--netns-only",
-                "-t",
-                "none",
-                "-u",
-                "none",
-                "-T",
-                "none",
-                "-U",
-                "none",
-                "--netns",
-            ])
-            .arg(&prepared.netns)
-            .arg("--pid")
-            .arg(&pidfile)
-            .stdin(Stdio::null())
-            .output()?;
-        prepared.pasta_pid = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse().ok());
+        let attached = crate::environment::attach_pasta(&prepared.netns, &pidfile);
         let _ = std::fs::remove_file(&pidfile);
-        if !out.status.success() {
-            release(&mut prepared);
-            return Err(io::Error::other(format!(
-                "pasta: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+        match attached {
+            Ok(pid) => prepared.pasta_pid = pid,
+            Err(e) => {
+                release(&mut prepared);
+                return Err(e);
+            }
         }
     }
     Ok(prepared)
