@@ -47,9 +47,12 @@ pub struct Service {
     pub(crate) queue: queue::Queue,
 }
 
-/// Opens the store, starts the engine and serves the API until SIGTERM or SIGINT; then retires every
-/// environment (SHUTDOWN `spindown`).
-pub async fn run(config: ServeConfig) -> Result<(), String> {
+/// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or
+/// SIGINT); then retires every environment (SHUTDOWN `spindown`).
+pub async fn run(
+    config: ServeConfig,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
         format!(
             "cannot create the data directory {}: {e}",
@@ -122,7 +125,7 @@ pub async fn run(config: ServeConfig) -> Result<(), String> {
     queue::start(service.clone());
     provisioned::restore(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
-    wait_for_stop_signal().await;
+    stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");
     server.abort();
     engine.shutdown(Duration::from_secs(5)).await;
@@ -154,20 +157,5 @@ async fn accept_loop(listener: TcpListener, local: SocketAddr, service: Arc<Serv
                 .serve_connection(TokioIo::new(stream), svc)
                 .await;
         });
-    }
-}
-
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
     }
 }

@@ -113,8 +113,9 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
     })
 }
 
-/// Runs the emulator until SIGTERM or SIGINT, then shuts the environment down (SHUTDOWN `spindown`).
-pub async fn run(args: RieArgs) -> Result<(), String> {
+/// Runs the emulator until `stop` completes (the binary: SIGTERM or SIGINT), then shuts the environment down
+/// (SHUTDOWN `spindown`).
+pub async fn run(args: RieArgs, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
     let vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
@@ -162,7 +163,7 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.invoke_address))?;
     let server = tokio::spawn(frontend::serve(listener, backend.clone()));
-    wait_for_stop_signal().await;
+    stop.await;
     tracing::info!("stopping: SHUTDOWN (spindown)");
     server.abort();
     backend.shutdown().await;
@@ -171,21 +172,6 @@ pub async fn run(args: RieArgs) -> Result<(), String> {
         lambkin_sandbox::netpool::sweep(true);
     }
     Ok(())
-}
-
-async fn wait_for_stop_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
-    }
 }
 
 #[cfg(test)]

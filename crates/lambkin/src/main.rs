@@ -90,6 +90,22 @@ fn init_tracing(level: Option<&str>) {
         .init();
 }
 
+/// Completes on SIGTERM or SIGINT: how `serve` and `rie` are asked to stop.
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
 /// Runs a role on a current-thread runtime: the init roles stay on one thread (small, and child processes are
 /// spawned from a thread that lives as long as the process, which `PR_SET_PDEATHSIG` needs).
 fn run_on_one_thread<E: std::fmt::Display>(
@@ -206,7 +222,7 @@ fn main() -> std::process::ExitCode {
                     return std::process::ExitCode::FAILURE;
                 }
             };
-            match rt.block_on(lambkin_api::run(config)) {
+            match rt.block_on(lambkin_api::run(config, wait_for_stop_signal())) {
                 Ok(()) => std::process::ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("lambkin serve: {e}");
@@ -227,7 +243,7 @@ fn main() -> std::process::ExitCode {
                 }
             };
             init_tracing(args.log_level.as_deref());
-            run_on_one_thread("rie", lambkin_rie::run(args))
+            run_on_one_thread("rie", lambkin_rie::run(args, wait_for_stop_signal()))
         }
     }
 }
