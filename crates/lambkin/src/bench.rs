@@ -66,21 +66,36 @@ impl Rie {
     }
 
     async fn connect(&self, patience: Duration) -> Result<SendRequest<Full<Bytes>>> {
-        let until = Instant::now() + patience;
-        loop {
-            match TcpStream::connect(("127.0.0.1", self.port)).await {
-                Ok(s) => {
-                    s.set_nodelay(true)?;
-                    let (send, conn) =
-                        hyper::client::conn::http1::handshake(TokioIo::new(s)).await?;
-                    tokio::spawn(conn);
-                    return Ok(send);
-                }
-                Err(_) if Instant::now() < until => {
-                    tokio::time::sleep(Duration::from_micros(100)).await
-                }
-                Err(e) => bail!("lambkin rie did not listen: {e}"),
+        // Retried every 100 µs: the cold start is measured up to the moment the port answers.
+        connect(
+            self.port,
+            patience,
+            Duration::from_micros(100),
+            "lambkin rie",
+        )
+        .await
+    }
+}
+
+/// A keep-alive HTTP/1 connection (`TCP_NODELAY`) to a local port, retried every `retry` until `patience`
+/// runs out.
+pub(crate) async fn connect(
+    port: u16,
+    patience: Duration,
+    retry: Duration,
+    what: &str,
+) -> Result<SendRequest<Full<Bytes>>> {
+    let until = Instant::now() + patience;
+    loop {
+        match TcpStream::connect(("127.0.0.1", port)).await {
+            Ok(s) => {
+                s.set_nodelay(true)?;
+                let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(s)).await?;
+                tokio::spawn(conn);
+                return Ok(send);
             }
+            Err(_) if Instant::now() < until => tokio::time::sleep(retry).await,
+            Err(e) => bail!("{what} did not listen: {e}"),
         }
     }
 }
@@ -104,7 +119,8 @@ async fn invoke(send: &mut SendRequest<Full<Bytes>>, payload: &Bytes) -> Result<
     Ok(())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The `p` quantile of sorted durations.
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
 }

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+
+use crate::bench::percentile;
 
 /// What to measure.
 #[derive(Debug, clap::Args)]
@@ -73,22 +73,13 @@ impl Server {
     }
 
     async fn connect(&self, patience: Duration) -> Result<SendRequest<Full<Bytes>>> {
-        let until = Instant::now() + patience;
-        loop {
-            match TcpStream::connect(("127.0.0.1", self.port)).await {
-                Ok(s) => {
-                    s.set_nodelay(true)?;
-                    let (send, conn) =
-                        hyper::client::conn::http1::handshake(TokioIo::new(s)).await?;
-                    tokio::spawn(conn);
-                    return Ok(send);
-                }
-                Err(_) if Instant::now() < until => {
-                    tokio::time::sleep(Duration::from_millis(5)).await
-                }
-                Err(e) => bail!("lambkin serve did not listen: {e}"),
-            }
-        }
+        crate::bench::connect(
+            self.port,
+            patience,
+            Duration::from_millis(5),
+            "lambkin serve",
+        )
+        .await
     }
 }
 
@@ -136,11 +127,6 @@ fn zip_bootstrap(function: &Path) -> Result<Vec<u8>> {
     z.write_all(&bytes)?;
     z.finish()?;
     Ok(out.into_inner())
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
 }
 
 fn fmt(d: Duration) -> String {
