@@ -286,13 +286,15 @@ fn zip_error(e: ZipError) -> ApiError {
     }
 }
 
-fn decode_zip(b64: &str) -> ApiResult<Vec<u8>> {
+/// Decodes a base64 zip from the request member `field` (`Code.ZipFile`, `Content.ZipFile`, …).
+pub(crate) fn decode_zip(b64: &str, field: &str) -> ApiResult<Vec<u8>> {
     base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
-        .map_err(|_| ApiError::invalid("Code.ZipFile must be the zip's bytes, base64-encoded"))
+        .map_err(|_| ApiError::invalid(format!("{field} must be the zip's bytes, base64-encoded")))
 }
 
-async fn store_zip(service: &Service, zip: Vec<u8>) -> ApiResult<CodeBlob> {
+/// Validates, stores and unpacks a zip (content-addressed), off the async threads.
+pub(crate) async fn store_zip(service: &Service, zip: Vec<u8>) -> ApiResult<CodeBlob> {
     let store = service.store.clone();
     tokio::task::spawn_blocking(move || store.put_zip(&zip, &ZipLimits::default()))
         .await
@@ -486,7 +488,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
         )));
     }
     let layers = resolve_layers(service, arns, input.layers.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(service, decode_zip(zip_b64)?).await?;
+    let blob = store_zip(service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     check_total_size(blob.unpacked_size, &layers)?;
     let config = FunctionConfiguration {
         function_name: name.clone(),
@@ -712,22 +714,27 @@ fn in_progress(mut c: FunctionConfiguration) -> FunctionConfiguration {
     c
 }
 
+/// Applies a batch that changes a function, failing as Lambda does when a concurrent change got there first.
+fn apply_change(service: &Service, arns: &Arns, name: &str, ops: Vec<Op>) -> ApiResult<()> {
+    service.store.apply(ops).map_err(|e| match e {
+        lambkin_store::StoreError::Conflict { .. } => ApiError::conflict(format!(
+            "The operation cannot be performed at this time. An update is in progress for resource: {}",
+            arns.function(name)
+        )),
+        e => e.into(),
+    })
+}
+
 /// Writes `$LATEST` back, failing on a concurrent change.
 fn save(service: &Service, arns: &Arns, record: &FunctionRecord, revision: u64) -> ApiResult<()> {
     let name = &record.latest.config.function_name;
-    match service.store.apply(vec![Op::put_json(
+    let put = Op::put_json(
         FUNCTIONS,
         &fkey(arns, name),
         record,
         Expect::Revision(revision),
-    )?]) {
-        Ok(()) => Ok(()),
-        Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(
-            "The operation cannot be performed at this time. An update is in progress for resource: ".to_owned()
-                + &arns.function(name),
-        )),
-        Err(e) => Err(e.into()),
-    }
+    )?;
+    apply_change(service, arns, name, vec![put])
 }
 
 #[derive(Deserialize, Default)]
@@ -764,7 +771,7 @@ pub async fn update_code(service: &Service, req: &ApiRequest, raw: &str) -> ApiR
         ));
     };
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(service, decode_zip(zip_b64)?).await?;
+    let blob = store_zip(service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     let _guard = service.writes.lock().await;
     let (mut record, rev) = load(service, &req.arns, &r.name)?;
     check_revision(
@@ -812,13 +819,7 @@ fn finish_update(
             )?,
             Op::put_json(VERSIONS, &vkey(arns, &name, n), &v, Expect::Absent)?,
         ];
-        service.store.apply(ops).map_err(|e| match e {
-            lambkin_store::StoreError::Conflict { .. } => ApiError::conflict(format!(
-                "The operation cannot be performed at this time. An update is in progress for resource: {}",
-                arns.function(&name)
-            )),
-            e => e.into(),
-        })?;
+        apply_change(service, arns, &name, ops)?;
         v.config
     } else {
         save(service, arns, &record, rev)?;

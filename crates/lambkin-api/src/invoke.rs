@@ -100,6 +100,9 @@ fn handle(inv: Invocation) -> InvokeHandle {
 struct Prepared {
     spec: FunctionSpec,
     request: InvokeRequest,
+    /// The function name and qualifier as invoked (an async event resolves them again when delivered).
+    name: String,
+    qualifier: Option<String>,
 }
 
 fn prepare(
@@ -133,7 +136,12 @@ fn prepare(
         tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
         invoked_function_arn: Some(invoked_function_arn),
     };
-    Ok(Prepared { spec, request })
+    Ok(Prepared {
+        spec,
+        request,
+        name: r.name,
+        qualifier: q,
+    })
 }
 
 /// An alias with `RoutingConfig` sends each invoke to its additional version with that version's weight.
@@ -205,7 +213,7 @@ pub async fn invoke(
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
         ("Event", false) => {
-            enqueue(service, req, raw, &p).await?;
+            enqueue(service, req, &p).await?;
             let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
             *r.status_mut() = StatusCode::ACCEPTED;
             lambkin_respond::put_common(&mut r, request_id, &version);
@@ -245,7 +253,7 @@ pub async fn invoke_async(
     }
     let p = prepare(service, req, raw, request_id)?;
     check_json(&p.request.payload)?;
-    enqueue(service, req, raw, &p).await?;
+    enqueue(service, req, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
     *r.status_mut() = StatusCode::ACCEPTED;
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -255,16 +263,14 @@ pub async fn invoke_async(
 }
 
 /// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
-async fn enqueue(service: &Service, req: &ApiRequest, raw: &str, p: &Prepared) -> ApiResult<()> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
+async fn enqueue(service: &Service, req: &ApiRequest, p: &Prepared) -> ApiResult<()> {
     let now = crate::queue::now_ms();
     let ev = crate::queue::QueuedEvent {
         id: p.request.request_id.clone().unwrap_or_default(),
         region: req.arns.region.clone(),
         account: req.arns.account.clone(),
-        function: r.name,
-        qualifier: q,
+        function: p.name.clone(),
+        qualifier: p.qualifier.clone(),
         payload: {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD.encode(&p.request.payload)

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::functions::LAYERS;
+use crate::functions::{self, LAYERS};
 use crate::model::{LayerContent, LayerRecord, LayerVersion};
 use crate::names;
 use crate::request::ApiRequest;
@@ -60,29 +60,8 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
     if input.compatible_runtimes.len() > 15 {
         return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
     }
-    let zip = {
-        use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD
-            .decode(b64.trim())
-            .map_err(|_| {
-                ApiError::invalid("Content.ZipFile must be the zip's bytes, base64-encoded")
-            })?
-    };
-    let store = service.store.clone();
-    let blob = tokio::task::spawn_blocking(move || store.put_zip(&zip, &Default::default()))
-        .await
-        .map_err(|e| ApiError::service(format!("unzip task failed: {e}")))?
-        .map_err(|e| match e {
-            lambkin_store::ZipError::Io(_) | lambkin_store::ZipError::Store(_) => {
-                ApiError::service(e.to_string())
-            }
-            lambkin_store::ZipError::TooLarge { .. } => ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "RequestEntityTooLargeException",
-                e.to_string(),
-            ),
-            other => ApiError::invalid(other.to_string()),
-        })?;
+    let zip = functions::decode_zip(&b64, "Content.ZipFile")?;
+    let blob = functions::store_zip(service, zip).await?;
     let region = &req.arns.region;
     let version = service
         .store
