@@ -2,7 +2,7 @@
 # Installs everything the test suite needs besides the Rust toolchain. Idempotent:
 # each step is skipped when its result is already present.
 #
-#   - Debian/Ubuntu packages: cmake (builds the Node RIC's native addon), curl,
+#   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
 #     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest.
@@ -33,6 +33,10 @@ command -v "$PY" >/dev/null 2>&1 || die "python3 not found"
 
 missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+# aws-lambda-ric's preinstall runs autoreconf when curl's configure.ac looks newer than configure (a timestamp race).
+command -v autoreconf >/dev/null 2>&1 || missing+=(autoconf)
+command -v automake >/dev/null 2>&1 || missing+=(automake)
+command -v libtoolize >/dev/null 2>&1 || missing+=(libtool)
 # The sandbox suite: mkfs.ext4 backs each environment's /tmp; the hostile fixture runs on Debian's /usr/bin/python3
 # (the only interpreter visible inside an environment, which sees the host's /usr but not /root or /opt).
 PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e2fsprogs)
@@ -65,7 +69,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli)"
+    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

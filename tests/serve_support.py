@@ -75,7 +75,7 @@ class Serve:
         return boto3.client(
             "lambda", endpoint_url=self.endpoint, region_name=region,
             aws_access_key_id=key, aws_secret_access_key=secret,
-            config=Config(retries={"total_max_attempts": 1}, read_timeout=120, **cfg),
+            config=Config(**{"retries": {"total_max_attempts": 1}, "read_timeout": 120, **cfg}),
         )
 
     def stop(self) -> int | None:

@@ -60,6 +60,16 @@ pub struct ServeArgs {
     /// backoff after throttles); e.g. 0.01 for tests [default: 1].
     #[arg(long, env = "LAMBKIN_ASYNC_DELAY_SCALE")]
     pub async_delay_scale: Option<f64>,
+    /// The host interpreter serving a managed runtime, `RUNTIME=PATH` (repeat, or comma-separate in the
+    /// variable), e.g. `python3.12=/opt/python3.12/bin/python3.12` [default: found in /usr/bin,
+    /// /usr/local/bin, ~/.pyenv, ~/.nvm, PATH].
+    #[arg(
+        long = "runtime-interpreter",
+        env = "LAMBKIN_RUNTIME_INTERPRETERS",
+        value_delimiter = ','
+    )]
+    #[serde(default)]
+    pub runtime_interpreter: Vec<String>,
 }
 
 /// The resolved settings.
@@ -89,6 +99,8 @@ pub struct ServeConfig {
     pub concurrency_limit: u32,
     /// Scale of the async retry delays.
     pub async_delay_scale: f64,
+    /// Explicit runtime → interpreter mapping (`RUNTIME=PATH`).
+    pub runtime_interpreters: Vec<String>,
 }
 
 fn host_memory_mb() -> u64 {
@@ -175,7 +187,13 @@ impl ServeConfig {
                     .ok_or_else(|| format!("--access-key {k:?}: expected ACCESS_KEY_ID:SECRET"))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let runtime_interpreters = if args.runtime_interpreter.is_empty() {
+            file.runtime_interpreter
+        } else {
+            args.runtime_interpreter
+        };
         Ok(Self {
+            runtime_interpreters,
             listen: args
                 .listen
                 .or(file.listen)

@@ -29,54 +29,6 @@ pub(crate) const LAYERS: &str = "layers";
 /// Largest unpacked code plus layers (AWS: 250 MB).
 pub(crate) const MAX_UNPACKED: u64 = 262_144_000;
 
-/// Runtimes this server runs.
-pub(crate) const RUNTIMES: &[&str] = &["provided", "provided.al2", "provided.al2023"];
-/// Lambda's managed runtimes (not served by this server yet).
-const MANAGED: &[&str] = &[
-    "nodejs",
-    "nodejs4.3",
-    "nodejs6.10",
-    "nodejs8.10",
-    "nodejs10.x",
-    "nodejs12.x",
-    "nodejs14.x",
-    "nodejs16.x",
-    "nodejs18.x",
-    "nodejs20.x",
-    "nodejs22.x",
-    "nodejs24.x",
-    "java8",
-    "java8.al2",
-    "java11",
-    "java17",
-    "java21",
-    "java25",
-    "python2.7",
-    "python3.6",
-    "python3.7",
-    "python3.8",
-    "python3.9",
-    "python3.10",
-    "python3.11",
-    "python3.12",
-    "python3.13",
-    "python3.14",
-    "dotnetcore1.0",
-    "dotnetcore2.0",
-    "dotnetcore2.1",
-    "dotnetcore3.1",
-    "dotnet6",
-    "dotnet8",
-    "dotnet10",
-    "nodejs4.3-edge",
-    "go1.x",
-    "ruby2.5",
-    "ruby2.7",
-    "ruby3.2",
-    "ruby3.3",
-    "ruby3.4",
-];
-
 pub(crate) fn fkey(arns: &Arns, name: &str) -> String {
     format!("{}/{name}", arns.region)
 }
@@ -205,24 +157,6 @@ fn range_error(field: &str, value: i64, min: i64, max: i64) -> Option<ApiError> 
     } else {
         None
     }
-}
-
-fn check_runtime(runtime: &str) -> ApiResult<()> {
-    if RUNTIMES.contains(&runtime) {
-        return Ok(());
-    }
-    if MANAGED.contains(&runtime) {
-        return Err(ApiError::invalid(format!(
-            "The runtime parameter of {runtime} is not available on this lambkin server. Available runtimes: {}. Package the function with its own bootstrap and use provided.al2023.",
-            RUNTIMES.join(", ")
-        )));
-    }
-    let mut all: Vec<&str> = MANAGED.to_vec();
-    all.extend_from_slice(RUNTIMES);
-    Err(ApiError::invalid(format!(
-        "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
-        all.join(", ")
-    )))
 }
 
 fn check_architectures(archs: &[String]) -> ApiResult<()> {
@@ -461,7 +395,8 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     };
-    check_runtime(&runtime)?;
+    crate::runtimes::check(service, &runtime)?;
+    crate::runtimes::prefetch(service, &runtime);
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     let vars = input
         .environment
@@ -864,7 +799,8 @@ pub async fn update_configuration(
         input.ephemeral_storage.as_ref(),
     )?;
     if let Some(rt) = &input.runtime {
-        check_runtime(rt)?;
+        crate::runtimes::check(service, rt)?;
+        crate::runtimes::prefetch(service, rt);
     }
     if let Some(e) = &input.environment {
         check_env(&e.variables)?;

@@ -42,7 +42,8 @@ pub(crate) fn spec_for(
             })
         })
         .collect::<ApiResult<Vec<_>>>()?;
-    Ok(FunctionSpec {
+    let json_logs = c.logging_config.log_format.as_deref() == Some("JSON");
+    let mut spec = FunctionSpec {
         function_name: c.function_name.clone(),
         version: c.version.clone(),
         revision: c.revision_id.clone(),
@@ -72,7 +73,18 @@ pub(crate) fn spec_for(
             .clone()
             .unwrap_or_else(|| format!("/aws/lambda/{}", c.function_name)),
         reserved_concurrency: res.record.reserved_concurrency,
-    })
+        log_format: if json_logs { "JSON" } else { "Text" }.into(),
+        log_level: json_logs.then(|| {
+            c.logging_config
+                .application_log_level
+                .clone()
+                .unwrap_or_else(|| "INFO".into())
+        }),
+        language: None,
+        host_binds: Vec::new(),
+    };
+    crate::runtimes::apply(service, c.runtime.as_deref(), &mut spec)?;
+    Ok(spec)
 }
 
 fn engine_error(e: EngineError) -> ApiError {
@@ -105,7 +117,7 @@ struct Prepared {
     qualifier: Option<String>,
 }
 
-fn prepare(
+async fn prepare(
     service: &Service,
     req: &ApiRequest,
     raw: &str,
@@ -115,6 +127,7 @@ fn prepare(
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
     let res = weighted(service, &req.arns, res)?;
+    crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
     let spec = spec_for(service, &res, &req.arns)?;
     let client_context = match req.header("X-Amz-Client-Context") {
         None => None,
@@ -202,7 +215,7 @@ pub async fn invoke(
     let tail = req
         .header("X-Amz-Log-Type")
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
-    let p = prepare(service, req, raw, request_id)?;
+    let p = prepare(service, req, raw, request_id).await?;
     if invocation_type == "Event" && p.request.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
@@ -251,7 +264,7 @@ pub async fn invoke_async(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
         )));
     }
-    let p = prepare(service, req, raw, request_id)?;
+    let p = prepare(service, req, raw, request_id).await?;
     check_json(&p.request.payload)?;
     enqueue(service, req, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));

@@ -18,6 +18,7 @@ mod provisioned;
 mod queue;
 mod request;
 mod routes;
+mod runtimes;
 mod time_fmt;
 mod urls;
 
@@ -45,6 +46,8 @@ pub struct Service {
     pub(crate) writes: tokio::sync::Mutex<()>,
     /// Durable asynchronous invocation.
     pub(crate) queue: queue::Queue,
+    /// Managed runtimes (`/var/runtime` directories) of the data directory.
+    pub(crate) runtimes: Arc<lambkin_runtimes::Runtimes>,
 }
 
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or
@@ -85,6 +88,10 @@ pub async fn run(
              between invokes, egress control (run as root for --isolation namespace)"
         );
     }
+    let runtimes = Arc::new(lambkin_runtimes::Runtimes::new(
+        config.data_dir.join("runtimes"),
+        &config.runtime_interpreters,
+    )?);
     let log_store = store.clone();
     let engine = Engine::new(
         engine_cfg,
@@ -121,6 +128,7 @@ pub async fn run(
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
         queue: queue::Queue::default(),
+        runtimes,
     });
     queue::start(service.clone());
     provisioned::restore(&service);

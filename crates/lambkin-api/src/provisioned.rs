@@ -120,7 +120,8 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
         requested: n,
         last_modified: time_fmt::now(),
     };
-    functions::resolve(service, &req.arns, &name, Some(&q))?;
+    let res = functions::resolve(service, &req.arns, &name, Some(&q))?;
+    crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
     service.store.apply(vec![Op::put_json(
         PROVISIONED,
         &key(&s.region, &name, &q),

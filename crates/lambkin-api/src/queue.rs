@@ -348,6 +348,14 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         Ok(r) => r,
         Err(_) => return Outcome::Gone,
     };
+    if let Err(e) = crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await {
+        let body =
+            serde_json::json!({"errorType": "Runtime.Unavailable", "errorMessage": e.message});
+        return Outcome::FunctionError(
+            Bytes::from(body.to_string()),
+            res.version.config.version.clone(),
+        );
+    }
     let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
         return Outcome::Gone;
     };

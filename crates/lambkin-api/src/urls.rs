@@ -638,11 +638,17 @@ async fn invoke(
         account: c.account.clone(),
     };
     let ev = event(&parts, path, &body, &c.id, "", peer, request_id);
-    let spec = match functions::resolve(service, &arns, &c.function, c.qualifier.as_deref())
-        .and_then(|res| crate::invoke::spec_for(service, &res, &arns))
+    let Ok(res) = functions::resolve(service, &arns, &c.function, c.qualifier.as_deref()) else {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
+    };
+    if crate::runtimes::ensure(service, res.version.config.runtime.as_deref())
+        .await
+        .is_err()
     {
-        Ok(s) => s,
-        Err(_) => return plain(StatusCode::NOT_FOUND, "Not Found"),
+        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
+    }
+    let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
     };
     let request = InvokeRequest {
         request_id: Some(request_id.to_owned()),

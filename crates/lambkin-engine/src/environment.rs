@@ -167,6 +167,17 @@ fn start_config(
         task_root: p.task_root.clone(),
         runtime_dir: p.runtime_dir.clone(),
         credentials: Vec::new(),
+        language: spec
+            .language
+            .map(|f| lambkin_runtimes::bootstrap::language_env(f, &p.runtime_dir, &p.task_root))
+            .unwrap_or_default(),
+        logging: std::iter::once(("AWS_LAMBDA_LOG_FORMAT".to_owned(), spec.log_format.clone()))
+            .chain(
+                spec.log_level
+                    .iter()
+                    .map(|l| ("AWS_LAMBDA_LOG_LEVEL".to_owned(), l.clone())),
+            )
+            .collect(),
     };
     let envs = lenv::build(&spec.environment, &platform, false);
     StartConfig {
@@ -248,6 +259,7 @@ impl Env {
                     code_dir: spec.code_dir.clone(),
                     layers: spec.layers.clone(),
                     runtime_dir: spec.runtime_dir.clone(),
+                    host_binds: spec.host_binds.clone(),
                     memory_mb: spec.memory_mb,
                     ephemeral_mb: spec.ephemeral_mb,
                     network: cfg.network,

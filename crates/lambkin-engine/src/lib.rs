@@ -87,6 +87,14 @@ pub struct FunctionSpec {
     pub runtime_dir: Option<PathBuf>,
     /// `AWS_EXECUTION_ENV` for managed runtimes.
     pub execution_env: Option<String>,
+    /// The managed runtime's language (its `PYTHONPATH` or `NODE_PATH`); `None` for `provided*`.
+    pub language: Option<lambkin_runtimes::Family>,
+    /// Host directories the runtime's interpreter needs, bound read-only at the same path.
+    pub host_binds: Vec<PathBuf>,
+    /// `AWS_LAMBDA_LOG_FORMAT` (`Text` or `JSON`).
+    pub log_format: String,
+    /// `AWS_LAMBDA_LOG_LEVEL` (the application log level, JSON format only).
+    pub log_level: Option<String>,
     /// Handler.
     pub handler: String,
     /// `MemorySize` in MB.
@@ -119,6 +127,10 @@ impl FunctionSpec {
             layers: Vec::new(),
             runtime_dir: None,
             execution_env: None,
+            language: None,
+            host_binds: Vec::new(),
+            log_format: "Text".into(),
+            log_level: None,
             handler: "h".into(),
             memory_mb: 128,
             timeout: Duration::from_secs(3),

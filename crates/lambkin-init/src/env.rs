@@ -77,6 +77,11 @@ pub struct PlatformVars {
     pub runtime_dir: String,
     /// Execution-role credentials (`AWS_ACCESS_KEY_ID`, …), when the platform has some.
     pub credentials: Vec<(String, String)>,
+    /// The runtime's language defaults (`PYTHONPATH`, `NODE_PATH`); the customer's variables override them.
+    pub language: Vec<(String, String)>,
+    /// `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL` from the function's `LoggingConfig`; set by the
+    /// platform over the customer's.
+    pub logging: Vec<(String, String)>,
 }
 
 /// Lambda's defaults for unreserved variables (the customer may override them).
@@ -112,6 +117,7 @@ pub fn build(
     let mut vars: BTreeMap<String, String> = defaults()
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .chain(platform.language.iter().cloned())
         .collect();
     for (k, v) in customer {
         if keep_reserved_customer || !is_reserved(k) {
@@ -147,7 +153,7 @@ pub fn build(
         }
         vars.insert(k.to_owned(), v);
     }
-    for (k, v) in &platform.credentials {
+    for (k, v) in platform.credentials.iter().chain(&platform.logging) {
         vars.insert(k.clone(), v.clone());
     }
     let runtime: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -213,6 +219,8 @@ mod tests {
             task_root: "/var/task".into(),
             runtime_dir: "/var/runtime".into(),
             credentials: vec![],
+            language: vec![("PYTHONPATH".into(), "/var/runtime".into())],
+            logging: vec![("AWS_LAMBDA_LOG_FORMAT".into(), "JSON".into())],
         }
     }
 
@@ -233,6 +241,15 @@ mod tests {
         assert_eq!(get(&env.runtime, "_HANDLER"), Some("app.handler"));
         assert_eq!(get(&env.runtime, "PATH"), Some("/mine"));
         assert_eq!(get(&env.runtime, "MY_VAR"), Some("4=4"));
+        assert_eq!(get(&env.runtime, "PYTHONPATH"), Some("/var/runtime"));
+        assert_eq!(get(&env.runtime, "AWS_LAMBDA_LOG_FORMAT"), Some("JSON"));
+        let customer = vec![
+            ("PYTHONPATH".to_owned(), "/mine".to_owned()),
+            ("AWS_LAMBDA_LOG_FORMAT".to_owned(), "Text".to_owned()),
+        ];
+        let env = build(&customer, &platform(), false);
+        assert_eq!(get(&env.runtime, "PYTHONPATH"), Some("/mine"));
+        assert_eq!(get(&env.runtime, "AWS_LAMBDA_LOG_FORMAT"), Some("JSON"));
         assert_eq!(
             get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"),
             Some("127.0.0.1:9001")

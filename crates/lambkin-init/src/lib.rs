@@ -15,6 +15,7 @@ pub mod invoke;
 pub mod logs;
 pub mod model;
 pub mod pid1;
+pub mod records;
 pub mod report;
 pub mod seccomp;
 pub mod state;

@@ -1,11 +1,12 @@
 //! Launching, watching and signalling the runtime and extension processes.
 //!
 //! Each process gets its own process group (signals go to the whole group, as RAPID does), a clean environment,
-//! and its stdout/stderr as pipes the init reads line by line. Only the pipes' write ends and stdio reach the
-//! child: everything the init opens is close-on-exec.
+//! and its stdout/stderr as pipes the init reads line by line. The runtime also gets the write end of a pipe for
+//! framed log output, named by `_LAMBDA_TELEMETRY_LOG_FD` (as on Lambda). Only these write ends and stdio reach
+//! the child: everything the init opens is close-on-exec.
 
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
 use std::sync::Arc;
@@ -15,9 +16,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::core::Shared;
 use crate::logs::Source;
+use crate::records::{FrameDecoder, Lines, Records};
 
-/// Longest line kept whole; longer output is split (Lambda splits at 256 KiB).
-const MAX_LINE: usize = 256 * 1024;
+/// The runtime's variable naming its framed log descriptor (read by AWS's runtime interface clients).
+pub const TELEMETRY_LOG_FD: &str = "_LAMBDA_TELEMETRY_LOG_FD";
 
 /// Which process this is, for exit bookkeeping and log attribution.
 #[derive(Debug, Clone)]
@@ -41,6 +43,12 @@ pub fn spawn(
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
     let (out_r, out_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
     let (err_r, err_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    // Held open until the child is forked, so its number stays ours: the child keeps it under that number.
+    let telemetry = match role {
+        Role::Runtime => Some(telemetry_pipe()?),
+        Role::Extension(_) => None,
+    };
+    let log_fd = telemetry.as_ref().map(|(_, w)| w.as_raw_fd());
     let identity = shared.cfg.child_identity.clone();
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args)
@@ -52,8 +60,11 @@ pub fn spawn(
         .stdout(Stdio::from(out_w))
         .stderr(Stdio::from(err_w))
         .kill_on_drop(false);
+    if let Some(fd) = log_fd {
+        cmd.env(TELEMETRY_LOG_FD, fd.to_string());
+    }
     // SAFETY: the closure runs in the child between fork and exec and only makes raw system calls (prctl,
-    // close_range), which are async-signal-safe and touch no memory of the parent.
+    // close_range, fcntl), which are async-signal-safe and touch no memory of the parent.
     unsafe {
         cmd.pre_exec(move || {
             // Nothing but stdio reaches the child, whatever the init itself inherited (a host's descriptors,
@@ -62,6 +73,9 @@ pub fn spawn(
             // flag; there the close-on-exec flags of the init's own descriptors still hold.
             const CLOSE_RANGE_CLOEXEC: u32 = 1 << 2;
             libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, CLOSE_RANGE_CLOEXEC);
+            if let Some(fd) = log_fd {
+                keep_across_exec(fd)?;
+            }
             // Credentials first: changing them clears the parent-death signal set below.
             if let Some(id) = &identity {
                 become_function_user(id)?;
@@ -79,8 +93,13 @@ pub fn spawn(
         Role::Runtime => Source::Function,
         Role::Extension(name) => Source::Extension(name.clone()),
     };
-    capture(shared, out_r, source.clone())?;
-    capture(shared, err_r, source)?;
+    if let Some((read, write)) = telemetry {
+        // Only the child's copy may stay open, or the reader would never see end of file.
+        drop(write);
+        capture(shared, read, source.clone(), FrameDecoder::default())?;
+    }
+    capture(shared, out_r, source.clone(), Lines::default())?;
+    capture(shared, err_r, source, Lines::default())?;
     let shared2 = shared.clone();
     tokio::spawn(async move {
         let status = child.wait().await;
@@ -89,6 +108,31 @@ pub fn spawn(
         }
     });
     Ok(pid)
+}
+
+/// A close-on-exec pipe for the runtime's framed logs, its write end numbered 3 or above (0 to 2 are the
+/// child's stdio; the standard library reopens them at start-up, so this is only a guard).
+///
+/// The child keeps the write end under the number it has here: no `dup2` onto a fixed number, which could
+/// land on the standard library's exec-error channel (created just before the fork, possibly as fd 3).
+fn telemetry_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC)?;
+    let write = if write.as_raw_fd() < 3 {
+        rustix::io::fcntl_dupfd_cloexec(&write, 3)?
+    } else {
+        write
+    };
+    Ok((read, write))
+}
+
+/// In a child between fork and exec: let `fd` survive the exec (clear its close-on-exec flag). Only a raw
+/// `fcntl` (async-signal-safe).
+fn keep_across_exec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: F_SETFD on a descriptor number touches no memory.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, 0) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// In a child between fork and exec: SIGKILL it when its parent dies. Only a raw `prctl` (async-signal-safe).
@@ -160,23 +204,29 @@ fn record_exit(shared: &Shared, pid: u32, status: ExitStatus) {
     });
 }
 
-fn capture(shared: &Arc<Shared>, fd: OwnedFd, source: Source) -> io::Result<()> {
+/// Reads `fd` until end of file from a task of its own, each record of `records` becoming a log line of
+/// `source`; [`crate::logs::LogSink::drain`] waits for it to catch up.
+fn capture(
+    shared: &Arc<Shared>,
+    fd: OwnedFd,
+    source: Source,
+    mut records: impl Records,
+) -> io::Result<()> {
     let rx = pipe::Receiver::from_owned_fd(fd)?;
     let (sync_tx, mut sync_rx) = mpsc::channel::<oneshot::Sender<()>>(4);
     shared.logs.register_capture(sync_tx);
     let shared = shared.clone();
     tokio::spawn(async move {
-        let mut pending: Vec<u8> = Vec::new();
         let mut chunk = vec![0u8; 64 * 1024];
         loop {
             tokio::select! {
                 r = rx.readable() => {
-                    if r.is_err() || !read_available(&rx, &mut chunk, &mut pending, &shared, &source) {
+                    if r.is_err() || !read_available(&rx, &mut chunk, &mut records, &shared, &source) {
                         break;
                     }
                 }
                 Some(ack) = sync_rx.recv() => {
-                    let open = read_available(&rx, &mut chunk, &mut pending, &shared, &source);
+                    let open = read_available(&rx, &mut chunk, &mut records, &shared, &source);
                     let _ = ack.send(());
                     if !open {
                         break;
@@ -184,9 +234,7 @@ fn capture(shared: &Arc<Shared>, fd: OwnedFd, source: Source) -> io::Result<()> 
                 }
             }
         }
-        if !pending.is_empty() {
-            emit(&shared, &source, &pending);
-        }
+        records.finish(&mut |record| emit(&shared, &source, record));
         // Answer syncs that raced with the end of output.
         sync_rx.close();
         while let Ok(ack) = sync_rx.try_recv() {
@@ -200,27 +248,14 @@ fn capture(shared: &Arc<Shared>, fd: OwnedFd, source: Source) -> io::Result<()> 
 fn read_available(
     rx: &pipe::Receiver,
     chunk: &mut [u8],
-    pending: &mut Vec<u8>,
+    records: &mut impl Records,
     shared: &Shared,
     source: &Source,
 ) -> bool {
     loop {
         match rx.try_read(chunk) {
             Ok(0) => return false,
-            Ok(n) => {
-                pending.extend_from_slice(&chunk[..n]);
-                let mut start = 0;
-                while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
-                    emit(shared, source, &pending[start..start + pos]);
-                    start += pos + 1;
-                }
-                pending.drain(..start);
-                while pending.len() >= MAX_LINE {
-                    let rest = pending.split_off(MAX_LINE);
-                    emit(shared, source, pending);
-                    *pending = rest;
-                }
-            }
+            Ok(n) => records.push(&chunk[..n], &mut |record| emit(shared, source, record)),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => return false,
@@ -228,11 +263,10 @@ fn read_available(
     }
 }
 
-fn emit(shared: &Shared, source: &Source, line: &[u8]) {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
+fn emit(shared: &Shared, source: &Source, record: &[u8]) {
     shared
         .logs
-        .line(source.clone(), &String::from_utf8_lossy(line));
+        .line(source.clone(), &String::from_utf8_lossy(record));
 }
 
 /// Sends a signal to a process group.

@@ -86,6 +86,8 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         task_root: get("LAMBDA_TASK_ROOT").unwrap_or_else(|| "/var/task".into()),
         runtime_dir: get("LAMBDA_RUNTIME_DIR").unwrap_or_else(|| "/var/runtime".into()),
         credentials: Vec::new(),
+        language: Vec::new(),
+        logging: Vec::new(),
     };
     // As AWS's emulator, the container's whole environment is the function's environment.
     let envs = env::build(vars, &platform, true);

@@ -65,6 +65,7 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         code_dir: task_root.clone(),
         layers,
         runtime_dir,
+        host_binds: Vec::new(),
         memory_mb: cfg.memory_mb,
         ephemeral_mb: args.ephemeral_mb,
         network: args.network.unwrap_or_else(Network::default_for_host),

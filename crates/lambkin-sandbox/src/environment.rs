@@ -66,6 +66,8 @@ pub struct EnvironmentSpec {
     pub layers: Vec<PathBuf>,
     /// Managed runtime (`/var/runtime`).
     pub runtime_dir: Option<PathBuf>,
+    /// Host directories the runtime's interpreter needs, bound read-only at the same path.
+    pub host_binds: Vec<PathBuf>,
     /// `MemorySize`.
     pub memory_mb: u32,
     /// `EphemeralStorage` (size of `/tmp`).
@@ -227,6 +229,7 @@ impl Environment {
             &spec.code_dir,
             &spec.layers,
             spec.runtime_dir.as_deref(),
+            &spec.host_binds,
             spec.ephemeral_mb,
             tmp_image.as_deref(),
             spec.rootfs.as_deref(),

@@ -90,13 +90,15 @@ pub const HOSTS: &str =
 pub const NSSWITCH: &str = "passwd: files\ngroup: files\nhosts: files dns\n";
 
 impl RootPlan {
-    /// Builds the plan for code, layers, runtime, `/tmp` size, optional operator root filesystem and the init
-    /// binary to expose.
+    /// Builds the plan for code, layers, runtime (with the host directories its interpreter needs, bound
+    /// read-only at the same path), `/tmp` size, optional operator root filesystem and the init binary to
+    /// expose.
     #[allow(clippy::too_many_arguments)]
     pub fn build(
         code: &Path,
         layers: &[PathBuf],
         runtime: Option<&Path>,
+        host_binds: &[PathBuf],
         tmp_mb: u32,
         tmp_image: Option<&Path>,
         rootfs: Option<&Path>,
@@ -165,6 +167,32 @@ impl RootPlan {
                 readonly: true,
                 file: false,
             });
+        }
+        for dir in host_binds {
+            // Only absolute paths outside what the environment already has; never over its own directories.
+            let inside = dir.to_string_lossy().into_owned();
+            let reserved = [
+                "/var/task",
+                "/var/runtime",
+                "/opt",
+                "/tmp",
+                "/dev",
+                "/proc",
+                "/etc",
+            ];
+            if dir.is_absolute()
+                && dir.parent().is_some()
+                && !reserved
+                    .iter()
+                    .any(|r| dir.starts_with(r) || Path::new(r).starts_with(dir))
+            {
+                ops.push(MountOp::Bind {
+                    source: dir.clone(),
+                    target: inside,
+                    readonly: true,
+                    file: false,
+                });
+            }
         }
         match layers.len() {
             0 => {}
@@ -246,6 +274,10 @@ mod tests {
             Path::new("/data/code"),
             &layers,
             None,
+            &[
+                PathBuf::from("/root/.pyenv/versions/3.12.1"),
+                PathBuf::from("/opt"),
+            ],
             512,
             None,
             None,
@@ -281,6 +313,17 @@ mod tests {
             .ops
             .iter()
             .any(|o| matches!(o, MountOp::Overlay { target, .. } if target == "/opt")));
+        assert!(p.ops.contains(&MountOp::Bind {
+            source: "/root/.pyenv/versions/3.12.1".into(),
+            target: "/root/.pyenv/versions/3.12.1".into(),
+            readonly: true,
+            file: false
+        }));
+        // A host directory never replaces one of the environment's own.
+        assert!(!p
+            .ops
+            .iter()
+            .any(|o| matches!(o, MountOp::Bind { target, .. } if target == "/opt")));
         assert_eq!(
             p.ops[0],
             MountOp::Tmpfs {

@@ -72,6 +72,7 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
         code_dir: code.to_path_buf(),
         layers: vec![],
         runtime_dir: None,
+        host_binds: Vec::new(),
         memory_mb,
         ephemeral_mb: 512,
         network: Network::None,

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_sandbox;
 mod bench_serve;
+mod runtime_cmd;
 
 use std::os::fd::FromRawFd;
 
@@ -28,6 +29,11 @@ enum Command {
     Serve(lambkin_api::config::ServeArgs),
     #[command(flatten)]
     People(lambkin_cli::Command),
+    /// Managed runtimes (python3.x, nodejsNN.x): which this host serves; install one into the data directory.
+    Runtime {
+        #[command(subcommand)]
+        command: runtime_cmd::RuntimeCommand,
+    },
     /// Drop-in for AWS's Runtime Interface Emulator: `lambkin rie [options] [BOOTSTRAP [ARGS...]]`.
     ///
     /// Options (anywhere on the line, as aws-lambda-rie): --runtime-api-address HOST:PORT (127.0.0.1:9001),
@@ -189,6 +195,13 @@ fn main() -> std::process::ExitCode {
         } => run_on_one_thread("bench", async {
             bench::run(args).await.map_err(|e| format!("{e:#}"))
         }),
+        Command::Runtime { command } => match runtime_cmd::run(command) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lambkin runtime: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
         Command::People(cmd) => {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()

@@ -19,7 +19,8 @@ while True:
     event = r.read()
     rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
     print("got", event.decode(), flush=True)
-    fds = sorted(int(f) for f in os.listdir("/proc/self/fd"))
+    log_fd = int(os.environ.get("_LAMBDA_TELEMETRY_LOG_FD", "-1"))
+    fds = sorted(int(f) for f in os.listdir("/proc/self/fd") if int(f) != log_fd)
     body = json.dumps({"event": json.loads(event), "fds": fds, "env": sorted(os.environ)})
     c.request("POST", f"/2018-06-01/runtime/invocation/{rid}/response", body=body)
     c.getresponse().read()
@@ -121,8 +122,9 @@ async fn init_serves_a_host_over_the_control_channel() {
     let body: serde_json::Value =
         serde_json::from_slice(&response.expect("a response")).expect("json");
     assert_eq!(body["event"], serde_json::json!({"n": 1}));
-    // The control channel (and every other internal descriptor) stayed out of the runtime: besides stdio it
-    // only has the HTTP socket it opened itself and the directory listing /proc/self/fd.
+    // The control channel (and every other internal descriptor) stayed out of the runtime: besides stdio and
+    // the framed log pipe named by _LAMBDA_TELEMETRY_LOG_FD it only has the HTTP socket it opened itself and
+    // the directory listing /proc/self/fd.
     let fds: Vec<i64> = body["fds"]
         .as_array()
         .expect("fds")
@@ -130,6 +132,12 @@ async fn init_serves_a_host_over_the_control_channel() {
         .filter_map(|v| v.as_i64())
         .collect();
     assert_eq!(&fds[..3], &[0, 1, 2]);
+    assert!(
+        body["env"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|v| v == "_LAMBDA_TELEMETRY_LOG_FD")),
+        "the runtime gets a framed log descriptor: {body}"
+    );
     assert!(
         fds.len() <= 5,
         "unexpected descriptors in the runtime: {fds:?}"

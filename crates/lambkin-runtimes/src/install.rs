@@ -1,0 +1,379 @@
+//! Building a runtime directory: the official runtime interface client installed from its registry (PyPI or
+//! npm) for one host interpreter, the `bootstrap` that starts it, and a manifest.
+//!
+//! A directory is built next to its final place and renamed into it, so a reader never sees half of one, and
+//! two installers racing (a `serve` and a `lambkin runtime install`) each leave a whole one. A copy of every
+//! built directory is kept in a per-user cache keyed by the runtime and the interpreter's version, so another
+//! data directory on the same host gets it by copying instead of rebuilding (the Node client compiles a native
+//! addon for a minute or more).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bootstrap;
+use crate::catalog::Family;
+use crate::discover::Interpreter;
+
+/// The manifest's file name inside a runtime directory.
+pub const MANIFEST: &str = "lambkin-runtime.json";
+
+/// The npm package of the Node.js runtime interface client.
+pub const NODE_CLIENT: &str = "aws-lambda-ric";
+/// Changes whenever what [`build`] produces changes: part of the cache key.
+pub const RECIPE: u32 = 2;
+
+/// The client release line for a Node.js major: 4.x (which reads the handler from `_HANDLER`) from Node 20 on
+/// (it declares Node 22 but runs on 20, as Lambda's nodejs20.x does), 3.x before. npm would otherwise pick by
+/// the declared engines and hand Node 20 an older 3.x.
+fn node_client_spec(major: u32) -> String {
+    if major >= 20 {
+        format!("{NODE_CLIENT}@4")
+    } else {
+        format!("{NODE_CLIENT}@3")
+    }
+}
+/// The PyPI package of the Python runtime interface client.
+pub const PYTHON_CLIENT: &str = "awslambdaric";
+
+/// What a runtime directory holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The runtime (`python3.12`).
+    pub runtime: String,
+    /// The interpreter it was built for.
+    pub interpreter: Interpreter,
+    /// The runtime interface client and its version (`awslambdaric 4.2.2`).
+    pub client: String,
+}
+
+impl Manifest {
+    /// Reads the manifest of a runtime directory.
+    pub fn read(dir: &Path) -> Option<Self> {
+        let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+}
+
+/// Reports one line of progress.
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// Runs a command, forwarding its output lines to `progress`; on failure the error ends with its last lines.
+fn run_logged(cmd: &mut Command, what: &str, progress: Progress<'_>) -> Result<(), String> {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    let (tx, rx) = mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    if let Some(out) = child.stdout.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        }));
+    }
+    if let Some(err) = child.stderr.take() {
+        let tx = tx.clone();
+        readers.push(std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        }));
+    }
+    drop(tx);
+    let mut tail: Vec<String> = Vec::new();
+    for line in rx {
+        progress(&line);
+        tail.push(line);
+        if tail.len() > 15 {
+            tail.remove(0);
+        }
+    }
+    for r in readers {
+        let _ = r.join();
+    }
+    let status = child
+        .wait()
+        .map_err(|e| format!("{what} did not finish: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status}):\n{}", tail.join("\n")))
+    }
+}
+
+fn write_executable(path: &Path, text: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot make {} executable: {e}", path.display()))
+}
+
+/// The version of the installed `awslambdaric`, from its `dist-info` directory.
+fn python_client_version(dir: &Path) -> Option<String> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("awslambdaric-")
+                .and_then(|r| r.strip_suffix(".dist-info"))
+                .map(str::to_owned)
+        })
+}
+
+fn build_python(
+    dir: &Path,
+    runtime: &str,
+    minor: u32,
+    interp: &Interpreter,
+    progress: Progress<'_>,
+) -> Result<String, String> {
+    let has_pip = Command::new(&interp.path)
+        .args(["-m", "pip", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let target = dir.to_string_lossy().into_owned();
+    let mut cmd;
+    if has_pip {
+        cmd = Command::new(&interp.path);
+        cmd.args(["-m", "pip"]);
+    } else {
+        // The interpreter has no pip: the host's pip fetches wheels built for it instead.
+        progress(&format!(
+            "{} has no pip; using the host's python3 -m pip for Python 3.{minor} wheels",
+            interp.path.display()
+        ));
+        cmd = Command::new("python3");
+        cmd.args(["-m", "pip"]);
+    }
+    cmd.args([
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--no-warn-script-location",
+        "--only-binary=:all:",
+        "--target",
+        &target,
+    ]);
+    if !has_pip {
+        let arch = std::env::consts::ARCH;
+        cmd.args([
+            "--python-version",
+            &format!("3.{minor}"),
+            "--implementation",
+            "cp",
+            "--platform",
+            &format!("manylinux2014_{arch}"),
+            "--platform",
+            &format!("manylinux_2_28_{arch}"),
+            "--platform",
+            &format!("manylinux1_{arch}"),
+        ]);
+    }
+    cmd.arg(PYTHON_CLIENT).env("PYTHONNOUSERSITE", "1");
+    progress(&format!(
+        "installing {PYTHON_CLIENT} from PyPI for {runtime} (Python {})",
+        interp.version
+    ));
+    run_logged(&mut cmd, &format!("pip install {PYTHON_CLIENT}"), progress)?;
+    // /var/runtime is read-only inside environments: compile now, or every cold start compiles again.
+    run_logged(
+        Command::new(&interp.path).args(["-m", "compileall", "-q", &target]),
+        "compileall",
+        progress,
+    )?;
+    write_executable(
+        &dir.join("bootstrap"),
+        &bootstrap::python(runtime, &interp.path, &interp.version),
+    )?;
+    Ok(format!(
+        "{PYTHON_CLIENT} {}",
+        python_client_version(dir).unwrap_or_else(|| "unknown".into())
+    ))
+}
+
+fn build_node(
+    dir: &Path,
+    runtime: &str,
+    major: u32,
+    interp: &Interpreter,
+    progress: Progress<'_>,
+) -> Result<String, String> {
+    let bin = interp
+        .path
+        .parent()
+        .ok_or_else(|| format!("{} has no directory", interp.path.display()))?;
+    let prefix = bin.parent().unwrap_or(bin);
+    // npm and node-gyp must build the native addon for this very node: put its directory first on PATH and
+    // point node-gyp at its headers (it would download them otherwise, which a closed network refuses).
+    let path = match std::env::var_os("PATH") {
+        Some(p) => {
+            let mut dirs = vec![bin.to_path_buf()];
+            dirs.extend(std::env::split_paths(&p));
+            std::env::join_paths(dirs).map_err(|e| format!("PATH: {e}"))?
+        }
+        None => bin.as_os_str().to_owned(),
+    };
+    let npm = if bin.join("npm").is_file() {
+        bin.join("npm")
+    } else {
+        PathBuf::from("npm")
+    };
+    let mut cmd = Command::new(&npm);
+    cmd.args([
+        "install",
+        "--no-save",
+        "--no-package-lock",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+    ])
+    .arg(dir)
+    .arg(node_client_spec(major))
+    .env("PATH", path);
+    if prefix.join("include/node/node.h").is_file() {
+        cmd.env("npm_config_nodedir", prefix);
+    }
+    progress(&format!(
+        "installing {NODE_CLIENT} from npm for {runtime} (Node.js {}); it builds a native addon (needs cmake, make, g++), about a minute",
+        interp.version
+    ));
+    run_logged(&mut cmd, &format!("npm install {NODE_CLIENT}"), progress)?;
+    let pkg_dir = dir.join("node_modules").join(NODE_CLIENT);
+    let pkg: serde_json::Value = std::fs::read_to_string(pkg_dir.join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .ok_or_else(|| format!("npm installed no readable {NODE_CLIENT}/package.json"))?;
+    let main = pkg["bin"][NODE_CLIENT]
+        .as_str()
+        .or_else(|| pkg["main"].as_str())
+        .unwrap_or("index.mjs")
+        .trim_start_matches("./");
+    if !pkg_dir.join(main).is_file() {
+        return Err(format!("{NODE_CLIENT} has no entry point {main}"));
+    }
+    let entry = format!("node_modules/{NODE_CLIENT}/{main}");
+    write_executable(
+        &dir.join("bootstrap"),
+        &bootstrap::node(runtime, &interp.path, &interp.version, &entry),
+    )?;
+    Ok(format!(
+        "{NODE_CLIENT} {}",
+        pkg["version"].as_str().unwrap_or("unknown")
+    ))
+}
+
+/// Builds the runtime directory for `runtime` into the empty directory `dir`.
+pub fn build(
+    dir: &Path,
+    runtime: &str,
+    family: Family,
+    interp: &Interpreter,
+    progress: Progress<'_>,
+) -> Result<Manifest, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let client = match family {
+        Family::Python { minor } => build_python(dir, runtime, minor, interp, progress)?,
+        Family::Node { major } => build_node(dir, runtime, major, interp, progress)?,
+        Family::Provided => return Err(format!("{runtime} needs no installation")),
+    };
+    let manifest = Manifest {
+        runtime: runtime.to_owned(),
+        interpreter: interp.clone(),
+        client,
+    };
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join(MANIFEST), text)
+        .map_err(|e| format!("cannot write the manifest: {e}"))?;
+    Ok(manifest)
+}
+
+/// Copies a directory tree with `cp -a` (coreutils keeps modes, links and times; nothing to reimplement).
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cp: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "cp -a {} {} failed ({status})",
+            from.display(),
+            to.display()
+        ))
+    }
+}
+
+/// A fresh sibling of `dir` to build into, unique to this process and moment.
+pub fn staging_dir(dir: &Path) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.with_file_name(format!(".{name}.{}.{nanos}", std::process::id()))
+}
+
+/// Puts the finished `staged` directory at `dir`, replacing what was there.
+pub fn publish(staged: &Path, dir: &Path) -> Result<(), String> {
+    if dir.exists() {
+        let old = staging_dir(dir);
+        std::fs::rename(dir, &old)
+            .map_err(|e| format!("cannot move the old {} aside: {e}", dir.display()))?;
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    std::fs::rename(staged, dir).map_err(|e| format!("cannot publish {}: {e}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_carry_the_last_lines() {
+        let lines = std::sync::Mutex::new(Vec::new());
+        let progress = |l: &str| lines.lock().unwrap().push(l.to_owned());
+        let err = run_logged(
+            Command::new("sh").args(["-c", "echo one; echo two >&2; exit 3"]),
+            "the test",
+            &progress,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("the test failed"), "{err}");
+        assert!(err.contains("one") && err.contains("two"), "{err}");
+        assert_eq!(lines.lock().unwrap().len(), 2);
+        assert!(run_logged(&mut Command::new("true"), "true", &progress).is_ok());
+    }
+
+    #[test]
+    fn publish_replaces_atomically() {
+        let base = std::env::temp_dir().join(format!("lambkin-publish-{}", std::process::id()));
+        let dir = base.join("python3.12");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("old"), "1").unwrap();
+        let staged = staging_dir(&dir);
+        std::fs::create_dir_all(&staged).unwrap();
+        std::fs::write(staged.join("new"), "2").unwrap();
+        publish(&staged, &dir).unwrap();
+        assert!(dir.join("new").is_file() && !dir.join("old").exists());
+        assert_eq!(std::fs::read_dir(&base).unwrap().count(), 1);
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+}

@@ -1,0 +1,355 @@
+//! Lambda's managed runtimes on a lambkin host.
+//!
+//! A managed runtime (`python3.12`, `nodejs20.x`) is a directory mounted read-only at `/var/runtime`: the
+//! official runtime interface client (`awslambdaric` from PyPI, `aws-lambda-ric` from npm) installed for one
+//! interpreter of the host, and a `bootstrap` that starts it as Lambda's does. [`Runtimes`] knows which
+//! runtimes this host can serve (an explicit operator mapping, else well-known interpreter locations), builds
+//! their directories under the data directory on demand, and describes an installed one for the engine.
+//! `provided*` runtimes need nothing: the function or a layer brings the `bootstrap`.
+
+pub mod bootstrap;
+pub mod catalog;
+pub mod discover;
+pub mod install;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+pub use catalog::{execution_env, family, is_lambda_runtime, Family, SERVED};
+pub use discover::Interpreter;
+pub use install::{Manifest, Progress};
+
+/// An installed runtime, ready to mount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Installed {
+    /// Its directory on the host (mounted at `/var/runtime`).
+    pub dir: PathBuf,
+    /// What it holds.
+    pub manifest: Manifest,
+}
+
+/// Whether a runtime can be served here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    /// `provided*`: nothing to install.
+    Builtin,
+    /// Its directory is built.
+    Installed(Installed),
+    /// A host interpreter serves it; the directory is built on first use.
+    Installable(Interpreter),
+    /// No interpreter for it; the reason.
+    Unavailable(String),
+}
+
+/// The managed runtimes of one data directory.
+#[derive(Debug)]
+pub struct Runtimes {
+    dir: PathBuf,
+    cache: Option<PathBuf>,
+    explicit: BTreeMap<String, PathBuf>,
+    probed: Mutex<HashMap<String, Result<Option<Interpreter>, String>>>,
+    installing: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+/// The per-user cache of built runtime directories (`$LAMBKIN_RUNTIME_CACHE`, else
+/// `$XDG_CACHE_HOME/lambkin/runtimes`, else `~/.cache/lambkin/runtimes`); `off` turns it off.
+fn default_cache() -> Option<PathBuf> {
+    match std::env::var_os("LAMBKIN_RUNTIME_CACHE") {
+        Some(v) if v == "off" => return None,
+        Some(v) if !v.is_empty() => return Some(PathBuf::from(v)),
+        _ => {}
+    }
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cache")))
+        .map(|c| c.join("lambkin/runtimes"))
+}
+
+/// How to give lambkin an interpreter for `runtime`.
+fn how_to_add(runtime: &str) -> String {
+    let exe = match family(runtime) {
+        Some(Family::Python { minor }) => format!("/path/to/python3.{minor}"),
+        _ => "/path/to/node".into(),
+    };
+    format!(
+        "To add {runtime}, install its interpreter on the host, or map it to one: `lambkin runtime install {runtime} --interpreter {exe}`, or `--runtime-interpreter {runtime}={exe}` (LAMBKIN_RUNTIME_INTERPRETERS) for `lambkin serve`"
+    )
+}
+
+impl Runtimes {
+    /// The runtimes under `dir` (`<data>/runtimes`), with the operator's `runtime=interpreter` mapping.
+    pub fn new(dir: PathBuf, explicit: &[String]) -> Result<Self, String> {
+        let mut map = BTreeMap::new();
+        for entry in explicit {
+            let (name, path) = entry.split_once('=').ok_or_else(|| {
+                format!("runtime interpreter {entry:?}: expected RUNTIME=PATH, e.g. python3.12=/usr/bin/python3.12")
+            })?;
+            match family(name) {
+                Some(Family::Provided) | None => {
+                    return Err(format!(
+                        "runtime interpreter {entry:?}: {name} is not a managed runtime lambkin serves ({})",
+                        SERVED
+                            .iter()
+                            .filter(|r| !r.starts_with("provided"))
+                            .copied()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                }
+                Some(_) => {}
+            }
+            map.insert(name.to_owned(), PathBuf::from(path));
+        }
+        Ok(Self {
+            dir,
+            cache: default_cache(),
+            explicit: map,
+            probed: Mutex::new(HashMap::new()),
+            installing: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Sets the cache of built directories (`None`: no cache).
+    pub fn with_cache(mut self, cache: Option<PathBuf>) -> Self {
+        self.cache = cache;
+        self
+    }
+
+    /// Where runtime directories live.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The host interpreter for a managed runtime (probed once, then remembered).
+    pub fn interpreter(&self, runtime: &str) -> Result<Option<Interpreter>, String> {
+        let Some(fam) = family(runtime) else {
+            return Ok(None);
+        };
+        let mut probed = self.probed.lock().unwrap_or_else(|p| p.into_inner());
+        probed
+            .entry(runtime.to_owned())
+            .or_insert_with(|| {
+                discover::find(fam, self.explicit.get(runtime).map(PathBuf::as_path))
+            })
+            .clone()
+    }
+
+    /// The installed directory of `runtime`, when it is built for the interpreter that serves it now.
+    pub fn installed(&self, runtime: &str) -> Option<Installed> {
+        let dir = self.dir.join(runtime);
+        let manifest = Manifest::read(&dir)?;
+        if manifest.runtime != runtime
+            || !manifest.interpreter.path.is_file()
+            || !dir.join("bootstrap").is_file()
+        {
+            return None;
+        }
+        if let Some(explicit) = self.explicit.get(runtime) {
+            let wanted = std::fs::canonicalize(explicit).unwrap_or_else(|_| explicit.clone());
+            if wanted != manifest.interpreter.path {
+                return None;
+            }
+        }
+        Some(Installed { dir, manifest })
+    }
+
+    /// Whether `runtime` can be served, and how.
+    pub fn availability(&self, runtime: &str) -> Availability {
+        match family(runtime) {
+            None => Availability::Unavailable(format!("{runtime} is not a runtime lambkin serves")),
+            Some(Family::Provided) => Availability::Builtin,
+            Some(fam) => {
+                if let Some(i) = self.installed(runtime) {
+                    return Availability::Installed(i);
+                }
+                match self.interpreter(runtime) {
+                    Ok(Some(i)) => Availability::Installable(i),
+                    Ok(None) => Availability::Unavailable(format!(
+                        "no {} found on this host (looked at {})",
+                        match fam {
+                            Family::Python { minor } => format!("Python 3.{minor} interpreter"),
+                            Family::Node { major } => format!("Node.js {major} executable"),
+                            Family::Provided => runtime.to_owned(),
+                        },
+                        discover::candidates(fam)
+                            .iter()
+                            .map(|p| p.display().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    Err(e) => Availability::Unavailable(e),
+                }
+            }
+        }
+    }
+
+    /// The runtimes this host can serve, in Lambda's order.
+    pub fn available(&self) -> Vec<&'static str> {
+        SERVED
+            .iter()
+            .copied()
+            .filter(|r| !matches!(self.availability(r), Availability::Unavailable(_)))
+            .collect()
+    }
+
+    /// `Ok` when `runtime` can be served; else a message for CreateFunction naming what is available and how
+    /// to add the runtime.
+    pub fn check(&self, runtime: &str) -> Result<(), String> {
+        match self.availability(runtime) {
+            Availability::Unavailable(why) => Err(format!(
+                "The runtime parameter of {runtime} is not available on this lambkin server: {why}. Available runtimes: {}. {}.",
+                self.available().join(", "),
+                how_to_add(runtime)
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The installed directory of a managed runtime, building it first when needed (blocking: runs pip or
+    /// npm). Concurrent callers for one runtime wait for a single build.
+    pub fn ensure(&self, runtime: &str, progress: Progress<'_>) -> Result<Installed, String> {
+        if let Some(i) = self.installed(runtime) {
+            return Ok(i);
+        }
+        let lock = {
+            let mut m = self.installing.lock().unwrap_or_else(|p| p.into_inner());
+            m.entry(runtime.to_owned()).or_default().clone()
+        };
+        let _one_at_a_time = lock.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = self.installed(runtime) {
+            return Ok(i);
+        }
+        self.install(runtime, progress)
+    }
+
+    /// Builds (or rebuilds) the directory of a managed runtime (blocking).
+    pub fn install(&self, runtime: &str, progress: Progress<'_>) -> Result<Installed, String> {
+        let fam = match family(runtime) {
+            Some(Family::Provided) => {
+                return Err(format!(
+                    "{runtime} needs no installation: the function or a layer brings its bootstrap"
+                ))
+            }
+            Some(f) => f,
+            None => {
+                return Err(format!(
+                    "{runtime} is not a runtime lambkin serves; it serves {}",
+                    SERVED.join(", ")
+                ))
+            }
+        };
+        let interp = match self.interpreter(runtime)? {
+            Some(i) => i,
+            None => return Err(self.check(runtime).err().unwrap_or_default()),
+        };
+        std::fs::create_dir_all(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        let dir = self.dir.join(runtime);
+        let staged = install::staging_dir(&dir);
+        let key = format!(
+            "{runtime}-r{}-{}-{}",
+            install::RECIPE,
+            interp.version,
+            interp.path.to_string_lossy().replace('/', "_")
+        );
+        let cached = self.cache.as_ref().map(|c| c.join(&key));
+        let from_cache = cached.as_ref().and_then(|c| {
+            Manifest::read(c)
+                .filter(|m| m.interpreter == interp)
+                .map(|_| c)
+        });
+        let result = match from_cache {
+            Some(c) => {
+                progress(&format!(
+                    "{runtime}: copying the build cached at {}",
+                    c.display()
+                ));
+                install::copy_tree(c, &staged)
+            }
+            None => install::build(&staged, runtime, fam, &interp, progress).map(|_| {
+                if let Some(c) = &cached {
+                    self.fill_cache(&staged, c);
+                }
+            }),
+        };
+        if let Err(e) = result {
+            let _ = std::fs::remove_dir_all(&staged);
+            return Err(e);
+        }
+        install::publish(&staged, &dir)?;
+        let installed = self
+            .installed(runtime)
+            .ok_or_else(|| format!("{runtime} was built but its manifest does not read back"))?;
+        progress(&format!(
+            "{runtime}: installed {} for {} {} at {}",
+            installed.manifest.client,
+            interp.path.display(),
+            interp.version,
+            dir.display()
+        ));
+        Ok(installed)
+    }
+
+    fn fill_cache(&self, built: &Path, cached: &Path) {
+        let Some(parent) = cached.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let staged = install::staging_dir(cached);
+        let done =
+            install::copy_tree(built, &staged).and_then(|()| install::publish(&staged, cached));
+        if let Err(e) = done {
+            tracing::debug!("runtime cache {}: {e}", cached.display());
+            let _ = std::fs::remove_dir_all(&staged);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runtimes(explicit: &[&str]) -> Result<Runtimes, String> {
+        let explicit: Vec<String> = explicit.iter().map(|s| (*s).to_owned()).collect();
+        Runtimes::new(PathBuf::from("/nonexistent/runtimes"), &explicit).map(|r| r.with_cache(None))
+    }
+
+    #[test]
+    fn mapping_is_validated() {
+        assert!(runtimes(&["python3.12=/usr/bin/python3.12"]).is_ok());
+        assert!(runtimes(&["python3.12"])
+            .unwrap_err()
+            .contains("RUNTIME=PATH"));
+        assert!(runtimes(&["provided.al2=/bin/sh"])
+            .unwrap_err()
+            .contains("not a managed runtime"));
+        assert!(runtimes(&["cobol=/bin/sh"]).is_err());
+    }
+
+    #[test]
+    fn unavailable_runtimes_say_what_is_and_how_to_add() {
+        let r = runtimes(&["python3.13=/nonexistent/python3.13"]).unwrap();
+        let err = r.check("python3.13").unwrap_err();
+        assert!(
+            err.contains("The runtime parameter of python3.13 is not available"),
+            "{err}"
+        );
+        assert!(
+            err.contains("Available runtimes: provided, provided.al2, provided.al2023"),
+            "{err}"
+        );
+        assert!(
+            err.contains("lambkin runtime install python3.13 --interpreter"),
+            "{err}"
+        );
+        assert!(r.check("provided.al2023").is_ok());
+        assert!(matches!(
+            r.availability("python3.13"),
+            Availability::Unavailable(_)
+        ));
+        assert!(r.install("provided", &|_| {}).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! `lambkin runtime`: the managed runtimes of a data directory, listed and installed on the spot (no server).
+
+use std::path::PathBuf;
+
+use lambkin_runtimes::{Availability, Runtimes, SERVED};
+
+/// Where runtimes live and which interpreters serve them: the same settings as `lambkin serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RuntimeDirArgs {
+    /// The `lambkin serve` config file whose data directory and mapping to use.
+    #[arg(long, env = "LAMBKIN_CONFIG")]
+    config: Option<PathBuf>,
+    /// The data directory [default: as `lambkin serve`].
+    #[arg(long, env = "LAMBKIN_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// The host interpreter serving a runtime, `RUNTIME=PATH` (repeat).
+    #[arg(
+        long = "runtime-interpreter",
+        env = "LAMBKIN_RUNTIME_INTERPRETERS",
+        value_delimiter = ','
+    )]
+    runtime_interpreter: Vec<String>,
+}
+
+/// What to do.
+#[derive(clap::Subcommand, Debug, Clone)]
+pub enum RuntimeCommand {
+    /// Lists the runtimes lambkin serves and whether this host serves each (installed, installable, missing).
+    Ls(RuntimeDirArgs),
+    /// Installs a managed runtime (its official runtime interface client, for a host interpreter) into the
+    /// data directory: `lambkin runtime install python3.12`.
+    Install {
+        /// The runtime, e.g. python3.12 or nodejs20.x; `all` installs every one this host can serve.
+        runtime: String,
+        /// The interpreter to use (python3.X or node executable) instead of the one found on the host.
+        #[arg(long)]
+        interpreter: Option<PathBuf>,
+        /// Rebuild even when it is installed.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        dir: RuntimeDirArgs,
+    },
+}
+
+fn open(dir: RuntimeDirArgs, extra: Option<String>) -> Result<Runtimes, String> {
+    let mut mapping = dir.runtime_interpreter;
+    mapping.extend(extra);
+    let config = lambkin_api::ServeConfig::resolve(lambkin_api::config::ServeArgs {
+        config: dir.config,
+        data_dir: dir.data_dir,
+        isolation: Some("process".into()),
+        runtime_interpreter: mapping,
+        ..Default::default()
+    })?;
+    let mut mapping = config.runtime_interpreters;
+    mapping.dedup();
+    Runtimes::new(config.data_dir.join("runtimes"), &mapping)
+}
+
+/// Runs a `lambkin runtime` command.
+pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
+    match cmd {
+        RuntimeCommand::Ls(dir) => {
+            let runtimes = open(dir, None)?;
+            println!("{:<16} {:<12} DETAILS", "RUNTIME", "STATUS");
+            for r in SERVED {
+                let (status, details) = match runtimes.availability(r) {
+                    Availability::Builtin => {
+                        ("builtin", "bootstrap from /var/task or /opt".to_owned())
+                    }
+                    Availability::Installed(i) => (
+                        "installed",
+                        format!(
+                            "{} on {} {}",
+                            i.manifest.client,
+                            i.manifest.interpreter.path.display(),
+                            i.manifest.interpreter.version
+                        ),
+                    ),
+                    Availability::Installable(i) => (
+                        "installable",
+                        format!(
+                            "{} {} (installed on first use)",
+                            i.path.display(),
+                            i.version
+                        ),
+                    ),
+                    Availability::Unavailable(why) => ("missing", why),
+                };
+                println!("{r:<16} {status:<12} {details}");
+            }
+            Ok(())
+        }
+        RuntimeCommand::Install {
+            runtime,
+            interpreter,
+            force,
+            dir,
+        } => {
+            if interpreter.is_some() && runtime == "all" {
+                return Err("--interpreter needs one runtime, not `all`".into());
+            }
+            let extra = interpreter.map(|p| format!("{runtime}={}", p.display()));
+            let runtimes = open(dir, extra)?;
+            let names: Vec<&str> = if runtime == "all" {
+                runtimes
+                    .available()
+                    .into_iter()
+                    .filter(|r| !r.starts_with("provided"))
+                    .collect()
+            } else {
+                vec![runtime.as_str()]
+            };
+            let progress = |line: &str| eprintln!("  {line}");
+            for name in names {
+                if !force {
+                    if let Some(i) = runtimes.installed(name) {
+                        println!(
+                            "{name}: already installed ({} on {} {}) at {}",
+                            i.manifest.client,
+                            i.manifest.interpreter.path.display(),
+                            i.manifest.interpreter.version,
+                            i.dir.display()
+                        );
+                        continue;
+                    }
+                }
+                eprintln!("{name}: installing");
+                let i = runtimes.install(name, &progress)?;
+                println!(
+                    "{name}: installed {} on {} {} at {}",
+                    i.manifest.client,
+                    i.manifest.interpreter.path.display(),
+                    i.manifest.interpreter.version,
+                    i.dir.display()
+                );
+            }
+            Ok(())
+        }
+    }
+}

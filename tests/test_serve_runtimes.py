@@ -1,0 +1,312 @@
+"""Managed runtimes through `lambkin serve`: python3.x and nodejsNN.x served by host interpreters with the
+official runtime interface clients (awslambdaric, aws-lambda-ric), layers at Lambda's paths, exec wrappers,
+log formats, and the errors a user sees. Driven by unchanged boto3 against the real binary.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+
+import pytest
+
+from harness import LAMBKIN
+from serve_support import ROLE, Serve, create, zip_files
+
+
+def runtime_table(server: Serve) -> dict[str, str]:
+    """`lambkin runtime ls` of the server's data directory: runtime -> status."""
+    out = subprocess.run([str(LAMBKIN), "runtime", "ls", "--data-dir", str(server.data_dir)],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    rows = [line.split(None, 2) for line in out.splitlines()[1:] if line.strip()]
+    return {r[0]: r[1] for r in rows}
+
+
+def pick(table: dict[str, str], prefix: str, preferred: list[str]) -> str:
+    usable = [r for r, s in table.items() if r.startswith(prefix) and s in ("installed", "installable")]
+    for r in preferred:
+        if r in usable:
+            return r
+    assert usable, f"this host serves no {prefix} runtime: {table}"
+    return usable[-1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = Serve()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def runtimes(server):
+    table = runtime_table(server)
+    py = pick(table, "python3.", ["python3.12", "python3.13", "python3.11"])
+    node = pick(table, "nodejs", ["nodejs20.x", "nodejs22.x", "nodejs18.x"])
+    # The CLI installs into the server's data directory; the server finds it there (the on-demand path is
+    # exercised by the Python runtime, which no one installs first).
+    p = subprocess.run([str(LAMBKIN), "runtime", "install", node, "--data-dir", str(server.data_dir)],
+                       capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert f"{node}: installed aws-lambda-ric" in p.stdout, p.stdout
+    return {"python": py, "node": node, "table": table}
+
+
+@pytest.fixture(scope="module")
+def lam(server):
+    return server.client(read_timeout=600)
+
+
+def tail_logs(out: dict) -> str:
+    return base64.b64decode(out["LogResult"]).decode(errors="replace")
+
+
+def invoke(lam, name: str, event: dict | None = None, **kw) -> tuple[dict, object]:
+    out = lam.invoke(FunctionName=name, Payload=json.dumps(event or {}).encode(), **kw)
+    body = out["Payload"].read()
+    return out, json.loads(body) if body else None
+
+
+def publish_layer(lam, name: str, files: dict[str, str]) -> str:
+    return lam.publish_layer_version(LayerName=name, Content={"ZipFile": zip_files(files)})[
+        "LayerVersionArn"]
+
+
+PY_APP = """
+import os, sys
+
+def handler(event, context):
+    import greet
+    from pkgx import VALUE
+    return {
+        "greeting": greet.hi(event["name"]),
+        "value": VALUE,
+        "exec_env": os.environ.get("AWS_EXECUTION_ENV"),
+        "pythonpath": os.environ.get("PYTHONPATH"),
+        "path": os.environ.get("PATH"),
+        "ld": os.environ.get("LD_LIBRARY_PATH"),
+        "version": "%d.%d" % sys.version_info[:2],
+        "request_id": context.aws_request_id,
+        "uid": os.getuid(),
+    }
+"""
+
+
+def test_python_function_imports_modules_from_layers(lam, runtimes):
+    py = runtimes["python"]
+    minor = py.split(".")[1]
+    top = publish_layer(lam, "py-top", {"python/greet.py": "def hi(n):\n    return 'hi ' + n\n"})
+    site = publish_layer(lam, "py-site", {
+        f"python/lib/python3.{minor}/site-packages/pkgx/__init__.py": "VALUE = 42\n"})
+    create(lam, "py-layers", zip_files({"app.py": PY_APP}), Runtime=py, Handler="app.handler",
+           Layers=[top, site])
+    out, body = invoke(lam, "py-layers", {"name": "lambkin"})
+    assert "FunctionError" not in out, body
+    assert body["greeting"] == "hi lambkin"
+    assert body["value"] == 42
+    assert body["exec_env"] == f"AWS_Lambda_{py}"
+    assert body["version"] == f"3.{minor}"
+    assert body["pythonpath"].split(":") == [
+        "/var/runtime", "/var/task", "/opt/python", f"/opt/python/lib/python3.{minor}/site-packages"]
+    assert "/opt/bin" in body["path"].split(":")
+    assert "/opt/lib" in body["ld"].split(":")
+    assert body["uid"] == 993
+    assert re.fullmatch(r"[0-9a-f-]{36}", body["request_id"])
+    # Warm: the same environment answers again.
+    out, body = invoke(lam, "py-layers", {"name": "again"})
+    assert body["greeting"] == "hi again"
+
+
+NODE_APP = """
+const greeter = require('greeter');
+exports.handler = async (event, context) => ({
+  greeting: greeter.hi(event.name),
+  execEnv: process.env.AWS_EXECUTION_ENV,
+  nodePath: process.env.NODE_PATH,
+  version: process.versions.node,
+  requestId: context.awsRequestId,
+});
+"""
+
+
+def test_node_function_uses_a_package_from_a_layer(lam, runtimes):
+    node = runtimes["node"]
+    major = node[len("nodejs"):-len(".x")]
+    layer = publish_layer(lam, "node-greeter", {
+        "nodejs/node_modules/greeter/package.json": json.dumps({"name": "greeter", "main": "index.js"}),
+        "nodejs/node_modules/greeter/index.js": "exports.hi = (n) => 'hello ' + n;\n",
+    })
+    create(lam, "node-layers", zip_files({"index.js": NODE_APP}), Runtime=node, Handler="index.handler",
+           Layers=[layer])
+    out, body = invoke(lam, "node-layers", {"name": "lambkin"})
+    assert "FunctionError" not in out, body
+    assert body["greeting"] == "hello lambkin"
+    assert body["execEnv"] == f"AWS_Lambda_{node}"
+    assert body["version"].split(".")[0] == major
+    assert body["nodePath"].split(":")[:3] == [
+        f"/opt/nodejs/node{major}/node_modules", "/opt/nodejs/node_modules", "/var/runtime/node_modules"]
+    assert re.fullmatch(r"[0-9a-f-]{36}", body["requestId"])
+
+
+def test_node_function_error_and_logs(lam, runtimes):
+    code = zip_files({"index.mjs": """
+export const handler = async (event) => {
+  console.log('node-log-marker');
+  if (event.fail) { throw new TypeError('node boom'); }
+  return 'ok';
+};
+"""})
+    create(lam, "node-err", code, Runtime=runtimes["node"], Handler="index.handler")
+    out, body = invoke(lam, "node-err", {"fail": True}, LogType="Tail")
+    assert out["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "TypeError" and body["errorMessage"] == "node boom"
+    assert "node-log-marker" in tail_logs(out)
+    out, body = invoke(lam, "node-err", {})
+    assert "FunctionError" not in out and body == "ok"
+
+
+def test_exec_wrapper_changes_the_environment(lam, runtimes):
+    code = zip_files({
+        "app.py": "import os\ndef handler(e, c):\n    return {'wrapped': os.environ.get('WRAPPED'), 'argv0': os.environ.get('WRAPPED_ARGV')}\n",
+        "wrapper.sh": "#!/bin/sh\nexport WRAPPED=yes\nexport WRAPPED_ARGV=\"$1\"\nexec \"$@\"\n",
+    }, {"wrapper.sh": 0o755})
+    create(lam, "py-wrapped", code, Runtime=runtimes["python"], Handler="app.handler",
+           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"}})
+    out, body = invoke(lam, "py-wrapped")
+    assert "FunctionError" not in out, body
+    assert body["wrapped"] == "yes"
+    assert "python3" in body["argv0"]  # the wrapper got the interpreter's command line
+
+
+def test_node_exec_wrapper(lam, runtimes):
+    code = zip_files({
+        "index.js": "exports.handler = async () => process.env.WRAPPED;\n",
+        "wrap": "#!/bin/sh\nWRAPPED=node-wrapped exec \"$@\"\n",
+    }, {"wrap": 0o755})
+    create(lam, "node-wrapped", code, Runtime=runtimes["node"], Handler="index.handler",
+           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrap"}})
+    out, body = invoke(lam, "node-wrapped")
+    assert body == "node-wrapped", body
+
+
+def test_missing_exec_wrapper_fails_the_init(lam, runtimes):
+    create(lam, "py-badwrap", zip_files({"app.py": "def handler(e, c):\n    return 1\n"}),
+           Runtime=runtimes["python"], Handler="app.handler",
+           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/nope"}})
+    out, body = invoke(lam, "py-badwrap", LogType="Tail")
+    assert out["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError", body
+    assert "/var/task/nope: does not exist" in tail_logs(out)
+
+
+LOGGING_APP = """
+import logging, os
+logger = logging.getLogger()
+
+def handler(event, context):
+    print("print-marker")
+    logger.debug("debug-marker")
+    logger.info("info-marker")
+    logger.warning("warn-marker")
+    return {"format": os.environ.get("AWS_LAMBDA_LOG_FORMAT"), "level": os.environ.get("AWS_LAMBDA_LOG_LEVEL")}
+"""
+
+
+def test_json_logging_is_captured(lam, runtimes):
+    create(lam, "py-json-logs", zip_files({"app.py": LOGGING_APP}), Runtime=runtimes["python"],
+           Handler="app.handler", LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG"})
+    out, body = invoke(lam, "py-json-logs", LogType="Tail")
+    assert body == {"format": "JSON", "level": "DEBUG"}
+    logs = tail_logs(out)
+    records = {}
+    for line in logs.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "message" in rec:
+            records[rec["message"]] = rec
+    assert {"debug-marker", "info-marker", "warn-marker"} <= set(records), logs
+    info = records["info-marker"]
+    assert info["level"] == "INFO"
+    assert info["requestId"] == out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert "timestamp" in info and "logger" in info
+    assert "print-marker" in logs
+
+
+def test_text_logging_and_print_are_captured(lam, runtimes):
+    create(lam, "py-text-logs", zip_files({"app.py": LOGGING_APP}), Runtime=runtimes["python"],
+           Handler="app.handler")
+    out, body = invoke(lam, "py-text-logs", LogType="Tail")
+    assert body == {"format": "Text", "level": None}
+    logs = tail_logs(out)
+    assert "print-marker" in logs
+    request_id = out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert re.search(r"\[WARNING\]\t\S+Z\t" + request_id + r"\twarn-marker", logs), logs
+    assert "debug-marker" not in logs  # Lambda's Python root logger starts at WARNING
+
+
+def test_unknown_runtime_is_refused_clearly(lam, runtimes):
+    code = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_function(FunctionName="nope-rt", Runtime="python9.9", Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": code})
+    assert "Member must satisfy enum value set" in str(e.value)
+    missing = [r for r, s in runtimes["table"].items() if s == "missing"]
+    if missing:
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+            lam.create_function(FunctionName="nope-rt", Runtime=missing[0], Role=ROLE,
+                                Handler="app.handler", Code={"ZipFile": code})
+        msg = str(e.value)
+        assert f"The runtime parameter of {missing[0]} is not available" in msg
+        assert "Available runtimes: provided, provided.al2, provided.al2023" in msg
+        assert runtimes["python"] in msg
+        assert f"lambkin runtime install {missing[0]} --interpreter" in msg
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_function(FunctionName="nope-rt", Runtime="java21", Role=ROLE, Handler="a::b",
+                            Code={"ZipFile": code})
+    assert "java21" in str(e.value) and "Available runtimes" in str(e.value)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function(FunctionName="nope-rt")
+
+
+def test_python_import_error_is_reported_on_invoke(lam, runtimes):
+    create(lam, "py-import-error", zip_files({"app.py": "import nosuchmodule\n\ndef handler(e, c):\n    return 1\n"}),
+           Runtime=runtimes["python"], Handler="app.handler")
+    for _ in range(2):  # the failed init is retried by the next invoke, and fails the same way
+        out, body = invoke(lam, "py-import-error")
+        assert out["StatusCode"] == 200
+        assert out["FunctionError"] == "Unhandled"
+        assert body["errorType"] == "Runtime.ImportModuleError", body
+        assert body["errorMessage"] == "Unable to import module 'app': No module named 'nosuchmodule'"
+    create(lam, "py-no-handler", zip_files({"app.py": "x = 1\n"}), Runtime=runtimes["python"],
+           Handler="app.handler")
+    out, body = invoke(lam, "py-no-handler")
+    assert body["errorType"] == "Runtime.HandlerNotFound", body
+
+
+def test_runtime_change_and_update_keep_working(lam, runtimes):
+    create(lam, "py-update", zip_files({"app.py": "def handler(e, c):\n    return 'v1'\n"}),
+           Runtime=runtimes["python"], Handler="app.handler")
+    assert invoke(lam, "py-update")[1] == "v1"
+    lam.update_function_code(FunctionName="py-update", ZipFile=zip_files({"main.py": "def go(e, c):\n    return 'v2'\n"}))
+    lam.get_waiter("function_updated_v2").wait(FunctionName="py-update", WaiterConfig={"Delay": 1})
+    lam.update_function_configuration(FunctionName="py-update", Handler="main.go")
+    lam.get_waiter("function_updated_v2").wait(FunctionName="py-update", WaiterConfig={"Delay": 1})
+    assert invoke(lam, "py-update")[1] == "v2"
+    cfg = lam.get_function_configuration(FunctionName="py-update")
+    assert cfg["Runtime"] == runtimes["python"] and cfg["Handler"] == "main.go"
+
+
+def test_runtime_cli_lists_what_this_host_serves(server, runtimes):
+    out = subprocess.run([str(LAMBKIN), "runtime", "ls", "--data-dir", str(server.data_dir)],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    table = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:]}
+    assert table["provided.al2023"] == "builtin"
+    assert table[runtimes["node"]] == "installed"
+    assert table[runtimes["python"]] == "installed"  # built on demand by the first invoke
+    p = subprocess.run([str(LAMBKIN), "runtime", "install", "cobol", "--data-dir", str(server.data_dir)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode != 0 and "not a runtime lambkin serves" in p.stderr
