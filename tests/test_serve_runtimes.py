@@ -90,6 +90,7 @@ def handler(event, context):
         "version": "%d.%d" % sys.version_info[:2],
         "request_id": context.aws_request_id,
         "uid": os.getuid(),
+        "boto3": __import__("boto3").__version__,  # in /var/runtime, as on Lambda
     }
 """
 
@@ -113,6 +114,7 @@ def test_python_function_imports_modules_from_layers(lam, runtimes):
     assert "/opt/bin" in body["path"].split(":")
     assert "/opt/lib" in body["ld"].split(":")
     assert body["uid"] == 993
+    assert body["boto3"]
     assert re.fullmatch(r"[0-9a-f-]{36}", body["request_id"])
     # Warm: the same environment answers again.
     out, body = invoke(lam, "py-layers", {"name": "again"})
@@ -165,6 +167,19 @@ export const handler = async (event) => {
     assert "node-log-marker" in tail_logs(out)
     out, body = invoke(lam, "node-err", {})
     assert "FunctionError" not in out and body == "ok"
+
+
+def test_node_import_error_is_reported_on_invoke(lam, runtimes):
+    create(lam, "node-import-error", zip_files({"index.js": "require('nosuchpackage');\nexports.handler = async () => 1;\n"}),
+           Runtime=runtimes["node"], Handler="index.handler")
+    out, body = invoke(lam, "node-import-error")
+    assert out["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ImportModuleError", body
+    assert "nosuchpackage" in body["errorMessage"]
+    create(lam, "node-no-file", zip_files({"other.js": "exports.x = 1;\n"}), Runtime=runtimes["node"],
+           Handler="index.handler")
+    out, body = invoke(lam, "node-no-file")
+    assert body["errorType"] == "Runtime.ImportModuleError", body
 
 
 def test_exec_wrapper_changes_the_environment(lam, runtimes):

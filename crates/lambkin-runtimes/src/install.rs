@@ -24,7 +24,7 @@ pub const MANIFEST: &str = "lambkin-runtime.json";
 /// The npm package of the Node.js runtime interface client.
 pub const NODE_CLIENT: &str = "aws-lambda-ric";
 /// Changes whenever what [`build`] produces changes: part of the cache key.
-pub const RECIPE: u32 = 2;
+pub const RECIPE: u32 = 3;
 
 /// The client release line for a Node.js major: 4.x (which reads the handler from `_HANDLER`) from Node 20 on
 /// (it declares Node 22 but runs on 20, as Lambda's nodejs20.x does), 3.x before. npm would otherwise pick by
@@ -38,6 +38,9 @@ fn node_client_spec(major: u32) -> String {
 }
 /// The PyPI package of the Python runtime interface client.
 pub const PYTHON_CLIENT: &str = "awslambdaric";
+/// What Lambda's Python runtimes carry beside the client in `/var/runtime`: the AWS SDK, importable without
+/// bundling it.
+pub const PYTHON_EXTRAS: &[&str] = &["boto3"];
 
 /// What a runtime directory holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,9 +183,12 @@ fn build_python(
             &format!("manylinux1_{arch}"),
         ]);
     }
-    cmd.arg(PYTHON_CLIENT).env("PYTHONNOUSERSITE", "1");
+    cmd.arg(PYTHON_CLIENT)
+        .args(PYTHON_EXTRAS)
+        .env("PYTHONNOUSERSITE", "1");
     progress(&format!(
-        "installing {PYTHON_CLIENT} from PyPI for {runtime} (Python {})",
+        "installing {PYTHON_CLIENT} and {} from PyPI for {runtime} (Python {})",
+        PYTHON_EXTRAS.join(", "),
         interp.version
     ));
     run_logged(&mut cmd, &format!("pip install {PYTHON_CLIENT}"), progress)?;

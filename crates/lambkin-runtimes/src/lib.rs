@@ -304,6 +304,24 @@ impl Runtimes {
         if let Err(e) = done {
             tracing::debug!("runtime cache {}: {e}", cached.display());
             let _ = std::fs::remove_dir_all(&staged);
+            return;
+        }
+        // Builds of this runtime by an older recipe are never used again.
+        let (Some(name), Some(runtime)) = (
+            cached.file_name().map(|n| n.to_string_lossy().into_owned()),
+            Manifest::read(cached).map(|m| m.runtime),
+        ) else {
+            return;
+        };
+        let current = format!("{runtime}-r{}-", install::RECIPE);
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let other = entry.file_name().to_string_lossy().into_owned();
+            if other != name
+                && other.starts_with(&format!("{runtime}-"))
+                && !other.starts_with(&current)
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
     }
 }

@@ -39,6 +39,130 @@ pub struct ServeBenchArgs {
     /// `--isolation` of the server (`namespace` needs root).
     #[arg(long)]
     pub isolation: Option<String>,
+    /// Also measure a hello function on these managed runtimes (e.g. `python3.12,nodejs20.x`): cold start
+    /// and warm invoke, next to the `provided` function.
+    #[arg(long, value_delimiter = ',')]
+    pub managed: Vec<String>,
+}
+
+/// A hello function for a managed runtime: (file name, source, handler).
+fn hello(runtime: &str) -> Result<(&'static str, &'static str, &'static str)> {
+    if runtime.starts_with("python") {
+        Ok((
+            "app.py",
+            "def handler(event, context):\n    return {\"hello\": event}\n",
+            "app.handler",
+        ))
+    } else if runtime.starts_with("nodejs") {
+        Ok((
+            "index.mjs",
+            "export const handler = async (event) => ({ hello: event });\n",
+            "index.handler",
+        ))
+    } else {
+        bail!("--managed {runtime}: expected a python3.x or nodejsNN.x runtime")
+    }
+}
+
+fn zip_file(name: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut z = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default().unix_permissions(mode);
+    z.start_file(name, opts)?;
+    z.write_all(contents)?;
+    z.finish()?;
+    Ok(out.into_inner())
+}
+
+/// Cold starts of function `name`: a configuration change drains its environments; the next invoke builds a
+/// new one. Sorted.
+async fn cold_starts(
+    send: &mut SendRequest<Full<Bytes>>,
+    name: &str,
+    payload: &Bytes,
+    runs: usize,
+) -> Result<Vec<Duration>> {
+    let mut cold = Vec::new();
+    for i in 0..runs {
+        let cfg = serde_json::json!({"Environment": {"Variables": {"RUN": i.to_string()}}});
+        call(
+            send,
+            "PUT",
+            &format!("/2015-03-31/functions/{name}/configuration"),
+            Bytes::from(cfg.to_string()),
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let t = Instant::now();
+        call(
+            send,
+            "POST",
+            &format!("/2015-03-31/functions/{name}/invocations"),
+            payload.clone(),
+        )
+        .await?;
+        cold.push(t.elapsed());
+    }
+    cold.sort();
+    Ok(cold)
+}
+
+/// Sequential warm invokes of function `name` after `warmup` unmeasured ones. Sorted.
+async fn warm_invokes(
+    send: &mut SendRequest<Full<Bytes>>,
+    name: &str,
+    payload: &Bytes,
+    warmup: usize,
+    runs: usize,
+) -> Result<Vec<Duration>> {
+    let path = format!("/2015-03-31/functions/{name}/invocations");
+    for _ in 0..warmup {
+        call(send, "POST", &path, payload.clone()).await?;
+    }
+    let mut warm = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        call(send, "POST", &path, payload.clone()).await?;
+        warm.push(t.elapsed());
+    }
+    warm.sort();
+    Ok(warm)
+}
+
+/// Cold and warm invokes of a hello function on a managed runtime (its runtime directory is built by the
+/// first, unmeasured invoke).
+async fn managed(
+    send: &mut SendRequest<Full<Bytes>>,
+    runtime: &str,
+    args: &ServeBenchArgs,
+    payload: &Bytes,
+) -> Result<(Vec<Duration>, Vec<Duration>)> {
+    let (file, source, handler) = hello(runtime)?;
+    let name = format!("hello-{}", runtime.replace('.', "-"));
+    let zip =
+        base64::engine::general_purpose::STANDARD.encode(zip_file(file, source.as_bytes(), 0o644)?);
+    let body = serde_json::json!({
+        "FunctionName": name, "Runtime": runtime, "Handler": handler,
+        "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
+        "Code": {"ZipFile": zip},
+    });
+    call(
+        send,
+        "POST",
+        "/2015-03-31/functions",
+        Bytes::from(body.to_string()),
+    )
+    .await?;
+    call(
+        send,
+        "POST",
+        &format!("/2015-03-31/functions/{name}/invocations"),
+        payload.clone(),
+    )
+    .await?;
+    let cold = cold_starts(send, &name, payload, args.cold).await?;
+    let warm = warm_invokes(send, &name, payload, 200, args.invokes.min(2000)).await?;
+    Ok((cold, warm))
 }
 
 struct Server {
@@ -120,13 +244,7 @@ async fn call(
 
 fn zip_bootstrap(function: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(function).with_context(|| format!("read {}", function.display()))?;
-    let mut out = std::io::Cursor::new(Vec::new());
-    let mut z = zip::ZipWriter::new(&mut out);
-    let opts = zip::write::SimpleFileOptions::default().unix_permissions(0o755);
-    z.start_file("bootstrap", opts)?;
-    z.write_all(&bytes)?;
-    z.finish()?;
-    Ok(out.into_inner())
+    zip_file("bootstrap", &bytes, 0o755)
 }
 
 fn fmt(d: Duration) -> String {
@@ -338,34 +456,12 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     deploy.sort();
 
     call(&mut send, "POST", "/2015-03-31/functions", create("bench")).await?;
-    // Cold starts: a configuration change drains the environments; the next invoke builds a new one.
-    let mut cold = Vec::new();
-    for i in 0..args.cold {
-        let cfg = serde_json::json!({"Environment": {"Variables": {"RUN": i.to_string()}}});
-        call(
-            &mut send,
-            "PUT",
-            "/2015-03-31/functions/bench/configuration",
-            Bytes::from(cfg.to_string()),
-        )
-        .await?;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let t = Instant::now();
-        call(&mut send, "POST", INVOKE, payload.clone()).await?;
-        cold.push(t.elapsed());
+    let cold = cold_starts(&mut send, "bench", &payload, args.cold).await?;
+    let warm = warm_invokes(&mut send, "bench", &payload, 500, args.invokes).await?;
+    let mut runtimes = Vec::new();
+    for rt in &args.managed {
+        runtimes.push((rt.clone(), managed(&mut send, rt, &args, &payload).await?));
     }
-    cold.sort();
-
-    for _ in 0..500 {
-        call(&mut send, "POST", INVOKE, payload.clone()).await?;
-    }
-    let mut warm = Vec::with_capacity(args.invokes);
-    for _ in 0..args.invokes {
-        let t = Instant::now();
-        call(&mut send, "POST", INVOKE, payload.clone()).await?;
-        warm.push(t.elapsed());
-    }
-    warm.sort();
     let mut rates = Vec::new();
     for c in [1, 2, 8] {
         throughput(&server, &payload, c, 1).await?; // warm every environment first
@@ -454,6 +550,22 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         fmt(percentile(&cold, 0.99)),
         fmt(cold[0])
     );
+    for (rt, (cold, warm)) in &runtimes {
+        println!(
+            "| {rt} hello: warm invoke through `serve`, 100 B ({} invokes) | {} | {} | mean {} |",
+            warm.len(),
+            fmt(percentile(warm, 0.5)),
+            fmt(percentile(warm, 0.99)),
+            fmt(warm.iter().sum::<Duration>() / warm.len().max(1) as u32)
+        );
+        println!(
+            "| {rt} hello: cold start, client-observed ({} runs) | {} | {} | min {} |",
+            cold.len(),
+            fmt(percentile(cold, 0.5)),
+            fmt(percentile(cold, 0.99)),
+            fmt(cold.first().copied().unwrap_or_default())
+        );
+    }
     println!(
         "| CreateFunction + first invoke, wall ({} functions) | {} | {} | min {} |",
         deploy.len(),
