@@ -235,7 +235,7 @@ def test_json_logging_is_captured(lam, runtimes):
     out, body = invoke(lam, "py-json-logs", LogType="Tail")
     assert body == {"format": "JSON", "level": "DEBUG"}
     logs = tail_logs(out)
-    records = {}
+    records, platform = {}, {}
     for line in logs.splitlines():
         try:
             rec = json.loads(line)
@@ -243,12 +243,38 @@ def test_json_logging_is_captured(lam, runtimes):
             continue
         if isinstance(rec, dict) and "message" in rec:
             records[rec["message"]] = rec
+        elif isinstance(rec, dict) and str(rec.get("type", "")).startswith("platform."):
+            platform[rec["type"]] = rec
     assert {"debug-marker", "info-marker", "warn-marker"} <= set(records), logs
+    request_id = out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     info = records["info-marker"]
     assert info["level"] == "INFO"
-    assert info["requestId"] == out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
+    assert info["requestId"] == request_id
     assert "timestamp" in info and "logger" in info
     assert "print-marker" in logs
+    # System logs are JSON too: platform events instead of START/END/REPORT lines.
+    assert "START RequestId" not in logs and "REPORT RequestId" not in logs, logs
+    assert platform["platform.start"]["record"]["requestId"] == request_id
+    report = platform["platform.report"]["record"]
+    assert report["requestId"] == request_id and report["status"] == "success"
+    assert report["metrics"]["memorySizeMB"] == 128 and report["metrics"]["billedDurationMs"] >= 1
+    cfg = lam.get_function_configuration(FunctionName="py-json-logs")["LoggingConfig"]
+    assert cfg == {"LogFormat": "JSON", "ApplicationLogLevel": "DEBUG", "SystemLogLevel": "INFO",
+                   "LogGroup": "/aws/lambda/py-json-logs"}
+
+
+def test_log_levels_filter_application_and_system_logs(lam, runtimes):
+    create(lam, "py-warn-logs", zip_files({"app.py": LOGGING_APP}), Runtime=runtimes["python"],
+           Handler="app.handler",
+           LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "WARN"})
+    out, body = invoke(lam, "py-warn-logs", LogType="Tail")
+    assert body == {"format": "JSON", "level": "WARN"}
+    logs = tail_logs(out)
+    assert "warn-marker" in logs and "info-marker" not in logs and "debug-marker" not in logs, logs
+    assert "platform.start" not in logs and "platform.report" not in logs, logs
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        lam.update_function_configuration(FunctionName="py-warn-logs", LoggingConfig={"LogFormat": "XML"})
+    assert e.value.response["Error"]["Code"] == "ValidationException"
 
 
 def test_text_logging_and_print_are_captured(lam, runtimes):
@@ -325,3 +351,57 @@ def test_runtime_cli_lists_what_this_host_serves(server, runtimes):
     p = subprocess.run([str(LAMBKIN), "runtime", "install", "cobol", "--data-dir", str(server.data_dir)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "not a runtime lambkin serves" in p.stderr
+
+
+def test_node_streaming_handler(lam, runtimes):
+    code = zip_files({"index.mjs": """
+export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.setContentType('text/plain');
+  responseStream.write('chunk-1 ');
+  await new Promise((r) => setTimeout(r, 20));
+  responseStream.write('chunk-2 ' + event.n);
+  responseStream.end();
+});
+"""})
+    create(lam, "node-stream", code, Runtime=runtimes["node"], Handler="index.handler")
+    r = lam.invoke_with_response_stream(FunctionName="node-stream", Payload=b'{"n": 7}')
+    chunks, complete = [], None
+    for ev in r["EventStream"]:
+        if "PayloadChunk" in ev:
+            chunks.append(ev["PayloadChunk"]["Payload"])
+        if "InvokeComplete" in ev:
+            complete = ev["InvokeComplete"]
+    assert b"".join(chunks) == b"chunk-1 chunk-2 7"
+    assert complete is not None and "ErrorCode" not in complete, complete
+
+
+def test_python_context_and_timeout(lam, runtimes):
+    code = zip_files({"app.py": """
+import time
+
+def handler(event, context):
+    if event.get("sleep"):
+        time.sleep(event["sleep"])
+    return {
+        "name": context.function_name,
+        "version": context.function_version,
+        "memory": context.memory_limit_in_mb,
+        "arn": context.invoked_function_arn,
+        "group": context.log_group_name,
+        "remaining": context.get_remaining_time_in_millis(),
+    }
+"""})
+    create(lam, "py-context", code, Runtime=runtimes["python"], Handler="app.handler", MemorySize=256,
+           Timeout=2)
+    out, body = invoke(lam, "py-context")
+    assert body["name"] == "py-context" and body["version"] == "$LATEST"
+    assert body["memory"] == "256"
+    assert body["arn"].endswith(":function:py-context")
+    assert body["group"] == "/aws/lambda/py-context"
+    assert 0 < body["remaining"] <= 2000
+    out, body = invoke(lam, "py-context", {"sleep": 5})
+    assert out["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout", body
+    # The next invoke gets a fresh environment.
+    out, body = invoke(lam, "py-context")
+    assert body["name"] == "py-context"

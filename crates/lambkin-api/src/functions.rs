@@ -356,15 +356,42 @@ fn check_sizes(
     Ok(())
 }
 
-fn logging(input: Option<LoggingConfig>, name: &str) -> LoggingConfig {
+/// Validates `LoggingConfig` and fills Lambda's defaults: `Text`, the function's log group, and for `JSON` the
+/// `INFO` application and system levels.
+fn logging(input: Option<LoggingConfig>, name: &str) -> ApiResult<LoggingConfig> {
     let mut l = input.unwrap_or_default();
+    let one_of = |value: &Option<String>, field: &str, allowed: &[&str]| {
+        match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{v}' at 'loggingConfig.{field}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+    };
+    one_of(&l.log_format, "logFormat", &["JSON", "Text"])?;
+    one_of(
+        &l.application_log_level,
+        "applicationLogLevel",
+        &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
+    )?;
+    one_of(
+        &l.system_log_level,
+        "systemLogLevel",
+        &["DEBUG", "INFO", "WARN"],
+    )?;
+    let json = l.log_format.as_deref() == Some("JSON");
     if l.log_format.is_none() {
         l.log_format = Some("Text".into());
+    }
+    if json {
+        l.application_log_level.get_or_insert_with(|| "INFO".into());
+        l.system_log_level.get_or_insert_with(|| "INFO".into());
     }
     if l.log_group.is_none() {
         l.log_group = Some(format!("/aws/lambda/{name}"));
     }
-    l
+    Ok(l)
 }
 
 /// `CreateFunction`.
@@ -470,7 +497,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
                 .unwrap_or(512),
         },
         snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
-        logging_config: logging(input.logging_config, &name),
+        logging_config: logging(input.logging_config, &name)?,
         dead_letter_config: input.dead_letter_config,
         kms_key_arn: input.kms_key_arn,
     };
@@ -860,7 +887,7 @@ pub async fn update_configuration(
         c.tracing_config = TracingConfig { mode: v };
     }
     if let Some(v) = input.logging_config {
-        c.logging_config = logging(Some(v), &c.function_name);
+        c.logging_config = logging(Some(v), &c.function_name)?;
     }
     if let Some(v) = input.dead_letter_config {
         c.dead_letter_config = Some(v);

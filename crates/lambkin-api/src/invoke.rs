@@ -80,6 +80,12 @@ pub(crate) fn spec_for(
                 .clone()
                 .unwrap_or_else(|| "INFO".into())
         }),
+        system_log_level: json_logs.then(|| {
+            c.logging_config
+                .system_log_level
+                .clone()
+                .unwrap_or_else(|| "INFO".into())
+        }),
         language: None,
         host_binds: Vec::new(),
     };

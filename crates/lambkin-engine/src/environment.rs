@@ -200,6 +200,7 @@ fn start_config(
         api_address: p.api,
         shutdown_window_ms: 2_000,
         confine_children: cfg.isolation == Isolation::Namespace,
+        json_system_log_level: spec.system_log_level.clone(),
     }
 }
 

@@ -95,6 +95,8 @@ pub struct FunctionSpec {
     pub log_format: String,
     /// `AWS_LAMBDA_LOG_LEVEL` (the application log level, JSON format only).
     pub log_level: Option<String>,
+    /// `SystemLogLevel` when the format is JSON (platform lines go out as JSON events); `None` for text.
+    pub system_log_level: Option<String>,
     /// Handler.
     pub handler: String,
     /// `MemorySize` in MB.
@@ -131,6 +133,7 @@ impl FunctionSpec {
             host_binds: Vec::new(),
             log_format: "Text".into(),
             log_level: None,
+            system_log_level: None,
             handler: "h".into(),
             memory_mb: 128,
             timeout: Duration::from_secs(3),

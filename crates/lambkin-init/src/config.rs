@@ -74,6 +74,8 @@ pub struct InitConfig {
     pub api_address: String,
     /// Whether START/END/REPORT and process output are echoed to the init's stdout.
     pub echo_logs: bool,
+    /// JSON system logs at or above this level instead of START/END/REPORT text (`LogFormat` `JSON`).
+    pub json_system_log: Option<crate::telemetry::event::SystemLevel>,
     /// Window SHUTDOWN grants the runtime and extensions before SIGKILL.
     pub shutdown_window: Duration,
     /// Identity and confinement of the runtime and extensions (`None`: as the init itself).

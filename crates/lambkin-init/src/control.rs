@@ -57,6 +57,13 @@ fn config(c: StartConfig) -> Result<InitConfig, String> {
         extension_env: c.extension_env,
         api_address: c.api_address,
         echo_logs: false,
+        json_system_log: match c.json_system_log_level.as_deref() {
+            None => None,
+            Some(level) => Some(
+                crate::telemetry::event::SystemLevel::parse(level)
+                    .ok_or_else(|| format!("unknown system log level {level:?}"))?,
+            ),
+        },
         shutdown_window: Duration::from_millis(c.shutdown_window_ms),
         child_identity,
     })

@@ -300,8 +300,33 @@ impl Init {
         self.shared.logs.flush_stdout().await;
     }
 
+    /// Emits a platform event to subscribers; in the JSON log format it is also the function log's line (at or
+    /// above `SystemLogLevel`), rendered as the Telemetry API renders it.
     fn emit(&self, p: Platform) {
-        self.shared.telemetry.emit(Event::now(Record::Platform(p)));
+        let event = Event::now(Record::Platform(p));
+        self.json_line(&event);
+        self.shared.telemetry.emit(event);
+    }
+
+    /// In the JSON log format: the platform event as the function log's line, at or above `SystemLogLevel`.
+    fn json_line(&self, event: &Event) {
+        if let (Some(level), Record::Platform(p)) = (self.shared.cfg.json_system_log, &event.record)
+        {
+            if p.system_level() >= level {
+                if let Some(json) = event.render(crate::telemetry::Api::Telemetry, true) {
+                    self.shared
+                        .logs
+                        .line(Source::Platform, &String::from_utf8_lossy(&json));
+                }
+            }
+        }
+    }
+
+    /// A platform line of the Text log format (START, END, REPORT, INIT_REPORT); the JSON format has the events.
+    fn text_line(&self, line: &str) {
+        if self.shared.cfg.json_system_log.is_none() {
+            self.shared.logs.line(Source::Platform, line);
+        }
     }
 
     async fn init_phase(
@@ -388,10 +413,10 @@ impl Init {
             let id = request_id
                 .map(|i| format!("RequestId: {i} "))
                 .unwrap_or_default();
-            self.shared.logs.line(
-                Source::Platform,
-                &format!("INIT_REPORT {id}Init Duration: {duration:.2} ms\tPhase: {phase}\tStatus: {status}\tError Type: {}", f.error_type),
-            );
+            self.text_line(&format!(
+                "INIT_REPORT {id}Init Duration: {duration:.2} ms\tPhase: {phase}\tStatus: {status}\tError Type: {}",
+                f.error_type
+            ));
         }
         result.map(|()| duration)
     }
@@ -561,10 +586,12 @@ impl Init {
             match self.init_phase("invoke", deadline, Some(&request_id)).await {
                 Ok(_) => lc.initialized = true,
                 Err(f) => {
-                    self.shared.logs.line(
-                        Source::Platform,
-                        &report::start_line(&request_id, &cfg.function_version),
-                    );
+                    self.text_line(&report::start_line(&request_id, &cfg.function_version));
+                    self.json_line(&Event::now(Record::Platform(Platform::Start {
+                        request_id: request_id.clone(),
+                        version: cfg.function_version.clone(),
+                        trace: None,
+                    })));
                     let _ = sink.send(f.frame(&request_id)).await;
                     drop(sink);
                     let status = if f.timed_out { "timeout" } else { "error" };
@@ -627,10 +654,7 @@ impl Init {
                 .unwrap_or_else(|| "application/json".into()),
             payload: req.payload.clone(),
         });
-        self.shared.logs.line(
-            Source::Platform,
-            &report::start_line(&request_id, &cfg.function_version),
-        );
+        self.text_line(&report::start_line(&request_id, &cfg.function_version));
         self.emit(Platform::Start {
             request_id: request_id.clone(),
             version: cfg.function_version.clone(),
@@ -831,20 +855,15 @@ impl Init {
         self.emit(Platform::End {
             request_id: request_id.to_owned(),
         });
-        self.shared
-            .logs
-            .line(Source::Platform, &report::end_line(request_id));
-        self.shared.logs.line(
-            Source::Platform,
-            &report::report_line(
-                request_id,
-                duration,
-                billed,
-                u64::from(cfg.memory_mb),
-                max_mb,
-                init_ms,
-            ),
-        );
+        self.text_line(&report::end_line(request_id));
+        self.text_line(&report::report_line(
+            request_id,
+            duration,
+            billed,
+            u64::from(cfg.memory_mb),
+            max_mb,
+            init_ms,
+        ));
         self.emit(Platform::Report(ReportFigures {
             request_id: request_id.to_owned(),
             status,

@@ -110,6 +110,7 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         extension_env: envs.extension,
         api_address: args.runtime_api_address.clone(),
         echo_logs: true,
+        json_system_log: None,
         shutdown_window: Duration::from_secs(2),
         child_identity: None,
     })

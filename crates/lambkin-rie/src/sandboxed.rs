@@ -111,6 +111,7 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         api_address: SANDBOX_API.into(),
         shutdown_window_ms: cfg.shutdown_window.as_millis() as u64,
         confine_children: true,
+        json_system_log_level: None,
     };
     let logs: LogSink = Arc::new(|_source, _name, line| {
         use std::io::Write;

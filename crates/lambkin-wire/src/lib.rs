@@ -59,6 +59,10 @@ pub struct StartConfig {
     /// Lambda's limits and the seccomp filter.
     #[serde(default)]
     pub confine_children: bool,
+    /// `LoggingConfig.LogFormat` `JSON`: the platform's log lines go out as JSON events at or above this
+    /// `SystemLogLevel` (`DEBUG`, `INFO`, `WARN`) instead of START/END/REPORT text; `None` for `Text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json_system_log_level: Option<String>,
 }
 
 /// Host → init.

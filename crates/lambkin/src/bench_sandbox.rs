@@ -63,6 +63,7 @@ fn start_config(memory_mb: u32) -> StartConfig {
         api_address: "127.0.0.1:9001".into(),
         shutdown_window_ms: 2000,
         confine_children: true,
+        json_system_log_level: None,
     }
 }
 

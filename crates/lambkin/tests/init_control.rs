@@ -54,6 +54,7 @@ fn start_config(script: &str) -> StartConfig {
         api_address: "127.0.0.1:0".into(),
         shutdown_window_ms: 2000,
         confine_children: false,
+        json_system_log_level: None,
     }
 }
 

@@ -167,6 +167,46 @@ pub enum Record {
     Platform(Platform),
 }
 
+/// `SystemLogLevel`: which platform events a JSON-format function log keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SystemLevel {
+    /// Everything.
+    Debug,
+    /// The invoke's start and report and the init's start and report.
+    Info,
+    /// Failures and dropped logs only.
+    Warn,
+}
+
+impl SystemLevel {
+    /// Parses Lambda's spelling (`DEBUG`, `INFO`, `WARN`).
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "DEBUG" => Some(Self::Debug),
+            "INFO" => Some(Self::Info),
+            "WARN" => Some(Self::Warn),
+            _ => None,
+        }
+    }
+}
+
+impl Platform {
+    /// The level a JSON-format function log files this event under (lambkin's reading of Lambda's: the events
+    /// that stand for the text format's INIT_START/START/REPORT lines are INFO, failures WARN, the rest DEBUG).
+    pub fn system_level(&self) -> SystemLevel {
+        match self {
+            Platform::InitReport { status, .. } if *status != "success" => SystemLevel::Warn,
+            Platform::Report(r) if r.status != "success" => SystemLevel::Warn,
+            Platform::LogsDropped { .. } | Platform::Fault(_) => SystemLevel::Warn,
+            Platform::InitStart { .. }
+            | Platform::InitReport { .. }
+            | Platform::Start { .. }
+            | Platform::Report(_) => SystemLevel::Info,
+            _ => SystemLevel::Debug,
+        }
+    }
+}
+
 /// An event and when it happened.
 #[derive(Debug, Clone)]
 pub struct Event {
