@@ -405,3 +405,37 @@ def handler(event, context):
     # The next invoke gets a fresh environment.
     out, body = invoke(lam, "py-context")
     assert body["name"] == "py-context"
+
+
+def test_explicit_interpreter_mapping(tmp_path):
+    """`--runtime-interpreter` picks the interpreter; a wrong version is refused before anything runs."""
+    out = subprocess.run([str(LAMBKIN), "runtime", "ls", "--data-dir", str(tmp_path)], capture_output=True,
+                         text=True, check=True, timeout=120).stdout
+    rows = [line.split() for line in out.splitlines()[1:]]
+    table = {r[0]: r[1] for r in rows}
+    py = pick(table, "python3.", ["python3.12", "python3.11", "python3.13"])
+    interpreter = next(r[2] for r in rows if r[0] == py)
+    other = "python3.13" if py != "python3.13" else "python3.12"
+
+    def install(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(LAMBKIN), "runtime", "install", *args, "--data-dir", str(tmp_path)],
+                              capture_output=True, text=True, timeout=300)
+
+    p = install("python3.99", "--interpreter", interpreter)
+    assert p.returncode != 0 and "not a managed runtime" in p.stderr, p.stderr
+    p = install(other, "--interpreter", interpreter)
+    assert p.returncode != 0 and f"is not a Python {other[len('python'):]} interpreter" in p.stderr, p.stderr
+
+    server = Serve("--runtime-interpreter", f"{py}={interpreter}",
+                   "--runtime-interpreter", f"{other}=/nonexistent/python")
+    try:
+        lam = server.client()
+        create(lam, "mapped", zip_files({"app.py": "import sys\ndef handler(e, c):\n    return sys.executable\n"}),
+               Runtime=py, Handler="app.handler")
+        assert invoke(lam, "mapped")[1] == interpreter
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+            lam.create_function(FunctionName="unmapped", Runtime=other, Role=ROLE, Handler="app.handler",
+                                Code={"ZipFile": zip_files({"app.py": ""})})
+        assert f"/nonexistent/python is not a Python {other[len('python'):]} interpreter" in str(e.value)
+    finally:
+        server.close()

@@ -40,10 +40,20 @@ pub fn candidates(family: Family) -> Vec<PathBuf> {
             let exe = format!("python3.{minor}");
             out.push(Path::new("/usr/bin").join(&exe));
             out.push(Path::new("/usr/local/bin").join(&exe));
-            let pyenv = std::env::var_os("PYENV_ROOT")
+            // pyenv's root: $PYENV_ROOT, ~/.pyenv, or the parent of a `shims` directory on PATH.
+            let mut roots: Vec<PathBuf> = std::env::var_os("PYENV_ROOT")
                 .map(PathBuf::from)
-                .or_else(|| home.as_ref().map(|h| h.join(".pyenv")));
-            if let Some(root) = pyenv {
+                .into_iter()
+                .chain(home.as_ref().map(|h| h.join(".pyenv")))
+                .collect();
+            if let Some(path) = std::env::var_os("PATH") {
+                roots.extend(
+                    std::env::split_paths(&path)
+                        .filter(|d| d.ends_with("shims"))
+                        .filter_map(|d| d.parent().map(Path::to_path_buf)),
+                );
+            }
+            for root in roots {
                 for dir in versions_newest_first(&root.join("versions"), &format!("3.{minor}.")) {
                     out.push(dir.join("bin").join(&exe));
                 }

@@ -63,7 +63,7 @@ pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
     match cmd {
         RuntimeCommand::Ls(dir) => {
             let runtimes = open(dir, None)?;
-            println!("{:<16} {:<12} DETAILS", "RUNTIME", "STATUS");
+            let mut table = format!("{:<16} {:<12} DETAILS\n", "RUNTIME", "STATUS");
             for r in SERVED {
                 let (status, details) = match runtimes.availability(r) {
                     Availability::Builtin => {
@@ -88,8 +88,10 @@ pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
                     ),
                     Availability::Unavailable(why) => ("missing", why),
                 };
-                println!("{r:<16} {status:<12} {details}");
+                table.push_str(&format!("{r:<16} {status:<12} {details}\n"));
             }
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), table.as_bytes());
             Ok(())
         }
         RuntimeCommand::Install {
