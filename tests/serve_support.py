@@ -32,7 +32,9 @@ CLI_V2 = Path("/usr/bin/aws")
 class Serve:
     """A running `lambkin serve`."""
 
-    def __init__(self, *args: str, listen_host: str = "127.0.0.1", data_dir: Path | None = None):
+    def __init__(self, *args: str, listen_host: str = "127.0.0.1", data_dir: Path | None = None,
+                 env: dict[str, str] | None = None):
+        self.env = env
         self.port = free_port()
         self.listen_host = listen_host
         self.args = list(args)
@@ -53,6 +55,7 @@ class Serve:
              "--data-dir", str(self.data_dir),
              *([] if "--keep-alive-secs" in self.args else ["--keep-alive-secs", "60"]), *self.args],
             stdout=log, stderr=log, start_new_session=True,
+            env=None if self.env is None else {**os.environ, **self.env},
         )
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -439,3 +439,28 @@ def test_explicit_interpreter_mapping(tmp_path):
         assert f"/nonexistent/python is not a Python {other[len('python'):]} interpreter" in str(e.value)
     finally:
         server.close()
+
+
+def test_function_is_pending_while_its_runtime_installs(runtimes):
+    """Without a cached build the first function on a runtime waits for pip: Pending, then Active (the SDK's
+    waiter waits), then it runs; an invoke during the install waits for it instead of failing."""
+    server = Serve(env={"LAMBKIN_RUNTIME_CACHE": "off"})
+    try:
+        lam = server.client()
+        code = zip_files({"app.py": "def handler(e, c):\n    return 'installed'\n"})
+        out = lam.create_function(FunctionName="pending", Runtime=runtimes["python"], Role=ROLE,
+                                  Handler="app.handler", Code={"ZipFile": code})
+        assert out["State"] == "Pending"
+        cfg = lam.get_function_configuration(FunctionName="pending")
+        assert cfg["State"] == "Pending", cfg
+        assert runtimes["python"] in cfg["StateReason"]
+        lam.get_waiter("function_active_v2").wait(FunctionName="pending", WaiterConfig={"Delay": 1})
+        assert lam.get_function(FunctionName="pending")["Configuration"]["LastUpdateStatus"] == "Successful"
+        assert invoke(lam, "pending")[1] == "installed"
+        # A second function on a runtime being installed: the invoke itself waits.
+        subprocess.run(["rm", "-rf", str(server.data_dir / "runtimes")], check=True)
+        lam.create_function(FunctionName="pending2", Runtime=runtimes["python"], Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": code})
+        assert invoke(lam, "pending2")[1] == "installed"
+    finally:
+        server.close()

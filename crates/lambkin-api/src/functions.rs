@@ -594,7 +594,7 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = resolve(service, &req.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(&res, &req.arns),
+        "Configuration": config_for(service, &res, &req.arns),
         "Code": {"RepositoryType": "S3", "Location": code_location(req, &res.version.code_hex)},
     });
     if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
@@ -607,11 +607,12 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 }
 
 /// The configuration answered for a resolved version (an alias answers with the alias's ARN).
-fn config_for(res: &Resolved, arns: &Arns) -> FunctionConfiguration {
+fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfiguration {
     let mut c = res.version.config.clone();
     if let Some(a) = &res.alias {
         c.function_arn = arns.qualified(&c.function_name, &a.name);
     }
+    crate::runtimes::overlay_state(service, &mut c);
     c
 }
 
@@ -620,7 +621,7 @@ pub async fn get_configuration(service: &Service, req: &ApiRequest, raw: &str) -
     let r = parse_ref(service, raw)?;
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = resolve(service, &req.arns, &r.name, q.as_deref())?;
-    json_reply(StatusCode::OK, &config_for(&res, &req.arns))
+    json_reply(StatusCode::OK, &config_for(service, &res, &req.arns))
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).

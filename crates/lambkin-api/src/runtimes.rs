@@ -64,6 +64,7 @@ pub(crate) fn prefetch(service: &Service, runtime: &str) {
     }
     let runtimes = service.runtimes.clone();
     let name = runtime.to_owned();
+    runtimes.mark_installing(&name);
     tracing::info!("runtime {name}: installing its runtime interface client in the background");
     tokio::task::spawn_blocking(move || {
         let built = runtimes.ensure(&name, &|line: &str| {
@@ -73,6 +74,22 @@ pub(crate) fn prefetch(service: &Service, runtime: &str) {
             tracing::warn!("runtime {name}: {e}");
         }
     });
+}
+
+/// While its runtime is being installed a function is `Pending` (`LastUpdateStatus` `InProgress`), so the
+/// SDKs' `function_active_v2` / `function_updated_v2` waiters wait for it, as they wait for Lambda.
+pub(crate) fn overlay_state(service: &Service, c: &mut crate::model::FunctionConfiguration) {
+    let Some(rt) = c.runtime.as_deref() else {
+        return;
+    };
+    if service.runtimes.is_installing(rt) {
+        c.state_reason = Some(format!("lambkin is installing the runtime {rt}."));
+        c.state = "Pending".into();
+        c.state_reason_code = Some("Creating".into());
+        c.last_update_status = "InProgress".into();
+        c.last_update_status_reason = c.state_reason.clone();
+        c.last_update_status_reason_code = Some("Creating".into());
+    }
 }
 
 /// Fills the spec's runtime fields from the installed runtime (`/var/runtime`, `AWS_EXECUTION_ENV`, language

@@ -12,7 +12,7 @@ pub mod catalog;
 pub mod discover;
 pub mod install;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -50,6 +50,7 @@ pub struct Runtimes {
     explicit: BTreeMap<String, PathBuf>,
     probed: Mutex<HashMap<String, Result<Option<Interpreter>, String>>>,
     installing: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    busy: Mutex<HashSet<String>>,
 }
 
 /// The per-user cache of built runtime directories (`$LAMBKIN_RUNTIME_CACHE`, else
@@ -107,6 +108,7 @@ impl Runtimes {
             explicit: map,
             probed: Mutex::new(HashMap::new()),
             installing: Mutex::new(HashMap::new()),
+            busy: Mutex::new(HashSet::new()),
         })
     }
 
@@ -206,10 +208,27 @@ impl Runtimes {
         }
     }
 
+    /// Marks `runtime` as being installed (before its build is queued), until [`Runtimes::ensure`] ends.
+    pub fn mark_installing(&self, runtime: &str) {
+        self.busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(runtime.to_owned());
+    }
+
+    /// Whether `runtime` is being installed (functions on it are `Pending`).
+    pub fn is_installing(&self, runtime: &str) -> bool {
+        self.busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(runtime)
+    }
+
     /// The installed directory of a managed runtime, building it first when needed (blocking: runs pip or
     /// npm). Concurrent callers for one runtime wait for a single build.
     pub fn ensure(&self, runtime: &str, progress: Progress<'_>) -> Result<Installed, String> {
         if let Some(i) = self.installed(runtime) {
+            self.unmark(runtime);
             return Ok(i);
         }
         let lock = {
@@ -218,9 +237,20 @@ impl Runtimes {
         };
         let _one_at_a_time = lock.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(i) = self.installed(runtime) {
+            self.unmark(runtime);
             return Ok(i);
         }
-        self.install(runtime, progress)
+        self.mark_installing(runtime);
+        let built = self.install(runtime, progress);
+        self.unmark(runtime);
+        built
+    }
+
+    fn unmark(&self, runtime: &str) {
+        self.busy
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(runtime);
     }
 
     /// Builds (or rebuilds) the directory of a managed runtime (blocking).
