@@ -92,6 +92,13 @@ pub async fn run(
         config.data_dir.join("runtimes"),
         &config.runtime_interpreters,
     )?);
+    {
+        // Probe the host's interpreters once, off the async threads, so CreateFunction's check is a lookup.
+        let runtimes = runtimes.clone();
+        tokio::task::spawn_blocking(move || {
+            tracing::info!("runtimes served: {}", runtimes.available().join(", "));
+        });
+    }
     let log_store = store.clone();
     let engine = Engine::new(
         engine_cfg,

@@ -305,14 +305,26 @@ pub fn build(
 }
 
 /// Copies a directory tree with `cp -a` (coreutils keeps modes, links and times; nothing to reimplement).
-pub fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
-    let status = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run cp: {e}"))?;
+/// `hard_links` links the files instead where both sides share a filesystem (runtime directories are never
+/// changed in place: a rebuild replaces the whole directory), falling back to copying.
+pub fn copy_tree(from: &Path, to: &Path, hard_links: bool) -> Result<(), String> {
+    let cp = |flags: &str| {
+        Command::new("cp")
+            .arg(flags)
+            .arg(from)
+            .arg(to)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run cp: {e}"))
+    };
+    if hard_links {
+        if cp("-al")?.success() {
+            return Ok(());
+        }
+        let _ = std::fs::remove_dir_all(to);
+    }
+    let status = cp("-a")?;
     if status.success() {
         Ok(())
     } else {

@@ -291,11 +291,8 @@ impl Runtimes {
         });
         let result = match from_cache {
             Some(c) => {
-                progress(&format!(
-                    "{runtime}: copying the build cached at {}",
-                    c.display()
-                ));
-                install::copy_tree(c, &staged)
+                progress(&format!("copying the build cached at {}", c.display()));
+                install::copy_tree(c, &staged, true)
             }
             None => install::build(&staged, runtime, fam, &interp, progress).map(|_| {
                 if let Some(c) = &cached {
@@ -312,7 +309,7 @@ impl Runtimes {
             .installed(runtime)
             .ok_or_else(|| format!("{runtime} was built but its manifest does not read back"))?;
         progress(&format!(
-            "{runtime}: installed {} for {} {} at {}",
+            "installed {} for {} {} at {}",
             installed.manifest.client,
             interp.path.display(),
             interp.version,
@@ -329,8 +326,8 @@ impl Runtimes {
             return;
         }
         let staged = install::staging_dir(cached);
-        let done =
-            install::copy_tree(built, &staged).and_then(|()| install::publish(&staged, cached));
+        let done = install::copy_tree(built, &staged, false)
+            .and_then(|()| install::publish(&staged, cached));
         if let Err(e) = done {
             tracing::debug!("runtime cache {}: {e}", cached.display());
             let _ = std::fs::remove_dir_all(&staged);
