@@ -90,7 +90,7 @@ def handler(event, context):
         "version": "%d.%d" % sys.version_info[:2],
         "request_id": context.aws_request_id,
         "uid": os.getuid(),
-        "boto3": __import__("boto3").__version__,  # in /var/runtime, as on Lambda
+        "boto3": __import__("boto3").__version__,
     }
 """
 
@@ -100,7 +100,8 @@ def test_python_function_imports_modules_from_layers(lam, runtimes):
     minor = py.split(".")[1]
     top = publish_layer(lam, "py-top", {"python/greet.py": "def hi(n):\n    return 'hi ' + n\n"})
     site = publish_layer(lam, "py-site", {
-        f"python/lib/python3.{minor}/site-packages/pkgx/__init__.py": "VALUE = 42\n"})
+        f"python/lib/python3.{minor}/site-packages/pkgx/__init__.py": "VALUE = 42\n",
+        f"python/lib/python3.{minor}/site-packages/boto3/__init__.py": "__version__ = 'from-layer'\n"})
     create(lam, "py-layers", zip_files({"app.py": PY_APP}), Runtime=py, Handler="app.handler",
            Layers=[top, site])
     out, body = invoke(lam, "py-layers", {"name": "lambkin"})
@@ -109,12 +110,13 @@ def test_python_function_imports_modules_from_layers(lam, runtimes):
     assert body["value"] == 42
     assert body["exec_env"] == f"AWS_Lambda_{py}"
     assert body["version"] == f"3.{minor}"
+    # Lambda's precedence: code, then layers, then the runtime's own packages.
     assert body["pythonpath"].split(":") == [
-        "/var/runtime", "/var/task", "/opt/python", f"/opt/python/lib/python3.{minor}/site-packages"]
+        "/var/task", f"/opt/python/lib/python3.{minor}/site-packages", "/opt/python", "/var/runtime"]
     assert "/opt/bin" in body["path"].split(":")
     assert "/opt/lib" in body["ld"].split(":")
     assert body["uid"] == 993
-    assert body["boto3"]
+    assert body["boto3"] == "from-layer"  # a layer's boto3 wins over the runtime's, as on Lambda
     assert re.fullmatch(r"[0-9a-f-]{36}", body["request_id"])
     # Warm: the same environment answers again.
     out, body = invoke(lam, "py-layers", {"name": "again"})
@@ -131,6 +133,14 @@ exports.handler = async (event, context) => ({
   requestId: context.awsRequestId,
 });
 """
+
+
+def test_python_runtime_carries_boto3(lam, runtimes):
+    create(lam, "py-boto3", zip_files({"app.py": "import boto3\ndef handler(e, c):\n    return boto3.__version__\n"}),
+           Runtime=runtimes["python"], Handler="app.handler")
+    out, body = invoke(lam, "py-boto3")
+    assert "FunctionError" not in out, body
+    assert re.fullmatch(r"\d+\.\d+\.\d+", body), body
 
 
 def test_node_function_uses_a_package_from_a_layer(lam, runtimes):
@@ -275,6 +285,16 @@ def test_log_levels_filter_application_and_system_logs(lam, runtimes):
     with pytest.raises(lam.exceptions.ClientError) as e:
         lam.update_function_configuration(FunctionName="py-warn-logs", LoggingConfig={"LogFormat": "XML"})
     assert e.value.response["Error"]["Code"] == "ValidationException"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.update_function_configuration(FunctionName="py-warn-logs",
+                                          LoggingConfig={"LogFormat": "Text", "ApplicationLogLevel": "INFO"})
+    # An update changes only the fields it gives.
+    cfg = lam.update_function_configuration(FunctionName="py-warn-logs", LoggingConfig={"LogGroup": "/custom/x"})
+    assert cfg["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "WARN",
+                                    "LogGroup": "/custom/x"}
+    lam.get_waiter("function_updated_v2").wait(FunctionName="py-warn-logs", WaiterConfig={"Delay": 1})
+    cfg = lam.update_function_configuration(FunctionName="py-warn-logs", LoggingConfig={"LogFormat": "Text"})
+    assert cfg["LoggingConfig"] == {"LogFormat": "Text", "LogGroup": "/custom/x"}
 
 
 def test_text_logging_and_print_are_captured(lam, runtimes):
@@ -341,7 +361,10 @@ def test_runtime_change_and_update_keep_working(lam, runtimes):
     assert cfg["Runtime"] == runtimes["python"] and cfg["Handler"] == "main.go"
 
 
-def test_runtime_cli_lists_what_this_host_serves(server, runtimes):
+def test_runtime_cli_lists_what_this_host_serves(server, lam, runtimes):
+    create(lam, "py-cli", zip_files({"app.py": "def handler(e, c):\n    return 1\n"}), Runtime=runtimes["python"],
+           Handler="app.handler")
+    assert invoke(lam, "py-cli")[1] == 1
     out = subprocess.run([str(LAMBKIN), "runtime", "ls", "--data-dir", str(server.data_dir)],
                          capture_output=True, text=True, check=True, timeout=120).stdout
     table = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:]}
@@ -448,9 +471,8 @@ def test_function_is_pending_while_its_runtime_installs(runtimes):
     try:
         lam = server.client()
         code = zip_files({"app.py": "def handler(e, c):\n    return 'installed'\n"})
-        out = lam.create_function(FunctionName="pending", Runtime=runtimes["python"], Role=ROLE,
-                                  Handler="app.handler", Code={"ZipFile": code})
-        assert out["State"] == "Pending"
+        lam.create_function(FunctionName="pending", Runtime=runtimes["python"], Role=ROLE,
+                            Handler="app.handler", Code={"ZipFile": code})
         cfg = lam.get_function_configuration(FunctionName="pending")
         assert cfg["State"] == "Pending", cfg
         assert runtimes["python"] in cfg["StateReason"]

@@ -356,10 +356,29 @@ fn check_sizes(
     Ok(())
 }
 
-/// Validates `LoggingConfig` and fills Lambda's defaults: `Text`, the function's log group, and for `JSON` the
-/// `INFO` application and system levels.
-fn logging(input: Option<LoggingConfig>, name: &str) -> ApiResult<LoggingConfig> {
-    let mut l = input.unwrap_or_default();
+/// Validates `LoggingConfig` (laid over the `current` one on an update: only the fields given change) and
+/// fills Lambda's defaults: `Text`, the function's log group, and for `JSON` the `INFO` application and system
+/// levels. Levels are for the JSON format only.
+fn logging(
+    input: Option<LoggingConfig>,
+    name: &str,
+    current: Option<&LoggingConfig>,
+) -> ApiResult<LoggingConfig> {
+    let input = input.unwrap_or_default();
+    let levels_given = input.application_log_level.is_some() || input.system_log_level.is_some();
+    let mut l = match current {
+        None => input,
+        Some(cur) => LoggingConfig {
+            log_format: input.log_format.or_else(|| cur.log_format.clone()),
+            application_log_level: input
+                .application_log_level
+                .or_else(|| cur.application_log_level.clone()),
+            system_log_level: input
+                .system_log_level
+                .or_else(|| cur.system_log_level.clone()),
+            log_group: input.log_group.or_else(|| cur.log_group.clone()),
+        },
+    };
     let one_of = |value: &Option<String>, field: &str, allowed: &[&str]| {
         match value {
         Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::validation(format!(
@@ -381,6 +400,15 @@ fn logging(input: Option<LoggingConfig>, name: &str) -> ApiResult<LoggingConfig>
         &["DEBUG", "INFO", "WARN"],
     )?;
     let json = l.log_format.as_deref() == Some("JSON");
+    if !json {
+        if levels_given {
+            return Err(ApiError::invalid(
+                "ApplicationLogLevel and SystemLogLevel can be set only when LogFormat is JSON.",
+            ));
+        }
+        l.application_log_level = None;
+        l.system_log_level = None;
+    }
     if l.log_format.is_none() {
         l.log_format = Some("Text".into());
     }
@@ -422,8 +450,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     };
-    crate::runtimes::check(service, &runtime)?;
-    crate::runtimes::prefetch(service, &runtime);
+    crate::runtimes::check(service, &runtime).await?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     let vars = input
         .environment
@@ -497,7 +524,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
                 .unwrap_or(512),
         },
         snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
-        logging_config: logging(input.logging_config, &name)?,
+        logging_config: logging(input.logging_config, &name, None)?,
         dead_letter_config: input.dead_letter_config,
         kms_key_arn: input.kms_key_arn,
     };
@@ -558,6 +585,9 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
         Err(e) => return Err(e.into()),
     }
     tracing::info!("created function {name} ({} bytes of code)", blob.size);
+    if let Some(rt) = &answer.runtime {
+        crate::runtimes::prefetch(service, rt);
+    }
     // As AWS answers: the function is still being created (the waiters then see Active).
     answer.state = "Pending".into();
     answer.state_reason = Some("The function is being created.".into());
@@ -827,8 +857,7 @@ pub async fn update_configuration(
         input.ephemeral_storage.as_ref(),
     )?;
     if let Some(rt) = &input.runtime {
-        crate::runtimes::check(service, rt)?;
-        crate::runtimes::prefetch(service, rt);
+        crate::runtimes::check(service, rt).await?;
     }
     if let Some(e) = &input.environment {
         check_env(&e.variables)?;
@@ -888,7 +917,7 @@ pub async fn update_configuration(
         c.tracing_config = TracingConfig { mode: v };
     }
     if let Some(v) = input.logging_config {
-        c.logging_config = logging(Some(v), &c.function_name)?;
+        c.logging_config = logging(Some(v), &c.function_name, Some(&c.logging_config))?;
     }
     if let Some(v) = input.dead_letter_config {
         c.dead_letter_config = Some(v);
@@ -899,6 +928,9 @@ pub async fn update_configuration(
     c.last_modified = time_fmt::now();
     c.revision_id = new_revision();
     let answer = finish_update(service, req, record, rev, false)?;
+    if let Some(rt) = &answer.runtime {
+        crate::runtimes::prefetch(service, rt);
+    }
     json_reply(StatusCode::OK, &answer)
 }
 

@@ -19,12 +19,20 @@ pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
 /// Largest asynchronous invoke payload (1 MiB).
 pub const MAX_ASYNC: usize = 1024 * 1024;
 
-/// Builds what the engine needs to run a resolved version.
+/// Builds what the engine needs to run a resolved version (its managed runtime must be installed: see
+/// `runtimes::ensure`).
 pub(crate) fn spec_for(
     service: &Service,
     res: &Resolved,
     arns: &names::Arns,
 ) -> ApiResult<FunctionSpec> {
+    let mut spec = base_spec(service, res, arns)?;
+    crate::runtimes::apply(service, res.version.config.runtime.as_deref(), &mut spec)?;
+    Ok(spec)
+}
+
+/// The spec without its managed runtime's parts (enough to queue or check an invoke).
+fn base_spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult<FunctionSpec> {
     let v = &res.version;
     let c = &v.config;
     let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
@@ -43,7 +51,7 @@ pub(crate) fn spec_for(
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let json_logs = c.logging_config.log_format.as_deref() == Some("JSON");
-    let mut spec = FunctionSpec {
+    let spec = FunctionSpec {
         function_name: c.function_name.clone(),
         version: c.version.clone(),
         revision: c.revision_id.clone(),
@@ -89,7 +97,6 @@ pub(crate) fn spec_for(
         language: None,
         host_binds: Vec::new(),
     };
-    crate::runtimes::apply(service, c.runtime.as_deref(), &mut spec)?;
     Ok(spec)
 }
 
@@ -116,14 +123,17 @@ fn handle(inv: Invocation) -> InvokeHandle {
 }
 
 struct Prepared {
+    /// Without the managed runtime's parts until the invoke runs (`run`).
     spec: FunctionSpec,
+    /// The version's runtime.
+    runtime: Option<String>,
     request: InvokeRequest,
     /// The function name and qualifier as invoked (an async event resolves them again when delivered).
     name: String,
     qualifier: Option<String>,
 }
 
-async fn prepare(
+fn prepare(
     service: &Service,
     req: &ApiRequest,
     raw: &str,
@@ -133,8 +143,8 @@ async fn prepare(
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
     let res = weighted(service, &req.arns, res)?;
-    crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
-    let spec = spec_for(service, &res, &req.arns)?;
+    let spec = base_spec(service, &res, &req.arns)?;
+    let runtime = res.version.config.runtime.clone();
     let client_context = match req.header("X-Amz-Client-Context") {
         None => None,
         Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
@@ -157,6 +167,7 @@ async fn prepare(
     };
     Ok(Prepared {
         spec,
+        runtime,
         request,
         name: r.name,
         qualifier: q,
@@ -221,7 +232,7 @@ pub async fn invoke(
     let tail = req
         .header("X-Amz-Log-Type")
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
-    let p = prepare(service, req, raw, request_id).await?;
+    let p = prepare(service, req, raw, request_id)?;
     if invocation_type == "Event" && p.request.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
@@ -239,9 +250,13 @@ pub async fn invoke(
             Ok(Reply::Raw(r))
         }
         ("RequestResponse", _) => {
+            // A runtime still being installed is waited for here (Event invokes wait in the queue instead).
+            crate::runtimes::ensure(service, p.runtime.as_deref()).await?;
+            let mut spec = p.spec;
+            crate::runtimes::apply(service, p.runtime.as_deref(), &mut spec)?;
             let inv = service
                 .engine
-                .invoke(&p.spec, p.request)
+                .invoke(&spec, p.request)
                 .await
                 .map_err(engine_error)?;
             let r = if streaming {
@@ -270,7 +285,7 @@ pub async fn invoke_async(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
         )));
     }
-    let p = prepare(service, req, raw, request_id).await?;
+    let p = prepare(service, req, raw, request_id)?;
     check_json(&p.request.payload)?;
     enqueue(service, req, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));

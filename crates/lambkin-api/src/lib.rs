@@ -96,6 +96,7 @@ pub async fn run(
         // Probe the host's interpreters once, off the async threads, so CreateFunction's check is a lookup.
         let runtimes = runtimes.clone();
         tokio::task::spawn_blocking(move || {
+            runtimes.prune();
             tracing::info!("runtimes served: {}", runtimes.available().join(", "));
         });
     }

@@ -195,14 +195,28 @@ pub fn restore(service: &Arc<Service>) {
             return;
         }
     };
-    for (k, rec) in rows {
-        match rec.json::<Setting>() {
-            Ok(s) => {
-                if let Err(e) = apply(service, &s) {
-                    tracing::warn!("provisioned concurrency {k}: {}", e.message);
+    // In a task: a managed runtime missing from the data directory is built first.
+    let service = service.clone();
+    tokio::spawn(async move {
+        for (k, rec) in rows {
+            match rec.json::<Setting>() {
+                Ok(s) => {
+                    let arns = Arns {
+                        region: s.region.clone(),
+                        account: s.account.clone(),
+                    };
+                    if let Ok(res) =
+                        functions::resolve(&service, &arns, &s.function, Some(&s.qualifier))
+                    {
+                        let runtime = res.version.config.runtime.as_deref();
+                        let _ = crate::runtimes::ensure(&service, runtime).await;
+                    }
+                    if let Err(e) = apply(&service, &s) {
+                        tracing::warn!("provisioned concurrency {k}: {}", e.message);
+                    }
                 }
+                Err(e) => tracing::warn!("provisioned concurrency {k}: {e}"),
             }
-            Err(e) => tracing::warn!("provisioned concurrency {k}: {e}"),
         }
-    }
+    });
 }

@@ -7,18 +7,27 @@ use lambkin_runtimes::Installed;
 use crate::error::{ApiError, ApiResult};
 use crate::Service;
 
-/// Refuses a runtime this server cannot serve, with what it can and how to add the runtime.
-pub(crate) fn check(service: &Service, runtime: &str) -> ApiResult<()> {
+/// Refuses a runtime this server cannot serve, with what it can and how to add the runtime. Looking may run
+/// the host's interpreters (when not yet probed), so it happens on a blocking thread.
+pub(crate) async fn check(service: &Service, runtime: &str) -> ApiResult<()> {
+    let runtimes = service.runtimes.clone();
+    let runtime = runtime.to_owned();
+    tokio::task::spawn_blocking(move || check_blocking(&runtimes, &runtime))
+        .await
+        .map_err(|e| ApiError::service(format!("the runtime check stopped: {e}")))?
+}
+
+fn check_blocking(runtimes: &lambkin_runtimes::Runtimes, runtime: &str) -> ApiResult<()> {
     if lambkin_runtimes::family(runtime).is_none() {
-        let mut all: Vec<&str> = lambkin_runtimes::catalog::NOT_SERVED.to_vec();
-        all.extend_from_slice(lambkin_runtimes::SERVED);
-        all.sort_unstable();
         let why = if lambkin_runtimes::is_lambda_runtime(runtime) {
             format!(
                 "The runtime parameter of {runtime} is not supported by lambkin. Available runtimes: {}.",
-                service.runtimes.available().join(", ")
+                runtimes.available().join(", ")
             )
         } else {
+            let mut all: Vec<&str> = lambkin_runtimes::catalog::NOT_SERVED.to_vec();
+            all.extend_from_slice(lambkin_runtimes::SERVED);
+            all.sort_unstable();
             format!(
                 "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
                 all.join(", ")
@@ -26,54 +35,55 @@ pub(crate) fn check(service: &Service, runtime: &str) -> ApiResult<()> {
         };
         return Err(ApiError::invalid(why));
     }
-    service.runtimes.check(runtime).map_err(ApiError::invalid)
+    runtimes.check(runtime).map_err(ApiError::invalid)
 }
 
-/// Builds the runtime's directory if it is missing (pip or npm on a blocking thread; concurrent callers share
-/// one build). `provided*` runtimes return at once.
-pub(crate) async fn ensure(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
-    let Some(runtime) = runtime.filter(|r| !r.starts_with("provided")) else {
-        return Ok(());
-    };
-    if service.runtimes.installed(runtime).is_some() {
-        return Ok(());
-    }
-    let runtimes = service.runtimes.clone();
-    let name = runtime.to_owned();
-    tracing::info!("runtime {name}: installing its runtime interface client (first use)");
-    let built = tokio::task::spawn_blocking(move || {
-        runtimes.ensure(&name, &|line: &str| {
-            tracing::info!("runtime {name}: {line}");
-        })
-    })
-    .await
-    .map_err(|e| ApiError::service(format!("the installer of {runtime} stopped: {e}")))?;
-    built.map(|_| ()).map_err(|e| {
-        tracing::warn!("runtime {runtime}: {e}");
-        ApiError::service(format!(
-            "lambkin could not install the runtime {runtime}: {e}"
-        ))
-    })
+/// A managed runtime (not `provided*`) that is not installed yet.
+fn missing(service: &Service, runtime: Option<&str>) -> Option<String> {
+    runtime
+        .filter(|r| lambkin_runtimes::family(r) != Some(lambkin_runtimes::Family::Provided))
+        .filter(|r| service.runtimes.installed(r).is_none())
+        .map(str::to_owned)
 }
 
-/// Starts building the runtime's directory in the background (after CreateFunction or a runtime change), so
-/// the first invoke finds it ready.
-pub(crate) fn prefetch(service: &Service, runtime: &str) {
-    if runtime.starts_with("provided") || service.runtimes.installed(runtime).is_some() {
-        return;
-    }
+/// Builds `name`'s directory on a blocking thread (concurrent builds of one runtime share one), with its
+/// progress in the log.
+fn build(service: &Service, name: String) -> tokio::task::JoinHandle<Result<(), String>> {
     let runtimes = service.runtimes.clone();
-    let name = runtime.to_owned();
-    runtimes.mark_installing(&name);
-    tracing::info!("runtime {name}: installing its runtime interface client in the background");
     tokio::task::spawn_blocking(move || {
         let built = runtimes.ensure(&name, &|line: &str| {
             tracing::info!("runtime {name}: {line}");
         });
-        if let Err(e) = built {
-            tracing::warn!("runtime {name}: {e}");
-        }
-    });
+        built
+            .map(|_| ())
+            .inspect_err(|e| tracing::warn!("runtime {name}: {e}"))
+    })
+}
+
+/// Waits until the runtime's directory is built (building it if needed). `provided*` runtimes and installed
+/// ones return at once.
+pub(crate) async fn ensure(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
+    let Some(name) = missing(service, runtime) else {
+        return Ok(());
+    };
+    tracing::info!("runtime {name}: installing its runtime interface client (first use)");
+    build(service, name.clone())
+        .await
+        .map_err(|e| ApiError::service(format!("the installer of {name} stopped: {e}")))?
+        .map_err(|e| {
+            ApiError::service(format!("lambkin could not install the runtime {name}: {e}"))
+        })
+}
+
+/// Starts building the runtime's directory in the background (after CreateFunction or a runtime change), so
+/// the first invoke finds it ready; meanwhile its functions are `Pending`.
+pub(crate) fn prefetch(service: &Service, runtime: &str) {
+    let Some(name) = missing(service, Some(runtime)) else {
+        return;
+    };
+    service.runtimes.mark_installing(&name);
+    tracing::info!("runtime {name}: installing its runtime interface client in the background");
+    drop(build(service, name));
 }
 
 /// While its runtime is being installed a function is `Pending` (`LastUpdateStatus` `InProgress`), so the
@@ -89,6 +99,14 @@ pub(crate) fn overlay_state(service: &Service, c: &mut crate::model::FunctionCon
         c.last_update_status = "InProgress".into();
         c.last_update_status_reason = c.state_reason.clone();
         c.last_update_status_reason_code = Some("Creating".into());
+    } else if let Some(why) = service.runtimes.failure(rt) {
+        // Tried again after a while (or by the next invoke after that).
+        c.state_reason = Some(format!("lambkin could not install the runtime {rt}: {why}"));
+        c.state = "Failed".into();
+        c.state_reason_code = Some("InvalidRuntime".into());
+        c.last_update_status = "Failed".into();
+        c.last_update_status_reason = c.state_reason.clone();
+        c.last_update_status_reason_code = Some("InvalidRuntime".into());
     }
 }
 
@@ -99,7 +117,9 @@ pub(crate) fn apply(
     runtime: Option<&str>,
     spec: &mut FunctionSpec,
 ) -> ApiResult<()> {
-    let Some(runtime) = runtime.filter(|r| !r.starts_with("provided")) else {
+    let Some(runtime) =
+        runtime.filter(|r| lambkin_runtimes::family(r) != Some(lambkin_runtimes::Family::Provided))
+    else {
         return Ok(());
     };
     let Installed { dir, manifest } = service.runtimes.installed(runtime).ok_or_else(|| {

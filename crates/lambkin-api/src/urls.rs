@@ -648,7 +648,7 @@ async fn invoke(
         return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
     }
     let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
+        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
     };
     let request = InvokeRequest {
         request_id: Some(request_id.to_owned()),

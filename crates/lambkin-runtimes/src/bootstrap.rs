@@ -38,7 +38,7 @@ pub fn python(runtime: &str, interpreter: &Path, version: &str) -> String {
 rt="${{LAMBDA_RUNTIME_DIR:-/var/runtime}}"
 case ":$PYTHONPATH:" in
   *":$rt:"*) ;;
-  *) PYTHONPATH="$rt${{PYTHONPATH:+:$PYTHONPATH}}"; export PYTHONPATH ;;
+  *) PYTHONPATH="${{PYTHONPATH:+$PYTHONPATH:}}$rt"; export PYTHONPATH ;;
 esac
 set -- {python} -m awslambdaric "$_HANDLER"
 {EXEC_WITH_WRAPPER}"#,
@@ -61,9 +61,10 @@ case "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE" in
     set -- "--max-semi-space-size=$((new_space / 2))" "--max-old-space-size=$((AWS_LAMBDA_FUNCTION_MEMORY_SIZE - new_space))"
     ;;
 esac
-set -- {node} --expose-gc --max-http-header-size 81920 "$@" "$rt/{entry}" "$_HANDLER"
+set -- {node} --expose-gc --max-http-header-size 81920 "$@" "$rt"/{entry} "$_HANDLER"
 {EXEC_WITH_WRAPPER}"#,
         node = sh_quote(&interpreter.to_string_lossy()),
+        entry = sh_quote(entry),
     )
 }
 
@@ -73,10 +74,12 @@ set -- {node} --expose-gc --max-http-header-size 81920 "$@" "$rt/{entry}" "$_HAN
 pub fn language_env(family: Family, runtime_dir: &str, task_root: &str) -> Vec<(String, String)> {
     match family {
         Family::Provided => Vec::new(),
+        // Lambda's precedence: the function's code, then layers, then the runtime's own packages (a layer's
+        // newer boto3 wins over the runtime's).
         Family::Python { minor } => vec![(
             "PYTHONPATH".into(),
             format!(
-                "{runtime_dir}:{task_root}:/opt/python:/opt/python/lib/python3.{minor}/site-packages"
+                "{task_root}:/opt/python/lib/python3.{minor}/site-packages:/opt/python:{runtime_dir}"
             ),
         )],
         Family::Node { major } => vec![(
@@ -174,7 +177,7 @@ mod tests {
         let py = language_env(Family::Python { minor: 12 }, "/var/runtime", "/var/task");
         assert_eq!(
             py[0].1,
-            "/var/runtime:/var/task:/opt/python:/opt/python/lib/python3.12/site-packages"
+            "/var/task:/opt/python/lib/python3.12/site-packages:/opt/python:/var/runtime"
         );
         let node = language_env(Family::Node { major: 20 }, "/var/runtime", "/var/task");
         assert!(node[0].1.starts_with(

@@ -110,79 +110,136 @@ fn on_path(exe: &str) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Runs `path` to learn its version and installation prefix; `None` unless it is the interpreter `family`
-/// needs.
-pub fn probe(family: Family, path: &Path) -> Option<Interpreter> {
-    if !path.is_file() {
+/// Where an interpreter cannot live: the environment has its own directories there (or they are the whole
+/// root), so its prefix could not be bound in at the same path.
+const UNBINDABLE: &[&str] = &[
+    "/opt",
+    "/tmp",
+    "/var/task",
+    "/var/runtime",
+    "/etc",
+    "/dev",
+    "/proc",
+    "/sys",
+    "/.lambkin",
+];
+
+/// Why a host directory cannot be bound into environments at the same path, if it cannot.
+fn unbindable(dir: &Path) -> Option<String> {
+    if dir.parent().is_none() {
+        return Some("its prefix would be the whole root filesystem".into());
+    }
+    UNBINDABLE
+        .iter()
+        .find(|r| dir.starts_with(r) || Path::new(r).starts_with(dir))
+        .map(|r| {
+            format!(
+                "its prefix {} overlaps {r}, which environments have as their own",
+                dir.display()
+            )
+        })
+}
+
+/// Why an automatically found candidate is not trusted when lambkin runs as root: it would run (and run pip or
+/// npm with) an executable another user can replace.
+fn untrusted(path: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    if !rustix::process::geteuid().is_root() {
         return None;
+    }
+    for p in std::iter::once(path).chain(path.ancestors().skip(1)) {
+        let Ok(m) = std::fs::metadata(p) else {
+            return Some(format!("{} cannot be inspected", p.display()));
+        };
+        if m.uid() != 0 {
+            return Some(format!("{} is not owned by root", p.display()));
+        }
+        if m.mode() & 0o022 != 0 && !(m.is_dir() && m.mode() & 0o1000 != 0) {
+            return Some(format!("{} is writable by other users", p.display()));
+        }
+    }
+    None
+}
+
+/// Runs `path` to learn its version and installation prefix: the interpreter `family` needs, `Ok(None)` when
+/// it is not one (or not there), `Err` when it is one lambkin cannot serve (and why).
+pub fn probe(family: Family, path: &Path) -> Result<Option<Interpreter>, String> {
+    if !path.is_file() {
+        return Ok(None);
     }
     // The link target is what must be reachable inside the environment.
     let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    match family {
-        Family::Provided => None,
+    let (version, prefix) = match family {
+        Family::Provided => return Ok(None),
         Family::Python { minor } => {
-            let out = Command::new(&path)
+            let Ok(out) = Command::new(&path)
                 .args([
                     "-I",
                     "-c",
                     "import sys; print('%d.%d.%d' % sys.version_info[:3]); print(sys.base_prefix)",
                 ])
                 .output()
-                .ok()?;
-            if !out.status.success() {
-                return None;
-            }
+            else {
+                return Ok(None);
+            };
             let text = String::from_utf8_lossy(&out.stdout);
             let mut lines = text.lines();
-            let version = lines.next()?.trim().to_owned();
-            let prefix = PathBuf::from(lines.next()?.trim());
-            if !version.starts_with(&format!("3.{minor}.")) {
-                return None;
+            let (Some(version), Some(prefix)) = (lines.next(), lines.next()) else {
+                return Ok(None);
+            };
+            if !out.status.success() || !version.trim().starts_with(&format!("3.{minor}.")) {
+                return Ok(None);
             }
-            let mut binds = Vec::new();
-            if !already_bound(&prefix) && prefix.is_absolute() {
-                binds.push(prefix);
-            }
-            if !already_bound(&path) && !binds.iter().any(|b| path.starts_with(b)) {
-                binds.push(path.parent()?.to_path_buf());
-            }
-            Some(Interpreter {
-                path,
-                version,
-                binds,
-            })
+            (version.trim().to_owned(), PathBuf::from(prefix.trim()))
         }
         Family::Node { major } => {
-            let out = Command::new(&path).arg("--version").output().ok()?;
-            if !out.status.success() {
-                return None;
-            }
+            let Ok(out) = Command::new(&path).arg("--version").output() else {
+                return Ok(None);
+            };
             let version = String::from_utf8_lossy(&out.stdout)
                 .trim()
                 .trim_start_matches('v')
                 .to_owned();
-            if !version.starts_with(&format!("{major}.")) {
-                return None;
+            if !out.status.success() || !version.starts_with(&format!("{major}.")) {
+                return Ok(None);
             }
-            let mut binds = Vec::new();
-            if !already_bound(&path) {
-                // <prefix>/bin/node: the prefix holds its headers and bundled modules.
-                binds.push(path.parent()?.parent()?.to_path_buf());
-            }
-            Some(Interpreter {
-                path,
-                version,
-                binds,
-            })
+            // <prefix>/bin/node: the prefix holds its headers and bundled modules.
+            let dir = path.parent().unwrap_or(Path::new("/"));
+            let prefix = if dir.ends_with("bin") {
+                dir.parent().unwrap_or(dir)
+            } else {
+                dir
+            };
+            (version, prefix.to_path_buf())
         }
+    };
+    // Only printable text goes into generated scripts and messages.
+    let version: String = version.chars().filter(|c| !c.is_control()).collect();
+    let mut binds = Vec::new();
+    for dir in [prefix.as_path(), path.parent().unwrap_or(Path::new("/"))] {
+        if !dir.is_absolute()
+            || already_bound(dir)
+            || binds.iter().any(|b: &PathBuf| dir.starts_with(b))
+        {
+            continue;
+        }
+        if let Some(why) = unbindable(dir) {
+            return Err(format!("{} cannot be served: {why}", path.display()));
+        }
+        binds.push(dir.to_path_buf());
     }
+    Ok(Some(Interpreter {
+        path,
+        version,
+        binds,
+    }))
 }
 
 /// The interpreter for `family`: the operator's explicit choice when given (refused if it is not the right
-/// version), else the first well-known candidate that is.
+/// version or cannot be served), else the first trusted well-known candidate that is.
 pub fn find(family: Family, explicit: Option<&Path>) -> Result<Option<Interpreter>, String> {
     if let Some(path) = explicit {
-        return probe(family, path).map(Some).ok_or_else(|| {
+        return probe(family, path)?.map(Some).ok_or_else(|| {
             format!(
                 "{} is not {}",
                 path.display(),
@@ -194,7 +251,21 @@ pub fn find(family: Family, explicit: Option<&Path>) -> Result<Option<Interprete
             )
         });
     }
-    Ok(candidates(family).iter().find_map(|c| probe(family, c)))
+    for candidate in candidates(family) {
+        if !candidate.is_file() {
+            continue;
+        }
+        if let Some(why) = untrusted(&candidate) {
+            tracing::info!("not using {}: {why}", candidate.display());
+            continue;
+        }
+        match probe(family, &candidate) {
+            Ok(Some(i)) => return Ok(Some(i)),
+            Ok(None) => {}
+            Err(why) => tracing::info!("not using {why}"),
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -220,13 +291,22 @@ mod tests {
         // The Python running `cargo test` is unknown; a 3.0 interpreter never exists.
         assert_eq!(
             probe(Family::Python { minor: 0 }, Path::new("/usr/bin/python3")),
-            None
+            Ok(None)
         );
         assert!(find(
             Family::Python { minor: 0 },
             Some(Path::new("/nonexistent/python3.0"))
         )
         .is_err());
+    }
+
+    #[test]
+    fn prefixes_that_cannot_be_bound_are_refused() {
+        assert!(unbindable(Path::new("/opt/python3.12")).is_some());
+        assert!(unbindable(Path::new("/")).is_some());
+        assert!(unbindable(Path::new("/var")).is_some()); // would cover /var/task
+        assert!(unbindable(Path::new("/root/.pyenv/versions/3.12.1")).is_none());
+        assert!(unbindable(Path::new("/srv/node")).is_none());
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! Building a runtime directory: the official runtime interface client installed from its registry (PyPI or
 //! npm) for one host interpreter, the `bootstrap` that starts it, and a manifest.
 //!
-//! A directory is built next to its final place and renamed into it, so a reader never sees half of one, and
-//! two installers racing (a `serve` and a `lambkin runtime install`) each leave a whole one. A copy of every
-//! built directory is kept in a per-user cache keyed by the runtime and the interpreter's version, so another
-//! data directory on the same host gets it by copying instead of rebuilding (the Node client compiles a native
-//! addon for a minute or more).
+//! Every build gets a directory of its own under `<runtimes>/.builds`, staged beside it and renamed into place
+//! when complete; `<runtimes>/<runtime>` is a symbolic link to the current build, replaced atomically by
+//! `rename`. Environments bind the build the link pointed at when they started, so a rebuild (`--force`, or a
+//! `serve` and a `lambkin runtime install` racing) never changes files under a running environment; unused
+//! builds are removed when `serve` starts. A copy of every build is kept in a per-user cache keyed by the
+//! runtime and the interpreter's version, so another data directory on the same host gets it by linking or
+//! copying instead of rebuilding (the Node client compiles a native addon for a minute or more).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -17,6 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::bootstrap;
 use crate::catalog::Family;
 use crate::discover::Interpreter;
+
+/// The directory (under the runtimes directory) holding every build.
+pub const BUILDS: &str = ".builds";
 
 /// The manifest's file name inside a runtime directory.
 pub const MANIFEST: &str = "lambkin-runtime.json";
@@ -349,7 +354,38 @@ pub fn staging_dir(dir: &Path) -> PathBuf {
     dir.with_file_name(format!(".{name}.{}.{nanos}", std::process::id()))
 }
 
-/// Puts the finished `staged` directory at `dir`, replacing what was there.
+/// A new, unused build directory name for `runtime` under `builds`.
+pub fn new_build_dir(builds: &Path, runtime: &str) -> PathBuf {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    builds.join(format!("{runtime}-{stamp}-{}", std::process::id()))
+}
+
+/// Points `<runtimes>/<runtime>` at `build` by renaming a fresh symbolic link over it (atomic: a reader sees
+/// the old build or the new one). A directory left there by an older lambkin is moved into the builds first.
+pub fn activate(runtimes: &Path, runtime: &str, build: &Path) -> Result<(), String> {
+    let link = runtimes.join(runtime);
+    let target = build
+        .strip_prefix(runtimes)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| build.to_path_buf());
+    if std::fs::symlink_metadata(&link).is_ok_and(|m| m.is_dir()) {
+        let aside = new_build_dir(&runtimes.join(BUILDS), runtime);
+        std::fs::rename(&link, &aside)
+            .map_err(|e| format!("cannot move the old {} aside: {e}", link.display()))?;
+    }
+    let tmp = staging_dir(&link);
+    std::os::unix::fs::symlink(&target, &tmp)
+        .map_err(|e| format!("cannot link {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &link).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot switch {} to the new build: {e}", link.display())
+    })
+}
+
+/// Puts the finished `staged` directory at `dir` (the cache), replacing what was there.
 pub fn publish(staged: &Path, dir: &Path) -> Result<(), String> {
     if dir.exists() {
         let old = staging_dir(dir);
@@ -378,6 +414,36 @@ mod tests {
         assert!(err.contains("one") && err.contains("two"), "{err}");
         assert_eq!(lines.lock().unwrap().len(), 2);
         assert!(run_logged(&mut Command::new("true"), "true", &progress).is_ok());
+    }
+
+    #[test]
+    fn activating_a_build_keeps_the_old_one_intact() {
+        let base = std::env::temp_dir().join(format!("lambkin-activate-{}", std::process::id()));
+        let builds = base.join(BUILDS);
+        std::fs::create_dir_all(&builds).unwrap();
+        // A directory of an older layout is moved aside, not deleted.
+        std::fs::create_dir_all(base.join("python3.12")).unwrap();
+        std::fs::write(base.join("python3.12/legacy"), "0").unwrap();
+        let one = new_build_dir(&builds, "python3.12");
+        std::fs::create_dir_all(&one).unwrap();
+        std::fs::write(one.join("v"), "1").unwrap();
+        activate(&base, "python3.12", &one).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(base.join("python3.12/v")).unwrap(),
+            "1"
+        );
+        let two = new_build_dir(&builds, "python3.12");
+        std::fs::create_dir_all(&two).unwrap();
+        std::fs::write(two.join("v"), "2").unwrap();
+        activate(&base, "python3.12", &two).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(base.join("python3.12/v")).unwrap(),
+            "2"
+        );
+        // What a running environment bound is still whole.
+        assert_eq!(std::fs::read_to_string(one.join("v")).unwrap(), "1");
+        assert_eq!(std::fs::read_dir(&builds).unwrap().count(), 3);
+        std::fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

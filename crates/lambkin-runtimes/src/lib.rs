@@ -15,6 +15,12 @@ pub mod install;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// How long a runtime found missing (or a failed build) is remembered before it is tried again.
+const RETRY_AFTER: Duration = Duration::from_secs(30);
+
+type Probed = (Instant, Result<Option<Interpreter>, String>);
 
 pub use catalog::{execution_env, family, is_lambda_runtime, Family, SERVED};
 pub use discover::Interpreter;
@@ -48,7 +54,8 @@ pub struct Runtimes {
     dir: PathBuf,
     cache: Option<PathBuf>,
     explicit: BTreeMap<String, PathBuf>,
-    probed: Mutex<HashMap<String, Result<Option<Interpreter>, String>>>,
+    probed: Mutex<HashMap<String, Probed>>,
+    failed: Mutex<HashMap<String, (Instant, String)>>,
     installing: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     busy: Mutex<HashSet<String>>,
 }
@@ -107,6 +114,7 @@ impl Runtimes {
             cache: default_cache(),
             explicit: map,
             probed: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
             installing: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashSet::new()),
         })
@@ -123,23 +131,49 @@ impl Runtimes {
         &self.dir
     }
 
-    /// The host interpreter for a managed runtime (probed once, then remembered).
+    /// The host interpreter for a managed runtime. A found one is remembered while it exists; a missing one
+    /// is looked for again after a while (an operator may install it meanwhile). Probing runs the candidates:
+    /// call from a blocking context.
     pub fn interpreter(&self, runtime: &str) -> Result<Option<Interpreter>, String> {
         let Some(fam) = family(runtime) else {
             return Ok(None);
         };
-        let mut probed = self.probed.lock().unwrap_or_else(|p| p.into_inner());
-        probed
-            .entry(runtime.to_owned())
-            .or_insert_with(|| {
-                discover::find(fam, self.explicit.get(runtime).map(PathBuf::as_path))
-            })
-            .clone()
+        let cached = self
+            .probed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(runtime)
+            .cloned();
+        match cached {
+            Some((_, Ok(Some(i)))) if i.path.is_file() => return Ok(Some(i)),
+            Some((at, other)) if !matches!(other, Ok(Some(_))) && at.elapsed() < RETRY_AFTER => {
+                return other
+            }
+            _ => {}
+        }
+        // Not under the lock: probing runs processes.
+        let found = discover::find(fam, self.explicit.get(runtime).map(PathBuf::as_path));
+        self.probed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(runtime.to_owned(), (Instant::now(), found.clone()));
+        found
     }
 
-    /// The installed directory of `runtime`, when it is built for the interpreter that serves it now.
+    /// Why the last build of `runtime` failed, if it failed lately (it is not retried before then).
+    pub fn failure(&self, runtime: &str) -> Option<String> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(runtime)
+            .filter(|(at, _)| at.elapsed() < RETRY_AFTER)
+            .map(|(_, why)| why.clone())
+    }
+
+    /// The installed directory of `runtime`, when it is built for the interpreter that serves it now: the build
+    /// the runtime's link points at (the path environments bind, which a later rebuild never changes).
     pub fn installed(&self, runtime: &str) -> Option<Installed> {
-        let dir = self.dir.join(runtime);
+        let dir = std::fs::canonicalize(self.dir.join(runtime)).ok()?;
         let manifest = Manifest::read(&dir)?;
         if manifest.runtime != runtime
             || !manifest.interpreter.path.is_file()
@@ -240,8 +274,18 @@ impl Runtimes {
             self.unmark(runtime);
             return Ok(i);
         }
+        if let Some(why) = self.failure(runtime) {
+            self.unmark(runtime);
+            return Err(why);
+        }
         self.mark_installing(runtime);
         let built = self.install(runtime, progress);
+        if let Err(e) = &built {
+            self.failed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(runtime.to_owned(), (Instant::now(), e.clone()));
+        }
         self.unmark(runtime);
         built
     }
@@ -273,10 +317,11 @@ impl Runtimes {
             Some(i) => i,
             None => return Err(self.check(runtime).err().unwrap_or_default()),
         };
-        std::fs::create_dir_all(&self.dir)
-            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
-        let dir = self.dir.join(runtime);
-        let staged = install::staging_dir(&dir);
+        let builds = self.dir.join(install::BUILDS);
+        std::fs::create_dir_all(&builds)
+            .map_err(|e| format!("cannot create {}: {e}", builds.display()))?;
+        let build = install::new_build_dir(&builds, runtime);
+        let staged = install::staging_dir(&build);
         let key = format!(
             "{runtime}-r{}-{}-{}",
             install::RECIPE,
@@ -289,33 +334,77 @@ impl Runtimes {
                 .filter(|m| m.interpreter == interp)
                 .map(|_| c)
         });
-        let result = match from_cache {
-            Some(c) => {
-                progress(&format!("copying the build cached at {}", c.display()));
-                install::copy_tree(c, &staged, true)
+        let copied = from_cache.and_then(|c| {
+            progress(&format!("copying the build cached at {}", c.display()));
+            match install::copy_tree(c, &staged, true) {
+                Ok(()) => Some(()),
+                Err(e) => {
+                    progress(&format!("{e}; building instead"));
+                    let _ = std::fs::remove_dir_all(&staged);
+                    None
+                }
             }
+        });
+        let result = match copied {
+            Some(()) => Ok(()),
             None => install::build(&staged, runtime, fam, &interp, progress).map(|_| {
                 if let Some(c) = &cached {
                     self.fill_cache(&staged, c);
                 }
             }),
-        };
+        }
+        .and_then(|()| {
+            std::fs::rename(&staged, &build)
+                .map_err(|e| format!("cannot keep the build {}: {e}", build.display()))
+        })
+        .and_then(|()| install::activate(&self.dir, runtime, &build));
         if let Err(e) = result {
             let _ = std::fs::remove_dir_all(&staged);
             return Err(e);
         }
-        install::publish(&staged, &dir)?;
         let installed = self
             .installed(runtime)
             .ok_or_else(|| format!("{runtime} was built but its manifest does not read back"))?;
+        self.failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(runtime);
         progress(&format!(
             "installed {} for {} {} at {}",
             installed.manifest.client,
             interp.path.display(),
             interp.version,
-            dir.display()
+            installed.dir.display()
         ));
         Ok(installed)
+    }
+
+    /// Removes builds (and staging leftovers) no runtime link points at, once they are an hour old (a
+    /// `lambkin runtime install` running meanwhile is not disturbed). Only safe when no environment of this data
+    /// directory runs (at `serve` start-up): environments bind builds by path.
+    pub fn prune(&self) {
+        let builds = self.dir.join(install::BUILDS);
+        let current: HashSet<PathBuf> = SERVED
+            .iter()
+            .filter_map(|r| std::fs::canonicalize(self.dir.join(r)).ok())
+            .collect();
+        let Ok(entries) = std::fs::read_dir(&builds) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+            let canonical = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if old && !current.contains(&canonical) {
+                tracing::debug!("removing the unused runtime build {}", path.display());
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        }
     }
 
     fn fill_cache(&self, built: &Path, cached: &Path) {

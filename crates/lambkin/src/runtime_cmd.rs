@@ -53,9 +53,10 @@ fn open(dir: RuntimeDirArgs, extra: Option<String>) -> Result<Runtimes, String> 
         runtime_interpreter: mapping,
         ..Default::default()
     })?;
-    let mut mapping = config.runtime_interpreters;
-    mapping.dedup();
-    Runtimes::new(config.data_dir.join("runtimes"), &mapping)
+    Runtimes::new(
+        config.data_dir.join("runtimes"),
+        &config.runtime_interpreters,
+    )
 }
 
 /// Runs a `lambkin runtime` command.
