@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import subprocess
 
@@ -486,3 +487,17 @@ def test_function_is_pending_while_its_runtime_installs(runtimes):
         assert invoke(lam, "pending2")[1] == "installed"
     finally:
         server.close()
+
+
+def test_interpreter_that_cannot_be_bound_is_refused(tmp_path):
+    """An interpreter under /tmp (or /opt, /etc, ...) cannot be bound into environments at its own path."""
+    system = os.path.realpath("/usr/bin/python3")  # e.g. /usr/bin/python3.11
+    runtime = os.path.basename(system)
+    exe = tmp_path / "py" / "bin" / runtime
+    exe.parent.mkdir(parents=True)
+    subprocess.run(["cp", system, str(exe)], check=True)
+    p = subprocess.run([str(LAMBKIN), "runtime", "install", runtime, "--interpreter", str(exe),
+                        "--data-dir", str(tmp_path / "data")], capture_output=True, text=True, timeout=120)
+    assert p.returncode != 0
+    assert f"{exe} cannot be served: it needs {exe.parent} bound into environments, which overlaps their own /tmp" \
+        in p.stderr, p.stderr

@@ -127,14 +127,14 @@ const UNBINDABLE: &[&str] = &[
 /// Why a host directory cannot be bound into environments at the same path, if it cannot.
 fn unbindable(dir: &Path) -> Option<String> {
     if dir.parent().is_none() {
-        return Some("its prefix would be the whole root filesystem".into());
+        return Some("it would need the whole root filesystem bound into environments".into());
     }
     UNBINDABLE
         .iter()
         .find(|r| dir.starts_with(r) || Path::new(r).starts_with(dir))
         .map(|r| {
             format!(
-                "its prefix {} overlaps {r}, which environments have as their own",
+                "it needs {} bound into environments, which overlaps their own {r}",
                 dir.display()
             )
         })
@@ -236,7 +236,8 @@ pub fn probe(family: Family, path: &Path) -> Result<Option<Interpreter>, String>
 }
 
 /// The interpreter for `family`: the operator's explicit choice when given (refused if it is not the right
-/// version or cannot be served), else the first trusted well-known candidate that is.
+/// version or cannot be served), else the first trusted well-known candidate that is. When none is and some
+/// were passed over, the error says why.
 pub fn find(family: Family, explicit: Option<&Path>) -> Result<Option<Interpreter>, String> {
     if let Some(path) = explicit {
         return probe(family, path)?.map(Some).ok_or_else(|| {
@@ -251,21 +252,26 @@ pub fn find(family: Family, explicit: Option<&Path>) -> Result<Option<Interprete
             )
         });
     }
+    let mut passed_over = Vec::new();
     for candidate in candidates(family) {
         if !candidate.is_file() {
             continue;
         }
         if let Some(why) = untrusted(&candidate) {
-            tracing::info!("not using {}: {why}", candidate.display());
+            passed_over.push(format!("{}: {why}", candidate.display()));
             continue;
         }
         match probe(family, &candidate) {
             Ok(Some(i)) => return Ok(Some(i)),
             Ok(None) => {}
-            Err(why) => tracing::info!("not using {why}"),
+            Err(why) => passed_over.push(why),
         }
     }
-    Ok(None)
+    if passed_over.is_empty() {
+        Ok(None)
+    } else {
+        Err(format!("passed over {}", passed_over.join("; ")))
+    }
 }
 
 #[cfg(test)]
