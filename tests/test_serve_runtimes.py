@@ -501,3 +501,31 @@ def test_interpreter_that_cannot_be_bound_is_refused(tmp_path):
     assert p.returncode != 0
     assert f"{exe} cannot be served: it needs {exe.parent} bound into environments, which overlaps their own /tmp" \
         in p.stderr, p.stderr
+
+
+def test_node_json_logging(lam, runtimes):
+    code = zip_files({"index.mjs": """
+export const handler = async () => {
+  console.debug('node-debug-marker');
+  console.info('node-info-marker');
+  console.error('node-error-marker');
+  return process.env.AWS_LAMBDA_LOG_LEVEL;
+};
+"""})
+    create(lam, "node-json", code, Runtime=runtimes["node"], Handler="index.handler",
+           LoggingConfig={"LogFormat": "JSON", "ApplicationLogLevel": "INFO"})
+    out, body = invoke(lam, "node-json", LogType="Tail")
+    assert body == "INFO"
+    logs = tail_logs(out)
+    records = {}
+    for line in logs.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "message" in rec:
+            records[rec["message"]] = rec
+    assert {"node-info-marker", "node-error-marker"} <= set(records), logs
+    assert "node-debug-marker" not in logs  # below ApplicationLogLevel
+    assert records["node-error-marker"]["level"] == "ERROR"
+    assert records["node-info-marker"]["requestId"] == out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
