@@ -56,6 +56,9 @@ pub struct Runtimes {
     explicit: BTreeMap<String, PathBuf>,
     probed: Mutex<HashMap<String, Probed>>,
     failed: Mutex<HashMap<String, (Instant, String)>>,
+    /// The last answer of [`Runtimes::installed`] per runtime, with the target of the runtime's link it was
+    /// read through (every build has a new, unique name): every invoke asks.
+    seen: Mutex<HashMap<String, (PathBuf, Installed)>>,
     installing: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     busy: Mutex<HashSet<String>>,
 }
@@ -115,6 +118,7 @@ impl Runtimes {
             explicit: map,
             probed: Mutex::new(HashMap::new()),
             failed: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::new()),
             installing: Mutex::new(HashMap::new()),
             busy: Mutex::new(HashSet::new()),
         })
@@ -173,7 +177,33 @@ impl Runtimes {
     /// The installed directory of `runtime`, when it is built for the interpreter that serves it now: the build
     /// the runtime's link points at (the path environments bind, which a later rebuild never changes).
     pub fn installed(&self, runtime: &str) -> Option<Installed> {
-        let dir = std::fs::canonicalize(self.dir.join(runtime)).ok()?;
+        let link = self.dir.join(runtime);
+        // A directory of an older layout has no target: it is read every time.
+        let target = std::fs::read_link(&link).ok();
+        if let Some(t) = &target {
+            if let Some((seen, i)) = self
+                .seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(runtime)
+            {
+                if seen == t {
+                    return Some(i.clone());
+                }
+            }
+        }
+        let found = self.read_installed(runtime, &link)?;
+        if let Some(t) = target {
+            self.seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(runtime.to_owned(), (t, found.clone()));
+        }
+        Some(found)
+    }
+
+    fn read_installed(&self, runtime: &str, link: &Path) -> Option<Installed> {
+        let dir = std::fs::canonicalize(link).ok()?;
         let manifest = Manifest::read(&dir)?;
         if manifest.runtime != runtime
             || !manifest.interpreter.path.is_file()
