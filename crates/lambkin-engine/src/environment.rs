@@ -381,8 +381,7 @@ impl Env {
     }
 
     fn oom_kills(&self) -> u64 {
-        self.with_sandbox(|e| e.stats().map(|s| s.oom_kills).unwrap_or(0))
-            .unwrap_or(0)
+        self.with_sandbox(Environment::oom_kills).unwrap_or(0)
     }
 
     /// Runs one invoke (the environment must be thawed); a runtime killed by the OOM killer is reported as
@@ -409,7 +408,9 @@ impl Env {
             let mut caller = Some(frames_tx);
             // Drained to the end even if the caller went away: the control channel must never block.
             while let Some(frame) = inner_frames.recv().await {
-                let frame = me.out_of_memory(frame, &request_id, oom_before);
+                let frame = lambkin_sandbox::client::out_of_memory(frame, &request_id, || {
+                    me.oom_kills() > oom_before
+                });
                 let last = matches!(
                     frame,
                     ResponseFrame::Complete { .. }
@@ -440,25 +441,6 @@ impl Env {
             request_id,
             frames,
             done,
-        }
-    }
-
-    fn out_of_memory(&self, frame: ResponseFrame, request_id: &str, before: u64) -> ResponseFrame {
-        match frame {
-            ResponseFrame::Error { ref error_type, .. }
-                if error_type == "Runtime.ExitError" && self.oom_kills() > before =>
-            {
-                let body = serde_json::json!({
-                    "errorType": "Runtime.OutOfMemory",
-                    "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
-                });
-                ResponseFrame::Error {
-                    error_type: "Runtime.OutOfMemory".into(),
-                    body: body.to_string().into(),
-                    content_type: Some("application/json".into()),
-                }
-            }
-            other => other,
         }
     }
 

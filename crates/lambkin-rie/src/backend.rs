@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use lambkin_init::{Init, InvokeHandle, InvokeRequest, ResponseFrame, ShutdownReason};
+use lambkin_init::{Init, InvokeHandle, InvokeRequest, ShutdownReason};
 use lambkin_sandbox::client::InitClient;
 use lambkin_sandbox::Environment;
 use tokio::sync::{mpsc, oneshot};
@@ -65,7 +65,7 @@ impl Sandboxed {
     async fn invoke(self: &Arc<Self>, req: InvokeRequest) -> InvokeHandle {
         self.enter();
         let oom_before = self
-            .with_env(|e| e.stats().map(|s| s.oom_kills).unwrap_or(0))
+            .with_env(lambkin_sandbox::Environment::oom_kills)
             .unwrap_or(0);
         let inner = self.client.invoke(req).await;
         let (frames_tx, frames) = mpsc::channel(16);
@@ -79,7 +79,11 @@ impl Sandboxed {
                 done: inner_done,
             } = inner;
             while let Some(frame) = inner_frames.recv().await {
-                let frame = me.out_of_memory(frame, &request_id, oom_before);
+                let frame = lambkin_sandbox::client::out_of_memory(frame, &request_id, || {
+                    me.with_env(lambkin_sandbox::Environment::oom_kills)
+                        .unwrap_or(0)
+                        > oom_before
+                });
                 if frames_tx.send(frame).await.is_err() {
                     break;
                 }
@@ -94,36 +98,6 @@ impl Sandboxed {
             request_id,
             frames,
             done,
-        }
-    }
-
-    /// A runtime killed by the kernel's OOM killer is reported as Lambda does: `Runtime.OutOfMemory`.
-    fn out_of_memory(
-        &self,
-        frame: ResponseFrame,
-        request_id: &str,
-        oom_before: u64,
-    ) -> ResponseFrame {
-        match frame {
-            ResponseFrame::Error { ref error_type, .. } if error_type == "Runtime.ExitError" => {
-                let oom_now = self
-                    .with_env(|e| e.stats().map(|s| s.oom_kills).unwrap_or(0))
-                    .unwrap_or(0);
-                if oom_now > oom_before {
-                    let body = serde_json::json!({
-                        "errorType": "Runtime.OutOfMemory",
-                        "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
-                    });
-                    ResponseFrame::Error {
-                        error_type: "Runtime.OutOfMemory".into(),
-                        body: body.to_string().into(),
-                        content_type: Some("application/json".into()),
-                    }
-                } else {
-                    frame
-                }
-            }
-            other => other,
         }
     }
 }

@@ -267,3 +267,65 @@ fn static_status(s: &str) -> &'static str {
         _ => "failure",
     }
 }
+
+/// Lambda's answer when the OOM killer ended the runtime during an invoke: the init saw only an exit
+/// (`Runtime.ExitError`); when the environment's OOM kills went up meanwhile (`oom_killed`, asked only for
+/// such a frame), it is `Runtime.OutOfMemory`. Any other frame passes unchanged.
+pub fn out_of_memory(
+    frame: ResponseFrame,
+    request_id: &str,
+    oom_killed: impl FnOnce() -> bool,
+) -> ResponseFrame {
+    match frame {
+        ResponseFrame::Error { ref error_type, .. }
+            if error_type == "Runtime.ExitError" && oom_killed() =>
+        {
+            let body = serde_json::json!({
+                "errorType": "Runtime.OutOfMemory",
+                "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+            });
+            ResponseFrame::Error {
+                error_type: "Runtime.OutOfMemory".into(),
+                body: body.to_string().into(),
+                content_type: Some("application/json".into()),
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit_error() -> ResponseFrame {
+        ResponseFrame::Error {
+            error_type: "Runtime.ExitError".into(),
+            body: "{}".into(),
+            content_type: None,
+        }
+    }
+
+    #[test]
+    fn only_an_exit_with_an_oom_kill_is_out_of_memory() {
+        match out_of_memory(exit_error(), "r1", || true) {
+            ResponseFrame::Error {
+                error_type, body, ..
+            } => {
+                assert_eq!(error_type, "Runtime.OutOfMemory");
+                assert!(String::from_utf8_lossy(&body).contains("RequestId: r1 Error:"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            out_of_memory(exit_error(), "r1", || false),
+            ResponseFrame::Error { error_type, .. } if error_type == "Runtime.ExitError"
+        ));
+        // Other frames never ask about the OOM killer.
+        let chunk = ResponseFrame::Chunk("x".into());
+        assert!(matches!(
+            out_of_memory(chunk, "r1", || panic!("asked")),
+            ResponseFrame::Chunk(_)
+        ));
+    }
+}

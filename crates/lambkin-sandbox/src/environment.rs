@@ -383,6 +383,11 @@ impl Environment {
         Ok(self.cgroup()?.thaw()?)
     }
 
+    /// How many processes of the environment the OOM killer has killed so far (0 when unknown).
+    pub fn oom_kills(&self) -> u64 {
+        self.stats().map(|s| s.oom_kills).unwrap_or(0)
+    }
+
     /// Memory high-water mark, CPU time and OOM kills.
     pub fn stats(&self) -> Result<Stats, SandboxError> {
         let cg = self.cgroup()?;
