@@ -424,22 +424,20 @@ mod tests {
         // A directory of an older layout is moved aside, not deleted.
         std::fs::create_dir_all(base.join("python3.12")).unwrap();
         std::fs::write(base.join("python3.12/legacy"), "0").unwrap();
-        let one = new_build_dir(&builds, "python3.12");
-        std::fs::create_dir_all(&one).unwrap();
-        std::fs::write(one.join("v"), "1").unwrap();
-        activate(&base, "python3.12", &one).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(base.join("python3.12/v")).unwrap(),
-            "1"
-        );
-        let two = new_build_dir(&builds, "python3.12");
-        std::fs::create_dir_all(&two).unwrap();
-        std::fs::write(two.join("v"), "2").unwrap();
-        activate(&base, "python3.12", &two).unwrap();
-        assert_eq!(
-            std::fs::read_to_string(base.join("python3.12/v")).unwrap(),
-            "2"
-        );
+        // Builds a new version and activates it; the runtime's link then reads it.
+        let build_and_activate = |v: &str| {
+            let dir = new_build_dir(&builds, "python3.12");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("v"), v).unwrap();
+            activate(&base, "python3.12", &dir).unwrap();
+            assert_eq!(
+                std::fs::read_to_string(base.join("python3.12/v")).unwrap(),
+                v
+            );
+            dir
+        };
+        let one = build_and_activate("1");
+        build_and_activate("2");
         // What a running environment bound is still whole.
         assert_eq!(std::fs::read_to_string(one.join("v")).unwrap(), "1");
         assert_eq!(std::fs::read_dir(&builds).unwrap().count(), 3);

@@ -130,11 +130,6 @@ impl Runtimes {
         self
     }
 
-    /// Where runtime directories live.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// The host interpreter for a managed runtime. A found one is remembered while it exists; a missing one
     /// is looked for again after a while (an operator may install it meanwhile). Probing runs the candidates:
     /// call from a blocking context.

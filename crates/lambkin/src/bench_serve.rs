@@ -74,6 +74,35 @@ fn zip_file(name: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>> {
     Ok(out.into_inner())
 }
 
+/// The Invoke path of function `name`.
+fn invocations(name: &str) -> String {
+    format!("/2015-03-31/functions/{name}/invocations")
+}
+
+/// CreateFunction of `name` with a base64 zip.
+async fn create_function(
+    send: &mut SendRequest<Full<Bytes>>,
+    name: &str,
+    runtime: &str,
+    handler: &str,
+    memory_mb: u32,
+    zip_b64: &str,
+) -> Result<()> {
+    let body = serde_json::json!({
+        "FunctionName": name, "Runtime": runtime, "Handler": handler,
+        "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": memory_mb,
+        "Code": {"ZipFile": zip_b64},
+    });
+    call(
+        send,
+        "POST",
+        "/2015-03-31/functions",
+        Bytes::from(body.to_string()),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Cold starts of function `name`: a configuration change drains its environments; the next invoke builds a
 /// new one. Sorted.
 async fn cold_starts(
@@ -94,13 +123,7 @@ async fn cold_starts(
         .await?;
         tokio::time::sleep(Duration::from_millis(50)).await;
         let t = Instant::now();
-        call(
-            send,
-            "POST",
-            &format!("/2015-03-31/functions/{name}/invocations"),
-            payload.clone(),
-        )
-        .await?;
+        call(send, "POST", &invocations(name), payload.clone()).await?;
         cold.push(t.elapsed());
     }
     cold.sort();
@@ -115,7 +138,7 @@ async fn warm_invokes(
     warmup: usize,
     runs: usize,
 ) -> Result<Vec<Duration>> {
-    let path = format!("/2015-03-31/functions/{name}/invocations");
+    let path = invocations(name);
     for _ in 0..warmup {
         call(send, "POST", &path, payload.clone()).await?;
     }
@@ -141,25 +164,8 @@ async fn managed(
     let name = format!("hello-{}", runtime.replace('.', "-"));
     let zip =
         base64::engine::general_purpose::STANDARD.encode(zip_file(file, source.as_bytes(), 0o644)?);
-    let body = serde_json::json!({
-        "FunctionName": name, "Runtime": runtime, "Handler": handler,
-        "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
-        "Code": {"ZipFile": zip},
-    });
-    call(
-        send,
-        "POST",
-        "/2015-03-31/functions",
-        Bytes::from(body.to_string()),
-    )
-    .await?;
-    call(
-        send,
-        "POST",
-        &format!("/2015-03-31/functions/{name}/invocations"),
-        payload.clone(),
-    )
-    .await?;
+    create_function(send, &name, runtime, handler, args.memory_mb, &zip).await?;
+    call(send, "POST", &invocations(&name), payload.clone()).await?;
     let cold = cold_starts(send, &name, payload, args.cold).await?;
     let warm = warm_invokes(send, &name, payload, 200, args.invokes.min(2000)).await?;
     Ok((cold, warm))
@@ -255,6 +261,7 @@ fn fmt(d: Duration) -> String {
     }
 }
 
+/// The Invoke path of the `bench` function.
 const INVOKE: &str = "/2015-03-31/functions/bench/invocations";
 
 async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u64) -> Result<f64> {
@@ -421,29 +428,21 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     let server = Server::spawn(args.isolation.as_deref())?;
     let mut send = server.connect(Duration::from_secs(30)).await?;
 
-    let create = |name: &str| {
-        Bytes::from(
-            serde_json::json!({
-                "FunctionName": name, "Runtime": "provided.al2023", "Handler": "bootstrap",
-                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
-                "Code": {"ZipFile": zip},
-            })
-            .to_string(),
-        )
-    };
     // CreateFunction + first invoke, each a new function.
     let mut deploy = Vec::new();
     for i in 0..10 {
         let name = format!("deploy{i}");
         let t = Instant::now();
-        call(&mut send, "POST", "/2015-03-31/functions", create(&name)).await?;
-        call(
+        create_function(
             &mut send,
-            "POST",
-            &format!("/2015-03-31/functions/{name}/invocations"),
-            payload.clone(),
+            &name,
+            "provided.al2023",
+            "bootstrap",
+            args.memory_mb,
+            &zip,
         )
         .await?;
+        call(&mut send, "POST", &invocations(&name), payload.clone()).await?;
         deploy.push(t.elapsed());
         call(
             &mut send,
@@ -455,7 +454,15 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     }
     deploy.sort();
 
-    call(&mut send, "POST", "/2015-03-31/functions", create("bench")).await?;
+    create_function(
+        &mut send,
+        "bench",
+        "provided.al2023",
+        "bootstrap",
+        args.memory_mb,
+        &zip,
+    )
+    .await?;
     let cold = cold_starts(&mut send, "bench", &payload, args.cold).await?;
     let warm = warm_invokes(&mut send, "bench", &payload, 500, args.invokes).await?;
     let mut runtimes = Vec::new();
@@ -471,16 +478,13 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     let ttfb = match &args.stream_function {
         Some(f) => {
             let zip = base64::engine::general_purpose::STANDARD.encode(zip_bootstrap(f)?);
-            let body = serde_json::json!({
-                "FunctionName": "streamer", "Runtime": "provided.al2023", "Handler": "bootstrap",
-                "Role": "arn:aws:iam::123456789012:role/bench", "MemorySize": args.memory_mb,
-                "Code": {"ZipFile": zip},
-            });
-            call(
+            create_function(
                 &mut send,
-                "POST",
-                "/2015-03-31/functions",
-                Bytes::from(body.to_string()),
+                "streamer",
+                "provided.al2023",
+                "bootstrap",
+                args.memory_mb,
+                &zip,
             )
             .await?;
             Some(first_byte(&server, &mut send, 200).await?)

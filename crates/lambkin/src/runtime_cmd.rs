@@ -59,6 +59,17 @@ fn open(dir: RuntimeDirArgs, extra: Option<String>) -> Result<Runtimes, String> 
     )
 }
 
+/// `<client> on <interpreter> <version> at <build directory>`.
+fn describe(i: &lambkin_runtimes::Installed) -> String {
+    format!(
+        "{} on {} {} at {}",
+        i.manifest.client,
+        i.manifest.interpreter.path.display(),
+        i.manifest.interpreter.version,
+        i.dir.display()
+    )
+}
+
 /// Runs a `lambkin runtime` command.
 pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
     match cmd {
@@ -119,25 +130,13 @@ pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
             for name in names {
                 if !force {
                     if let Some(i) = runtimes.installed(name) {
-                        println!(
-                            "{name}: already installed ({} on {} {}) at {}",
-                            i.manifest.client,
-                            i.manifest.interpreter.path.display(),
-                            i.manifest.interpreter.version,
-                            i.dir.display()
-                        );
+                        println!("{name}: already installed: {}", describe(&i));
                         continue;
                     }
                 }
                 eprintln!("{name}: installing");
                 let i = runtimes.install(name, &progress)?;
-                println!(
-                    "{name}: installed {} on {} {} at {}",
-                    i.manifest.client,
-                    i.manifest.interpreter.path.display(),
-                    i.manifest.interpreter.version,
-                    i.dir.display()
-                );
+                println!("{name}: installed {}", describe(&i));
             }
             Ok(())
         }
