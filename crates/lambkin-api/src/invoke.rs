@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use http::{HeaderValue, StatusCode};
 use lambkin_engine::{EngineError, FunctionSpec, Invocation};
-use lambkin_init::{InvokeHandle, InvokeRequest};
+use lambkin_wire::{InvokeHandle, InvokeRequest};
 
 use crate::error::{ApiError, ApiResult};
 use crate::functions::{self, Resolved};
@@ -88,11 +88,13 @@ fn base_spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult
                 .clone()
                 .unwrap_or_else(|| "INFO".into())
         }),
+        // Validated at CreateFunction/UpdateFunctionConfiguration; Lambda's default is INFO.
         system_log_level: json_logs.then(|| {
             c.logging_config
                 .system_log_level
-                .clone()
-                .unwrap_or_else(|| "INFO".into())
+                .as_deref()
+                .and_then(lambkin_wire::SystemLogLevel::parse)
+                .unwrap_or(lambkin_wire::SystemLogLevel::Info)
         }),
         language: None,
         host_binds: Vec::new(),

@@ -12,9 +12,9 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
-use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_respond::{full, ChannelBody, FrontResponse};
 use lambkin_store::{Expect, Op};
+use lambkin_wire::{InvokeRequest, ResponseFrame};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -4,39 +4,20 @@
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use lambkin_init::env::{self as lenv, log_stream_name, PlatformVars};
-use lambkin_init::{InvokeHandle, InvokeRequest, ResponseFrame};
-use lambkin_sandbox::client::{InitClient, LogSink};
 use lambkin_sandbox::{Environment, EnvironmentSpec};
-use lambkin_wire::StartConfig;
-use tokio::sync::{mpsc, oneshot};
+use lambkin_wire::client::{InitClient, InvokeHooks, LogSink};
+use lambkin_wire::env::{self as lenv, log_stream_name, PlatformVars};
+use lambkin_wire::launch::InitCommand;
+use lambkin_wire::{InitType, InvokeHandle, InvokeRequest, ShutdownReason, StartConfig};
 
+use crate::lifecycle::{Action, Lifecycle, Status};
 use crate::spawner::Spawner;
 use crate::{EngineConfig, FunctionSpec, Isolation, LogWriter};
 
 /// The Runtime API inside a sandbox (its own loopback).
 const SANDBOX_API: &str = "127.0.0.1:9001";
-
-/// `on-demand` or `provisioned-concurrency` (`AWS_LAMBDA_INITIALIZATION_TYPE`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InitType {
-    /// Started for an invoke.
-    OnDemand,
-    /// Started ahead of invokes.
-    Provisioned,
-}
-
-impl InitType {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::OnDemand => "on-demand",
-            Self::Provisioned => "provisioned-concurrency",
-        }
-    }
-}
 
 enum Host {
     Sandbox(Mutex<Option<Environment>>),
@@ -55,17 +36,8 @@ pub struct Env {
     pub provisioned: bool,
     client: InitClient,
     host: Host,
-    /// Set once it is being retired: nothing freezes it again.
-    retiring: AtomicBool,
-    /// Whether it is frozen, in use, and which idle period it is in (serialises freeze and thaw).
-    freezer: Mutex<Freezer>,
-}
-
-#[derive(Default)]
-struct Freezer {
-    frozen: bool,
-    in_use: bool,
-    idle_epoch: u64,
+    /// Its status (serialises freeze and thaw).
+    lifecycle: Mutex<Lifecycle>,
 }
 
 fn dir_has(dir: &Path, name: &str) -> bool {
@@ -162,7 +134,7 @@ fn start_config(
         memory_mb: spec.memory_mb,
         log_group: spec.log_group.clone(),
         log_stream: log_stream.to_owned(),
-        init_type: init_type.as_str().into(),
+        init_type,
         execution_env: spec.execution_env.clone(),
         task_root: p.task_root.clone(),
         runtime_dir: p.runtime_dir.clone(),
@@ -184,35 +156,35 @@ fn start_config(
         function_name: spec.function_name.clone(),
         function_version: spec.version.clone(),
         memory_mb: spec.memory_mb,
-        timeout_ms: spec.timeout.as_millis() as u64,
-        init_timeout_ms: 10_000,
+        timeout: spec.timeout,
+        init_timeout: std::time::Duration::from_secs(10),
         handler: spec.handler.clone(),
         region: spec.region.clone(),
         account_id: spec.account_id.clone(),
         log_group: spec.log_group.clone(),
         log_stream: log_stream.to_owned(),
-        init_type: init_type.as_str().into(),
+        init_type,
         bootstrap: p.bootstrap.into_iter().collect(),
-        cwd: p.task_root,
-        extensions_dir: p.extensions_dir,
+        cwd: p.task_root.into(),
+        extensions_dir: p.extensions_dir.into(),
         runtime_env: envs.runtime,
         extension_env: envs.extension,
         api_address: p.api,
-        shutdown_window_ms: 2_000,
+        shutdown_window: std::time::Duration::from_secs(2),
         confine_children: cfg.isolation == Isolation::Namespace,
-        json_system_log_level: spec.system_log_level.clone(),
+        json_system_log: spec.system_log_level,
     }
 }
 
-/// Starts `lambkin init --control-fd 3` as a plain child process (the `process` fallback).
-fn spawn_process(lambkin: &Path) -> Result<(Child, std::os::unix::net::UnixStream), String> {
+/// Starts the init (`lambkin-init --control-fd 3`) as a plain child process (the `process` fallback).
+fn spawn_process(init: &InitCommand) -> Result<(Child, std::os::unix::net::UnixStream), String> {
     use std::os::fd::{AsRawFd, OwnedFd};
     let (host, child) = std::os::unix::net::UnixStream::pair()
         .map_err(|e| format!("cannot create the control channel: {e}"))?;
     let child: OwnedFd = child.into();
     let child_fd = child.as_raw_fd();
-    let mut cmd = Command::new(lambkin);
-    cmd.args(["init", "--control-fd", "3"])
+    let mut cmd = Command::new(&init.program);
+    cmd.args(init.args(3, false))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .process_group(0);
@@ -220,7 +192,7 @@ fn spawn_process(lambkin: &Path) -> Result<(Child, std::os::unix::net::UnixStrea
     // opened before the fork; nothing allocates.
     unsafe {
         cmd.pre_exec(move || {
-            lambkin_init::supervisor::die_with_parent()?;
+            lambkin_wire::process::die_with_parent()?;
             if libc::dup2(child_fd, 3) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
@@ -229,7 +201,7 @@ fn spawn_process(lambkin: &Path) -> Result<(Child, std::os::unix::net::UnixStrea
     }
     let proc = cmd
         .spawn()
-        .map_err(|e| format!("cannot start {} init: {e}", lambkin.display()))?;
+        .map_err(|e| format!("cannot start {}: {e}", init.program.display()))?;
     drop(child);
     Ok((proc, host))
 }
@@ -267,6 +239,7 @@ impl Env {
                     rootfs: cfg.rootfs.clone(),
                     state_dir: cfg.state_dir.clone(),
                     lambkin: cfg.lambkin.clone(),
+                    init: InitCommand::beside(&cfg.lambkin),
                 };
                 let (environment, channel) = spawner
                     .run(move || Environment::create(&sandbox))
@@ -275,15 +248,15 @@ impl Env {
                 (Host::Sandbox(Mutex::new(Some(environment))), channel)
             }
             Isolation::Process => {
-                let lambkin = cfg.lambkin.clone();
-                let (child, channel) = spawner.run(move || spawn_process(&lambkin)).await??;
+                let init = InitCommand::beside(&cfg.lambkin);
+                let (child, channel) = spawner.run(move || spawn_process(&init)).await??;
                 (Host::Process(Mutex::new(Some(child))), channel)
             }
         };
         let built = t0.elapsed();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
-        let sink: LogSink = Arc::new(move |_source, _name, line| logs(&function, &stream, line));
+        let sink: LogSink = Arc::new(move |_source, line| logs(&function, &stream, line));
         let (client, started) = match InitClient::start(channel, start, sink).await {
             Ok(c) => c,
             Err(e) => {
@@ -306,14 +279,10 @@ impl Env {
             id,
             revision: spec.revision.clone(),
             memory_mb: spec.memory_mb,
-            provisioned: init_type == InitType::Provisioned,
+            provisioned: init_type == InitType::ProvisionedConcurrency,
             client,
             host,
-            retiring: AtomicBool::new(false),
-            freezer: Mutex::new(Freezer {
-                in_use: true,
-                ..Freezer::default()
-            }),
+            lifecycle: Mutex::new(Lifecycle::new()),
         });
         Ok(env)
     }
@@ -325,47 +294,65 @@ impl Env {
         }
     }
 
-    /// Takes the environment for an invoke: thaws it if it was frozen.
-    pub fn begin_use(&self) {
-        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
-        f.in_use = true;
-        if f.frozen {
-            if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
-                tracing::warn!("thaw {}: {e}", self.id);
-            }
-            f.frozen = false;
+    fn lifecycle(&self) -> std::sync::MutexGuard<'_, Lifecycle> {
+        self.lifecycle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Carries out what a transition asks of the sandbox (under the lifecycle lock: freeze and thaw never
+    /// cross).
+    fn apply(&self, action: Action) -> Result<(), String> {
+        let result = match action {
+            Action::None => return Ok(()),
+            Action::Thaw => self.with_sandbox(|e| e.thaw()),
+            Action::Freeze => self.with_sandbox(|e| e.freeze()),
+        };
+        match result {
+            Some(Err(e)) => Err(format!("{action:?} {}: {e}", self.id)),
+            _ => Ok(()),
         }
     }
 
-    /// Marks the environment idle; returns the idle period's number for [`Env::freeze_if_idle`].
+    /// The environment's status.
+    pub fn status(&self) -> Status {
+        self.lifecycle().status()
+    }
+
+    /// Idle → Busy: takes the environment for an invoke, thawing it if it was frozen.
+    pub fn begin_use(&self) {
+        let mut l = self.lifecycle();
+        match l.take() {
+            Ok(action) => {
+                if let Err(e) = self.apply(action) {
+                    tracing::warn!("{e}");
+                }
+            }
+            Err(e) => tracing::warn!("{}: {e}", self.id),
+        }
+    }
+
+    /// Busy → Finishing: its caller has the whole answer.
+    pub fn answered(&self) {
+        if let Err(e) = self.lifecycle().answered() {
+            tracing::warn!("{}: {e}", self.id);
+        }
+    }
+
+    /// Busy or Finishing → Idle; returns the idle period's number for [`Env::freeze_if_idle`].
     pub fn end_use(&self) -> u64 {
-        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
-        f.in_use = false;
-        f.idle_epoch += 1;
-        f.idle_epoch
+        self.lifecycle().release().unwrap_or_else(|e| {
+            tracing::warn!("{}: {e}", self.id);
+            0
+        })
     }
 
     /// Freezes every process of the environment (cgroup freezer) if it is still in the idle period `epoch`:
     /// nothing of an idle environment runs.
     pub fn freeze_if_idle(&self, epoch: u64) {
-        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
-        if f.in_use || f.frozen || f.idle_epoch != epoch || self.retiring.load(Ordering::SeqCst) {
-            return;
-        }
-        if let Some(Err(e)) = self.with_sandbox(|e| e.freeze()) {
-            tracing::warn!("freeze {}: {e}", self.id);
-            return;
-        }
-        f.frozen = true;
-    }
-
-    fn thaw_for_retirement(&self) {
-        let mut f = self.freezer.lock().unwrap_or_else(|p| p.into_inner());
-        if f.frozen {
-            if let Some(Err(e)) = self.with_sandbox(|e| e.thaw()) {
-                tracing::warn!("thaw {}: {e}", self.id);
-            }
-            f.frozen = false;
+        let mut l = self.lifecycle();
+        let action = l.freeze(epoch);
+        if let Err(e) = self.apply(action) {
+            tracing::warn!("{e}");
+            l.freeze_failed();
         }
     }
 
@@ -380,74 +367,32 @@ impl Env {
             .flatten()
     }
 
-    fn oom_kills(&self) -> u64 {
+    /// OOM kills in the environment's cgroup so far (0 outside a sandbox).
+    pub fn oom_kills(&self) -> u64 {
         self.with_sandbox(Environment::oom_kills).unwrap_or(0)
     }
 
-    /// Runs one invoke (the environment must be thawed); a runtime killed by the OOM killer is reported as
-    /// Lambda reports it, `Runtime.OutOfMemory`. `on_response` runs once the caller has its whole response
-    /// (the environment is then only finishing its invoke phase).
-    pub async fn invoke(
-        self: &Arc<Self>,
-        req: InvokeRequest,
-        on_response: impl FnOnce() + Send + 'static,
-    ) -> InvokeHandle {
-        let oom_before = self.oom_kills();
-        let inner = self.client.invoke(req).await;
-        let (frames_tx, frames) = mpsc::channel(16);
-        let (done_tx, done) = oneshot::channel();
-        let request_id = inner.request_id.clone();
-        let me = self.clone();
-        tokio::spawn(async move {
-            let InvokeHandle {
-                request_id,
-                frames: mut inner_frames,
-                done: inner_done,
-            } = inner;
-            let mut on_response = Some(on_response);
-            let mut caller = Some(frames_tx);
-            // Drained to the end even if the caller went away: the control channel must never block.
-            while let Some(frame) = inner_frames.recv().await {
-                let frame = lambkin_sandbox::client::out_of_memory(frame, &request_id, || {
-                    me.oom_kills() > oom_before
-                });
-                let last = matches!(
-                    frame,
-                    ResponseFrame::Complete { .. }
-                        | ResponseFrame::Error { .. }
-                        | ResponseFrame::StreamEnd { .. }
-                );
-                if let Some(tx) = &caller {
-                    if tx.send(frame).await.is_err() {
-                        caller = None;
-                    }
-                }
-                if last {
-                    caller = None;
-                    if let Some(f) = on_response.take() {
-                        f();
-                    }
-                }
-            }
-            drop(caller);
-            if let Some(f) = on_response.take() {
-                f();
-            }
-            if let Ok(summary) = inner_done.await {
-                let _ = done_tx.send(summary);
-            }
-        });
-        InvokeHandle {
-            request_id,
-            frames,
-            done,
-        }
+    /// Runs one invoke (the environment must be thawed); `hooks` run at its moments in the channel's reader.
+    pub async fn invoke(&self, req: InvokeRequest, hooks: Box<dyn InvokeHooks>) -> InvokeHandle {
+        self.client.invoke(req, hooks).await
     }
 
     /// SHUTDOWN (`reason`) to the runtime and extensions, then destroys the environment without a trace.
-    pub async fn retire(&self, reason: &str) {
-        self.retiring.store(true, Ordering::SeqCst);
-        self.thaw_for_retirement();
+    pub async fn retire(&self, reason: ShutdownReason) {
+        {
+            let mut l = self.lifecycle();
+            match l.retire() {
+                Ok(action) => {
+                    if let Err(e) = self.apply(action) {
+                        tracing::warn!("{e}");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("{}: {e}", self.id);
+                    return;
+                }
+            }
+        }
         if !self.client.is_closed() {
             self.client.shutdown(reason).await;
         }
@@ -460,6 +405,7 @@ impl Env {
             )),
         };
         destroy_host(host).await;
+        self.lifecycle().gone();
     }
 }
 

@@ -13,6 +13,7 @@
 //! environment that leaves the engine is retired (SHUTDOWN, then destroyed).
 
 pub mod environment;
+pub mod lifecycle;
 mod spawner;
 
 use std::collections::HashMap;
@@ -20,11 +21,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use lambkin_init::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame};
 use lambkin_sandbox::Network;
+use lambkin_wire::client::{out_of_memory, InvokeHooks};
+use lambkin_wire::{
+    InitType, InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason,
+    SystemLogLevel,
+};
 use tokio::sync::{mpsc, oneshot};
 
-pub use environment::{Env, InitType};
+pub use environment::Env;
 use spawner::Spawner;
 
 /// How environments are isolated.
@@ -96,7 +101,7 @@ pub struct FunctionSpec {
     /// `AWS_LAMBDA_LOG_LEVEL` (the application log level, JSON format only).
     pub log_level: Option<String>,
     /// `SystemLogLevel` when the format is JSON (platform lines go out as JSON events); `None` for text.
-    pub system_log_level: Option<String>,
+    pub system_log_level: Option<SystemLogLevel>,
     /// Handler.
     pub handler: String,
     /// `MemorySize` in MB.
@@ -318,7 +323,7 @@ impl Engine {
     pub async fn invoke(
         &self,
         spec: &FunctionSpec,
-        req: InvokeRequest,
+        mut req: InvokeRequest,
     ) -> Result<Invocation, EngineError> {
         let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
         let patience = Instant::now() + FINISHING_PATIENCE;
@@ -328,17 +333,17 @@ impl Engine {
             returned.as_mut().enable();
             match self.acquire(spec, &key, patience) {
                 Acquire::Wait(retired) => {
-                    self.retire_all(retired, "spindown");
+                    self.retire_all(retired, ShutdownReason::Spindown);
                     let _ = tokio::time::timeout_at(patience.into(), returned).await;
                 }
                 Acquire::Fail(retired, e) => {
-                    self.retire_all(retired, "spindown");
+                    self.retire_all(retired, ShutdownReason::Spindown);
                     return Err(e);
                 }
                 Acquire::Go(warm, retired) => break (warm, retired),
             }
         };
-        self.retire_all(retired, "spindown");
+        self.retire_all(retired, ShutdownReason::Spindown);
         let (env, cold) = match warm {
             Some(env) => {
                 env.begin_use();
@@ -367,26 +372,22 @@ impl Engine {
                 }
             }
         };
-        let me = self.clone();
-        let finishing_key = key.clone();
+        let request_id = req
+            .request_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        let hooks = Box::new(PoolHooks {
+            engine: self.clone(),
+            key,
+            env: env.clone(),
+            oom_before: env.oom_kills(),
+            request_id,
+        });
         let InvokeHandle {
             request_id,
             frames,
-            done: inner_done,
-        } = env
-            .invoke(req, move || {
-                *me.state().finishing.entry(finishing_key).or_default() += 1;
-            })
-            .await;
-        let (done_tx, done) = oneshot::channel();
-        let me = self.clone();
-        tokio::spawn(async move {
-            let summary = inner_done.await.ok();
-            if let Some(s) = summary {
-                let _ = done_tx.send(s);
-            }
-            me.give_back(key, env);
-        });
+            done,
+        } = env.invoke(req, hooks).await;
         Ok(Invocation {
             request_id,
             frames,
@@ -512,7 +513,7 @@ impl Engine {
         };
         self.inner.returned.notify_waiters();
         if !keep {
-            self.retire_all(vec![env], "spindown");
+            self.retire_all(vec![env], ShutdownReason::Spindown);
         }
     }
 
@@ -537,7 +538,7 @@ impl Engine {
             }
             out
         };
-        self.retire_all(retired, "spindown");
+        self.retire_all(retired, ShutdownReason::Spindown);
     }
 
     /// Keeps `wanted` environments of `spec`'s version initialised ahead of invokes
@@ -573,7 +574,7 @@ impl Engine {
             }
             out
         };
-        self.retire_all(retired, "spindown");
+        self.retire_all(retired, ShutdownReason::Spindown);
         self.maintain_provisioned();
     }
 
@@ -625,7 +626,7 @@ impl Engine {
                 let started = Env::start(
                     &me.inner.cfg,
                     &spec,
-                    InitType::Provisioned,
+                    InitType::ProvisionedConcurrency,
                     &me.inner.spawner,
                     me.inner.logs.clone(),
                 )
@@ -672,7 +673,7 @@ impl Engine {
                 };
                 me.inner.returned.notify_waiters();
                 if let Some(env) = retire {
-                    me.retire_all(vec![env], "spindown");
+                    me.retire_all(vec![env], ShutdownReason::Spindown);
                 }
             });
         }
@@ -706,11 +707,11 @@ impl Engine {
         if !retired.is_empty() {
             tracing::debug!("retiring {} idle environment(s)", retired.len());
         }
-        self.retire_all(retired, "spindown");
+        self.retire_all(retired, ShutdownReason::Spindown);
         self.maintain_provisioned();
     }
 
-    fn retire_all(&self, envs: Vec<Arc<Env>>, reason: &'static str) {
+    fn retire_all(&self, envs: Vec<Arc<Env>>, reason: ShutdownReason) {
         for env in envs {
             tokio::spawn(async move { env.retire(reason).await });
         }
@@ -734,7 +735,7 @@ impl Engine {
         };
         let tasks: Vec<_> = idle
             .into_iter()
-            .map(|env| tokio::spawn(async move { env.retire("spindown").await }))
+            .map(|env| tokio::spawn(async move { env.retire(ShutdownReason::Spindown).await }))
             .collect();
         for t in tasks {
             let _ = t.await;
@@ -743,6 +744,41 @@ impl Engine {
         while self.state().environments > 0 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+}
+
+/// What the pool does at the moments of one invoke (run by the init client's reader: no task of its own).
+struct PoolHooks {
+    engine: Engine,
+    key: PoolKey,
+    env: Arc<Env>,
+    oom_before: u64,
+    request_id: String,
+}
+
+impl InvokeHooks for PoolHooks {
+    /// A runtime killed by the OOM killer is reported as Lambda reports it, `Runtime.OutOfMemory`.
+    fn frame(&mut self, frame: ResponseFrame) -> ResponseFrame {
+        let (env, before) = (&self.env, self.oom_before);
+        out_of_memory(frame, &self.request_id, || env.oom_kills() > before)
+    }
+
+    /// The caller has its answer: the environment is finishing its invoke phase, worth waiting for.
+    fn answered(&mut self) {
+        self.env.answered();
+        *self
+            .engine
+            .state()
+            .finishing
+            .entry(self.key.clone())
+            .or_default() += 1;
+    }
+
+    fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {
+        let PoolHooks {
+            engine, key, env, ..
+        } = *self;
+        engine.give_back(key, env);
     }
 }
 

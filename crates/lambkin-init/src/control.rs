@@ -4,7 +4,6 @@
 //! lines and `Done` per invoke. If the channel closes, the environment shuts down (`spindown`) and the init exits.
 
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +13,8 @@ use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 
 use crate::logs::{Forward, Source};
-use crate::{Init, InitConfig, InitType, InvokeRequest, ResponseFrame, ShutdownReason};
+use crate::{Init, InitConfig, InvokeHandle, ShutdownReason};
+use lambkin_wire::ResponseHead;
 
 type Outgoing = (InitMessage, Bytes);
 
@@ -23,8 +23,8 @@ pub const FUNCTION_UID: u32 = 993;
 /// Lambda's open-files limit.
 pub const FUNCTION_NOFILE: u64 = 1024;
 
-fn config(c: StartConfig) -> Result<InitConfig, String> {
-    let child_identity = if c.confine_children {
+fn config(start: StartConfig) -> Result<InitConfig, String> {
+    let child_identity = if start.confine_children {
         Some(crate::config::ChildIdentity {
             uid: FUNCTION_UID,
             gid: FUNCTION_UID,
@@ -35,36 +35,8 @@ fn config(c: StartConfig) -> Result<InitConfig, String> {
         None
     };
     Ok(InitConfig {
-        function_name: c.function_name,
-        function_version: c.function_version,
-        memory_mb: c.memory_mb,
-        timeout: Duration::from_millis(c.timeout_ms),
-        init_timeout: Duration::from_millis(c.init_timeout_ms),
-        handler: c.handler,
-        region: c.region,
-        account_id: c.account_id,
-        log_group: c.log_group,
-        log_stream: c.log_stream,
-        init_type: if c.init_type == "provisioned-concurrency" {
-            InitType::ProvisionedConcurrency
-        } else {
-            InitType::OnDemand
-        },
-        bootstrap: c.bootstrap,
-        cwd: PathBuf::from(c.cwd),
-        extensions_dir: PathBuf::from(c.extensions_dir),
-        runtime_env: c.runtime_env,
-        extension_env: c.extension_env,
-        api_address: c.api_address,
+        start,
         echo_logs: false,
-        json_system_log: match c.json_system_log_level.as_deref() {
-            None => None,
-            Some(level) => Some(
-                crate::telemetry::event::SystemLevel::parse(level)
-                    .ok_or_else(|| format!("unknown system log level {level:?}"))?,
-            ),
-        },
-        shutdown_window: Duration::from_millis(c.shutdown_window_ms),
         child_identity,
     })
 }
@@ -99,15 +71,9 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     };
     let log_tx = out_tx.clone();
     let forward: Forward = Arc::new(move |source: &Source, line: &str| {
-        let (source, name) = match source {
-            Source::Function => ("function", None),
-            Source::Extension(n) => ("extension", Some(n.clone())),
-            Source::Platform => ("platform", None),
-        };
         let _ = log_tx.send((
             InitMessage::Log {
-                source: source.into(),
-                name,
+                source: source.clone(),
             },
             Bytes::copy_from_slice(line.as_bytes()),
         ));
@@ -127,37 +93,12 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
 
     let reason = loop {
         match read_frame::<_, HostMessage>(&mut reader).await {
-            Ok((
-                HostMessage::Invoke {
-                    request_id,
-                    content_type,
-                    client_context,
-                    cognito_identity,
-                    trace_id,
-                    tenant_id,
-                    invoked_function_arn,
-                },
-                payload,
-            )) => {
-                let handle = init.invoke(InvokeRequest {
-                    request_id: Some(request_id),
-                    payload,
-                    content_type,
-                    client_context,
-                    cognito_identity,
-                    trace_id,
-                    tenant_id,
-                    invoked_function_arn,
-                });
+            Ok((HostMessage::Invoke { mut request }, payload)) => {
+                request.payload = payload;
+                let handle = init.invoke(request);
                 tokio::spawn(relay(handle, out_tx.clone()));
             }
-            Ok((HostMessage::Shutdown { reason }, _)) => {
-                break match reason.as_str() {
-                    "timeout" => ShutdownReason::Timeout,
-                    "failure" => ShutdownReason::Failure,
-                    _ => ShutdownReason::Spindown,
-                }
-            }
+            Ok((HostMessage::Shutdown { reason }, _)) => break reason,
             Ok((HostMessage::Start { .. }, _)) => tracing::warn!("ignoring a second Start"),
             Err(FrameError::Closed) => break ShutdownReason::Spindown,
             Err(e) => {
@@ -173,57 +114,20 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     Ok(())
 }
 
-async fn relay(handle: crate::InvokeHandle, out: mpsc::UnboundedSender<Outgoing>) {
-    let crate::InvokeHandle {
+/// Sends one invoke's frames and its end to the host, each converted once.
+async fn relay(handle: InvokeHandle, out: mpsc::UnboundedSender<Outgoing>) {
+    let InvokeHandle {
         request_id,
         mut frames,
         done,
     } = handle;
     while let Some(f) = frames.recv().await {
-        let id = request_id.clone();
-        let msg = match f {
-            ResponseFrame::Complete { content_type, body } => (
-                InitMessage::Response {
-                    request_id: id,
-                    content_type,
-                },
-                body,
-            ),
-            ResponseFrame::StreamStart { content_type } => (
-                InitMessage::StreamStart {
-                    request_id: id,
-                    content_type,
-                },
-                Bytes::new(),
-            ),
-            ResponseFrame::Chunk(b) => (InitMessage::Chunk { request_id: id }, b),
-            ResponseFrame::StreamEnd { error } => {
-                let (error_type, body) = match error {
-                    Some((t, b)) => (Some(t), b),
-                    None => (None, Bytes::new()),
-                };
-                (
-                    InitMessage::StreamEnd {
-                        request_id: id,
-                        error_type,
-                    },
-                    body,
-                )
-            }
-            ResponseFrame::Error {
-                error_type,
-                body,
-                content_type,
-            } => (
-                InitMessage::Error {
-                    request_id: id,
-                    error_type,
-                    content_type,
-                },
-                body,
-            ),
+        let (head, payload): (ResponseHead, Bytes) = f.into_wire();
+        let msg = InitMessage::Response {
+            request_id: request_id.clone(),
+            head,
         };
-        if out.send(msg).is_err() {
+        if out.send((msg, payload)).is_err() {
             return;
         }
     }
@@ -231,7 +135,7 @@ async fn relay(handle: crate::InvokeHandle, out: mpsc::UnboundedSender<Outgoing>
         let _ = out.send((
             InitMessage::Done {
                 request_id,
-                status: s.status.into(),
+                status: s.status,
                 error_type: s.error_type,
                 duration_ms: s.duration_ms,
             },

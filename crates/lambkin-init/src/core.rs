@@ -17,38 +17,7 @@ use crate::logs::LogSink;
 use crate::state::{ExtensionState, RuntimeState};
 use crate::telemetry::Telemetry;
 
-/// One frame of an invoke's result as it travels to the caller.
-#[derive(Debug)]
-pub enum ResponseFrame {
-    /// A complete, buffered response from `/response`.
-    Complete {
-        /// The runtime's `Content-Type` (absent for the Rust client, meaning JSON).
-        content_type: Option<String>,
-        /// The payload.
-        body: Bytes,
-    },
-    /// A streamed response starts (`Lambda-Runtime-Function-Response-Mode: streaming`).
-    StreamStart {
-        /// The runtime's `Content-Type`.
-        content_type: Option<String>,
-    },
-    /// A chunk of a streamed response, sent as soon as it arrives.
-    Chunk(Bytes),
-    /// The end of a streamed response, with the mid-stream error if the runtime reported one.
-    StreamEnd {
-        /// `(error type, error body)` from trailers or in-body error lines.
-        error: Option<(String, Bytes)>,
-    },
-    /// A function error (`/error`) or a platform failure (timeout, crash, init failure, size limit).
-    Error {
-        /// The error type (`errorType` for platform errors; normalised header value for `/error`).
-        error_type: String,
-        /// The payload the caller receives.
-        body: Bytes,
-        /// The payload's content type.
-        content_type: Option<String>,
-    },
-}
+pub use lambkin_wire::ResponseFrame;
 
 /// Where a runtime's answer for the current invoke goes.
 pub type ResponseSink = mpsc::Sender<ResponseFrame>;

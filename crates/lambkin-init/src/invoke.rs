@@ -16,6 +16,8 @@ use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use lambkin_wire::{InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ShutdownReason};
+
 use crate::config::InitConfig;
 use crate::core::{ActiveInvoke, Extension, InvokeEvent, ResponseFrame, Shared};
 use crate::logs::{Forward, LogSink, Source};
@@ -24,71 +26,6 @@ use crate::report;
 use crate::state::{ExtensionState, RuntimeState};
 use crate::supervisor::{self, Role};
 use crate::telemetry::{Event, Platform, Record, ReportFigures, Span, Telemetry};
-
-/// One invoke as the caller describes it.
-#[derive(Debug, Default, Clone)]
-pub struct InvokeRequest {
-    /// Request id; a UUID is made when absent.
-    pub request_id: Option<String>,
-    /// The event payload.
-    pub payload: Bytes,
-    /// Payload content type (default `application/json`).
-    pub content_type: Option<String>,
-    /// Client context JSON, already base64-decoded.
-    pub client_context: Option<String>,
-    /// Cognito identity JSON.
-    pub cognito_identity: Option<String>,
-    /// `X-Amzn-Trace-Id`; a trace id is generated when absent.
-    pub trace_id: Option<String>,
-    /// Tenant id.
-    pub tenant_id: Option<String>,
-    /// ARN the function was invoked with (qualified or not).
-    pub invoked_function_arn: Option<String>,
-}
-
-/// How an invoke ended.
-#[derive(Debug, Clone)]
-pub struct InvokeSummary {
-    /// `success`, `error`, `failure` or `timeout`.
-    pub status: &'static str,
-    /// Error type when not successful.
-    pub error_type: Option<String>,
-    /// Last 4 KB of this invoke's log, REPORT line included.
-    pub tail: Vec<u8>,
-    /// Invoke duration.
-    pub duration_ms: f64,
-}
-
-/// What the caller holds while an invoke runs.
-pub struct InvokeHandle {
-    /// The request id.
-    pub request_id: String,
-    /// Response frames, in order; ends after the last one.
-    pub frames: mpsc::Receiver<ResponseFrame>,
-    /// Completes when the invoke phase is over.
-    pub done: oneshot::Receiver<InvokeSummary>,
-}
-
-/// Why a SHUTDOWN happens (Lambda's wire values).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShutdownReason {
-    /// The environment is retired.
-    Spindown,
-    /// An invoke timed out.
-    Timeout,
-    /// A crash or failed init.
-    Failure,
-}
-
-impl ShutdownReason {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Spindown => "spindown",
-            Self::Timeout => "timeout",
-            Self::Failure => "failure",
-        }
-    }
-}
 
 /// An init that did not complete.
 #[derive(Debug, Clone)]
@@ -204,15 +141,16 @@ impl Init {
         let addr = listener.local_addr()?;
         let api = addr.to_string();
         for (k, v) in cfg
+            .start
             .runtime_env
             .iter_mut()
-            .chain(cfg.extension_env.iter_mut())
+            .chain(cfg.start.extension_env.iter_mut())
         {
             if k == "AWS_LAMBDA_RUNTIME_API" {
                 *v = api.clone();
             }
         }
-        cfg.api_address = api;
+        cfg.start.api_address = api;
         let telemetry = Telemetry::new();
         let logs = LogSink::new(cfg.echo_logs, telemetry.clone(), forward);
         let shared = Shared::new(Arc::new(cfg), telemetry, logs);
@@ -569,7 +507,7 @@ impl Init {
         if lc.shut_down {
             let f = InitFailure::new("Sandbox.Failure", "the execution environment was shut down");
             let _ = sink.send(f.frame(&request_id)).await;
-            return self.summary("failure", Some(f.error_type), arrival);
+            return self.summary(InvokeStatus::Failure, Some(f.error_type), arrival);
         }
         // Something died while idle: the environment must initialise again.
         if lc.initialized && !self.healthy() {
@@ -594,7 +532,11 @@ impl Init {
                     })));
                     let _ = sink.send(f.frame(&request_id)).await;
                     drop(sink);
-                    let status = if f.timed_out { "timeout" } else { "error" };
+                    let status = if f.timed_out {
+                        InvokeStatus::Timeout
+                    } else {
+                        InvokeStatus::Error
+                    };
                     let reason = if f.timed_out {
                         ShutdownReason::Timeout
                     } else {
@@ -714,20 +656,20 @@ impl Init {
                     "RequestId: {request_id} Error: {cause}"
                 )));
                 Some((
-                    "error",
+                    InvokeStatus::Error,
                     "Runtime.ExitError",
                     cause,
                     Some(ShutdownReason::Failure),
                 ))
             }
             Ending::ExtensionExit(name, st, state) => Some((
-                "error",
+                InvokeStatus::Error,
                 extension_error_type(*state),
                 format!("{name} {}", describe_exit(*st)),
                 Some(ShutdownReason::Failure),
             )),
             Ending::Stopping => Some((
-                "failure",
+                InvokeStatus::Failure,
                 "Sandbox.Failure",
                 "the execution environment is shutting down".to_owned(),
                 None,
@@ -742,7 +684,7 @@ impl Init {
                     .logs
                     .line(Source::Platform, &format!("{stamp} {request_id} {cause}"));
                 Some((
-                    "timeout",
+                    InvokeStatus::Timeout,
                     "Sandbox.Timedout",
                     cause,
                     Some(ShutdownReason::Timeout),
@@ -751,8 +693,8 @@ impl Init {
         };
         let (status, error_type, reset) = match failure {
             None => match invoke.as_ref().and_then(|i| i.outcome.clone()) {
-                Some((true, _)) | None => ("success", None, None),
-                Some((false, t)) => ("error", t, None),
+                Some((true, _)) | None => (InvokeStatus::Success, None, None),
+                Some((false, t)) => (InvokeStatus::Error, t, None),
             },
             Some((status, error_type, cause, reset)) => {
                 // The caller gets the platform's error only if the runtime had not answered yet.
@@ -789,7 +731,7 @@ impl Init {
         }
         self.emit(Platform::RuntimeDone {
             request_id: request_id.clone(),
-            status,
+            status: status.as_str(),
             error_type: error_type.clone(),
             duration_ms: ms(dispatched.elapsed()),
             produced_bytes: invoke.as_ref().map(|i| i.produced_bytes).unwrap_or(0),
@@ -823,7 +765,7 @@ impl Init {
         request_id: &str,
         init_ms: Option<f64>,
         since: Instant,
-        status: &'static str,
+        status: InvokeStatus,
         error_type: Option<String>,
         trace: Option<String>,
         spans: Vec<Span>,
@@ -866,7 +808,7 @@ impl Init {
         ));
         self.emit(Platform::Report(ReportFigures {
             request_id: request_id.to_owned(),
-            status,
+            status: status.as_str(),
             error_type: error_type.clone(),
             duration_ms: duration,
             billed_ms: billed,
@@ -886,7 +828,7 @@ impl Init {
 
     fn summary(
         &self,
-        status: &'static str,
+        status: InvokeStatus,
         error_type: Option<String>,
         since: Instant,
     ) -> InvokeSummary {

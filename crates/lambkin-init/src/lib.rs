@@ -7,10 +7,10 @@
 //! (in-process, as `lambkin rie` does) or over the control channel (as the sandbox does).
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod control;
 pub mod core;
-pub mod env;
 pub mod invoke;
 pub mod logs;
 pub mod model;
@@ -23,5 +23,8 @@ pub mod supervisor;
 pub mod telemetry;
 
 pub use config::{InitConfig, InitType};
-pub use core::ResponseFrame;
-pub use invoke::{Init, InvokeHandle, InvokeRequest, InvokeSummary, ShutdownReason};
+pub use invoke::Init;
+pub use lambkin_wire::env;
+pub use lambkin_wire::{
+    InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ResponseFrame, ShutdownReason,
+};

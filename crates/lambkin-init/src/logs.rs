@@ -9,15 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::telemetry::{Event, Record, Telemetry};
 
 /// Who wrote a line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
-    /// The runtime (function code).
-    Function,
-    /// An extension, by name.
-    Extension(String),
-    /// The platform itself (START, END, REPORT).
-    Platform,
-}
+pub use lambkin_wire::LogSource as Source;
 
 /// Receives every line, e.g. to send it to the host.
 pub type Forward = Arc<dyn Fn(&Source, &str) + Send + Sync>;

@@ -135,26 +135,7 @@ fn keep_across_exec(fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-/// In a child between fork and exec: SIGKILL it when its parent dies. Only a raw `prctl` (async-signal-safe).
-///
-/// The signal is tied to the thread that forked the child; callers fork from a thread that lives as long
-/// as their process (the design's lesson about tokio worker threads).
-pub fn die_with_parent() -> io::Result<()> {
-    // SAFETY: PR_SET_PDEATHSIG takes a signal number and touches no memory.
-    if unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        )
-    } != 0
-    {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
-}
+pub use lambkin_wire::process::die_with_parent;
 
 /// In the child, between fork and exec: drop to the function's user with no capabilities and no way back, set
 /// Lambda's limits, then install the seccomp filter. Raw system calls only (async-signal-safe).

@@ -8,7 +8,7 @@ pub mod eventstream;
 use base64::Engine;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::Either;
-use lambkin_init::{InvokeHandle, ResponseFrame};
+use lambkin_wire::{InvokeHandle, ResponseFrame};
 
 pub use body::{full, ChannelBody, FrontBody};
 

@@ -1,18 +1,47 @@
 //! Where the emulator's init runs: in this process, or as PID 1 of a sandboxed environment driven over the
 //! control channel. The front end sees the same `InvokeHandle` either way.
+//!
+//! This crate does not link the init: the in-process one is handed in by the binary as a [`LocalInit`]
+//! (started by a [`StartLocal`]), so the emulator depends on the contract only.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use lambkin_init::{Init, InvokeHandle, InvokeRequest, ShutdownReason};
-use lambkin_sandbox::client::InitClient;
 use lambkin_sandbox::Environment;
-use tokio::sync::{mpsc, oneshot};
+use lambkin_wire::client::{out_of_memory, InitClient, InvokeHooks};
+use lambkin_wire::{
+    InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason, StartConfig,
+};
+
+/// A boxed future, as the in-process init's methods return them.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An init running in this process (`lambkin_init::Init`, wired in by the binary).
+pub trait LocalInit: Send + Sync + 'static {
+    /// Starts an invoke; returns at once.
+    fn invoke(&self, req: InvokeRequest) -> InvokeHandle;
+    /// SHUTDOWN with `reason`.
+    fn shutdown(&self, reason: ShutdownReason) -> BoxFuture<'_, ()>;
+    /// Where its Runtime API listens.
+    fn runtime_api(&self) -> SocketAddr;
+}
+
+/// Starts an in-process init from its configuration (echoing its logs to stdout, as AWS's emulator does).
+pub type StartLocal =
+    Box<dyn FnOnce(StartConfig) -> BoxFuture<'static, std::io::Result<Arc<dyn LocalInit>>> + Send>;
 
 /// The init behind the front end.
 #[derive(Clone)]
 pub enum Backend {
     /// In-process init (`--isolation process`, AWS's emulator's model).
-    InProcess(Init),
+    InProcess {
+        /// The init.
+        init: Arc<dyn LocalInit>,
+        /// Function version for `X-Amz-Executed-Version`.
+        version: String,
+    },
     /// An init in its own environment (`--isolation namespace`).
     Sandboxed(Arc<Sandboxed>),
 }
@@ -29,6 +58,26 @@ pub struct Sandboxed {
     pub in_flight: Mutex<usize>,
     /// Set by shutdown: nothing freezes the environment any more.
     pub stopping: std::sync::atomic::AtomicBool,
+}
+
+/// The emulator's part in one sandboxed invoke: Lambda's OOM answer, and freezing when the last one ends.
+struct SandboxHooks {
+    sandboxed: Arc<Sandboxed>,
+    oom_before: u64,
+    request_id: String,
+}
+
+impl InvokeHooks for SandboxHooks {
+    fn frame(&mut self, frame: ResponseFrame) -> ResponseFrame {
+        let (s, before) = (&self.sandboxed, self.oom_before);
+        out_of_memory(frame, &self.request_id, || {
+            s.with_env(Environment::oom_kills).unwrap_or(0) > before
+        })
+    }
+
+    fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {
+        self.sandboxed.leave();
+    }
 }
 
 impl Sandboxed {
@@ -62,43 +111,18 @@ impl Sandboxed {
         }
     }
 
-    async fn invoke(self: &Arc<Self>, req: InvokeRequest) -> InvokeHandle {
+    async fn invoke(self: &Arc<Self>, mut req: InvokeRequest) -> InvokeHandle {
         self.enter();
-        let oom_before = self
-            .with_env(lambkin_sandbox::Environment::oom_kills)
-            .unwrap_or(0);
-        let inner = self.client.invoke(req).await;
-        let (frames_tx, frames) = mpsc::channel(16);
-        let (done_tx, done) = oneshot::channel();
-        let request_id = inner.request_id.clone();
-        let me = self.clone();
-        tokio::spawn(async move {
-            let InvokeHandle {
-                request_id,
-                frames: mut inner_frames,
-                done: inner_done,
-            } = inner;
-            while let Some(frame) = inner_frames.recv().await {
-                let frame = lambkin_sandbox::client::out_of_memory(frame, &request_id, || {
-                    me.with_env(lambkin_sandbox::Environment::oom_kills)
-                        .unwrap_or(0)
-                        > oom_before
-                });
-                if frames_tx.send(frame).await.is_err() {
-                    break;
-                }
-            }
-            drop(frames_tx);
-            if let Ok(summary) = inner_done.await {
-                let _ = done_tx.send(summary);
-            }
-            me.leave();
-        });
-        InvokeHandle {
+        let request_id = req
+            .request_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        let hooks = Box::new(SandboxHooks {
+            sandboxed: self.clone(),
+            oom_before: self.with_env(Environment::oom_kills).unwrap_or(0),
             request_id,
-            frames,
-            done,
-        }
+        });
+        self.client.invoke(req, hooks).await
     }
 }
 
@@ -106,7 +130,7 @@ impl Backend {
     /// Starts an invoke.
     pub async fn invoke(&self, req: InvokeRequest) -> InvokeHandle {
         match self {
-            Self::InProcess(init) => init.invoke(req),
+            Self::InProcess { init, .. } => init.invoke(req),
             Self::Sandboxed(s) => s.invoke(req).await,
         }
     }
@@ -114,7 +138,7 @@ impl Backend {
     /// The function version.
     pub fn function_version(&self) -> &str {
         match self {
-            Self::InProcess(init) => &init.config().function_version,
+            Self::InProcess { version, .. } => version,
             Self::Sandboxed(s) => &s.version,
         }
     }
@@ -122,7 +146,7 @@ impl Backend {
     /// SHUTDOWN (`spindown`) and, for a sandbox, destroy the environment.
     pub async fn shutdown(&self) {
         match self {
-            Self::InProcess(init) => init.shutdown(ShutdownReason::Spindown).await,
+            Self::InProcess { init, .. } => init.shutdown(ShutdownReason::Spindown).await,
             Self::Sandboxed(s) => {
                 {
                     // Under the lock, so that no invoke finishing now can freeze it again.
@@ -132,7 +156,7 @@ impl Backend {
                 if let Some(Err(e)) = s.with_env(|e| e.thaw()) {
                     tracing::warn!("thaw: {e}");
                 }
-                s.client.shutdown("spindown").await;
+                s.client.shutdown(ShutdownReason::Spindown).await;
                 let env = s
                     .environment
                     .lock()

@@ -8,11 +8,11 @@ use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use lambkin_init::{InvokeHandle, InvokeRequest};
 use lambkin_respond::{
     aws_error, decode_client_context, full, put_common, request_response, response_stream,
     FrontResponse,
 };
+use lambkin_wire::{InvokeHandle, InvokeRequest};
 use tokio::net::TcpListener;
 
 use crate::backend::Backend;

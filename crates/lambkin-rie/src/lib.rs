@@ -13,10 +13,11 @@ mod sandboxed;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lambkin_init::env::{self, log_stream_name, PlatformVars};
-use lambkin_init::{Init, InitConfig, InitType};
+use lambkin_wire::env::{self, log_stream_name, PlatformVars};
+use lambkin_wire::{InitType, StartConfig};
 
 use crate::backend::Backend;
+pub use crate::backend::{BoxFuture, LocalInit, StartLocal};
 
 pub use args::{parse, Isolation, RieArgs};
 
@@ -31,7 +32,7 @@ const BOOTSTRAP_CANDIDATES: &[&str] = &[
 ];
 
 /// Builds the init configuration from the command line and the process environment, as the emulator does.
-pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<InitConfig, String> {
+pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<StartConfig, String> {
     let get = |k: &str| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let timeout_s: u64 = match get("AWS_LAMBDA_FUNCTION_TIMEOUT") {
         Some(v) => v.trim().parse().map_err(|_| {
@@ -81,7 +82,7 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         memory_mb,
         log_group: log_group.clone(),
         log_stream: log_stream.clone(),
-        init_type: InitType::OnDemand.as_str().into(),
+        init_type: InitType::OnDemand,
         execution_env: None,
         task_root: get("LAMBDA_TASK_ROOT").unwrap_or_else(|| "/var/task".into()),
         runtime_dir: get("LAMBDA_RUNTIME_DIR").unwrap_or_else(|| "/var/runtime".into()),
@@ -91,7 +92,7 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
     };
     // As AWS's emulator, the container's whole environment is the function's environment.
     let envs = env::build(vars, &platform, true);
-    Ok(InitConfig {
+    Ok(StartConfig {
         function_name,
         function_version,
         memory_mb,
@@ -109,16 +110,19 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Init
         runtime_env: envs.runtime,
         extension_env: envs.extension,
         api_address: args.runtime_api_address.clone(),
-        echo_logs: true,
         json_system_log: None,
         shutdown_window: Duration::from_secs(2),
-        child_identity: None,
+        confine_children: false,
     })
 }
 
 /// Runs the emulator until `stop` completes (the binary: SIGTERM or SIGINT), then shuts the environment down
-/// (SHUTDOWN `spindown`).
-pub async fn run(args: RieArgs, stop: impl std::future::Future<Output = ()>) -> Result<(), String> {
+/// (SHUTDOWN `spindown`). `start_local` starts the in-process init of `--isolation process`.
+pub async fn run(
+    args: RieArgs,
+    start_local: StartLocal,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<(), String> {
     let vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
@@ -139,7 +143,8 @@ pub async fn run(args: RieArgs, stop: impl std::future::Future<Output = ()>) -> 
                  read-only root, sized /tmp, memory and pids limits, uid 993, seccomp, freezing between invokes \
                  (use --isolation namespace as root)"
             );
-            let init = Init::start(cfg, None).await.map_err(|e| {
+            let version = cfg.function_version.clone();
+            let init = start_local(cfg).await.map_err(|e| {
                 format!(
                     "cannot start the Runtime API on {}: {e}",
                     args.runtime_api_address
@@ -150,7 +155,7 @@ pub async fn run(args: RieArgs, stop: impl std::future::Future<Output = ()>) -> 
                 args.invoke_address,
                 init.runtime_api()
             );
-            Backend::InProcess(init)
+            Backend::InProcess { init, version }
         }
         Isolation::Namespace => {
             let backend = sandboxed::start(&args, cfg).await?;

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use lambkin_init::InitConfig;
-use lambkin_sandbox::client::{InitClient, LogSink};
 use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
+use lambkin_wire::client::{InitClient, LogSink};
+use lambkin_wire::launch::InitCommand;
 use lambkin_wire::StartConfig;
 
 use crate::args::RieArgs;
@@ -40,7 +40,7 @@ fn remap_env(vars: &[(String, String)]) -> Vec<(String, String)> {
 }
 
 /// Builds the environment and starts its init.
-pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
+pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> {
     if !rustix::process::geteuid().is_root() {
         return Err(
             "--isolation namespace needs root (namespaces, cgroups, mounts); \
@@ -60,6 +60,7 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         .filter(|p| p.is_dir())
         .collect();
     let runtime_dir = Some(PathBuf::from("/var/runtime")).filter(|p| p.is_dir());
+    let lambkin = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
     let spec = EnvironmentSpec {
         id: format!("rie-{}", uuid::Uuid::new_v4().simple()),
         code_dir: task_root.clone(),
@@ -71,7 +72,8 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         network: args.network.unwrap_or_else(Network::default_for_host),
         rootfs: None,
         state_dir: PathBuf::from(STATE_DIR),
-        lambkin: std::env::current_exe().map_err(|e| format!("own executable: {e}"))?,
+        init: InitCommand::beside(&lambkin),
+        lambkin,
     };
     tracing::info!(
         "network: {}{}",
@@ -92,28 +94,17 @@ pub async fn start(args: &RieArgs, cfg: InitConfig) -> Result<Backend, String> {
         .map(|a| inside(a, &task_root))
         .collect();
     let start = StartConfig {
-        function_name: cfg.function_name.clone(),
-        function_version: cfg.function_version.clone(),
-        memory_mb: cfg.memory_mb,
-        timeout_ms: cfg.timeout.as_millis() as u64,
-        init_timeout_ms: cfg.init_timeout.as_millis() as u64,
-        handler: cfg.handler.clone(),
-        region: cfg.region.clone(),
-        account_id: cfg.account_id.clone(),
-        log_group: cfg.log_group.clone(),
-        log_stream: cfg.log_stream.clone(),
-        init_type: cfg.init_type.as_str().into(),
         bootstrap,
         cwd: "/var/task".into(),
         extensions_dir: "/opt/extensions".into(),
         runtime_env: remap_env(&cfg.runtime_env),
         extension_env: remap_env(&cfg.extension_env),
         api_address: SANDBOX_API.into(),
-        shutdown_window_ms: cfg.shutdown_window.as_millis() as u64,
         confine_children: true,
-        json_system_log_level: None,
+        json_system_log: None,
+        ..cfg.clone()
     };
-    let logs: LogSink = Arc::new(|_source, _name, line| {
+    let logs: LogSink = Arc::new(|_source, line| {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(line);

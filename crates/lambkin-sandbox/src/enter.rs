@@ -396,7 +396,7 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
     // SAFETY: prctl is async-signal-safe and touches no parent memory; the init dies with this process.
     unsafe {
         cmd.pre_exec(|| {
-            lambkin_init::supervisor::die_with_parent()?;
+            lambkin_wire::process::die_with_parent()?;
             Ok(())
         });
     }

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use lambkin_wire::launch::InitCommand;
+
 use crate::cgroup::{Cgroup, CgroupError, Limits};
 use crate::enter::EnterPlan;
 use crate::plan::RootPlan;
@@ -78,8 +80,10 @@ pub struct EnvironmentSpec {
     pub rootfs: Option<PathBuf>,
     /// Where environments keep their state directories.
     pub state_dir: PathBuf,
-    /// The lambkin binary (runs as `sandbox-enter` and as the init).
+    /// The lambkin binary (runs as `sandbox-enter`).
     pub lambkin: PathBuf,
+    /// How the init (PID 1) is started; its program is bound into the environment.
+    pub init: InitCommand,
 }
 
 /// Why an environment could not be built or managed.
@@ -233,19 +237,14 @@ impl Environment {
             spec.ephemeral_mb,
             tmp_image.as_deref(),
             spec.rootfs.as_deref(),
-            &spec.lambkin,
+            &spec.init.program,
             &resolv_conf(),
         );
         let plan = EnterPlan {
             root_dir: state_dir.join("root"),
             root,
             hostname: "sandbox".into(),
-            init_args: vec![
-                "init".into(),
-                "--control-fd".into(),
-                "3".into(),
-                "--pid1".into(),
-            ],
+            init_args: spec.init.args(3, true),
         };
         let plan_json = serde_json::to_string(&plan)
             .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
@@ -288,7 +287,7 @@ impl Environment {
             cmd.pre_exec(move || {
                 // The environment dies with its host process (the init dies with this one, and every
                 // process of the PID namespace with the init).
-                lambkin_init::supervisor::die_with_parent()?;
+                lambkin_wire::process::die_with_parent()?;
                 for fd in &procs_fds {
                     if libc::write(*fd, b"0".as_ptr().cast(), 1) != 1 {
                         return Err(io::Error::last_os_error());

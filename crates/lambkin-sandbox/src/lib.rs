@@ -1,11 +1,10 @@
 //! Execution environments on a plain Linux host: namespaces, a read-only root, cgroups, and lambkin's init as
 //! PID 1 (see "The execution environment" in the design).
 //!
-//! The process chain is host → `lambkin sandbox-enter` (builds the root inside fresh namespaces) → `lambkin init`
+//! The process chain is host → `lambkin sandbox-enter` (builds the root inside fresh namespaces) → `lambkin-init`
 //! (PID 1, talks to the host over the inherited control channel only) → runtime and extensions (uid 993).
 
 pub mod cgroup;
-pub mod client;
 pub mod enter;
 pub mod environment;
 pub mod netpool;

@@ -16,8 +16,8 @@ pub const HOST_DIRS: &[&str] = &[
 /// Device nodes bound from the host into the environment's `/dev`.
 pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty"];
 
-/// Where the lambkin binary appears inside the environment (it runs as the init).
-pub const INIT_PATH: &str = "/.lambkin/lambkin";
+/// Where the init's executable appears inside the environment.
+pub const INIT_PATH: &str = "/.lambkin/init";
 
 /// One step of building the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use lambkin_sandbox::client::{InitClient, LogSink};
 use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
-use lambkin_wire::StartConfig;
+use lambkin_wire::client::{InitClient, LogSink};
+use lambkin_wire::launch::InitCommand;
+use lambkin_wire::{InitType, StartConfig};
 
 /// What to measure.
 #[derive(Debug, clap::Args)]
@@ -47,23 +48,23 @@ fn start_config(memory_mb: u32) -> StartConfig {
         function_name: "bench".into(),
         function_version: "$LATEST".into(),
         memory_mb,
-        timeout_ms: 3000,
-        init_timeout_ms: 10_000,
+        timeout: std::time::Duration::from_secs(3),
+        init_timeout: std::time::Duration::from_secs(10),
         handler: "".into(),
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         log_group: "/aws/lambda/bench".into(),
         log_stream: "bench".into(),
-        init_type: "on-demand".into(),
+        init_type: InitType::OnDemand,
         bootstrap: vec!["/var/task/bootstrap".into()],
         cwd: "/var/task".into(),
         extensions_dir: "/opt/extensions".into(),
         runtime_env: env.clone(),
         extension_env: env,
         api_address: "127.0.0.1:9001".into(),
-        shutdown_window_ms: 2000,
+        shutdown_window: std::time::Duration::from_secs(2),
         confine_children: true,
-        json_system_log_level: None,
+        json_system_log: None,
     }
 }
 
@@ -80,6 +81,7 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
         rootfs: None,
         state_dir: PathBuf::from("/run/lambkin/environments"),
         lambkin: std::env::current_exe()?,
+        init: InitCommand::beside(&std::env::current_exe()?),
     })
 }
 
@@ -98,7 +100,7 @@ fn show(d: Duration) -> String {
 /// Runs the benchmark and prints a Markdown table.
 pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     let code = args.code.canonicalize().context("--code")?;
-    let quiet: LogSink = Arc::new(|_, _, _| {});
+    let quiet: LogSink = Arc::new(|_, _| {});
     let mut create = Vec::new();
     let mut destroy = Vec::new();
     let mut freeze = Vec::new();

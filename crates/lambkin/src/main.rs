@@ -5,7 +5,7 @@ mod bench_sandbox;
 mod bench_serve;
 mod runtime_cmd;
 
-use std::os::fd::FromRawFd;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 
@@ -96,6 +96,38 @@ fn init_tracing(level: Option<&str>) {
         .init();
 }
 
+/// `lambkin rie --isolation process`: the init in this process, echoing its logs as AWS's emulator does. The
+/// binary is where the emulator and the init meet; neither crate depends on the other.
+struct LocalInit(lambkin_init::Init);
+
+impl lambkin_rie::LocalInit for LocalInit {
+    fn invoke(&self, req: lambkin_wire::InvokeRequest) -> lambkin_wire::InvokeHandle {
+        self.0.invoke(req)
+    }
+
+    fn shutdown(&self, reason: lambkin_wire::ShutdownReason) -> lambkin_rie::BoxFuture<'_, ()> {
+        Box::pin(self.0.shutdown(reason))
+    }
+
+    fn runtime_api(&self) -> std::net::SocketAddr {
+        self.0.runtime_api()
+    }
+}
+
+fn in_process_init() -> lambkin_rie::StartLocal {
+    Box::new(|start| {
+        Box::pin(async move {
+            let cfg = lambkin_init::InitConfig {
+                start,
+                echo_logs: true,
+                child_identity: None,
+            };
+            let init = lambkin_init::Init::start(cfg, None).await?;
+            Ok(Arc::new(LocalInit(init)) as Arc<dyn lambkin_rie::LocalInit>)
+        })
+    })
+}
+
 /// Completes on SIGTERM or SIGINT: how `serve` and `rie` are asked to stop.
 async fn wait_for_stop_signal() {
     use tokio::signal::unix::{signal, SignalKind};
@@ -159,26 +191,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Init { control_fd, pid1 } => {
             init_tracing(None);
-            if pid1 {
-                if let Err(e) = lambkin_init::pid1::prepare() {
-                    eprintln!("lambkin init: {e}");
-                    return std::process::ExitCode::FAILURE;
-                }
-            }
-            if control_fd < 3 {
-                eprintln!(
-                    "lambkin init: --control-fd must be an inherited descriptor (3 or above)"
-                );
-                return std::process::ExitCode::from(2);
-            }
-            if std::fs::metadata(format!("/proc/self/fd/{control_fd}")).is_err() {
-                eprintln!("lambkin init: descriptor {control_fd} is not open");
-                return std::process::ExitCode::from(2);
-            }
-            // SAFETY: the host passes this descriptor to us as our own (it is open and no one else in this
-            // process uses it); ownership is taken exactly once, here.
-            let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(control_fd) };
-            run_on_one_thread("init", lambkin_init::control::serve(fd))
+            lambkin_init::cli::run("lambkin init", lambkin_init::cli::Args { control_fd, pid1 })
         }
         Command::Bench {
             target: BenchTarget::Sandbox(args),
@@ -256,7 +269,10 @@ fn main() -> std::process::ExitCode {
                 }
             };
             init_tracing(args.log_level.as_deref());
-            run_on_one_thread("rie", lambkin_rie::run(args, wait_for_stop_signal()))
+            run_on_one_thread(
+                "rie",
+                lambkin_rie::run(args, in_process_init(), wait_for_stop_signal()),
+            )
         }
     }
 }

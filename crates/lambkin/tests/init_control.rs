@@ -38,23 +38,23 @@ fn start_config(script: &str) -> StartConfig {
         function_name: "ctl".into(),
         function_version: "$LATEST".into(),
         memory_mb: 128,
-        timeout_ms: 10_000,
-        init_timeout_ms: 10_000,
+        timeout: std::time::Duration::from_secs(10),
+        init_timeout: std::time::Duration::from_secs(10),
         handler: "".into(),
         region: "us-east-1".into(),
         account_id: "123456789012".into(),
         log_group: "/aws/lambda/ctl".into(),
         log_stream: "s".into(),
-        init_type: "on-demand".into(),
+        init_type: lambkin_wire::InitType::OnDemand,
         bootstrap: vec!["python3".into(), "-c".into(), script.into()],
         cwd: "/".into(),
         extensions_dir: "/nonexistent".into(),
         runtime_env: env.clone(),
         extension_env: env,
         api_address: "127.0.0.1:0".into(),
-        shutdown_window_ms: 2000,
+        shutdown_window: std::time::Duration::from_secs(2),
         confine_children: false,
-        json_system_log_level: None,
+        json_system_log: None,
     }
 }
 
@@ -89,13 +89,10 @@ async fn init_serves_a_host_over_the_control_channel() {
     assert!(matches!(ready, InitMessage::Ready { .. }), "{ready:?}");
 
     let invoke = HostMessage::Invoke {
-        request_id: "req-1".into(),
-        content_type: None,
-        client_context: None,
-        cognito_identity: None,
-        trace_id: None,
-        tenant_id: None,
-        invoked_function_arn: None,
+        request: lambkin_wire::InvokeRequest {
+            request_id: Some("req-1".into()),
+            ..Default::default()
+        },
     };
     write_frame(&mut host, &invoke, br#"{"n":1}"#)
         .await
@@ -114,7 +111,7 @@ async fn init_serves_a_host_over_the_control_channel() {
                 request_id, status, ..
             } => {
                 assert_eq!(request_id, "req-1");
-                assert_eq!(status, "success");
+                assert_eq!(status, lambkin_wire::InvokeStatus::Success);
                 break;
             }
             other => panic!("unexpected {other:?}"),
@@ -157,7 +154,7 @@ async fn init_serves_a_host_over_the_control_channel() {
     write_frame(
         &mut host,
         &HostMessage::Shutdown {
-            reason: "spindown".into(),
+            reason: lambkin_wire::ShutdownReason::Spindown,
         },
         b"",
     )

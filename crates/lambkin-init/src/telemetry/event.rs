@@ -167,28 +167,8 @@ pub enum Record {
     Platform(Platform),
 }
 
-/// `SystemLogLevel`: which platform events a JSON-format function log keeps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum SystemLevel {
-    /// Everything.
-    Debug,
-    /// The invoke's start and report and the init's start and report.
-    Info,
-    /// Failures and dropped logs only.
-    Warn,
-}
-
-impl SystemLevel {
-    /// Parses Lambda's spelling (`DEBUG`, `INFO`, `WARN`).
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "DEBUG" => Some(Self::Debug),
-            "INFO" => Some(Self::Info),
-            "WARN" => Some(Self::Warn),
-            _ => None,
-        }
-    }
-}
+/// `SystemLogLevel` as the contract spells it.
+pub use lambkin_wire::SystemLogLevel as SystemLevel;
 
 impl Platform {
     /// The level a JSON-format function log files this event under (lambkin's reading of Lambda's: the events

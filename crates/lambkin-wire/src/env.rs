@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::config::InitType;
+
 /// Reserved variables: set by the platform, never taken from the customer's configuration.
 pub const RESERVED: &[&str] = &[
     "_HANDLER",
@@ -68,7 +70,7 @@ pub struct PlatformVars {
     /// `AWS_LAMBDA_LOG_STREAM_NAME`.
     pub log_stream: String,
     /// `AWS_LAMBDA_INITIALIZATION_TYPE`.
-    pub init_type: String,
+    pub init_type: InitType,
     /// `AWS_EXECUTION_ENV` (`AWS_Lambda_python3.12`); `None` for `provided*` runtimes.
     pub execution_env: Option<String>,
     /// `LAMBDA_TASK_ROOT`.
@@ -137,7 +139,10 @@ pub fn build(
         ),
         ("AWS_LAMBDA_LOG_GROUP_NAME", platform.log_group.clone()),
         ("AWS_LAMBDA_LOG_STREAM_NAME", platform.log_stream.clone()),
-        ("AWS_LAMBDA_INITIALIZATION_TYPE", platform.init_type.clone()),
+        (
+            "AWS_LAMBDA_INITIALIZATION_TYPE",
+            platform.init_type.as_str().to_owned(),
+        ),
         ("AWS_REGION", platform.region.clone()),
         ("AWS_DEFAULT_REGION", platform.region.clone()),
         ("LAMBDA_TASK_ROOT", platform.task_root.clone()),
@@ -214,7 +219,7 @@ mod tests {
             memory_mb: 128,
             log_group: "/aws/lambda/f".into(),
             log_stream: "s".into(),
-            init_type: "on-demand".into(),
+            init_type: InitType::OnDemand,
             execution_env: None,
             task_root: "/var/task".into(),
             runtime_dir: "/var/runtime".into(),

@@ -1,0 +1,453 @@
+//! The host end of the control channel: drives an init running in an environment, with the same
+//! [`InvokeHandle`] an in-process init gives, so front ends do not care where the init runs.
+//!
+//! One reader task per channel owns the table of invokes in flight; it turns each message into a
+//! [`ResponseFrame`] once ([`ResponseFrame::from_wire`]) and hands it to the caller. What the host does at the
+//! moments of an invoke (rewrite a frame, note that the caller has its answer, take the environment back) runs
+//! in that reader through [`InvokeHooks`]: no task or channel of its own per invoke.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixStream;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::frame::{read_frame, write_frame};
+use crate::invoke::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason};
+use crate::log::LogSource;
+use crate::message::{HostMessage, InitMessage};
+use crate::StartConfig;
+
+/// Receives the environment's log lines.
+pub type LogSink = Arc<dyn Fn(&LogSource, &[u8]) + Send + Sync>;
+
+/// What a host does at the moments of one invoke. Called from the channel's reader, in order; each must be
+/// quick and must not block.
+pub trait InvokeHooks: Send + 'static {
+    /// Rewrites a response frame before the caller sees it.
+    fn frame(&mut self, frame: ResponseFrame) -> ResponseFrame {
+        frame
+    }
+    /// The caller has its whole response; the environment is only finishing its invoke phase now. Called
+    /// once, before [`InvokeHooks::finished`].
+    fn answered(&mut self) {}
+    /// The invoke phase is over (`None`: the environment went away first). The caller already has the summary.
+    fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {}
+}
+
+/// No hooks.
+pub struct NoHooks;
+
+impl InvokeHooks for NoHooks {}
+
+struct Pending {
+    frames: Option<mpsc::Sender<ResponseFrame>>,
+    done: oneshot::Sender<InvokeSummary>,
+    hooks: Box<dyn InvokeHooks>,
+    answered: bool,
+}
+
+impl Pending {
+    fn answer(&mut self) {
+        self.frames = None;
+        if !self.answered {
+            self.answered = true;
+            self.hooks.answered();
+        }
+    }
+
+    fn finish(mut self, summary: Option<InvokeSummary>) {
+        self.answer();
+        match summary {
+            Some(s) => {
+                let _ = self.done.send(s.clone());
+                self.hooks.finished(Some(&s));
+            }
+            None => self.hooks.finished(None),
+        }
+    }
+}
+
+/// A started init in an environment.
+pub struct InitClient {
+    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    register: mpsc::UnboundedSender<(String, Pending)>,
+    stopped: Mutex<Option<oneshot::Receiver<()>>>,
+    closed: Arc<AtomicBool>,
+}
+
+/// The outcome of `Start`.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// Init completed (else the first invoke retries it).
+    pub ready: bool,
+    /// Init duration when it completed.
+    pub init_ms: Option<f64>,
+}
+
+impl InitClient {
+    /// Sends `Start` and waits for the init's answer.
+    pub async fn start(
+        stream: std::os::unix::net::UnixStream,
+        config: StartConfig,
+        logs: LogSink,
+    ) -> Result<(Self, Started), String> {
+        stream.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let stream = UnixStream::from_std(stream).map_err(|e| e.to_string())?;
+        let (mut reader, mut writer) = stream.into_split();
+        write_frame(
+            &mut writer,
+            &HostMessage::Start {
+                config: Box::new(config),
+            },
+            b"",
+        )
+        .await
+        .map_err(|e| format!("send Start: {e}"))?;
+        let started = loop {
+            let (msg, payload): (InitMessage, Bytes) = read_frame(&mut reader)
+                .await
+                .map_err(|e| format!("init did not start: {e}"))?;
+            match msg {
+                InitMessage::Ready { init_ms, .. } => {
+                    break Started {
+                        ready: true,
+                        init_ms: Some(init_ms),
+                    }
+                }
+                InitMessage::InitFailed { .. } => {
+                    break Started {
+                        ready: false,
+                        init_ms: None,
+                    }
+                }
+                InitMessage::Log { source } => logs(&source, &payload),
+                other => return Err(format!("unexpected message before Ready: {other:?}")),
+            }
+        };
+        let (register, registrations) = mpsc::unbounded_channel();
+        let (stopped_tx, stopped_rx) = oneshot::channel();
+        let closed = Arc::new(AtomicBool::new(false));
+        tokio::spawn(read_loop(
+            reader,
+            registrations,
+            logs,
+            stopped_tx,
+            closed.clone(),
+        ));
+        Ok((
+            Self {
+                writer: tokio::sync::Mutex::new(writer),
+                register,
+                stopped: Mutex::new(Some(stopped_rx)),
+                closed,
+            },
+            started,
+        ))
+    }
+
+    /// Starts an invoke in the environment; `hooks` run at its moments (see [`InvokeHooks`]).
+    pub async fn invoke(
+        &self,
+        mut req: InvokeRequest,
+        hooks: Box<dyn InvokeHooks>,
+    ) -> InvokeHandle {
+        let request_id = req
+            .request_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone();
+        let (frames_tx, frames) = mpsc::channel(16);
+        let (done_tx, done) = oneshot::channel();
+        let pending = Pending {
+            frames: Some(frames_tx),
+            done: done_tx,
+            hooks,
+            answered: false,
+        };
+        // Registered before the request is written, so the reader knows it before any answer.
+        match self.register.send((request_id.clone(), pending)) {
+            Ok(()) => {
+                let payload = std::mem::take(&mut req.payload);
+                let msg = HostMessage::Invoke { request: req };
+                // A failed write means the init is gone: the reader sees the channel close and ends this
+                // invoke (no frames, no summary) with every other one.
+                let _ = write_frame(&mut *self.writer.lock().await, &msg, &payload).await;
+            }
+            Err(mpsc::error::SendError((_, pending))) => pending.finish(None),
+        }
+        InvokeHandle {
+            request_id,
+            frames,
+            done,
+        }
+    }
+
+    /// Whether the channel is gone (the init exited or the environment was destroyed).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
+    /// SHUTDOWN with a reason; returns when the init reports it stopped (at most 5 s).
+    pub async fn shutdown(&self, reason: ShutdownReason) {
+        let msg = HostMessage::Shutdown { reason };
+        if write_frame(&mut *self.writer.lock().await, &msg, b"")
+            .await
+            .is_ok()
+        {
+            let rx = self
+                .stopped
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take();
+            if let Some(rx) = rx {
+                let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+            }
+        }
+    }
+}
+
+async fn read_loop(
+    mut reader: OwnedReadHalf,
+    mut registrations: mpsc::UnboundedReceiver<(String, Pending)>,
+    logs: LogSink,
+    stopped: oneshot::Sender<()>,
+    closed: Arc<AtomicBool>,
+) {
+    let mut pending: HashMap<String, Pending> = HashMap::new();
+    loop {
+        let Ok((msg, payload)) = read_frame::<_, InitMessage>(&mut reader).await else {
+            break;
+        };
+        while let Ok((id, p)) = registrations.try_recv() {
+            pending.insert(id, p);
+        }
+        match msg {
+            InitMessage::Log { source } => logs(&source, &payload),
+            InitMessage::Stopped => break,
+            InitMessage::Ready { .. } | InitMessage::InitFailed { .. } => {}
+            InitMessage::Response { request_id, head } => {
+                let Some(p) = pending.get_mut(&request_id) else {
+                    continue;
+                };
+                let frame = p.hooks.frame(ResponseFrame::from_wire(head, payload));
+                let last = frame.is_last();
+                if let Some(tx) = &p.frames {
+                    if tx.send(frame).await.is_err() {
+                        p.frames = None;
+                    }
+                }
+                if last {
+                    p.answer();
+                }
+            }
+            InitMessage::Done {
+                request_id,
+                status,
+                error_type,
+                duration_ms,
+            } => {
+                if let Some(p) = pending.remove(&request_id) {
+                    p.finish(Some(InvokeSummary {
+                        status,
+                        error_type,
+                        tail: payload.to_vec(),
+                        duration_ms,
+                    }));
+                }
+            }
+        }
+    }
+    // The environment is gone: every open invoke ends, including ones registered but not yet seen.
+    closed.store(true, Ordering::SeqCst);
+    registrations.close();
+    while let Ok((id, p)) = registrations.try_recv() {
+        pending.insert(id, p);
+    }
+    for (_, p) in pending.drain() {
+        p.finish(None);
+    }
+    let _ = stopped.send(());
+}
+
+/// Lambda's answer when the OOM killer ended the runtime during an invoke: the init saw only an exit
+/// (`Runtime.ExitError`); when the environment's OOM kills went up meanwhile (`oom_killed`, asked only for
+/// such a frame), it is `Runtime.OutOfMemory`. Any other frame passes unchanged.
+pub fn out_of_memory(
+    frame: ResponseFrame,
+    request_id: &str,
+    oom_killed: impl FnOnce() -> bool,
+) -> ResponseFrame {
+    match frame {
+        ResponseFrame::Error { ref error_type, .. }
+            if error_type == "Runtime.ExitError" && oom_killed() =>
+        {
+            let body = serde_json::json!({
+                "errorType": "Runtime.OutOfMemory",
+                "errorMessage": format!("RequestId: {request_id} Error: Runtime exited with error: signal: killed"),
+            });
+            ResponseFrame::Error {
+                error_type: "Runtime.OutOfMemory".into(),
+                body: body.to_string().into(),
+                content_type: Some("application/json".into()),
+            }
+        }
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit_error() -> ResponseFrame {
+        ResponseFrame::Error {
+            error_type: "Runtime.ExitError".into(),
+            body: "{}".into(),
+            content_type: None,
+        }
+    }
+
+    #[test]
+    fn only_an_exit_with_an_oom_kill_is_out_of_memory() {
+        match out_of_memory(exit_error(), "r1", || true) {
+            ResponseFrame::Error {
+                error_type, body, ..
+            } => {
+                assert_eq!(error_type, "Runtime.OutOfMemory");
+                assert!(String::from_utf8_lossy(&body).contains("RequestId: r1 Error:"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            out_of_memory(exit_error(), "r1", || false),
+            ResponseFrame::Error { error_type, .. } if error_type == "Runtime.ExitError"
+        ));
+        // Other frames never ask about the OOM killer.
+        let chunk = ResponseFrame::Chunk("x".into());
+        assert!(matches!(
+            out_of_memory(chunk, "r1", || panic!("asked")),
+            ResponseFrame::Chunk(_)
+        ));
+    }
+
+    /// Records the moments of an invoke.
+    struct Recorder(Arc<Mutex<Vec<String>>>);
+
+    impl InvokeHooks for Recorder {
+        fn answered(&mut self) {
+            self.0.lock().expect("lock").push("answered".into());
+        }
+        fn finished(self: Box<Self>, summary: Option<&InvokeSummary>) {
+            self.0
+                .lock()
+                .expect("lock")
+                .push(format!("finished {:?}", summary.map(|s| s.status)));
+        }
+    }
+
+    /// A fake init on the other end of a socketpair: answers `Start`, then each invoke with one frame and
+    /// `Done`; `exit_after` invokes it closes the channel.
+    async fn fake_init(stream: std::os::unix::net::UnixStream, exit_after: usize) {
+        stream.set_nonblocking(true).expect("nonblocking");
+        let stream = UnixStream::from_std(stream).expect("tokio");
+        let (mut r, mut w) = stream.into_split();
+        let _: (HostMessage, Bytes) = read_frame(&mut r).await.expect("start");
+        let ready = InitMessage::Ready {
+            runtime_api: "x".into(),
+            init_ms: 1.0,
+        };
+        write_frame(&mut w, &ready, b"").await.expect("ready");
+        for _ in 0..exit_after {
+            let (msg, payload): (HostMessage, Bytes) = read_frame(&mut r).await.expect("invoke");
+            let HostMessage::Invoke { request } = msg else {
+                panic!("{msg:?}")
+            };
+            let id = request.request_id.expect("id");
+            let (head, body) = ResponseFrame::Complete {
+                content_type: None,
+                body: payload,
+            }
+            .into_wire();
+            let frame = InitMessage::Response {
+                request_id: id.clone(),
+                head,
+            };
+            write_frame(&mut w, &frame, &body).await.expect("frame");
+            let done = InitMessage::Done {
+                request_id: id,
+                status: crate::InvokeStatus::Success,
+                error_type: None,
+                duration_ms: 1.0,
+            };
+            write_frame(&mut w, &done, b"tail").await.expect("done");
+        }
+    }
+
+    fn config() -> StartConfig {
+        StartConfig {
+            function_name: "f".into(),
+            function_version: "$LATEST".into(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(3),
+            init_timeout: Duration::from_secs(10),
+            handler: "h".into(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            log_group: "g".into(),
+            log_stream: "s".into(),
+            init_type: crate::InitType::OnDemand,
+            bootstrap: Vec::new(),
+            cwd: "/".into(),
+            extensions_dir: "/opt/extensions".into(),
+            runtime_env: Vec::new(),
+            extension_env: Vec::new(),
+            api_address: "127.0.0.1:0".into(),
+            shutdown_window: Duration::from_secs(2),
+            confine_children: false,
+            json_system_log: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn hooks_run_in_order_and_every_invoke_ends_when_the_init_goes() {
+        let (host, init) = std::os::unix::net::UnixStream::pair().expect("pair");
+        tokio::spawn(fake_init(init, 1));
+        let logs: LogSink = Arc::new(|_, _| {});
+        let (client, started) = InitClient::start(host, config(), logs)
+            .await
+            .expect("start");
+        assert!(started.ready);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let req = InvokeRequest {
+            payload: "hello".into(),
+            ..InvokeRequest::default()
+        };
+        let mut h = client.invoke(req, Box::new(Recorder(seen.clone()))).await;
+        match h.frames.recv().await {
+            Some(ResponseFrame::Complete { body, .. }) => assert_eq!(&body[..], b"hello"),
+            other => panic!("{other:?}"),
+        }
+        let summary = (&mut h.done).await.expect("summary");
+        assert_eq!(summary.tail, b"tail");
+        // The fake init is gone now: the next invoke ends with no frames and its hooks still run.
+        let mut h2 = client
+            .invoke(InvokeRequest::default(), Box::new(Recorder(seen.clone())))
+            .await;
+        assert!(h2.frames.recv().await.is_none());
+        assert!(h2.done.await.is_err());
+        assert!(client.is_closed());
+        assert_eq!(
+            *seen.lock().expect("lock"),
+            vec![
+                "answered".to_string(),
+                "finished Some(Success)".into(),
+                "answered".into(),
+                "finished None".into()
+            ]
+        );
+    }
+}
