@@ -59,10 +59,23 @@ if [ "${#missing[@]}" -gt 0 ]; then
         die "missing ${missing[*]}; run as root or install sudo"
     fi
     step "apt-get install ${missing[*]}"
+    # Another apt/dpkg run on the machine (unattended-upgrades, a neighbour's install) may hold apt's locks: wait
+    # for it (up to 10 minutes) rather than fail. `install` waits by itself for dpkg's lock with
+    # DPkg::Lock::Timeout (apt >= 1.9.11; older apt ignores it); `update` does not wait for the lists lock
+    # (/var/lib/apt/lists/lock, apt 2.6 still fails at once), so it is retried while that lock is the reason.
+    APT=(env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600)
     apt_log="$(mktemp)"
-    if ! { ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update -q \
-        && ${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+    apt_update() {
+        local give_up=$((SECONDS + 600))
+        until ${SUDO[@]+"${SUDO[@]}"} "${APT[@]}" update -q >"$apt_log" 2>&1; do
+            grep -q 'Could not get lock' "$apt_log" && [ "$SECONDS" -lt "$give_up" ] || return 1
+            step "apt-get update: waiting for another apt run to release its lock"
+            sleep 5
+        done
+    }
+    if ! { apt_update \
+        && ${SUDO[@]+"${SUDO[@]}"} "${APT[@]}" install -y -q --no-install-recommends "${missing[@]}" \
+            >>"$apt_log" 2>&1; }; then
         cat "$apt_log" >&2
         rm -f "$apt_log"
         die "apt-get install ${missing[*]} failed"

@@ -99,13 +99,8 @@ class Rie:
         self.invoke_port = self.invoke_port or free_port()
 
     # -- lifecycle -----------------------------------------------------------------
-    def start(self, wait: bool = True) -> "Rie":
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/root"),
-            "LANG": "C.UTF-8",
-        }
-        env.update(self.env)
+    def command_line(self) -> list[str]:
+        """`lambkin rie` and its arguments: both addresses, the extensions dir, `extra_args`, the bootstrap."""
         args = [
             str(LAMBKIN),
             "rie",
@@ -116,9 +111,17 @@ class Rie:
         ]
         if self.extensions_dir is not None:
             args += ["--extensions-dir", str(self.extensions_dir)]
-        args += self.extra_args + [str(c) for c in self.command]
+        return args + self.extra_args + [str(c) for c in self.command]
+
+    def start(self, wait: bool = True) -> "Rie":
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/root"),
+            "LANG": "C.UTF-8",
+        }
+        env.update(self.env)
         self.proc = subprocess.Popen(
-            args,
+            self.command_line(),
             env=env,
             cwd=self.cwd,
             stdout=subprocess.PIPE,
@@ -204,6 +207,18 @@ class Rie:
                     return line
             time.sleep(0.02)
         raise TimeoutError(f"no stdout line matched {predicate!r}; stdout: {self.stdout_lines[-40:]}")
+
+
+def wait_for(predicate, timeout: float = 10, what: str = "condition", interval: float = 0.02):
+    """Polls `predicate` until it returns something truthy (returned) or fails after `timeout`."""
+    end = time.time() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.time() > end:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
 
 
 def client_context(obj) -> str:

@@ -1,25 +1,28 @@
-"""Shared helpers of the raw-HTTP protocol suites (test_runtime_api.py, test_extensions_api.py,
-test_logs_telemetry.py). Nothing here is autouse, so the other suites are unaffected.
+"""Fixtures and helpers of the suites that drive `lambkin rie` (and through it `lambkin init`). Nothing here is
+autouse, so a suite takes only what it asks for.
 
 * `deadline` fixture: a SIGALRM guard failing a test that runs longer than its limit (default 60 s,
   `@pytest.mark.deadline(seconds)` to change it) — works without pytest-timeout.
 * `Background`: runs a blocking call (an invoke, a long-polling `/next`) in a daemon thread.
 * `manual_rie`: a `Rie` whose bootstrap only idles, so that the test plays the runtime itself.
 * assertion helpers for the API's JSON conventions (spec §1.3).
+* the real runtime clients' side (test_real_clients.py, test_rie_frontend.py): `rust_rie` (a workspace fixture
+  binary as the bootstrap), `node_ric`, `venv_python`, `require` (fail, not skip, when something is not built
+  or installed), `request_id`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from harness import Response, Rie
+from harness import FIXTURES, LAMBKIN, NODE_RIC, VENV_PYTHON, Response, Rie, bin_path
 
 RUNTIME = "/2018-06-01/runtime"
 NEXT = f"{RUNTIME}/invocation/next"
@@ -39,6 +42,13 @@ rm -f "$OUT_DIR/crash"
 if [ "$CRASH_STATUS" = kill ]; then kill -9 $$; fi
 exit "${CRASH_STATUS:-3}"
 """
+
+# The real clients' side: fixture functions built from this workspace, the Node and Python RICs' directories.
+RUST_FUNCTION = bin_path("rust-function")
+ECHO_FUNCTION = bin_path("echo-function")
+NODE_DIR = FIXTURES / "node"
+PYTHON_DIR = FIXTURES / "python"
+UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def pytest_configure(config):
@@ -91,22 +101,11 @@ class Background:
         return self._value
 
 
-def wait_for(predicate, timeout: float = 10, what: str = "condition", interval: float = 0.02):
-    """Polls `predicate` until it returns something truthy (returned) or fails after `timeout`."""
-    end = time.time() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.time() > end:
-            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
-
-
-def executable(path: Path, text: str) -> Path:
-    """Writes an executable script. A `#!/usr/bin/env python3` line is pinned to this interpreter, which skips
-    version-manager shims (slow to start, and they add variables such as _PYENV_INSTALL_PREFIX)."""
-    if text.startswith("#!/usr/bin/env python3\n"):
+def executable(path: Path, text: str, pin: bool = True) -> Path:
+    """Writes an executable script. A `#!/usr/bin/env python3` line is pinned to this interpreter (unless `pin` is
+    false), which skips version-manager shims (slow to start, and they add variables such as
+    _PYENV_INSTALL_PREFIX)."""
+    if pin and text.startswith("#!/usr/bin/env python3\n"):
         text = f"#!{sys.executable}\n" + text.split("\n", 1)[1]
     path.write_text(text)
     path.chmod(0o755)
@@ -173,3 +172,45 @@ def assert_accepted(r: Response):
 
 def transition_error(current: str, target: str, who: str = "runtime") -> str:
     return f"State transition from {current} to {target} failed for {who}. Error: State transition is not allowed"
+
+
+# --- the real runtime clients' side ---------------------------------------------------------------------------
+
+
+def require(path: Path, what: str) -> Path:
+    if not path.exists():
+        pytest.fail(f"{what} missing at {path}; build it first (cargo build --workspace)")
+    return path
+
+
+def rust_rie(binary: Path = RUST_FUNCTION, env: dict | None = None, **kw) -> Rie:
+    require(LAMBKIN, "lambkin binary")
+    require(binary, binary.name)
+    return Rie(command=[str(binary)], env=env or {}, **kw)
+
+
+def node_ric() -> Path:
+    """The Node RIC entry point; FAILS (not skips) when the npm install has not run."""
+    if not (NODE_DIR / "node_modules" / "aws-lambda-ric").is_dir():
+        pytest.fail(
+            "tests/fixtures/node/node_modules/aws-lambda-ric is missing: run scripts/install-test-deps.sh"
+        )
+    # aws-lambda-ric 4.0.2 declares `"bin": {"aws-lambda-ric": "./index.mjs"}`; older
+    # layouts had bin/index.mjs (the harness's NODE_RIC).
+    for cand in (NODE_RIC, NODE_DIR / "node_modules" / "aws-lambda-ric" / "index.mjs"):
+        if cand.exists():
+            return cand
+    pytest.fail("aws-lambda-ric entry point not found: run scripts/install-test-deps.sh")
+
+
+def venv_python() -> Path:
+    """The .venv's interpreter (it has `awslambdaric`); FAILS when scripts/install-test-deps.sh has not run."""
+    if not VENV_PYTHON.exists():
+        pytest.fail(f"{VENV_PYTHON} missing: run scripts/install-test-deps.sh")
+    return VENV_PYTHON
+
+
+def request_id(r: Response) -> str:
+    rid = r.header("x-amzn-requestid")
+    assert rid and UUID_RE.match(rid), r.headers
+    return rid

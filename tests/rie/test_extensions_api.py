@@ -19,7 +19,9 @@ import uuid
 
 import pytest
 
-from conftest import (
+from harness import Response, wait_for
+
+from .conftest import (
     EXTENSION as EXT_API,
     NEXT,
     RUNTIME,
@@ -31,7 +33,6 @@ from conftest import (
     read_jsonl,
     runtime_starts,
     transition_error,
-    wait_for,
 )
 
 pytestmark = pytest.mark.usefixtures("deadline")
@@ -159,6 +160,26 @@ def ident_of(r) -> str:
 
 def respond(rie, ev, body=b"ok"):
     assert_accepted(rie.runtime("POST", f"{RUNTIME}/invocation/{ev.header('lambda-runtime-aws-request-id')}/response", body))
+
+
+def invoke_failing_init(rie) -> Response:
+    """The first invoke of an environment whose init fails (the test plays the runtime for any init that gets that
+    far): answered 200 with an Unhandled function error."""
+    Background(rie.runtime, "GET", NEXT, timeout=30)
+    resp = rie.invoke(b"{}", timeout=30)
+    assert resp.status == 200
+    assert resp.header("x-amz-function-error") == "Unhandled"
+    return resp
+
+
+def invoke_again(rie, tmp_path) -> tuple[Background, Response]:
+    """An invoke after a reset, which initialises the environment again: (the invoke in flight, the runtime's
+    /next answer), taken once the bootstrap started a second time (a real runtime cannot call /next earlier)."""
+    inv = Background(rie.invoke, b'"again"')
+    wait_for(lambda: len(runtime_starts(tmp_path)) == 2, what="the bootstrap's second start")
+    ev = rie.runtime("GET", NEXT)
+    assert ev.body == b'"again"'
+    return inv, ev
 
 
 def pid_alive(pid: int) -> bool:
@@ -343,42 +364,32 @@ def test_init_error_and_exit_error_calls(tmp_path):
         typ = {"Lambda-Extension-Function-Error-Type": "Extension.TestFailure"}
         body = b'{"errorMessage":"m","errorType":"Extension.TestFailure","stackTrace":[]}'
 
-        assert_api_error(
-            rie.runtime("POST", INIT_ERROR, body, {"Lambda-Extension-Identifier": a}),
-            403,
-            "Extension.MissingHeader",
-            "Lambda-Extension-Function-Error-Type not found",
-        )
-        assert_api_error(
-            rie.runtime("POST", EXIT_ERROR, body, {"Lambda-Extension-Identifier": a}),
-            403,
-            "Extension.MissingHeader",
-            "Lambda-Extension-Function-Error-Type not found",
-        )
+        def post(path, ident, data=body, headers=typ):
+            return rie.runtime("POST", path, data, {"Lambda-Extension-Identifier": ident, **headers})
+
+        def assert_stuck(ident, state, other_path, other_target):
+            """In `state`, the other error call is refused (`state` to `other_target`), and so is /event/next."""
+            r = post(other_path, ident)
+            assert_api_error(r, 403, "Extension.InvalidExtensionState")
+            assert f"from {state} to {other_target} failed" in r.json()["errorMessage"], r.body
+            assert_api_error(
+                rie.runtime("GET", EVENT_NEXT, headers={"Lambda-Extension-Identifier": ident}, timeout=10),
+                403,
+                "Extension.InvalidExtensionState",
+                transition_error(state, "Ready", f"extension {ident}"),
+            )
+
+        for path in (INIT_ERROR, EXIT_ERROR):
+            missing = post(path, a, headers={})
+            assert_api_error(missing, 403, "Extension.MissingHeader", "Lambda-Extension-Function-Error-Type not found")
         # a: Registered → InitError (idempotent); no exit/error, no next afterwards
-        assert_accepted(rie.runtime("POST", INIT_ERROR, body, {"Lambda-Extension-Identifier": a, **typ}))
-        assert_accepted(rie.runtime("POST", INIT_ERROR, b"", {"Lambda-Extension-Identifier": a, **typ}))
-        r = rie.runtime("POST", EXIT_ERROR, body, {"Lambda-Extension-Identifier": a, **typ})
-        assert_api_error(r, 403, "Extension.InvalidExtensionState")
-        assert "from InitError to Exited failed" in r.json()["errorMessage"], r.body
-        assert_api_error(
-            rie.runtime("GET", EVENT_NEXT, headers={"Lambda-Extension-Identifier": a}, timeout=10),
-            403,
-            "Extension.InvalidExtensionState",
-            transition_error("InitError", "Ready", f"extension {a}"),
-        )
+        assert_accepted(post(INIT_ERROR, a))
+        assert_accepted(post(INIT_ERROR, a, b""))
+        assert_stuck(a, "InitError", EXIT_ERROR, "Exited")
         # b: Registered → ExitError (idempotent); no init/error, no next afterwards
-        assert_accepted(rie.runtime("POST", EXIT_ERROR, body, {"Lambda-Extension-Identifier": b, **typ}))
-        assert_accepted(rie.runtime("POST", EXIT_ERROR, body, {"Lambda-Extension-Identifier": b, **typ}))
-        r = rie.runtime("POST", INIT_ERROR, body, {"Lambda-Extension-Identifier": b, **typ})
-        assert_api_error(r, 403, "Extension.InvalidExtensionState")
-        assert "from ExitError to InitError failed" in r.json()["errorMessage"], r.body
-        assert_api_error(
-            rie.runtime("GET", EVENT_NEXT, headers={"Lambda-Extension-Identifier": b}, timeout=10),
-            403,
-            "Extension.InvalidExtensionState",
-            transition_error("ExitError", "Ready", f"extension {b}"),
-        )
+        assert_accepted(post(EXIT_ERROR, b))
+        assert_accepted(post(EXIT_ERROR, b))
+        assert_stuck(b, "ExitError", INIT_ERROR, "InitError")
 
 
 @pytest.mark.parametrize(
@@ -392,12 +403,7 @@ def test_external_extension_failing_during_init_fails_the_first_invoke(tmp_path,
         if action != "crash":
             rec = wait_for(lambda: records(tmp_path, "ext-bad", action), what=f"ext-bad's {action}")[0]
             assert (rec["response"]["status"], rec["response"]["body"]) == (202, '{"status":"OK"}\n')
-        # the test plays the runtime for any init that gets that far
-        Background(rie.runtime, "GET", NEXT, timeout=30)
-        resp = rie.invoke(b"{}", timeout=30)
-        assert resp.status == 200
-        assert resp.header("x-amz-function-error") == "Unhandled"
-        body = resp.json()
+        body = invoke_failing_init(rie).json()
         assert body["errorType"] == error_type, body
         assert isinstance(body["errorMessage"], str), body
         assert len(records(tmp_path, "ext-bad", "launched")) >= 2, "the first invoke must re-run the init"
@@ -465,20 +471,14 @@ def test_eleventh_external_extension_fails_init_with_launch_error(tmp_path):
     """§4.5: more than 10 extensions → Extension.LaunchError, reported to the first invoke."""
     names = [f"ext-{i:02d}" for i in range(11)]
     with extensions_rie(tmp_path, {n: {"events": ["INVOKE"]} for n in names}) as rie:
-        Background(rie.runtime, "GET", NEXT, timeout=30)
-        resp = rie.invoke(b"{}", timeout=30)
-        assert resp.status == 200
-        assert resp.header("x-amz-function-error") == "Unhandled"
+        resp = invoke_failing_init(rie)
         assert resp.json()["errorType"] == "Extension.LaunchError", resp.body
 
 
 def test_non_executable_extension_fails_init_with_launch_error(tmp_path):
     """§4.4: an extension that cannot be executed ends in LaunchError (PermissionDenied) → init failure."""
     with extensions_rie(tmp_path, {"ext-ok": {}}, extra_files={"not-executable": "#!/bin/sh\nexit 0\n"}) as rie:
-        Background(rie.runtime, "GET", NEXT, timeout=30)
-        resp = rie.invoke(b"{}", timeout=30)
-        assert resp.status == 200
-        assert resp.header("x-amz-function-error") == "Unhandled"
+        resp = invoke_failing_init(rie)
         assert resp.json()["errorType"] == "Extension.LaunchError", resp.body
 
 
@@ -647,11 +647,7 @@ def test_timeout_shuts_down_with_reason_timeout_and_reinitialises(tmp_path):
         got = wait_shutdown(tmp_path, "ext-a")
         assert_shutdown_event(got, "timeout", t0, time.time())
         # the next invoke re-initialises: the extension is launched and registers again, the runtime starts again
-        inv2 = Background(rie.invoke, b'"again"')
-        # (a real runtime cannot call /next before the re-init started it again)
-        wait_for(lambda: len(runtime_starts(tmp_path)) == 2, what="the bootstrap's second start")
-        ev2 = rie.runtime("GET", NEXT)
-        assert ev2.body == b'"again"'
+        inv2, ev2 = invoke_again(rie, tmp_path)
         assert ev2.header("lambda-runtime-aws-request-id") != ev.header("lambda-runtime-aws-request-id")
         respond(rie, ev2)
         assert inv2.result().body == b"ok"
@@ -674,11 +670,7 @@ def test_runtime_crash_shuts_down_with_reason_failure(tmp_path):
         got = wait_shutdown(tmp_path, "ext-a")
         assert_shutdown_event(got, "failure", t0, time.time())
         # the next invoke re-initialises the environment
-        inv2 = Background(rie.invoke, b'"again"')
-        # (a real runtime cannot call /next before the re-init started it again)
-        wait_for(lambda: len(runtime_starts(tmp_path)) == 2, what="the bootstrap's second start")
-        ev2 = rie.runtime("GET", NEXT)
-        assert ev2.body == b'"again"'
+        inv2, ev2 = invoke_again(rie, tmp_path)
         respond(rie, ev2)
         assert inv2.result().body == b"ok"
         assert len(records(tmp_path, "ext-a", "registered")) == 2

@@ -19,7 +19,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import (
+from harness import Rie, wait_for
+
+from .conftest import (
     EXTENSION as EXT_API,
     LOGS,
     NEXT,
@@ -30,9 +32,7 @@ from conftest import (
     executable,
     manual_rie,
     read_jsonl,
-    wait_for,
 )
-from harness import Rie
 
 pytestmark = pytest.mark.usefixtures("deadline")
 

@@ -9,22 +9,18 @@ from __future__ import annotations
 import base64
 import http.server
 import json
-import os
-import signal
 import socket
 import socketserver
 import stat
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
+from harness import Rie, client_context, request, wait_for
 
-from harness import Rie, client_context, request
+from .conftest import NEXT, Background, executable, read_jsonl
 
-NEXT = "/2018-06-01/runtime/invocation/next"
 SLEEPER = ["sleep", "3600"]
 
 
@@ -36,20 +32,6 @@ def manual_rie(tmp_path, env=None, extensions: dict[str, str] | None = None) -> 
         p.write_text(source)
         p.chmod(p.stat().st_mode | stat.S_IEXEC)
     return Rie(command=SLEEPER, env=env or {}, extensions_dir=str(ext_dir))
-
-
-class Background:
-    """Runs a callable in a thread; `.result()` waits for it."""
-
-    def __init__(self, fn, *args, **kwargs):
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._future = self._pool.submit(fn, *args, **kwargs)
-
-    def result(self, timeout=30):
-        return self._future.result(timeout)
-
-    def done(self):
-        return self._future.done()
 
 
 def next_event(rie: Rie, timeout=30):
@@ -303,9 +285,7 @@ sys.exit(1)
 
 
 def test_init_error_becomes_the_first_response(tmp_path):
-    script = tmp_path / "bootstrap"
-    script.write_text(INIT_ERROR_RUNTIME)
-    script.chmod(0o755)
+    script = executable(tmp_path / "bootstrap", INIT_ERROR_RUNTIME, pin=False)
     with Rie(command=[str(script)], extensions_dir=str(tmp_path / "none")) as rie:
         r = rie.invoke(b"{}")
         assert r.status == 200
@@ -357,21 +337,26 @@ while True:
 """
 
 
-from conftest import read_jsonl  # noqa: E402  (tolerates a line caught half-written)
-
-
-def extension_rie(tmp_path, env, names=("ext-a",)):
-    runtime = tmp_path / "bootstrap"
-    runtime.write_text(RECORDING_RUNTIME)
-    runtime.chmod(0o755)
+def extension_rie(tmp_path, env, names=("ext-a",), runtime=RECORDING_RUNTIME, extension=EXTENSION):
+    """A Rie running `runtime` with one `extension` per name; $OUT (returned too) prefixes their records."""
+    bootstrap = executable(tmp_path / "bootstrap", runtime, pin=False)
     ext_dir = tmp_path / "extensions"
     ext_dir.mkdir()
     for n in names:
-        p = ext_dir / n
-        p.write_text(EXTENSION)
-        p.chmod(0o755)
+        executable(ext_dir / n, extension, pin=False)
     out = str(tmp_path / "out")
-    return Rie(command=[str(runtime)], env={"OUT": out, **env}, extensions_dir=str(ext_dir)), out
+    return Rie(command=[str(bootstrap)], env={"OUT": out, **env}, extensions_dir=str(ext_dir)), out
+
+
+def events_until_shutdown(out: str, name: str = "ext-a", timeout: float = 5) -> list[dict]:
+    """The events the extension `name` recorded, once the last is SHUTDOWN (or what it has after `timeout`)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        evs = [e["event"] for e in read_jsonl(Path(out + "." + name)) if e["kind"] == "event"]
+        if evs and evs[-1]["eventType"] == "SHUTDOWN":
+            break
+        time.sleep(0.05)
+    return evs
 
 
 def test_runtime_starts_after_extensions_registered_and_env_split(tmp_path):
@@ -418,19 +403,13 @@ def test_invoke_fan_out_response_before_extensions_and_shutdown(tmp_path):
 
 
 def test_shutdown_reason_timeout_then_reinit(tmp_path):
-    runtime = tmp_path / "bootstrap"
     starts = tmp_path / "starts"
-    # never calls /next on its own; records each start
-    runtime.write_text(f"#!/bin/sh\necho start >> {starts}\nexec sleep 3600\n")
-    runtime.chmod(0o755)
-    ext_dir = tmp_path / "extensions"
-    ext_dir.mkdir()
-    (ext_dir / "ext-a").write_text(EXTENSION)
-    (ext_dir / "ext-a").chmod(0o755)
-    out = str(tmp_path / "out")
+    # The runtime never calls /next on its own; it records each start.
     # 2 s, not 1: the second invoke's deadline also covers the environment's re-initialisation (as on Lambda),
     # which a busy CI machine can stretch past a second.
-    with Rie(command=[str(runtime)], env={"OUT": out, "AWS_LAMBDA_FUNCTION_TIMEOUT": "2"}, extensions_dir=str(ext_dir)) as rie:
+    rie, out = extension_rie(tmp_path, {"AWS_LAMBDA_FUNCTION_TIMEOUT": "2"},
+                             runtime=f"#!/bin/sh\necho start >> {starts}\nexec sleep 3600\n")
+    with rie:
         next_event  # the test is the runtime: take the event and never answer
         inv = start_invoke(rie)
         ev = next_event(rie)
@@ -441,12 +420,7 @@ def test_shutdown_reason_timeout_then_reinit(tmp_path):
             "errorType": "Sandbox.Timedout",
             "errorMessage": f"RequestId: {rid} Error: Task timed out after 2.00 seconds",
         }
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            evs = [e["event"] for e in read_jsonl(Path(out + ".ext-a")) if e["kind"] == "event"]
-            if evs and evs[-1]["eventType"] == "SHUTDOWN":
-                break
-            time.sleep(0.05)
+        evs = events_until_shutdown(out)
         assert evs[-1]["shutdownReason"] == "timeout"
         # the environment initialises again for the next invoke (a second extension registration)
         inv = start_invoke(rie)
@@ -514,14 +488,21 @@ def test_registration_closes_after_first_next(tmp_path):
 
 # --- Logs and Telemetry APIs ------------------------------------------------------------------------------------
 
-TELEMETRY_EXTENSION = r"""#!/usr/bin/env python3
-# Registers, subscribes to the API named by $API with the destination in $DEST, then follows events.
+def registering_extension(events: str, then: str) -> str:
+    """A test extension (Python's standard library): registers for `events` (a JSON array) on the connection `c`,
+    its identifier in `ident`, then runs `then`."""
+    return r"""#!/usr/bin/env python3
 import http.client, json, os, sys
 h, p = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
 c = http.client.HTTPConnection(h, int(p))
-c.request("POST", "/2020-01-01/extension/register", body='{"events":["INVOKE","SHUTDOWN"]}',
+c.request("POST", "/2020-01-01/extension/register", body='{"events":%s}',
           headers={"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
 r = c.getresponse(); r.read(); ident = r.getheader("Lambda-Extension-Identifier")
+""" % events + then.lstrip("\n")
+
+
+# Registers, subscribes to the API named by $API with the destination in $DEST, then follows events.
+TELEMETRY_EXTENSION = registering_extension('["INVOKE","SHUTDOWN"]', r"""
 path = "/2022-07-01/telemetry" if os.environ["API"] == "telemetry" else "/2020-08-15/logs"
 sub = {"schemaVersion": os.environ["SCHEMA"], "types": ["platform", "function", "extension"],
        "buffering": {"maxItems": 1000, "maxBytes": 262144, "timeoutMs": 25},
@@ -536,7 +517,7 @@ while True:
     r = c.getresponse(); ev = json.loads(r.read())
     if ev["eventType"] == "SHUTDOWN":
         sys.exit(0)
-"""
+""")
 
 
 class Collector(http.server.BaseHTTPRequestHandler):
@@ -552,38 +533,22 @@ class Collector(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def collecting_server():
+def collecting_server(handler=Collector):
     Collector.batches = []
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Collector)
+    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
     srv.daemon_threads = True
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv
 
 
-def telemetry_rie(tmp_path, api, schema, dest):
-    runtime = tmp_path / "bootstrap"
-    runtime.write_text(RECORDING_RUNTIME)
-    runtime.chmod(0o755)
-    ext_dir = tmp_path / "extensions"
-    ext_dir.mkdir()
-    (ext_dir / "tel").write_text(TELEMETRY_EXTENSION)
-    (ext_dir / "tel").chmod(0o755)
-    env = {"OUT": str(tmp_path / "out"), "API": api, "SCHEMA": schema, "DEST": json.dumps(dest)}
-    return Rie(command=[str(runtime)], env=env, extensions_dir=str(ext_dir))
+def telemetry_rie(tmp_path, api, schema, dest, runtime=RECORDING_RUNTIME):
+    """A Rie running `runtime` with the TELEMETRY_EXTENSION `tel` subscribed to `api` with `schema` and `dest`."""
+    env = {"API": api, "SCHEMA": schema, "DEST": json.dumps(dest)}
+    return extension_rie(tmp_path, env, ("tel",), runtime, TELEMETRY_EXTENSION)[0]
 
 
 def events_of(batches):
     return [e for b in batches for e in b]
-
-
-def wait_for(pred, timeout=10):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.02)
-    raise TimeoutError("condition not met")
 
 
 def test_telemetry_http_delivery_validation_and_replay(tmp_path):
@@ -681,24 +646,12 @@ def test_slow_subscriber_gets_logs_dropped(tmp_path):
             time.sleep(1.0)
             super().do_POST()
 
-    Collector.batches = []
-    srv = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Slow)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = collecting_server(Slow)
     dest = {"protocol": "HTTP", "URI": f"http://sandbox.localdomain:{srv.server_address[1]}/"}
-    chatty = tmp_path / "bootstrap"
-    chatty.write_text(
-        RECORDING_RUNTIME.replace(
-            'print("function line", rid, flush=True)', 'print("\\n".join("spam %d" % i for i in range(5000)), flush=True)'
-        )
+    chatty = RECORDING_RUNTIME.replace(
+        'print("function line", rid, flush=True)', 'print("\\n".join("spam %d" % i for i in range(5000)), flush=True)'
     )
-    chatty.chmod(0o755)
-    ext_dir = tmp_path / "extensions"
-    ext_dir.mkdir()
-    (ext_dir / "tel").write_text(TELEMETRY_EXTENSION)
-    (ext_dir / "tel").chmod(0o755)
-    env = {"OUT": str(tmp_path / "out"), "API": "telemetry", "SCHEMA": "2022-07-01", "DEST": json.dumps(dest)}
-    with Rie(command=[str(chatty)], env=env, extensions_dir=str(ext_dir)) as rie:
+    with telemetry_rie(tmp_path, "telemetry", "2022-07-01", dest, chatty) as rie:
         rie.invoke(b"{}")
         rie.invoke(b"{}")
         dropped = wait_for(
@@ -709,34 +662,22 @@ def test_slow_subscriber_gets_logs_dropped(tmp_path):
     srv.shutdown()
 
 
-CRASHING_EXTENSION = r"""#!/usr/bin/env python3
 # Registers for INVOKE and exits with status 7 when the first INVOKE arrives.
-import http.client, json, os, sys
-h, p = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
-c = http.client.HTTPConnection(h, int(p))
-c.request("POST", "/2020-01-01/extension/register", body='{"events":["INVOKE"]}',
-          headers={"Lambda-Extension-Name": os.path.basename(sys.argv[0])})
-r = c.getresponse(); r.read(); ident = r.getheader("Lambda-Extension-Identifier")
+CRASHING_EXTENSION = registering_extension('["INVOKE"]', r"""
 c.request("GET", "/2020-01-01/extension/event/next", headers={"Lambda-Extension-Identifier": ident})
 c.getresponse().read()
 sys.exit(7)
-"""
+""")
 
 
 def test_extension_crash_fails_the_invoke_and_shuts_down_with_failure(tmp_path):
     rie, out = extension_rie(tmp_path, {"INVOKE_WORK": "0.5"}, names=("ext-a",))
-    (Path(rie.extensions_dir) / "crasher").write_text(CRASHING_EXTENSION)
-    (Path(rie.extensions_dir) / "crasher").chmod(0o755)
+    executable(Path(rie.extensions_dir) / "crasher", CRASHING_EXTENSION, pin=False)
     with rie:
         r = rie.invoke(b'{"n":1}')
         # the runtime answered before the extension crashed: the caller has the function's response
         assert r.body == b'{"n":1}'
-        deadline = time.time() + 5
-        while time.time() < deadline:
-            evs = [e["event"] for e in read_jsonl(Path(out + ".ext-a")) if e["kind"] == "event"]
-            if evs and evs[-1]["eventType"] == "SHUTDOWN":
-                break
-            time.sleep(0.05)
+        evs = events_until_shutdown(out)
         assert evs[-1]["shutdownReason"] == "failure"
         # and the next invoke runs in a freshly initialised environment
         assert rie.invoke(b'{"n":2}').body == b'{"n":2}'
@@ -754,23 +695,15 @@ def test_more_than_ten_external_extensions_fail_init(tmp_path):
 
 
 def test_runtime_gets_sigterm_when_extensions_exist(tmp_path):
-    runtime = tmp_path / "bootstrap"
-    runtime.write_text(
-        RECORDING_RUNTIME.replace(
-            "import http.client, json, os, time",
-            "import http.client, json, os, time, signal, sys\n"
-            "def term(*a):\n"
-            "    open(os.environ['OUT'] + '.sigterm', 'w').write('x'); sys.exit(0)\n"
-            "signal.signal(signal.SIGTERM, term)",
-        )
+    runtime = RECORDING_RUNTIME.replace(
+        "import http.client, json, os, time",
+        "import http.client, json, os, time, signal, sys\n"
+        "def term(*a):\n"
+        "    open(os.environ['OUT'] + '.sigterm', 'w').write('x'); sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, term)",
     )
-    runtime.chmod(0o755)
-    ext_dir = tmp_path / "extensions"
-    ext_dir.mkdir()
-    (ext_dir / "ext-a").write_text(EXTENSION)
-    (ext_dir / "ext-a").chmod(0o755)
-    out = str(tmp_path / "out")
-    with Rie(command=[str(runtime)], env={"OUT": out}, extensions_dir=str(ext_dir)) as rie:
+    rie, out = extension_rie(tmp_path, {}, runtime=runtime)
+    with rie:
         assert rie.invoke(b"1").body == b"1"
         assert rie.stop() == 0
     assert Path(out + ".sigterm").exists(), "the runtime did not receive SIGTERM before SHUTDOWN"

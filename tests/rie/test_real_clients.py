@@ -14,64 +14,38 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import re
-import shutil
-import signal
-import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from botocore.eventstream import EventStreamBuffer
 
-from harness import FIXTURES, LAMBKIN, NODE_RIC, VENV_PYTHON, Response, Rie, bin_path, client_context
+from harness import LAMBKIN, Response, Rie, bin_path, client_context
 
-RUST_FUNCTION = bin_path("rust-function")
+from .conftest import (
+    NODE_DIR,
+    PYTHON_DIR,
+    node_ric,
+    read_jsonl,
+    request_id,
+    require,
+    rust_rie,
+    venv_python,
+)
+
 RUST_STREAM = bin_path("rust-stream")
 RUST_EXTENSION = bin_path("rust-extension")
-ECHO_FUNCTION = bin_path("echo-function")
-PYTHON_DIR = FIXTURES / "python"
-NODE_DIR = FIXTURES / "node"
 
 PAYLOAD_LIMIT = 6_291_556  # 6 MiB + 100 bytes, the response limit (spec §12 item 6)
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 ARN_RE = r"^arn:aws:lambda:us-east-1:\d{12}:function:%s$"
 TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
 NUL8 = b"\0" * 8
 
 
 # --------------------------------------------------------------------------------------
-# helpers
+# helpers (the ones the rie suites share are in conftest.py)
 # --------------------------------------------------------------------------------------
-def require(path: Path, what: str) -> Path:
-    if not path.exists():
-        pytest.fail(f"{what} missing at {path}; build it first (cargo build --workspace)")
-    return path
-
-
-def rust_rie(binary: Path = RUST_FUNCTION, env: dict | None = None, **kw) -> Rie:
-    require(LAMBKIN, "lambkin binary")
-    require(binary, binary.name)
-    return Rie(command=[str(binary)], env=env or {}, **kw)
-
-
-def node_ric() -> Path:
-    """The Node RIC entry point; FAILS (not skips) when the npm install has not run."""
-    if not (NODE_DIR / "node_modules" / "aws-lambda-ric").is_dir():
-        pytest.fail(
-            "tests/fixtures/node/node_modules/aws-lambda-ric is missing: run scripts/install-test-deps.sh"
-        )
-    # aws-lambda-ric 4.0.2 declares `"bin": {"aws-lambda-ric": "./index.mjs"}`; older
-    # layouts had bin/index.mjs (the harness's NODE_RIC).
-    for cand in (NODE_RIC, NODE_DIR / "node_modules" / "aws-lambda-ric" / "index.mjs"):
-        if cand.exists():
-            return cand
-    pytest.fail("aws-lambda-ric entry point not found: run scripts/install-test-deps.sh")
-
-
 def node_rie(handler: str, env: dict | None = None) -> Rie:
     require(LAMBKIN, "lambkin binary")
     ric = node_ric()
@@ -82,10 +56,8 @@ def node_rie(handler: str, env: dict | None = None) -> Rie:
 
 def python_rie(handler: str, env: dict | None = None) -> Rie:
     require(LAMBKIN, "lambkin binary")
-    if not VENV_PYTHON.exists():
-        pytest.fail(f"{VENV_PYTHON} missing: run scripts/install-test-deps.sh")
     return Rie(
-        command=[str(VENV_PYTHON), "-m", "awslambdaric", handler],
+        command=[str(venv_python()), "-m", "awslambdaric", handler],
         env=env or {},
         cwd=str(PYTHON_DIR),
     )
@@ -100,12 +72,6 @@ def assert_unhandled(r: Response) -> dict:
     assert r.status == 200, (r.status, r.headers, r.body[:500])
     assert r.header("x-amz-function-error") == "Unhandled", (r.headers, r.body[:500])
     return r.json()
-
-
-def request_id(r: Response) -> str:
-    rid = r.header("x-amzn-requestid")
-    assert rid and UUID_RE.match(rid), r.headers
-    return rid
 
 
 def boto_lambda(rie: Rie):
@@ -545,24 +511,14 @@ def test_buffered_function_via_streaming_endpoint():
 # ======================================================================================
 # Rust lambda-extension (Extensions + Logs + Telemetry API, strict batch schema)
 # ======================================================================================
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            out.append(json.loads(line))
-    return out
-
-
 def _wait_jsonl(path: Path, predicate, timeout: float = 10) -> list[dict]:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        items = _read_jsonl(path)
+        items = read_jsonl(path)
         if predicate(items):
             return items
         time.sleep(0.05)
-    return _read_jsonl(path)
+    return read_jsonl(path)
 
 
 def test_rust_extension_events_logs_telemetry(tmp_path):

@@ -12,23 +12,27 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-from harness import FIXTURES, LAMBKIN, NODE_RIC, VENV_PYTHON, Rie, bin_path, free_port, request
+from harness import LAMBKIN, Rie, request
 
-RUST_FUNCTION = bin_path("rust-function")
-ECHO_FUNCTION = bin_path("echo-function")
-NODE_DIR = FIXTURES / "node"
-PYTHON_DIR = FIXTURES / "python"
+from .conftest import (
+    ECHO_FUNCTION,
+    NODE_DIR,
+    PYTHON_DIR,
+    RUST_FUNCTION,
+    node_ric,
+    request_id,
+    require,
+    rust_rie,
+    venv_python,
+)
 
 REQUEST_LIMIT = 6_291_456  # synchronous invoke request payload limit (6 MiB)
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 REPORT_RE = re.compile(
     r"^REPORT RequestId: (?P<id>[0-9a-f-]{36})"
     r"\tDuration: (?P<dur>\d+(?:\.\d+)?) ms"
@@ -40,29 +44,6 @@ REPORT_RE = re.compile(
 )
 
 
-def require(path: Path, what: str) -> Path:
-    if not path.exists():
-        pytest.fail(f"{what} missing at {path}; build it first (cargo build --workspace)")
-    return path
-
-
-def rust_rie(binary: Path = RUST_FUNCTION, env: dict | None = None, **kw) -> Rie:
-    require(LAMBKIN, "lambkin binary")
-    require(binary, binary.name)
-    return Rie(command=[str(binary)], env=env or {}, **kw)
-
-
-def node_ric() -> Path:
-    if not (NODE_DIR / "node_modules" / "aws-lambda-ric").is_dir():
-        pytest.fail(
-            "tests/fixtures/node/node_modules/aws-lambda-ric is missing: run scripts/install-test-deps.sh"
-        )
-    for cand in (NODE_RIC, NODE_DIR / "node_modules" / "aws-lambda-ric" / "index.mjs"):
-        if cand.exists():
-            return cand
-    pytest.fail("aws-lambda-ric entry point not found: run scripts/install-test-deps.sh")
-
-
 class ArgvRie(Rie):
     """A Rie started with an explicit argv after `lambkin rie` (to put options anywhere).
 
@@ -70,23 +51,9 @@ class ArgvRie(Rie):
 
     argv: list[str]
 
-    def start(self, wait: bool = True) -> "Rie":
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/root"),
-            "LANG": "C.UTF-8",
-        }
-        env.update(self.env)
+    def command_line(self) -> list[str]:
         api, inv = f"127.0.0.1:{self.api_port}", f"127.0.0.1:{self.invoke_port}"
-        args = [str(LAMBKIN), "rie"] + [a.format(api=api, invoke=inv) for a in self.argv]
-        self.proc = subprocess.Popen(
-            args, env=env, cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
-        )
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.stdout_lines), daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.stderr_lines), daemon=True).start()
-        if wait:
-            self.wait_listening(self.invoke_port)
-        return self
+        return [str(LAMBKIN), "rie"] + [a.format(api=api, invoke=inv) for a in self.argv]
 
 
 def argv_rie(argv: list[str], env: dict | None = None, cwd: str | None = None) -> ArgvRie:
@@ -94,12 +61,6 @@ def argv_rie(argv: list[str], env: dict | None = None, cwd: str | None = None) -
     rie = ArgvRie(env=env or {}, cwd=cwd)
     rie.argv = argv
     return rie
-
-
-def request_id(r) -> str:
-    rid = r.header("x-amzn-requestid")
-    assert rid and UUID_RE.match(rid), r.headers
-    return rid
 
 
 def starts(rie: Rie) -> list[str]:
@@ -292,10 +253,8 @@ def test_options_after_positionals_rust():
 def test_options_after_positionals_python():
     """Like the RIE's own e2e test: `python -m awslambdaric main.handler --runtime-...`;
     the bootstrap's own `-m` is passed through untouched."""
-    if not VENV_PYTHON.exists():
-        pytest.fail(f"{VENV_PYTHON} missing: run scripts/install-test-deps.sh")
     rie = argv_rie(
-        ["--log-level", "info", str(VENV_PYTHON), "-m", "awslambdaric", "app.ok",
+        ["--log-level", "info", str(venv_python()), "-m", "awslambdaric", "app.ok",
          "--runtime-interface-emulator-address", "{invoke}", "--runtime-api-address", "{api}"],
         cwd=str(PYTHON_DIR),
     )

@@ -21,7 +21,9 @@ import uuid
 
 import pytest
 
-from conftest import (
+from harness import client_context, wait_for
+
+from .conftest import (
     NEXT,
     RUNTIME,
     Background,
@@ -32,9 +34,7 @@ from conftest import (
     manual_rie,
     runtime_starts,
     transition_error,
-    wait_for,
 )
-from harness import client_context
 
 pytestmark = pytest.mark.usefixtures("deadline")
 
@@ -73,11 +73,28 @@ def take_invoke(rie, payload=b"{}", headers=None, starts: tuple | None = None):
     return inv, ev, ev.header("lambda-runtime-aws-request-id")
 
 
+def respond(rie, inv: Background, rid: str, body: bytes):
+    """The test, as the runtime, answers the invoke `rid` with `body`: accepted, and the caller `inv` gets exactly it."""
+    assert_accepted(rie.runtime("POST", response_path(rid), body))
+    assert inv.result().body == body
+
+
 def assert_unhandled(resp, body: bytes | None = None):
     assert resp.status == 200, (resp.status, resp.body)
     assert resp.header("x-amz-function-error") == "Unhandled", resp.headers
     if body is not None:
         assert resp.body == body
+
+
+def assert_refused(resp, current: str, target: str):
+    """403 InvalidStateTransition: the runtime may not go from `current` to `target` (spec §3)."""
+    assert_api_error(resp, 403, "InvalidStateTransition", transition_error(current, target))
+
+
+def assert_response_sent(rie, rid: str, late: bytes):
+    """§3 ResponseSent row: another /response (`late`) or an /error for the invoke `rid` is refused."""
+    assert_refused(rie.runtime("POST", response_path(rid), late), "RuntimeResponseSentState", "InvocationResponse")
+    assert_refused(rie.runtime("POST", error_path(rid), b"{}"), "RuntimeResponseSentState", "InvocationErrorResponse")
 
 
 def assert_platform_error(resp, error_type: str, message: str):
@@ -199,8 +216,7 @@ def test_next_defaults_arn_deadline_and_omits_empty_headers(tmp_path):
             assert abs(int(ev.header("lambda-runtime-deadline-ms")) - (sent * 1000 + 300_000)) < 2_000
             assert ev.header("lambda-runtime-client-context") is None
             traces.append(ev.header("lambda-runtime-trace-id"))
-            assert_accepted(rie.runtime("POST", response_path(rid), payload))
-            assert inv.result().body == payload
+            respond(rie, inv, rid, payload)
         assert all(GENERATED_TRACE.match(t or "") for t in traces), traces
         assert traces[0] != traces[1]
 
@@ -238,8 +254,7 @@ def test_next_again_while_running_returns_the_same_event(tmp_path):
             "content-type",
         ):
             assert again.header(h) == ev.header(h), h
-        assert_accepted(rie.runtime("POST", response_path(rid), b"done"))
-        assert inv.result().body == b"done"
+        respond(rie, inv, rid, b"done")
 
 
 def test_sequential_invokes_get_fresh_request_ids(tmp_path):
@@ -304,8 +319,7 @@ def test_wrong_request_id_is_400_in_every_state(tmp_path):
         assert rid2 != rid
         assert_api_error(rie.runtime("POST", response_path(rid), b"x"), 400, "InvalidRequestID", "Invalid request ID")
         assert_api_error(rie.runtime("POST", error_path(rid), b"x"), 400, "InvalidRequestID", "Invalid request ID")
-        assert_accepted(rie.runtime("POST", response_path(rid2), b"second"))
-        assert inv2.result().body == b"second"
+        respond(rie, inv2, rid2, b"second")
 
 
 def test_state_response_sent_after_response(tmp_path):
@@ -313,49 +327,21 @@ def test_state_response_sent_after_response(tmp_path):
     with manual_rie(tmp_path) as rie:
         inv, ev, rid = take_invoke(rie)
         assert_accepted(rie.runtime("POST", response_path(rid), b"first"))
-        assert_api_error(
-            rie.runtime("POST", response_path(rid), b"second"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InvocationResponse"),
-        )
-        assert_api_error(
-            rie.runtime("POST", error_path(rid), b"{}"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InvocationErrorResponse"),
-        )
-        assert_api_error(
-            rie.runtime("POST", f"{RUNTIME}/init/error", b"{}"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InitError"),
-        )
+        assert_response_sent(rie, rid, b"second")
+        assert_refused(rie.runtime("POST", f"{RUNTIME}/init/error", b"{}"), "RuntimeResponseSentState", "InitError")
         resp = inv.result()
         assert (resp.body, resp.header("x-amz-function-error")) == (b"first", None)
         # ResponseSent → Ready: the next /next works
         inv2, ev2, rid2 = take_invoke(rie, b'"again"')
         assert ev2.body == b'"again"'
-        assert_accepted(rie.runtime("POST", response_path(rid2), b"ok"))
-        assert inv2.result().body == b"ok"
+        respond(rie, inv2, rid2, b"ok")
 
 
 def test_state_response_sent_after_error(tmp_path):
     with manual_rie(tmp_path) as rie:
         inv, ev, rid = take_invoke(rie)
         assert_accepted(rie.runtime("POST", error_path(rid), b'{"errorMessage":"e","errorType":"E"}'))
-        assert_api_error(
-            rie.runtime("POST", response_path(rid), b"late"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InvocationResponse"),
-        )
-        assert_api_error(
-            rie.runtime("POST", error_path(rid), b"{}"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InvocationErrorResponse"),
-        )
+        assert_response_sent(rie, rid, b"late")
         assert_unhandled(inv.result(), b'{"errorMessage":"e","errorType":"E"}')
 
 
@@ -363,12 +349,8 @@ def test_init_error_while_running_is_403(tmp_path):
     """A.5: POST /init/error after /next."""
     with manual_rie(tmp_path) as rie:
         inv, ev, rid = take_invoke(rie)
-        assert_api_error(
-            rie.runtime("POST", f"{RUNTIME}/init/error", b'{"errorMessage":"x","errorType":"y"}'),
-            403,
-            "InvalidStateTransition",
-            transition_error("Running", "InitError"),
-        )
+        init_error = rie.runtime("POST", f"{RUNTIME}/init/error", b'{"errorMessage":"x","errorType":"y"}')
+        assert_refused(init_error, "Running", "InitError")
         # nothing changed: the invoke completes normally
         assert_accepted(rie.runtime("POST", response_path(rid), b"fine"))
         resp = inv.result()
@@ -381,17 +363,11 @@ def test_init_error_while_ready_is_403(tmp_path):
         parked = Background(rie.runtime, "GET", NEXT, timeout=30)
         time.sleep(0.5)  # let the /next arrive (there is no observable signal of it without an invoke)
         assert not parked.done()
-        assert_api_error(
-            rie.runtime("POST", f"{RUNTIME}/init/error", b"{}"),
-            403,
-            "InvalidStateTransition",
-            transition_error("Ready", "InitError"),
-        )
+        assert_refused(rie.runtime("POST", f"{RUNTIME}/init/error", b"{}"), "Ready", "InitError")
         inv = start_invoke(rie, b'"after"')
         ev = parked.result()
         assert (ev.status, ev.body) == (200, b'"after"')
-        assert_accepted(rie.runtime("POST", response_path(ev.header("lambda-runtime-aws-request-id")), b"ok"))
-        assert inv.result().body == b"ok"
+        respond(rie, inv, ev.header("lambda-runtime-aws-request-id"), b"ok")
 
 
 # --- §2.3 /error ---------------------------------------------------------------------------------------------------
@@ -461,11 +437,8 @@ def test_response_over_the_limit_is_413_and_the_caller_gets_response_size_too_la
             "Response payload size (6291557 bytes) exceeded maximum allowed payload size (6291556 bytes).",
         )
         # the state moved to ResponseSent
-        assert_api_error(
-            rie.runtime("POST", response_path(rid), b"small"),
-            403,
-            "InvalidStateTransition",
-            transition_error("RuntimeResponseSentState", "InvocationResponse"),
+        assert_refused(
+            rie.runtime("POST", response_path(rid), b"small"), "RuntimeResponseSentState", "InvocationResponse"
         )
         # exactly the limit is accepted and delivered intact
         inv, ev, rid = take_invoke(rie)
@@ -486,12 +459,7 @@ def test_invalid_response_mode_header(tmp_path, mode):
         inv, ev, rid = take_invoke(rie)
         r = rie.runtime("POST", response_path(rid), b"x", {"Lambda-Runtime-Function-Response-Mode": mode})
         assert_api_error(r, 400, "InvalidFunctionResponseMode", "Invalid function response mode")
-        assert_api_error(
-            rie.runtime("GET", NEXT, timeout=10),
-            403,
-            "InvalidStateTransition",
-            transition_error("InvocationResponse", "Ready"),
-        )
+        assert_refused(rie.runtime("GET", NEXT, timeout=10), "InvocationResponse", "Ready")
         resp = inv.result(timeout=15)
         assert_unhandled(resp)
 
@@ -548,8 +516,7 @@ def test_truncated_response_body_is_400(tmp_path):
         assert_unhandled(inv.result())
         inv2, ev2, rid2 = take_invoke(rie, b'"next"')
         assert ev2.body == b'"next"'
-        assert_accepted(rie.runtime("POST", response_path(rid2), b"ok"))
-        assert inv2.result().body == b"ok"
+        respond(rie, inv2, rid2, b"ok")
 
 
 # --- §7.3 failures during the invoke ------------------------------------------------------------------------------
@@ -571,8 +538,7 @@ def test_timeout_answers_sandbox_timedout_and_the_next_invoke_reinitialises(tmp_
         # the environment is initialised again (a second start of the bootstrap) and serves the next invoke
         inv2, ev2, rid2 = take_invoke(rie, b'"second"', starts=(tmp_path, 2))
         assert ev2.body == b'"second"' and rid2 != rid
-        assert_accepted(rie.runtime("POST", response_path(rid2), b"ok"))
-        assert inv2.result().body == b"ok"
+        respond(rie, inv2, rid2, b"ok")
         assert len(runtime_starts(tmp_path)) == 2
 
 
@@ -595,8 +561,7 @@ def test_runtime_exit_during_invoke_is_runtime_exit_error(tmp_path, crash, cause
         assert resp.header("x-amzn-requestid") == rid
         inv2, ev2, rid2 = take_invoke(rie, b'"after crash"', starts=(tmp_path, 2))
         assert ev2.body == b'"after crash"'
-        assert_accepted(rie.runtime("POST", response_path(rid2), b"ok"))
-        assert inv2.result().body == b"ok"
+        respond(rie, inv2, rid2, b"ok")
         assert len(runtime_starts(tmp_path)) == 2
 
 

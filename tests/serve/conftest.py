@@ -1,7 +1,14 @@
-"""Support for the `lambkin serve` suites: start the real server, real boto3 clients, zips, the AWS CLIs.
+"""Fixtures and helpers of the `lambkin serve` suites: start the real server, real boto3 clients, zips, the AWS
+CLIs.
 
 Nothing here mocks lambkin: `Serve` runs `target/debug/lambkin serve` on a free port with its own data
 directory; clients are unchanged boto3 and AWS CLI v1 (PyPI) / v2 (Debian).
+
+* `server` fixture: one `Serve` per test module, closed after it; its command-line options come from the
+  module's `SERVE_ARGS` (a tuple, default none).
+* `lam` fixture: boto3's Lambda client on `server`; a module's `LAMBDA_CLIENT` (a dict of botocore `Config`
+  options, e.g. a longer `read_timeout`) adjusts it.
+* `ROOT_ONLY`: the `pytestmark` of the modules that need root (serve's default isolation).
 """
 
 from __future__ import annotations
@@ -18,15 +25,30 @@ import zipfile
 from pathlib import Path
 
 import boto3
+import pytest
 from botocore.config import Config
 
 from harness import FIXTURES, LAMBKIN, ROOT, bin_path, free_port
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
 
 ROLE = "arn:aws:iam::123456789012:role/lambda"
 ACCOUNT = "123456789012"
 SERVE_FN = FIXTURES / "serve" / "bootstrap"
 CLI_V1 = ROOT / ".venv" / "bin" / "aws"
 CLI_V2 = Path("/usr/bin/aws")
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    s = Serve(*getattr(request.module, "SERVE_ARGS", ()))
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def lam(request, server):
+    return server.client(**getattr(request.module, "LAMBDA_CLIENT", {}))
 
 
 class Serve:
@@ -140,6 +162,17 @@ def create(lam, name: str, code: bytes | None = None, **kw) -> dict:
     out = lam.create_function(**args)
     lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
     return out
+
+
+def read_stream(response: dict) -> tuple[bytes, dict | None]:
+    """An `InvokeWithResponseStream` answer read to its end: its `PayloadChunk`s joined, its `InvokeComplete`."""
+    chunks, complete = [], None
+    for ev in response["EventStream"]:
+        if "PayloadChunk" in ev:
+            chunks.append(ev["PayloadChunk"]["Payload"])
+        if "InvokeComplete" in ev:
+            complete = ev["InvokeComplete"]
+    return b"".join(chunks), complete
 
 
 def cli(server: Serve, *args: str, v: int = 1) -> tuple[int, str, str]:

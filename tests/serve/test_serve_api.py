@@ -14,21 +14,9 @@ import zipfile
 import botocore.exceptions
 import pytest
 
-from serve_support import ACCOUNT, ROLE, Serve, create, zip_bootstrap, zip_files
+from .conftest import ACCOUNT, ROLE, ROOT_ONLY, create, zip_bootstrap, zip_files
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = Serve()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def lam(server):
-    return server.client()
+pytestmark = ROOT_ONLY
 
 
 def error_of(excinfo) -> tuple[str, int, str]:

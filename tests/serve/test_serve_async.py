@@ -4,49 +4,32 @@ across `kill -9`), retried as configured, destinations and dead letters — with
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
-import time
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 import botocore.exceptions
 import pytest
 
-from serve_support import ACCOUNT, Serve, create
+from harness import wait_for
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
+from .conftest import ACCOUNT, ROOT_ONLY, Serve, create
+
+pytestmark = ROOT_ONLY
 
 # Lambda's retry delays (1 and 2 minutes) scaled down to 0.6 s and 1.2 s.
 SCALE = "0.01"
+SERVE_ARGS = ("--async-delay-scale", SCALE)
 
-
-@pytest.fixture(scope="module")
-def server():
-    s = Serve("--async-delay-scale", SCALE)
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def lam(server):
-    return server.client()
+# Every poll asks the server (its logs, its dead letters): every 0.2 s, for up to 30 s.
+wait_for = partial(wait_for, timeout=30, interval=0.2)
 
 
 def messages(server, name):
     with urllib.request.urlopen(f"{server.endpoint}/lambkin/v1/functions/{name}/logs") as r:
         return [e["message"] for e in json.loads(r.read())["events"]]
-
-
-def wait_for(fn, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = fn()
-        if out:
-            return out
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def dead_letters(server, name):

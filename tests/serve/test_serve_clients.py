@@ -4,23 +4,16 @@
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from harness import bin_path
-from serve_support import CLI_V2, ROLE, Serve, cli, create, zip_bootstrap, zip_files
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
+from .conftest import CLI_V2, ROLE, ROOT_ONLY, Serve, cli, create, zip_bootstrap, zip_files
 
-
-@pytest.fixture(scope="module")
-def server():
-    s = Serve()
-    yield s
-    s.close()
+pytestmark = ROOT_ONLY
 
 
 @pytest.mark.parametrize("v", [1, 2])
@@ -169,7 +162,7 @@ def test_lambkin_cli(server, tmp_path):
     import time
 
     from harness import LAMBKIN
-    from serve_support import SERVE_FN
+    from .conftest import SERVE_FN
 
     def run(*args, stdin=None):
         p = subprocess.run([str(LAMBKIN), "--endpoint", server.endpoint, *args], capture_output=True,

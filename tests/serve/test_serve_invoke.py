@@ -6,28 +6,15 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import os
 import threading
 import time
 import urllib.request
 
 import pytest
 
-from serve_support import Serve, create, rust_function_zip, zip_bootstrap
+from .conftest import ROOT_ONLY, create, read_stream, rust_function_zip, zip_bootstrap
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
-
-
-@pytest.fixture(scope="module")
-def server():
-    s = Serve()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def lam(server):
-    return server.client()
+pytestmark = ROOT_ONLY
 
 
 def call(lam, name, payload, **kw):
@@ -167,13 +154,8 @@ def test_response_streaming(lam):
     create(lam, "streamed")
     r = lam.invoke_with_response_stream(FunctionName="streamed", Payload=b'{"s": 1}', LogType="Tail")
     assert r["ExecutedVersion"] == "$LATEST"
-    chunks, complete = [], None
-    for ev in r["EventStream"]:
-        if "PayloadChunk" in ev:
-            chunks.append(ev["PayloadChunk"]["Payload"])
-        if "InvokeComplete" in ev:
-            complete = ev["InvokeComplete"]
-    assert json.loads(b"".join(chunks))["event"] == {"s": 1}
+    payload, complete = read_stream(r)
+    assert json.loads(payload)["event"] == {"s": 1}
     assert complete is not None and "ErrorCode" not in complete
     assert "REPORT RequestId" in base64.b64decode(complete["LogResult"]).decode()
 

@@ -14,7 +14,10 @@ import subprocess
 import pytest
 
 from harness import LAMBKIN
-from serve_support import ROLE, Serve, create, zip_files
+
+from .conftest import ROLE, Serve, create, read_stream, zip_files
+
+LAMBDA_CLIENT = {"read_timeout": 600}  # the first invoke on a runtime may wait for its build
 
 
 def runtime_table(server: Serve) -> dict[str, str]:
@@ -35,13 +38,6 @@ def pick(table: dict[str, str], prefix: str, preferred: list[str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def server():
-    s = Serve()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
 def runtimes(server):
     table = runtime_table(server)
     py = pick(table, "python3.", ["python3.12", "python3.13", "python3.11"])
@@ -55,13 +51,23 @@ def runtimes(server):
     return {"python": py, "node": node, "table": table}
 
 
-@pytest.fixture(scope="module")
-def lam(server):
-    return server.client(read_timeout=600)
-
-
 def tail_logs(out: dict) -> str:
     return base64.b64decode(out["LogResult"]).decode(errors="replace")
+
+
+def json_records(logs: str) -> tuple[dict, dict]:
+    """The JSON lines of JSON-format logs: application records by message, platform events by type."""
+    records, platform = {}, {}
+    for line in logs.splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "message" in rec:
+            records[rec["message"]] = rec
+        elif isinstance(rec, dict) and str(rec.get("type", "")).startswith("platform."):
+            platform[rec["type"]] = rec
+    return records, platform
 
 
 def invoke(lam, name: str, event: dict | None = None, **kw) -> tuple[dict, object]:
@@ -193,35 +199,36 @@ def test_node_import_error_is_reported_on_invoke(lam, runtimes):
     assert body["errorType"] == "Runtime.ImportModuleError", body
 
 
+def invoke_wrapped(lam, name: str, runtime: str, handler: str, files: dict[str, str], wrapper: str,
+                   **kw) -> tuple[dict, object]:
+    """Creates `name` from `files` with `AWS_LAMBDA_EXEC_WRAPPER=/var/task/<wrapper>` (executable when it is one of
+    `files`) and invokes it."""
+    create(lam, name, zip_files(files, {wrapper: 0o755}), Runtime=runtime, Handler=handler,
+           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": f"/var/task/{wrapper}"}})
+    return invoke(lam, name, **kw)
+
+
 def test_exec_wrapper_changes_the_environment(lam, runtimes):
-    code = zip_files({
+    out, body = invoke_wrapped(lam, "py-wrapped", runtimes["python"], "app.handler", {
         "app.py": "import os\ndef handler(e, c):\n    return {'wrapped': os.environ.get('WRAPPED'), 'argv0': os.environ.get('WRAPPED_ARGV')}\n",
         "wrapper.sh": "#!/bin/sh\nexport WRAPPED=yes\nexport WRAPPED_ARGV=\"$1\"\nexec \"$@\"\n",
-    }, {"wrapper.sh": 0o755})
-    create(lam, "py-wrapped", code, Runtime=runtimes["python"], Handler="app.handler",
-           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"}})
-    out, body = invoke(lam, "py-wrapped")
+    }, "wrapper.sh")
     assert "FunctionError" not in out, body
     assert body["wrapped"] == "yes"
     assert "python3" in body["argv0"]  # the wrapper got the interpreter's command line
 
 
 def test_node_exec_wrapper(lam, runtimes):
-    code = zip_files({
+    out, body = invoke_wrapped(lam, "node-wrapped", runtimes["node"], "index.handler", {
         "index.js": "exports.handler = async () => process.env.WRAPPED;\n",
         "wrap": "#!/bin/sh\nWRAPPED=node-wrapped exec \"$@\"\n",
-    }, {"wrap": 0o755})
-    create(lam, "node-wrapped", code, Runtime=runtimes["node"], Handler="index.handler",
-           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrap"}})
-    out, body = invoke(lam, "node-wrapped")
+    }, "wrap")
     assert body == "node-wrapped", body
 
 
 def test_missing_exec_wrapper_fails_the_init(lam, runtimes):
-    create(lam, "py-badwrap", zip_files({"app.py": "def handler(e, c):\n    return 1\n"}),
-           Runtime=runtimes["python"], Handler="app.handler",
-           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/nope"}})
-    out, body = invoke(lam, "py-badwrap", LogType="Tail")
+    out, body = invoke_wrapped(lam, "py-badwrap", runtimes["python"], "app.handler",
+                               {"app.py": "def handler(e, c):\n    return 1\n"}, "nope", LogType="Tail")
     assert out["FunctionError"] == "Unhandled"
     assert body["errorType"] == "Runtime.ExitError", body
     assert "/var/task/nope: does not exist" in tail_logs(out)
@@ -246,16 +253,7 @@ def test_json_logging_is_captured(lam, runtimes):
     out, body = invoke(lam, "py-json-logs", LogType="Tail")
     assert body == {"format": "JSON", "level": "DEBUG"}
     logs = tail_logs(out)
-    records, platform = {}, {}
-    for line in logs.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and "message" in rec:
-            records[rec["message"]] = rec
-        elif isinstance(rec, dict) and str(rec.get("type", "")).startswith("platform."):
-            platform[rec["type"]] = rec
+    records, platform = json_records(logs)
     assert {"debug-marker", "info-marker", "warn-marker"} <= set(records), logs
     request_id = out["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]
     info = records["info-marker"]
@@ -389,13 +387,8 @@ export const handler = awslambda.streamifyResponse(async (event, responseStream)
 """})
     create(lam, "node-stream", code, Runtime=runtimes["node"], Handler="index.handler")
     r = lam.invoke_with_response_stream(FunctionName="node-stream", Payload=b'{"n": 7}')
-    chunks, complete = [], None
-    for ev in r["EventStream"]:
-        if "PayloadChunk" in ev:
-            chunks.append(ev["PayloadChunk"]["Payload"])
-        if "InvokeComplete" in ev:
-            complete = ev["InvokeComplete"]
-    assert b"".join(chunks) == b"chunk-1 chunk-2 7"
+    payload, complete = read_stream(r)
+    assert payload == b"chunk-1 chunk-2 7"
     assert complete is not None and "ErrorCode" not in complete, complete
 
 
@@ -517,14 +510,7 @@ export const handler = async () => {
     out, body = invoke(lam, "node-json", LogType="Tail")
     assert body == "INFO"
     logs = tail_logs(out)
-    records = {}
-    for line in logs.splitlines():
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(rec, dict) and "message" in rec:
-            records[rec["message"]] = rec
+    records, _ = json_records(logs)
     assert {"node-info-marker", "node-error-marker"} <= set(records), logs
     assert "node-debug-marker" not in logs  # below ApplicationLogLevel
     assert records["node-error-marker"]["level"] == "ERROR"

@@ -6,27 +6,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import time
 
 import pytest
 
-from serve_support import ACCOUNT, Serve, create, zip_bootstrap
 from harness import bin_path
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
+from .conftest import ACCOUNT, ROOT_ONLY, create, zip_bootstrap
 
-
-@pytest.fixture(scope="module")
-def server():
-    s = Serve()
-    yield s
-    s.close()
-
-
-@pytest.fixture(scope="module")
-def lam(server):
-    return server.client()
+pytestmark = ROOT_ONLY
 
 
 def url_id(config):
