@@ -1,28 +1,20 @@
 //! One running execution environment of a function version, as the engine holds it: the sandbox (or, in the
 //! `process` fallback, a plain child process) and the client of its init.
 
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use lambkin_sandbox::{Environment, EnvironmentSpec};
 use lambkin_wire::client::{InitClient, InvokeHooks, LogSink};
 use lambkin_wire::env::{self as lenv, log_stream_name, PlatformVars};
-use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{InitType, InvokeHandle, InvokeRequest, ShutdownReason, StartConfig};
 
+use crate::isolation::{Isolated, Isolator};
 use crate::lifecycle::{Action, Lifecycle, Status};
 use crate::spawner::Spawner;
-use crate::{EngineConfig, FunctionSpec, Isolation, LogWriter};
+use crate::{FunctionSpec, LogWriter};
 
 /// The Runtime API inside a sandbox (its own loopback).
 const SANDBOX_API: &str = "127.0.0.1:9001";
-
-enum Host {
-    Sandbox(Mutex<Option<Environment>>),
-    Process(Mutex<Option<Child>>),
-}
 
 /// A running environment.
 pub struct Env {
@@ -35,7 +27,8 @@ pub struct Env {
     /// Started ahead of invokes for provisioned concurrency (never reaped for idleness).
     pub provisioned: bool,
     client: InitClient,
-    host: Host,
+    /// What hosts it; `None` once destroyed.
+    isolated: Mutex<Option<Box<dyn Isolated>>>,
     /// Its status (serialises freeze and thaw).
     lifecycle: Mutex<Lifecycle>,
 }
@@ -70,16 +63,16 @@ struct Paths {
     extensions_dir: String,
 }
 
-fn paths(cfg: &EngineConfig, spec: &FunctionSpec) -> Paths {
-    match cfg.isolation {
-        Isolation::Namespace => Paths {
+fn paths(sandboxed: bool, spec: &FunctionSpec) -> Paths {
+    match sandboxed {
+        true => Paths {
             api: SANDBOX_API.into(),
             task_root: "/var/task".into(),
             runtime_dir: "/var/runtime".into(),
             bootstrap: bootstrap_inside(spec),
             extensions_dir: "/opt/extensions".into(),
         },
-        Isolation::Process => {
+        false => {
             let host = |p: &Path| p.to_string_lossy().into_owned();
             let bootstrap = bootstrap_inside(spec).map(|b| {
                 if let Some(rest) = b.strip_prefix("/var/task/") {
@@ -119,12 +112,12 @@ fn paths(cfg: &EngineConfig, spec: &FunctionSpec) -> Paths {
 
 /// The init's configuration for one environment of `spec`.
 fn start_config(
-    cfg: &EngineConfig,
+    sandboxed: bool,
     spec: &FunctionSpec,
     log_stream: &str,
     init_type: InitType,
 ) -> StartConfig {
-    let p = paths(cfg, spec);
+    let p = paths(sandboxed, spec);
     let platform = PlatformVars {
         runtime_api: p.api.clone(),
         handler: spec.handler.clone(),
@@ -171,45 +164,15 @@ fn start_config(
         extension_env: envs.extension,
         api_address: p.api,
         shutdown_window: std::time::Duration::from_secs(2),
-        confine_children: cfg.isolation == Isolation::Namespace,
+        confine_children: sandboxed,
         json_system_log: spec.system_log_level,
     }
-}
-
-/// Starts the init (`lambkin-init --control-fd 3`) as a plain child process (the `process` fallback).
-fn spawn_process(init: &InitCommand) -> Result<(Child, std::os::unix::net::UnixStream), String> {
-    use std::os::fd::{AsRawFd, OwnedFd};
-    let (host, child) = std::os::unix::net::UnixStream::pair()
-        .map_err(|e| format!("cannot create the control channel: {e}"))?;
-    let child: OwnedFd = child.into();
-    let child_fd = child.as_raw_fd();
-    let mut cmd = Command::new(&init.program);
-    cmd.args(init.args(3, false))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .process_group(0);
-    // SAFETY: between fork and exec the closure only makes raw system calls (prctl, dup2) on a descriptor
-    // opened before the fork; nothing allocates.
-    unsafe {
-        cmd.pre_exec(move || {
-            lambkin_wire::process::die_with_parent()?;
-            if libc::dup2(child_fd, 3) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let proc = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", init.program.display()))?;
-    drop(child);
-    Ok((proc, host))
 }
 
 impl Env {
     /// Builds an environment for `spec`, starts its init and waits for the init phase; returns it frozen.
     pub async fn start(
-        cfg: &EngineConfig,
+        isolator: &Arc<dyn Isolator>,
         spec: &FunctionSpec,
         init_type: InitType,
         spawner: &Spawner,
@@ -218,41 +181,17 @@ impl Env {
         let id = format!("fn-{}", uuid::Uuid::new_v4().simple());
         let t0 = std::time::Instant::now();
         let log_stream = log_stream_name(&spec.version);
-        let start = start_config(cfg, spec, &log_stream, init_type);
+        let start = start_config(isolator.sandboxed(), spec, &log_stream, init_type);
         if start.bootstrap.is_empty() {
             tracing::debug!(
                 "{}: no bootstrap in the code or layers; the init reports it",
                 spec.function_name
             );
         }
-        let (host, channel) = match cfg.isolation {
-            Isolation::Namespace => {
-                let sandbox = EnvironmentSpec {
-                    id: id.clone(),
-                    code_dir: spec.code_dir.clone(),
-                    layers: spec.layers.clone(),
-                    runtime_dir: spec.runtime_dir.clone(),
-                    host_binds: spec.host_binds.clone(),
-                    memory_mb: spec.memory_mb,
-                    ephemeral_mb: spec.ephemeral_mb,
-                    network: cfg.network,
-                    rootfs: cfg.rootfs.clone(),
-                    state_dir: cfg.state_dir.clone(),
-                    lambkin: cfg.lambkin.clone(),
-                    init: InitCommand::beside(&cfg.lambkin),
-                };
-                let (environment, channel) = spawner
-                    .run(move || Environment::create(&sandbox))
-                    .await?
-                    .map_err(|e| format!("cannot create the environment: {e}"))?;
-                (Host::Sandbox(Mutex::new(Some(environment))), channel)
-            }
-            Isolation::Process => {
-                let init = InitCommand::beside(&cfg.lambkin);
-                let (child, channel) = spawner.run(move || spawn_process(&init)).await??;
-                (Host::Process(Mutex::new(Some(child))), channel)
-            }
-        };
+        let (builder, for_build, env_id) = (isolator.clone(), spec.clone(), id.clone());
+        let (isolated, channel) = spawner
+            .run(move || builder.create(&env_id, &for_build))
+            .await??;
         let built = t0.elapsed();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
@@ -260,7 +199,7 @@ impl Env {
         let (client, started) = match InitClient::start(channel, start, sink).await {
             Ok(c) => c,
             Err(e) => {
-                destroy_host(host).await;
+                destroy(isolated).await;
                 return Err(format!("the init did not start: {e}"));
             }
         };
@@ -281,17 +220,18 @@ impl Env {
             memory_mb: spec.memory_mb,
             provisioned: init_type == InitType::ProvisionedConcurrency,
             client,
-            host,
+            isolated: Mutex::new(Some(isolated)),
             lifecycle: Mutex::new(Lifecycle::new()),
         });
         Ok(env)
     }
 
-    fn with_sandbox<R>(&self, f: impl FnOnce(&Environment) -> R) -> Option<R> {
-        match &self.host {
-            Host::Sandbox(m) => m.lock().unwrap_or_else(|p| p.into_inner()).as_ref().map(f),
-            Host::Process(_) => None,
-        }
+    fn with_isolated<R>(&self, f: impl FnOnce(&dyn Isolated) -> R) -> Option<R> {
+        self.isolated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_deref()
+            .map(f)
     }
 
     fn lifecycle(&self) -> std::sync::MutexGuard<'_, Lifecycle> {
@@ -303,8 +243,8 @@ impl Env {
     fn apply(&self, action: Action) -> Result<(), String> {
         let result = match action {
             Action::None => return Ok(()),
-            Action::Thaw => self.with_sandbox(|e| e.thaw()),
-            Action::Freeze => self.with_sandbox(|e| e.freeze()),
+            Action::Thaw => self.with_isolated(|e| e.thaw()),
+            Action::Freeze => self.with_isolated(|e| e.freeze()),
         };
         match result {
             Some(Err(e)) => Err(format!("{action:?} {}: {e}", self.id)),
@@ -363,13 +303,12 @@ impl Env {
 
     /// Peak memory of the environment in bytes (cgroup), when sandboxed.
     pub fn memory_peak(&self) -> Option<u64> {
-        self.with_sandbox(|e| e.stats().map(|s| s.memory_peak_bytes).ok())
-            .flatten()
+        self.with_isolated(|e| e.memory_peak()).flatten()
     }
 
     /// OOM kills in the environment's cgroup so far (0 outside a sandbox).
     pub fn oom_kills(&self) -> u64 {
-        self.with_sandbox(Environment::oom_kills).unwrap_or(0)
+        self.with_isolated(|e| e.oom_kills()).unwrap_or(0)
     }
 
     /// Runs one invoke (the environment must be thawed); `hooks` run at its moments in the channel's reader.
@@ -396,42 +335,21 @@ impl Env {
         if !self.client.is_closed() {
             self.client.shutdown(reason).await;
         }
-        let host = match &self.host {
-            Host::Sandbox(m) => Host::Sandbox(Mutex::new(
-                m.lock().unwrap_or_else(|p| p.into_inner()).take(),
-            )),
-            Host::Process(m) => Host::Process(Mutex::new(
-                m.lock().unwrap_or_else(|p| p.into_inner()).take(),
-            )),
-        };
-        destroy_host(host).await;
+        let isolated = self
+            .isolated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(isolated) = isolated {
+            destroy(isolated).await;
+        }
         self.lifecycle().gone();
     }
 }
 
-async fn destroy_host(host: Host) {
-    let joined = tokio::task::spawn_blocking(move || match host {
-        Host::Sandbox(m) => {
-            if let Some(env) = m.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                if let Err(e) = env.destroy() {
-                    tracing::warn!("destroying an environment: {e}");
-                }
-            }
-        }
-        Host::Process(m) => {
-            if let Some(mut child) = m.into_inner().unwrap_or_else(|p| p.into_inner()) {
-                // The init leads its own process group; take the group down with it.
-                let pgid = child.id() as i32;
-                // SAFETY: kill(2) with a negative pid signals a process group; no memory is involved.
-                unsafe {
-                    libc::kill(-pgid, libc::SIGKILL);
-                }
-                let _ = child.wait();
-            }
-        }
-    })
-    .await;
-    if let Err(e) = joined {
+/// Destroys an environment off the async threads.
+async fn destroy(isolated: Box<dyn Isolated>) {
+    if let Err(e) = tokio::task::spawn_blocking(move || isolated.destroy()).await {
         tracing::warn!("destroying an environment: {e}");
     }
 }

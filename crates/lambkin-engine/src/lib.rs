@@ -13,16 +13,21 @@
 //! environment that leaves the engine is retired (SHUTDOWN, then destroyed).
 
 pub mod environment;
+pub mod isolation;
 pub mod lifecycle;
+#[cfg(test)]
+mod pool_tests;
 mod spawner;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lambkin_sandbox::Network;
 use lambkin_wire::client::{out_of_memory, InvokeHooks};
+use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{
     InitType, InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason,
     SystemLogLevel,
@@ -30,6 +35,9 @@ use lambkin_wire::{
 use tokio::sync::{mpsc, oneshot};
 
 pub use environment::Env;
+use isolation::namespace::NamespaceIsolator;
+use isolation::process::ProcessIsolator;
+use isolation::Isolator;
 use spawner::Spawner;
 
 /// How environments are isolated.
@@ -243,11 +251,14 @@ impl State {
 
 struct Inner {
     cfg: EngineConfig,
+    isolator: Arc<dyn Isolator>,
     spawner: Spawner,
     logs: LogWriter,
     state: Mutex<State>,
     /// Notified whenever an environment comes back from an invoke.
     returned: tokio::sync::Notify,
+    /// Retirements under way (SHUTDOWN, destroy); shutdown waits for them.
+    retiring: AtomicUsize,
 }
 
 /// The engine: cheap to clone.
@@ -268,15 +279,33 @@ pub struct EngineStats {
 }
 
 impl Engine {
-    /// Creates the engine and starts its idle reaper (needs a tokio runtime).
+    /// Creates the engine with the isolation `cfg` names and starts its idle reaper (needs a tokio runtime).
     pub fn new(cfg: EngineConfig, logs: LogWriter) -> Self {
+        let init = InitCommand::beside(&cfg.lambkin);
+        let isolator: Arc<dyn Isolator> = match cfg.isolation {
+            Isolation::Namespace => Arc::new(NamespaceIsolator {
+                network: cfg.network,
+                rootfs: cfg.rootfs.clone(),
+                state_dir: cfg.state_dir.clone(),
+                lambkin: cfg.lambkin.clone(),
+                init,
+            }),
+            Isolation::Process => Arc::new(ProcessIsolator { init }),
+        };
+        Self::with_isolator(cfg, logs, isolator)
+    }
+
+    /// Creates the engine over any isolation (the fake one in tests) and starts its idle reaper.
+    pub fn with_isolator(cfg: EngineConfig, logs: LogWriter, isolator: Arc<dyn Isolator>) -> Self {
         let engine = Self {
             inner: Arc::new(Inner {
                 cfg,
+                isolator,
                 spawner: Spawner::new(2),
                 logs,
                 state: Mutex::new(State::default()),
                 returned: tokio::sync::Notify::new(),
+                retiring: AtomicUsize::new(0),
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -351,7 +380,7 @@ impl Engine {
             }
             None => {
                 let started = Env::start(
-                    &self.inner.cfg,
+                    &self.inner.isolator,
                     spec,
                     InitType::OnDemand,
                     &self.inner.spawner,
@@ -624,7 +653,7 @@ impl Engine {
             let me = self.clone();
             tokio::spawn(async move {
                 let started = Env::start(
-                    &me.inner.cfg,
+                    &me.inner.isolator,
                     &spec,
                     InitType::ProvisionedConcurrency,
                     &me.inner.spawner,
@@ -713,7 +742,12 @@ impl Engine {
 
     fn retire_all(&self, envs: Vec<Arc<Env>>, reason: ShutdownReason) {
         for env in envs {
-            tokio::spawn(async move { env.retire(reason).await });
+            self.inner.retiring.fetch_add(1, Ordering::SeqCst);
+            let inner = self.inner.clone();
+            tokio::spawn(async move {
+                env.retire(reason).await;
+                inner.retiring.fetch_sub(1, Ordering::SeqCst);
+            });
         }
     }
 
@@ -741,7 +775,11 @@ impl Engine {
             let _ = t.await;
         }
         let deadline = Instant::now() + grace;
-        while self.state().environments > 0 && Instant::now() < deadline {
+        // Busy environments are retired as their invokes end; then every retirement must have finished, so
+        // nothing of an environment outlives the engine.
+        while (self.state().environments > 0 || self.inner.retiring.load(Ordering::SeqCst) > 0)
+            && Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }

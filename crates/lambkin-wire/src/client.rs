@@ -52,12 +52,14 @@ struct Pending {
 }
 
 impl Pending {
+    /// The caller has everything: the hook runs before the caller's channel closes, so whatever the caller
+    /// does next (another invoke) already sees the environment as finishing.
     fn answer(&mut self) {
-        self.frames = None;
         if !self.answered {
             self.answered = true;
             self.hooks.answered();
         }
+        self.frames = None;
     }
 
     fn finish(mut self, summary: Option<InvokeSummary>) {
