@@ -98,6 +98,7 @@ fn base_spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult
         }),
         language: None,
         host_binds: Vec::new(),
+        start: None,
     };
     Ok(spec)
 }

@@ -77,6 +77,8 @@ pub async fn run(
         memory_budget_mb: config.memory_budget_mb,
         keep_alive: Duration::from_secs(config.keep_alive_secs),
         concurrency_limit: config.concurrency_limit,
+        queue: false,
+        environment_prefix: "fn",
     };
     if config.isolation == lambkin_engine::Isolation::Namespace {
         lambkin_sandbox::environment::sweep_orphans(&engine_cfg.state_dir);

@@ -173,15 +173,19 @@ impl Env {
     /// Builds an environment for `spec`, starts its init and waits for the init phase; returns it frozen.
     pub async fn start(
         isolator: &Arc<dyn Isolator>,
+        prefix: &str,
         spec: &FunctionSpec,
         init_type: InitType,
         spawner: &Spawner,
         logs: LogWriter,
     ) -> Result<Arc<Env>, String> {
-        let id = format!("fn-{}", uuid::Uuid::new_v4().simple());
+        let id = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
         let t0 = std::time::Instant::now();
         let log_stream = log_stream_name(&spec.version);
-        let start = start_config(isolator.sandboxed(), spec, &log_stream, init_type);
+        let start = match &spec.start {
+            Some(given) => (**given).clone(),
+            None => start_config(isolator.sandboxed(), spec, &log_stream, init_type),
+        };
         if start.bootstrap.is_empty() {
             tracing::debug!(
                 "{}: no bootstrap in the code or layers; the init reports it",
@@ -365,7 +369,7 @@ mod tests {
         let layer = dir.join("layer");
         std::fs::create_dir_all(&task).expect("mkdir");
         std::fs::create_dir_all(&layer).expect("mkdir");
-        let mut spec = FunctionSpec::for_tests(task.clone());
+        let mut spec = FunctionSpec::minimal(task.clone());
         spec.layers = vec![layer.clone()];
         assert_eq!(bootstrap_inside(&spec), None);
         std::fs::write(layer.join("bootstrap"), "x").expect("write");

@@ -30,7 +30,7 @@ use lambkin_wire::client::{out_of_memory, InvokeHooks};
 use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{
     InitType, InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason,
-    SystemLogLevel,
+    StartConfig, SystemLogLevel,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -81,6 +81,12 @@ pub struct EngineConfig {
     pub keep_alive: Duration,
     /// Most invokes running at once across every function (the account's concurrency).
     pub concurrency_limit: u32,
+    /// Invokes past a function's reserved concurrency wait for an environment instead of being throttled
+    /// (`lambkin rie`: one environment, invokes take turns).
+    pub queue: bool,
+    /// What environment ids (and so sandbox cgroups and state directories) start with: `fn` for `serve`,
+    /// `rie` for the emulator.
+    pub environment_prefix: &'static str,
 }
 
 /// Everything needed to build an environment of one function version.
@@ -128,12 +134,15 @@ pub struct FunctionSpec {
     pub log_group: String,
     /// Reserved concurrency: most environments of this function (all versions) at once.
     pub reserved_concurrency: Option<u32>,
+    /// The init's configuration as the caller made it (`lambkin rie` takes AWS's emulator's from its
+    /// environment); `None`: derived from the fields above.
+    pub start: Option<Box<StartConfig>>,
 }
 
 impl FunctionSpec {
-    /// A minimal spec for unit tests.
-    #[doc(hidden)]
-    pub fn for_tests(code_dir: PathBuf) -> Self {
+    /// A spec with Lambda's defaults (128 MB, 3 s, 512 MB `/tmp`, `$LATEST`, text logs) for the code in
+    /// `code_dir`; callers set what differs.
+    pub fn minimal(code_dir: PathBuf) -> Self {
         Self {
             function_name: "f".into(),
             version: "$LATEST".into(),
@@ -156,6 +165,7 @@ impl FunctionSpec {
             account_id: "123456789012".into(),
             log_group: "/aws/lambda/f".into(),
             reserved_concurrency: None,
+            start: None,
         }
     }
 }
@@ -212,6 +222,9 @@ const FREEZE_AFTER: Duration = Duration::from_millis(5);
 /// How long an invoke waits for an environment that is finishing its invoke phase before building
 /// another one (or throttling).
 const FINISHING_PATIENCE: Duration = Duration::from_millis(200);
+
+/// How often a queued invoke looks again when no environment came back (a safety net under `returned`).
+const QUEUE_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct State {
@@ -355,52 +368,7 @@ impl Engine {
         mut req: InvokeRequest,
     ) -> Result<Invocation, EngineError> {
         let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
-        let patience = Instant::now() + FINISHING_PATIENCE;
-        let (warm, retired) = loop {
-            let returned = self.inner.returned.notified();
-            tokio::pin!(returned);
-            returned.as_mut().enable();
-            match self.acquire(spec, &key, patience) {
-                Acquire::Wait(retired) => {
-                    self.retire_all(retired, ShutdownReason::Spindown);
-                    let _ = tokio::time::timeout_at(patience.into(), returned).await;
-                }
-                Acquire::Fail(retired, e) => {
-                    self.retire_all(retired, ShutdownReason::Spindown);
-                    return Err(e);
-                }
-                Acquire::Go(warm, retired) => break (warm, retired),
-            }
-        };
-        self.retire_all(retired, ShutdownReason::Spindown);
-        let (env, cold) = match warm {
-            Some(env) => {
-                env.begin_use();
-                (env, false)
-            }
-            None => {
-                let started = Env::start(
-                    &self.inner.isolator,
-                    spec,
-                    InitType::OnDemand,
-                    &self.inner.spawner,
-                    self.inner.logs.clone(),
-                )
-                .await;
-                match started {
-                    Ok(env) => (env, true),
-                    Err(e) => {
-                        let mut st = self.state();
-                        st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
-                        st.environments = st.environments.saturating_sub(1);
-                        release_busy(&mut st, &spec.function_name);
-                        drop(st);
-                        self.inner.returned.notify_waiters();
-                        return Err(EngineError::Start(e));
-                    }
-                }
-            }
-        };
+        let (env, cold) = self.take(spec, &key).await?;
         let request_id = req
             .request_id
             .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
@@ -423,6 +391,65 @@ impl Engine {
             done,
             cold,
         })
+    }
+
+    /// Builds one environment of `spec` now and leaves it idle (frozen) in the pool: `lambkin rie` starts its
+    /// environment before it listens, as AWS's emulator initialises before its first invoke.
+    pub async fn warm_up(&self, spec: &FunctionSpec) -> Result<(), EngineError> {
+        let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
+        let (env, _) = self.take(spec, &key).await?;
+        self.give_back(key, env);
+        Ok(())
+    }
+
+    /// An environment for one invoke of `spec`, busy and counted: a warm one, or a new one (cold), after
+    /// waiting where waiting helps; or the engine's refusal.
+    async fn take(&self, spec: &FunctionSpec, key: &PoolKey) -> Result<(Arc<Env>, bool), EngineError> {
+        let patience = Instant::now() + FINISHING_PATIENCE;
+        let (warm, retired) = loop {
+            let returned = self.inner.returned.notified();
+            tokio::pin!(returned);
+            returned.as_mut().enable();
+            match self.acquire(spec, key, patience) {
+                Acquire::Wait(retired) => {
+                    self.retire_all(retired, ShutdownReason::Spindown);
+                    // Past the patience only a queueing engine waits: for the next environment that returns.
+                    let until = patience.max(Instant::now() + QUEUE_POLL);
+                    let _ = tokio::time::timeout_at(until.into(), returned).await;
+                }
+                Acquire::Fail(retired, e) => {
+                    self.retire_all(retired, ShutdownReason::Spindown);
+                    return Err(e);
+                }
+                Acquire::Go(warm, retired) => break (warm, retired),
+            }
+        };
+        self.retire_all(retired, ShutdownReason::Spindown);
+        if let Some(env) = warm {
+            env.begin_use();
+            return Ok((env, false));
+        }
+        let started = Env::start(
+            &self.inner.isolator,
+            self.inner.cfg.environment_prefix,
+            spec,
+            InitType::OnDemand,
+            &self.inner.spawner,
+            self.inner.logs.clone(),
+        )
+        .await;
+        match started {
+            Ok(env) => Ok((env, true)),
+            Err(e) => {
+                let mut st = self.state();
+                st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
+                st.environments = st.environments.saturating_sub(1);
+                release_busy(&mut st, &spec.function_name);
+                drop(st);
+                self.inner.returned.notify_waiters();
+                Err(EngineError::Start(e))
+            }
+        }
     }
 
     /// One look at the pool under the lock: take an idle environment, reserve room for a new one, wait for
@@ -451,7 +478,7 @@ impl Engine {
             );
         }
         if spec.reserved_concurrency.is_some_and(|l| busy >= l) {
-            if waiting_helps(&st, true) {
+            if self.inner.cfg.queue || waiting_helps(&st, true) {
                 return Acquire::Wait(Vec::new());
             }
             return Acquire::Fail(
@@ -654,6 +681,7 @@ impl Engine {
             tokio::spawn(async move {
                 let started = Env::start(
                     &me.inner.isolator,
+                    me.inner.cfg.environment_prefix,
                     &spec,
                     InitType::ProvisionedConcurrency,
                     &me.inner.spawner,

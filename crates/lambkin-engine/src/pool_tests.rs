@@ -21,6 +21,8 @@ fn config(memory_budget_mb: u64, keep_alive: Duration) -> EngineConfig {
         memory_budget_mb,
         keep_alive,
         concurrency_limit: 1000,
+        queue: false,
+        environment_prefix: "fn",
     }
 }
 
@@ -36,7 +38,7 @@ fn engine(memory_budget_mb: u64, keep_alive: Duration) -> (Engine, Arc<FakeLog>)
 }
 
 fn spec(name: &str) -> FunctionSpec {
-    let mut s = FunctionSpec::for_tests(std::env::temp_dir());
+    let mut s = FunctionSpec::minimal(std::env::temp_dir());
     s.function_name = name.into();
     s
 }

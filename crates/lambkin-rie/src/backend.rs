@@ -1,5 +1,6 @@
-//! Where the emulator's init runs: in this process, or as PID 1 of a sandboxed environment driven over the
-//! control channel. The front end sees the same `InvokeHandle` either way.
+//! Where the emulator's init runs: in this process, or as PID 1 of a sandboxed environment in an engine pool
+//! of one (the same lifecycle, freezing and OOM reporting as `serve`). The front end sees the same
+//! `InvokeHandle` either way.
 //!
 //! This crate does not link the init: the in-process one is handed in by the binary as a [`LocalInit`]
 //! (started by a [`StartLocal`]), so the emulator depends on the contract only.
@@ -7,13 +8,18 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-use lambkin_sandbox::Environment;
-use lambkin_wire::client::{out_of_memory, InitClient, InvokeHooks};
+use lambkin_engine::{Engine, FunctionSpec};
 use lambkin_wire::{
-    InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason, StartConfig,
+    InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ResponseFrame, ShutdownReason,
+    StartConfig,
 };
+use tokio::sync::{mpsc, oneshot};
+
+/// How long shutdown waits for an invoke in flight before the environment goes anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// A boxed future, as the in-process init's methods return them.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -43,86 +49,55 @@ pub enum Backend {
         version: String,
     },
     /// An init in its own environment (`--isolation namespace`).
-    Sandboxed(Arc<Sandboxed>),
+    Sandboxed(Arc<Pool>),
 }
 
-/// A sandboxed environment and the client of its init.
-pub struct Sandboxed {
-    /// The init's control channel.
-    pub client: InitClient,
-    /// The environment (destroyed on shutdown).
-    pub environment: Mutex<Option<Environment>>,
-    /// Function version for `X-Amz-Executed-Version`.
-    pub version: String,
-    /// Invokes in flight; the environment is frozen whenever this is zero.
-    pub in_flight: Mutex<usize>,
-    /// Set by shutdown: nothing freezes the environment any more.
-    pub stopping: std::sync::atomic::AtomicBool,
+/// `--isolation namespace`: an engine pool of one sandboxed environment.
+pub struct Pool {
+    /// The engine (queueing: invokes take turns on the one environment).
+    pub engine: Engine,
+    /// The function, with the init's configuration as the emulator built it.
+    pub spec: FunctionSpec,
 }
 
-/// The emulator's part in one sandboxed invoke: Lambda's OOM answer, and freezing when the last one ends.
-struct SandboxHooks {
-    sandboxed: Arc<Sandboxed>,
-    oom_before: u64,
-    request_id: String,
-}
-
-impl InvokeHooks for SandboxHooks {
-    fn frame(&mut self, frame: ResponseFrame) -> ResponseFrame {
-        let (s, before) = (&self.sandboxed, self.oom_before);
-        out_of_memory(frame, &self.request_id, || {
-            s.with_env(Environment::oom_kills).unwrap_or(0) > before
-        })
-    }
-
-    fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {
-        self.sandboxed.leave();
-    }
-}
-
-impl Sandboxed {
-    fn with_env<R>(&self, f: impl FnOnce(&Environment) -> R) -> Option<R> {
-        self.environment
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .map(f)
-    }
-
-    /// Thaws the environment for the first invoke in flight.
-    fn enter(&self) {
-        let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-        if *n == 0 {
-            if let Some(Err(e)) = self.with_env(|e| e.thaw()) {
-                tracing::warn!("thaw: {e}");
-            }
-        }
-        *n += 1;
-    }
-
-    /// Freezes the environment when the last invoke in flight is over: nothing runs while it is idle.
-    fn leave(&self) {
-        let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-        *n = n.saturating_sub(1);
-        if *n == 0 && !self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
-            if let Some(Err(e)) = self.with_env(|e| e.freeze()) {
-                tracing::warn!("freeze: {e}");
-            }
+impl Pool {
+    async fn invoke(&self, req: InvokeRequest) -> InvokeHandle {
+        match self.engine.invoke(&self.spec, req).await {
+            Ok(inv) => InvokeHandle {
+                request_id: inv.request_id,
+                frames: inv.frames,
+                done: inv.done,
+            },
+            // The environment could not be built again (it died and its replacement failed).
+            Err(e) => failed(&e.to_string()),
         }
     }
+}
 
-    async fn invoke(self: &Arc<Self>, mut req: InvokeRequest) -> InvokeHandle {
-        self.enter();
-        let request_id = req
-            .request_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone();
-        let hooks = Box::new(SandboxHooks {
-            sandboxed: self.clone(),
-            oom_before: self.with_env(Environment::oom_kills).unwrap_or(0),
-            request_id,
-        });
-        self.client.invoke(req, hooks).await
+/// A handle that answers at once with Lambda's platform error.
+fn failed(cause: &str) -> InvokeHandle {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (frames_tx, frames) = mpsc::channel(1);
+    let (done_tx, done) = oneshot::channel();
+    let body = serde_json::json!({
+        "errorType": "Sandbox.Failure",
+        "errorMessage": format!("RequestId: {request_id} Error: {cause}"),
+    });
+    let _ = frames_tx.try_send(ResponseFrame::Error {
+        error_type: "Sandbox.Failure".into(),
+        body: body.to_string().into(),
+        content_type: Some("application/json".into()),
+    });
+    let _ = done_tx.send(InvokeSummary {
+        status: InvokeStatus::Failure,
+        error_type: Some("Sandbox.Failure".into()),
+        tail: Vec::new(),
+        duration_ms: 0.0,
+    });
+    InvokeHandle {
+        request_id,
+        frames,
+        done,
     }
 }
 
@@ -139,7 +114,7 @@ impl Backend {
     pub fn function_version(&self) -> &str {
         match self {
             Self::InProcess { version, .. } => version,
-            Self::Sandboxed(s) => &s.version,
+            Self::Sandboxed(p) => &p.spec.version,
         }
     }
 
@@ -147,27 +122,7 @@ impl Backend {
     pub async fn shutdown(&self) {
         match self {
             Self::InProcess { init, .. } => init.shutdown(ShutdownReason::Spindown).await,
-            Self::Sandboxed(s) => {
-                {
-                    // Under the lock, so that no invoke finishing now can freeze it again.
-                    let _n = s.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-                    s.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-                if let Some(Err(e)) = s.with_env(|e| e.thaw()) {
-                    tracing::warn!("thaw: {e}");
-                }
-                s.client.shutdown(ShutdownReason::Spindown).await;
-                let env = s
-                    .environment
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .take();
-                if let Some(env) = env {
-                    if let Err(e) = env.destroy() {
-                        tracing::warn!("destroying the environment: {e}");
-                    }
-                }
-            }
+            Self::Sandboxed(p) => p.engine.shutdown(SHUTDOWN_GRACE).await,
         }
     }
 }

@@ -4,15 +4,17 @@
 //! `/opt/extensions`) and `/var/runtime`, when present, appear at the same places, read-only.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
 
-use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
-use lambkin_wire::client::{InitClient, LogSink};
+use lambkin_engine::isolation::namespace::NamespaceIsolator;
+use lambkin_engine::{Engine, EngineConfig, FunctionSpec, Isolation, LogWriter};
+use lambkin_sandbox::Network;
 use lambkin_wire::launch::InitCommand;
 use lambkin_wire::StartConfig;
 
 use crate::args::RieArgs;
-use crate::backend::{Backend, Sandboxed};
+use crate::backend::{Backend, Pool};
 
 /// The Runtime API inside the environment (its own loopback).
 const SANDBOX_API: &str = "127.0.0.1:9001";
@@ -39,7 +41,7 @@ fn remap_env(vars: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds the environment and starts its init.
+/// Builds the environment and starts its init (an engine pool of one), before the invoke port listens.
 pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> {
     if !rustix::process::geteuid().is_root() {
         return Err(
@@ -61,33 +63,47 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         .collect();
     let runtime_dir = Some(PathBuf::from("/var/runtime")).filter(|p| p.is_dir());
     let lambkin = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
-    let spec = EnvironmentSpec {
-        id: format!("rie-{}", uuid::Uuid::new_v4().simple()),
-        code_dir: task_root.clone(),
-        layers,
-        runtime_dir,
-        host_binds: Vec::new(),
-        memory_mb: cfg.memory_mb,
-        ephemeral_mb: args.ephemeral_mb,
-        network: args.network.unwrap_or_else(Network::default_for_host),
-        rootfs: None,
-        state_dir: PathBuf::from(STATE_DIR),
-        init: InitCommand::beside(&lambkin),
-        lambkin,
-    };
+    let network = args.network.unwrap_or_else(Network::default_for_host);
     tracing::info!(
         "network: {}{}",
-        spec.network.name(),
-        if spec.network == Network::None {
+        network.name(),
+        if network == Network::None {
             " (loopback only; install passt for egress)"
         } else {
             " (egress through pasta; the host's loopback stays unreachable)"
         }
     );
+    let state_dir = PathBuf::from(STATE_DIR);
     // Environments left behind by an emulator or server killed with SIGKILL.
-    lambkin_sandbox::environment::sweep_orphans(&spec.state_dir);
-    let (environment, channel) =
-        Environment::create(&spec).map_err(|e| format!("cannot create the environment: {e}"))?;
+    lambkin_sandbox::environment::sweep_orphans(&state_dir);
+    // An engine with a pool of one: invokes take turns on the one environment; it is never reaped.
+    let engine_cfg = EngineConfig {
+        isolation: Isolation::Namespace,
+        lambkin: lambkin.clone(),
+        state_dir: state_dir.clone(),
+        network,
+        rootfs: None,
+        memory_budget_mb: u64::MAX / 2,
+        keep_alive: Duration::MAX,
+        concurrency_limit: u32::MAX,
+        queue: true,
+        environment_prefix: "rie",
+    };
+    let logs: LogWriter = Arc::new(|_function, _stream, line| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(line);
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+    });
+    let isolator = NamespaceIsolator {
+        network,
+        rootfs: None,
+        state_dir,
+        init: InitCommand::beside(&lambkin),
+        lambkin,
+    };
+    let engine = Engine::with_isolator(engine_cfg, logs, Arc::new(isolator));
     let bootstrap: Vec<String> = cfg
         .bootstrap
         .iter()
@@ -104,26 +120,19 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         json_system_log: None,
         ..cfg.clone()
     };
-    let logs: LogSink = Arc::new(|_source, line| {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(line);
-        let _ = out.write_all(b"\n");
-        let _ = out.flush();
-    });
-    let (client, started) = InitClient::start(channel, start, logs).await?;
-    if !started.ready {
-        tracing::info!("init failed in the environment; the first invoke retries it");
-    }
-    // Idle environments are frozen; the first invoke thaws it.
-    environment
-        .freeze()
-        .map_err(|e| format!("cannot freeze the environment: {e}"))?;
-    Ok(Backend::Sandboxed(Arc::new(Sandboxed {
-        client,
-        environment: Mutex::new(Some(environment)),
-        version: cfg.function_version,
-        in_flight: Mutex::new(0),
-        stopping: std::sync::atomic::AtomicBool::new(false),
-    })))
+    let mut spec = FunctionSpec::minimal(task_root);
+    spec.function_name = cfg.function_name.clone();
+    spec.version = cfg.function_version.clone();
+    spec.layers = layers;
+    spec.runtime_dir = runtime_dir;
+    spec.memory_mb = cfg.memory_mb;
+    spec.ephemeral_mb = args.ephemeral_mb;
+    spec.timeout = cfg.timeout;
+    spec.reserved_concurrency = Some(1);
+    spec.start = Some(Box::new(start));
+    engine
+        .warm_up(&spec)
+        .await
+        .map_err(|e| format!("cannot create the environment: {e}"))?;
+    Ok(Backend::Sandboxed(Arc::new(Pool { engine, spec })))
 }
