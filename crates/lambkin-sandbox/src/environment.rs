@@ -107,7 +107,7 @@ pub struct Stats {
 /// A running environment.
 pub struct Environment {
     id: String,
-    cgroup: Option<Cgroup>,
+    cgroup: Option<Box<dyn Cgroup>>,
     enter: Child,
     state_dir: PathBuf,
     egress: Option<Egress>,
@@ -214,7 +214,7 @@ impl Environment {
         std::fs::create_dir_all(&state_dir).map_err(io_err("create the state directory"))?;
         std::fs::write(state_dir.join(OWNER_FILE), std::process::id().to_string())
             .map_err(io_err("record the owner"))?;
-        let cgroup = Cgroup::create(&spec.id, &limits)?;
+        let cgroup = crate::cgroup::host()?.create(&spec.id, &limits)?;
         let image = state_dir.join("tmp.img");
         let tmp_image = match crate::tmpimage::take(spec.ephemeral_mb, &image) {
             Ok(()) => Some(image),
@@ -366,8 +366,8 @@ impl Environment {
         &self.id
     }
 
-    fn cgroup(&self) -> Result<&Cgroup, SandboxError> {
-        self.cgroup.as_ref().ok_or(SandboxError::Io(
+    fn cgroup(&self) -> Result<&dyn Cgroup, SandboxError> {
+        self.cgroup.as_deref().ok_or(SandboxError::Io(
             "use the cgroup",
             io::Error::from(io::ErrorKind::NotFound),
         ))
@@ -462,7 +462,7 @@ pub fn sweep_orphans(state_dir: &Path) {
                 .and_then(|s| s.trim().parse().ok()),
         };
         egress.stop();
-        if let Some(cg) = Cgroup::open(&id) {
+        if let Some(cg) = crate::cgroup::host().ok().and_then(|h| h.open(&id)) {
             let _ = cg.thaw();
             if let Err(e) = cg.destroy() {
                 tracing::warn!("environment {id}: {e}");
