@@ -9,6 +9,7 @@ pub mod client;
 pub mod enter;
 pub mod environment;
 pub mod netpool;
+pub mod owner;
 pub mod plan;
 pub mod tmpimage;
 
