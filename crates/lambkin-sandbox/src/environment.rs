@@ -138,7 +138,7 @@ impl Egress {
     /// (`pasta` goes to the background only then). The name is recorded in the state directory first.
     fn start(env: &mut Environment, enter_pid: u32) -> Result<(), SandboxError> {
         let dir = Path::new("/run/netns");
-        std::fs::create_dir_all(dir).map_err(io_err("create /run/netns"))?;
+        crate::netpool::prepare_netns_dir().map_err(io_err("prepare /run/netns"))?;
         let netns = dir.join(format!("lambkin-{}", env.id));
         std::fs::write(
             env.state_dir.join(NETNS_FILE),

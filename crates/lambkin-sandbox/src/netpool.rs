@@ -17,6 +17,11 @@
 //!   record of it ([`Prepared::into_owned`]); dropping a [`Prepared`] releases the namespace, then its record.
 //! - [`sweep`] releases every namespace of a dead owner, recorded or not (the name is enough), and its
 //!   `pasta`; the live owners' (several hosts may run at once) are never touched.
+//! - `/run/netns` is made a mount point of its own before the first namespace is mounted in it
+//!   ([`prepare_netns_dir`]), as `ip netns add` does. Otherwise the first `ip netns add` on the host makes it
+//!   one by bind-mounting it onto itself, over every namespace already mounted there: each then exists twice,
+//!   and releasing it unmounts only the copy on top; the original stays mounted beneath, out of reach of any
+//!   path (its name cannot even be removed: `EBUSY`).
 
 use std::collections::{HashMap, HashSet};
 use std::io;
@@ -43,6 +48,11 @@ const MAKING: &str = "making";
 const CLAIMED: &str = "claimed";
 /// `pasta`'s own pid file while it attaches (not a record: the name carries the owner).
 const PASTA_PID: &str = "pasta-pid";
+
+/// Why a namespace's name cannot be removed (`EBUSY` after its mount on top was unmounted).
+const BURIED: &str = "it is also mounted beneath a later mount of its directory (`ip netns add` made /run/netns \
+                      a mount point after it was mounted); no path reaches that mount: only unmounting /run/netns \
+                      (or a reboot) frees it";
 
 /// Serialises refills and sweeps; `true` once this process closed its pool (no more refills).
 static POOL: Mutex<bool> = Mutex::new(false);
@@ -144,7 +154,9 @@ fn make(dirs: &Dirs, network: Network, stage: &str) -> io::Result<Prepared> {
         pasta_pid: None,
         record: Some(record.clone()),
     };
-    std::fs::create_dir_all(&dirs.netns)?;
+    if dirs.netns == Path::new(NETNS_DIR) {
+        prepare_netns_dir()?;
+    }
     std::fs::File::create(&prepared.netns)?;
     let target = prepared.netns.clone();
     std::thread::spawn(move || -> io::Result<()> {
@@ -168,6 +180,43 @@ fn make(dirs: &Dirs, network: Network, stage: &str) -> io::Result<Prepared> {
         write_record(&record, me, prepared.pasta_pid)?;
     }
     Ok(prepared)
+}
+
+/// Makes `/run/netns` a shared mount point of its own, as `ip netns add` does, unless it is one already
+/// (once per process). Namespaces must be mounted in it only after this (see the module's documentation).
+pub(crate) fn prepare_netns_dir() -> io::Result<()> {
+    static DONE: Mutex<bool> = Mutex::new(false);
+    let mut done = DONE.lock().unwrap_or_else(|p| p.into_inner());
+    if !*done {
+        ensure_mount_point(Path::new(NETNS_DIR))?;
+        *done = true;
+    }
+    Ok(())
+}
+
+/// Makes `dir` a mount point of its own (bound onto itself) with shared propagation, unless it is a mount
+/// point already; `ip netns add` upgrades `/run/netns` the same way, so neither covers the other's mounts.
+fn ensure_mount_point(dir: &Path) -> io::Result<()> {
+    use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
+    let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
+    std::fs::create_dir_all(dir)?;
+    // Changing the propagation of something that is not a mount point fails with EINVAL.
+    match mount_change(dir, shared) {
+        Err(rustix::io::Errno::INVAL) => {}
+        other => return Ok(other?),
+    }
+    // Two lambkin hosts starting together must not both bind it (the second would cover the first's).
+    let lock_path = dir.with_extension("lambkin-lock");
+    let lock = std::fs::File::create(&lock_path)?;
+    rustix::fs::flock(&lock, rustix::fs::FlockOperation::LockExclusive)?;
+    match mount_change(dir, shared) {
+        Err(rustix::io::Errno::INVAL) => {
+            mount_bind_recursive(dir, dir)?;
+            mount_change(dir, shared)?;
+        }
+        other => other?,
+    }
+    Ok(())
 }
 
 /// Where `ip` is looked for.
@@ -292,6 +341,10 @@ pub(crate) fn release_netns(netns: &Path, pasta_pid: Option<u32>) -> bool {
     match std::fs::remove_file(netns) {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+            tracing::debug!("cannot release {}: {BURIED}", netns.display());
+            false
+        }
         Err(e) => {
             tracing::warn!("cannot remove {}: {e}", netns.display());
             false
@@ -405,14 +458,24 @@ pub(crate) fn sweep_with(all: bool, referenced: Option<&HashSet<PathBuf>>) {
         *closed = true;
         closed
     });
-    let released = sweep_in(&Dirs::host(), all, Owner::me(), referenced);
+    let (released, stuck) = sweep_in(&Dirs::host(), all, Owner::me(), referenced);
     if released > 0 {
         tracing::info!("released {released} network namespace(s) of stopped hosts");
     }
+    if stuck > 0 {
+        tracing::warn!(
+            "{stuck} network namespace(s) of stopped hosts could not be released: {BURIED}"
+        );
+    }
 }
 
-/// The sweep itself, in `dirs`, as `me`; returns how many namespaces it released.
-fn sweep_in(dirs: &Dirs, all: bool, me: Owner, referenced: Option<&HashSet<PathBuf>>) -> usize {
+/// The sweep itself, in `dirs`, as `me`; returns how many namespaces it released, and how many it could not.
+fn sweep_in(
+    dirs: &Dirs,
+    all: bool,
+    me: Owner,
+    referenced: Option<&HashSet<PathBuf>>,
+) -> (usize, usize) {
     let mut pastas: Option<HashMap<PathBuf, Vec<u32>>> = None;
     let mut release = |netns: &Path, recorded_pasta: Option<u32>| -> bool {
         let attached = pastas.get_or_insert_with(pasta_processes);
@@ -421,7 +484,7 @@ fn sweep_in(dirs: &Dirs, all: bool, me: Owner, referenced: Option<&HashSet<PathB
         }
         release_netns(netns, recorded_pasta)
     };
-    let mut released = 0;
+    let (mut released, mut stuck) = (0, 0);
     // Names still recorded by a live owner (or whose namespace could not be removed).
     let mut kept: HashSet<String> = HashSet::new();
     for e in std::fs::read_dir(&dirs.records)
@@ -461,6 +524,7 @@ fn sweep_in(dirs: &Dirs, all: bool, me: Owner, referenced: Option<&HashSet<PathB
             let _ = std::fs::remove_file(e.path());
             released += 1;
         } else {
+            stuck += 1;
             kept.insert(name.to_owned());
         }
     }
@@ -488,11 +552,15 @@ fn sweep_in(dirs: &Dirs, all: bool, me: Owner, referenced: Option<&HashSet<PathB
                         .is_ok_and(|m| !in_use.get_or_insert_with(netns_in_use).contains(&m.ino()))
             }),
         };
-        if orphan && release(&path, None) {
-            released += 1;
+        if orphan {
+            if release(&path, None) {
+                released += 1;
+            } else {
+                stuck += 1;
+            }
         }
     }
-    released
+    (released, stuck)
 }
 
 #[cfg(test)]
@@ -631,7 +699,7 @@ mod tests {
             },
             Some("none"),
         );
-        assert_eq!(sweep_in(&dirs, false, me, None), 5);
+        assert_eq!(sweep_in(&dirs, false, me, None), (5, 0));
         for gone in [
             &dead_unrecorded,
             &dead_ready,
@@ -668,7 +736,7 @@ mod tests {
         // Taken by an environment being built: it is that environment's to release.
         let claimed = fake_namespace(&dirs, me, Some(CLAIMED));
         let theirs = fake_namespace(&dirs, other.1, Some("pasta"));
-        assert_eq!(sweep_in(&dirs, true, me, None), 1);
+        assert_eq!(sweep_in(&dirs, true, me, None), (1, 0));
         assert!(!exists(&dirs, &ready) && records_of(&dirs, &ready).is_empty());
         assert!(exists(&dirs, &claimed) && exists(&dirs, &theirs));
         cleanup(&dirs);
@@ -701,11 +769,11 @@ mod tests {
         std::fs::write(dirs.netns.join("lambkin-fn-unrelated"), "").expect("netns");
         std::fs::write(dirs.netns.join("somebody-else"), "").expect("netns");
         // Without knowing the environments' references, unrecorded old names are left alone.
-        assert_eq!(sweep_in(&dirs, false, me, None), 1);
+        assert_eq!(sweep_in(&dirs, false, me, None), (1, 0));
         assert!(!exists(&dirs, &recorded_dead) && records_of(&dirs, &recorded_dead).is_empty());
         assert!(exists(&dirs, &unrecorded));
         let refs: HashSet<PathBuf> = [dirs.netns.join(&referenced)].into();
-        assert_eq!(sweep_in(&dirs, false, me, Some(&refs)), 1);
+        assert_eq!(sweep_in(&dirs, false, me, Some(&refs)), (1, 0));
         assert!(!exists(&dirs, &unrecorded));
         for kept in [
             &referenced,
@@ -776,6 +844,103 @@ mod tests {
         assert!(other.1.is_alive());
     }
 
+    /// In a mount namespace of the test's own thread: a tmpfs standing in for `/run`, the host's network
+    /// namespace mounted as the namespaces to release.
+    fn in_private_mounts<R: Send + 'static>(f: impl FnOnce(&Path) -> R + Send + 'static) -> R {
+        std::thread::spawn(move || {
+            use rustix::mount::{mount_change, MountPropagationFlags};
+            // SAFETY: unsharing the mount namespace (and with it the thread's filesystem attributes) affects
+            // this thread only; no descriptor table is unshared.
+            unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::NEWNS) }
+                .expect("unshare");
+            mount_change(
+                "/",
+                MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+            )
+            .expect("private");
+            let run =
+                std::env::temp_dir().join(format!("lkb-run-{}", uuid::Uuid::new_v4().simple()));
+            std::fs::create_dir_all(&run).expect("mkdir");
+            rustix::mount::mount(
+                "tmpfs",
+                &run,
+                "tmpfs",
+                rustix::mount::MountFlags::empty(),
+                None,
+            )
+            .expect("tmpfs");
+            let out = f(&run);
+            let _ = rustix::mount::unmount(&run, rustix::mount::UnmountFlags::DETACH);
+            let _ = std::fs::remove_dir(&run);
+            out
+        })
+        .join()
+        .expect("thread")
+    }
+
+    fn mount_net(path: &Path) {
+        std::fs::File::create(path).expect("create");
+        rustix::mount::mount_bind("/proc/thread-self/ns/net", path).expect("bind");
+    }
+
+    /// Mounts at `path` in this thread's mount namespace.
+    fn mounts_at(path: &Path) -> usize {
+        std::fs::read_to_string("/proc/thread-self/mountinfo")
+            .expect("mountinfo")
+            .lines()
+            .filter(|l| l.split_whitespace().nth(4) == path.to_str())
+            .count()
+    }
+
+    /// What `ip netns add` does to its directory: make it shared, or, when it is not a mount point, bind it
+    /// onto itself first.
+    fn ip_netns_add_upgrade(dir: &Path) {
+        use rustix::mount::{mount_bind_recursive, mount_change, MountPropagationFlags};
+        let shared = MountPropagationFlags::SHARED | MountPropagationFlags::REC;
+        if mount_change(dir, shared) == Err(rustix::io::Errno::INVAL) {
+            mount_bind_recursive(dir, dir).expect("bind");
+            mount_change(dir, shared).expect("shared");
+        }
+    }
+
+    #[test]
+    fn an_ip_netns_add_later_cannot_bury_namespaces() {
+        if !root() {
+            eprintln!("skipping: needs root");
+            return;
+        }
+        let (before, after) = in_private_mounts(|run| {
+            // The cause: mounted in a plain directory, then `ip netns add` binds the directory over it. The
+            // name now has two mounts; releasing unmounts the top one and cannot remove the name.
+            let plain = run.join("plain");
+            std::fs::create_dir_all(&plain).expect("mkdir");
+            let buried = plain.join("lambkin-pool-a");
+            mount_net(&buried);
+            ip_netns_add_upgrade(&plain);
+            let before = (
+                mounts_at(&buried),
+                release_netns(&buried, None),
+                mounts_at(&buried),
+            );
+            // The fix: the directory is made a mount point first; `ip netns add` then only makes it shared.
+            let netns = run.join("netns");
+            ensure_mount_point(&netns).expect("mount point");
+            ensure_mount_point(&netns).expect("idempotent");
+            let fine = netns.join("lambkin-pool-b");
+            mount_net(&fine);
+            ip_netns_add_upgrade(&netns);
+            let after = (
+                mounts_at(&fine),
+                release_netns(&fine, None),
+                mounts_at(&fine),
+            );
+            assert!(!fine.exists());
+            (before, after)
+        });
+        assert_eq!(before, (2, false, 1), "the hazard, reproduced");
+        assert_eq!(after, (1, true, 0));
+    }
+
     #[test]
     fn real_namespaces_are_recorded_before_and_released_before_unrecording() {
         if !root() {
@@ -817,9 +982,9 @@ mod tests {
         .expect("thread");
         assert!(mounted(&path));
         // The last ready one is mine (alive): only the dead owner's goes.
-        assert_eq!(sweep_in(&dirs, false, Owner::me(), None), 1);
+        assert_eq!(sweep_in(&dirs, false, Owner::me(), None), (1, 0));
         assert!(!mounted(&path) && !path.exists());
-        assert_eq!(sweep_in(&dirs, true, Owner::me(), None), 1);
+        assert_eq!(sweep_in(&dirs, true, Owner::me(), None), (1, 0));
         let left: Vec<_> = std::fs::read_dir(&dirs.netns)
             .expect("netns")
             .flatten()
