@@ -417,19 +417,19 @@ impl Environment {
             let _ = enter.kill();
             let _ = enter.wait();
         }
-        if let Some(egress) = &mut self.egress {
-            if !egress.stop() {
-                return Err(SandboxError::Io(
-                    "remove the network namespace",
-                    io::Error::from(io::ErrorKind::ResourceBusy),
-                ));
-            }
+        if self.egress.as_mut().is_some_and(Egress::stop) {
             self.egress = None;
         }
         killed.transpose()?;
         if let Some(cg) = &self.cgroup {
             cg.destroy()?;
             self.cgroup = None;
+        }
+        if self.egress.is_some() {
+            return Err(SandboxError::Io(
+                "remove the network namespace",
+                io::Error::from(io::ErrorKind::ResourceBusy),
+            ));
         }
         remove_state(&self.state_dir)
     }
