@@ -404,7 +404,11 @@ impl Engine {
 
     /// An environment for one invoke of `spec`, busy and counted: a warm one, or a new one (cold), after
     /// waiting where waiting helps; or the engine's refusal.
-    async fn take(&self, spec: &FunctionSpec, key: &PoolKey) -> Result<(Arc<Env>, bool), EngineError> {
+    async fn take(
+        &self,
+        spec: &FunctionSpec,
+        key: &PoolKey,
+    ) -> Result<(Arc<Env>, bool), EngineError> {
         let patience = Instant::now() + FINISHING_PATIENCE;
         let (warm, retired) = loop {
             let returned = self.inner.returned.notified();

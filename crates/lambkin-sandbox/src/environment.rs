@@ -4,7 +4,13 @@
 //! namespaces, already inside the cgroup before it runs a single instruction of its own, and with the child end
 //! of the control channel as its descriptor 3. The host keeps the other end; that channel is the only way the
 //! host and the init talk.
+//!
+//! Every environment's state directory is the record of what it holds on the host: it names its owner
+//! ([`Owner`]: pid and start time) before anything else exists, and its network namespace (and `pasta`)
+//! before that exists; it is removed only after everything is gone. Whatever fails half way releases what
+//! exists, then the directory; whatever a killed host leaves, [`sweep_orphans`] finds by it.
 
+use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -18,6 +24,7 @@ use lambkin_wire::launch::InitCommand;
 
 use crate::cgroup::{Cgroup, CgroupError, Limits};
 use crate::enter::EnterPlan;
+use crate::owner::Owner;
 use crate::plan::RootPlan;
 
 /// Memory that buys one full vCPU on Lambda.
@@ -108,14 +115,21 @@ pub struct Stats {
     pub oom_kills: u64,
 }
 
-/// A running environment.
+/// A running environment. Each part is optional so that one half built is released by the same teardown.
 pub struct Environment {
     id: String,
-    cgroup: Option<Cgroup>,
-    enter: Child,
+    cgroup: Option<Box<dyn Cgroup>>,
+    enter: Option<Child>,
     state_dir: PathBuf,
     egress: Option<Egress>,
 }
+
+/// The file in an environment's state directory naming the host process that owns it.
+const OWNER_FILE: &str = "owner";
+/// The file in an environment's state directory naming its network namespace (when it has a named one).
+const NETNS_FILE: &str = "netns";
+/// The file in an environment's state directory holding its `pasta`'s pid.
+const PASTA_FILE: &str = "pasta.pid";
 
 /// The user-mode network of an environment: the named handle of its network namespace and `pasta`'s pid.
 struct Egress {
@@ -125,38 +139,31 @@ struct Egress {
 
 impl Egress {
     /// Names the environment's network namespace and attaches `pasta` to it; returns once it is configured
-    /// (`pasta` goes to the background only then).
-    fn start(id: &str, enter_pid: u32, state_dir: &Path) -> Result<Self, SandboxError> {
+    /// (`pasta` goes to the background only then). The name is recorded in the state directory first.
+    fn start(env: &mut Environment, enter_pid: u32) -> Result<(), SandboxError> {
         let dir = Path::new("/run/netns");
-        std::fs::create_dir_all(dir).map_err(io_err("create /run/netns"))?;
-        let netns = dir.join(format!("lambkin-{id}"));
+        crate::netpool::prepare_netns_dir().map_err(io_err("prepare /run/netns"))?;
+        let netns = dir.join(format!("lambkin-{}", env.id));
+        std::fs::write(
+            env.state_dir.join(NETNS_FILE),
+            netns.to_string_lossy().as_bytes(),
+        )
+        .map_err(io_err("record the network namespace"))?;
         std::fs::File::create(&netns).map_err(io_err("create the netns handle"))?;
-        let mut egress = Self {
+        let egress = env.egress.insert(Self {
             netns,
             pasta_pid: None,
-        };
+        });
         rustix::mount::mount_bind(format!("/proc/{enter_pid}/ns/net"), &egress.netns)
             .map_err(|e| SandboxError::Io("name the network namespace", e.into()))?;
-        match attach_pasta(&egress.netns, &state_dir.join("pasta.pid")) {
-            Ok(pid) => egress.pasta_pid = pid,
-            Err(e) => {
-                egress.stop();
-                return Err(SandboxError::Io("start pasta", e));
-            }
-        }
-        Ok(egress)
+        egress.pasta_pid = attach_pasta(&egress.netns, &env.state_dir.join(PASTA_FILE))
+            .map_err(|e| SandboxError::Io("start pasta", e))?;
+        Ok(())
     }
 
-    fn stop(&mut self) {
-        if let Some(pid) = self
-            .pasta_pid
-            .take()
-            .and_then(|p| rustix::process::Pid::from_raw(p as i32))
-        {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-        }
-        let _ = rustix::mount::unmount(&self.netns, rustix::mount::UnmountFlags::DETACH);
-        let _ = std::fs::remove_file(&self.netns);
+    /// Stops `pasta` and removes the namespace's name; whether it is gone.
+    fn stop(&mut self) -> bool {
+        crate::netpool::release_netns(&self.netns, self.pasta_pid.take())
     }
 }
 
@@ -214,11 +221,26 @@ impl Environment {
             pids_max: PIDS_MAX,
             cpu_millis: (u64::from(spec.memory_mb) * 1000 / MB_PER_VCPU).max(50) as u32,
         };
+        let cgroups = crate::cgroup::host()?;
         let state_dir = spec.state_dir.join(&spec.id);
+        // The record first: the state directory names its owner before anything of the environment exists.
         std::fs::create_dir_all(&state_dir).map_err(io_err("create the state directory"))?;
-        std::fs::write(state_dir.join(OWNER_FILE), std::process::id().to_string())
-            .map_err(io_err("record the owner"))?;
-        let cgroup = Cgroup::create(&spec.id, &limits)?;
+        if let Err(e) = std::fs::write(state_dir.join(OWNER_FILE), Owner::me().to_string()) {
+            let _ = std::fs::remove_dir_all(&state_dir);
+            return Err(SandboxError::Io("record the owner", e));
+        }
+        // From here on, an error drops `env`, which releases whatever exists, then the state directory.
+        let mut env = Self {
+            id: spec.id.clone(),
+            cgroup: None,
+            enter: None,
+            state_dir: state_dir.clone(),
+            egress: None,
+        };
+        let procs_files = env
+            .cgroup
+            .insert(cgroups.create(&spec.id, &limits)?)
+            .procs_files();
         let image = state_dir.join("tmp.img");
         let tmp_image = match crate::tmpimage::take(spec.ephemeral_mb, &image) {
             Ok(()) => Some(image),
@@ -248,30 +270,37 @@ impl Environment {
         };
         let plan_json = serde_json::to_string(&plan)
             .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
-        // A prepared network namespace when the pool has one (joined with setns), else a new one.
-        let pooled = crate::netpool::take(spec.network);
-        let netns_file = match &pooled {
+        // A prepared network namespace when the pool has one (joined with setns), else a new one. The
+        // environment records it before the pool forgets it, and owns it from then on.
+        let netns_file = match crate::netpool::take(spec.network) {
             Some(p) => match std::fs::File::open(&p.netns) {
-                Ok(f) => Some(f),
+                Ok(f) => {
+                    if let Some(pid) = p.pasta_pid {
+                        std::fs::write(state_dir.join(PASTA_FILE), pid.to_string())
+                            .map_err(io_err("record pasta"))?;
+                    }
+                    std::fs::write(
+                        state_dir.join(NETNS_FILE),
+                        p.netns.to_string_lossy().as_bytes(),
+                    )
+                    .map_err(io_err("record the network namespace"))?;
+                    let (netns, pasta_pid) = p.into_owned();
+                    env.egress = Some(Egress { netns, pasta_pid });
+                    Some(f)
+                }
                 Err(e) => {
-                    let mut p = crate::netpool::Prepared {
-                        netns: p.netns.clone(),
-                        pasta_pid: p.pasta_pid,
-                    };
-                    crate::netpool::release(&mut p);
+                    // Dropped: released, then unrecorded.
                     tracing::debug!("a pooled network namespace was unusable: {e}");
                     None
                 }
             },
             None => None,
         };
-        let pooled = if netns_file.is_some() { pooled } else { None };
         let netns_fd: i32 = netns_file.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
         let (host, child) = UnixStream::pair().map_err(io_err("create the control channel"))?;
         let child: OwnedFd = child.into();
         let child_fd = child.as_raw_fd();
-        let procs: Vec<std::fs::File> = cgroup
-            .procs_files()
+        let procs: Vec<std::fs::File> = procs_files
             .iter()
             .map(|p| OpenOptions::new().write(true).open(p))
             .collect::<Result<_, _>>()
@@ -316,46 +345,15 @@ impl Environment {
                 Ok(())
             });
         }
-        let enter = match cmd.spawn() {
-            Ok(c) => c,
-            Err(e) => {
-                let _ = cgroup.destroy();
-                let _ = std::fs::remove_dir_all(&state_dir);
-                return Err(SandboxError::Io("start sandbox-enter", e));
-            }
-        };
+        let enter = cmd
+            .spawn()
+            .map_err(|e| SandboxError::Io("start sandbox-enter", e))?;
+        let enter_pid = env.enter.insert(enter).id();
         drop(child);
         drop(procs);
-        let mut env = Self {
-            id: spec.id.clone(),
-            cgroup: Some(cgroup),
-            enter,
-            state_dir,
-            egress: None,
-        };
         drop(netns_file);
-        match pooled {
-            // Owned by the environment now: destroy stops its pasta and removes it.
-            Some(p) => {
-                env.egress = Some(Egress {
-                    netns: p.netns,
-                    pasta_pid: p.pasta_pid,
-                });
-                if let Some(pid) = env.egress.as_ref().and_then(|e| e.pasta_pid) {
-                    let _ = std::fs::write(env.state_dir.join("pasta.pid"), pid.to_string());
-                }
-                let _ = std::fs::write(
-                    env.state_dir.join("netns"),
-                    env.egress
-                        .as_ref()
-                        .map(|e| e.netns.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                );
-            }
-            None if spec.network == Network::Pasta => {
-                env.egress = Some(Egress::start(&spec.id, env.enter.id(), &env.state_dir)?);
-            }
-            None => {}
+        if env.egress.is_none() && spec.network == Network::Pasta {
+            Egress::start(&mut env, enter_pid)?;
         }
         Ok((env, host))
     }
@@ -365,8 +363,8 @@ impl Environment {
         &self.id
     }
 
-    fn cgroup(&self) -> Result<&Cgroup, SandboxError> {
-        self.cgroup.as_ref().ok_or(SandboxError::Io(
+    fn cgroup(&self) -> Result<&dyn Cgroup, SandboxError> {
+        self.cgroup.as_deref().ok_or(SandboxError::Io(
             "use the cgroup",
             io::Error::from(io::ErrorKind::NotFound),
         ))
@@ -408,68 +406,138 @@ impl Environment {
         self.teardown()
     }
 
+    /// Releases whatever exists, then the record (the state directory). On an error what remains stays
+    /// recorded, and a later call (or the next start's sweep, once this process is gone) tries again.
     fn teardown(&mut self) -> Result<(), SandboxError> {
-        let Some(cg) = self.cgroup.take() else {
-            return Ok(());
-        };
         // Kill through the cgroup first: it thaws a frozen environment, whose processes could not die (and
         // could not be waited for) otherwise.
-        let killed = cg.kill_all();
-        let _ = self.enter.kill();
-        let _ = self.enter.wait();
-        if let Some(mut egress) = self.egress.take() {
-            egress.stop();
+        let killed = self.cgroup.as_ref().map(|cg| cg.kill_all());
+        if let Some(mut enter) = self.enter.take() {
+            let _ = enter.kill();
+            let _ = enter.wait();
         }
-        killed?;
-        cg.destroy()?;
+        if self.egress.as_mut().is_some_and(Egress::stop) {
+            self.egress = None;
+        }
+        killed.transpose()?;
+        if let Some(cg) = &self.cgroup {
+            cg.destroy()?;
+            self.cgroup = None;
+        }
+        if self.egress.is_some() {
+            return Err(SandboxError::Io(
+                "remove the network namespace",
+                io::Error::from(io::ErrorKind::ResourceBusy),
+            ));
+        }
         remove_state(&self.state_dir)
     }
 }
 
-/// The file in an environment's state directory naming the host process that owns it.
-const OWNER_FILE: &str = "owner";
+/// What an environment's state directory records.
+#[derive(Debug, PartialEq, Eq)]
+struct Record {
+    /// `None`: no owner file (nothing of the environment was made yet).
+    owner: Option<Owner>,
+    netns: Option<PathBuf>,
+    pasta_pid: Option<u32>,
+}
 
-/// Removes environments whose owner process is gone (a host killed with SIGKILL leaves its environments
-/// behind, possibly frozen, which even SIGKILL cannot end until they are thawed). Hosts call it when they
-/// start, before their first environment.
+fn read_record(dir: &Path) -> Record {
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).ok();
+    Record {
+        owner: read(OWNER_FILE).and_then(|s| Owner::parse(&s)),
+        netns: read(NETNS_FILE)
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| PathBuf::from(s.trim())),
+        pasta_pid: read(PASTA_FILE).and_then(|s| s.trim().parse().ok()),
+    }
+}
+
+/// A state directory with no owner file is removed past this age: nothing is made before the owner is
+/// recorded, so it holds nothing but itself (younger, a host may be writing the owner this instant).
+const UNOWNED_AGE: Duration = Duration::from_secs(60);
+
+/// Releases everything whose owner process is gone: environments (a host killed with SIGKILL leaves its
+/// environments behind, possibly frozen, which even SIGKILL cannot end until they are thawed), pooled network
+/// namespaces, half-made `/tmp` images. A live owner's are never touched: several hosts may share the state
+/// directory. Hosts call it when they start, before their first environment.
 pub fn sweep_orphans(state_dir: &Path) {
-    crate::netpool::sweep(false);
-    let Ok(entries) = std::fs::read_dir(state_dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
+    let referenced = sweep_environments(state_dir);
+    crate::netpool::sweep_with(false, Some(&referenced));
+    crate::tmpimage::sweep();
+}
+
+/// Releases the environments in `state_dir` whose owner is dead; returns the network namespaces the others
+/// (live, or not releasable now) still name.
+fn sweep_environments(state_dir: &Path) -> HashSet<PathBuf> {
+    let mut referenced: HashSet<PathBuf> = HashSet::new();
+    for entry in std::fs::read_dir(state_dir).into_iter().flatten().flatten() {
         let dir = entry.path();
-        let owner: Option<u32> = std::fs::read_to_string(dir.join(OWNER_FILE))
-            .ok()
-            .and_then(|s| s.trim().parse().ok());
-        let alive = owner.is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
-        if alive || owner.is_none() {
-            continue;
-        }
         let Some(id) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        tracing::info!("removing environment {id} left behind by process {owner:?}");
-        let mut egress = Egress {
-            netns: std::fs::read_to_string(dir.join("netns"))
-                .ok()
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from)
-                .unwrap_or_else(|| Path::new("/run/netns").join(format!("lambkin-{id}"))),
-            pasta_pid: std::fs::read_to_string(dir.join("pasta.pid"))
-                .ok()
-                .and_then(|s| s.trim().parse().ok()),
-        };
-        egress.stop();
-        if let Some(cg) = Cgroup::open(&id) {
-            let _ = cg.thaw();
-            if let Err(e) = cg.destroy() {
-                tracing::warn!("environment {id}: {e}");
-                continue;
+        let record = read_record(&dir);
+        let netns = record
+            .netns
+            .clone()
+            .unwrap_or_else(|| Path::new("/run/netns").join(format!("lambkin-{id}")));
+        match record.owner {
+            Some(owner) if owner.is_alive() => {
+                referenced.insert(netns);
+            }
+            Some(owner) => {
+                tracing::info!(
+                    "removing environment {id} left behind by process {}",
+                    owner.pid
+                );
+                if let Err(e) = release_orphan(&id, &dir, netns.clone(), record.pasta_pid) {
+                    tracing::warn!("environment {id}: {e}");
+                    referenced.insert(netns);
+                }
+            }
+            None if dir.join(OWNER_FILE).exists() => {
+                // An owner this version cannot read: not ours to judge.
+                referenced.insert(netns);
+            }
+            None => {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > UNOWNED_AGE);
+                if old {
+                    let _ = remove_state(&dir);
+                } else {
+                    referenced.insert(netns);
+                }
             }
         }
-        let _ = remove_state(&dir);
     }
+    referenced
+}
+
+/// Releases a dead owner's environment: its processes and cgroup, its network namespace and `pasta`, then its
+/// state directory.
+fn release_orphan(
+    id: &str,
+    dir: &Path,
+    netns: PathBuf,
+    pasta_pid: Option<u32>,
+) -> Result<(), SandboxError> {
+    if let Some(cg) = crate::cgroup::host().ok().and_then(|h| h.open(id)) {
+        let _ = cg.thaw();
+        cg.destroy()?;
+    }
+    let mut egress = Egress { netns, pasta_pid };
+    if !egress.stop() {
+        return Err(SandboxError::Io(
+            "remove the network namespace",
+            io::Error::from(io::ErrorKind::ResourceBusy),
+        ));
+    }
+    remove_state(dir)
 }
 
 fn remove_state(dir: &Path) -> Result<(), SandboxError> {
@@ -485,5 +553,163 @@ impl Drop for Environment {
         if let Err(e) = self.teardown() {
             tracing::warn!("environment {}: cleanup failed: {e}", self.id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("lkb-{tag}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    }
+
+    fn dead_owner() -> Owner {
+        let mut child = Command::new("sleep").arg("5").spawn().expect("sleep");
+        let owner = Owner::of(child.id()).expect("running");
+        child.kill().expect("kill");
+        child.wait().expect("wait");
+        owner
+    }
+
+    fn state(root: &Path, id: &str, owner: Option<&str>, netns: Option<&str>) -> PathBuf {
+        let dir = root.join(id);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        if let Some(o) = owner {
+            std::fs::write(dir.join(OWNER_FILE), o).expect("owner");
+        }
+        if let Some(n) = netns {
+            std::fs::write(dir.join(NETNS_FILE), n).expect("netns");
+        }
+        std::fs::write(dir.join("tmp.img"), "").expect("image");
+        dir
+    }
+
+    #[test]
+    fn records_read_back() {
+        let root = temp_dir("record");
+        let dir = state(
+            &root,
+            "e",
+            Some("12-34\n"),
+            Some("/run/netns/lambkin-pool-12-34-ab\n"),
+        );
+        std::fs::write(dir.join(PASTA_FILE), "99\n").expect("pasta");
+        assert_eq!(
+            read_record(&dir),
+            Record {
+                owner: Some(Owner {
+                    pid: 12,
+                    start: Some(34)
+                }),
+                netns: Some(PathBuf::from("/run/netns/lambkin-pool-12-34-ab")),
+                pasta_pid: Some(99),
+            }
+        );
+        let empty = state(&root, "f", None, None);
+        assert_eq!(
+            read_record(&empty),
+            Record {
+                owner: None,
+                netns: None,
+                pasta_pid: None
+            }
+        );
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn only_dead_owners_environments_are_swept() {
+        let root = temp_dir("states");
+        let me = Owner::me();
+        let dead = dead_owner();
+        let recycled = Owner {
+            pid: me.pid,
+            start: me.start.map(|s| s + 1),
+        };
+        // The environments' network namespaces do not exist here: releasing them finds nothing to do.
+        let id = |tag: &str| format!("test-{tag}-{}", uuid::Uuid::new_v4().simple());
+        let live = state(
+            &root,
+            &id("live"),
+            Some(&me.to_string()),
+            Some("/run/netns/lambkin-pool-x"),
+        );
+        let old_live = state(&root, &id("old-live"), Some(&me.pid.to_string()), None);
+        let gone = state(
+            &root,
+            &id("dead"),
+            Some(&dead.to_string()),
+            Some("/run/netns/lambkin-pool-y"),
+        );
+        let reused = state(&root, &id("recycled"), Some(&recycled.to_string()), None);
+        let foreign = state(&root, &id("foreign"), Some("owner: someone"), None);
+        let unowned_young = state(&root, &id("young"), None, None);
+        let unowned_old = state(&root, &id("old"), None, None);
+        std::fs::File::options()
+            .write(true)
+            .open(&unowned_old)
+            .or_else(|_| std::fs::File::open(&unowned_old))
+            .expect("open")
+            .set_modified(std::time::SystemTime::now() - 2 * UNOWNED_AGE)
+            .expect("age it");
+        let referenced = sweep_environments(&root);
+        for kept in [&live, &old_live, &foreign, &unowned_young] {
+            assert!(kept.exists(), "{} was swept", kept.display());
+        }
+        for swept in [&gone, &reused, &unowned_old] {
+            assert!(!swept.exists(), "{} left behind", swept.display());
+        }
+        assert!(referenced.contains(Path::new("/run/netns/lambkin-pool-x")));
+        assert!(!referenced.contains(Path::new("/run/netns/lambkin-pool-y")));
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn a_failed_create_leaves_nothing_behind() {
+        if !rustix::process::geteuid().is_root() || crate::cgroup::host().is_err() {
+            eprintln!("skipping: needs root and cgroups");
+            return;
+        }
+        let root = temp_dir("create");
+        let code = temp_dir("code");
+        let spec = EnvironmentSpec {
+            id: format!("test-create-{}", uuid::Uuid::new_v4().simple()),
+            code_dir: code.clone(),
+            layers: Vec::new(),
+            runtime_dir: None,
+            host_binds: Vec::new(),
+            memory_mb: 128,
+            ephemeral_mb: 16,
+            network: Network::None,
+            rootfs: None,
+            state_dir: root.clone(),
+            // sandbox-enter cannot start: everything made before must go.
+            lambkin: root.join("no-such-binary"),
+            init: InitCommand::beside(&root.join("no-such-binary")),
+        };
+        let claimed_of_mine = || {
+            std::fs::read_dir("/run/lambkin/netns-pool")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|f| f.ends_with(".claimed") && f.contains(&format!("-{}-", Owner::me())))
+                .collect::<Vec<_>>()
+        };
+        let Err(e) = Environment::create(&spec) else {
+            panic!("created without a binary");
+        };
+        assert!(e.to_string().contains("sandbox-enter"), "{e}");
+        assert!(!root.join(&spec.id).exists(), "state directory left behind");
+        let cgroups = crate::cgroup::host().expect("cgroups");
+        assert!(cgroups.open(&spec.id).is_none(), "cgroup left behind");
+        assert!(claimed_of_mine().is_empty(), "{:?}", claimed_of_mine());
+        // The namespaces the pool prepared meanwhile (no other test here uses the host's pool).
+        crate::netpool::sweep(true);
+        let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&code);
     }
 }

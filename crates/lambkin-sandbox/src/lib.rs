@@ -8,6 +8,7 @@ pub mod cgroup;
 pub mod enter;
 pub mod environment;
 pub mod netpool;
+pub mod owner;
 pub mod plan;
 pub mod tmpimage;
 

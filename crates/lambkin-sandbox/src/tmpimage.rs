@@ -3,11 +3,15 @@
 //!
 //! An image becomes visible in the pool only once complete (it is made under a temporary name and renamed),
 //! and is taken by renaming it into the environment's state directory, which is atomic: two hosts never get
-//! the same image.
+//! the same image. A half-made image's name carries its maker (`<owner>-<uuid>.partial`, see [`Owner`]):
+//! [`sweep`] removes those whose maker died mid-`mkfs`.
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::owner::Owner;
 
 /// Where prepared images wait.
 pub const POOL_DIR: &str = "/run/lambkin/tmp-images";
@@ -85,9 +89,90 @@ pub fn refill(mb: u32, depth: usize) -> io::Result<()> {
         .count();
     for _ in ready..depth {
         let id = uuid::Uuid::new_v4().simple().to_string();
-        let partial = dir.join(format!("{id}.partial"));
+        let partial = dir.join(format!("{}-{id}.partial", Owner::me()));
         make(&partial, mb)?;
         std::fs::rename(&partial, dir.join(format!("{id}.img")))?;
     }
     Ok(())
+}
+
+/// Half-made images named by an older version (no owner in the name) are removed past this age (making one
+/// takes well under a second).
+const OLD_PARTIAL_AGE: Duration = Duration::from_secs(600);
+
+/// Removes half-made images whose maker is dead. Hosts call it when they start.
+pub fn sweep() {
+    let removed = sweep_in(Path::new(POOL_DIR));
+    if removed > 0 {
+        tracing::info!("removed {removed} half-made /tmp image(s) of stopped hosts");
+    }
+}
+
+fn sweep_in(pool: &Path) -> usize {
+    let mut removed = 0;
+    for size in std::fs::read_dir(pool).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(size.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = e.path();
+            let Some(stem) = path
+                .file_name()
+                .and_then(|f| f.to_str())
+                .and_then(|f| f.strip_suffix(".partial"))
+            else {
+                continue;
+            };
+            let orphan = match Owner::split_name(stem) {
+                Some((owner, _)) => !owner.is_alive(),
+                None => e
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > OLD_PARTIAL_AGE),
+            };
+            if orphan && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_made_images_of_dead_makers_go() {
+        let pool = std::env::temp_dir().join(format!("lkb-img-{}", uuid::Uuid::new_v4().simple()));
+        let size = pool.join("512");
+        std::fs::create_dir_all(&size).expect("mkdir");
+        let mut child = Command::new("true").spawn().expect("true");
+        let dead = Owner::of(child.id());
+        child.wait().expect("wait");
+        let mine = size.join(format!("{}-a.partial", Owner::me()));
+        let ready = size.join("b.img");
+        let old_recent = size.join("c.partial");
+        for f in [&mine, &ready, &old_recent] {
+            std::fs::write(f, "").expect("write");
+        }
+        let dead_partial = dead.map(|d| size.join(format!("{d}-d.partial")));
+        if let Some(f) = &dead_partial {
+            std::fs::write(f, "").expect("write");
+        }
+        assert_eq!(sweep_in(&pool), usize::from(dead_partial.is_some()));
+        assert!(mine.exists() && ready.exists() && old_recent.exists());
+        let old = std::fs::File::options()
+            .write(true)
+            .open(&old_recent)
+            .expect("open");
+        old.set_modified(std::time::SystemTime::now() - 2 * OLD_PARTIAL_AGE)
+            .expect("age it");
+        assert_eq!(sweep_in(&pool), 1);
+        assert!(!old_recent.exists() && mine.exists() && ready.exists());
+        let _ = std::fs::remove_dir_all(&pool);
+    }
 }
