@@ -192,18 +192,29 @@ impl Env {
                 spec.function_name
             );
         }
+        let mut lifecycle = Lifecycle::new();
         let (builder, for_build, env_id) = (isolator.clone(), spec.clone(), id.clone());
         let (isolated, channel) = spawner
             .run(move || builder.create(&env_id, &for_build))
             .await??;
         let built = t0.elapsed();
+        let step = lifecycle.created();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
         let sink: LogSink = Arc::new(move |_source, line| logs(&function, &stream, line));
-        let (client, started) = match InitClient::start(channel, start, sink).await {
+        let started = match step {
+            Ok(()) => InitClient::start(channel, start, sink).await,
+            Err(e) => Err(e.to_string()),
+        };
+        let (client, started) = match started.and_then(|c| {
+            lifecycle.initialised().map_err(|e| e.to_string())?;
+            Ok(c)
+        }) {
             Ok(c) => c,
             Err(e) => {
+                let _ = lifecycle.retire();
                 destroy(isolated).await;
+                lifecycle.gone();
                 return Err(format!("the init did not start: {e}"));
             }
         };
@@ -225,7 +236,7 @@ impl Env {
             provisioned: init_type == InitType::ProvisionedConcurrency,
             client,
             isolated: Mutex::new(Some(isolated)),
-            lifecycle: Mutex::new(Lifecycle::new()),
+            lifecycle: Mutex::new(lifecycle),
         });
         Ok(env)
     }

@@ -1,14 +1,18 @@
 //! Where an environment is in its life, as one status with guarded transitions (youki's `ContainerStatus`).
 //!
-//! The engine holds an environment from the moment its init is ready: `Busy` for the invoke that built it (or
-//! the provisioned start), then `Idle` between invokes (`frozen` once the cgroup freezer stopped it),
-//! `Busy` → `Finishing` once its caller has the whole answer, back to `Idle` when the invoke phase is over, and
-//! `Retiring` → `Gone` at the end. Each method is a transition: it checks the status it starts from and says
+//! `Creating` while its isolation is built, `Initialising` while its init runs the init phase, then `Busy` for
+//! the invoke that built it (or the provisioned start), `Idle` between invokes (`frozen` once the cgroup
+//! freezer stopped it), `Busy` → `Finishing` once its caller has the whole answer, back to `Idle` when the
+//! invoke phase is over, and `Retiring` → `Gone` at the end. Each method is a transition: it checks the status it starts from and says
 //! what the caller must do to the sandbox (thaw, freeze), so the bookkeeping is tested without a sandbox.
 
 /// The status of an environment the engine holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
+    /// Its isolation (sandbox, process) is being built.
+    Creating,
+    /// Its init is running the init phase (extensions, runtime, until the first `next`).
+    Initialising,
     /// Running an invoke (or its own init for provisioned concurrency).
     Busy,
     /// Its caller has the whole response; the runtime and extensions are finishing the invoke phase.
@@ -59,11 +63,34 @@ impl Default for Lifecycle {
 }
 
 impl Lifecycle {
-    /// A new environment: busy with the invoke (or provisioned start) that built it.
+    /// A new environment, being created.
     pub fn new() -> Self {
         Self {
-            status: Status::Busy,
+            status: Status::Creating,
             idle_epoch: 0,
+        }
+    }
+
+    /// Creating → Initialising: the isolation is built and the init is starting.
+    pub fn created(&mut self) -> Result<(), Refused> {
+        match self.status {
+            Status::Creating => {
+                self.status = Status::Initialising;
+                Ok(())
+            }
+            _ => Err(self.refuse("be created")),
+        }
+    }
+
+    /// Initialising → Busy: the init phase is over (or failed: the first invoke retries it); the environment
+    /// belongs to the invoke or provisioned start that built it.
+    pub fn initialised(&mut self) -> Result<(), Refused> {
+        match self.status {
+            Status::Initialising => {
+                self.status = Status::Busy;
+                Ok(())
+            }
+            _ => Err(self.refuse("finish initialising")),
         }
     }
 
@@ -132,7 +159,8 @@ impl Lifecycle {
         }
     }
 
-    /// Anything but Gone → Retiring (thawed first when frozen, so SHUTDOWN can run). Retiring twice is refused.
+    /// Anything but Gone → Retiring (thawed first when frozen, so SHUTDOWN can run); also a build that failed
+    /// while creating or initialising. Retiring twice is refused.
     pub fn retire(&mut self) -> Result<Action, Refused> {
         match self.status {
             Status::Retiring | Status::Gone => Err(self.refuse("retire")),
@@ -157,9 +185,41 @@ impl Lifecycle {
 mod tests {
     use super::*;
 
+    /// An environment as the engine builds it.
+    fn ready() -> Lifecycle {
+        let mut l = Lifecycle::new();
+        assert_eq!(l.status(), Status::Creating);
+        l.created().expect("created");
+        assert_eq!(l.status(), Status::Initialising);
+        l.initialised().expect("initialised");
+        l
+    }
+
+    #[test]
+    fn building_comes_first_and_once() {
+        let mut l = Lifecycle::new();
+        assert!(l.initialised().is_err(), "not before it is created");
+        assert!(
+            l.take().is_err(),
+            "nothing takes an environment being built"
+        );
+        l.created().expect("created");
+        assert!(l.created().is_err());
+        assert!(l.release().is_err(), "not released while initialising");
+        l.initialised().expect("initialised");
+        assert!(l.created().is_err() && l.initialised().is_err());
+        let mut failed = Lifecycle::new();
+        failed.created().expect("created");
+        assert_eq!(
+            failed.retire(),
+            Ok(Action::None),
+            "a failed init phase is retired"
+        );
+    }
+
     #[test]
     fn an_invoke_round_trip() {
-        let mut l = Lifecycle::new();
+        let mut l = ready();
         assert_eq!(l.status(), Status::Busy);
         l.answered().expect("answer");
         assert_eq!(l.status(), Status::Finishing);
@@ -179,7 +239,7 @@ mod tests {
 
     #[test]
     fn a_stale_freeze_does_nothing() {
-        let mut l = Lifecycle::new();
+        let mut l = ready();
         let first = l.release().expect("release");
         l.take().expect("take");
         assert_eq!(l.freeze(first), Action::None, "busy");
@@ -193,7 +253,7 @@ mod tests {
 
     #[test]
     fn transitions_the_life_does_not_have_are_refused() {
-        let mut l = Lifecycle::new();
+        let mut l = ready();
         assert!(l.take().is_err(), "busy cannot be taken again");
         l.answered().expect("answer");
         assert!(l.answered().is_err(), "answered twice");
