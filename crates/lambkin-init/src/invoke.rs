@@ -4,6 +4,11 @@
 //! [`Init::invoke`] returns at once with a handle; the caller reads response frames as soon as the runtime
 //! produces them, while the invoke phase goes on until the runtime and every INVOKE-subscribed extension asked
 //! for their next event. The next invoke waits for that.
+//!
+//! Why one file of ~1,000 lines: the init phase, an invoke, a suppressed re-init and the reset are one state
+//! machine over the `Lifecycle` lock; every step's endings (runtime exit, extension exit, timeout, stop) and
+//! their telemetry are written once, here, next to each other, and the lock's discipline is checked in one
+//! place. Its parts that stand alone (reports, records, telemetry, supervision) are their own modules.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

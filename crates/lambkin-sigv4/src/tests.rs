@@ -1,3 +1,7 @@
+//! Tests of Signature Version 4: AWS's published examples, then one test per way a request can be wrong.
+//! Why one file of ~900 lines: each case is a request spelled out in full (headers, body, expected string to
+//! sign); they read best one after another, and share the helpers at the top.
+
 use super::*;
 
 fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
