@@ -183,6 +183,7 @@ pub async fn put(
     raw: &str,
     replace: bool,
 ) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
     let input: Input = req.json()?;
     check(&input, &req.arns, &service.config.account_id)?;
@@ -228,6 +229,7 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 
 /// `DeleteFunctionEventInvokeConfig`.
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
     let k = key(&req.arns.region, &name, &q);
     if service.store.get(EVENT_CONFIGS, &k)?.is_none() {

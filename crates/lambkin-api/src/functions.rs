@@ -541,6 +541,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
         policy: Vec::new(),
         policy_revision: new_revision(),
         last_version: 0,
+        incarnation: uuid::Uuid::new_v4().to_string(),
     };
     let mut ops = Vec::new();
     let mut answer = latest.config.clone();
@@ -935,16 +936,24 @@ pub async fn update_configuration(
 }
 
 /// `DeleteFunction` (the whole function, or one published version with `Qualifier`).
+///
+/// The whole function goes with everything it owns, in one atomic batch: `$LATEST` (with its concurrency,
+/// policy and tags), its versions, aliases, URL configurations of every qualifier (and their URL ids),
+/// event-invoke and provisioned-concurrency configurations, its queued asynchronous events and its dead
+/// letters. Queued events are dropped, as Lambda drops them: none is delivered, not even to a function created
+/// later under the same name (an event also carries the incarnation of the function it was accepted for).
+/// A version goes with its event-invoke and provisioned-concurrency configurations, the policy statements
+/// naming it and its queued events; a version an alias references cannot be deleted.
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let r = parse_ref(service, raw)?;
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let arns = &req.arns;
     let _guard = service.writes.lock().await;
-    let (record, rev) = load(service, arns, &r.name)?;
+    let (mut record, rev) = load(service, arns, &r.name)?;
     match q.as_deref() {
         None => {
             let prefix = format!("{}/", fkey(arns, &r.name));
-            service.store.apply(vec![
+            let mut ops = vec![
                 Op::Delete {
                     table: FUNCTIONS.into(),
                     key: fkey(arns, &r.name),
@@ -966,7 +975,16 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                     table: crate::eventconfig::EVENT_CONFIGS.into(),
                     prefix,
                 },
-            ])?;
+            ];
+            ops.extend(crate::urls::delete_all_ops(service, arns, &r.name)?);
+            ops.extend(crate::queue::drop_ops(
+                service,
+                &arns.region,
+                &r.name,
+                None,
+            )?);
+            apply_change(service, arns, &r.name, ops)?;
+            service.queue.forget(&arns.region, &r.name, None);
             service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
         }
@@ -1005,12 +1023,47 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                     )));
                 }
             }
-            service.store.apply(vec![Op::Delete {
-                table: VERSIONS.into(),
-                key,
-                expect: Expect::Any,
-            }])?;
-            drop(record);
+            let version_key = format!("{}/{v}", fkey(arns, &r.name));
+            let mut ops = vec![
+                Op::Delete {
+                    table: VERSIONS.into(),
+                    key,
+                    expect: Expect::Any,
+                },
+                Op::Delete {
+                    table: crate::provisioned::PROVISIONED.into(),
+                    key: version_key.clone(),
+                    expect: Expect::Any,
+                },
+                Op::Delete {
+                    table: crate::eventconfig::EVENT_CONFIGS.into(),
+                    key: version_key,
+                    expect: Expect::Any,
+                },
+            ];
+            // The version's own resource policy: the statements that name it.
+            let version_arn = arns.qualified(&r.name, v);
+            let before = record.policy.len();
+            record
+                .policy
+                .retain(|s| s["Resource"].as_str() != Some(version_arn.as_str()));
+            if record.policy.len() != before {
+                record.policy_revision = new_revision();
+                ops.push(Op::put_json(
+                    FUNCTIONS,
+                    &fkey(arns, &r.name),
+                    &record,
+                    Expect::Revision(rev),
+                )?);
+            }
+            ops.extend(crate::queue::drop_ops(
+                service,
+                &arns.region,
+                &r.name,
+                Some(v),
+            )?);
+            apply_change(service, arns, &r.name, ops)?;
+            service.queue.forget(&arns.region, &r.name, Some(v));
             service.engine.drain(&r.name, Some(v));
         }
     }

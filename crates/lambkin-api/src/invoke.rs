@@ -131,6 +131,8 @@ struct Prepared {
     /// The function name and qualifier as invoked (an async event resolves them again when delivered).
     name: String,
     qualifier: Option<String>,
+    /// The incarnation of the function resolved.
+    incarnation: String,
 }
 
 fn prepare(
@@ -145,6 +147,7 @@ fn prepare(
     let res = weighted(service, &req.arns, res)?;
     let spec = base_spec(service, &res, &req.arns)?;
     let runtime = res.version.config.runtime.clone();
+    let incarnation = res.record.incarnation.clone();
     let client_context = match req.header("X-Amz-Client-Context") {
         None => None,
         Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
@@ -171,6 +174,7 @@ fn prepare(
         request,
         name: r.name,
         qualifier: q,
+        incarnation,
     })
 }
 
@@ -315,6 +319,7 @@ async fn enqueue(service: &Service, req: &ApiRequest, p: &Prepared) -> ApiResult
         due_ms: now,
         attempts: 0,
         deferrals: 0,
+        incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
     };
     service
         .queue

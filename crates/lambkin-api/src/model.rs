@@ -185,6 +185,10 @@ pub struct FunctionRecord {
     /// Highest published version number so far.
     #[serde(default)]
     pub last_version: u64,
+    /// Made anew by every CreateFunction: what a queued event was accepted for, so an event of a deleted
+    /// function never reaches a new function of the same name (empty for records written before it existed).
+    #[serde(default)]
+    pub incarnation: String,
 }
 
 /// `AliasRoutingConfiguration`.

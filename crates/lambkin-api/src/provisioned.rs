@@ -122,6 +122,9 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
     };
     let res = functions::resolve(service, &req.arns, &name, Some(&q))?;
     crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
+    // Written only while the function exists (DeleteFunction removes settings under the same lock).
+    let _guard = service.writes.lock().await;
+    functions::resolve(service, &req.arns, &name, Some(&q))?;
     service.store.apply(vec![Op::put_json(
         PROVISIONED,
         &key(&s.region, &name, &q),
@@ -159,6 +162,7 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 /// `DeleteProvisionedConcurrencyConfig`.
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let (name, q) = qualifier(service, req, raw)?;
+    let _guard = service.writes.lock().await;
     let mut s = load(service, req, &name, &q)?;
     service.store.apply(vec![Op::Delete {
         table: PROVISIONED.into(),

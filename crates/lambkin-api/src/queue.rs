@@ -58,6 +58,10 @@ pub struct QueuedEvent {
     pub attempts: u32,
     /// Throttles or start failures so far.
     pub deferrals: u32,
+    /// The incarnation of the function it was accepted for (`FunctionRecord::incarnation`); an event of an
+    /// earlier incarnation (the function was deleted and created again) is dropped, never delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incarnation: Option<String>,
 }
 
 impl QueuedEvent {
@@ -129,6 +133,15 @@ impl Queue {
 }
 
 impl Queue {
+    /// Forgets the scheduled events of a deleted function (all qualifiers) or of one deleted version
+    /// (`drop_ops` removes them from the store in the same batch as the function).
+    pub(crate) fn forget(&self, region: &str, function: &str, qualifier: Option<&str>) {
+        self.events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|_, ev| !owned_by(ev, region, function, qualifier));
+    }
+
     fn schedule(&self, key: String, ev: QueuedEvent) {
         let due = ev.due_ms;
         let id = ev.id.clone();
@@ -180,6 +193,42 @@ pub fn start(service: Arc<Service>) {
         tokio::spawn(deleter(service.clone(), done));
     }
     tokio::spawn(deliver_loop(service));
+}
+
+fn owned_by(ev: &QueuedEvent, region: &str, function: &str, qualifier: Option<&str>) -> bool {
+    ev.region == region
+        && ev.function == function
+        && qualifier.is_none_or(|q| ev.qualifier.as_deref() == Some(q))
+}
+
+/// The batch that drops the queued events of a function (all qualifiers) or of one version, and, for the
+/// whole function, its dead letters (DeleteFunction's cascade).
+pub(crate) fn drop_ops(
+    service: &Service,
+    region: &str,
+    function: &str,
+    qualifier: Option<&str>,
+) -> Result<Vec<Op>, lambkin_store::StoreError> {
+    let mut ops = Vec::new();
+    for (key, rec) in service.store.list(EVENTS, "", None, usize::MAX)? {
+        if rec
+            .json::<QueuedEvent>()
+            .is_ok_and(|ev| owned_by(&ev, region, function, qualifier))
+        {
+            ops.push(Op::Delete {
+                table: EVENTS.into(),
+                key,
+                expect: Expect::Any,
+            });
+        }
+    }
+    if qualifier.is_none() {
+        ops.push(Op::DeletePrefix {
+            table: DEAD_LETTERS.into(),
+            prefix: format!("{region}/{function}/"),
+        });
+    }
+    Ok(ops)
 }
 
 async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
@@ -348,6 +397,14 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         Ok(r) => r,
         Err(_) => return Outcome::Gone,
     };
+    if ev
+        .incarnation
+        .as_ref()
+        .is_some_and(|i| *i != res.record.incarnation)
+    {
+        // Accepted for a function since deleted; this one only has its name.
+        return Outcome::Gone;
+    }
     if let Err(e) = crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await {
         let body =
             serde_json::json!({"errorType": "Runtime.Unavailable", "errorMessage": e.message});
@@ -480,6 +537,7 @@ async fn to_destination(
         due_ms: now_ms(),
         attempts: 0,
         deferrals: 0,
+        incarnation: None,
     };
     if let Err(e) = service.queue.enqueue(follow_up).await {
         tracing::warn!("cannot queue the destination record of {}: {e}", ev.id);

@@ -146,12 +146,34 @@ fn target(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, 
     Ok((r.name, q.filter(|q| q != "$LATEST")))
 }
 
+/// The batch that removes every URL configuration of a function (all qualifiers) and its URL ids
+/// (DeleteFunction's cascade).
+pub(crate) fn delete_all_ops(service: &Service, arns: &Arns, function: &str) -> ApiResult<Vec<Op>> {
+    let prefix = format!("{}/{function}/", arns.region);
+    let mut ops = Vec::new();
+    for (k, rec) in service.store.list(URLS, &prefix, None, usize::MAX)? {
+        let c: UrlConfig = rec.json()?;
+        ops.push(Op::Delete {
+            table: URL_IDS.into(),
+            key: c.id,
+            expect: Expect::Any,
+        });
+        ops.push(Op::Delete {
+            table: URLS.into(),
+            key: k,
+            expect: Expect::Any,
+        });
+    }
+    Ok(ops)
+}
+
 fn not_found() -> ApiError {
     ApiError::not_found("The resource you requested does not exist.")
 }
 
 /// `CreateFunctionUrlConfig`.
 pub async fn create(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
     let input: Input = req.json()?;
     check(&input)?;
@@ -205,6 +227,7 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 
 /// `UpdateFunctionUrlConfig`.
 pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
     let input: Input = req.json()?;
     check(&input)?;
@@ -228,6 +251,7 @@ pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
 
 /// `DeleteFunctionUrlConfig`.
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
     let k = key(&req.arns.region, &name, q.as_deref());
     let (c, _) = load(service, &k)?.ok_or_else(not_found)?;
@@ -534,9 +558,13 @@ pub async fn serve(
     let Ok(k) = k.json::<String>() else {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     };
+    // The configuration must still be the one this id was made for.
     let Ok(Some((c, _))) = load(service, &k) else {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     };
+    if c.id != url_id {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
+    }
     let (parts, body) = req.into_parts();
     let origin = parts
         .headers
