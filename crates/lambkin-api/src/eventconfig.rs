@@ -159,7 +159,7 @@ fn merged(
 ) -> EventInvokeConfig {
     let base = if replace { None } else { old };
     EventInvokeConfig {
-        last_modified: crate::queue::now_ms() as f64 / 1000.0,
+        last_modified: crate::time_fmt::now_ms() as f64 / 1000.0,
         function_arn: arn,
         maximum_retry_attempts: input
             .maximum_retry_attempts
@@ -274,13 +274,6 @@ pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<R
 /// `GET /lambkin/v1/functions/{name}/dead-letters`: async events that exhausted their retries or aged out.
 pub async fn dead_letters(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    let prefix = format!("{}/{}/", req.arns.region, r.name);
-    let rows = service
-        .store
-        .list(crate::queue::DEAD_LETTERS, &prefix, None, 10_000)?;
-    let items: Vec<serde_json::Value> = rows
-        .into_iter()
-        .filter_map(|(_, rec)| rec.json().ok())
-        .collect();
+    let items = crate::records::events::dead_letters(&service.store, &req.arns.region, &r.name)?;
     Ok(Reply::Json(StatusCode::OK, json!({"deadLetters": items})))
 }

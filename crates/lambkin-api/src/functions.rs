@@ -977,8 +977,8 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                 },
             ];
             ops.extend(crate::urls::delete_all_ops(service, arns, &r.name)?);
-            ops.extend(crate::queue::drop_ops(
-                service,
+            ops.extend(crate::records::events::drop_ops(
+                &service.store,
                 &arns.region,
                 &r.name,
                 None,
@@ -1056,8 +1056,8 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                     Expect::Revision(rev),
                 )?);
             }
-            ops.extend(crate::queue::drop_ops(
-                service,
+            ops.extend(crate::records::events::drop_ops(
+                &service.store,
                 &arns.region,
                 &r.name,
                 Some(v),

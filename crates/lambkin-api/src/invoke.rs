@@ -302,8 +302,8 @@ pub async fn invoke_async(
 
 /// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
 async fn enqueue(service: &Service, req: &ApiRequest, p: &Prepared) -> ApiResult<()> {
-    let now = crate::queue::now_ms();
-    let ev = crate::queue::QueuedEvent {
+    let now = crate::time_fmt::now_ms();
+    let ev = crate::records::events::QueuedEvent {
         id: p.request.request_id.clone().unwrap_or_default(),
         region: req.arns.region.clone(),
         account: req.arns.account.clone(),

@@ -16,9 +16,11 @@ pub mod model;
 pub mod names;
 mod provisioned;
 mod queue;
+mod records;
 mod request;
 mod routes;
 mod runtimes;
+mod schedule;
 mod time_fmt;
 mod urls;
 
