@@ -5,41 +5,24 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use http::StatusCode;
-use lambkin_store::{CodeBlob, Expect, Op, ZipError, ZipLimits};
+use lambkin_store::{CodeBlob, ZipError, ZipLimits};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
     AliasConfiguration, EnvironmentResponse, EphemeralStorage, FunctionConfiguration,
-    FunctionLayer, FunctionRecord, LayerRecord, LayerUse, LoggingConfig, RoutingConfig,
-    TracingConfig, VersionRecord,
+    FunctionLayer, FunctionRecord, LayerUse, LoggingConfig, RoutingConfig, TracingConfig,
+    VersionRecord,
 };
 use crate::names::{self, Arns, FunctionRef};
+use crate::reply::{json_reply, Reply};
 use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{time_fmt, Service};
-
-/// Store tables.
-pub(crate) const FUNCTIONS: &str = "functions";
-pub(crate) const VERSIONS: &str = "versions";
-pub(crate) const ALIASES: &str = "aliases";
-pub(crate) const LAYERS: &str = "layers";
+use crate::resolve::{load, resolve, Resolved};
+use crate::{records, time_fmt, Service};
 
 /// Largest unpacked code plus layers (AWS: 250 MB).
 pub(crate) const MAX_UNPACKED: u64 = 262_144_000;
-
-pub(crate) fn fkey(arns: &Arns, name: &str) -> String {
-    format!("{}/{name}", arns.region)
-}
-
-pub(crate) fn vkey(arns: &Arns, name: &str, version: u64) -> String {
-    format!("{}/{name}/{version:010}", arns.region)
-}
-
-fn akey(arns: &Arns, name: &str, alias: &str) -> String {
-    format!("{}/{name}/{alias}", arns.region)
-}
 
 /// The architecture of this host, in Lambda's words.
 pub(crate) fn host_architecture() -> &'static str {
@@ -51,91 +34,6 @@ pub(crate) fn host_architecture() -> &'static str {
 
 fn new_revision() -> String {
     uuid::Uuid::new_v4().to_string()
-}
-
-fn not_found_fn(arns: &Arns, name: &str) -> ApiError {
-    ApiError::not_found(format!("Function not found: {}", arns.function(name)))
-}
-
-fn json_reply<T: serde::Serialize>(status: StatusCode, v: &T) -> ApiResult<Reply> {
-    serde_json::to_value(v)
-        .map(|v| Reply::Json(status, v))
-        .map_err(|e| ApiError::service(format!("cannot encode the answer: {e}")))
-}
-
-/// Loads a function record and its store revision.
-pub(crate) fn load(service: &Service, arns: &Arns, name: &str) -> ApiResult<(FunctionRecord, u64)> {
-    let rec = service
-        .store
-        .get(FUNCTIONS, &fkey(arns, name))?
-        .ok_or_else(|| not_found_fn(arns, name))?;
-    Ok((rec.json()?, rec.revision))
-}
-
-/// A function version after resolving a qualifier.
-pub(crate) struct Resolved {
-    pub record: FunctionRecord,
-    pub version: VersionRecord,
-    /// The alias the qualifier named, if any.
-    pub alias: Option<AliasConfiguration>,
-}
-
-/// Resolves `name[:qualifier]` to a version: `$LATEST`, a number, or an alias.
-pub(crate) fn resolve(
-    service: &Service,
-    arns: &Arns,
-    name: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Resolved> {
-    let (record, _) = load(service, arns, name)?;
-    let missing = || {
-        ApiError::not_found(format!(
-            "Function not found: {}",
-            arns.qualified(name, qualifier.unwrap_or("$LATEST"))
-        ))
-    };
-    match qualifier {
-        None | Some("$LATEST") => Ok(Resolved {
-            version: record.latest.clone(),
-            record,
-            alias: None,
-        }),
-        Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
-            let n: u64 = q.parse().map_err(|_| missing())?;
-            let version: VersionRecord = service
-                .store
-                .get(VERSIONS, &vkey(arns, name, n))?
-                .ok_or_else(missing)?
-                .json()?;
-            Ok(Resolved {
-                record,
-                version,
-                alias: None,
-            })
-        }
-        Some(q) => {
-            let alias: AliasConfiguration = service
-                .store
-                .get(ALIASES, &akey(arns, name, q))?
-                .ok_or_else(missing)?
-                .json()?;
-            let version = if alias.function_version == "$LATEST" {
-                record.latest.clone()
-            } else {
-                let n: u64 = alias.function_version.parse().map_err(|_| missing())?;
-                service
-                    .store
-                    .get(VERSIONS, &vkey(arns, name, n))?
-                    .ok_or_else(missing)?
-                    .json()?
-            };
-            Ok(Resolved {
-                record,
-                version,
-                alias: Some(alias),
-            })
-        }
-    }
 }
 
 fn parse_ref(service: &Service, raw: &str) -> ApiResult<FunctionRef> {
@@ -247,19 +145,16 @@ fn resolve_layers(service: &Service, arns: &Arns, list: &[String]) -> ApiResult<
                 "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+]"
             )));
         };
-        let rec = if account == arns.account {
-            service
-                .store
-                .get(LAYERS, &format!("{region}/{name}/{version:010}"))?
+        let layer = if account == arns.account {
+            records::layers::get(&service.store, &region, &name, version)?
         } else {
             None
         };
-        let Some(rec) = rec else {
+        let Some(layer) = layer else {
             return Err(ApiError::invalid(format!(
                 "Layer version {arn} does not exist."
             )));
         };
-        let layer: LayerRecord = rec.json()?;
         out.push(LayerUse {
             arn: arn.clone(),
             sha256_hex: layer.sha256_hex,
@@ -471,7 +366,7 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
     };
     let arns = &req.arns;
     // Cheap conflict check before unpacking; the batch below re-checks atomically.
-    if service.store.get(FUNCTIONS, &fkey(arns, &name))?.is_some() {
+    if records::functions::exists(&service.store, &arns.region, &name)? {
         return Err(ApiError::conflict(format!(
             "Function already exist: {name}"
         )));
@@ -543,40 +438,16 @@ pub async fn create(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
         last_version: 0,
         incarnation: uuid::Uuid::new_v4().to_string(),
     };
-    let mut ops = Vec::new();
     let mut answer = latest.config.clone();
+    let mut published = None;
     if input.publish {
-        let published = publish_record(arns, &record, 1, "");
+        let v = publish_record(arns, &record, 1, "");
         record.last_version = 1;
-        ops.push(Op::put_json(
-            VERSIONS,
-            &vkey(arns, &name, 1),
-            &published,
-            Expect::Any,
-        )?);
-        answer = published.config;
+        answer = v.config.clone();
         answer.function_arn = arns.qualified(&name, "1");
+        published = Some(v);
     }
-    // Versions left from a deleted function of the same name go with it.
-    ops.insert(
-        0,
-        Op::DeletePrefix {
-            table: VERSIONS.into(),
-            prefix: format!("{}/", fkey(arns, &name)),
-        },
-    );
-    ops.insert(
-        1,
-        Op::DeletePrefix {
-            table: ALIASES.into(),
-            prefix: format!("{}/", fkey(arns, &name)),
-        },
-    );
-    ops.insert(
-        2,
-        Op::put_json(FUNCTIONS, &fkey(arns, &name), &record, Expect::Absent)?,
-    );
-    match service.store.apply(ops) {
+    match records::functions::create(&service.store, &arns.region, &record, published.as_ref()) {
         Ok(()) => {}
         Err(lambkin_store::StoreError::Conflict { .. }) => {
             return Err(ApiError::conflict(format!(
@@ -659,24 +530,16 @@ pub async fn get_configuration(service: &Service, req: &ApiRequest, raw: &str) -
 pub async fn list(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
     let (max, marker) = req.page(50)?;
     let all = req.query("FunctionVersion") == Some("ALL");
-    let prefix = format!("{}/", req.arns.region);
-    let after = marker.as_ref().map(|m| format!("{prefix}{m}"));
-    let rows = service
-        .store
-        .list(FUNCTIONS, &prefix, after.as_deref(), max + 1)?;
+    let region = &req.arns.region;
+    let rows = records::functions::list(&service.store, region, marker.as_deref(), max + 1)?;
     let more = rows.len() > max;
     let mut functions = Vec::new();
     let mut last = None;
-    for (key, rec) in rows.into_iter().take(max) {
-        let record: FunctionRecord = rec.json()?;
+    for record in rows.into_iter().take(max) {
         let name = record.latest.config.function_name.clone();
         functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
         if all {
-            for (_, v) in service
-                .store
-                .list(VERSIONS, &format!("{key}/"), None, 100_000)?
-            {
-                let v: VersionRecord = v.json()?;
+            for v in records::versions::list(&service.store, region, &name)? {
                 functions.push(serde_json::to_value(&v.config).unwrap_or_default());
             }
         }
@@ -708,9 +571,9 @@ fn in_progress(mut c: FunctionConfiguration) -> FunctionConfiguration {
     c
 }
 
-/// Applies a batch that changes a function, failing as Lambda does when a concurrent change got there first.
-fn apply_change(service: &Service, arns: &Arns, name: &str, ops: Vec<Op>) -> ApiResult<()> {
-    service.store.apply(ops).map_err(|e| match e {
+/// A change to a function's records, failing as Lambda does when a concurrent change got there first.
+fn change(arns: &Arns, name: &str, result: Result<(), lambkin_store::StoreError>) -> ApiResult<()> {
+    result.map_err(|e| match e {
         lambkin_store::StoreError::Conflict { .. } => ApiError::conflict(format!(
             "The operation cannot be performed at this time. An update is in progress for resource: {}",
             arns.function(name)
@@ -721,14 +584,11 @@ fn apply_change(service: &Service, arns: &Arns, name: &str, ops: Vec<Op>) -> Api
 
 /// Writes `$LATEST` back, failing on a concurrent change.
 fn save(service: &Service, arns: &Arns, record: &FunctionRecord, revision: u64) -> ApiResult<()> {
-    let name = &record.latest.config.function_name;
-    let put = Op::put_json(
-        FUNCTIONS,
-        &fkey(arns, name),
-        record,
-        Expect::Revision(revision),
-    )?;
-    apply_change(service, arns, name, vec![put])
+    change(
+        arns,
+        &record.latest.config.function_name,
+        records::functions::save(&service.store, &arns.region, record, revision),
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -804,16 +664,11 @@ fn finish_update(
         let n = record.last_version + 1;
         let v = publish_record(arns, &record, n, "");
         record.last_version = n;
-        let ops = vec![
-            Op::put_json(
-                FUNCTIONS,
-                &fkey(arns, &name),
-                &record,
-                Expect::Revision(rev),
-            )?,
-            Op::put_json(VERSIONS, &vkey(arns, &name, n), &v, Expect::Absent)?,
-        ];
-        apply_change(service, arns, &name, ops)?;
+        change(
+            arns,
+            &name,
+            records::functions::save_and_publish(&service.store, &arns.region, &record, rev, n, &v),
+        )?;
         v.config
     } else {
         save(service, arns, &record, rev)?;
@@ -948,42 +803,16 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
     let r = parse_ref(service, raw)?;
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
     let arns = &req.arns;
+    let store = &service.store;
     let _guard = service.writes.lock().await;
     let (mut record, rev) = load(service, arns, &r.name)?;
     match q.as_deref() {
         None => {
-            let prefix = format!("{}/", fkey(arns, &r.name));
-            let mut ops = vec![
-                Op::Delete {
-                    table: FUNCTIONS.into(),
-                    key: fkey(arns, &r.name),
-                    expect: Expect::Revision(rev),
-                },
-                Op::DeletePrefix {
-                    table: VERSIONS.into(),
-                    prefix: prefix.clone(),
-                },
-                Op::DeletePrefix {
-                    table: ALIASES.into(),
-                    prefix: prefix.clone(),
-                },
-                Op::DeletePrefix {
-                    table: crate::provisioned::PROVISIONED.into(),
-                    prefix: prefix.clone(),
-                },
-                Op::DeletePrefix {
-                    table: crate::eventconfig::EVENT_CONFIGS.into(),
-                    prefix,
-                },
-            ];
-            ops.extend(crate::urls::delete_all_ops(service, arns, &r.name)?);
-            ops.extend(crate::records::events::drop_ops(
-                &service.store,
-                &arns.region,
+            change(
+                arns,
                 &r.name,
-                None,
-            )?);
-            apply_change(service, arns, &r.name, ops)?;
+                records::functions::delete(store, &arns.region, &r.name, rev),
+            )?;
             service.queue.forget(&arns.region, &r.name, None);
             service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
@@ -999,19 +828,13 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                     "Deletion of aliases is not supported by DeleteFunction: use DeleteAlias ({v})."
                 ))
             })?;
-            let key = vkey(arns, &r.name, n);
-            if service.store.get(VERSIONS, &key)?.is_none() {
+            if !records::versions::exists(store, &arns.region, &r.name, n)? {
                 return Err(ApiError::not_found(format!(
                     "Function not found: {}",
                     arns.qualified(&r.name, v)
                 )));
             }
-            for (_, a) in
-                service
-                    .store
-                    .list(ALIASES, &format!("{}/", fkey(arns, &r.name)), None, 100_000)?
-            {
-                let a: AliasConfiguration = a.json()?;
+            for a in records::aliases::list(store, &arns.region, &r.name, None)? {
                 if a.function_version == v
                     || a.routing_config
                         .as_ref()
@@ -1023,46 +846,23 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
                     )));
                 }
             }
-            let version_key = format!("{}/{v}", fkey(arns, &r.name));
-            let mut ops = vec![
-                Op::Delete {
-                    table: VERSIONS.into(),
-                    key,
-                    expect: Expect::Any,
-                },
-                Op::Delete {
-                    table: crate::provisioned::PROVISIONED.into(),
-                    key: version_key.clone(),
-                    expect: Expect::Any,
-                },
-                Op::Delete {
-                    table: crate::eventconfig::EVENT_CONFIGS.into(),
-                    key: version_key,
-                    expect: Expect::Any,
-                },
-            ];
             // The version's own resource policy: the statements that name it.
             let version_arn = arns.qualified(&r.name, v);
             let before = record.policy.len();
             record
                 .policy
                 .retain(|s| s["Resource"].as_str() != Some(version_arn.as_str()));
-            if record.policy.len() != before {
+            let updated = if record.policy.len() != before {
                 record.policy_revision = new_revision();
-                ops.push(Op::put_json(
-                    FUNCTIONS,
-                    &fkey(arns, &r.name),
-                    &record,
-                    Expect::Revision(rev),
-                )?);
-            }
-            ops.extend(crate::records::events::drop_ops(
-                &service.store,
-                &arns.region,
+                Some((&record, rev))
+            } else {
+                None
+            };
+            change(
+                arns,
                 &r.name,
-                Some(v),
-            )?);
-            apply_change(service, arns, &r.name, ops)?;
+                records::functions::delete_version(store, &arns.region, &r.name, n, updated),
+            )?;
             service.queue.forget(&arns.region, &r.name, Some(v));
             service.engine.drain(&r.name, Some(v));
         }
@@ -1115,11 +915,9 @@ pub async fn publish_version(service: &Service, req: &ApiRequest, raw: &str) -> 
         &record.latest.config.revision_id,
     )?;
     if record.last_version > 0 {
-        if let Some(last) = service
-            .store
-            .get(VERSIONS, &vkey(arns, &r.name, record.last_version))?
+        if let Some(last) =
+            records::versions::get(&service.store, &arns.region, &r.name, record.last_version)?
         {
-            let last: VersionRecord = last.json()?;
             if same_as_published(&last, &record.latest) {
                 return json_reply(StatusCode::CREATED, &last.config);
             }
@@ -1128,15 +926,7 @@ pub async fn publish_version(service: &Service, req: &ApiRequest, raw: &str) -> 
     let n = record.last_version + 1;
     let v = publish_record(arns, &record, n, input.description.as_deref().unwrap_or(""));
     record.last_version = n;
-    service.store.apply(vec![
-        Op::put_json(
-            FUNCTIONS,
-            &fkey(arns, &r.name),
-            &record,
-            Expect::Revision(rev),
-        )?,
-        Op::put_json(VERSIONS, &vkey(arns, &r.name, n), &v, Expect::Absent)?,
-    ])?;
+    records::functions::save_and_publish(&service.store, &arns.region, &record, rev, n, &v)?;
     json_reply(StatusCode::CREATED, &v.config)
 }
 
@@ -1147,13 +937,7 @@ pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> Ap
     let arns = &req.arns;
     let (record, _) = load(service, arns, &r.name)?;
     let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
-    for (_, v) in service.store.list(
-        VERSIONS,
-        &format!("{}/", fkey(arns, &r.name)),
-        None,
-        100_000,
-    )? {
-        let v: VersionRecord = v.json()?;
+    for v in records::versions::list(&service.store, &arns.region, &r.name)? {
         all.push(serde_json::to_value(&v.config).unwrap_or_default());
     }
     let start = marker
@@ -1213,11 +997,11 @@ fn check_version_exists(
         ))
     };
     let n: u64 = version.parse().map_err(|_| missing())?;
-    service
-        .store
-        .get(VERSIONS, &vkey(arns, name, n))?
-        .map(|_| ())
-        .ok_or_else(missing)
+    if records::versions::exists(&service.store, &arns.region, name, n)? {
+        Ok(())
+    } else {
+        Err(missing())
+    }
 }
 
 fn check_routing(
@@ -1275,12 +1059,7 @@ pub async fn create_alias(service: &Service, req: &ApiRequest, raw: &str) -> Api
         revision_id: new_revision(),
         routing_config: input.routing_config,
     };
-    match service.store.apply(vec![Op::put_json(
-        ALIASES,
-        &akey(arns, &r.name, &alias),
-        &config,
-        Expect::Absent,
-    )?]) {
+    match records::aliases::create(&service.store, &arns.region, &r.name, &config) {
         Ok(()) => json_reply(StatusCode::CREATED, &config),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Alias already exists: {}",
@@ -1297,16 +1076,12 @@ fn load_alias(
     alias: &str,
 ) -> ApiResult<(AliasConfiguration, u64)> {
     load(service, arns, name)?;
-    let rec = service
-        .store
-        .get(ALIASES, &akey(arns, name, alias))?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "Cannot find alias arn: {}",
-                arns.qualified(name, alias)
-            ))
-        })?;
-    Ok((rec.json()?, rec.revision))
+    records::aliases::get(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Cannot find alias arn: {}",
+            arns.qualified(name, alias)
+        ))
+    })
 }
 
 /// `GetAlias`.
@@ -1327,16 +1102,10 @@ pub async fn list_aliases(service: &Service, req: &ApiRequest, raw: &str) -> Api
     let (max, marker) = req.page(50)?;
     let arns = &req.arns;
     load(service, arns, &r.name)?;
-    let prefix = format!("{}/", fkey(arns, &r.name));
-    let after = marker.map(|m| format!("{prefix}{m}"));
     let filter = req.query("FunctionVersion");
     let mut out = Vec::new();
     let mut next = None;
-    for (_, rec) in service
-        .store
-        .list(ALIASES, &prefix, after.as_deref(), 100_000)?
-    {
-        let a: AliasConfiguration = rec.json()?;
+    for a in records::aliases::list(&service.store, &arns.region, &r.name, marker.as_deref())? {
         if filter.is_some_and(|f| f != a.function_version) {
             continue;
         }
@@ -1384,12 +1153,7 @@ pub async fn update_alias(
         };
     }
     a.revision_id = new_revision();
-    service.store.apply(vec![Op::put_json(
-        ALIASES,
-        &akey(arns, &r.name, alias),
-        &a,
-        Expect::Revision(rev),
-    )?])?;
+    records::aliases::update(&service.store, &arns.region, &r.name, &a, rev)?;
     json_reply(StatusCode::OK, &a)
 }
 
@@ -1403,11 +1167,7 @@ pub async fn delete_alias(
     let r = parse_ref(service, raw)?;
     let arns = &req.arns;
     load(service, arns, &r.name)?;
-    service.store.apply(vec![Op::Delete {
-        table: ALIASES.into(),
-        key: akey(arns, &r.name, alias),
-        expect: Expect::Any,
-    }])?;
+    records::aliases::delete(&service.store, &arns.region, &r.name, alias)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
@@ -1422,11 +1182,7 @@ struct ConcurrencyInput {
 
 fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
     let mut total = 0;
-    for (_, rec) in service
-        .store
-        .list(FUNCTIONS, &format!("{}/", arns.region), None, 1_000_000)?
-    {
-        let f: FunctionRecord = rec.json()?;
+    for f in records::functions::all(&service.store, &arns.region)? {
         if f.latest.config.function_name != except {
             total += u64::from(f.reserved_concurrency.unwrap_or(0));
         }
@@ -1675,20 +1431,12 @@ pub async fn account_settings(service: &Service, req: &ApiRequest) -> ApiResult<
     let mut count = 0u64;
     let mut code = 0u64;
     let mut reserved = 0u64;
-    for (key, rec) in
-        service
-            .store
-            .list(FUNCTIONS, &format!("{}/", req.arns.region), None, 1_000_000)?
-    {
-        let f: FunctionRecord = rec.json()?;
+    let region = &req.arns.region;
+    for f in records::functions::all(&service.store, region)? {
         count += 1;
         code += f.latest.config.code_size;
         reserved += u64::from(f.reserved_concurrency.unwrap_or(0));
-        for (_, v) in service
-            .store
-            .list(VERSIONS, &format!("{key}/"), None, 100_000)?
-        {
-            let v: VersionRecord = v.json()?;
+        for v in records::versions::list(&service.store, region, &f.latest.config.function_name)? {
             code += v.config.code_size;
         }
     }

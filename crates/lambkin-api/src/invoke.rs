@@ -8,10 +8,10 @@ use lambkin_engine::{EngineError, FunctionSpec, Invocation};
 use lambkin_init::{InvokeHandle, InvokeRequest};
 
 use crate::error::{ApiError, ApiResult};
-use crate::functions::{self, Resolved};
 use crate::names;
+use crate::reply::Reply;
 use crate::request::ApiRequest;
-use crate::routes::Reply;
+use crate::resolve::{self, Resolved};
 use crate::Service;
 
 /// Largest synchronous invoke payload (6 MiB).
@@ -143,8 +143,8 @@ fn prepare(
 ) -> ApiResult<Prepared> {
     let r = names::parse_function(raw, &service.config.account_id)?;
     let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
-    let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
-    let res = weighted(service, &req.arns, res)?;
+    let res = resolve::resolve(service, &req.arns, &r.name, q.as_deref())?;
+    let res = resolve::weighted(service, &req.arns, res)?;
     let spec = base_spec(service, &res, &req.arns)?;
     let runtime = res.version.config.runtime.clone();
     let incarnation = res.record.incarnation.clone();
@@ -175,35 +175,6 @@ fn prepare(
         name: r.name,
         qualifier: q,
         incarnation,
-    })
-}
-
-/// An alias with `RoutingConfig` sends each invoke to its additional version with that version's weight.
-fn weighted(service: &Service, arns: &names::Arns, res: Resolved) -> ApiResult<Resolved> {
-    let Some((version, weight)) = res
-        .alias
-        .as_ref()
-        .and_then(|a| a.routing_config.as_ref())
-        .and_then(|rc| rc.additional_version_weights.iter().next())
-        .map(|(v, w)| (v.clone(), *w))
-    else {
-        return Ok(res);
-    };
-    // A uniform draw in [0, 1) from the random generator behind v4 UUIDs: their first 48 bits are random
-    // (the version and variant bits come after).
-    let draw = (uuid::Uuid::new_v4().as_u128() >> 80) as f64 / (1u64 << 48) as f64;
-    if draw >= weight {
-        return Ok(res);
-    }
-    let other = functions::resolve(
-        service,
-        arns,
-        &res.version.config.function_name,
-        Some(&version),
-    )?;
-    Ok(Resolved {
-        alias: res.alias,
-        ..other
     })
 }
 

@@ -1,17 +1,16 @@
 //! Layer operations: publish, get (by name and version, or by ARN), list layers and versions, delete.
 
 use http::StatusCode;
-use lambkin_store::{Expect, Op};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::functions::{self, LAYERS};
+use crate::functions;
 use crate::model::{LayerContent, LayerRecord, LayerVersion};
 use crate::names;
+use crate::reply::Reply;
 use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{time_fmt, Service};
+use crate::{records, time_fmt, Service};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -30,10 +29,6 @@ struct PublishInput {
     #[serde(default)]
     compatible_architectures: Vec<String>,
     license_info: Option<String>,
-}
-
-fn lkey(region: &str, name: &str, version: u64) -> String {
-    format!("{region}/{name}/{version:010}")
 }
 
 fn answer(req: &ApiRequest, rec: &LayerRecord) -> LayerVersion {
@@ -63,9 +58,7 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
     let zip = functions::decode_zip(&b64, "Content.ZipFile")?;
     let blob = functions::store_zip(service, zip).await?;
     let region = &req.arns.region;
-    let version = service
-        .store
-        .next_sequence(&format!("layer:{region}/{name}"))?;
+    let version = records::layers::next_version(&service.store, region, &name)?;
     let rec = LayerRecord {
         version: LayerVersion {
             content: LayerContent {
@@ -85,12 +78,7 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
         sha256_hex: blob.sha256_hex,
         unpacked_size: blob.unpacked_size,
     };
-    service.store.apply(vec![Op::put_json(
-        LAYERS,
-        &lkey(region, &name, version),
-        &rec,
-        Expect::Absent,
-    )?])?;
+    records::layers::create(&service.store, region, &name, version, &rec)?;
     Ok(Reply::Json(
         StatusCode::CREATED,
         serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
@@ -112,15 +100,11 @@ fn load(
     version: u64,
     arn: &str,
 ) -> ApiResult<LayerRecord> {
-    let rec = service
-        .store
-        .get(LAYERS, &lkey(region, name, version))?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "The resource you requested does not exist. ({arn})"
-            ))
-        })?;
-    Ok(rec.json()?)
+    records::layers::get(&service.store, region, name, version)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "The resource you requested does not exist. ({arn})"
+        ))
+    })
 }
 
 /// `GetLayerVersion`.
@@ -181,14 +165,11 @@ fn version_item(req: &ApiRequest, rec: &LayerRecord) -> serde_json::Value {
 pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
     let (max, marker) = req.page(50)?;
-    let prefix = format!("{}/{name}/", req.arns.region);
-    let mut all: Vec<LayerRecord> = Vec::new();
-    for (_, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
-        let rec: LayerRecord = r.json()?;
-        if matches(&rec, req) {
-            all.push(rec);
-        }
-    }
+    let mut all: Vec<LayerRecord> =
+        records::layers::versions(&service.store, &req.arns.region, &name)?
+            .into_iter()
+            .filter(|rec| matches(rec, req))
+            .collect();
     all.reverse();
     let start = marker
         .and_then(|m| m.parse::<usize>().ok())
@@ -210,15 +191,8 @@ pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> Ap
 /// `ListLayers`: each layer with its newest matching version.
 pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
     let (max, marker) = req.page(50)?;
-    let prefix = format!("{}/", req.arns.region);
     let mut latest: std::collections::BTreeMap<String, LayerRecord> = Default::default();
-    for (key, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
-        let rec: LayerRecord = r.json()?;
-        let name = key
-            .strip_prefix(&prefix)
-            .and_then(|k| k.split('/').next())
-            .unwrap_or_default()
-            .to_owned();
+    for (name, rec) in records::layers::all(&service.store, &req.arns.region)? {
         if matches(&rec, req) {
             latest.insert(name, rec);
         }
@@ -253,10 +227,6 @@ pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str, v: &str) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
     let version = parse_version(v)?;
-    service.store.apply(vec![Op::Delete {
-        table: LAYERS.into(),
-        key: lkey(&req.arns.region, &name, version),
-        expect: Expect::Any,
-    }])?;
+    records::layers::delete(&service.store, &req.arns.region, &name, version)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

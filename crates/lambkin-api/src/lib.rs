@@ -17,10 +17,13 @@ pub mod names;
 mod provisioned;
 mod queue;
 mod records;
+mod reply;
 mod request;
+mod resolve;
 mod routes;
 mod runtimes;
 mod schedule;
+mod service;
 mod time_fmt;
 mod urls;
 
@@ -35,22 +38,7 @@ use lambkin_store::Store;
 use tokio::net::TcpListener;
 
 pub use config::ServeConfig;
-
-/// The service behind the API: settings, store and engine.
-pub struct Service {
-    /// Settings.
-    pub config: ServeConfig,
-    /// Metadata, code, logs.
-    pub store: Arc<Store>,
-    /// Environments.
-    pub engine: Engine,
-    /// Serialises changes to one function's records (read-modify-write of the store).
-    pub(crate) writes: tokio::sync::Mutex<()>,
-    /// Durable asynchronous invocation.
-    pub(crate) queue: queue::Queue,
-    /// Managed runtimes (`/var/runtime` directories) of the data directory.
-    pub(crate) runtimes: Arc<lambkin_runtimes::Runtimes>,
-}
+pub use service::Service;
 
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or
 /// SIGINT); then retires every environment (SHUTDOWN `spindown`).
@@ -137,7 +125,7 @@ pub async fn run(
         store,
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
-        queue: queue::Queue::default(),
+        queue: schedule::Queue::default(),
         runtimes,
     });
     queue::start(service.clone());

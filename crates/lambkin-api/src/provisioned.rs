@@ -5,37 +5,21 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use lambkin_store::{Expect, Op};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
+use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
+use crate::reply::Reply;
 use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{functions, time_fmt, Service};
-
-/// Table of settings, keyed `<region>/<function>/<qualifier>`.
-pub(crate) const PROVISIONED: &str = "provisioned";
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Setting {
-    region: String,
-    account: String,
-    function: String,
-    qualifier: String,
-    requested: u32,
-    last_modified: String,
-}
+use crate::resolve::{load, resolve};
+use crate::{records, time_fmt, Service};
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 struct Input {
     provisioned_concurrent_executions: Option<i64>,
-}
-
-fn key(region: &str, function: &str, qualifier: &str) -> String {
-    format!("{region}/{function}/{qualifier}")
 }
 
 fn qualifier(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, String)> {
@@ -60,7 +44,7 @@ fn apply(service: &Service, s: &Setting) -> ApiResult<String> {
         region: s.region.clone(),
         account: s.account.clone(),
     };
-    let res = functions::resolve(service, &arns, &s.function, Some(&s.qualifier))?;
+    let res = resolve(service, &arns, &s.function, Some(&s.qualifier))?;
     let spec = crate::invoke::spec_for(service, &res, &arns)?;
     let version = spec.version.clone();
     service.engine.set_provisioned(&spec, s.requested);
@@ -68,7 +52,7 @@ fn apply(service: &Service, s: &Setting) -> ApiResult<String> {
 }
 
 fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
-    let version = functions::resolve(service, arns, &s.function, Some(&s.qualifier))
+    let version = resolve(service, arns, &s.function, Some(&s.qualifier))
         .map(|r| r.version.config.version)
         .unwrap_or_default();
     let (ready, _) = service.engine.provisioned(&s.function, &version);
@@ -104,7 +88,7 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
             ))
         }
     };
-    let (record, _) = functions::load(service, &req.arns, &name)?;
+    let (record, _) = load(service, &req.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
         if n > reserved {
             return Err(ApiError::invalid(format!(
@@ -120,42 +104,33 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
         requested: n,
         last_modified: time_fmt::now(),
     };
-    let res = functions::resolve(service, &req.arns, &name, Some(&q))?;
+    let res = resolve(service, &req.arns, &name, Some(&q))?;
     crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
     // Written only while the function exists (DeleteFunction removes settings under the same lock).
     let _guard = service.writes.lock().await;
-    functions::resolve(service, &req.arns, &name, Some(&q))?;
-    service.store.apply(vec![Op::put_json(
-        PROVISIONED,
-        &key(&s.region, &name, &q),
-        &s,
-        Expect::Any,
-    )?])?;
+    resolve(service, &req.arns, &name, Some(&q))?;
+    records::provisioned::put(&service.store, &s)?;
     apply(service, &s)?;
     let mut out = answer(service, &req.arns, &s);
     out["Status"] = json!("IN_PROGRESS");
     Ok(Reply::Json(StatusCode::ACCEPTED, out))
 }
 
-fn load(service: &Service, req: &ApiRequest, name: &str, q: &str) -> ApiResult<Setting> {
-    functions::load(service, &req.arns, name)?;
-    Ok(service
-        .store
-        .get(PROVISIONED, &key(&req.arns.region, name, q))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "ProvisionedConcurrencyConfigNotFoundException",
-                "No Provisioned Concurrency Config found for this function",
-            )
-        })?
-        .json()?)
+fn load_setting(service: &Service, req: &ApiRequest, name: &str, q: &str) -> ApiResult<Setting> {
+    load(service, &req.arns, name)?;
+    records::provisioned::get(&service.store, &req.arns.region, name, q)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function",
+        )
+    })
 }
 
 /// `GetProvisionedConcurrencyConfig`.
 pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let (name, q) = qualifier(service, req, raw)?;
-    let s = load(service, req, &name, &q)?;
+    let s = load_setting(service, req, &name, &q)?;
     Ok(Reply::Json(StatusCode::OK, answer(service, &req.arns, &s)))
 }
 
@@ -163,12 +138,8 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let (name, q) = qualifier(service, req, raw)?;
     let _guard = service.writes.lock().await;
-    let mut s = load(service, req, &name, &q)?;
-    service.store.apply(vec![Op::Delete {
-        table: PROVISIONED.into(),
-        key: key(&req.arns.region, &name, &q),
-        expect: Expect::Any,
-    }])?;
+    let mut s = load_setting(service, req, &name, &q)?;
+    records::provisioned::delete(&service.store, &req.arns.region, &name, &q)?;
     s.requested = 0;
     let _ = apply(service, &s);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
@@ -177,13 +148,12 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
 /// `ListProvisionedConcurrencyConfigs`.
 pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    functions::load(service, &req.arns, &r.name)?;
-    let prefix = format!("{}/{}/", req.arns.region, r.name);
-    let mut items = Vec::new();
-    for (_, rec) in service.store.list(PROVISIONED, &prefix, None, 10_000)? {
-        let s: Setting = rec.json()?;
-        items.push(answer(service, &req.arns, &s));
-    }
+    load(service, &req.arns, &r.name)?;
+    let items: Vec<serde_json::Value> =
+        records::provisioned::list(&service.store, &req.arns.region, &r.name)?
+            .iter()
+            .map(|s| answer(service, &req.arns, s))
+            .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"ProvisionedConcurrencyConfigs": items}),
@@ -192,7 +162,7 @@ pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<R
 
 /// Applies every stored setting (at startup).
 pub fn restore(service: &Arc<Service>) {
-    let rows = match service.store.list(PROVISIONED, "", None, 100_000) {
+    let rows = match records::provisioned::all(&service.store) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("cannot read provisioned concurrency settings: {e}");
@@ -202,16 +172,14 @@ pub fn restore(service: &Arc<Service>) {
     // In a task: a managed runtime missing from the data directory is built first.
     let service = service.clone();
     tokio::spawn(async move {
-        for (k, rec) in rows {
-            match rec.json::<Setting>() {
+        for (k, setting) in rows {
+            match setting {
                 Ok(s) => {
                     let arns = Arns {
                         region: s.region.clone(),
                         account: s.account.clone(),
                     };
-                    if let Ok(res) =
-                        functions::resolve(&service, &arns, &s.function, Some(&s.qualifier))
-                    {
+                    if let Ok(res) = resolve(&service, &arns, &s.function, Some(&s.qualifier)) {
                         let runtime = res.version.config.runtime.as_deref();
                         let _ = crate::runtimes::ensure(&service, runtime).await;
                     }

@@ -22,56 +22,53 @@ use lambkin_engine::{EngineError, Invocation};
 use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_store::Op;
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use crate::eventconfig;
 use crate::names::Arns;
 use crate::records::events::{self, QueuedEvent};
-use crate::schedule::{Next, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
+use crate::resolve::resolve;
+use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
 use crate::time_fmt::now_ms;
-use crate::{functions, time_fmt, Service};
+use crate::{records, time_fmt, Service};
 
-type Pending = (QueuedEvent, oneshot::Sender<Result<(), String>>);
-
-/// The queue's handle, held by the service.
-pub struct Queue {
-    tx: mpsc::Sender<Pending>,
-    rx: std::sync::Mutex<Option<mpsc::Receiver<Pending>>>,
-    /// What to deliver when.
-    pub(crate) schedule: crate::schedule::Schedule,
-    done_tx: mpsc::UnboundedSender<Op>,
-    done_rx: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
+/// The settings an event is delivered with.
+#[derive(Debug, Clone)]
+struct Effective {
+    /// Retries after a function error.
+    max_retries: u32,
+    /// Oldest event delivered.
+    max_age_secs: u32,
+    /// Function ARN for successes.
+    on_success: Option<String>,
+    /// Function ARN for failures.
+    on_failure: Option<String>,
 }
 
-impl Default for Queue {
-    fn default() -> Self {
-        let (tx, rx) = mpsc::channel(65_536);
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
-        Self {
-            tx,
-            rx: std::sync::Mutex::new(Some(rx)),
-            schedule: Default::default(),
-            done_tx,
-            done_rx: std::sync::Mutex::new(Some(done_rx)),
-        }
-    }
-}
-
-impl Queue {
-    /// Commits an event; returns once it is durable.
-    pub async fn enqueue(&self, ev: QueuedEvent) -> Result<(), String> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send((ev, tx))
-            .await
-            .map_err(|_| "the event queue is closed".to_owned())?;
-        rx.await.map_err(|_| "the event queue stopped".to_owned())?
-    }
-
-    /// Forgets the scheduled events of a deleted function (all qualifiers) or of one deleted version
-    /// (`records::events::drop_ops` removes them from the store in the same batch as the function).
-    pub(crate) fn forget(&self, region: &str, function: &str, qualifier: Option<&str>) {
-        self.schedule.forget(region, function, qualifier);
+/// The configuration an async event of `function[:qualifier]` is delivered with (Lambda's defaults: 2
+/// retries, 6 hours).
+fn effective(
+    service: &Service,
+    region: &str,
+    function: &str,
+    qualifier: Option<&str>,
+) -> Effective {
+    let q = qualifier.unwrap_or("$LATEST");
+    let cfg = records::eventconfigs::get(&service.store, region, function, q)
+        .ok()
+        .flatten();
+    Effective {
+        max_retries: cfg
+            .as_ref()
+            .and_then(|c| c.maximum_retry_attempts)
+            .unwrap_or(2),
+        max_age_secs: cfg
+            .as_ref()
+            .and_then(|c| c.maximum_event_age_in_seconds)
+            .unwrap_or(21_600),
+        on_success: cfg
+            .as_ref()
+            .and_then(|c| c.destination_config.on_success.destination.clone()),
+        on_failure: cfg.and_then(|c| c.destination_config.on_failure.destination),
     }
 }
 
@@ -211,7 +208,7 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         region: ev.region.clone(),
         account: ev.account.clone(),
     };
-    let res = match functions::resolve(service, &arns, &ev.function, ev.qualifier.as_deref()) {
+    let res = match resolve(service, &arns, &ev.function, ev.qualifier.as_deref()) {
         Ok(r) => r,
         Err(e) if e.status == http::StatusCode::NOT_FOUND => return Outcome::Gone,
         Err(e) => {
@@ -404,7 +401,7 @@ async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>,
 }
 
 async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
-    let cfg = eventconfig::effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
+    let cfg = effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
     let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
     if age_ms > u64::from(cfg.max_age_secs) * 1000 {
         fail(
@@ -517,7 +514,7 @@ async fn fail(
     condition: &str,
     version: &str,
     body: Option<&[u8]>,
-    cfg: &eventconfig::Effective,
+    cfg: &Effective,
 ) {
     let rec = record(ev, condition, version, body.map(|b| (b, true)));
     let follow_up = cfg

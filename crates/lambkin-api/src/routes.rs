@@ -6,71 +6,19 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use lambkin_respond::{full, FrontResponse};
+use lambkin_respond::FrontResponse;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
+use crate::reply::{error_response, reply_response, Reply};
 use crate::request::ApiRequest;
 use crate::{eventconfig, functions, invoke, layers, provisioned, urls, Service};
 
 /// Largest request body: a 50 MB zip, base64-encoded, in JSON.
 pub const MAX_BODY: usize = 69_905_067 + 64 * 1024;
-
-/// What an operation answers.
-pub enum Reply {
-    /// JSON with a status.
-    Json(StatusCode, serde_json::Value),
-    /// An empty body with a status.
-    Empty(StatusCode),
-    /// A complete response (invokes).
-    Raw(FrontResponse),
-}
-
-fn error_response(e: &ApiError, request_id: &str) -> FrontResponse {
-    let mut r = Response::new(full(e.body()));
-    *r.status_mut() = e.status;
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert("x-amzn-ErrorType", HeaderValue::from_static(e.error_type));
-    if e.status == StatusCode::TOO_MANY_REQUESTS {
-        h.insert("Retry-After", HeaderValue::from_static("1"));
-    }
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-amzn-RequestId", v);
-    }
-    r
-}
-
-fn reply_response(reply: Reply, request_id: &str) -> FrontResponse {
-    let mut r = match reply {
-        Reply::Raw(r) => return r,
-        Reply::Json(status, v) => {
-            let mut r = Response::new(full(v.to_string()));
-            *r.status_mut() = status;
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            r
-        }
-        Reply::Empty(status) => {
-            let mut r = Response::new(full(Bytes::new()));
-            *r.status_mut() = status;
-            r
-        }
-    };
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
-}
 
 fn decode(seg: &str) -> String {
     percent_encoding::percent_decode_str(seg)

@@ -7,14 +7,63 @@
 //! function with a long backlog does not hold up another's events (a destination record waits for its own
 //! lane only).
 //!
-//! The store stays the record (`queue.rs` writes it); this is rebuilt from it at startup.
+//! The store stays the record (`queue.rs` writes it); this is rebuilt from it at startup. A leaf: it names no
+//! operation module (the service holds the queue's handle).
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use tokio::sync::Notify;
+use lambkin_store::Op;
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::records::events::QueuedEvent;
+
+/// An event to commit, and who waits for the commit.
+pub(crate) type Pending = (QueuedEvent, oneshot::Sender<Result<(), String>>);
+
+/// The async queue's handle, held by the service: the commit channel, the channel of finished events' store
+/// changes, and the schedule. `queue.rs` takes the receiving ends and runs the committer, the deleter and the
+/// delivery loop.
+pub(crate) struct Queue {
+    tx: mpsc::Sender<Pending>,
+    pub(crate) rx: Mutex<Option<mpsc::Receiver<Pending>>>,
+    /// What to deliver when.
+    pub(crate) schedule: Schedule,
+    pub(crate) done_tx: mpsc::UnboundedSender<Op>,
+    pub(crate) done_rx: Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
+}
+
+impl Default for Queue {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(65_536);
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+            schedule: Schedule::default(),
+            done_tx,
+            done_rx: Mutex::new(Some(done_rx)),
+        }
+    }
+}
+
+impl Queue {
+    /// Commits an event; returns once it is durable.
+    pub async fn enqueue(&self, ev: QueuedEvent) -> Result<(), String> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send((ev, tx))
+            .await
+            .map_err(|_| "the event queue is closed".to_owned())?;
+        rx.await.map_err(|_| "the event queue stopped".to_owned())?
+    }
+
+    /// Forgets the scheduled events of a deleted function (all qualifiers) or of one deleted version (the
+    /// records cascade removes them from the store in the same batch as the function).
+    pub(crate) fn forget(&self, region: &str, function: &str, qualifier: Option<&str>) {
+        self.schedule.forget(region, function, qualifier);
+    }
+}
 
 /// Most deliveries in flight at once, and per function (async work must leave room for synchronous calls).
 pub(crate) const MAX_IN_FLIGHT: usize = 32;

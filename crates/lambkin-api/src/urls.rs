@@ -14,61 +14,19 @@ use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
 use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_respond::{full, ChannelBody, FrontResponse};
-use lambkin_store::{Expect, Op};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
+use crate::model::{Cors, UrlConfig};
 use crate::names::{self, Arns};
+use crate::reply::Reply;
 use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{functions, time_fmt, Service};
+use crate::resolve::{load, resolve};
+use crate::{records, time_fmt, Service};
 
-/// URL configurations, keyed `<region>/<function>/<qualifier>`.
-pub(crate) const URLS: &str = "urls";
-/// URL id → configuration key.
-const URL_IDS: &str = "urlids";
 /// The content type of a streamed HTTP response with a prelude (`lambda_http`).
 const HTTP_STREAM: &str = "application/vnd.awslambda.http-integration-response";
-
-/// `Cors`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
-pub struct Cors {
-    /// `Access-Control-Allow-Credentials`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_credentials: Option<bool>,
-    /// Allowed request headers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_headers: Vec<String>,
-    /// Allowed methods.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_methods: Vec<String>,
-    /// Allowed origins (`*` for any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_origins: Vec<String>,
-    /// Headers exposed to the browser.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub expose_headers: Vec<String>,
-    /// Preflight cache, seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<u32>,
-}
-
-/// A URL configuration as the store keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct UrlConfig {
-    id: String,
-    region: String,
-    account: String,
-    function: String,
-    qualifier: Option<String>,
-    auth_type: String,
-    invoke_mode: String,
-    cors: Option<Cors>,
-    creation_time: String,
-    last_modified_time: String,
-}
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -76,10 +34,6 @@ struct Input {
     auth_type: Option<String>,
     cors: Option<Cors>,
     invoke_mode: Option<String>,
-}
-
-fn key(region: &str, function: &str, qualifier: Option<&str>) -> String {
-    format!("{region}/{function}/{}", qualifier.unwrap_or("$LATEST"))
 }
 
 fn port_of(req: &ApiRequest) -> String {
@@ -142,29 +96,8 @@ fn target(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, 
             ));
         }
     }
-    functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
+    resolve(service, &req.arns, &r.name, q.as_deref())?;
     Ok((r.name, q.filter(|q| q != "$LATEST")))
-}
-
-/// The batch that removes every URL configuration of a function (all qualifiers) and its URL ids
-/// (DeleteFunction's cascade).
-pub(crate) fn delete_all_ops(service: &Service, arns: &Arns, function: &str) -> ApiResult<Vec<Op>> {
-    let prefix = format!("{}/{function}/", arns.region);
-    let mut ops = Vec::new();
-    for (k, rec) in service.store.list(URLS, &prefix, None, usize::MAX)? {
-        let c: UrlConfig = rec.json()?;
-        ops.push(Op::Delete {
-            table: URL_IDS.into(),
-            key: c.id,
-            expect: Expect::Any,
-        });
-        ops.push(Op::Delete {
-            table: URLS.into(),
-            key: k,
-            expect: Expect::Any,
-        });
-    }
-    Ok(ops)
 }
 
 fn not_found() -> ApiError {
@@ -195,12 +128,7 @@ pub async fn create(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
         creation_time: now.clone(),
         last_modified_time: now,
     };
-    let k = key(&c.region, &name, q.as_deref());
-    let ops = vec![
-        Op::put_json(URLS, &k, &c, Expect::Absent)?,
-        Op::put_json(URL_IDS, &c.id, &k, Expect::Absent)?,
-    ];
-    match service.store.apply(ops) {
+    match records::urls::create(&service.store, &c) {
         Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, req, false))),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
@@ -210,18 +138,11 @@ pub async fn create(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
     }
 }
 
-fn load(service: &Service, k: &str) -> ApiResult<Option<(UrlConfig, u64)>> {
-    Ok(match service.store.get(URLS, k)? {
-        Some(r) => Some((r.json()?, r.revision)),
-        None => None,
-    })
-}
-
 /// `GetFunctionUrlConfig`.
 pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let (name, q) = target(service, req, raw)?;
-    let (c, _) =
-        load(service, &key(&req.arns.region, &name, q.as_deref()))?.ok_or_else(not_found)?;
+    let (c, _) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
 }
 
@@ -231,8 +152,8 @@ pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
     let (name, q) = target(service, req, raw)?;
     let input: Input = req.json()?;
     check(&input)?;
-    let k = key(&req.arns.region, &name, q.as_deref());
-    let (mut c, rev) = load(service, &k)?.ok_or_else(not_found)?;
+    let (mut c, rev) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
     if let Some(a) = input.auth_type {
         c.auth_type = a;
     }
@@ -243,9 +164,7 @@ pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
         c.cors = Some(cors);
     }
     c.last_modified_time = time_fmt::iso_now();
-    service
-        .store
-        .apply(vec![Op::put_json(URLS, &k, &c, Expect::Revision(rev))?])?;
+    records::urls::update(&service.store, &c, rev)?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
 }
 
@@ -253,33 +172,20 @@ pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
 pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let _guard = service.writes.lock().await;
     let (name, q) = target(service, req, raw)?;
-    let k = key(&req.arns.region, &name, q.as_deref());
-    let (c, _) = load(service, &k)?.ok_or_else(not_found)?;
-    service.store.apply(vec![
-        Op::Delete {
-            table: URLS.into(),
-            key: k,
-            expect: Expect::Any,
-        },
-        Op::Delete {
-            table: URL_IDS.into(),
-            key: c.id,
-            expect: Expect::Any,
-        },
-    ])?;
+    let (c, _) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
+    records::urls::delete(&service.store, &c)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListFunctionUrlConfigs`.
 pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    functions::load(service, &req.arns, &r.name)?;
-    let prefix = format!("{}/{}/", req.arns.region, r.name);
-    let mut items = Vec::new();
-    for (_, rec) in service.store.list(URLS, &prefix, None, 10_000)? {
-        let c: UrlConfig = rec.json()?;
-        items.push(answer(&c, req, true));
-    }
+    load(service, &req.arns, &r.name)?;
+    let items: Vec<Value> = records::urls::list(&service.store, &req.arns.region, &r.name)?
+        .iter()
+        .map(|c| answer(c, req, true))
+        .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"FunctionUrlConfigs": items}),
@@ -552,19 +458,10 @@ pub async fn serve(
     peer: SocketAddr,
     request_id: &str,
 ) -> FrontResponse {
-    let Ok(Some(k)) = service.store.get(URL_IDS, url_id) else {
+    // Only the configuration this id was made for, while it exists.
+    let Ok(Some(c)) = records::urls::by_id(&service.store, url_id) else {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     };
-    let Ok(k) = k.json::<String>() else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    // The configuration must still be the one this id was made for.
-    let Ok(Some((c, _))) = load(service, &k) else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    if c.id != url_id {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    }
     let (parts, body) = req.into_parts();
     let origin = parts
         .headers
@@ -666,7 +563,7 @@ async fn invoke(
         account: c.account.clone(),
     };
     let ev = event(&parts, path, &body, &c.id, "", peer, request_id);
-    let Ok(res) = functions::resolve(service, &arns, &c.function, c.qualifier.as_deref()) else {
+    let Ok(res) = resolve(service, &arns, &c.function, c.qualifier.as_deref()) else {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     };
     if crate::runtimes::ensure(service, res.version.config.runtime.as_deref())

@@ -4,8 +4,7 @@
 use lambkin_store::{Expect, Op, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-const EVENTS: &str = "events";
-const DEAD_LETTERS: &str = "deadletters";
+use super::{function_prefix, DEAD_LETTERS, EVENTS};
 
 /// An event waiting for delivery.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -93,7 +92,12 @@ pub(crate) fn dead_letters(
     function: &str,
 ) -> Result<Vec<serde_json::Value>, StoreError> {
     Ok(store
-        .list(DEAD_LETTERS, &format!("{region}/{function}/"), None, 10_000)?
+        .list(
+            DEAD_LETTERS,
+            &function_prefix(region, function),
+            None,
+            10_000,
+        )?
         .into_iter()
         .filter_map(|(_, rec)| rec.json().ok())
         .collect())
@@ -116,7 +120,7 @@ pub(crate) fn drop_ops(
     if qualifier.is_none() {
         ops.push(Op::delete_prefix(
             DEAD_LETTERS,
-            &format!("{region}/{function}/"),
+            &function_prefix(region, function),
         ));
     }
     Ok(ops)
