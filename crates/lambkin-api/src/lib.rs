@@ -8,13 +8,11 @@
 mod auth;
 pub mod config;
 pub mod error;
-mod eventconfig;
-mod functions;
 mod invoke;
-mod layers;
 pub mod model;
 pub mod names;
-mod provisioned;
+mod operation;
+mod ops;
 mod queue;
 mod records;
 mod reply;
@@ -25,7 +23,7 @@ mod runtimes;
 mod schedule;
 mod service;
 mod time_fmt;
-mod urls;
+mod urlserve;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -129,7 +127,7 @@ pub async fn run(
         runtimes,
     });
     queue::start(service.clone());
-    provisioned::restore(&service);
+    ops::provisioned::restore(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

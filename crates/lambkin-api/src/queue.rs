@@ -28,8 +28,9 @@ use crate::names::Arns;
 use crate::records::events::{self, QueuedEvent};
 use crate::resolve::resolve;
 use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
+use crate::service::Service;
 use crate::time_fmt::now_ms;
-use crate::{records, time_fmt, Service};
+use crate::{records, time_fmt};
 
 /// The settings an event is delivered with.
 #[derive(Debug, Clone)]

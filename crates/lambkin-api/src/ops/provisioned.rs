@@ -5,26 +5,21 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
+use crate::operation::{Body, ProvisionedInput};
 use crate::reply::Reply;
-use crate::request::ApiRequest;
+use crate::request::Ctx;
 use crate::resolve::{load, resolve};
-use crate::{records, time_fmt, Service};
+use crate::service::Service;
+use crate::{records, time_fmt};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct Input {
-    provisioned_concurrent_executions: Option<i64>,
-}
-
-fn qualifier(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, String)> {
+fn qualifier(service: &Service, raw: &str, qualifier: Option<&str>) -> ApiResult<(String, String)> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
+    let q = names::merge_qualifier(&r, qualifier)?;
     let Some(q) = q else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null",
@@ -72,9 +67,15 @@ fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
 }
 
 /// `PutProvisionedConcurrencyConfig`: `202`, `IN_PROGRESS`.
-pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
-    let input: Input = req.json()?;
+pub(crate) async fn put(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+    input: Body<ProvisionedInput>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
+    let input = input?;
     let n = match input.provisioned_concurrent_executions {
         Some(n) if n >= 1 => n as u32,
         Some(n) => {
@@ -88,7 +89,7 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
             ))
         }
     };
-    let (record, _) = load(service, &req.arns, &name)?;
+    let (record, _) = load(service, &ctx.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
         if n > reserved {
             return Err(ApiError::invalid(format!(
@@ -97,28 +98,28 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
         }
     }
     let s = Setting {
-        region: req.arns.region.clone(),
-        account: req.arns.account.clone(),
+        region: ctx.arns.region.clone(),
+        account: ctx.arns.account.clone(),
         function: name.clone(),
         qualifier: q.clone(),
         requested: n,
         last_modified: time_fmt::now(),
     };
-    let res = resolve(service, &req.arns, &name, Some(&q))?;
+    let res = resolve(service, &ctx.arns, &name, Some(&q))?;
     crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
     // Written only while the function exists (DeleteFunction removes settings under the same lock).
     let _guard = service.writes.lock().await;
-    resolve(service, &req.arns, &name, Some(&q))?;
+    resolve(service, &ctx.arns, &name, Some(&q))?;
     records::provisioned::put(&service.store, &s)?;
     apply(service, &s)?;
-    let mut out = answer(service, &req.arns, &s);
+    let mut out = answer(service, &ctx.arns, &s);
     out["Status"] = json!("IN_PROGRESS");
     Ok(Reply::Json(StatusCode::ACCEPTED, out))
 }
 
-fn load_setting(service: &Service, req: &ApiRequest, name: &str, q: &str) -> ApiResult<Setting> {
-    load(service, &req.arns, name)?;
-    records::provisioned::get(&service.store, &req.arns.region, name, q)?.ok_or_else(|| {
+fn load_setting(service: &Service, ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
+    load(service, &ctx.arns, name)?;
+    records::provisioned::get(&service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "ProvisionedConcurrencyConfigNotFoundException",
@@ -128,31 +129,41 @@ fn load_setting(service: &Service, req: &ApiRequest, name: &str, q: &str) -> Api
 }
 
 /// `GetProvisionedConcurrencyConfig`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
-    let s = load_setting(service, req, &name, &q)?;
-    Ok(Reply::Json(StatusCode::OK, answer(service, &req.arns, &s)))
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
+    let s = load_setting(service, ctx, &name, &q)?;
+    Ok(Reply::Json(StatusCode::OK, answer(service, &ctx.arns, &s)))
 }
 
 /// `DeleteProvisionedConcurrencyConfig`.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
     let _guard = service.writes.lock().await;
-    let mut s = load_setting(service, req, &name, &q)?;
-    records::provisioned::delete(&service.store, &req.arns.region, &name, &q)?;
+    let mut s = load_setting(service, ctx, &name, &q)?;
+    records::provisioned::delete(&service.store, &ctx.arns.region, &name, &q)?;
     s.requested = 0;
     let _ = apply(service, &s);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListProvisionedConcurrencyConfigs`.
-pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &req.arns, &r.name)?;
+    load(service, &ctx.arns, &r.name)?;
     let items: Vec<serde_json::Value> =
-        records::provisioned::list(&service.store, &req.arns.region, &r.name)?
+        records::provisioned::list(&service.store, &ctx.arns.region, &r.name)?
             .iter()
-            .map(|s| answer(service, &req.arns, s))
+            .map(|s| answer(service, &ctx.arns, s))
             .collect();
     Ok(Reply::Json(
         StatusCode::OK,
@@ -161,7 +172,7 @@ pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<R
 }
 
 /// Applies every stored setting (at startup).
-pub fn restore(service: &Arc<Service>) {
+pub(crate) fn restore(service: &Arc<Service>) {
     let rows = match records::provisioned::all(&service.store) {
         Ok(r) => r,
         Err(e) => {

@@ -1,4 +1,4 @@
-//! Function URLs: Create/Get/Update/Delete/ListFunctionUrlConfigs, and the URLs themselves —
+//! Serving function URLs (their configurations are operations: `ops/urls.rs`):
 //! `http://<url-id>.lambda-url.<region>.localhost:<port>/…` (by `Host`) or
 //! `http://<server>/lambkin/v1/urls/<url-id>/…` for clients that cannot set `Host`. A request becomes a
 //! payload-format-2.0 event; the function's answer becomes the HTTP response, buffered or streamed
@@ -14,186 +14,16 @@ use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
 use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_respond::{full, ChannelBody, FrontResponse};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
 use crate::model::{Cors, UrlConfig};
-use crate::names::{self, Arns};
-use crate::reply::Reply;
-use crate::request::ApiRequest;
-use crate::resolve::{load, resolve};
-use crate::{records, time_fmt, Service};
+use crate::names::Arns;
+use crate::resolve::resolve;
+use crate::service::Service;
+use crate::{records, time_fmt};
 
 /// The content type of a streamed HTTP response with a prelude (`lambda_http`).
 const HTTP_STREAM: &str = "application/vnd.awslambda.http-integration-response";
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct Input {
-    auth_type: Option<String>,
-    cors: Option<Cors>,
-    invoke_mode: Option<String>,
-}
-
-fn port_of(req: &ApiRequest) -> String {
-    req.base_url
-        .rsplit_once(':')
-        .map(|(_, p)| p.to_owned())
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or_else(|| "80".into())
-}
-
-fn answer(c: &UrlConfig, req: &ApiRequest, with_modified: bool) -> Value {
-    let arns = Arns {
-        region: c.region.clone(),
-        account: c.account.clone(),
-    };
-    let mut v = json!({
-        "FunctionUrl": format!("http://{}.lambda-url.{}.localhost:{}/", c.id, c.region, port_of(req)),
-        "FunctionArn": match &c.qualifier {
-            Some(q) => arns.qualified(&c.function, q),
-            None => arns.function(&c.function),
-        },
-        "AuthType": c.auth_type,
-        "CreationTime": c.creation_time,
-        "InvokeMode": c.invoke_mode,
-    });
-    if let Some(cors) = &c.cors {
-        v["Cors"] = serde_json::to_value(cors).unwrap_or_default();
-    }
-    if with_modified {
-        v["LastModifiedTime"] = json!(c.last_modified_time);
-    }
-    v
-}
-
-fn check(input: &Input) -> ApiResult<()> {
-    if let Some(a) = &input.auth_type {
-        if a != "NONE" && a != "AWS_IAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{a}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"
-            )));
-        }
-    }
-    if let Some(m) = &input.invoke_mode {
-        if m != "BUFFERED" && m != "RESPONSE_STREAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn target(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, Option<String>)> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
-    if let Some(q) = &q {
-        if q.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::invalid(
-                "Function URLs are supported for $LATEST and aliases, not for published versions.",
-            ));
-        }
-    }
-    resolve(service, &req.arns, &r.name, q.as_deref())?;
-    Ok((r.name, q.filter(|q| q != "$LATEST")))
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("The resource you requested does not exist.")
-}
-
-/// `CreateFunctionUrlConfig`.
-pub async fn create(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, req, raw)?;
-    let input: Input = req.json()?;
-    check(&input)?;
-    let Some(auth) = input.auth_type.clone() else {
-        return Err(ApiError::validation(
-            "1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null",
-        ));
-    };
-    let now = time_fmt::iso_now();
-    let c = UrlConfig {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        region: req.arns.region.clone(),
-        account: req.arns.account.clone(),
-        function: name.clone(),
-        qualifier: q.clone(),
-        auth_type: auth,
-        invoke_mode: input.invoke_mode.unwrap_or_else(|| "BUFFERED".into()),
-        cors: input.cors,
-        creation_time: now.clone(),
-        last_modified_time: now,
-    };
-    match records::urls::create(&service.store, &c) {
-        Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, req, false))),
-        Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
-            "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
-            req.arns.function(&name)
-        ))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// `GetFunctionUrlConfig`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let (c, _) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
-}
-
-/// `UpdateFunctionUrlConfig`.
-pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, req, raw)?;
-    let input: Input = req.json()?;
-    check(&input)?;
-    let (mut c, rev) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
-    if let Some(a) = input.auth_type {
-        c.auth_type = a;
-    }
-    if let Some(m) = input.invoke_mode {
-        c.invoke_mode = m;
-    }
-    if let Some(cors) = input.cors {
-        c.cors = Some(cors);
-    }
-    c.last_modified_time = time_fmt::iso_now();
-    records::urls::update(&service.store, &c, rev)?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
-}
-
-/// `DeleteFunctionUrlConfig`.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, req, raw)?;
-    let (c, _) = records::urls::get(&service.store, &req.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
-    records::urls::delete(&service.store, &c)?;
-    Ok(Reply::Empty(StatusCode::NO_CONTENT))
-}
-
-/// `ListFunctionUrlConfigs`.
-pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &req.arns, &r.name)?;
-    let items: Vec<Value> = records::urls::list(&service.store, &req.arns.region, &r.name)?
-        .iter()
-        .map(|c| answer(c, req, true))
-        .collect();
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({"FunctionUrlConfigs": items}),
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Serving URLs
 
 /// The URL id a request is addressed to, and the path after it: by `Host`
 /// (`<id>.lambda-url.<region>.localhost`) or by the path form (`/lambkin/v1/urls/<id>/…`).

@@ -1,34 +1,33 @@
-//! Put/Get/Update/Delete/ListFunctionEventInvokeConfigs: retries, maximum event age and destinations of
-//! asynchronous invocation, per function version or alias.
+//! Asynchronous invocation settings per version or alias: `PutFunctionEventInvokeConfig` (replace),
+//! `UpdateFunctionEventInvokeConfig` (merge), `GetFunctionEventInvokeConfig`,
+//! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`.
 
 use http::StatusCode;
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::{DestinationConfig, EventInvokeConfig};
+use crate::model::EventInvokeConfig;
 use crate::names::{self, Arns};
+use crate::operation::{Body, EventInvokeConfigInput, Page};
+use crate::records;
 use crate::reply::Reply;
-use crate::request::ApiRequest;
+use crate::request::Ctx;
 use crate::resolve::{load, resolve};
-use crate::{records, Service};
+use crate::service::Service;
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct Input {
-    maximum_retry_attempts: Option<i64>,
-    maximum_event_age_in_seconds: Option<i64>,
-    destination_config: Option<DestinationConfig>,
-}
-
-fn target(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, String)> {
+fn target(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<(String, String)> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?.unwrap_or_else(|| "$LATEST".into());
-    resolve(service, &req.arns, &r.name, Some(&q))?;
+    let q = names::merge_qualifier(&r, qualifier)?.unwrap_or_else(|| "$LATEST".into());
+    resolve(service, &ctx.arns, &r.name, Some(&q))?;
     Ok((r.name, q))
 }
 
-fn check(input: &Input, arns: &Arns, account: &str) -> ApiResult<()> {
+fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResult<()> {
     if let Some(n) = input.maximum_retry_attempts {
         if !(0..=2).contains(&n) {
             return Err(ApiError::validation(format!(
@@ -64,7 +63,7 @@ fn check(input: &Input, arns: &Arns, account: &str) -> ApiResult<()> {
 
 fn merged(
     old: Option<EventInvokeConfig>,
-    input: Input,
+    input: EventInvokeConfigInput,
     arn: String,
     replace: bool,
 ) -> EventInvokeConfig {
@@ -88,28 +87,30 @@ fn merged(
 }
 
 /// `PutFunctionEventInvokeConfig` (replace) and `UpdateFunctionEventInvokeConfig` (merge).
-pub async fn put(
+pub(crate) async fn put(
     service: &Service,
-    req: &ApiRequest,
+    ctx: &Ctx,
     raw: &str,
+    qualifier: Option<&str>,
+    input: Body<EventInvokeConfigInput>,
     replace: bool,
 ) -> ApiResult<Reply> {
     let _guard = service.writes.lock().await;
-    let (name, q) = target(service, req, raw)?;
-    let input: Input = req.json()?;
-    check(&input, &req.arns, &service.config.account_id)?;
-    let region = &req.arns.region;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let input = input?;
+    check(&input, &ctx.arns, &service.config.account_id)?;
+    let region = &ctx.arns.region;
     let old = match records::eventconfigs::get(&service.store, region, &name, &q)? {
         Some(c) => Some(c),
         None if !replace => {
             return Err(ApiError::not_found(format!(
                 "The function {} doesn't have an EventInvokeConfig",
-                req.arns.qualified(&name, &q)
+                ctx.arns.qualified(&name, &q)
             )))
         }
         None => None,
     };
-    let cfg = merged(old, input, req.arns.qualified(&name, &q), replace);
+    let cfg = merged(old, input, ctx.arns.qualified(&name, &q), replace);
     records::eventconfigs::put(&service.store, region, &name, &q, &cfg)?;
     Ok(Reply::Json(
         StatusCode::OK,
@@ -118,13 +119,18 @@ pub async fn put(
 }
 
 /// `GetFunctionEventInvokeConfig`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let cfg = records::eventconfigs::get(&service.store, &req.arns.region, &name, &q)?.ok_or_else(
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let cfg = records::eventconfigs::get(&service.store, &ctx.arns.region, &name, &q)?.ok_or_else(
         || {
             ApiError::not_found(format!(
                 "The function {} doesn't have an EventInvokeConfig",
-                req.arns.qualified(&name, &q)
+                ctx.arns.qualified(&name, &q)
             ))
         },
     )?;
@@ -135,14 +141,19 @@ pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
 }
 
 /// `DeleteFunctionEventInvokeConfig`.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
     let _guard = service.writes.lock().await;
-    let (name, q) = target(service, req, raw)?;
-    let region = &req.arns.region;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let region = &ctx.arns.region;
     if records::eventconfigs::get(&service.store, region, &name, &q)?.is_none() {
         return Err(ApiError::not_found(format!(
             "The function {} doesn't have an EventInvokeConfig",
-            req.arns.qualified(&name, &q)
+            ctx.arns.qualified(&name, &q)
         )));
     }
     records::eventconfigs::delete(&service.store, region, &name, &q)?;
@@ -150,13 +161,13 @@ pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult
 }
 
 /// `ListFunctionEventInvokeConfigs`.
-pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &req.arns, &r.name)?;
-    let (max, marker) = req.page(50)?;
+    load(service, &ctx.arns, &r.name)?;
+    let (max, marker) = page?;
     let rows = records::eventconfigs::list(
         &service.store,
-        &req.arns.region,
+        &ctx.arns.region,
         &r.name,
         marker.as_deref(),
         max + 1,
@@ -173,11 +184,4 @@ pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<R
         out["NextMarker"] = json!(last);
     }
     Ok(Reply::Json(StatusCode::OK, out))
-}
-
-/// `GET /lambkin/v1/functions/{name}/dead-letters`: async events that exhausted their retries or aged out.
-pub async fn dead_letters(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let items = crate::records::events::dead_letters(&service.store, &req.arns.region, &r.name)?;
-    Ok(Reply::Json(StatusCode::OK, json!({"deadLetters": items})))
 }
