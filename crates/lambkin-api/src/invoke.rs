@@ -1,13 +1,30 @@
-//! What the engine needs to run a resolved version (`FunctionSpec`), and the engine's refusals in the API's
-//! words.
+//! The one invoke path. Synchronous invokes (`ops/invoke.rs`), async deliveries (`queue.rs`), function URLs
+//! (`urlserve.rs`) and provisioned concurrency (`ops/provisioned.rs`) all go through it:
+//!
+//! 1. [`resolve`]: the name and qualifier to a version (an alias's additional version drawn by its weight);
+//! 2. [`ready_spec`] (or [`base_spec`], then [`ensure_runtime`] and [`with_runtime`] when the caller decides
+//!    in between whether to run at all): the managed runtime installed, awaited if need be, and the
+//!    `FunctionSpec` the engine runs;
+//! 3. [`start`]: `Engine::invoke` with the request ([`Call`]);
+//! 4. [`Running`]: the answer, read from the response frames in one place — as the REST API's response
+//!    ([`Running::respond`]), as a buffered answer or a stream of chunks ([`Running::answer`]), or whole, after
+//!    the end of the invoke phase ([`Running::collect`]).
+//!
+//! [`run`] is steps 1–3 in one call, with every refusal as a [`Refused`]. This is the only module that names
+//! `lambkin_init` (the host↔init contract's `InvokeRequest`, `InvokeHandle`, `ResponseFrame` and reserved
+//! variables, which are moving to `lambkin_wire` under the same names).
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::StatusCode;
 use lambkin_engine::{EngineError, FunctionSpec};
+use lambkin_init::{InvokeHandle, InvokeRequest, ResponseFrame};
+use lambkin_respond::FrontResponse;
+use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ApiResult};
-use crate::names;
+use crate::names::Arns;
 use crate::resolve::Resolved;
 use crate::service::Service;
 
@@ -16,24 +33,109 @@ pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
 /// Largest asynchronous invoke payload (1 MiB).
 pub const MAX_ASYNC: usize = 1024 * 1024;
 
-/// Builds what the engine needs to run a resolved version (its managed runtime must be installed: see
-/// `runtimes::ensure`).
-pub(crate) fn spec_for(
+/// Whether an environment variable is reserved by the platform (a function's configuration cannot set it).
+pub(crate) fn is_reserved_variable(name: &str) -> bool {
+    lambkin_init::env::is_reserved(name)
+}
+
+/// Why an invoke did not start.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// The function, version or alias does not exist (Lambda's 404).
+    NotFound(ApiError),
+    /// The function exists, but not the incarnation the caller was for (deleted and created again).
+    Replaced,
+    /// The store failed while resolving.
+    Unresolved(ApiError),
+    /// The version's managed runtime could not be installed.
+    Runtime {
+        /// Why.
+        error: ApiError,
+        /// The version that would have run.
+        version: String,
+    },
+    /// The version's code, a layer or its runtime's directory is missing.
+    Spec(ApiError),
+    /// The engine refused: throttled, no environment could start, shutting down.
+    Engine(EngineError),
+}
+
+impl Refused {
+    /// The refusal as the REST API answers it.
+    pub(crate) fn into_api_error(self) -> ApiError {
+        match self {
+            Refused::NotFound(e)
+            | Refused::Unresolved(e)
+            | Refused::Runtime { error: e, .. }
+            | Refused::Spec(e) => e,
+            Refused::Replaced => ApiError::not_found("Function not found"),
+            Refused::Engine(e) => engine_error(e),
+        }
+    }
+}
+
+/// An engine refusal as the API answers it.
+fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::Throttled { reason } => ApiError::throttled(reason),
+        EngineError::Start(msg) => ApiError::service(format!(
+            "lambkin could not start an execution environment: {msg}"
+        )),
+        EngineError::ShuttingDown => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceException",
+            "the server is shutting down",
+        ),
+    }
+}
+
+/// Step 1: `name[:qualifier]` to the version that runs (an alias with `RoutingConfig` sends each invoke to its
+/// additional version with that version's weight).
+pub(crate) fn resolve(
+    service: &Service,
+    arns: &Arns,
+    name: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Resolved> {
+    let res = crate::resolve::resolve(service, arns, name, qualifier)?;
+    crate::resolve::weighted(service, arns, res)
+}
+
+/// Step 2, whole: the version's managed runtime installed (waited for while it is being built), then its spec.
+pub(crate) async fn ready_spec(
     service: &Service,
     res: &Resolved,
-    arns: &names::Arns,
-) -> ApiResult<FunctionSpec> {
-    let mut spec = base_spec(service, res, arns)?;
-    crate::runtimes::apply(service, res.version.config.runtime.as_deref(), &mut spec)?;
+    arns: &Arns,
+) -> Result<FunctionSpec, Refused> {
+    let runtime = res.version.config.runtime.as_deref();
+    ensure_runtime(service, runtime)
+        .await
+        .map_err(|error| Refused::Runtime {
+            error,
+            version: res.version.config.version.clone(),
+        })?;
+    let mut spec = base_spec(service, res, arns).map_err(Refused::Spec)?;
+    with_runtime(service, runtime, &mut spec).map_err(Refused::Spec)?;
     Ok(spec)
 }
 
-/// The spec without its managed runtime's parts (enough to queue or check an invoke).
-pub(crate) fn base_spec(
+/// Waits until a managed runtime's directory is built (building it if needed); `provided*` runtimes and
+/// installed ones return at once.
+pub(crate) async fn ensure_runtime(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
+    crate::runtimes::ensure(service, runtime).await
+}
+
+/// Fills the spec's managed-runtime parts (the runtime must be installed: [`ensure_runtime`]).
+pub(crate) fn with_runtime(
     service: &Service,
-    res: &Resolved,
-    arns: &names::Arns,
-) -> ApiResult<FunctionSpec> {
+    runtime: Option<&str>,
+    spec: &mut FunctionSpec,
+) -> ApiResult<()> {
+    crate::runtimes::apply(service, runtime, spec)
+}
+
+/// The spec without its managed runtime's parts (enough to queue or check an invoke).
+pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiResult<FunctionSpec> {
     let v = &res.version;
     let c = &v.config;
     let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
@@ -101,17 +203,241 @@ pub(crate) fn base_spec(
     Ok(spec)
 }
 
-/// An engine refusal as the API answers it.
-pub(crate) fn engine_error(e: EngineError) -> ApiError {
-    match e {
-        EngineError::Throttled { reason } => ApiError::throttled(reason),
-        EngineError::Start(msg) => ApiError::service(format!(
-            "lambkin could not start an execution environment: {msg}"
-        )),
-        EngineError::ShuttingDown => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceException",
-            "the server is shutting down",
-        ),
+/// The request of an invoke.
+#[derive(Debug, Default)]
+pub(crate) struct Call {
+    /// Request id (the caller's `x-amzn-RequestId`, or the async event's id).
+    pub request_id: String,
+    /// The event.
+    pub payload: Bytes,
+    /// Client context JSON, already base64-decoded.
+    pub client_context: Option<String>,
+    /// `X-Amzn-Trace-Id`.
+    pub trace_id: Option<String>,
+    /// Tenant id.
+    pub tenant_id: Option<String>,
+    /// The ARN the function was invoked with (qualified or not).
+    pub invoked_function_arn: String,
+}
+
+/// Step 3: starts the invoke on an environment of `spec`.
+pub(crate) async fn start(
+    service: &Service,
+    spec: &FunctionSpec,
+    call: Call,
+) -> Result<Running, Refused> {
+    let request = InvokeRequest {
+        request_id: Some(call.request_id),
+        payload: call.payload,
+        content_type: None,
+        client_context: call.client_context,
+        cognito_identity: None,
+        trace_id: call.trace_id,
+        tenant_id: call.tenant_id,
+        invoked_function_arn: Some(call.invoked_function_arn),
+    };
+    let inv = service
+        .engine
+        .invoke(spec, request)
+        .await
+        .map_err(Refused::Engine)?;
+    Ok(Running {
+        handle: InvokeHandle {
+            request_id: inv.request_id,
+            frames: inv.frames,
+            done: inv.done,
+        },
+        version: spec.version.clone(),
+    })
+}
+
+/// What [`run`] invokes.
+pub(crate) struct Target<'a> {
+    /// Region and account.
+    pub arns: &'a Arns,
+    /// Function name.
+    pub function: &'a str,
+    /// Version or alias.
+    pub qualifier: Option<&'a str>,
+    /// The incarnation of the function the invoke is for (an async event's); another one is [`Refused::Replaced`].
+    pub incarnation: Option<&'a str>,
+}
+
+/// Steps 1–3: resolve, ready the spec, start.
+pub(crate) async fn run(
+    service: &Service,
+    target: Target<'_>,
+    call: Call,
+) -> Result<Running, Refused> {
+    let res = resolve(service, target.arns, target.function, target.qualifier).map_err(|e| {
+        if e.status == StatusCode::NOT_FOUND {
+            Refused::NotFound(e)
+        } else {
+            Refused::Unresolved(e)
+        }
+    })?;
+    if target
+        .incarnation
+        .is_some_and(|i| i != res.record.incarnation)
+    {
+        return Err(Refused::Replaced);
+    }
+    let spec = ready_spec(service, &res, target.arns).await?;
+    start(service, &spec, call).await
+}
+
+/// An invoke in flight: its response frames and the end of its invoke phase.
+pub(crate) struct Running {
+    handle: InvokeHandle,
+    version: String,
+}
+
+/// The first part of an answer.
+pub(crate) enum Answer {
+    /// A buffered answer: the response, or a function error (`/error`) or platform failure with its type.
+    Buffered {
+        /// The payload.
+        body: Bytes,
+        /// The error type, for an error.
+        error: Option<String>,
+    },
+    /// A streamed answer.
+    Stream {
+        /// The runtime's `Content-Type`.
+        content_type: Option<String>,
+        /// Its chunks as they come.
+        chunks: Chunks,
+    },
+    /// No answer at all.
+    Nothing,
+}
+
+/// The chunks of a streamed answer.
+pub(crate) struct Chunks {
+    frames: mpsc::Receiver<ResponseFrame>,
+    pending: Option<Bytes>,
+    error: Option<(String, Bytes)>,
+    ended: bool,
+}
+
+impl Chunks {
+    fn new(frames: mpsc::Receiver<ResponseFrame>, pending: Option<Bytes>) -> Self {
+        Self {
+            frames,
+            pending,
+            error: None,
+            ended: false,
+        }
+    }
+
+    /// The next chunk; `None` at the end of the stream (a mid-stream error is kept for [`Chunks::collect`]).
+    pub(crate) async fn next(&mut self) -> Option<Bytes> {
+        if let Some(b) = self.pending.take() {
+            return Some(b);
+        }
+        while !self.ended {
+            match self.frames.recv().await {
+                Some(ResponseFrame::Chunk(b)) | Some(ResponseFrame::Complete { body: b, .. }) => {
+                    return Some(b)
+                }
+                Some(ResponseFrame::StreamStart { .. }) => {}
+                Some(ResponseFrame::StreamEnd { error }) => {
+                    self.error = error;
+                    self.ended = true;
+                }
+                Some(ResponseFrame::Error {
+                    error_type, body, ..
+                }) => {
+                    self.error = Some((error_type, body));
+                    self.ended = true;
+                }
+                None => self.ended = true,
+            }
+        }
+        None
+    }
+
+    /// Every chunk, together.
+    pub(crate) async fn collect(mut self) -> (Vec<u8>, Option<(String, Bytes)>) {
+        let mut body = Vec::new();
+        while let Some(b) = self.next().await {
+            body.extend_from_slice(&b);
+        }
+        (body, self.error)
+    }
+}
+
+/// A whole answer ([`Running::collect`]).
+pub(crate) struct Collected {
+    /// The response, or the error's payload.
+    pub body: Bytes,
+    /// Whether it is an error (a function error, a platform failure, a mid-stream error).
+    pub failed: bool,
+}
+
+/// Reads the first frame: a buffered answer, or the start of a stream.
+async fn first(mut frames: mpsc::Receiver<ResponseFrame>) -> Answer {
+    match frames.recv().await {
+        Some(ResponseFrame::Complete { body, .. }) => Answer::Buffered { body, error: None },
+        Some(ResponseFrame::Error {
+            error_type, body, ..
+        }) => Answer::Buffered {
+            body,
+            error: Some(error_type),
+        },
+        Some(ResponseFrame::StreamStart { content_type }) => Answer::Stream {
+            content_type,
+            chunks: Chunks::new(frames, None),
+        },
+        // Not sent by the init (a stream starts with `StreamStart`), read as a stream all the same.
+        Some(ResponseFrame::Chunk(b)) => Answer::Stream {
+            content_type: None,
+            chunks: Chunks::new(frames, Some(b)),
+        },
+        Some(ResponseFrame::StreamEnd {
+            error: Some((t, b)),
+        }) => Answer::Buffered {
+            body: b,
+            error: Some(t),
+        },
+        Some(ResponseFrame::StreamEnd { error: None }) | None => Answer::Nothing,
+    }
+}
+
+impl Running {
+    /// The version that runs.
+    pub(crate) fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Step 4, for the REST API: `Invoke`'s answer (`X-Amz-Function-Error`, `X-Amz-Log-Result` with `tail`),
+    /// or `InvokeWithResponseStream`'s event stream.
+    pub(crate) async fn respond(self, streaming: bool, tail: bool) -> FrontResponse {
+        if streaming {
+            lambkin_respond::response_stream(self.handle, &self.version, tail).await
+        } else {
+            lambkin_respond::request_response(self.handle, &self.version, tail).await
+        }
+    }
+
+    /// Step 4, as it comes: a buffered answer, or a stream of chunks.
+    pub(crate) async fn answer(self) -> Answer {
+        first(self.handle.frames).await
+    }
+
+    /// Step 4, whole: the answer, then the end of the invoke phase (the environment is back in the pool or
+    /// retired).
+    pub(crate) async fn collect(self) -> Collected {
+        let InvokeHandle { frames, done, .. } = self.handle;
+        let (body, failed) = match first(frames).await {
+            Answer::Buffered { body, error } => (body, error.is_some()),
+            Answer::Stream { chunks, .. } => match chunks.collect().await {
+                (_, Some((_, error_body))) => (error_body, true),
+                (body, None) => (Bytes::from(body), false),
+            },
+            Answer::Nothing => (Bytes::new(), false),
+        };
+        let _ = done.await;
+        Collected { body, failed }
     }
 }

@@ -22,6 +22,8 @@ mod routes;
 mod runtimes;
 mod schedule;
 mod service;
+#[cfg(test)]
+mod tidy;
 mod time_fmt;
 mod urlserve;
 

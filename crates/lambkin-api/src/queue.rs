@@ -18,15 +18,13 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use lambkin_engine::{EngineError, Invocation};
-use lambkin_init::{InvokeRequest, ResponseFrame};
 use lambkin_store::Op;
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use crate::invoke::{self, Call, Refused, Target};
 use crate::names::Arns;
 use crate::records::events::{self, QueuedEvent};
-use crate::resolve::resolve;
 use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
 use crate::service::Service;
 use crate::time_fmt::now_ms;
@@ -123,7 +121,7 @@ async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
         let ops: Result<Vec<Op>, _> = batch.iter().map(|(e, _)| events::put(e)).collect();
         let store = service.store.clone();
         let result = match ops {
-            Ok(ops) => tokio::task::spawn_blocking(move || store.apply(ops))
+            Ok(ops) => tokio::task::spawn_blocking(move || records::apply(&store, ops))
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r.map_err(|e| e.to_string())),
@@ -149,7 +147,7 @@ async fn deleter(service: Arc<Service>, mut rx: mpsc::UnboundedReceiver<Op>) {
             }
         }
         let store = service.store.clone();
-        let result = tokio::task::spawn_blocking(move || store.apply(ops)).await;
+        let result = tokio::task::spawn_blocking(move || records::apply(&store, ops)).await;
         if let Ok(Err(e)) = result {
             tracing::error!("removing delivered events: {e}");
         }
@@ -204,101 +202,59 @@ fn scaled(service: &Service, d: Duration) -> Duration {
     d.mul_f64(service.config.async_delay_scale)
 }
 
+/// One delivery attempt, through the one invoke path.
 async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
     let arns = Arns {
         region: ev.region.clone(),
         account: ev.account.clone(),
     };
-    let res = match resolve(service, &arns, &ev.function, ev.qualifier.as_deref()) {
-        Ok(r) => r,
-        Err(e) if e.status == http::StatusCode::NOT_FOUND => return Outcome::Gone,
-        Err(e) => {
-            // The store failed: try again later rather than drop the event.
-            tracing::warn!(
-                "async event {} of {} deferred: {}",
-                ev.id,
-                ev.function,
-                e.message
-            );
-            return Outcome::Deferred;
-        }
-    };
-    if ev
-        .incarnation
-        .as_ref()
-        .is_some_and(|i| *i != res.record.incarnation)
-    {
-        // Accepted for a function since deleted; this one only has its name.
-        return Outcome::Gone;
-    }
-    if let Err(e) = crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await {
-        let body =
-            serde_json::json!({"errorType": "Runtime.Unavailable", "errorMessage": e.message});
-        return Outcome::FunctionError(
-            Bytes::from(body.to_string()),
-            res.version.config.version.clone(),
-        );
-    }
-    let spec = match crate::invoke::spec_for(service, &res, &arns) {
-        Ok(spec) => spec,
-        Err(e) => {
-            tracing::warn!(
-                "async event {} of {} deferred: {}",
-                ev.id,
-                ev.function,
-                e.message
-            );
-            return Outcome::Deferred;
-        }
-    };
-    let version = spec.version.clone();
-    let request = InvokeRequest {
-        request_id: Some(ev.id.clone()),
+    let call = Call {
+        request_id: ev.id.clone(),
         payload: base64::engine::general_purpose::STANDARD
             .decode(&ev.payload)
             .unwrap_or_default()
             .into(),
         client_context: ev.client_context.clone(),
         trace_id: ev.trace_id.clone(),
-        invoked_function_arn: Some(match &ev.qualifier {
+        tenant_id: None,
+        invoked_function_arn: match &ev.qualifier {
             Some(q) => arns.qualified(&ev.function, q),
             None => arns.function(&ev.function),
-        }),
-        ..Default::default()
+        },
     };
-    match service.engine.invoke(&spec, request).await {
-        Ok(Invocation {
-            mut frames, done, ..
-        }) => {
-            let mut body = Vec::new();
-            let mut failed = false;
-            while let Some(f) = frames.recv().await {
-                match f {
-                    ResponseFrame::Complete { body: b, .. } | ResponseFrame::Chunk(b) => {
-                        body.extend_from_slice(&b)
-                    }
-                    ResponseFrame::Error { body: b, .. } => {
-                        failed = true;
-                        body = b.to_vec();
-                    }
-                    ResponseFrame::StreamEnd {
-                        error: Some((_, b)),
-                    } => {
-                        failed = true;
-                        body = b.to_vec();
-                    }
-                    _ => {}
-                }
-            }
-            let _ = done.await;
-            if failed {
-                Outcome::FunctionError(body.into(), version)
+    let target = Target {
+        arns: &arns,
+        function: &ev.function,
+        qualifier: ev.qualifier.as_deref(),
+        incarnation: ev.incarnation.as_deref(),
+    };
+    match invoke::run(service, target, call).await {
+        Ok(running) => {
+            let version = running.version().to_owned();
+            let answer = running.collect().await;
+            if answer.failed {
+                Outcome::FunctionError(answer.body, version)
             } else {
-                Outcome::Success(body.into(), version)
+                Outcome::Success(answer.body, version)
             }
         }
-        Err(EngineError::ShuttingDown) => Outcome::Deferred,
-        Err(e) => {
+        // Gone, or accepted for a function since deleted (this one only has its name).
+        Err(Refused::NotFound(_) | Refused::Replaced) => Outcome::Gone,
+        Err(Refused::Runtime { error, version }) => {
+            let body = json!({"errorType": "Runtime.Unavailable", "errorMessage": error.message});
+            Outcome::FunctionError(Bytes::from(body.to_string()), version)
+        }
+        // The store failed, or the code is missing: try again later rather than drop the event.
+        Err(Refused::Unresolved(e) | Refused::Spec(e)) => {
+            tracing::warn!(
+                "async event {} of {} deferred: {}",
+                ev.id,
+                ev.function,
+                e.message
+            );
+            Outcome::Deferred
+        }
+        Err(Refused::Engine(e)) => {
             tracing::debug!("async event {} of {} deferred: {e}", ev.id, ev.function);
             Outcome::Deferred
         }
@@ -385,7 +341,7 @@ async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>,
     for attempt in 1..=10 {
         let store = service.store.clone();
         let batch = ops.clone();
-        match tokio::task::spawn_blocking(move || store.apply(batch)).await {
+        match tokio::task::spawn_blocking(move || records::apply(&store, batch)).await {
             Ok(Ok(())) => {
                 if let Some(f) = follow_up {
                     service.queue.schedule.insert(f.key(), f);
@@ -499,7 +455,7 @@ async fn reschedule(service: &Service, key: &str, mut ev: QueuedEvent, delay: Du
     };
     let store = service.store.clone();
     let ops = vec![events::delete(key), put];
-    match tokio::task::spawn_blocking(move || store.apply(ops)).await {
+    match tokio::task::spawn_blocking(move || records::apply(&store, ops)).await {
         Ok(Ok(())) => service.queue.schedule.insert(ev.key(), ev),
         Ok(Err(e)) => tracing::error!("cannot requeue {}: {e}", ev.id),
         Err(e) => tracing::error!("cannot requeue {}: {e}", ev.id),

@@ -185,28 +185,21 @@ impl Schedule {
         let Some((_, _, lane_name)) = best else {
             return Next::Wait(soonest);
         };
+        // Both maps change together, so the lane's first key is waiting; if not, it is dropped from the lane.
+        let Some((_, key)) = st.lanes.get_mut(&lane_name).and_then(|l| l.due.pop_first()) else {
+            return Next::Wait(Some(now));
+        };
+        let Some((lane, event)) = st.waiting.remove(&key) else {
+            return Next::Wait(Some(now));
+        };
         st.turn += 1;
         let turn = st.turn;
         st.in_flight += 1;
-        let Some(lane) = st.lanes.get_mut(&lane_name) else {
-            return Next::Wait(soonest);
-        };
-        let Some((_, key)) = lane.due.pop_first() else {
-            return Next::Wait(soonest);
-        };
-        lane.in_flight += 1;
-        lane.last_turn = turn;
-        match st.waiting.remove(&key) {
-            Some((lane, event)) => Next::Deliver(Box::new(Lease { key, event, lane })),
-            None => {
-                // Cannot happen (both maps change together); give the slot back.
-                st.in_flight -= 1;
-                if let Some(l) = st.lanes.get_mut(&lane_name) {
-                    l.in_flight -= 1;
-                }
-                Next::Wait(Some(now))
-            }
+        if let Some(l) = st.lanes.get_mut(&lane_name) {
+            l.in_flight += 1;
+            l.last_turn = turn;
         }
+        Next::Deliver(Box::new(Lease { key, event, lane }))
     }
 
     /// A delivery of `lane` is over (its outcome settled or its event put back).

@@ -12,13 +12,13 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
-use lambkin_init::{InvokeRequest, ResponseFrame};
+use lambkin_engine::EngineError;
 use lambkin_respond::{full, ChannelBody, FrontResponse};
 use serde_json::{json, Value};
 
+use crate::invoke::{self, Answer, Call, Chunks, Refused, Target};
 use crate::model::{Cors, UrlConfig};
 use crate::names::Arns;
-use crate::resolve::resolve;
 use crate::service::Service;
 use crate::{records, time_fmt};
 
@@ -343,10 +343,7 @@ pub async fn serve(
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
         let raw_query = parts.uri.query().unwrap_or("").to_owned();
-        let body_bytes = match Limited::new(body, crate::invoke::MAX_REQUEST)
-            .collect()
-            .await
-        {
+        let body_bytes = match Limited::new(body, invoke::MAX_REQUEST).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
         };
@@ -367,10 +364,7 @@ pub async fn serve(
         )
         .await;
     }
-    let body = match Limited::new(body, crate::invoke::MAX_REQUEST)
-        .collect()
-        .await
-    {
+    let body = match Limited::new(body, invoke::MAX_REQUEST).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
     };
@@ -393,47 +387,41 @@ async fn invoke(
         account: c.account.clone(),
     };
     let ev = event(&parts, path, &body, &c.id, "", peer, request_id);
-    let Ok(res) = resolve(service, &arns, &c.function, c.qualifier.as_deref()) else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    if crate::runtimes::ensure(service, res.version.config.runtime.as_deref())
-        .await
-        .is_err()
-    {
-        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
-    }
-    let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
-        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
-    };
-    let request = InvokeRequest {
-        request_id: Some(request_id.to_owned()),
+    let call = Call {
+        request_id: request_id.to_owned(),
         payload: Bytes::from(ev.to_string()),
-        invoked_function_arn: Some(match &c.qualifier {
+        invoked_function_arn: match &c.qualifier {
             Some(q) => arns.qualified(&c.function, q),
             None => arns.function(&c.function),
-        }),
+        },
         ..Default::default()
     };
-    let inv = match service.engine.invoke(&spec, request).await {
-        Ok(i) => i,
-        Err(lambkin_engine::EngineError::Throttled { .. }) => {
+    let target = Target {
+        arns: &arns,
+        function: &c.function,
+        qualifier: c.qualifier.as_deref(),
+        incarnation: None,
+    };
+    let running = match invoke::run(service, target, call).await {
+        Ok(r) => r,
+        Err(Refused::NotFound(_) | Refused::Replaced | Refused::Unresolved(_)) => {
+            return plain(StatusCode::NOT_FOUND, "Not Found")
+        }
+        Err(Refused::Engine(EngineError::Throttled { .. })) => {
             return plain(StatusCode::TOO_MANY_REQUESTS, "Rate Exceeded.")
         }
         Err(_) => return plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
     };
-    let mut frames = inv.frames;
-    let mut r = match frames.recv().await {
-        Some(ResponseFrame::Complete { body, .. }) => buffered_response(&body),
-        Some(ResponseFrame::StreamStart { content_type }) => {
+    let mut r = match running.answer().await {
+        Answer::Buffered { body, error: None } => buffered_response(&body),
+        Answer::Stream {
+            content_type,
+            chunks,
+        } => {
             if c.invoke_mode == "RESPONSE_STREAM" {
-                stream_response(frames, content_type.as_deref()).await
+                stream_response(chunks, content_type.as_deref()).await
             } else {
-                let mut buf = Vec::new();
-                while let Some(f) = frames.recv().await {
-                    if let ResponseFrame::Chunk(b) = f {
-                        buf.extend_from_slice(&b);
-                    }
-                }
+                let (buf, _) = chunks.collect().await;
                 if content_type.as_deref() == Some(HTTP_STREAM) {
                     split_prelude_buffered(&buf)
                 } else {
@@ -441,7 +429,9 @@ async fn invoke(
                 }
             }
         }
-        _ => plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
+        Answer::Buffered { .. } | Answer::Nothing => {
+            plain(StatusCode::BAD_GATEWAY, "Internal Server Error")
+        }
     };
     add_cors(&mut r, c.cors.as_ref(), origin.as_deref());
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -475,25 +465,16 @@ fn find_prelude_end(buf: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// `RESPONSE_STREAM`: status and headers from the prelude, then every chunk as it arrives.
-async fn stream_response(
-    mut frames: tokio::sync::mpsc::Receiver<ResponseFrame>,
-    content_type: Option<&str>,
-) -> FrontResponse {
+async fn stream_response(mut chunks: Chunks, content_type: Option<&str>) -> FrontResponse {
     let mut pending = Vec::new();
     let mut meta: Option<Value> = None;
     if content_type == Some(HTTP_STREAM) {
-        while let Some(f) = frames.recv().await {
-            match f {
-                ResponseFrame::Chunk(b) => {
-                    pending.extend_from_slice(&b);
-                    if let Some((m, rest)) = find_prelude_end(&pending) {
-                        meta = Some(serde_json::from_slice(m).unwrap_or(Value::Null));
-                        pending = rest.to_vec();
-                        break;
-                    }
-                }
-                ResponseFrame::StreamEnd { .. } | ResponseFrame::Error { .. } => break,
-                _ => {}
+        while let Some(b) = chunks.next().await {
+            pending.extend_from_slice(&b);
+            if let Some((m, rest)) = find_prelude_end(&pending) {
+                meta = Some(serde_json::from_slice(m).unwrap_or(Value::Null));
+                pending = rest.to_vec();
+                break;
             }
         }
     }
@@ -503,11 +484,9 @@ async fn stream_response(
         if !first.is_empty() && tx.send(first).await.is_err() {
             return;
         }
-        while let Some(f) = frames.recv().await {
-            if let ResponseFrame::Chunk(b) = f {
-                if tx.send(b).await.is_err() {
-                    return;
-                }
+        while let Some(b) = chunks.next().await {
+            if tx.send(b).await.is_err() {
+                return;
             }
         }
     });

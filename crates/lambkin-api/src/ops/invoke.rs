@@ -1,33 +1,23 @@
-//! `Invoke` (`RequestResponse`, `Event`, `DryRun`), `InvokeWithResponseStream` and the legacy
-//! `InvokeAsync`, over the engine.
+//! `Invoke` (`RequestResponse`, `Event`, `DryRun`), `InvokeWithResponseStream` and the legacy `InvokeAsync`,
+//! through the one invoke path (`invoke.rs`); `Event` invokes are committed to the queue (`queue.rs`).
 
 use http::{HeaderValue, StatusCode};
-use lambkin_engine::{FunctionSpec, Invocation};
-use lambkin_init::{InvokeHandle, InvokeRequest};
+use lambkin_engine::FunctionSpec;
 
 use crate::error::{ApiError, ApiResult};
-use crate::invoke::{base_spec, engine_error, MAX_ASYNC};
+use crate::invoke::{self, Call, Refused, MAX_ASYNC};
 use crate::names;
 use crate::operation::InvokeInput;
 use crate::reply::Reply;
 use crate::request::Ctx;
-use crate::resolve;
 use crate::service::Service;
 
-fn handle(inv: Invocation) -> InvokeHandle {
-    InvokeHandle {
-        request_id: inv.request_id,
-        frames: inv.frames,
-        done: inv.done,
-    }
-}
-
 struct Prepared {
-    /// Without the managed runtime's parts until the invoke runs (`run`).
+    /// Without the managed runtime's parts until the invoke runs.
     spec: FunctionSpec,
     /// The version's runtime.
     runtime: Option<String>,
-    request: InvokeRequest,
+    call: Call,
     /// The function name and qualifier as invoked (an async event resolves them again when delivered).
     name: String,
     qualifier: Option<String>,
@@ -38,9 +28,8 @@ struct Prepared {
 fn prepare(service: &Service, ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
     let r = names::parse_function(&input.function, &service.config.account_id)?;
     let q = names::merge_qualifier(&r, input.qualifier.as_deref())?;
-    let res = resolve::resolve(service, &ctx.arns, &r.name, q.as_deref())?;
-    let res = resolve::weighted(service, &ctx.arns, res)?;
-    let spec = base_spec(service, &res, &ctx.arns)?;
+    let res = invoke::resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    let spec = invoke::base_spec(service, &res, &ctx.arns)?;
     let runtime = res.version.config.runtime.clone();
     let incarnation = res.record.incarnation.clone();
     let client_context = match input.client_context.as_deref() {
@@ -53,20 +42,18 @@ fn prepare(service: &Service, ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepa
         Some(q) => ctx.arns.qualified(&r.name, q),
         None => ctx.arns.function(&r.name),
     };
-    let request = InvokeRequest {
-        request_id: Some(ctx.request_id.clone()),
+    let call = Call {
+        request_id: ctx.request_id.clone(),
         payload: input.payload.clone(),
-        content_type: None,
         client_context,
-        cognito_identity: None,
         trace_id: input.trace_id.clone(),
         tenant_id: input.tenant_id.clone(),
-        invoked_function_arn: Some(invoked_function_arn),
+        invoked_function_arn,
     };
     Ok(Prepared {
         spec,
         runtime,
-        request,
+        call,
         name: r.name,
         qualifier: q,
         incarnation,
@@ -105,12 +92,12 @@ pub(crate) async fn invoke(
         .as_deref()
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
     let p = prepare(service, ctx, input)?;
-    if invocation_type == "Event" && p.request.payload.len() > MAX_ASYNC {
+    if invocation_type == "Event" && p.call.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
         )));
     }
-    check_json(&p.request.payload)?;
+    check_json(&p.call.payload)?;
     let version = p.spec.version.clone();
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
@@ -123,20 +110,13 @@ pub(crate) async fn invoke(
         }
         ("RequestResponse", _) => {
             // A runtime still being installed is waited for here (Event invokes wait in the queue instead).
-            crate::runtimes::ensure(service, p.runtime.as_deref()).await?;
+            invoke::ensure_runtime(service, p.runtime.as_deref()).await?;
             let mut spec = p.spec;
-            crate::runtimes::apply(service, p.runtime.as_deref(), &mut spec)?;
-            let inv = service
-                .engine
-                .invoke(&spec, p.request)
+            invoke::with_runtime(service, p.runtime.as_deref(), &mut spec)?;
+            let running = invoke::start(service, &spec, p.call)
                 .await
-                .map_err(engine_error)?;
-            let r = if streaming {
-                lambkin_respond::response_stream(handle(inv), &version, tail).await
-            } else {
-                lambkin_respond::request_response(handle(inv), &version, tail).await
-            };
-            Ok(Reply::Raw(r))
+                .map_err(Refused::into_api_error)?;
+            Ok(Reply::Raw(running.respond(streaming, tail).await))
         }
         (other, _) => Err(ApiError::validation(format!(
             "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
@@ -158,7 +138,7 @@ pub(crate) async fn invoke_async(
         )));
     }
     let p = prepare(service, ctx, input)?;
-    check_json(&p.request.payload)?;
+    check_json(&p.call.payload)?;
     enqueue(service, ctx, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
     *r.status_mut() = StatusCode::ACCEPTED;
@@ -170,19 +150,17 @@ pub(crate) async fn invoke_async(
 
 /// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
 async fn enqueue(service: &Service, ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
+    use base64::Engine as _;
     let now = crate::time_fmt::now_ms();
     let ev = crate::records::events::QueuedEvent {
-        id: p.request.request_id.clone().unwrap_or_default(),
+        id: p.call.request_id.clone(),
         region: ctx.arns.region.clone(),
         account: ctx.arns.account.clone(),
         function: p.name.clone(),
         qualifier: p.qualifier.clone(),
-        payload: {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD.encode(&p.request.payload)
-        },
-        client_context: p.request.client_context.clone(),
-        trace_id: p.request.trace_id.clone(),
+        payload: base64::engine::general_purpose::STANDARD.encode(&p.call.payload),
+        client_context: p.call.client_context.clone(),
+        trace_id: p.call.trace_id.clone(),
         enqueued_ms: now,
         due_ms: now,
         attempts: 0,

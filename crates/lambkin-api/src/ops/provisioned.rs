@@ -8,6 +8,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
+use crate::invoke;
 use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
 use crate::operation::{Body, ProvisionedInput};
@@ -33,14 +34,19 @@ fn qualifier(service: &Service, raw: &str, qualifier: Option<&str>) -> ApiResult
     Ok((r.name, q))
 }
 
-/// Resolves the setting to a version and hands it to the engine.
+/// Resolves the setting to a version (an alias's primary version: provisioned environments are not
+/// weighted) and hands its spec to the engine, through the invoke path's spec stage (the managed runtime is
+/// installed by then; dropping a setting needs none).
 fn apply(service: &Service, s: &Setting) -> ApiResult<String> {
     let arns = Arns {
         region: s.region.clone(),
         account: s.account.clone(),
     };
     let res = resolve(service, &arns, &s.function, Some(&s.qualifier))?;
-    let spec = crate::invoke::spec_for(service, &res, &arns)?;
+    let mut spec = invoke::base_spec(service, &res, &arns)?;
+    if s.requested > 0 {
+        invoke::with_runtime(service, res.version.config.runtime.as_deref(), &mut spec)?;
+    }
     let version = spec.version.clone();
     service.engine.set_provisioned(&spec, s.requested);
     Ok(version)
@@ -106,7 +112,7 @@ pub(crate) async fn put(
         last_modified: time_fmt::now(),
     };
     let res = resolve(service, &ctx.arns, &name, Some(&q))?;
-    crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
+    invoke::ensure_runtime(service, res.version.config.runtime.as_deref()).await?;
     // Written only while the function exists (DeleteFunction removes settings under the same lock).
     let _guard = service.writes.lock().await;
     resolve(service, &ctx.arns, &name, Some(&q))?;
@@ -192,7 +198,7 @@ pub(crate) fn restore(service: &Arc<Service>) {
                     };
                     if let Ok(res) = resolve(&service, &arns, &s.function, Some(&s.qualifier)) {
                         let runtime = res.version.config.runtime.as_deref();
-                        let _ = crate::runtimes::ensure(&service, runtime).await;
+                        let _ = invoke::ensure_runtime(&service, runtime).await;
                     }
                     if let Err(e) = apply(&service, &s) {
                         tracing::warn!("provisioned concurrency {k}: {}", e.message);

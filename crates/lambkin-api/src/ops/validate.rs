@@ -43,7 +43,7 @@ pub(super) fn check_env(vars: &BTreeMap<String, String>) -> ApiResult<()> {
                 "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key {k:?})"
             )));
         }
-        if lambkin_init::env::is_reserved(k) {
+        if crate::invoke::is_reserved_variable(k) {
             return Err(ApiError::invalid(format!(
                 "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {k}"
             )));

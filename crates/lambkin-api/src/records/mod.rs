@@ -57,6 +57,15 @@ const TABLES: &[&str] = &[
     LAYERS,
 ];
 
+/// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in
+/// one transaction), atomically.
+pub(crate) fn apply(
+    store: &lambkin_store::Store,
+    ops: Vec<lambkin_store::Op>,
+) -> Result<(), lambkin_store::StoreError> {
+    store.apply(ops)
+}
+
 /// `<region>/<name>`: a function's key, and with `/` the prefix of everything keyed under it.
 fn function_key(region: &str, name: &str) -> String {
     format!("{region}/{name}")
