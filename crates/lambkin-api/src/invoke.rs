@@ -1,38 +1,141 @@
-//! `Invoke` (`RequestResponse`, `Event`, `DryRun`), `InvokeWithResponseStream` and the legacy
-//! `InvokeAsync`, over the engine.
+//! The one invoke path. Synchronous invokes (`ops/invoke.rs`), async deliveries (`queue.rs`), function URLs
+//! (`urlserve.rs`) and provisioned concurrency (`ops/provisioned.rs`) all go through it:
+//!
+//! 1. [`resolve`]: the name and qualifier to a version (an alias's additional version drawn by its weight);
+//! 2. [`ready_spec`] (or [`base_spec`], then [`ensure_runtime`] and [`with_runtime`] when the caller decides
+//!    in between whether to run at all): the managed runtime installed, awaited if need be, and the
+//!    `FunctionSpec` the engine runs;
+//! 3. [`start`]: `Engine::invoke` with the request ([`Call`]);
+//! 4. [`Running`]: the answer, read from the response frames in one place — as the REST API's response
+//!    ([`Running::respond`]), as a buffered answer or a stream of chunks ([`Running::answer`]), or whole, after
+//!    the end of the invoke phase ([`Running::collect`]).
+//!
+//! [`run`] is steps 1–3 in one call, with every refusal as a [`Refused`]. This is the only module that names
+//! the host↔init contract, `lambkin_wire` (`InvokeRequest`, `InvokeHandle`, `ResponseFrame`, the reserved
+//! variables).
 
 use std::time::Duration;
 
-use http::{HeaderValue, StatusCode};
-use lambkin_engine::{EngineError, FunctionSpec, Invocation};
-use lambkin_wire::{InvokeHandle, InvokeRequest};
+use bytes::Bytes;
+use http::StatusCode;
+use lambkin_engine::{EngineError, FunctionSpec};
+use lambkin_respond::FrontResponse;
+use lambkin_wire::{InvokeHandle, InvokeRequest, ResponseFrame};
+use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ApiResult};
-use crate::functions::{self, Resolved};
-use crate::names;
-use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::Service;
+use crate::names::Arns;
+use crate::resolve::Resolved;
+use crate::service::Service;
 
 /// Largest synchronous invoke payload (6 MiB).
 pub const MAX_REQUEST: usize = 6 * 1024 * 1024;
 /// Largest asynchronous invoke payload (1 MiB).
 pub const MAX_ASYNC: usize = 1024 * 1024;
 
-/// Builds what the engine needs to run a resolved version (its managed runtime must be installed: see
-/// `runtimes::ensure`).
-pub(crate) fn spec_for(
+/// Whether an environment variable is reserved by the platform (a function's configuration cannot set it).
+pub(crate) fn is_reserved_variable(name: &str) -> bool {
+    lambkin_wire::env::is_reserved(name)
+}
+
+/// Why an invoke did not start.
+#[derive(Debug)]
+pub(crate) enum Refused {
+    /// The function, version or alias does not exist (Lambda's 404).
+    NotFound(ApiError),
+    /// The function exists, but not the incarnation the caller was for (deleted and created again).
+    Replaced,
+    /// The store failed while resolving.
+    Unresolved(ApiError),
+    /// The version's managed runtime could not be installed.
+    Runtime {
+        /// Why.
+        error: ApiError,
+        /// The version that would have run.
+        version: String,
+    },
+    /// The version's code, a layer or its runtime's directory is missing.
+    Spec(ApiError),
+    /// The engine refused: throttled, no environment could start, shutting down.
+    Engine(EngineError),
+}
+
+impl Refused {
+    /// The refusal as the REST API answers it.
+    pub(crate) fn into_api_error(self) -> ApiError {
+        match self {
+            Refused::NotFound(e)
+            | Refused::Unresolved(e)
+            | Refused::Runtime { error: e, .. }
+            | Refused::Spec(e) => e,
+            Refused::Replaced => ApiError::not_found("Function not found"),
+            Refused::Engine(e) => engine_error(e),
+        }
+    }
+}
+
+/// An engine refusal as the API answers it.
+fn engine_error(e: EngineError) -> ApiError {
+    match e {
+        EngineError::Throttled { reason } => ApiError::throttled(reason),
+        EngineError::Start(msg) => ApiError::service(format!(
+            "lambkin could not start an execution environment: {msg}"
+        )),
+        EngineError::ShuttingDown => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceException",
+            "the server is shutting down",
+        ),
+    }
+}
+
+/// Step 1: `name[:qualifier]` to the version that runs (an alias with `RoutingConfig` sends each invoke to its
+/// additional version with that version's weight).
+pub(crate) fn resolve(
+    service: &Service,
+    arns: &Arns,
+    name: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Resolved> {
+    let res = crate::resolve::resolve(service, arns, name, qualifier)?;
+    crate::resolve::weighted(service, arns, res)
+}
+
+/// Step 2, whole: the version's managed runtime installed (waited for while it is being built), then its spec.
+pub(crate) async fn ready_spec(
     service: &Service,
     res: &Resolved,
-    arns: &names::Arns,
-) -> ApiResult<FunctionSpec> {
-    let mut spec = base_spec(service, res, arns)?;
-    crate::runtimes::apply(service, res.version.config.runtime.as_deref(), &mut spec)?;
+    arns: &Arns,
+) -> Result<FunctionSpec, Refused> {
+    let runtime = res.version.config.runtime.as_deref();
+    ensure_runtime(service, runtime)
+        .await
+        .map_err(|error| Refused::Runtime {
+            error,
+            version: res.version.config.version.clone(),
+        })?;
+    let mut spec = base_spec(service, res, arns).map_err(Refused::Spec)?;
+    with_runtime(service, runtime, &mut spec).map_err(Refused::Spec)?;
     Ok(spec)
 }
 
+/// Waits until a managed runtime's directory is built (building it if needed); `provided*` runtimes and
+/// installed ones return at once.
+pub(crate) async fn ensure_runtime(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
+    crate::runtimes::ensure(service, runtime).await
+}
+
+/// Fills the spec's managed-runtime parts (the runtime must be installed: [`ensure_runtime`]).
+pub(crate) fn with_runtime(
+    service: &Service,
+    runtime: Option<&str>,
+    spec: &mut FunctionSpec,
+) -> ApiResult<()> {
+    crate::runtimes::apply(service, runtime, spec)
+}
+
 /// The spec without its managed runtime's parts (enough to queue or check an invoke).
-fn base_spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult<FunctionSpec> {
+pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiResult<FunctionSpec> {
     let v = &res.version;
     let c = &v.config;
     let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
@@ -103,225 +206,241 @@ fn base_spec(service: &Service, res: &Resolved, arns: &names::Arns) -> ApiResult
     Ok(spec)
 }
 
-fn engine_error(e: EngineError) -> ApiError {
-    match e {
-        EngineError::Throttled { reason } => ApiError::throttled(reason),
-        EngineError::Start(msg) => ApiError::service(format!(
-            "lambkin could not start an execution environment: {msg}"
-        )),
-        EngineError::ShuttingDown => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ServiceException",
-            "the server is shutting down",
-        ),
-    }
+/// The request of an invoke.
+#[derive(Debug, Default)]
+pub(crate) struct Call {
+    /// Request id (the caller's `x-amzn-RequestId`, or the async event's id).
+    pub request_id: String,
+    /// The event.
+    pub payload: Bytes,
+    /// Client context JSON, already base64-decoded.
+    pub client_context: Option<String>,
+    /// `X-Amzn-Trace-Id`.
+    pub trace_id: Option<String>,
+    /// Tenant id.
+    pub tenant_id: Option<String>,
+    /// The ARN the function was invoked with (qualified or not).
+    pub invoked_function_arn: String,
 }
 
-fn handle(inv: Invocation) -> InvokeHandle {
-    InvokeHandle {
-        request_id: inv.request_id,
-        frames: inv.frames,
-        done: inv.done,
-    }
-}
-
-struct Prepared {
-    /// Without the managed runtime's parts until the invoke runs (`run`).
-    spec: FunctionSpec,
-    /// The version's runtime.
-    runtime: Option<String>,
-    request: InvokeRequest,
-    /// The function name and qualifier as invoked (an async event resolves them again when delivered).
-    name: String,
-    qualifier: Option<String>,
-}
-
-fn prepare(
+/// Step 3: starts the invoke on an environment of `spec`.
+pub(crate) async fn start(
     service: &Service,
-    req: &ApiRequest,
-    raw: &str,
-    request_id: &str,
-) -> ApiResult<Prepared> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
-    let res = functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
-    let res = weighted(service, &req.arns, res)?;
-    let spec = base_spec(service, &res, &req.arns)?;
-    let runtime = res.version.config.runtime.clone();
-    let client_context = match req.header("X-Amz-Client-Context") {
-        None => None,
-        Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
-            ApiError::invalid("Client context must be a valid Base64-encoded JSON object.")
-        })?),
-    };
-    let invoked_function_arn = match &q {
-        Some(q) => req.arns.qualified(&r.name, q),
-        None => req.arns.function(&r.name),
-    };
+    spec: &FunctionSpec,
+    call: Call,
+) -> Result<Running, Refused> {
     let request = InvokeRequest {
-        request_id: Some(request_id.to_owned()),
-        payload: req.body.clone(),
+        request_id: Some(call.request_id),
+        payload: call.payload,
         content_type: None,
-        client_context,
+        client_context: call.client_context,
         cognito_identity: None,
-        trace_id: req.header("X-Amzn-Trace-Id").map(str::to_owned),
-        tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
-        invoked_function_arn: Some(invoked_function_arn),
+        trace_id: call.trace_id,
+        tenant_id: call.tenant_id,
+        invoked_function_arn: Some(call.invoked_function_arn),
     };
-    Ok(Prepared {
-        spec,
-        runtime,
-        request,
-        name: r.name,
-        qualifier: q,
-    })
-}
-
-/// An alias with `RoutingConfig` sends each invoke to its additional version with that version's weight.
-fn weighted(service: &Service, arns: &names::Arns, res: Resolved) -> ApiResult<Resolved> {
-    let Some((version, weight)) = res
-        .alias
-        .as_ref()
-        .and_then(|a| a.routing_config.as_ref())
-        .and_then(|rc| rc.additional_version_weights.iter().next())
-        .map(|(v, w)| (v.clone(), *w))
-    else {
-        return Ok(res);
-    };
-    // A uniform draw in [0, 1) from the random generator behind v4 UUIDs: their first 48 bits are random
-    // (the version and variant bits come after).
-    let draw = (uuid::Uuid::new_v4().as_u128() >> 80) as f64 / (1u64 << 48) as f64;
-    if draw >= weight {
-        return Ok(res);
-    }
-    let other = functions::resolve(
-        service,
-        arns,
-        &res.version.config.function_name,
-        Some(&version),
-    )?;
-    Ok(Resolved {
-        alias: res.alias,
-        ..other
-    })
-}
-
-/// Lambda takes JSON events only (an empty body is passed on as it is).
-fn check_json(payload: &[u8]) -> ApiResult<()> {
-    if payload.iter().all(u8::is_ascii_whitespace) {
-        return Ok(());
-    }
-    serde_json::from_slice::<serde::de::IgnoredAny>(payload)
-        .map(|_| ())
-        .map_err(|e| {
-            ApiError::bad_content(format!(
-                "Could not parse request body into json: Could not parse payload into json: {e}"
-            ))
-        })
-}
-
-/// `Invoke` and `InvokeWithResponseStream`.
-pub async fn invoke(
-    service: &Service,
-    req: &ApiRequest,
-    raw: &str,
-    streaming: bool,
-    request_id: &str,
-) -> ApiResult<Reply> {
-    let invocation_type = req
-        .header("X-Amz-Invocation-Type")
-        .unwrap_or("RequestResponse")
-        .to_owned();
-    let tail = req
-        .header("X-Amz-Log-Type")
-        .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
-    let p = prepare(service, req, raw, request_id)?;
-    if invocation_type == "Event" && p.request.payload.len() > MAX_ASYNC {
-        return Err(ApiError::too_large(format!(
-            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
-        )));
-    }
-    check_json(&p.request.payload)?;
-    let version = p.spec.version.clone();
-    match (invocation_type.as_str(), streaming) {
-        ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
-        ("Event", false) => {
-            enqueue(service, req, &p).await?;
-            let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
-            *r.status_mut() = StatusCode::ACCEPTED;
-            lambkin_respond::put_common(&mut r, request_id, &version);
-            Ok(Reply::Raw(r))
-        }
-        ("RequestResponse", _) => {
-            // A runtime still being installed is waited for here (Event invokes wait in the queue instead).
-            crate::runtimes::ensure(service, p.runtime.as_deref()).await?;
-            let mut spec = p.spec;
-            crate::runtimes::apply(service, p.runtime.as_deref(), &mut spec)?;
-            let inv = service
-                .engine
-                .invoke(&spec, p.request)
-                .await
-                .map_err(engine_error)?;
-            let r = if streaming {
-                lambkin_respond::response_stream(handle(inv), &version, tail).await
-            } else {
-                lambkin_respond::request_response(handle(inv), &version, tail).await
-            };
-            Ok(Reply::Raw(r))
-        }
-        (other, _) => Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-            if streaming { "RequestResponse, DryRun" } else { "Event, RequestResponse, DryRun" }
-        ))),
-    }
-}
-
-/// `InvokeAsync` (deprecated, still used): `202 {"Status":202}`.
-pub async fn invoke_async(
-    service: &Service,
-    req: &ApiRequest,
-    raw: &str,
-    request_id: &str,
-) -> ApiResult<Reply> {
-    if req.body.len() > MAX_ASYNC {
-        return Err(ApiError::too_large(format!(
-            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
-        )));
-    }
-    let p = prepare(service, req, raw, request_id)?;
-    check_json(&p.request.payload)?;
-    enqueue(service, req, &p).await?;
-    let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
-    *r.status_mut() = StatusCode::ACCEPTED;
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    Ok(Reply::Raw(r))
-}
-
-/// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
-async fn enqueue(service: &Service, req: &ApiRequest, p: &Prepared) -> ApiResult<()> {
-    let now = crate::queue::now_ms();
-    let ev = crate::queue::QueuedEvent {
-        id: p.request.request_id.clone().unwrap_or_default(),
-        region: req.arns.region.clone(),
-        account: req.arns.account.clone(),
-        function: p.name.clone(),
-        qualifier: p.qualifier.clone(),
-        payload: {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD.encode(&p.request.payload)
-        },
-        client_context: p.request.client_context.clone(),
-        trace_id: p.request.trace_id.clone(),
-        enqueued_ms: now,
-        due_ms: now,
-        attempts: 0,
-        deferrals: 0,
-    };
-    service
-        .queue
-        .enqueue(ev)
+    let inv = service
+        .engine
+        .invoke(spec, request)
         .await
-        .map_err(|e| ApiError::service(format!("cannot queue the event: {e}")))
+        .map_err(Refused::Engine)?;
+    Ok(Running {
+        handle: InvokeHandle {
+            request_id: inv.request_id,
+            frames: inv.frames,
+            done: inv.done,
+        },
+        version: spec.version.clone(),
+    })
+}
+
+/// What [`run`] invokes.
+pub(crate) struct Target<'a> {
+    /// Region and account.
+    pub arns: &'a Arns,
+    /// Function name.
+    pub function: &'a str,
+    /// Version or alias.
+    pub qualifier: Option<&'a str>,
+    /// The incarnation of the function the invoke is for (an async event's); another one is [`Refused::Replaced`].
+    pub incarnation: Option<&'a str>,
+}
+
+/// Steps 1–3: resolve, ready the spec, start.
+pub(crate) async fn run(
+    service: &Service,
+    target: Target<'_>,
+    call: Call,
+) -> Result<Running, Refused> {
+    let res = resolve(service, target.arns, target.function, target.qualifier).map_err(|e| {
+        if e.status == StatusCode::NOT_FOUND {
+            Refused::NotFound(e)
+        } else {
+            Refused::Unresolved(e)
+        }
+    })?;
+    if target
+        .incarnation
+        .is_some_and(|i| i != res.record.incarnation)
+    {
+        return Err(Refused::Replaced);
+    }
+    let spec = ready_spec(service, &res, target.arns).await?;
+    start(service, &spec, call).await
+}
+
+/// An invoke in flight: its response frames and the end of its invoke phase.
+pub(crate) struct Running {
+    handle: InvokeHandle,
+    version: String,
+}
+
+/// The first part of an answer.
+pub(crate) enum Answer {
+    /// A buffered answer: the response, or a function error (`/error`) or platform failure with its type.
+    Buffered {
+        /// The payload.
+        body: Bytes,
+        /// The error type, for an error.
+        error: Option<String>,
+    },
+    /// A streamed answer.
+    Stream {
+        /// The runtime's `Content-Type`.
+        content_type: Option<String>,
+        /// Its chunks as they come.
+        chunks: Chunks,
+    },
+    /// No answer at all.
+    Nothing,
+}
+
+/// The chunks of a streamed answer.
+pub(crate) struct Chunks {
+    frames: mpsc::Receiver<ResponseFrame>,
+    pending: Option<Bytes>,
+    error: Option<(String, Bytes)>,
+    ended: bool,
+}
+
+impl Chunks {
+    fn new(frames: mpsc::Receiver<ResponseFrame>, pending: Option<Bytes>) -> Self {
+        Self {
+            frames,
+            pending,
+            error: None,
+            ended: false,
+        }
+    }
+
+    /// The next chunk; `None` at the end of the stream (a mid-stream error is kept for [`Chunks::collect`]).
+    pub(crate) async fn next(&mut self) -> Option<Bytes> {
+        if let Some(b) = self.pending.take() {
+            return Some(b);
+        }
+        while !self.ended {
+            match self.frames.recv().await {
+                Some(ResponseFrame::Chunk(b)) | Some(ResponseFrame::Complete { body: b, .. }) => {
+                    return Some(b)
+                }
+                Some(ResponseFrame::StreamStart { .. }) => {}
+                Some(ResponseFrame::StreamEnd { error }) => {
+                    self.error = error;
+                    self.ended = true;
+                }
+                Some(ResponseFrame::Error {
+                    error_type, body, ..
+                }) => {
+                    self.error = Some((error_type, body));
+                    self.ended = true;
+                }
+                None => self.ended = true,
+            }
+        }
+        None
+    }
+
+    /// Every chunk, together.
+    pub(crate) async fn collect(mut self) -> (Vec<u8>, Option<(String, Bytes)>) {
+        let mut body = Vec::new();
+        while let Some(b) = self.next().await {
+            body.extend_from_slice(&b);
+        }
+        (body, self.error)
+    }
+}
+
+/// A whole answer ([`Running::collect`]).
+pub(crate) struct Collected {
+    /// The response, or the error's payload.
+    pub body: Bytes,
+    /// Whether it is an error (a function error, a platform failure, a mid-stream error).
+    pub failed: bool,
+}
+
+/// Reads the first frame: a buffered answer, or the start of a stream.
+async fn first(mut frames: mpsc::Receiver<ResponseFrame>) -> Answer {
+    match frames.recv().await {
+        Some(ResponseFrame::Complete { body, .. }) => Answer::Buffered { body, error: None },
+        Some(ResponseFrame::Error {
+            error_type, body, ..
+        }) => Answer::Buffered {
+            body,
+            error: Some(error_type),
+        },
+        Some(ResponseFrame::StreamStart { content_type }) => Answer::Stream {
+            content_type,
+            chunks: Chunks::new(frames, None),
+        },
+        // Not sent by the init (a stream starts with `StreamStart`), read as a stream all the same.
+        Some(ResponseFrame::Chunk(b)) => Answer::Stream {
+            content_type: None,
+            chunks: Chunks::new(frames, Some(b)),
+        },
+        Some(ResponseFrame::StreamEnd {
+            error: Some((t, b)),
+        }) => Answer::Buffered {
+            body: b,
+            error: Some(t),
+        },
+        Some(ResponseFrame::StreamEnd { error: None }) | None => Answer::Nothing,
+    }
+}
+
+impl Running {
+    /// The version that runs.
+    pub(crate) fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Step 4, for the REST API: `Invoke`'s answer (`X-Amz-Function-Error`, `X-Amz-Log-Result` with `tail`),
+    /// or `InvokeWithResponseStream`'s event stream.
+    pub(crate) async fn respond(self, streaming: bool, tail: bool) -> FrontResponse {
+        if streaming {
+            lambkin_respond::response_stream(self.handle, &self.version, tail).await
+        } else {
+            lambkin_respond::request_response(self.handle, &self.version, tail).await
+        }
+    }
+
+    /// Step 4, as it comes: a buffered answer, or a stream of chunks.
+    pub(crate) async fn answer(self) -> Answer {
+        first(self.handle.frames).await
+    }
+
+    /// Step 4, whole: the answer, then the end of the invoke phase (the environment is back in the pool or
+    /// retired).
+    pub(crate) async fn collect(self) -> Collected {
+        let InvokeHandle { frames, done, .. } = self.handle;
+        let (body, failed) = match first(frames).await {
+            Answer::Buffered { body, error } => (body, error.is_some()),
+            Answer::Stream { chunks, .. } => match chunks.collect().await {
+                (_, Some((_, error_body))) => (error_body, true),
+                (body, None) => (Bytes::from(body), false),
+            },
+            Answer::Nothing => (Bytes::new(), false),
+        };
+        let _ = done.await;
+        Collected { body, failed }
+    }
 }

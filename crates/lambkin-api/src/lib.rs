@@ -8,19 +8,24 @@
 mod auth;
 pub mod config;
 pub mod error;
-mod eventconfig;
-mod functions;
 mod invoke;
-mod layers;
 pub mod model;
 pub mod names;
-mod provisioned;
+mod operation;
+mod ops;
 mod queue;
+mod records;
+mod reply;
 mod request;
+mod resolve;
 mod routes;
 mod runtimes;
+mod schedule;
+mod service;
+#[cfg(test)]
+mod tidy;
 mod time_fmt;
-mod urls;
+mod urlserve;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -33,22 +38,7 @@ use lambkin_store::Store;
 use tokio::net::TcpListener;
 
 pub use config::ServeConfig;
-
-/// The service behind the API: settings, store and engine.
-pub struct Service {
-    /// Settings.
-    pub config: ServeConfig,
-    /// Metadata, code, logs.
-    pub store: Arc<Store>,
-    /// Environments.
-    pub engine: Engine,
-    /// Serialises changes to one function's records (read-modify-write of the store).
-    pub(crate) writes: tokio::sync::Mutex<()>,
-    /// Durable asynchronous invocation.
-    pub(crate) queue: queue::Queue,
-    /// Managed runtimes (`/var/runtime` directories) of the data directory.
-    pub(crate) runtimes: Arc<lambkin_runtimes::Runtimes>,
-}
+pub use service::Service;
 
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or
 /// SIGINT); then retires every environment (SHUTDOWN `spindown`).
@@ -137,11 +127,11 @@ pub async fn run(
         store,
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
-        queue: queue::Queue::default(),
+        queue: schedule::Queue::default(),
         runtimes,
     });
     queue::start(service.clone());
-    provisioned::restore(&service);
+    ops::provisioned::restore(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

@@ -185,6 +185,10 @@ pub struct FunctionRecord {
     /// Highest published version number so far.
     #[serde(default)]
     pub last_version: u64,
+    /// Made anew by every CreateFunction: what a queued event was accepted for, so an event of a deleted
+    /// function never reaches a new function of the same name (empty for records written before it existed).
+    #[serde(default)]
+    pub incarnation: String,
 }
 
 /// `AliasRoutingConfiguration`.
@@ -263,4 +267,109 @@ pub struct LayerRecord {
     pub sha256_hex: String,
     /// Unpacked size.
     pub unpacked_size: u64,
+}
+
+/// `Cors` of a function URL.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Cors {
+    /// `Access-Control-Allow-Credentials`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allow_credentials: Option<bool>,
+    /// Allowed request headers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_headers: Vec<String>,
+    /// Allowed methods.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_methods: Vec<String>,
+    /// Allowed origins (`*` for any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_origins: Vec<String>,
+    /// Headers exposed to the browser.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub expose_headers: Vec<String>,
+    /// Preflight cache, seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+}
+
+/// A function URL configuration as the store keeps it (table `urls`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UrlConfig {
+    /// The URL id (`<id>.lambda-url.<region>.localhost`).
+    pub id: String,
+    /// Region.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Function name.
+    pub function: String,
+    /// Alias (none for `$LATEST`).
+    pub qualifier: Option<String>,
+    /// `NONE` or `AWS_IAM`.
+    pub auth_type: String,
+    /// `BUFFERED` or `RESPONSE_STREAM`.
+    pub invoke_mode: String,
+    /// CORS.
+    pub cors: Option<Cors>,
+    /// ISO 8601.
+    pub creation_time: String,
+    /// ISO 8601.
+    pub last_modified_time: String,
+}
+
+/// `OnSuccess` / `OnFailure`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Destination {
+    /// A function ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination: Option<String>,
+}
+
+/// `DestinationConfig`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DestinationConfig {
+    /// After a success.
+    #[serde(default)]
+    pub on_success: Destination,
+    /// After the last failure.
+    #[serde(default)]
+    pub on_failure: Destination,
+}
+
+/// `FunctionEventInvokeConfig`, answered as stored (table `eventconfigs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct EventInvokeConfig {
+    /// Seconds since the epoch (the model's timestamp).
+    pub last_modified: f64,
+    /// Qualified function ARN.
+    pub function_arn: String,
+    /// 0–2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_retry_attempts: Option<u32>,
+    /// 60–21,600.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maximum_event_age_in_seconds: Option<u32>,
+    /// Destinations.
+    pub destination_config: DestinationConfig,
+}
+
+/// A provisioned-concurrency setting as the store keeps it (table `provisioned`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProvisionedSetting {
+    /// Region.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Function name.
+    pub function: String,
+    /// Version or alias.
+    pub qualifier: String,
+    /// Environments wanted.
+    pub requested: u32,
+    /// Lambda's `LastModified` format.
+    pub last_modified: String,
 }

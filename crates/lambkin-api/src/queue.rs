@@ -4,154 +4,81 @@
 //!
 //! Commits are grouped: events that arrive while a commit is in flight go together in the next transaction,
 //! so one `fsync` serves many callers; finished events are deleted in groups the same way. The store is the
-//! record; the schedule of what to deliver when is kept in memory (filled from the store at startup, then
-//! by every commit and reschedule), so delivery never rescans the table. After a crash every event still in
-//! the store is due again: at least once, never lost.
+//! record; the schedule of what to deliver when is kept in memory (`schedule.rs`: filled from the store at
+//! startup, then by every commit and reschedule), so delivery never rescans the table. After a crash every
+//! event still in the store is due again: at least once, never lost.
+//!
+//! A destination record is itself a queued event (of the destination function), written in the same atomic
+//! batch that settles the event it reports on (its deletion, its dead letter): it exists in the store exactly
+//! when the original is gone, and is then delivered like any event — retried after throttles and start
+//! failures, again after a restart.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use lambkin_engine::{EngineError, Invocation};
-use lambkin_store::{Expect, Op};
-use lambkin_wire::{InvokeRequest, ResponseFrame};
-use serde::{Deserialize, Serialize};
+use lambkin_store::Op;
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::mpsc;
 
-use crate::eventconfig;
+use crate::invoke::{self, Call, Refused, Target};
 use crate::names::Arns;
-use crate::{functions, time_fmt, Service};
+use crate::records::events::{self, QueuedEvent};
+use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
+use crate::service::Service;
+use crate::time_fmt::now_ms;
+use crate::{records, time_fmt};
 
-/// Queued events, keyed `<due ms, 13 digits>/<request id>`.
-pub(crate) const EVENTS: &str = "events";
-/// Events that exhausted their retries or aged out, keyed `<region>/<function>/<ms>/<request id>`.
-pub(crate) const DEAD_LETTERS: &str = "deadletters";
-
-/// An event waiting for delivery.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct QueuedEvent {
-    /// Request id (answered with the `202`).
-    pub id: String,
-    /// Region of the function.
-    pub region: String,
-    /// Account.
-    pub account: String,
-    /// Function name.
-    pub function: String,
-    /// Qualifier it was invoked with.
-    pub qualifier: Option<String>,
-    /// The event, base64.
-    pub payload: String,
-    /// Decoded client context.
-    pub client_context: Option<String>,
-    /// Trace header.
-    pub trace_id: Option<String>,
-    /// When it was accepted, Unix ms.
-    pub enqueued_ms: u64,
-    /// When it is due, Unix ms.
-    pub due_ms: u64,
-    /// Invocations so far that ran the function.
-    pub attempts: u32,
-    /// Throttles or start failures so far.
-    pub deferrals: u32,
+/// The settings an event is delivered with.
+#[derive(Debug, Clone)]
+struct Effective {
+    /// Retries after a function error.
+    max_retries: u32,
+    /// Oldest event delivered.
+    max_age_secs: u32,
+    /// Function ARN for successes.
+    on_success: Option<String>,
+    /// Function ARN for failures.
+    on_failure: Option<String>,
 }
 
-impl QueuedEvent {
-    fn key(&self) -> String {
-        format!("{:013}/{}", self.due_ms, self.id)
-    }
-}
-
-type Pending = (QueuedEvent, oneshot::Sender<Result<(), String>>);
-
-/// Most deliveries in flight at once, and per function (async work must leave room for synchronous calls).
-const MAX_IN_FLIGHT: usize = 32;
-const MAX_IN_FLIGHT_PER_FUNCTION: usize = 4;
-
-/// The queue's handle, held by the service.
-pub struct Queue {
-    tx: mpsc::Sender<Pending>,
-    rx: Mutex<Option<mpsc::Receiver<Pending>>>,
-    /// Events to deliver, earliest due first, with their store keys.
-    schedule: Mutex<BinaryHeap<Reverse<(u64, String, String)>>>,
-    /// The events themselves, by store key.
-    events: Mutex<HashMap<String, QueuedEvent>>,
-    /// Deliveries in flight per function.
-    per_function: Mutex<HashMap<String, usize>>,
-    /// Functions whose last delivery was throttled: their events wait until then (Unix ms).
-    held_until: Mutex<HashMap<String, u64>>,
-    slots: Arc<Semaphore>,
-    done_tx: mpsc::UnboundedSender<Op>,
-    done_rx: Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
-    wake: Notify,
-}
-
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-impl Default for Queue {
-    fn default() -> Self {
-        let (tx, rx) = mpsc::channel(65_536);
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
-        Self {
-            tx,
-            rx: Mutex::new(Some(rx)),
-            schedule: Mutex::new(BinaryHeap::new()),
-            events: Mutex::new(HashMap::new()),
-            per_function: Mutex::new(HashMap::new()),
-            held_until: Mutex::new(HashMap::new()),
-            slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
-            done_tx,
-            done_rx: Mutex::new(Some(done_rx)),
-            wake: Notify::new(),
-        }
-    }
-}
-
-impl Queue {
-    /// Commits an event; returns once it is durable.
-    pub async fn enqueue(&self, ev: QueuedEvent) -> Result<(), String> {
-        let (tx, rx) = oneshot::channel();
-        self.tx
-            .send((ev, tx))
-            .await
-            .map_err(|_| "the event queue is closed".to_owned())?;
-        rx.await.map_err(|_| "the event queue stopped".to_owned())?
-    }
-}
-
-impl Queue {
-    fn schedule(&self, key: String, ev: QueuedEvent) {
-        let due = ev.due_ms;
-        let id = ev.id.clone();
-        self.events
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone(), ev);
-        self.schedule
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(Reverse((due, id, key)));
-        self.wake.notify_one();
+/// The configuration an async event of `function[:qualifier]` is delivered with (Lambda's defaults: 2
+/// retries, 6 hours).
+fn effective(
+    service: &Service,
+    region: &str,
+    function: &str,
+    qualifier: Option<&str>,
+) -> Effective {
+    let q = qualifier.unwrap_or("$LATEST");
+    let cfg = records::eventconfigs::get(&service.store, region, function, q)
+        .ok()
+        .flatten();
+    Effective {
+        max_retries: cfg
+            .as_ref()
+            .and_then(|c| c.maximum_retry_attempts)
+            .unwrap_or(2),
+        max_age_secs: cfg
+            .as_ref()
+            .and_then(|c| c.maximum_event_age_in_seconds)
+            .unwrap_or(21_600),
+        on_success: cfg
+            .as_ref()
+            .and_then(|c| c.destination_config.on_success.destination.clone()),
+        on_failure: cfg.and_then(|c| c.destination_config.on_failure.destination),
     }
 }
 
 /// Fills the schedule from the store, then starts the committer, the deleter and the delivery loop.
 pub fn start(service: Arc<Service>) {
-    match service.store.list(EVENTS, "", None, usize::MAX) {
+    match events::all(&service.store) {
         Ok(rows) => {
             let n = rows.len();
-            for (key, rec) in rows {
-                match rec.json::<QueuedEvent>() {
-                    Ok(ev) => service.queue.schedule(key, ev),
+            for (key, ev) in rows {
+                match ev {
+                    Ok(ev) => service.queue.schedule.insert(key, ev),
                     Err(e) => tracing::warn!("dropping an unreadable queued event {key}: {e}"),
                 }
             }
@@ -191,13 +118,10 @@ async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
                 Err(_) => break,
             }
         }
-        let ops: Result<Vec<Op>, _> = batch
-            .iter()
-            .map(|(e, _)| Op::put_json(EVENTS, &e.key(), e, Expect::Any))
-            .collect();
+        let ops: Result<Vec<Op>, _> = batch.iter().map(|(e, _)| events::put(e)).collect();
         let store = service.store.clone();
         let result = match ops {
-            Ok(ops) => tokio::task::spawn_blocking(move || store.apply(ops))
+            Ok(ops) => tokio::task::spawn_blocking(move || records::apply(&store, ops))
                 .await
                 .map_err(|e| e.to_string())
                 .and_then(|r| r.map_err(|e| e.to_string())),
@@ -205,7 +129,7 @@ async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
         };
         for (ev, reply) in batch {
             if result.is_ok() {
-                service.queue.schedule(ev.key(), ev);
+                service.queue.schedule.insert(ev.key(), ev);
             }
             let _ = reply.send(result.clone());
         }
@@ -223,107 +147,46 @@ async fn deleter(service: Arc<Service>, mut rx: mpsc::UnboundedReceiver<Op>) {
             }
         }
         let store = service.store.clone();
-        let result = tokio::task::spawn_blocking(move || store.apply(ops)).await;
+        let result = tokio::task::spawn_blocking(move || records::apply(&store, ops)).await;
         if let Ok(Err(e)) = result {
             tracing::error!("removing delivered events: {e}");
         }
     }
 }
 
+/// Gives a delivery's place in the schedule back when it ends, however it ends.
+struct Finish<'a>(&'a Service, String);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.queue.schedule.finish(&self.1);
+    }
+}
+
 async fn deliver_loop(service: Arc<Service>) {
-    let q = &service.queue;
+    let schedule = &service.queue.schedule;
     loop {
-        let woken = q.wake.notified();
+        let woken = schedule.wake.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
         let now = now_ms();
-        let mut next_due = None;
-        let mut held = Vec::new();
-        loop {
-            let top = q
-                .schedule
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .peek()
-                .map(|Reverse(t)| t.clone());
-            let Some((due, _, key)) = top else { break };
-            if due > now {
-                next_due = Some(due);
-                break;
+        match schedule.next(now, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION) {
+            Next::Deliver(lease) => {
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let crate::schedule::Lease { key, event, lane } = *lease;
+                    let _finish = Finish(&service, lane);
+                    deliver(&service, key, event).await;
+                });
             }
-            let Ok(permit) = q.slots.clone().try_acquire_owned() else {
-                break;
-            };
-            let ev = q
-                .events
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&key)
-                .cloned();
-            let Some(ev) = ev else {
-                q.schedule.lock().unwrap_or_else(|p| p.into_inner()).pop();
-                continue;
-            };
-            let held_back = q
-                .held_until
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&ev.function)
-                .is_some_and(|until| *until > now);
-            let busy = held_back || {
-                let mut pf = q.per_function.lock().unwrap_or_else(|p| p.into_inner());
-                let n = pf.entry(ev.function.clone()).or_default();
-                if *n >= MAX_IN_FLIGHT_PER_FUNCTION {
-                    true
-                } else {
-                    *n += 1;
-                    false
-                }
-            };
-            let entry = q.schedule.lock().unwrap_or_else(|p| p.into_inner()).pop();
-            if busy {
-                // This function is at its async limit: look a little further, put this one back after.
-                if let Some(e) = entry {
-                    held.push(e);
-                }
-                drop(permit);
-                if held.len() >= 64 {
-                    break;
-                }
-                continue;
-            }
-            q.events
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&key);
-            let service = service.clone();
-            tokio::spawn(async move {
-                let function = ev.function.clone();
-                deliver(&service, key, ev).await;
-                drop(permit);
-                if let Some(n) = service
-                    .queue
-                    .per_function
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .get_mut(&function)
-                {
-                    *n = n.saturating_sub(1);
-                }
-                service.queue.wake.notify_one();
-            });
-        }
-        if !held.is_empty() {
-            let mut heap = q.schedule.lock().unwrap_or_else(|p| p.into_inner());
-            for e in held {
-                heap.push(e);
+            Next::Wait(until) => {
+                let wait = until
+                    .map(|d| Duration::from_millis(d.saturating_sub(now)))
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(Duration::from_secs(1));
+                let _ = tokio::time::timeout(wait, woken).await;
             }
         }
-        let wait = next_due
-            .map(|d| Duration::from_millis(d.saturating_sub(now)))
-            .unwrap_or(Duration::from_secs(1))
-            .min(Duration::from_secs(1));
-        let _ = tokio::time::timeout(wait, woken).await;
     }
 }
 
@@ -339,74 +202,59 @@ fn scaled(service: &Service, d: Duration) -> Duration {
     d.mul_f64(service.config.async_delay_scale)
 }
 
+/// One delivery attempt, through the one invoke path.
 async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
     let arns = Arns {
         region: ev.region.clone(),
         account: ev.account.clone(),
     };
-    let res = match functions::resolve(service, &arns, &ev.function, ev.qualifier.as_deref()) {
-        Ok(r) => r,
-        Err(_) => return Outcome::Gone,
-    };
-    if let Err(e) = crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await {
-        let body =
-            serde_json::json!({"errorType": "Runtime.Unavailable", "errorMessage": e.message});
-        return Outcome::FunctionError(
-            Bytes::from(body.to_string()),
-            res.version.config.version.clone(),
-        );
-    }
-    let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
-        return Outcome::Gone;
-    };
-    let version = spec.version.clone();
-    let request = InvokeRequest {
-        request_id: Some(ev.id.clone()),
+    let call = Call {
+        request_id: ev.id.clone(),
         payload: base64::engine::general_purpose::STANDARD
             .decode(&ev.payload)
             .unwrap_or_default()
             .into(),
         client_context: ev.client_context.clone(),
         trace_id: ev.trace_id.clone(),
-        invoked_function_arn: Some(match &ev.qualifier {
+        tenant_id: None,
+        invoked_function_arn: match &ev.qualifier {
             Some(q) => arns.qualified(&ev.function, q),
             None => arns.function(&ev.function),
-        }),
-        ..Default::default()
+        },
     };
-    match service.engine.invoke(&spec, request).await {
-        Ok(Invocation {
-            mut frames, done, ..
-        }) => {
-            let mut body = Vec::new();
-            let mut failed = false;
-            while let Some(f) = frames.recv().await {
-                match f {
-                    ResponseFrame::Complete { body: b, .. } | ResponseFrame::Chunk(b) => {
-                        body.extend_from_slice(&b)
-                    }
-                    ResponseFrame::Error { body: b, .. } => {
-                        failed = true;
-                        body = b.to_vec();
-                    }
-                    ResponseFrame::StreamEnd {
-                        error: Some((_, b)),
-                    } => {
-                        failed = true;
-                        body = b.to_vec();
-                    }
-                    _ => {}
-                }
-            }
-            let _ = done.await;
-            if failed {
-                Outcome::FunctionError(body.into(), version)
+    let target = Target {
+        arns: &arns,
+        function: &ev.function,
+        qualifier: ev.qualifier.as_deref(),
+        incarnation: ev.incarnation.as_deref(),
+    };
+    match invoke::run(service, target, call).await {
+        Ok(running) => {
+            let version = running.version().to_owned();
+            let answer = running.collect().await;
+            if answer.failed {
+                Outcome::FunctionError(answer.body, version)
             } else {
-                Outcome::Success(body.into(), version)
+                Outcome::Success(answer.body, version)
             }
         }
-        Err(EngineError::ShuttingDown) => Outcome::Deferred,
-        Err(e) => {
+        // Gone, or accepted for a function since deleted (this one only has its name).
+        Err(Refused::NotFound(_) | Refused::Replaced) => Outcome::Gone,
+        Err(Refused::Runtime { error, version }) => {
+            let body = json!({"errorType": "Runtime.Unavailable", "errorMessage": error.message});
+            Outcome::FunctionError(Bytes::from(body.to_string()), version)
+        }
+        // The store failed, or the code is missing: try again later rather than drop the event.
+        Err(Refused::Unresolved(e) | Refused::Spec(e)) => {
+            tracing::warn!(
+                "async event {} of {} deferred: {}",
+                ev.id,
+                ev.function,
+                e.message
+            );
+            Outcome::Deferred
+        }
+        Err(Refused::Engine(e)) => {
             tracing::debug!("async event {} of {} deferred: {e}", ev.id, ev.function);
             Outcome::Deferred
         }
@@ -454,20 +302,21 @@ fn record(
     r
 }
 
-async fn to_destination(
-    service: &Service,
+/// The destination's queued event carrying `rec`.
+fn destination_event(
     ev: &QueuedEvent,
     destination: &str,
     rec: &serde_json::Value,
-) {
+) -> Option<QueuedEvent> {
     let Ok(dest) = crate::names::parse_function(destination, &ev.account) else {
         tracing::warn!(
             "destination {destination} of {} is not a function",
             ev.function
         );
-        return;
+        return None;
     };
-    let follow_up = QueuedEvent {
+    let now = now_ms();
+    Some(QueuedEvent {
         id: uuid::Uuid::new_v4().to_string(),
         region: ev.region.clone(),
         account: ev.account.clone(),
@@ -476,72 +325,105 @@ async fn to_destination(
         payload: base64::engine::general_purpose::STANDARD.encode(rec.to_string()),
         client_context: None,
         trace_id: None,
-        enqueued_ms: now_ms(),
-        due_ms: now_ms(),
+        enqueued_ms: now,
+        due_ms: now,
         attempts: 0,
         deferrals: 0,
-    };
-    if let Err(e) = service.queue.enqueue(follow_up).await {
-        tracing::warn!("cannot queue the destination record of {}: {e}", ev.id);
+        incarnation: None,
+    })
+}
+
+/// Applies the batch that settles an event (with the destination record it writes, if any), retrying while
+/// the store fails; then schedules the destination record. If the store keeps failing the event stays in it
+/// and is delivered again after a restart (at least once).
+async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>, what: &str) {
+    let mut delay = Duration::from_millis(50);
+    for attempt in 1..=10 {
+        let store = service.store.clone();
+        let batch = ops.clone();
+        match tokio::task::spawn_blocking(move || records::apply(&store, batch)).await {
+            Ok(Ok(())) => {
+                if let Some(f) = follow_up {
+                    service.queue.schedule.insert(f.key(), f);
+                }
+                return;
+            }
+            Ok(Err(e)) => tracing::warn!("settling {what} (attempt {attempt}): {e}"),
+            Err(e) => tracing::warn!("settling {what} (attempt {attempt}): {e}"),
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
     }
+    tracing::error!("cannot settle {what}: it stays queued and is delivered again after a restart");
 }
 
 async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
-    let cfg = eventconfig::effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
+    let cfg = effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
     let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
-    let delete = Op::Delete {
-        table: EVENTS.into(),
-        key: key.clone(),
-        expect: Expect::Any,
-    };
     if age_ms > u64::from(cfg.max_age_secs) * 1000 {
         fail(
             service,
+            &key,
             &ev,
             "EventAgeExceeded",
             "$LATEST",
             None,
             &cfg,
-            delete,
         )
         .await;
         return;
     }
-    let outcome = attempt(service, &ev).await;
-    match outcome {
+    match attempt(service, &ev).await {
         Outcome::Gone => {
             tracing::info!(
                 "dropping async event {}: {} no longer exists",
                 ev.id,
                 ev.function
             );
-            let _ = service.store.apply(vec![delete]);
+            let _ = service.queue.done_tx.send(events::delete(&key));
         }
         Outcome::Success(body, version) => {
             ev.attempts += 1;
-            if let Some(dest) = &cfg.on_success {
-                let rec = record(&ev, "Success", &version, Some((&body, false)));
-                to_destination(service, &ev, dest, &rec).await;
+            let rec = cfg.on_success.as_deref().and_then(|dest| {
+                destination_event(
+                    &ev,
+                    dest,
+                    &record(&ev, "Success", &version, Some((&body, false))),
+                )
+            });
+            match rec {
+                None => {
+                    let _ = service.queue.done_tx.send(events::delete(&key));
+                }
+                Some(rec) => match events::put(&rec) {
+                    Ok(put) => {
+                        let what = format!("async event {} (OnSuccess record)", ev.id);
+                        settle(service, vec![put, events::delete(&key)], Some(rec), &what).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!("cannot write the OnSuccess record of {}: {e}", ev.id);
+                        let _ = service.queue.done_tx.send(events::delete(&key));
+                    }
+                },
             }
-            let _ = service.queue.done_tx.send(delete);
         }
         Outcome::FunctionError(body, version) => {
             ev.attempts += 1;
             if ev.attempts > cfg.max_retries {
                 fail(
                     service,
+                    &key,
                     &ev,
                     "RetriesExhausted",
                     &version,
                     Some(&body),
                     &cfg,
-                    delete,
                 )
                 .await;
             } else {
                 // Lambda waits one minute before the first retry and two before the second.
                 let delay = scaled(service, Duration::from_secs(60 * u64::from(ev.attempts)));
-                reschedule(service, delete, ev, delay);
+                reschedule(service, &key, ev, delay).await;
             }
         }
         Outcome::Deferred => {
@@ -553,56 +435,66 @@ async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
             let until = now_ms() + scaled(service, backoff).as_millis() as u64;
             service
                 .queue
-                .held_until
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(ev.function.clone(), until);
+                .schedule
+                .hold(&crate::schedule::lane_of(&ev), until);
             ev.due_ms = until;
-            drop(delete);
-            service.queue.schedule(key, ev);
+            service.queue.schedule.insert(key, ev);
         }
     }
 }
 
-fn reschedule(service: &Service, delete: Op, mut ev: QueuedEvent, delay: Duration) {
+/// Moves an event to its retry time (one batch: the old key goes, the new one comes).
+async fn reschedule(service: &Service, key: &str, mut ev: QueuedEvent, delay: Duration) {
     ev.due_ms = now_ms() + delay.as_millis() as u64;
-    let put = match Op::put_json(EVENTS, &ev.key(), &ev, Expect::Any) {
+    let put = match events::put(&ev) {
         Ok(p) => p,
         Err(e) => {
             tracing::error!("cannot requeue {}: {e}", ev.id);
             return;
         }
     };
-    match service.store.apply(vec![delete, put]) {
-        Ok(()) => service.queue.schedule(ev.key(), ev),
+    let store = service.store.clone();
+    let ops = vec![events::delete(key), put];
+    match tokio::task::spawn_blocking(move || records::apply(&store, ops)).await {
+        Ok(Ok(())) => service.queue.schedule.insert(ev.key(), ev),
+        Ok(Err(e)) => tracing::error!("cannot requeue {}: {e}", ev.id),
         Err(e) => tracing::error!("cannot requeue {}: {e}", ev.id),
     }
 }
 
+/// The final failure of an event: its dead letter, and its record to the `OnFailure` destination, written
+/// together with its deletion.
 async fn fail(
     service: &Service,
+    key: &str,
     ev: &QueuedEvent,
     condition: &str,
     version: &str,
     body: Option<&[u8]>,
-    cfg: &eventconfig::Effective,
-    delete: Op,
+    cfg: &Effective,
 ) {
     let rec = record(ev, condition, version, body.map(|b| (b, true)));
-    if let Some(dest) = &cfg.on_failure {
-        to_destination(service, ev, dest, &rec).await;
-    }
-    let dead_key = format!("{}/{}/{:013}/{}", ev.region, ev.function, now_ms(), ev.id);
+    let follow_up = cfg
+        .on_failure
+        .as_deref()
+        .and_then(|dest| destination_event(ev, dest, &rec));
     tracing::info!(
         "async event {} of {} failed: {condition}",
         ev.id,
         ev.function
     );
-    let ops = match Op::put_json(DEAD_LETTERS, &dead_key, &rec, Expect::Any) {
-        Ok(put) => vec![put, delete],
-        Err(_) => vec![delete],
-    };
-    if let Err(e) = service.store.apply(ops) {
-        tracing::error!("cannot record the dead letter of {}: {e}", ev.id);
+    let mut ops = Vec::new();
+    if let Some(f) = &follow_up {
+        match events::put(f) {
+            Ok(put) => ops.push(put),
+            Err(e) => tracing::warn!("cannot write the OnFailure record of {}: {e}", ev.id),
+        }
     }
+    match events::put_dead_letter(ev, now_ms(), &rec) {
+        Ok(put) => ops.push(put),
+        Err(e) => tracing::warn!("cannot write the dead letter of {}: {e}", ev.id),
+    }
+    ops.push(events::delete(key));
+    let what = format!("async event {} ({condition})", ev.id);
+    settle(service, ops, follow_up, &what).await;
 }

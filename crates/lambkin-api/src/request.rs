@@ -1,5 +1,5 @@
-//! A request as the operations see it: method, percent-decoded path segments, query, headers, body, and
-//! the region and account its ARNs use.
+//! A request as the routes layer reads it (method, query, headers, body, the region and account its ARNs
+//! use), and the context every operation runs in ([`Ctx`]).
 
 use bytes::Bytes;
 use http::Method;
@@ -8,7 +8,17 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
 
-/// A parsed request.
+/// What every operation knows of its request besides its own members.
+pub(crate) struct Ctx {
+    /// ARNs of the request's region and the server's account.
+    pub arns: Arns,
+    /// Scheme and host the client used (download URLs, function URLs' port).
+    pub base_url: String,
+    /// `x-amzn-RequestId` (also the invoke's request id).
+    pub request_id: String,
+}
+
+/// A request, read.
 pub struct ApiRequest {
     /// Method.
     pub method: Method,
@@ -18,10 +28,6 @@ pub struct ApiRequest {
     pub headers: http::HeaderMap,
     /// Body.
     pub body: Bytes,
-    /// ARNs of the request's region and the server's account.
-    pub arns: Arns,
-    /// Scheme and host the client used (for download URLs).
-    pub base_url: String,
 }
 
 impl ApiRequest {

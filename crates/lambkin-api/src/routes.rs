@@ -1,4 +1,5 @@
-//! Auth, body limits and the route table.
+//! The REST layer: auth, body limits, and the route table that turns a request into an [`Operation`] (and
+//! nothing else: `ops` executes it).
 //!
 //! The router is a match over percent-decoded path segments: it must accept trailing slashes (AWS CLI v2's
 //! older model sends them), percent-encoded ARNs as one segment and several API dates, which is one `match`
@@ -6,71 +7,21 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use http::{header, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use lambkin_respond::{full, FrontResponse};
+use lambkin_respond::FrontResponse;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
-use crate::request::ApiRequest;
-use crate::{eventconfig, functions, invoke, layers, provisioned, urls, Service};
+use crate::operation::{InvokeInput, LayerFilter, Operation};
+use crate::reply::{error_response, reply_response, Reply};
+use crate::request::{ApiRequest, Ctx};
+use crate::service::Service;
+use crate::{ops, urlserve};
 
 /// Largest request body: a 50 MB zip, base64-encoded, in JSON.
 pub const MAX_BODY: usize = 69_905_067 + 64 * 1024;
-
-/// What an operation answers.
-pub enum Reply {
-    /// JSON with a status.
-    Json(StatusCode, serde_json::Value),
-    /// An empty body with a status.
-    Empty(StatusCode),
-    /// A complete response (invokes).
-    Raw(FrontResponse),
-}
-
-fn error_response(e: &ApiError, request_id: &str) -> FrontResponse {
-    let mut r = Response::new(full(e.body()));
-    *r.status_mut() = e.status;
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert("x-amzn-ErrorType", HeaderValue::from_static(e.error_type));
-    if e.status == StatusCode::TOO_MANY_REQUESTS {
-        h.insert("Retry-After", HeaderValue::from_static("1"));
-    }
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        h.insert("x-amzn-RequestId", v);
-    }
-    r
-}
-
-fn reply_response(reply: Reply, request_id: &str) -> FrontResponse {
-    let mut r = match reply {
-        Reply::Raw(r) => return r,
-        Reply::Json(status, v) => {
-            let mut r = Response::new(full(v.to_string()));
-            *r.status_mut() = status;
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            r
-        }
-        Reply::Empty(status) => {
-            let mut r = Response::new(full(Bytes::new()));
-            *r.status_mut() = status;
-            r
-        }
-    };
-    if let Ok(v) = HeaderValue::from_str(request_id) {
-        r.headers_mut().insert("x-amzn-RequestId", v);
-    }
-    r
-}
 
 fn decode(seg: &str) -> String {
     percent_encoding::percent_decode_str(seg)
@@ -91,8 +42,8 @@ pub async fn handle(
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned);
-    if let Some((id, path)) = urls::addressed(host.as_deref(), req.uri().path()) {
-        return urls::serve(service, req, &id, &path, peer, &request_id).await;
+    if let Some((id, path)) = urlserve::addressed(host.as_deref(), req.uri().path()) {
+        return urlserve::serve(service, req, &id, &path, peer, &request_id).await;
     }
     match handle_inner(service, req, local, &request_id).await {
         Ok(reply) => reply_response(reply, &request_id),
@@ -178,175 +129,280 @@ async fn handle_inner(
         query,
         headers: parts.headers,
         body,
+    };
+    let ctx = Ctx {
         arns: Arns {
             region,
             account: service.config.account_id.clone(),
         },
         base_url: format!("http://{host}"),
+        request_id: request_id.to_owned(),
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    route(service, &req, &segs, request_id).await
+    let op = parse(&req, &segs)?;
+    ops::execute(service, &ctx, op).await
 }
 
-async fn route(
-    service: &Service,
-    req: &ApiRequest,
-    segs: &[&str],
-    request_id: &str,
-) -> ApiResult<Reply> {
+/// The operation a request asks for (path segments percent-decoded, trailing slash ignored).
+fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
     use Method as M;
+    use Operation as O;
+    let q = |name: &str| req.query(name).map(str::to_owned);
+    let s = |v: &str| v.to_owned();
+    let invoke = |f: &str| InvokeInput {
+        function: s(f),
+        qualifier: q("Qualifier"),
+        invocation_type: req.header("X-Amz-Invocation-Type").map(str::to_owned),
+        log_type: req.header("X-Amz-Log-Type").map(str::to_owned),
+        client_context: req.header("X-Amz-Client-Context").map(str::to_owned),
+        trace_id: req.header("X-Amzn-Trace-Id").map(str::to_owned),
+        tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
+        payload: req.body.clone(),
+    };
+    let layer_filter = || LayerFilter {
+        compatible_runtime: q("CompatibleRuntime"),
+        compatible_architecture: q("CompatibleArchitecture"),
+    };
     let m = &req.method;
-    match (segs, m) {
+    Ok(match (segs, m) {
         // Functions
-        (["2015-03-31", "functions"], &M::POST) => functions::create(service, req).await,
-        (["2015-03-31", "functions"], &M::GET) => functions::list(service, req).await,
-        (["2015-03-31", "functions", f], &M::GET) => functions::get(service, req, f).await,
-        (["2015-03-31", "functions", f], &M::DELETE) => functions::delete(service, req, f).await,
-        (["2015-03-31", "functions", f, "configuration"], &M::GET) => {
-            functions::get_configuration(service, req, f).await
-        }
+        (["2015-03-31", "functions"], &M::POST) => O::CreateFunction { input: req.json() },
+        (["2015-03-31", "functions"], &M::GET) => O::ListFunctions {
+            page: req.page(50),
+            function_version: q("FunctionVersion"),
+        },
+        (["2015-03-31", "functions", f], &M::GET) => O::GetFunction {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
+        (["2015-03-31", "functions", f], &M::DELETE) => O::DeleteFunction {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
+        (["2015-03-31", "functions", f, "configuration"], &M::GET) => O::GetFunctionConfiguration {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
         (["2015-03-31", "functions", f, "configuration"], &M::PUT) => {
-            functions::update_configuration(service, req, f).await
+            O::UpdateFunctionConfiguration {
+                function: s(f),
+                input: req.json(),
+            }
         }
-        (["2015-03-31", "functions", f, "code"], &M::PUT) => {
-            functions::update_code(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "versions"], &M::POST) => {
-            functions::publish_version(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "versions"], &M::GET) => {
-            functions::list_versions(service, req, f).await
-        }
+        (["2015-03-31", "functions", f, "code"], &M::PUT) => O::UpdateFunctionCode {
+            function: s(f),
+            input: req.json(),
+        },
+        (["2015-03-31", "functions", f, "versions"], &M::POST) => O::PublishVersion {
+            function: s(f),
+            input: req.json(),
+        },
+        (["2015-03-31", "functions", f, "versions"], &M::GET) => O::ListVersionsByFunction {
+            function: s(f),
+            page: req.page(50),
+        },
         // Aliases
-        (["2015-03-31", "functions", f, "aliases"], &M::POST) => {
-            functions::create_alias(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "aliases"], &M::GET) => {
-            functions::list_aliases(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "aliases", a], &M::GET) => {
-            functions::get_alias(service, req, f, a).await
-        }
-        (["2015-03-31", "functions", f, "aliases", a], &M::PUT) => {
-            functions::update_alias(service, req, f, a).await
-        }
-        (["2015-03-31", "functions", f, "aliases", a], &M::DELETE) => {
-            functions::delete_alias(service, req, f, a).await
-        }
+        (["2015-03-31", "functions", f, "aliases"], &M::POST) => O::CreateAlias {
+            function: s(f),
+            input: req.json(),
+        },
+        (["2015-03-31", "functions", f, "aliases"], &M::GET) => O::ListAliases {
+            function: s(f),
+            page: req.page(50),
+            function_version: q("FunctionVersion"),
+        },
+        (["2015-03-31", "functions", f, "aliases", a], &M::GET) => O::GetAlias {
+            function: s(f),
+            alias: s(a),
+        },
+        (["2015-03-31", "functions", f, "aliases", a], &M::PUT) => O::UpdateAlias {
+            function: s(f),
+            alias: s(a),
+            input: req.json(),
+        },
+        (["2015-03-31", "functions", f, "aliases", a], &M::DELETE) => O::DeleteAlias {
+            function: s(f),
+            alias: s(a),
+        },
         // Policy
-        (["2015-03-31", "functions", f, "policy"], &M::POST) => {
-            functions::add_permission(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "policy"], &M::GET) => {
-            functions::get_policy(service, req, f).await
-        }
-        (["2015-03-31", "functions", f, "policy", sid], &M::DELETE) => {
-            functions::remove_permission(service, req, f, sid).await
-        }
+        (["2015-03-31", "functions", f, "policy"], &M::POST) => O::AddPermission {
+            function: s(f),
+            qualifier: q("Qualifier"),
+            input: req.json(),
+        },
+        (["2015-03-31", "functions", f, "policy"], &M::GET) => O::GetPolicy { function: s(f) },
+        (["2015-03-31", "functions", f, "policy", sid], &M::DELETE) => O::RemovePermission {
+            function: s(f),
+            statement_id: s(sid),
+            revision_id: q("RevisionId"),
+        },
         // Invoke
-        (["2015-03-31", "functions", f, "invocations"], &M::POST) => {
-            invoke::invoke(service, req, f, false, request_id).await
-        }
+        (["2015-03-31", "functions", f, "invocations"], &M::POST) => O::Invoke(invoke(f)),
         (["2021-11-15", "functions", f, "response-streaming-invocations"], &M::POST) => {
-            invoke::invoke(service, req, f, true, request_id).await
+            O::InvokeWithResponseStream(invoke(f))
         }
-        (["2014-11-13", "functions", f, "invoke-async"], &M::POST) => {
-            invoke::invoke_async(service, req, f, request_id).await
-        }
+        (["2014-11-13", "functions", f, "invoke-async"], &M::POST) => O::InvokeAsync(invoke(f)),
         // Concurrency
-        (["2017-10-31", "functions", f, "concurrency"], &M::PUT) => {
-            functions::put_concurrency(service, req, f).await
-        }
+        (["2017-10-31", "functions", f, "concurrency"], &M::PUT) => O::PutFunctionConcurrency {
+            function: s(f),
+            input: req.json(),
+        },
         (["2017-10-31", "functions", f, "concurrency"], &M::DELETE) => {
-            functions::delete_concurrency(service, req, f).await
+            O::DeleteFunctionConcurrency { function: s(f) }
         }
         (["2019-09-30", "functions", f, "concurrency"], &M::GET) => {
-            functions::get_concurrency(service, req, f).await
+            O::GetFunctionConcurrency { function: s(f) }
         }
         // Tags
-        (["2017-03-31", "tags", arn], &M::GET) => functions::list_tags(service, req, arn).await,
-        (["2017-03-31", "tags", arn], &M::POST) => functions::tag(service, req, arn).await,
-        (["2017-03-31", "tags", arn], &M::DELETE) => functions::untag(service, req, arn).await,
+        (["2017-03-31", "tags", arn], &M::GET) => O::ListTags { resource: s(arn) },
+        (["2017-03-31", "tags", arn], &M::POST) => O::TagResource {
+            resource: s(arn),
+            input: req.json(),
+        },
+        (["2017-03-31", "tags", arn], &M::DELETE) => O::UntagResource {
+            resource: s(arn),
+            tag_keys: req
+                .query
+                .iter()
+                .filter(|(k, _)| k == "tagKeys")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        },
         // Account
-        (["2016-08-19", "account-settings"], &M::GET) => {
-            functions::account_settings(service, req).await
-        }
+        (["2016-08-19", "account-settings"], &M::GET) => O::GetAccountSettings,
         // Layers
         (["2018-10-31", "layers"], &M::GET) => {
             if req.query("find") == Some("LayerVersion") {
-                layers::get_by_arn(service, req).await
+                O::GetLayerVersionByArn { arn: q("Arn") }
             } else {
-                layers::list_layers(service, req).await
+                O::ListLayers {
+                    page: req.page(50),
+                    filter: layer_filter(),
+                }
             }
         }
-        (["2018-10-31", "layers", l, "versions"], &M::POST) => {
-            layers::publish(service, req, l).await
-        }
-        (["2018-10-31", "layers", l, "versions"], &M::GET) => {
-            layers::list_versions(service, req, l).await
-        }
-        (["2018-10-31", "layers", l, "versions", v], &M::GET) => {
-            layers::get(service, req, l, v).await
-        }
-        (["2018-10-31", "layers", l, "versions", v], &M::DELETE) => {
-            layers::delete(service, req, l, v).await
-        }
+        (["2018-10-31", "layers", l, "versions"], &M::POST) => O::PublishLayerVersion {
+            layer: s(l),
+            input: req.json(),
+        },
+        (["2018-10-31", "layers", l, "versions"], &M::GET) => O::ListLayerVersions {
+            layer: s(l),
+            page: req.page(50),
+            filter: layer_filter(),
+        },
+        (["2018-10-31", "layers", l, "versions", v], &M::GET) => O::GetLayerVersion {
+            layer: s(l),
+            version: s(v),
+        },
+        (["2018-10-31", "layers", l, "versions", v], &M::DELETE) => O::DeleteLayerVersion {
+            layer: s(l),
+            version: s(v),
+        },
         // Provisioned concurrency
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::PUT) => {
-            provisioned::put(service, req, f).await
+            O::PutProvisionedConcurrencyConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+                input: req.json(),
+            }
         }
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::GET) => {
             if req.query("List") == Some("ALL") {
-                provisioned::list(service, req, f).await
+                O::ListProvisionedConcurrencyConfigs { function: s(f) }
             } else {
-                provisioned::get(service, req, f).await
+                O::GetProvisionedConcurrencyConfig {
+                    function: s(f),
+                    qualifier: q("Qualifier"),
+                }
             }
         }
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::DELETE) => {
-            provisioned::delete(service, req, f).await
+            O::DeleteProvisionedConcurrencyConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+            }
         }
         // Asynchronous invocation settings
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::PUT) => {
-            eventconfig::put(service, req, f, true).await
+            O::PutFunctionEventInvokeConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+                input: req.json(),
+            }
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::POST) => {
-            eventconfig::put(service, req, f, false).await
+            O::UpdateFunctionEventInvokeConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+                input: req.json(),
+            }
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::GET) => {
-            eventconfig::get(service, req, f).await
+            O::GetFunctionEventInvokeConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+            }
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::DELETE) => {
-            eventconfig::delete(service, req, f).await
+            O::DeleteFunctionEventInvokeConfig {
+                function: s(f),
+                qualifier: q("Qualifier"),
+            }
         }
         (["2019-09-25", "functions", f, "event-invoke-config", "list"], &M::GET) => {
-            eventconfig::list(service, req, f).await
+            O::ListFunctionEventInvokeConfigs {
+                function: s(f),
+                page: req.page(50),
+            }
         }
         (["lambkin", "v1", "functions", f, "dead-letters"], &M::GET) => {
-            eventconfig::dead_letters(service, req, f).await
+            O::LambkinListDeadLetters { function: s(f) }
         }
         // Function URL configurations
-        (["2021-10-31", "functions", f, "url"], &M::POST) => urls::create(service, req, f).await,
-        (["2021-10-31", "functions", f, "url"], &M::GET) => urls::get(service, req, f).await,
-        (["2021-10-31", "functions", f, "url"], &M::PUT) => urls::update(service, req, f).await,
-        (["2021-10-31", "functions", f, "url"], &M::DELETE) => urls::delete(service, req, f).await,
-        (["2021-10-31", "functions", f, "urls"], &M::GET) => urls::list(service, req, f).await,
-        // lambkin's own: code downloads and logs.
-        (["lambkin", "v1", "code", hex], &M::GET) => functions::download(service, hex).await,
-        (["lambkin", "v1", "functions", f, "logs"], &M::GET) => {
-            functions::logs(service, req, f).await
+        (["2021-10-31", "functions", f, "url"], &M::POST) => O::CreateFunctionUrlConfig {
+            function: s(f),
+            qualifier: q("Qualifier"),
+            input: req.json(),
+        },
+        (["2021-10-31", "functions", f, "url"], &M::GET) => O::GetFunctionUrlConfig {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
+        (["2021-10-31", "functions", f, "url"], &M::PUT) => O::UpdateFunctionUrlConfig {
+            function: s(f),
+            qualifier: q("Qualifier"),
+            input: req.json(),
+        },
+        (["2021-10-31", "functions", f, "url"], &M::DELETE) => O::DeleteFunctionUrlConfig {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
+        (["2021-10-31", "functions", f, "urls"], &M::GET) => {
+            O::ListFunctionUrlConfigs { function: s(f) }
         }
-        (["lambkin", "v1", "health"], &M::GET) => Ok(Reply::Json(
-            StatusCode::OK,
-            serde_json::json!({"status": "ok", "environments": service.engine.stats().environments}),
-        )),
-        _ => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "UnknownOperationException",
-            format!(
-                "lambkin does not implement {} /{}",
-                req.method,
-                segs.join("/")
-            ),
-        )),
-    }
+        // lambkin's own: code downloads and logs.
+        (["lambkin", "v1", "code", hex], &M::GET) => O::LambkinDownloadCode { sha256: s(hex) },
+        (["lambkin", "v1", "functions", f, "logs"], &M::GET) => O::LambkinGetLogs {
+            function: s(f),
+            since: req.query("since").and_then(|v| v.parse().ok()).unwrap_or(0),
+            cursor: q("cursor"),
+            limit: req
+                .query("limit")
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(1000)
+                .clamp(1, 10_000),
+        },
+        (["lambkin", "v1", "health"], &M::GET) => O::LambkinHealth,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                format!(
+                    "lambkin does not implement {} /{}",
+                    req.method,
+                    segs.join("/")
+                ),
+            ))
+        }
+    })
 }

@@ -5,7 +5,7 @@ use lambkin_engine::FunctionSpec;
 use lambkin_runtimes::Installed;
 
 use crate::error::{ApiError, ApiResult};
-use crate::Service;
+use crate::service::Service;
 
 /// Refuses a runtime this server cannot serve, with what it can and how to add the runtime. Looking may run
 /// the host's interpreters (when not yet probed), so it happens on a blocking thread.

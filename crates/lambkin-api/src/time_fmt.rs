@@ -3,6 +3,14 @@
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+/// Now, Unix milliseconds.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
 /// Now, in Lambda's `LastModified` format.
 pub fn now() -> String {
     format(OffsetDateTime::now_utc())

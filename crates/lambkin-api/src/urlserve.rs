@@ -1,4 +1,4 @@
-//! Function URLs: Create/Get/Update/Delete/ListFunctionUrlConfigs, and the URLs themselves —
+//! Serving function URLs (their configurations are operations: `ops/urls.rs`):
 //! `http://<url-id>.lambda-url.<region>.localhost:<port>/…` (by `Host`) or
 //! `http://<server>/lambkin/v1/urls/<url-id>/…` for clients that cannot set `Host`. A request becomes a
 //! payload-format-2.0 event; the function's answer becomes the HTTP response, buffered or streamed
@@ -12,258 +12,18 @@ use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::{BodyExt, Either, Limited};
 use hyper::body::Incoming;
+use lambkin_engine::EngineError;
 use lambkin_respond::{full, ChannelBody, FrontResponse};
-use lambkin_store::{Expect, Op};
-use lambkin_wire::{InvokeRequest, ResponseFrame};
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::error::{ApiError, ApiResult};
-use crate::names::{self, Arns};
-use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{functions, time_fmt, Service};
+use crate::invoke::{self, Answer, Call, Chunks, Refused, Target};
+use crate::model::{Cors, UrlConfig};
+use crate::names::Arns;
+use crate::service::Service;
+use crate::{records, time_fmt};
 
-/// URL configurations, keyed `<region>/<function>/<qualifier>`.
-pub(crate) const URLS: &str = "urls";
-/// URL id → configuration key.
-const URL_IDS: &str = "urlids";
 /// The content type of a streamed HTTP response with a prelude (`lambda_http`).
 const HTTP_STREAM: &str = "application/vnd.awslambda.http-integration-response";
-
-/// `Cors`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(rename_all = "PascalCase")]
-pub struct Cors {
-    /// `Access-Control-Allow-Credentials`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub allow_credentials: Option<bool>,
-    /// Allowed request headers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_headers: Vec<String>,
-    /// Allowed methods.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_methods: Vec<String>,
-    /// Allowed origins (`*` for any).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub allow_origins: Vec<String>,
-    /// Headers exposed to the browser.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub expose_headers: Vec<String>,
-    /// Preflight cache, seconds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_age: Option<u32>,
-}
-
-/// A URL configuration as the store keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct UrlConfig {
-    id: String,
-    region: String,
-    account: String,
-    function: String,
-    qualifier: Option<String>,
-    auth_type: String,
-    invoke_mode: String,
-    cors: Option<Cors>,
-    creation_time: String,
-    last_modified_time: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct Input {
-    auth_type: Option<String>,
-    cors: Option<Cors>,
-    invoke_mode: Option<String>,
-}
-
-fn key(region: &str, function: &str, qualifier: Option<&str>) -> String {
-    format!("{region}/{function}/{}", qualifier.unwrap_or("$LATEST"))
-}
-
-fn port_of(req: &ApiRequest) -> String {
-    req.base_url
-        .rsplit_once(':')
-        .map(|(_, p)| p.to_owned())
-        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or_else(|| "80".into())
-}
-
-fn answer(c: &UrlConfig, req: &ApiRequest, with_modified: bool) -> Value {
-    let arns = Arns {
-        region: c.region.clone(),
-        account: c.account.clone(),
-    };
-    let mut v = json!({
-        "FunctionUrl": format!("http://{}.lambda-url.{}.localhost:{}/", c.id, c.region, port_of(req)),
-        "FunctionArn": match &c.qualifier {
-            Some(q) => arns.qualified(&c.function, q),
-            None => arns.function(&c.function),
-        },
-        "AuthType": c.auth_type,
-        "CreationTime": c.creation_time,
-        "InvokeMode": c.invoke_mode,
-    });
-    if let Some(cors) = &c.cors {
-        v["Cors"] = serde_json::to_value(cors).unwrap_or_default();
-    }
-    if with_modified {
-        v["LastModifiedTime"] = json!(c.last_modified_time);
-    }
-    v
-}
-
-fn check(input: &Input) -> ApiResult<()> {
-    if let Some(a) = &input.auth_type {
-        if a != "NONE" && a != "AWS_IAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{a}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"
-            )));
-        }
-    }
-    if let Some(m) = &input.invoke_mode {
-        if m != "BUFFERED" && m != "RESPONSE_STREAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn target(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, Option<String>)> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
-    if let Some(q) = &q {
-        if q.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ApiError::invalid(
-                "Function URLs are supported for $LATEST and aliases, not for published versions.",
-            ));
-        }
-    }
-    functions::resolve(service, &req.arns, &r.name, q.as_deref())?;
-    Ok((r.name, q.filter(|q| q != "$LATEST")))
-}
-
-fn not_found() -> ApiError {
-    ApiError::not_found("The resource you requested does not exist.")
-}
-
-/// `CreateFunctionUrlConfig`.
-pub async fn create(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let input: Input = req.json()?;
-    check(&input)?;
-    let Some(auth) = input.auth_type.clone() else {
-        return Err(ApiError::validation(
-            "1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null",
-        ));
-    };
-    let now = time_fmt::iso_now();
-    let c = UrlConfig {
-        id: uuid::Uuid::new_v4().simple().to_string(),
-        region: req.arns.region.clone(),
-        account: req.arns.account.clone(),
-        function: name.clone(),
-        qualifier: q.clone(),
-        auth_type: auth,
-        invoke_mode: input.invoke_mode.unwrap_or_else(|| "BUFFERED".into()),
-        cors: input.cors,
-        creation_time: now.clone(),
-        last_modified_time: now,
-    };
-    let k = key(&c.region, &name, q.as_deref());
-    let ops = vec![
-        Op::put_json(URLS, &k, &c, Expect::Absent)?,
-        Op::put_json(URL_IDS, &c.id, &k, Expect::Absent)?,
-    ];
-    match service.store.apply(ops) {
-        Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, req, false))),
-        Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
-            "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
-            req.arns.function(&name)
-        ))),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn load(service: &Service, k: &str) -> ApiResult<Option<(UrlConfig, u64)>> {
-    Ok(match service.store.get(URLS, k)? {
-        Some(r) => Some((r.json()?, r.revision)),
-        None => None,
-    })
-}
-
-/// `GetFunctionUrlConfig`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let (c, _) =
-        load(service, &key(&req.arns.region, &name, q.as_deref()))?.ok_or_else(not_found)?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
-}
-
-/// `UpdateFunctionUrlConfig`.
-pub async fn update(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let input: Input = req.json()?;
-    check(&input)?;
-    let k = key(&req.arns.region, &name, q.as_deref());
-    let (mut c, rev) = load(service, &k)?.ok_or_else(not_found)?;
-    if let Some(a) = input.auth_type {
-        c.auth_type = a;
-    }
-    if let Some(m) = input.invoke_mode {
-        c.invoke_mode = m;
-    }
-    if let Some(cors) = input.cors {
-        c.cors = Some(cors);
-    }
-    c.last_modified_time = time_fmt::iso_now();
-    service
-        .store
-        .apply(vec![Op::put_json(URLS, &k, &c, Expect::Revision(rev))?])?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, req, true)))
-}
-
-/// `DeleteFunctionUrlConfig`.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = target(service, req, raw)?;
-    let k = key(&req.arns.region, &name, q.as_deref());
-    let (c, _) = load(service, &k)?.ok_or_else(not_found)?;
-    service.store.apply(vec![
-        Op::Delete {
-            table: URLS.into(),
-            key: k,
-            expect: Expect::Any,
-        },
-        Op::Delete {
-            table: URL_IDS.into(),
-            key: c.id,
-            expect: Expect::Any,
-        },
-    ])?;
-    Ok(Reply::Empty(StatusCode::NO_CONTENT))
-}
-
-/// `ListFunctionUrlConfigs`.
-pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    functions::load(service, &req.arns, &r.name)?;
-    let prefix = format!("{}/{}/", req.arns.region, r.name);
-    let mut items = Vec::new();
-    for (_, rec) in service.store.list(URLS, &prefix, None, 10_000)? {
-        let c: UrlConfig = rec.json()?;
-        items.push(answer(&c, req, true));
-    }
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({"FunctionUrlConfigs": items}),
-    ))
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Serving URLs
 
 /// The URL id a request is addressed to, and the path after it: by `Host`
 /// (`<id>.lambda-url.<region>.localhost`) or by the path form (`/lambkin/v1/urls/<id>/…`).
@@ -528,13 +288,8 @@ pub async fn serve(
     peer: SocketAddr,
     request_id: &str,
 ) -> FrontResponse {
-    let Ok(Some(k)) = service.store.get(URL_IDS, url_id) else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    let Ok(k) = k.json::<String>() else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    let Ok(Some((c, _))) = load(service, &k) else {
+    // Only the configuration this id was made for, while it exists.
+    let Ok(Some(c)) = records::urls::by_id(&service.store, url_id) else {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     };
     let (parts, body) = req.into_parts();
@@ -588,10 +343,7 @@ pub async fn serve(
             .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
         let raw_query = parts.uri.query().unwrap_or("").to_owned();
-        let body_bytes = match Limited::new(body, crate::invoke::MAX_REQUEST)
-            .collect()
-            .await
-        {
+        let body_bytes = match Limited::new(body, invoke::MAX_REQUEST).collect().await {
             Ok(b) => b.to_bytes(),
             Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
         };
@@ -612,10 +364,7 @@ pub async fn serve(
         )
         .await;
     }
-    let body = match Limited::new(body, crate::invoke::MAX_REQUEST)
-        .collect()
-        .await
-    {
+    let body = match Limited::new(body, invoke::MAX_REQUEST).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
     };
@@ -638,47 +387,41 @@ async fn invoke(
         account: c.account.clone(),
     };
     let ev = event(&parts, path, &body, &c.id, "", peer, request_id);
-    let Ok(res) = functions::resolve(service, &arns, &c.function, c.qualifier.as_deref()) else {
-        return plain(StatusCode::NOT_FOUND, "Not Found");
-    };
-    if crate::runtimes::ensure(service, res.version.config.runtime.as_deref())
-        .await
-        .is_err()
-    {
-        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
-    }
-    let Ok(spec) = crate::invoke::spec_for(service, &res, &arns) else {
-        return plain(StatusCode::BAD_GATEWAY, "Internal Server Error");
-    };
-    let request = InvokeRequest {
-        request_id: Some(request_id.to_owned()),
+    let call = Call {
+        request_id: request_id.to_owned(),
         payload: Bytes::from(ev.to_string()),
-        invoked_function_arn: Some(match &c.qualifier {
+        invoked_function_arn: match &c.qualifier {
             Some(q) => arns.qualified(&c.function, q),
             None => arns.function(&c.function),
-        }),
+        },
         ..Default::default()
     };
-    let inv = match service.engine.invoke(&spec, request).await {
-        Ok(i) => i,
-        Err(lambkin_engine::EngineError::Throttled { .. }) => {
+    let target = Target {
+        arns: &arns,
+        function: &c.function,
+        qualifier: c.qualifier.as_deref(),
+        incarnation: None,
+    };
+    let running = match invoke::run(service, target, call).await {
+        Ok(r) => r,
+        Err(Refused::NotFound(_) | Refused::Replaced | Refused::Unresolved(_)) => {
+            return plain(StatusCode::NOT_FOUND, "Not Found")
+        }
+        Err(Refused::Engine(EngineError::Throttled { .. })) => {
             return plain(StatusCode::TOO_MANY_REQUESTS, "Rate Exceeded.")
         }
         Err(_) => return plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
     };
-    let mut frames = inv.frames;
-    let mut r = match frames.recv().await {
-        Some(ResponseFrame::Complete { body, .. }) => buffered_response(&body),
-        Some(ResponseFrame::StreamStart { content_type }) => {
+    let mut r = match running.answer().await {
+        Answer::Buffered { body, error: None } => buffered_response(&body),
+        Answer::Stream {
+            content_type,
+            chunks,
+        } => {
             if c.invoke_mode == "RESPONSE_STREAM" {
-                stream_response(frames, content_type.as_deref()).await
+                stream_response(chunks, content_type.as_deref()).await
             } else {
-                let mut buf = Vec::new();
-                while let Some(f) = frames.recv().await {
-                    if let ResponseFrame::Chunk(b) = f {
-                        buf.extend_from_slice(&b);
-                    }
-                }
+                let (buf, _) = chunks.collect().await;
                 if content_type.as_deref() == Some(HTTP_STREAM) {
                     split_prelude_buffered(&buf)
                 } else {
@@ -686,7 +429,9 @@ async fn invoke(
                 }
             }
         }
-        _ => plain(StatusCode::BAD_GATEWAY, "Internal Server Error"),
+        Answer::Buffered { .. } | Answer::Nothing => {
+            plain(StatusCode::BAD_GATEWAY, "Internal Server Error")
+        }
     };
     add_cors(&mut r, c.cors.as_ref(), origin.as_deref());
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -720,25 +465,16 @@ fn find_prelude_end(buf: &[u8]) -> Option<(&[u8], &[u8])> {
 }
 
 /// `RESPONSE_STREAM`: status and headers from the prelude, then every chunk as it arrives.
-async fn stream_response(
-    mut frames: tokio::sync::mpsc::Receiver<ResponseFrame>,
-    content_type: Option<&str>,
-) -> FrontResponse {
+async fn stream_response(mut chunks: Chunks, content_type: Option<&str>) -> FrontResponse {
     let mut pending = Vec::new();
     let mut meta: Option<Value> = None;
     if content_type == Some(HTTP_STREAM) {
-        while let Some(f) = frames.recv().await {
-            match f {
-                ResponseFrame::Chunk(b) => {
-                    pending.extend_from_slice(&b);
-                    if let Some((m, rest)) = find_prelude_end(&pending) {
-                        meta = Some(serde_json::from_slice(m).unwrap_or(Value::Null));
-                        pending = rest.to_vec();
-                        break;
-                    }
-                }
-                ResponseFrame::StreamEnd { .. } | ResponseFrame::Error { .. } => break,
-                _ => {}
+        while let Some(b) = chunks.next().await {
+            pending.extend_from_slice(&b);
+            if let Some((m, rest)) = find_prelude_end(&pending) {
+                meta = Some(serde_json::from_slice(m).unwrap_or(Value::Null));
+                pending = rest.to_vec();
+                break;
             }
         }
     }
@@ -748,11 +484,9 @@ async fn stream_response(
         if !first.is_empty() && tx.send(first).await.is_err() {
             return;
         }
-        while let Some(f) = frames.recv().await {
-            if let ResponseFrame::Chunk(b) = f {
-                if tx.send(b).await.is_err() {
-                    return;
-                }
+        while let Some(b) = chunks.next().await {
+            if tx.send(b).await.is_err() {
+                return;
             }
         }
     });

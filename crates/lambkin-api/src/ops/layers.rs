@@ -1,51 +1,35 @@
-//! Layer operations: publish, get (by name and version, or by ARN), list layers and versions, delete.
+//! Layers: `PublishLayerVersion`, `GetLayerVersion`, `GetLayerVersionByArn`, `ListLayers`,
+//! `ListLayerVersions`, `DeleteLayerVersion`.
 
 use http::StatusCode;
-use lambkin_store::{Expect, Op};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::functions::{self, LAYERS};
 use crate::model::{LayerContent, LayerRecord, LayerVersion};
 use crate::names;
-use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{time_fmt, Service};
+use crate::operation::{Body, LayerFilter, Page, PublishLayerInput};
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::service::Service;
+use crate::{records, time_fmt};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct ContentInput {
-    zip_file: Option<String>,
-    s3_bucket: Option<String>,
-}
+use super::code::{decode_zip, store_zip};
 
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct PublishInput {
-    content: Option<ContentInput>,
-    description: Option<String>,
-    #[serde(default)]
-    compatible_runtimes: Vec<String>,
-    #[serde(default)]
-    compatible_architectures: Vec<String>,
-    license_info: Option<String>,
-}
-
-fn lkey(region: &str, name: &str, version: u64) -> String {
-    format!("{region}/{name}/{version:010}")
-}
-
-fn answer(req: &ApiRequest, rec: &LayerRecord) -> LayerVersion {
+fn answer(ctx: &Ctx, rec: &LayerRecord) -> LayerVersion {
     let mut v = rec.version.clone();
-    v.content.location = format!("{}/lambkin/v1/code/{}", req.base_url, rec.sha256_hex);
+    v.content.location = format!("{}/lambkin/v1/code/{}", ctx.base_url, rec.sha256_hex);
     v
 }
 
 /// `PublishLayerVersion`.
-pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn publish(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<PublishLayerInput>,
+) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
-    let input: PublishInput = req.json()?;
+    let input = input?;
     let content = input.content.unwrap_or_default();
     if content.s3_bucket.is_some() {
         return Err(ApiError::invalid(
@@ -60,12 +44,10 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
     if input.compatible_runtimes.len() > 15 {
         return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
     }
-    let zip = functions::decode_zip(&b64, "Content.ZipFile")?;
-    let blob = functions::store_zip(service, zip).await?;
-    let region = &req.arns.region;
-    let version = service
-        .store
-        .next_sequence(&format!("layer:{region}/{name}"))?;
+    let zip = decode_zip(&b64, "Content.ZipFile")?;
+    let blob = store_zip(service, zip).await?;
+    let region = &ctx.arns.region;
+    let version = records::layers::next_version(&service.store, region, &name)?;
     let rec = LayerRecord {
         version: LayerVersion {
             content: LayerContent {
@@ -73,8 +55,8 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
                 code_sha256: blob.code_sha256.clone(),
                 code_size: blob.size,
             },
-            layer_arn: req.arns.layer(&name),
-            layer_version_arn: req.arns.layer_version(&name, version),
+            layer_arn: ctx.arns.layer(&name),
+            layer_version_arn: ctx.arns.layer_version(&name, version),
             description: input.description.unwrap_or_default(),
             created_date: time_fmt::now(),
             version,
@@ -85,15 +67,10 @@ pub async fn publish(service: &Service, req: &ApiRequest, raw: &str) -> ApiResul
         sha256_hex: blob.sha256_hex,
         unpacked_size: blob.unpacked_size,
     };
-    service.store.apply(vec![Op::put_json(
-        LAYERS,
-        &lkey(region, &name, version),
-        &rec,
-        Expect::Absent,
-    )?])?;
+    records::layers::create(&service.store, region, &name, version, &rec)?;
     Ok(Reply::Json(
         StatusCode::CREATED,
-        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+        serde_json::to_value(answer(ctx, &rec)).unwrap_or_default(),
     ))
 }
 
@@ -112,37 +89,37 @@ fn load(
     version: u64,
     arn: &str,
 ) -> ApiResult<LayerRecord> {
-    let rec = service
-        .store
-        .get(LAYERS, &lkey(region, name, version))?
-        .ok_or_else(|| {
-            ApiError::not_found(format!(
-                "The resource you requested does not exist. ({arn})"
-            ))
-        })?;
-    Ok(rec.json()?)
+    records::layers::get(&service.store, region, name, version)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "The resource you requested does not exist. ({arn})"
+        ))
+    })
 }
 
 /// `GetLayerVersion`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str, v: &str) -> ApiResult<Reply> {
+pub(crate) async fn get(service: &Service, ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
     let version = parse_version(v)?;
     let rec = load(
         service,
-        &req.arns.region,
+        &ctx.arns.region,
         &name,
         version,
-        &req.arns.layer_version(&name, version),
+        &ctx.arns.layer_version(&name, version),
     )?;
     Ok(Reply::Json(
         StatusCode::OK,
-        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+        serde_json::to_value(answer(ctx, &rec)).unwrap_or_default(),
     ))
 }
 
 /// `GetLayerVersionByArn`.
-pub async fn get_by_arn(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
-    let arn = req.query("Arn").unwrap_or("");
+pub(crate) async fn get_by_arn(
+    service: &Service,
+    ctx: &Ctx,
+    arn: Option<&str>,
+) -> ApiResult<Reply> {
+    let arn = arn.unwrap_or("");
     let Some((region, account, name, version)) = names::parse_layer_version_arn(arn) else {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)"
@@ -156,19 +133,19 @@ pub async fn get_by_arn(service: &Service, req: &ApiRequest) -> ApiResult<Reply>
     let rec = load(service, &region, &name, version, arn)?;
     Ok(Reply::Json(
         StatusCode::OK,
-        serde_json::to_value(answer(req, &rec)).unwrap_or_default(),
+        serde_json::to_value(answer(ctx, &rec)).unwrap_or_default(),
     ))
 }
 
-fn matches(rec: &LayerRecord, req: &ApiRequest) -> bool {
-    let rt = req.query("CompatibleRuntime");
-    let arch = req.query("CompatibleArchitecture");
+fn matches(rec: &LayerRecord, filter: &LayerFilter) -> bool {
+    let rt = filter.compatible_runtime.as_deref();
+    let arch = filter.compatible_architecture.as_deref();
     rt.is_none_or(|r| rec.version.compatible_runtimes.iter().any(|x| x == r))
         && arch.is_none_or(|a| rec.version.compatible_architectures.iter().any(|x| x == a))
 }
 
-fn version_item(req: &ApiRequest, rec: &LayerRecord) -> serde_json::Value {
-    let v = answer(req, rec);
+fn version_item(ctx: &Ctx, rec: &LayerRecord) -> serde_json::Value {
+    let v = answer(ctx, rec);
     let mut j = serde_json::to_value(&v).unwrap_or_default();
     if let Some(o) = j.as_object_mut() {
         o.remove("Content");
@@ -178,17 +155,20 @@ fn version_item(req: &ApiRequest, rec: &LayerRecord) -> serde_json::Value {
 }
 
 /// `ListLayerVersions`: newest first.
-pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn list_versions(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    page: Page,
+    filter: &LayerFilter,
+) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
-    let (max, marker) = req.page(50)?;
-    let prefix = format!("{}/{name}/", req.arns.region);
-    let mut all: Vec<LayerRecord> = Vec::new();
-    for (_, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
-        let rec: LayerRecord = r.json()?;
-        if matches(&rec, req) {
-            all.push(rec);
-        }
-    }
+    let (max, marker) = page?;
+    let mut all: Vec<LayerRecord> =
+        records::layers::versions(&service.store, &ctx.arns.region, &name)?
+            .into_iter()
+            .filter(|rec| matches(rec, filter))
+            .collect();
     all.reverse();
     let start = marker
         .and_then(|m| m.parse::<usize>().ok())
@@ -198,7 +178,7 @@ pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> Ap
         .iter()
         .skip(start)
         .take(max)
-        .map(|r| version_item(req, r))
+        .map(|r| version_item(ctx, r))
         .collect();
     let mut out = json!({ "LayerVersions": page });
     if start + max < all.len() {
@@ -208,18 +188,16 @@ pub async fn list_versions(service: &Service, req: &ApiRequest, raw: &str) -> Ap
 }
 
 /// `ListLayers`: each layer with its newest matching version.
-pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply> {
-    let (max, marker) = req.page(50)?;
-    let prefix = format!("{}/", req.arns.region);
+pub(crate) async fn list_layers(
+    service: &Service,
+    ctx: &Ctx,
+    page: Page,
+    filter: &LayerFilter,
+) -> ApiResult<Reply> {
+    let (max, marker) = page?;
     let mut latest: std::collections::BTreeMap<String, LayerRecord> = Default::default();
-    for (key, r) in service.store.list(LAYERS, &prefix, None, 1_000_000)? {
-        let rec: LayerRecord = r.json()?;
-        let name = key
-            .strip_prefix(&prefix)
-            .and_then(|k| k.split('/').next())
-            .unwrap_or_default()
-            .to_owned();
-        if matches(&rec, req) {
+    for (name, rec) in records::layers::all(&service.store, &ctx.arns.region)? {
+        if matches(&rec, filter) {
             latest.insert(name, rec);
         }
     }
@@ -236,7 +214,7 @@ pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply
             json!({
                 "LayerName": n,
                 "LayerArn": r.version.layer_arn,
-                "LatestMatchingVersion": version_item(req, r),
+                "LatestMatchingVersion": version_item(ctx, r),
             })
         })
         .collect();
@@ -250,13 +228,9 @@ pub async fn list_layers(service: &Service, req: &ApiRequest) -> ApiResult<Reply
 }
 
 /// `DeleteLayerVersion`: idempotent, as on AWS. Functions already using it keep their copy.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str, v: &str) -> ApiResult<Reply> {
+pub(crate) async fn delete(service: &Service, ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &service.config.account_id)?;
     let version = parse_version(v)?;
-    service.store.apply(vec![Op::Delete {
-        table: LAYERS.into(),
-        key: lkey(&req.arns.region, &name, version),
-        expect: Expect::Any,
-    }])?;
+    records::layers::delete(&service.store, &ctx.arns.region, &name, version)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

@@ -5,42 +5,22 @@
 use std::sync::Arc;
 
 use http::StatusCode;
-use lambkin_store::{Expect, Op};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
+use crate::invoke;
+use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
-use crate::request::ApiRequest;
-use crate::routes::Reply;
-use crate::{functions, time_fmt, Service};
+use crate::operation::{Body, ProvisionedInput};
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::{load, resolve};
+use crate::service::Service;
+use crate::{records, time_fmt};
 
-/// Table of settings, keyed `<region>/<function>/<qualifier>`.
-pub(crate) const PROVISIONED: &str = "provisioned";
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Setting {
-    region: String,
-    account: String,
-    function: String,
-    qualifier: String,
-    requested: u32,
-    last_modified: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase")]
-struct Input {
-    provisioned_concurrent_executions: Option<i64>,
-}
-
-fn key(region: &str, function: &str, qualifier: &str) -> String {
-    format!("{region}/{function}/{qualifier}")
-}
-
-fn qualifier(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(String, String)> {
+fn qualifier(service: &Service, raw: &str, qualifier: Option<&str>) -> ApiResult<(String, String)> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, req.query("Qualifier"))?;
+    let q = names::merge_qualifier(&r, qualifier)?;
     let Some(q) = q else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null",
@@ -54,21 +34,26 @@ fn qualifier(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<(Strin
     Ok((r.name, q))
 }
 
-/// Resolves the setting to a version and hands it to the engine.
+/// Resolves the setting to a version (an alias's primary version: provisioned environments are not
+/// weighted) and hands its spec to the engine, through the invoke path's spec stage (the managed runtime is
+/// installed by then; dropping a setting needs none).
 fn apply(service: &Service, s: &Setting) -> ApiResult<String> {
     let arns = Arns {
         region: s.region.clone(),
         account: s.account.clone(),
     };
-    let res = functions::resolve(service, &arns, &s.function, Some(&s.qualifier))?;
-    let spec = crate::invoke::spec_for(service, &res, &arns)?;
+    let res = resolve(service, &arns, &s.function, Some(&s.qualifier))?;
+    let mut spec = invoke::base_spec(service, &res, &arns)?;
+    if s.requested > 0 {
+        invoke::with_runtime(service, res.version.config.runtime.as_deref(), &mut spec)?;
+    }
     let version = spec.version.clone();
     service.engine.set_provisioned(&spec, s.requested);
     Ok(version)
 }
 
 fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
-    let version = functions::resolve(service, arns, &s.function, Some(&s.qualifier))
+    let version = resolve(service, arns, &s.function, Some(&s.qualifier))
         .map(|r| r.version.config.version)
         .unwrap_or_default();
     let (ready, _) = service.engine.provisioned(&s.function, &version);
@@ -88,9 +73,15 @@ fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
 }
 
 /// `PutProvisionedConcurrencyConfig`: `202`, `IN_PROGRESS`.
-pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
-    let input: Input = req.json()?;
+pub(crate) async fn put(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+    input: Body<ProvisionedInput>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
+    let input = input?;
     let n = match input.provisioned_concurrent_executions {
         Some(n) if n >= 1 => n as u32,
         Some(n) => {
@@ -104,7 +95,7 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
             ))
         }
     };
-    let (record, _) = functions::load(service, &req.arns, &name)?;
+    let (record, _) = load(service, &ctx.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
         if n > reserved {
             return Err(ApiError::invalid(format!(
@@ -113,73 +104,73 @@ pub async fn put(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Re
         }
     }
     let s = Setting {
-        region: req.arns.region.clone(),
-        account: req.arns.account.clone(),
+        region: ctx.arns.region.clone(),
+        account: ctx.arns.account.clone(),
         function: name.clone(),
         qualifier: q.clone(),
         requested: n,
         last_modified: time_fmt::now(),
     };
-    let res = functions::resolve(service, &req.arns, &name, Some(&q))?;
-    crate::runtimes::ensure(service, res.version.config.runtime.as_deref()).await?;
-    service.store.apply(vec![Op::put_json(
-        PROVISIONED,
-        &key(&s.region, &name, &q),
-        &s,
-        Expect::Any,
-    )?])?;
+    let res = resolve(service, &ctx.arns, &name, Some(&q))?;
+    invoke::ensure_runtime(service, res.version.config.runtime.as_deref()).await?;
+    // Written only while the function exists (DeleteFunction removes settings under the same lock).
+    let _guard = service.writes.lock().await;
+    resolve(service, &ctx.arns, &name, Some(&q))?;
+    records::provisioned::put(&service.store, &s)?;
     apply(service, &s)?;
-    let mut out = answer(service, &req.arns, &s);
+    let mut out = answer(service, &ctx.arns, &s);
     out["Status"] = json!("IN_PROGRESS");
     Ok(Reply::Json(StatusCode::ACCEPTED, out))
 }
 
-fn load(service: &Service, req: &ApiRequest, name: &str, q: &str) -> ApiResult<Setting> {
-    functions::load(service, &req.arns, name)?;
-    Ok(service
-        .store
-        .get(PROVISIONED, &key(&req.arns.region, name, q))?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "ProvisionedConcurrencyConfigNotFoundException",
-                "No Provisioned Concurrency Config found for this function",
-            )
-        })?
-        .json()?)
+fn load_setting(service: &Service, ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
+    load(service, &ctx.arns, name)?;
+    records::provisioned::get(&service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function",
+        )
+    })
 }
 
 /// `GetProvisionedConcurrencyConfig`.
-pub async fn get(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
-    let s = load(service, req, &name, &q)?;
-    Ok(Reply::Json(StatusCode::OK, answer(service, &req.arns, &s)))
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
+    let s = load_setting(service, ctx, &name, &q)?;
+    Ok(Reply::Json(StatusCode::OK, answer(service, &ctx.arns, &s)))
 }
 
 /// `DeleteProvisionedConcurrencyConfig`.
-pub async fn delete(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, req, raw)?;
-    let mut s = load(service, req, &name, &q)?;
-    service.store.apply(vec![Op::Delete {
-        table: PROVISIONED.into(),
-        key: key(&req.arns.region, &name, &q),
-        expect: Expect::Any,
-    }])?;
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    q: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = qualifier(service, raw, q)?;
+    let _guard = service.writes.lock().await;
+    let mut s = load_setting(service, ctx, &name, &q)?;
+    records::provisioned::delete(&service.store, &ctx.arns.region, &name, &q)?;
     s.requested = 0;
     let _ = apply(service, &s);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListProvisionedConcurrencyConfigs`.
-pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<Reply> {
+pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
-    functions::load(service, &req.arns, &r.name)?;
-    let prefix = format!("{}/{}/", req.arns.region, r.name);
-    let mut items = Vec::new();
-    for (_, rec) in service.store.list(PROVISIONED, &prefix, None, 10_000)? {
-        let s: Setting = rec.json()?;
-        items.push(answer(service, &req.arns, &s));
-    }
+    load(service, &ctx.arns, &r.name)?;
+    let items: Vec<serde_json::Value> =
+        records::provisioned::list(&service.store, &ctx.arns.region, &r.name)?
+            .iter()
+            .map(|s| answer(service, &ctx.arns, s))
+            .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"ProvisionedConcurrencyConfigs": items}),
@@ -187,8 +178,8 @@ pub async fn list(service: &Service, req: &ApiRequest, raw: &str) -> ApiResult<R
 }
 
 /// Applies every stored setting (at startup).
-pub fn restore(service: &Arc<Service>) {
-    let rows = match service.store.list(PROVISIONED, "", None, 100_000) {
+pub(crate) fn restore(service: &Arc<Service>) {
+    let rows = match records::provisioned::all(&service.store) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("cannot read provisioned concurrency settings: {e}");
@@ -198,18 +189,16 @@ pub fn restore(service: &Arc<Service>) {
     // In a task: a managed runtime missing from the data directory is built first.
     let service = service.clone();
     tokio::spawn(async move {
-        for (k, rec) in rows {
-            match rec.json::<Setting>() {
+        for (k, setting) in rows {
+            match setting {
                 Ok(s) => {
                     let arns = Arns {
                         region: s.region.clone(),
                         account: s.account.clone(),
                     };
-                    if let Ok(res) =
-                        functions::resolve(&service, &arns, &s.function, Some(&s.qualifier))
-                    {
+                    if let Ok(res) = resolve(&service, &arns, &s.function, Some(&s.qualifier)) {
                         let runtime = res.version.config.runtime.as_deref();
-                        let _ = crate::runtimes::ensure(&service, runtime).await;
+                        let _ = invoke::ensure_runtime(&service, runtime).await;
                     }
                     if let Err(e) = apply(&service, &s) {
                         tracing::warn!("provisioned concurrency {k}: {}", e.message);

@@ -1,0 +1,442 @@
+//! The operations of the API as typed values: `routes.rs` turns a request into an [`Operation`] (one variant per
+//! Lambda operation, named as botocore names it, plus lambkin's own endpoints), `ops` executes it. A variant
+//! carries what its operation reads of the request: path members as given (percent-decoded; names are
+//! validated by the operation, with the operation's messages), query members, headers, and the body parsed
+//! into the operation's input shape (botocore's members, PascalCase on the wire).
+//!
+//! A body that does not parse, or a bad `MaxItems`, is carried as its error ([`Body`], [`Page`]): the
+//! operation answers it at the point where Lambda does (after a bad function name, for instance), so every
+//! request keeps the answer it had before operations were typed.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::model::{Cors, DestinationConfig, Environment, LoggingConfig, RoutingConfig};
+
+/// A JSON body parsed into an operation's input, or why it could not be.
+pub(crate) type Body<T> = ApiResult<T>;
+
+/// `MaxItems` (1–10,000, default 50) and `Marker`, or why `MaxItems` is not valid.
+pub(crate) type Page = ApiResult<(usize, Option<String>)>;
+
+/// `CompatibleRuntime` and `CompatibleArchitecture` of the layer listings.
+#[derive(Debug, Default)]
+pub(crate) struct LayerFilter {
+    pub compatible_runtime: Option<String>,
+    pub compatible_architecture: Option<String>,
+}
+
+/// What an invoke reads of the request (`Invoke`, `InvokeWithResponseStream`, `InvokeAsync`).
+#[derive(Debug, Default)]
+pub(crate) struct InvokeInput {
+    /// `FunctionName` as given.
+    pub function: String,
+    /// `?Qualifier=`.
+    pub qualifier: Option<String>,
+    /// `X-Amz-Invocation-Type`.
+    pub invocation_type: Option<String>,
+    /// `X-Amz-Log-Type`.
+    pub log_type: Option<String>,
+    /// `X-Amz-Client-Context` (base64 JSON, decoded by the operation).
+    pub client_context: Option<String>,
+    /// `X-Amzn-Trace-Id`.
+    pub trace_id: Option<String>,
+    /// `X-Amz-Tenant-Id`.
+    pub tenant_id: Option<String>,
+    /// The event.
+    pub payload: Bytes,
+}
+
+/// One request to the API, parsed.
+// Made once per request and moved straight into its execution: boxing the large inputs would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Operation {
+    // Functions
+    CreateFunction {
+        input: Body<CreateFunctionInput>,
+    },
+    ListFunctions {
+        page: Page,
+        function_version: Option<String>,
+    },
+    GetFunction {
+        function: String,
+        qualifier: Option<String>,
+    },
+    DeleteFunction {
+        function: String,
+        qualifier: Option<String>,
+    },
+    GetFunctionConfiguration {
+        function: String,
+        qualifier: Option<String>,
+    },
+    UpdateFunctionConfiguration {
+        function: String,
+        input: Body<UpdateConfigInput>,
+    },
+    UpdateFunctionCode {
+        function: String,
+        input: Body<UpdateCodeInput>,
+    },
+    // Versions and aliases
+    PublishVersion {
+        function: String,
+        input: Body<PublishVersionInput>,
+    },
+    ListVersionsByFunction {
+        function: String,
+        page: Page,
+    },
+    CreateAlias {
+        function: String,
+        input: Body<AliasInput>,
+    },
+    ListAliases {
+        function: String,
+        page: Page,
+        function_version: Option<String>,
+    },
+    GetAlias {
+        function: String,
+        alias: String,
+    },
+    UpdateAlias {
+        function: String,
+        alias: String,
+        input: Body<AliasInput>,
+    },
+    DeleteAlias {
+        function: String,
+        alias: String,
+    },
+    // Policy
+    AddPermission {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<PermissionInput>,
+    },
+    GetPolicy {
+        function: String,
+    },
+    RemovePermission {
+        function: String,
+        statement_id: String,
+        revision_id: Option<String>,
+    },
+    // Invoke
+    Invoke(InvokeInput),
+    InvokeWithResponseStream(InvokeInput),
+    InvokeAsync(InvokeInput),
+    // Concurrency
+    PutFunctionConcurrency {
+        function: String,
+        input: Body<ConcurrencyInput>,
+    },
+    GetFunctionConcurrency {
+        function: String,
+    },
+    DeleteFunctionConcurrency {
+        function: String,
+    },
+    // Tags
+    ListTags {
+        resource: String,
+    },
+    TagResource {
+        resource: String,
+        input: Body<TagInput>,
+    },
+    UntagResource {
+        resource: String,
+        tag_keys: Vec<String>,
+    },
+    // Account
+    GetAccountSettings,
+    // Layers
+    PublishLayerVersion {
+        layer: String,
+        input: Body<PublishLayerInput>,
+    },
+    GetLayerVersion {
+        layer: String,
+        version: String,
+    },
+    GetLayerVersionByArn {
+        arn: Option<String>,
+    },
+    ListLayers {
+        page: Page,
+        filter: LayerFilter,
+    },
+    ListLayerVersions {
+        layer: String,
+        page: Page,
+        filter: LayerFilter,
+    },
+    DeleteLayerVersion {
+        layer: String,
+        version: String,
+    },
+    // Provisioned concurrency
+    PutProvisionedConcurrencyConfig {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<ProvisionedInput>,
+    },
+    GetProvisionedConcurrencyConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    DeleteProvisionedConcurrencyConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    ListProvisionedConcurrencyConfigs {
+        function: String,
+    },
+    // Asynchronous invocation settings
+    PutFunctionEventInvokeConfig {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<EventInvokeConfigInput>,
+    },
+    UpdateFunctionEventInvokeConfig {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<EventInvokeConfigInput>,
+    },
+    GetFunctionEventInvokeConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    DeleteFunctionEventInvokeConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    ListFunctionEventInvokeConfigs {
+        function: String,
+        page: Page,
+    },
+    // Function URL configurations
+    CreateFunctionUrlConfig {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<UrlConfigInput>,
+    },
+    GetFunctionUrlConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    UpdateFunctionUrlConfig {
+        function: String,
+        qualifier: Option<String>,
+        input: Body<UrlConfigInput>,
+    },
+    DeleteFunctionUrlConfig {
+        function: String,
+        qualifier: Option<String>,
+    },
+    ListFunctionUrlConfigs {
+        function: String,
+    },
+    // lambkin's own (`/lambkin/v1/…`)
+    LambkinListDeadLetters {
+        function: String,
+    },
+    LambkinDownloadCode {
+        sha256: String,
+    },
+    LambkinGetLogs {
+        function: String,
+        since: u64,
+        cursor: Option<String>,
+        limit: usize,
+    },
+    LambkinHealth,
+}
+
+/// `FunctionCode`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct CodeInput {
+    pub zip_file: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub image_uri: Option<String>,
+}
+
+/// `CreateFunction`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct CreateFunctionInput {
+    pub function_name: Option<String>,
+    pub runtime: Option<String>,
+    pub role: Option<String>,
+    pub handler: Option<String>,
+    pub code: Option<CodeInput>,
+    pub description: Option<String>,
+    pub timeout: Option<i64>,
+    pub memory_size: Option<i64>,
+    #[serde(default)]
+    pub publish: bool,
+    pub environment: Option<Environment>,
+    pub layers: Option<Vec<String>>,
+    pub architectures: Option<Vec<String>>,
+    pub ephemeral_storage: Option<EphemeralStorageInput>,
+    pub package_type: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
+    pub tracing_config: Option<TracingInput>,
+    pub logging_config: Option<LoggingConfig>,
+    pub dead_letter_config: Option<serde_json::Value>,
+    #[serde(rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
+}
+
+/// `EphemeralStorage`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EphemeralStorageInput {
+    pub size: i64,
+}
+
+/// `TracingConfig`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TracingInput {
+    pub mode: Option<String>,
+}
+
+/// `UpdateFunctionCode`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UpdateCodeInput {
+    pub zip_file: Option<String>,
+    pub s3_bucket: Option<String>,
+    pub image_uri: Option<String>,
+    #[serde(default)]
+    pub publish: bool,
+    #[serde(default)]
+    pub dry_run: bool,
+    pub revision_id: Option<String>,
+    pub architectures: Option<Vec<String>>,
+}
+
+/// `UpdateFunctionConfiguration`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UpdateConfigInput {
+    pub role: Option<String>,
+    pub handler: Option<String>,
+    pub description: Option<String>,
+    pub timeout: Option<i64>,
+    pub memory_size: Option<i64>,
+    pub environment: Option<Environment>,
+    pub runtime: Option<String>,
+    pub layers: Option<Vec<String>>,
+    pub ephemeral_storage: Option<EphemeralStorageInput>,
+    pub revision_id: Option<String>,
+    pub tracing_config: Option<TracingInput>,
+    pub logging_config: Option<LoggingConfig>,
+    pub dead_letter_config: Option<serde_json::Value>,
+    #[serde(rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
+}
+
+/// `PublishVersion`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PublishVersionInput {
+    pub code_sha256: Option<String>,
+    pub description: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+/// `CreateAlias` / `UpdateAlias`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct AliasInput {
+    pub name: Option<String>,
+    pub function_version: Option<String>,
+    pub description: Option<String>,
+    pub routing_config: Option<RoutingConfig>,
+    pub revision_id: Option<String>,
+}
+
+/// `PutFunctionConcurrency`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ConcurrencyInput {
+    pub reserved_concurrent_executions: Option<i64>,
+}
+
+/// `TagResource`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct TagInput {
+    pub tags: Option<BTreeMap<String, String>>,
+}
+
+/// `AddPermission`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PermissionInput {
+    pub statement_id: Option<String>,
+    pub action: Option<String>,
+    pub principal: Option<String>,
+    pub source_arn: Option<String>,
+    pub source_account: Option<String>,
+    pub event_source_token: Option<String>,
+    #[serde(rename = "PrincipalOrgID")]
+    pub principal_org_id: Option<String>,
+    pub function_url_auth_type: Option<String>,
+    pub revision_id: Option<String>,
+}
+
+/// `LayerVersionContentInput`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LayerContentInput {
+    pub zip_file: Option<String>,
+    pub s3_bucket: Option<String>,
+}
+
+/// `PublishLayerVersion`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PublishLayerInput {
+    pub content: Option<LayerContentInput>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub compatible_runtimes: Vec<String>,
+    #[serde(default)]
+    pub compatible_architectures: Vec<String>,
+    pub license_info: Option<String>,
+}
+
+/// `Put`/`UpdateFunctionEventInvokeConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EventInvokeConfigInput {
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_event_age_in_seconds: Option<i64>,
+    pub destination_config: Option<DestinationConfig>,
+}
+
+/// `PutProvisionedConcurrencyConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ProvisionedInput {
+    pub provisioned_concurrent_executions: Option<i64>,
+}
+
+/// `Create`/`UpdateFunctionUrlConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UrlConfigInput {
+    pub auth_type: Option<String>,
+    pub cors: Option<Cors>,
+    pub invoke_mode: Option<String>,
+}

@@ -1,0 +1,212 @@
+//! Aliases: `CreateAlias`, `GetAlias`, `ListAliases`, `UpdateAlias` (weighted routing), `DeleteAlias`.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::{AliasConfiguration, RoutingConfig};
+use crate::names::Arns;
+use crate::operation::{AliasInput, Body, Page};
+use crate::records;
+use crate::reply::{json_reply, Reply};
+use crate::request::Ctx;
+use crate::resolve::load;
+use crate::service::Service;
+
+use super::common::{check_revision, new_revision, parse_ref, required};
+use super::versions::check_version_exists;
+
+fn check_alias_name(name: &str) -> ApiResult<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && !name.bytes().all(|b| b.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+        )))
+    }
+}
+
+fn check_routing(
+    service: &Service,
+    arns: &Arns,
+    name: &str,
+    primary: &str,
+    rc: &RoutingConfig,
+) -> ApiResult<()> {
+    if rc.additional_version_weights.len() > 1 {
+        return Err(ApiError::invalid(
+            "Number of additional versions must be less than or equal to 1.",
+        ));
+    }
+    for (v, w) in &rc.additional_version_weights {
+        if !(0.0..=1.0).contains(w) {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{w}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]"
+            )));
+        }
+        if v == primary {
+            return Err(ApiError::invalid(
+                "Invalid function version. Function version cannot be the same as the primary version of an alias.",
+            ));
+        }
+        if v == "$LATEST" || primary == "$LATEST" {
+            return Err(ApiError::invalid(
+                "$LATEST is not supported for an alias pointing to more than 1 version",
+            ));
+        }
+        check_version_exists(service, arns, name, v)?;
+    }
+    Ok(())
+}
+
+/// `CreateAlias`.
+pub(crate) async fn create_alias(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<AliasInput>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let input = input?;
+    let alias = required(&input.name, "name")?.to_owned();
+    let version = required(&input.function_version, "functionVersion")?.to_owned();
+    check_alias_name(&alias)?;
+    let arns = &ctx.arns;
+    let _guard = service.writes.lock().await;
+    load(service, arns, &r.name)?;
+    check_version_exists(service, arns, &r.name, &version)?;
+    if let Some(rc) = &input.routing_config {
+        check_routing(service, arns, &r.name, &version, rc)?;
+    }
+    let config = AliasConfiguration {
+        alias_arn: arns.qualified(&r.name, &alias),
+        name: alias.clone(),
+        function_version: version,
+        description: input.description.unwrap_or_default(),
+        revision_id: new_revision(),
+        routing_config: input.routing_config,
+    };
+    match records::aliases::create(&service.store, &arns.region, &r.name, &config) {
+        Ok(()) => json_reply(StatusCode::CREATED, &config),
+        Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
+            "Alias already exists: {}",
+            config.alias_arn
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn load_alias(
+    service: &Service,
+    arns: &Arns,
+    name: &str,
+    alias: &str,
+) -> ApiResult<(AliasConfiguration, u64)> {
+    load(service, arns, name)?;
+    records::aliases::get(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
+        ApiError::not_found(format!(
+            "Cannot find alias arn: {}",
+            arns.qualified(name, alias)
+        ))
+    })
+}
+
+/// `GetAlias`.
+pub(crate) async fn get_alias(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    alias: &str,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let (a, _) = load_alias(service, &ctx.arns, &r.name, alias)?;
+    json_reply(StatusCode::OK, &a)
+}
+
+/// `ListAliases` (optionally only those pointing at `FunctionVersion`).
+pub(crate) async fn list_aliases(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    page: Page,
+    function_version: Option<&str>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let (max, marker) = page?;
+    let arns = &ctx.arns;
+    load(service, arns, &r.name)?;
+    let filter = function_version;
+    let mut out = Vec::new();
+    let mut next = None;
+    for a in records::aliases::list(&service.store, &arns.region, &r.name, marker.as_deref())? {
+        if filter.is_some_and(|f| f != a.function_version) {
+            continue;
+        }
+        if out.len() == max {
+            next = out
+                .last()
+                .and_then(|v: &serde_json::Value| v.get("Name").cloned());
+            break;
+        }
+        out.push(serde_json::to_value(&a).unwrap_or_default());
+    }
+    let mut body = json!({ "Aliases": out });
+    if let Some(n) = next {
+        body["NextMarker"] = n;
+    }
+    Ok(Reply::Json(StatusCode::OK, body))
+}
+
+/// `UpdateAlias`.
+pub(crate) async fn update_alias(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    alias: &str,
+    input: Body<AliasInput>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let input = input?;
+    let arns = &ctx.arns;
+    let _guard = service.writes.lock().await;
+    let (mut a, rev) = load_alias(service, arns, &r.name, alias)?;
+    check_revision(input.revision_id.as_deref(), &a.revision_id)?;
+    if let Some(v) = input.function_version {
+        check_version_exists(service, arns, &r.name, &v)?;
+        a.function_version = v;
+    }
+    if let Some(d) = input.description {
+        a.description = d;
+    }
+    if let Some(rc) = input.routing_config {
+        check_routing(service, arns, &r.name, &a.function_version, &rc)?;
+        a.routing_config = if rc.additional_version_weights.is_empty() {
+            None
+        } else {
+            Some(rc)
+        };
+    }
+    a.revision_id = new_revision();
+    records::aliases::update(&service.store, &arns.region, &r.name, &a, rev)?;
+    json_reply(StatusCode::OK, &a)
+}
+
+/// `DeleteAlias`.
+pub(crate) async fn delete_alias(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    alias: &str,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let arns = &ctx.arns;
+    load(service, arns, &r.name)?;
+    records::aliases::delete(&service.store, &arns.region, &r.name, alias)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,84 @@
+//! Reserved concurrency: `PutFunctionConcurrency`, `GetFunctionConcurrency`, `DeleteFunctionConcurrency`.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::names::Arns;
+use crate::operation::{Body, ConcurrencyInput};
+use crate::records;
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::load;
+use crate::service::Service;
+
+use super::common::{parse_ref, range_error, save};
+
+fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
+    let mut total = 0;
+    for f in records::functions::all(&service.store, &arns.region)? {
+        if f.latest.config.function_name != except {
+            total += u64::from(f.reserved_concurrency.unwrap_or(0));
+        }
+    }
+    Ok(total)
+}
+
+/// `PutFunctionConcurrency`.
+pub(crate) async fn put_concurrency(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<ConcurrencyInput>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let input = input?;
+    let Some(n) = input.reserved_concurrent_executions else {
+        return Err(ApiError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null"));
+    };
+    if n < 0 {
+        return Err(range_error("reservedConcurrentExecutions", n, 0, i64::MAX)
+            .unwrap_or_else(|| ApiError::invalid("bad value")));
+    }
+    let arns = &ctx.arns;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, arns, &r.name)?;
+    let limit = u64::from(service.config.concurrency_limit);
+    let others = reserved_total(service, arns, &r.name)?;
+    if others + n as u64 + 100 > limit {
+        return Err(ApiError::invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."));
+    }
+    record.reserved_concurrency = Some(n as u32);
+    save(service, arns, &record, rev)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"ReservedConcurrentExecutions": n}),
+    ))
+}
+
+/// `GetFunctionConcurrency`.
+pub(crate) async fn get_concurrency(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let (record, _) = load(service, &ctx.arns, &r.name)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        match record.reserved_concurrency {
+            Some(n) => json!({"ReservedConcurrentExecutions": n}),
+            None => json!({}),
+        },
+    ))
+}
+
+/// `DeleteFunctionConcurrency`.
+pub(crate) async fn delete_concurrency(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
+    record.reserved_concurrency = None;
+    save(service, &ctx.arns, &record, rev)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,187 @@
+//! Asynchronous invocation settings per version or alias: `PutFunctionEventInvokeConfig` (replace),
+//! `UpdateFunctionEventInvokeConfig` (merge), `GetFunctionEventInvokeConfig`,
+//! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::EventInvokeConfig;
+use crate::names::{self, Arns};
+use crate::operation::{Body, EventInvokeConfigInput, Page};
+use crate::records;
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::{load, resolve};
+use crate::service::Service;
+
+fn target(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<(String, String)> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    let q = names::merge_qualifier(&r, qualifier)?.unwrap_or_else(|| "$LATEST".into());
+    resolve(service, &ctx.arns, &r.name, Some(&q))?;
+    Ok((r.name, q))
+}
+
+fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResult<()> {
+    if let Some(n) = input.maximum_retry_attempts {
+        if !(0..=2).contains(&n) {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{n}' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value {}",
+                if n < 0 { "greater than or equal to 0" } else { "less than or equal to 2" }
+            )));
+        }
+    }
+    if let Some(n) = input.maximum_event_age_in_seconds {
+        if !(60..=21_600).contains(&n) {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{n}' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value {}",
+                if n < 60 { "greater than or equal to 60" } else { "less than or equal to 21600" }
+            )));
+        }
+    }
+    if let Some(dc) = &input.destination_config {
+        for d in [&dc.on_success.destination, &dc.on_failure.destination]
+            .into_iter()
+            .flatten()
+        {
+            let ok = d.starts_with(&format!("arn:aws:lambda:{}:", arns.region))
+                && names::parse_function(d, account).is_ok();
+            if !ok {
+                return Err(ApiError::invalid(format!(
+                    "The destination ARN {d} is invalid. lambkin delivers destinations to Lambda functions of the same region only (SQS, SNS, S3 and EventBridge destinations are not available)."
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn merged(
+    old: Option<EventInvokeConfig>,
+    input: EventInvokeConfigInput,
+    arn: String,
+    replace: bool,
+) -> EventInvokeConfig {
+    let base = if replace { None } else { old };
+    EventInvokeConfig {
+        last_modified: crate::time_fmt::now_ms() as f64 / 1000.0,
+        function_arn: arn,
+        maximum_retry_attempts: input
+            .maximum_retry_attempts
+            .map(|n| n as u32)
+            .or(base.as_ref().and_then(|b| b.maximum_retry_attempts)),
+        maximum_event_age_in_seconds: input
+            .maximum_event_age_in_seconds
+            .map(|n| n as u32)
+            .or(base.as_ref().and_then(|b| b.maximum_event_age_in_seconds)),
+        destination_config: input
+            .destination_config
+            .or(base.map(|b| b.destination_config))
+            .unwrap_or_default(),
+    }
+}
+
+/// `PutFunctionEventInvokeConfig` (replace) and `UpdateFunctionEventInvokeConfig` (merge).
+pub(crate) async fn put(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+    input: Body<EventInvokeConfigInput>,
+    replace: bool,
+) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let input = input?;
+    check(&input, &ctx.arns, &service.config.account_id)?;
+    let region = &ctx.arns.region;
+    let old = match records::eventconfigs::get(&service.store, region, &name, &q)? {
+        Some(c) => Some(c),
+        None if !replace => {
+            return Err(ApiError::not_found(format!(
+                "The function {} doesn't have an EventInvokeConfig",
+                ctx.arns.qualified(&name, &q)
+            )))
+        }
+        None => None,
+    };
+    let cfg = merged(old, input, ctx.arns.qualified(&name, &q), replace);
+    records::eventconfigs::put(&service.store, region, &name, &q, &cfg)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        serde_json::to_value(&cfg).unwrap_or_default(),
+    ))
+}
+
+/// `GetFunctionEventInvokeConfig`.
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let cfg = records::eventconfigs::get(&service.store, &ctx.arns.region, &name, &q)?.ok_or_else(
+        || {
+            ApiError::not_found(format!(
+                "The function {} doesn't have an EventInvokeConfig",
+                ctx.arns.qualified(&name, &q)
+            ))
+        },
+    )?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        serde_json::to_value(&cfg).unwrap_or_default(),
+    ))
+}
+
+/// `DeleteFunctionEventInvokeConfig`.
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let region = &ctx.arns.region;
+    if records::eventconfigs::get(&service.store, region, &name, &q)?.is_none() {
+        return Err(ApiError::not_found(format!(
+            "The function {} doesn't have an EventInvokeConfig",
+            ctx.arns.qualified(&name, &q)
+        )));
+    }
+    records::eventconfigs::delete(&service.store, region, &name, &q)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `ListFunctionEventInvokeConfigs`.
+pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    load(service, &ctx.arns, &r.name)?;
+    let (max, marker) = page?;
+    let rows = records::eventconfigs::list(
+        &service.store,
+        &ctx.arns.region,
+        &r.name,
+        marker.as_deref(),
+        max + 1,
+    )?;
+    let more = rows.len() > max;
+    let mut items = Vec::new();
+    let mut last = None;
+    for (q, cfg) in rows.into_iter().take(max) {
+        items.push(serde_json::to_value(&cfg).unwrap_or_default());
+        last = Some(q);
+    }
+    let mut out = json!({"FunctionEventInvokeConfigs": items});
+    if more {
+        out["NextMarker"] = json!(last);
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}

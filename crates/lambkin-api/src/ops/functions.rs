@@ -1,0 +1,433 @@
+//! Functions: `CreateFunction`, `GetFunction`, `GetFunctionConfiguration`, `ListFunctions`,
+//! `UpdateFunctionConfiguration`, `DeleteFunction` (the function with everything it owns, or one version).
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::{
+    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, FunctionLayer, FunctionRecord,
+    TracingConfig, VersionRecord,
+};
+use crate::names::{self, Arns};
+use crate::operation::{Body, CreateFunctionInput, Page, UpdateConfigInput};
+use crate::reply::{json_reply, Reply};
+use crate::request::Ctx;
+use crate::resolve::{load, resolve, Resolved};
+use crate::service::Service;
+use crate::{records, time_fmt};
+
+use super::code::{check_total_size, code_location, decode_zip, resolve_layers, store_zip};
+use super::common::{change, check_revision, host_architecture, new_revision, parse_ref, required};
+use super::validate::{check_architectures, check_env, check_sizes, logging};
+use super::versions::{finish_update, publish_record};
+
+/// `CreateFunction`.
+pub(crate) async fn create(
+    service: &Service,
+    ctx: &Ctx,
+    input: Body<CreateFunctionInput>,
+) -> ApiResult<Reply> {
+    let input = input?;
+    let raw_name = required(&input.function_name, "functionName")?;
+    let name = names::function_name_for_create(raw_name, &service.config.account_id)?;
+    let role = required(&input.role, "role")?.to_owned();
+    check_sizes(
+        input.memory_size,
+        input.timeout,
+        input.ephemeral_storage.as_ref(),
+    )?;
+    if input.package_type.as_deref() == Some("Image")
+        || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
+    {
+        return Err(ApiError::invalid(
+            "PackageType Image is not supported by lambkin yet: deploy the function as a .zip (PackageType Zip) with a provided.al2023 bootstrap.",
+        ));
+    }
+    if let Some(p) = input.package_type.as_deref().filter(|p| *p != "Zip") {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{p}' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Image, Zip]"
+        )));
+    }
+    let (Some(runtime), Some(handler)) = (input.runtime.clone(), input.handler.clone()) else {
+        return Err(ApiError::invalid(
+            "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
+        ));
+    };
+    crate::runtimes::check(service, &runtime).await?;
+    check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
+    let vars = input
+        .environment
+        .clone()
+        .map(|e| e.variables)
+        .unwrap_or_default();
+    check_env(&vars)?;
+    let code = input.code.unwrap_or_default();
+    if code.s3_bucket.is_some() {
+        return Err(ApiError::invalid(
+            "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).",
+        ));
+    }
+    let Some(zip_b64) = code.zip_file.as_deref() else {
+        return Err(ApiError::invalid(
+            "Please provide a source for function code: Code.ZipFile.",
+        ));
+    };
+    let arns = &ctx.arns;
+    // Cheap conflict check before unpacking; the batch below re-checks atomically.
+    if records::functions::exists(&service.store, &arns.region, &name)? {
+        return Err(ApiError::conflict(format!(
+            "Function already exist: {name}"
+        )));
+    }
+    let layers = resolve_layers(service, arns, input.layers.as_deref().unwrap_or(&[]))?;
+    let blob = store_zip(service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
+    check_total_size(blob.unpacked_size, &layers)?;
+    let config = FunctionConfiguration {
+        function_name: name.clone(),
+        function_arn: arns.function(&name),
+        runtime: Some(runtime),
+        role,
+        handler: Some(handler),
+        code_size: blob.size,
+        description: input.description.unwrap_or_default(),
+        timeout: input.timeout.unwrap_or(3) as u32,
+        memory_size: input.memory_size.unwrap_or(128) as u32,
+        last_modified: time_fmt::now(),
+        code_sha256: blob.code_sha256.clone(),
+        version: "$LATEST".into(),
+        environment: input.environment.map(|e| EnvironmentResponse {
+            variables: e.variables,
+        }),
+        tracing_config: TracingConfig {
+            mode: input
+                .tracing_config
+                .and_then(|t| t.mode)
+                .unwrap_or_else(|| "PassThrough".into()),
+        },
+        revision_id: new_revision(),
+        layers: layers
+            .iter()
+            .map(|l| FunctionLayer {
+                arn: l.arn.clone(),
+                code_size: l.code_size,
+            })
+            .collect(),
+        state: "Active".into(),
+        state_reason: None,
+        state_reason_code: None,
+        last_update_status: "Successful".into(),
+        last_update_status_reason: None,
+        last_update_status_reason_code: None,
+        package_type: "Zip".into(),
+        architectures: vec![host_architecture().into()],
+        ephemeral_storage: EphemeralStorage {
+            size: input
+                .ephemeral_storage
+                .map(|e| e.size as u32)
+                .unwrap_or(512),
+        },
+        snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
+        logging_config: logging(input.logging_config, &name, None)?,
+        dead_letter_config: input.dead_letter_config,
+        kms_key_arn: input.kms_key_arn,
+    };
+    let latest = VersionRecord {
+        config,
+        code_hex: blob.sha256_hex.clone(),
+        unpacked_size: blob.unpacked_size,
+        layers,
+    };
+    let mut record = FunctionRecord {
+        latest: latest.clone(),
+        tags: input.tags.unwrap_or_default(),
+        reserved_concurrency: None,
+        policy: Vec::new(),
+        policy_revision: new_revision(),
+        last_version: 0,
+        incarnation: uuid::Uuid::new_v4().to_string(),
+    };
+    let mut answer = latest.config.clone();
+    let mut published = None;
+    if input.publish {
+        let v = publish_record(arns, &record, 1, "");
+        record.last_version = 1;
+        answer = v.config.clone();
+        answer.function_arn = arns.qualified(&name, "1");
+        published = Some(v);
+    }
+    match records::functions::create(&service.store, &arns.region, &record, published.as_ref()) {
+        Ok(()) => {}
+        Err(lambkin_store::StoreError::Conflict { .. }) => {
+            return Err(ApiError::conflict(format!(
+                "Function already exist: {name}"
+            )))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!("created function {name} ({} bytes of code)", blob.size);
+    if let Some(rt) = &answer.runtime {
+        crate::runtimes::prefetch(service, rt);
+    }
+    // As AWS answers: the function is still being created (the waiters then see Active).
+    answer.state = "Pending".into();
+    answer.state_reason = Some("The function is being created.".into());
+    answer.state_reason_code = Some("Creating".into());
+    json_reply(StatusCode::CREATED, &answer)
+}
+
+/// `GetFunction`.
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let q = names::merge_qualifier(&r, qualifier)?;
+    let res = resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    let mut out = json!({
+        "Configuration": config_for(service, &res, &ctx.arns),
+        "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
+    });
+    if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
+        out["Tags"] = json!(res.record.tags);
+    }
+    if let Some(n) = res.record.reserved_concurrency {
+        out["Concurrency"] = json!({"ReservedConcurrentExecutions": n});
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// The configuration answered for a resolved version (an alias answers with the alias's ARN).
+fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfiguration {
+    let mut c = res.version.config.clone();
+    if let Some(a) = &res.alias {
+        c.function_arn = arns.qualified(&c.function_name, &a.name);
+    }
+    crate::runtimes::overlay_state(service, &mut c);
+    c
+}
+
+/// `GetFunctionConfiguration`.
+pub(crate) async fn get_configuration(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let q = names::merge_qualifier(&r, qualifier)?;
+    let res = resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    json_reply(StatusCode::OK, &config_for(service, &res, &ctx.arns))
+}
+
+/// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
+pub(crate) async fn list(
+    service: &Service,
+    ctx: &Ctx,
+    page: Page,
+    function_version: Option<&str>,
+) -> ApiResult<Reply> {
+    let (max, marker) = page?;
+    let all = function_version == Some("ALL");
+    let region = &ctx.arns.region;
+    let rows = records::functions::list(&service.store, region, marker.as_deref(), max + 1)?;
+    let more = rows.len() > max;
+    let mut functions = Vec::new();
+    let mut last = None;
+    for record in rows.into_iter().take(max) {
+        let name = record.latest.config.function_name.clone();
+        functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
+        if all {
+            for v in records::versions::list(&service.store, region, &name)? {
+                functions.push(serde_json::to_value(&v.config).unwrap_or_default());
+            }
+        }
+        last = Some(name);
+    }
+    let mut out = json!({ "Functions": functions });
+    if more {
+        if let Some(l) = last {
+            out["NextMarker"] = json!(l);
+        }
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// `UpdateFunctionConfiguration`.
+pub(crate) async fn update_configuration(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<UpdateConfigInput>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let input = input?;
+    check_sizes(
+        input.memory_size,
+        input.timeout,
+        input.ephemeral_storage.as_ref(),
+    )?;
+    if let Some(rt) = &input.runtime {
+        crate::runtimes::check(service, rt).await?;
+    }
+    if let Some(e) = &input.environment {
+        check_env(&e.variables)?;
+    }
+    let layers = match &input.layers {
+        Some(l) => Some(resolve_layers(service, &ctx.arns, l)?),
+        None => None,
+    };
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
+    check_revision(
+        input.revision_id.as_deref(),
+        &record.latest.config.revision_id,
+    )?;
+    let l = &mut record.latest;
+    if let Some(layers) = layers {
+        check_total_size(l.unpacked_size, &layers)?;
+        l.config.layers = layers
+            .iter()
+            .map(|x| FunctionLayer {
+                arn: x.arn.clone(),
+                code_size: x.code_size,
+            })
+            .collect();
+        l.layers = layers;
+    }
+    let c = &mut l.config;
+    if let Some(v) = input.role {
+        c.role = v;
+    }
+    if let Some(v) = input.handler {
+        c.handler = Some(v);
+    }
+    if let Some(v) = input.description {
+        c.description = v;
+    }
+    if let Some(v) = input.timeout {
+        c.timeout = v as u32;
+    }
+    if let Some(v) = input.memory_size {
+        c.memory_size = v as u32;
+    }
+    if let Some(v) = input.environment {
+        c.environment = Some(EnvironmentResponse {
+            variables: v.variables,
+        });
+    }
+    if let Some(v) = input.runtime {
+        c.runtime = Some(v);
+    }
+    if let Some(v) = input.ephemeral_storage {
+        c.ephemeral_storage = EphemeralStorage {
+            size: v.size as u32,
+        };
+    }
+    if let Some(v) = input.tracing_config.and_then(|t| t.mode) {
+        c.tracing_config = TracingConfig { mode: v };
+    }
+    if let Some(v) = input.logging_config {
+        c.logging_config = logging(Some(v), &c.function_name, Some(&c.logging_config))?;
+    }
+    if let Some(v) = input.dead_letter_config {
+        c.dead_letter_config = Some(v);
+    }
+    if let Some(v) = input.kms_key_arn {
+        c.kms_key_arn = Some(v);
+    }
+    c.last_modified = time_fmt::now();
+    c.revision_id = new_revision();
+    let answer = finish_update(service, &ctx.arns, record, rev, false)?;
+    if let Some(rt) = &answer.runtime {
+        crate::runtimes::prefetch(service, rt);
+    }
+    json_reply(StatusCode::OK, &answer)
+}
+
+/// `DeleteFunction` (the whole function, or one published version with `Qualifier`).
+///
+/// The whole function goes with everything it owns, in one atomic batch: `$LATEST` (with its concurrency,
+/// policy and tags), its versions, aliases, URL configurations of every qualifier (and their URL ids),
+/// event-invoke and provisioned-concurrency configurations, its queued asynchronous events and its dead
+/// letters. Queued events are dropped, as Lambda drops them: none is delivered, not even to a function created
+/// later under the same name (an event also carries the incarnation of the function it was accepted for).
+/// A version goes with its event-invoke and provisioned-concurrency configurations, the policy statements
+/// naming it and its queued events; a version an alias references cannot be deleted.
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let q = names::merge_qualifier(&r, qualifier)?;
+    let arns = &ctx.arns;
+    let store = &service.store;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, arns, &r.name)?;
+    match q.as_deref() {
+        None => {
+            change(
+                arns,
+                &r.name,
+                records::functions::delete(store, &arns.region, &r.name, rev),
+            )?;
+            service.queue.forget(&arns.region, &r.name, None);
+            service.engine.drain(&r.name, None);
+            tracing::info!("deleted function {}", r.name);
+        }
+        Some("$LATEST") => {
+            return Err(ApiError::invalid(
+                "$LATEST version cannot be deleted without deleting the function.",
+            ))
+        }
+        Some(v) => {
+            let n: u64 = v.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "Deletion of aliases is not supported by DeleteFunction: use DeleteAlias ({v})."
+                ))
+            })?;
+            if !records::versions::exists(store, &arns.region, &r.name, n)? {
+                return Err(ApiError::not_found(format!(
+                    "Function not found: {}",
+                    arns.qualified(&r.name, v)
+                )));
+            }
+            for a in records::aliases::list(store, &arns.region, &r.name, None)? {
+                if a.function_version == v
+                    || a.routing_config
+                        .as_ref()
+                        .is_some_and(|rc| rc.additional_version_weights.contains_key(v))
+                {
+                    return Err(ApiError::conflict(format!(
+                        "Unable to delete version because the following aliases reference it: [{}]",
+                        a.name
+                    )));
+                }
+            }
+            // The version's own resource policy: the statements that name it.
+            let version_arn = arns.qualified(&r.name, v);
+            let before = record.policy.len();
+            record
+                .policy
+                .retain(|s| s["Resource"].as_str() != Some(version_arn.as_str()));
+            let updated = if record.policy.len() != before {
+                record.policy_revision = new_revision();
+                Some((&record, rev))
+            } else {
+                None
+            };
+            change(
+                arns,
+                &r.name,
+                records::functions::delete_version(store, &arns.region, &r.name, n, updated),
+            )?;
+            service.queue.forget(&arns.region, &r.name, Some(v));
+            service.engine.drain(&r.name, Some(v));
+        }
+    }
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

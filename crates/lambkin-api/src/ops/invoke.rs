@@ -1,0 +1,175 @@
+//! `Invoke` (`RequestResponse`, `Event`, `DryRun`), `InvokeWithResponseStream` and the legacy `InvokeAsync`,
+//! through the one invoke path (`invoke.rs`); `Event` invokes are committed to the queue (`queue.rs`).
+
+use http::{HeaderValue, StatusCode};
+use lambkin_engine::FunctionSpec;
+
+use crate::error::{ApiError, ApiResult};
+use crate::invoke::{self, Call, Refused, MAX_ASYNC};
+use crate::names;
+use crate::operation::InvokeInput;
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::service::Service;
+
+struct Prepared {
+    /// Without the managed runtime's parts until the invoke runs.
+    spec: FunctionSpec,
+    /// The version's runtime.
+    runtime: Option<String>,
+    call: Call,
+    /// The function name and qualifier as invoked (an async event resolves them again when delivered).
+    name: String,
+    qualifier: Option<String>,
+    /// The incarnation of the function resolved.
+    incarnation: String,
+}
+
+fn prepare(service: &Service, ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
+    let r = names::parse_function(&input.function, &service.config.account_id)?;
+    let q = names::merge_qualifier(&r, input.qualifier.as_deref())?;
+    let res = invoke::resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    let spec = invoke::base_spec(service, &res, &ctx.arns)?;
+    let runtime = res.version.config.runtime.clone();
+    let incarnation = res.record.incarnation.clone();
+    let client_context = match input.client_context.as_deref() {
+        None => None,
+        Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
+            ApiError::invalid("Client context must be a valid Base64-encoded JSON object.")
+        })?),
+    };
+    let invoked_function_arn = match &q {
+        Some(q) => ctx.arns.qualified(&r.name, q),
+        None => ctx.arns.function(&r.name),
+    };
+    let call = Call {
+        request_id: ctx.request_id.clone(),
+        payload: input.payload.clone(),
+        client_context,
+        trace_id: input.trace_id.clone(),
+        tenant_id: input.tenant_id.clone(),
+        invoked_function_arn,
+    };
+    Ok(Prepared {
+        spec,
+        runtime,
+        call,
+        name: r.name,
+        qualifier: q,
+        incarnation,
+    })
+}
+
+/// Lambda takes JSON events only (an empty body is passed on as it is).
+fn check_json(payload: &[u8]) -> ApiResult<()> {
+    if payload.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(payload)
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::bad_content(format!(
+                "Could not parse request body into json: Could not parse payload into json: {e}"
+            ))
+        })
+}
+
+/// `Invoke` and `InvokeWithResponseStream`.
+pub(crate) async fn invoke(
+    service: &Service,
+    ctx: &Ctx,
+    input: &InvokeInput,
+    streaming: bool,
+) -> ApiResult<Reply> {
+    let request_id = ctx.request_id.as_str();
+    let invocation_type = input
+        .invocation_type
+        .as_deref()
+        .unwrap_or("RequestResponse")
+        .to_owned();
+    let tail = input
+        .log_type
+        .as_deref()
+        .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
+    let p = prepare(service, ctx, input)?;
+    if invocation_type == "Event" && p.call.payload.len() > MAX_ASYNC {
+        return Err(ApiError::too_large(format!(
+            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
+        )));
+    }
+    check_json(&p.call.payload)?;
+    let version = p.spec.version.clone();
+    match (invocation_type.as_str(), streaming) {
+        ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
+        ("Event", false) => {
+            enqueue(service, ctx, &p).await?;
+            let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
+            *r.status_mut() = StatusCode::ACCEPTED;
+            lambkin_respond::put_common(&mut r, request_id, &version);
+            Ok(Reply::Raw(r))
+        }
+        ("RequestResponse", _) => {
+            // A runtime still being installed is waited for here (Event invokes wait in the queue instead).
+            invoke::ensure_runtime(service, p.runtime.as_deref()).await?;
+            let mut spec = p.spec;
+            invoke::with_runtime(service, p.runtime.as_deref(), &mut spec)?;
+            let running = invoke::start(service, &spec, p.call)
+                .await
+                .map_err(Refused::into_api_error)?;
+            Ok(Reply::Raw(running.respond(streaming, tail).await))
+        }
+        (other, _) => Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            if streaming { "RequestResponse, DryRun" } else { "Event, RequestResponse, DryRun" }
+        ))),
+    }
+}
+
+/// `InvokeAsync` (deprecated, still used): `202 {"Status":202}`.
+pub(crate) async fn invoke_async(
+    service: &Service,
+    ctx: &Ctx,
+    input: &InvokeInput,
+) -> ApiResult<Reply> {
+    let request_id = ctx.request_id.as_str();
+    if input.payload.len() > MAX_ASYNC {
+        return Err(ApiError::too_large(format!(
+            "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
+        )));
+    }
+    let p = prepare(service, ctx, input)?;
+    check_json(&p.call.payload)?;
+    enqueue(service, ctx, &p).await?;
+    let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
+    *r.status_mut() = StatusCode::ACCEPTED;
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        r.headers_mut().insert("x-amzn-RequestId", v);
+    }
+    Ok(Reply::Raw(r))
+}
+
+/// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
+async fn enqueue(service: &Service, ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
+    use base64::Engine as _;
+    let now = crate::time_fmt::now_ms();
+    let ev = crate::records::events::QueuedEvent {
+        id: p.call.request_id.clone(),
+        region: ctx.arns.region.clone(),
+        account: ctx.arns.account.clone(),
+        function: p.name.clone(),
+        qualifier: p.qualifier.clone(),
+        payload: base64::engine::general_purpose::STANDARD.encode(&p.call.payload),
+        client_context: p.call.client_context.clone(),
+        trace_id: p.call.trace_id.clone(),
+        enqueued_ms: now,
+        due_ms: now,
+        attempts: 0,
+        deferrals: 0,
+        incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
+    };
+    service
+        .queue
+        .enqueue(ev)
+        .await
+        .map_err(|e| ApiError::service(format!("cannot queue the event: {e}")))
+}

@@ -1,0 +1,78 @@
+//! lambkin's own endpoints (`/lambkin/v1/…`): code downloads (`GetFunction`'s `Code.Location`), function
+//! logs, dead letters, health.
+
+use base64::Engine as _;
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::records;
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::service::Service;
+
+use super::common::parse_ref;
+
+/// `GET /lambkin/v1/code/{sha256}`: a stored zip (GetFunction's `Code.Location`).
+pub(crate) async fn download(service: &Service, hex: &str) -> ApiResult<Reply> {
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::not_found("No such code."));
+    }
+    let bytes = service
+        .store
+        .read_zip(hex)
+        .map_err(|_| ApiError::not_found("No such code."))?;
+    let mut r = http::Response::new(lambkin_respond::full(bytes));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/zip"),
+    );
+    Ok(Reply::Raw(r))
+}
+
+/// `GET /lambkin/v1/functions/{name}/logs?since=MS&cursor=C&limit=N`: log lines of every environment of
+/// the function, in time order, with a cursor to follow new ones (`since` and `limit` as the routes parsed
+/// them: 0 and 1,000 by default, the limit within 1–10,000).
+pub(crate) async fn logs(
+    service: &Service,
+    raw: &str,
+    since: u64,
+    cursor: Option<&str>,
+    limit: usize,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let cursor: lambkin_store::LogCursor = match cursor.filter(|c| !c.is_empty()) {
+        None => Default::default(),
+        Some(c) => base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(c)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or_else(|| ApiError::invalid("cursor: not a cursor this server returned"))?,
+    };
+    let (events, next) = service.store.read_logs(&r.name, since, &cursor, limit)?;
+    let next = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(serde_json::to_vec(&next).unwrap_or_default());
+    let events: Vec<_> = events
+        .into_iter()
+        .map(|e| json!({"timestamp": e.timestamp_ms, "logStreamName": e.stream, "message": e.message}))
+        .collect();
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"events": events, "nextCursor": next}),
+    ))
+}
+
+/// `GET /lambkin/v1/functions/{name}/dead-letters`: async events that exhausted their retries or aged out.
+pub(crate) async fn dead_letters(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let items = records::events::dead_letters(&service.store, &ctx.arns.region, &r.name)?;
+    Ok(Reply::Json(StatusCode::OK, json!({"deadLetters": items})))
+}
+
+/// `GET /lambkin/v1/health`.
+pub(crate) fn health(service: &Service) -> Reply {
+    Reply::Json(
+        StatusCode::OK,
+        json!({"status": "ok", "environments": service.engine.stats().environments}),
+    )
+}

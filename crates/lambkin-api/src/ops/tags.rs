@@ -1,0 +1,71 @@
+//! Tags of a function (by its unqualified ARN): `ListTags`, `TagResource`, `UntagResource`.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::operation::{Body, TagInput};
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::load;
+use crate::service::Service;
+
+use super::common::{parse_ref, save};
+
+fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
+    let r = parse_ref(service, raw)?;
+    if !raw.starts_with("arn:") {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{raw}' at 'resource' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:(function|code-signing-config|event-source-mapping|capacity-provider):.*"
+        )));
+    }
+    if r.qualifier.is_some() {
+        return Err(ApiError::invalid(
+            "Tags are not supported on function versions or aliases: use the unqualified function ARN.",
+        ));
+    }
+    Ok(r.name)
+}
+
+/// `ListTags`.
+pub(crate) async fn list_tags(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let name = tag_target(service, raw)?;
+    let (record, _) = load(service, &ctx.arns, &name)?;
+    Ok(Reply::Json(StatusCode::OK, json!({"Tags": record.tags})))
+}
+
+/// `TagResource`.
+pub(crate) async fn tag(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<TagInput>,
+) -> ApiResult<Reply> {
+    let name = tag_target(service, raw)?;
+    let input = input?;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, &ctx.arns, &name)?;
+    record.tags.extend(input.tags.unwrap_or_default());
+    if record.tags.len() > 50 {
+        return Err(ApiError::invalid("A function can have at most 50 tags."));
+    }
+    save(service, &ctx.arns, &record, rev)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `UntagResource`.
+pub(crate) async fn untag(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    tag_keys: &[String],
+) -> ApiResult<Reply> {
+    let name = tag_target(service, raw)?;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, &ctx.arns, &name)?;
+    for k in tag_keys {
+        record.tags.remove(k);
+    }
+    save(service, &ctx.arns, &record, rev)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

@@ -1,0 +1,199 @@
+//! Function URL configurations: `CreateFunctionUrlConfig`, `GetFunctionUrlConfig`,
+//! `UpdateFunctionUrlConfig`, `DeleteFunctionUrlConfig`, `ListFunctionUrlConfigs` (the URLs themselves are
+//! served by `urlserve.rs`).
+
+use http::StatusCode;
+use serde_json::{json, Value};
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::UrlConfig;
+use crate::names::{self, Arns};
+use crate::operation::{Body, UrlConfigInput};
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::{load, resolve};
+use crate::service::Service;
+use crate::{records, time_fmt};
+
+fn port_of(ctx: &Ctx) -> String {
+    ctx.base_url
+        .rsplit_once(':')
+        .map(|(_, p)| p.to_owned())
+        .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or_else(|| "80".into())
+}
+
+fn answer(c: &UrlConfig, ctx: &Ctx, with_modified: bool) -> Value {
+    let arns = Arns {
+        region: c.region.clone(),
+        account: c.account.clone(),
+    };
+    let mut v = json!({
+        "FunctionUrl": format!("http://{}.lambda-url.{}.localhost:{}/", c.id, c.region, port_of(ctx)),
+        "FunctionArn": match &c.qualifier {
+            Some(q) => arns.qualified(&c.function, q),
+            None => arns.function(&c.function),
+        },
+        "AuthType": c.auth_type,
+        "CreationTime": c.creation_time,
+        "InvokeMode": c.invoke_mode,
+    });
+    if let Some(cors) = &c.cors {
+        v["Cors"] = serde_json::to_value(cors).unwrap_or_default();
+    }
+    if with_modified {
+        v["LastModifiedTime"] = json!(c.last_modified_time);
+    }
+    v
+}
+
+fn check(input: &UrlConfigInput) -> ApiResult<()> {
+    if let Some(a) = &input.auth_type {
+        if a != "NONE" && a != "AWS_IAM" {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{a}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"
+            )));
+        }
+    }
+    if let Some(m) = &input.invoke_mode {
+        if m != "BUFFERED" && m != "RESPONSE_STREAM" {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn target(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<(String, Option<String>)> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    let q = names::merge_qualifier(&r, qualifier)?;
+    if let Some(q) = &q {
+        if q.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ApiError::invalid(
+                "Function URLs are supported for $LATEST and aliases, not for published versions.",
+            ));
+        }
+    }
+    resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    Ok((r.name, q.filter(|q| q != "$LATEST")))
+}
+
+fn not_found() -> ApiError {
+    ApiError::not_found("The resource you requested does not exist.")
+}
+
+/// `CreateFunctionUrlConfig`.
+pub(crate) async fn create(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+    input: Body<UrlConfigInput>,
+) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let input = input?;
+    check(&input)?;
+    let Some(auth) = input.auth_type.clone() else {
+        return Err(ApiError::validation(
+            "1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null",
+        ));
+    };
+    let now = time_fmt::iso_now();
+    let c = UrlConfig {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        region: ctx.arns.region.clone(),
+        account: ctx.arns.account.clone(),
+        function: name.clone(),
+        qualifier: q.clone(),
+        auth_type: auth,
+        invoke_mode: input.invoke_mode.unwrap_or_else(|| "BUFFERED".into()),
+        cors: input.cors,
+        creation_time: now.clone(),
+        last_modified_time: now,
+    };
+    match records::urls::create(&service.store, &c) {
+        Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, ctx, false))),
+        Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
+            "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
+            ctx.arns.function(&name)
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GetFunctionUrlConfig`.
+pub(crate) async fn get(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let (c, _) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
+    Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
+}
+
+/// `UpdateFunctionUrlConfig`.
+pub(crate) async fn update(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+    input: Body<UrlConfigInput>,
+) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let input = input?;
+    check(&input)?;
+    let (mut c, rev) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
+    if let Some(a) = input.auth_type {
+        c.auth_type = a;
+    }
+    if let Some(m) = input.invoke_mode {
+        c.invoke_mode = m;
+    }
+    if let Some(cors) = input.cors {
+        c.cors = Some(cors);
+    }
+    c.last_modified_time = time_fmt::iso_now();
+    records::urls::update(&service.store, &c, rev)?;
+    Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
+}
+
+/// `DeleteFunctionUrlConfig`.
+pub(crate) async fn delete(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    qualifier: Option<&str>,
+) -> ApiResult<Reply> {
+    let _guard = service.writes.lock().await;
+    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let (c, _) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
+        .ok_or_else(not_found)?;
+    records::urls::delete(&service.store, &c)?;
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}
+
+/// `ListFunctionUrlConfigs`.
+pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = names::parse_function(raw, &service.config.account_id)?;
+    load(service, &ctx.arns, &r.name)?;
+    let items: Vec<Value> = records::urls::list(&service.store, &ctx.arns.region, &r.name)?
+        .iter()
+        .map(|c| answer(c, ctx, true))
+        .collect();
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"FunctionUrlConfigs": items}),
+    ))
+}

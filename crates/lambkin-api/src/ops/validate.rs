@@ -1,0 +1,144 @@
+//! Validation of function settings, with AWS's messages: architectures, environment variables, sizes and
+//! timeouts, logging configuration.
+
+use std::collections::BTreeMap;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::LoggingConfig;
+use crate::operation::EphemeralStorageInput;
+
+use super::common::{host_architecture, range_error};
+
+pub(super) fn check_architectures(archs: &[String]) -> ApiResult<()> {
+    if archs.len() > 1 {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '[{}]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
+            archs.join(", ")
+        )));
+    }
+    for a in archs {
+        if a != "x86_64" && a != "arm64" {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value '[{a}]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]"
+            )));
+        }
+        if a != host_architecture() {
+            return Err(ApiError::invalid(format!(
+                "Architecture {a} is not available on this lambkin server: functions run on the host's own architecture, {}. Build the function for {} (or omit Architectures).",
+                host_architecture(),
+                host_architecture()
+            )));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn check_env(vars: &BTreeMap<String, String>) -> ApiResult<()> {
+    let mut size = 0;
+    for (k, v) in vars {
+        let ok = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(ApiError::validation(format!(
+                "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key {k:?})"
+            )));
+        }
+        if crate::invoke::is_reserved_variable(k) {
+            return Err(ApiError::invalid(format!(
+                "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {k}"
+            )));
+        }
+        size += k.len() + v.len();
+    }
+    if size > 4096 {
+        return Err(ApiError::invalid(format!(
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size} bytes"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn check_sizes(
+    memory: Option<i64>,
+    timeout: Option<i64>,
+    ephemeral: Option<&EphemeralStorageInput>,
+) -> ApiResult<()> {
+    if let Some(e) = memory.and_then(|m| range_error("memorySize", m, 128, 10_240)) {
+        return Err(e);
+    }
+    if let Some(e) = timeout.and_then(|t| range_error("timeout", t, 1, 900)) {
+        return Err(e);
+    }
+    if let Some(e) =
+        ephemeral.and_then(|s| range_error("ephemeralStorage.size", s.size, 512, 10_240))
+    {
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// Validates `LoggingConfig` (laid over the `current` one on an update: only the fields given change) and
+/// fills Lambda's defaults: `Text`, the function's log group, and for `JSON` the `INFO` application and system
+/// levels. Levels are for the JSON format only.
+pub(super) fn logging(
+    input: Option<LoggingConfig>,
+    name: &str,
+    current: Option<&LoggingConfig>,
+) -> ApiResult<LoggingConfig> {
+    let input = input.unwrap_or_default();
+    let levels_given = input.application_log_level.is_some() || input.system_log_level.is_some();
+    let mut l = match current {
+        None => input,
+        Some(cur) => LoggingConfig {
+            log_format: input.log_format.or_else(|| cur.log_format.clone()),
+            application_log_level: input
+                .application_log_level
+                .or_else(|| cur.application_log_level.clone()),
+            system_log_level: input
+                .system_log_level
+                .or_else(|| cur.system_log_level.clone()),
+            log_group: input.log_group.or_else(|| cur.log_group.clone()),
+        },
+    };
+    let one_of = |value: &Option<String>, field: &str, allowed: &[&str]| {
+        match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{v}' at 'loggingConfig.{field}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+            allowed.join(", ")
+        ))),
+        _ => Ok(()),
+    }
+    };
+    one_of(&l.log_format, "logFormat", &["JSON", "Text"])?;
+    one_of(
+        &l.application_log_level,
+        "applicationLogLevel",
+        &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"],
+    )?;
+    one_of(
+        &l.system_log_level,
+        "systemLogLevel",
+        &["DEBUG", "INFO", "WARN"],
+    )?;
+    let json = l.log_format.as_deref() == Some("JSON");
+    if !json {
+        if levels_given {
+            return Err(ApiError::invalid(
+                "ApplicationLogLevel and SystemLogLevel can be set only when LogFormat is JSON.",
+            ));
+        }
+        l.application_log_level = None;
+        l.system_log_level = None;
+    }
+    if l.log_format.is_none() {
+        l.log_format = Some("Text".into());
+    }
+    if json {
+        l.application_log_level.get_or_insert_with(|| "INFO".into());
+        l.system_log_level.get_or_insert_with(|| "INFO".into());
+    }
+    if l.log_group.is_none() {
+        l.log_group = Some(format!("/aws/lambda/{name}"));
+    }
+    Ok(l)
+}

@@ -1,0 +1,178 @@
+//! Versions: `PublishVersion` (a snapshot of `$LATEST`), `ListVersionsByFunction`, and publishing as part of
+//! an update.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::model::{FunctionConfiguration, FunctionRecord, VersionRecord};
+use crate::names::Arns;
+use crate::operation::{Body, Page, PublishVersionInput};
+use crate::reply::{json_reply, Reply};
+use crate::request::Ctx;
+use crate::resolve::load;
+use crate::service::Service;
+use crate::{records, time_fmt};
+
+use super::common::{change, check_revision, new_revision, parse_ref, save};
+
+/// A snapshot of `$LATEST` as published version `n`.
+pub(super) fn publish_record(
+    arns: &Arns,
+    record: &FunctionRecord,
+    n: u64,
+    description: &str,
+) -> VersionRecord {
+    let mut v = record.latest.clone();
+    v.config.version = n.to_string();
+    v.config.function_arn = arns.qualified(&v.config.function_name, &n.to_string());
+    v.config.revision_id = new_revision();
+    v.config.last_modified = time_fmt::now();
+    if !description.is_empty() {
+        v.config.description = description.to_owned();
+    }
+    v.config.state = "Active".into();
+    v.config.last_update_status = "Successful".into();
+    v
+}
+
+/// What an update answers: the change is still being applied (the waiters then see `Successful`).
+fn in_progress(mut c: FunctionConfiguration) -> FunctionConfiguration {
+    c.last_update_status = "InProgress".into();
+    c.last_update_status_reason = Some("The function is being created.".into());
+    c.last_update_status_reason_code = Some("Creating".into());
+    c
+}
+
+/// Saves `$LATEST`, publishes when asked, drains old environments; returns the answer.
+pub(super) fn finish_update(
+    service: &Service,
+    arns: &Arns,
+    mut record: FunctionRecord,
+    rev: u64,
+    publish: bool,
+) -> ApiResult<FunctionConfiguration> {
+    let name = record.latest.config.function_name.clone();
+    let answer = if publish {
+        let n = record.last_version + 1;
+        let v = publish_record(arns, &record, n, "");
+        record.last_version = n;
+        change(
+            arns,
+            &name,
+            records::functions::save_and_publish(&service.store, &arns.region, &record, rev, n, &v),
+        )?;
+        v.config
+    } else {
+        save(service, arns, &record, rev)?;
+        record.latest.config.clone()
+    };
+    // Environments of the old code or configuration finish what they are doing and are replaced.
+    service.engine.drain(&name, Some("$LATEST"));
+    Ok(in_progress(answer))
+}
+
+fn same_as_published(a: &VersionRecord, b: &VersionRecord) -> bool {
+    let strip = |v: &VersionRecord| {
+        let mut c = v.config.clone();
+        c.version = String::new();
+        c.function_arn = String::new();
+        c.revision_id = String::new();
+        c.last_modified = String::new();
+        c.description = String::new();
+        c.state_reason = None;
+        (c, v.code_hex.clone(), v.layers.clone())
+    };
+    strip(a) == strip(b)
+}
+
+/// `PublishVersion`: a snapshot of `$LATEST`; publishing an unchanged function returns the last version.
+pub(crate) async fn publish_version(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    input: Body<PublishVersionInput>,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let input = input?;
+    let arns = &ctx.arns;
+    let _guard = service.writes.lock().await;
+    let (mut record, rev) = load(service, arns, &r.name)?;
+    if let Some(sha) = &input.code_sha256 {
+        if *sha != record.latest.config.code_sha256 {
+            return Err(ApiError::invalid(format!(
+                "CodeSHA256 ({sha}) is different from current CodeSHA256 in $LATEST ({}). Please try again with the CodeSHA256 in $LATEST.",
+                record.latest.config.code_sha256
+            )));
+        }
+    }
+    check_revision(
+        input.revision_id.as_deref(),
+        &record.latest.config.revision_id,
+    )?;
+    if record.last_version > 0 {
+        if let Some(last) =
+            records::versions::get(&service.store, &arns.region, &r.name, record.last_version)?
+        {
+            if same_as_published(&last, &record.latest) {
+                return json_reply(StatusCode::CREATED, &last.config);
+            }
+        }
+    }
+    let n = record.last_version + 1;
+    let v = publish_record(arns, &record, n, input.description.as_deref().unwrap_or(""));
+    record.last_version = n;
+    records::functions::save_and_publish(&service.store, &arns.region, &record, rev, n, &v)?;
+    json_reply(StatusCode::CREATED, &v.config)
+}
+
+/// `ListVersionsByFunction`: `$LATEST`, then the published versions in order.
+pub(crate) async fn list_versions(
+    service: &Service,
+    ctx: &Ctx,
+    raw: &str,
+    page: Page,
+) -> ApiResult<Reply> {
+    let r = parse_ref(service, raw)?;
+    let (max, marker) = page?;
+    let arns = &ctx.arns;
+    let (record, _) = load(service, arns, &r.name)?;
+    let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
+    for v in records::versions::list(&service.store, &arns.region, &r.name)? {
+        all.push(serde_json::to_value(&v.config).unwrap_or_default());
+    }
+    let start = marker
+        .and_then(|m| m.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(all.len());
+    let page: Vec<_> = all.iter().skip(start).take(max).cloned().collect();
+    let mut out = json!({ "Versions": page });
+    if start + max < all.len() {
+        out["NextMarker"] = json!((start + max).to_string());
+    }
+    Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// `version` is `$LATEST` or a published version of the function.
+pub(super) fn check_version_exists(
+    service: &Service,
+    arns: &Arns,
+    name: &str,
+    version: &str,
+) -> ApiResult<()> {
+    if version == "$LATEST" {
+        return Ok(());
+    }
+    let missing = || {
+        ApiError::not_found(format!(
+            "Function not found: {}",
+            arns.qualified(name, version)
+        ))
+    };
+    let n: u64 = version.parse().map_err(|_| missing())?;
+    if records::versions::exists(&service.store, &arns.region, name, n)? {
+        Ok(())
+    } else {
+        Err(missing())
+    }
+}

@@ -1,0 +1,127 @@
+//! Queued asynchronous events (table `events`, keyed `<due ms, 13 digits>/<request id>`) and dead letters
+//! (table `deadletters`, keyed `<region>/<function>/<ms, 13 digits>/<request id>`).
+
+use lambkin_store::{Expect, Op, Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+use super::{function_prefix, DEAD_LETTERS, EVENTS};
+
+/// An event waiting for delivery.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct QueuedEvent {
+    /// Request id (answered with the `202`).
+    pub id: String,
+    /// Region of the function.
+    pub region: String,
+    /// Account.
+    pub account: String,
+    /// Function name.
+    pub function: String,
+    /// Qualifier it was invoked with.
+    pub qualifier: Option<String>,
+    /// The event, base64.
+    pub payload: String,
+    /// Decoded client context.
+    pub client_context: Option<String>,
+    /// Trace header.
+    pub trace_id: Option<String>,
+    /// When it was accepted, Unix ms.
+    pub enqueued_ms: u64,
+    /// When it is due, Unix ms.
+    pub due_ms: u64,
+    /// Invocations so far that ran the function.
+    pub attempts: u32,
+    /// Throttles or start failures so far.
+    pub deferrals: u32,
+    /// The incarnation of the function it was accepted for (`FunctionRecord::incarnation`); an event of an
+    /// earlier incarnation (the function was deleted and created again) is dropped, never delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incarnation: Option<String>,
+}
+
+impl QueuedEvent {
+    /// Its store key.
+    pub fn key(&self) -> String {
+        format!("{:013}/{}", self.due_ms, self.id)
+    }
+
+    /// Whether it belongs to `function` (any qualifier) or to its `qualifier`.
+    pub fn owned_by(&self, region: &str, function: &str, qualifier: Option<&str>) -> bool {
+        self.region == region
+            && self.function == function
+            && qualifier.is_none_or(|q| self.qualifier.as_deref() == Some(q))
+    }
+}
+
+/// A stored event under its key, or why it cannot be read.
+pub(crate) type Stored = (String, Result<QueuedEvent, StoreError>);
+
+/// Every queued event, in due order; an unreadable one comes with its error.
+pub(crate) fn all(store: &Store) -> Result<Vec<Stored>, StoreError> {
+    Ok(store
+        .list(EVENTS, "", None, usize::MAX)?
+        .into_iter()
+        .map(|(k, rec)| (k, rec.json()))
+        .collect())
+}
+
+/// Writes an event under its key.
+pub(crate) fn put(ev: &QueuedEvent) -> Result<Op, StoreError> {
+    Op::put_json(EVENTS, &ev.key(), ev, Expect::Any)
+}
+
+/// Removes the event stored under `key`.
+pub(crate) fn delete(key: &str) -> Op {
+    Op::delete(EVENTS, key, Expect::Any)
+}
+
+/// Keeps the record of an event that exhausted its retries or aged out.
+pub(crate) fn put_dead_letter(
+    ev: &QueuedEvent,
+    now_ms: u64,
+    record: &serde_json::Value,
+) -> Result<Op, StoreError> {
+    let key = format!("{}/{}/{now_ms:013}/{}", ev.region, ev.function, ev.id);
+    Op::put_json(DEAD_LETTERS, &key, record, Expect::Any)
+}
+
+/// The dead letters of a function, oldest first.
+pub(crate) fn dead_letters(
+    store: &Store,
+    region: &str,
+    function: &str,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    Ok(store
+        .list(
+            DEAD_LETTERS,
+            &function_prefix(region, function),
+            None,
+            10_000,
+        )?
+        .into_iter()
+        .filter_map(|(_, rec)| rec.json().ok())
+        .collect())
+}
+
+/// The ops that drop the queued events of a function (all qualifiers) or of one version, and, for the whole
+/// function, its dead letters.
+pub(crate) fn drop_ops(
+    store: &Store,
+    region: &str,
+    function: &str,
+    qualifier: Option<&str>,
+) -> Result<Vec<Op>, StoreError> {
+    let mut ops = Vec::new();
+    for (key, ev) in all(store)? {
+        if ev.is_ok_and(|ev| ev.owned_by(region, function, qualifier)) {
+            ops.push(delete(&key));
+        }
+    }
+    if qualifier.is_none() {
+        ops.push(Op::delete_prefix(
+            DEAD_LETTERS,
+            &function_prefix(region, function),
+        ));
+    }
+    Ok(ops)
+}

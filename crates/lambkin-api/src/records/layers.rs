@@ -1,0 +1,85 @@
+//! Layer versions (table `layers`; numbers from the sequence `layer:<region>/<name>`). Functions keep their own
+//! copy of what they use, so layers have no cascade.
+
+use lambkin_store::{Expect, Op, Store, StoreError};
+
+use super::{function_prefix, numbered_key, rows, LAYERS};
+use crate::model::LayerRecord;
+
+/// Layer version `version`.
+pub(crate) fn get(
+    store: &Store,
+    region: &str,
+    name: &str,
+    version: u64,
+) -> Result<Option<LayerRecord>, StoreError> {
+    match store.get(LAYERS, &numbered_key(region, name, version))? {
+        Some(r) => Ok(Some(r.json()?)),
+        None => Ok(None),
+    }
+}
+
+/// The versions of a layer, oldest first.
+pub(crate) fn versions(
+    store: &Store,
+    region: &str,
+    name: &str,
+) -> Result<Vec<LayerRecord>, StoreError> {
+    Ok(
+        rows(store.list(LAYERS, &function_prefix(region, name), None, usize::MAX)?)?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect(),
+    )
+}
+
+/// Every layer version of a region with its layer's name, by name then version.
+pub(crate) fn all(store: &Store, region: &str) -> Result<Vec<(String, LayerRecord)>, StoreError> {
+    let prefix = format!("{region}/");
+    Ok(rows(store.list(LAYERS, &prefix, None, usize::MAX)?)?
+        .into_iter()
+        .map(|(k, l): (String, LayerRecord)| {
+            let name = k
+                .strip_prefix(&prefix)
+                .and_then(|k| k.split('/').next())
+                .unwrap_or_default()
+                .to_owned();
+            (name, l)
+        })
+        .collect())
+}
+
+/// The next version number of a layer (never reused).
+pub(crate) fn next_version(store: &Store, region: &str, name: &str) -> Result<u64, StoreError> {
+    store.next_sequence(&format!("layer:{region}/{name}"))
+}
+
+/// Stores a new layer version.
+pub(crate) fn create(
+    store: &Store,
+    region: &str,
+    name: &str,
+    version: u64,
+    rec: &LayerRecord,
+) -> Result<(), StoreError> {
+    store.apply(vec![Op::put_json(
+        LAYERS,
+        &numbered_key(region, name, version),
+        rec,
+        Expect::Absent,
+    )?])
+}
+
+/// Deletes a layer version (a missing one is fine).
+pub(crate) fn delete(
+    store: &Store,
+    region: &str,
+    name: &str,
+    version: u64,
+) -> Result<(), StoreError> {
+    store.apply(vec![Op::delete(
+        LAYERS,
+        &numbered_key(region, name, version),
+        Expect::Any,
+    )])
+}

@@ -1,0 +1,27 @@
+//! The service behind the API: settings, store, engine, managed runtimes and the async queue's handle. A leaf:
+//! it names no operation module, so every module may take a `&Service`.
+
+use std::sync::Arc;
+
+use lambkin_engine::Engine;
+use lambkin_store::Store;
+
+use crate::config::ServeConfig;
+use crate::schedule::Queue;
+
+/// The service behind the API: settings, store and engine.
+pub struct Service {
+    /// Settings.
+    pub config: ServeConfig,
+    /// Metadata, code, logs.
+    pub store: Arc<Store>,
+    /// Environments.
+    pub engine: Engine,
+    /// Serialises changes to one function's records (read-modify-write of the store), and keeps settings of a
+    /// function (URL, event-invoke, provisioned) from being written while it is deleted.
+    pub(crate) writes: tokio::sync::Mutex<()>,
+    /// Durable asynchronous invocation: the commit channel and the schedule (`queue.rs` runs them).
+    pub(crate) queue: Queue,
+    /// Managed runtimes (`/var/runtime` directories) of the data directory.
+    pub(crate) runtimes: Arc<lambkin_runtimes::Runtimes>,
+}
