@@ -308,21 +308,15 @@ async fn deploy_creates_then_polls_until_active() {
     assert!(err.contains("created demo"), "{err}");
 
     let reqs = server.requests();
-    assert_eq!(
-        calls(&reqs),
-        [
-            ("GET", FN_PATH),
-            ("POST", "/2015-03-31/functions"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH)
-        ]
-    );
-    let create = &reqs[1];
-    assert_eq!(create.header("content-type"), Some("application/json"));
-    assert!(create
+    let get = ("GET", FN_PATH);
+    let create = ("POST", "/2015-03-31/functions");
+    assert_eq!(calls(&reqs), [get, create, get, get]);
+    let posted = &reqs[1];
+    assert_eq!(posted.header("content-type"), Some("application/json"));
+    assert!(posted
         .header("x-amz-date")
         .is_some_and(|d| d.len() == 16 && d.ends_with('Z')));
-    let body = create.json();
+    let body = posted.json();
     let zip_b64 = body["Code"]["ZipFile"]
         .as_str()
         .expect("Code.ZipFile")
@@ -410,18 +404,10 @@ async fn deploy_updates_code_waits_then_configuration() {
     assert_eq!(printed["Timeout"], 9);
     assert!(err.contains("updated demo"), "{err}");
     let reqs = server.requests();
-    assert_eq!(
-        calls(&reqs),
-        [
-            ("GET", FN_PATH),
-            ("PUT", "/2015-03-31/functions/demo/code"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH),
-            ("PUT", "/2015-03-31/functions/demo/configuration"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH),
-        ]
-    );
+    let get = ("GET", FN_PATH);
+    let code = ("PUT", "/2015-03-31/functions/demo/code");
+    let configuration = ("PUT", "/2015-03-31/functions/demo/configuration");
+    assert_eq!(calls(&reqs), [get, code, get, get, configuration, get, get]);
     assert!(reqs[1].json()["ZipFile"].is_string());
     // Only the flags given: a redeploy does not reset the runtime or handler.
     assert_eq!(reqs[4].json(), json!({"Timeout": 9}));
