@@ -294,26 +294,29 @@ mod tests {
     }
 
     #[test]
-    fn header_and_uppercase_message() {
-        let e = ApiError::from_response(&answer(
-            404,
-            Some("ResourceNotFoundException:http://internal.amazon.com/"),
-            r#"{"Type":"User","Message":"Function not found: x"}"#,
-        ));
-        assert_eq!(e.code, "ResourceNotFoundException");
-        assert_eq!(e.message, "Function not found: x");
-        assert_eq!(e.status, 404);
-    }
-
-    #[test]
-    fn header_and_lowercase_message() {
-        let e = ApiError::from_response(&answer(
-            409,
-            Some("ResourceConflictException"),
-            r#"{"Type":"User","message":"Function already exist: f"}"#,
-        ));
-        assert_eq!(e.code, "ResourceConflictException");
-        assert_eq!(e.message, "Function already exist: f");
+    fn header_code_and_either_message_case() {
+        for (status, error_type, body, code, message) in [
+            (
+                404,
+                "ResourceNotFoundException:http://internal.amazon.com/",
+                r#"{"Type":"User","Message":"Function not found: x"}"#,
+                "ResourceNotFoundException",
+                "Function not found: x",
+            ),
+            (
+                409,
+                "ResourceConflictException",
+                r#"{"Type":"User","message":"Function already exist: f"}"#,
+                "ResourceConflictException",
+                "Function already exist: f",
+            ),
+        ] {
+            let e = ApiError::from_response(&answer(status, Some(error_type), body));
+            assert_eq!(
+                (e.code.as_str(), e.message.as_str(), e.status),
+                (code, message, status)
+            );
+        }
     }
 
     #[test]

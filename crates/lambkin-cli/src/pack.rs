@@ -111,17 +111,22 @@ pub fn bootstrap_warning(dir: &Path) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// `lkcli-{tag}PID` in the temporary directory, made anew, with a `bootstrap` script of `mode` in its
+    /// subdirectory `sub` (`""`: at its root).
+    fn with_bootstrap(tag: &str, sub: &str, mode: u32) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("lkcli-{tag}{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+        let boot = dir.join(sub).join("bootstrap");
+        std::fs::write(&boot, "#!/bin/sh\n").expect("write");
+        std::fs::set_permissions(&boot, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        dir
+    }
+
     #[test]
     fn keeps_modes_and_is_deterministic() {
-        let dir = std::env::temp_dir().join(format!("lkcli-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = with_bootstrap("", "", 0o755);
         std::fs::create_dir_all(dir.join("lib")).expect("mkdir");
-        std::fs::write(dir.join("bootstrap"), "#!/bin/sh\n").expect("write");
-        std::fs::set_permissions(
-            dir.join("bootstrap"),
-            std::fs::Permissions::from_mode(0o755),
-        )
-        .expect("chmod");
         std::fs::write(dir.join("lib/a.txt"), "a").expect("write");
         std::os::unix::fs::symlink("lib/a.txt", dir.join("link")).expect("symlink");
         let one = zip_dir(&dir).expect("zip");
@@ -142,15 +147,7 @@ mod tests {
 
     #[test]
     fn files_must_be_zips() {
-        let dir = std::env::temp_dir().join(format!("lkcli-zip-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("pkg")).expect("mkdir");
-        std::fs::write(dir.join("pkg/bootstrap"), "#!/bin/sh\n").expect("write");
-        std::fs::set_permissions(
-            dir.join("pkg/bootstrap"),
-            std::fs::Permissions::from_mode(0o644),
-        )
-        .expect("chmod");
+        let dir = with_bootstrap("zip-", "pkg", 0o644);
         assert!(bootstrap_warning(&dir.join("pkg")).is_some_and(|w| w.contains("chmod +x")));
         assert!(bootstrap_warning(&dir).is_some_and(|w| w.contains("no `bootstrap`")));
         let zip = read_code(&dir.join("pkg")).expect("zip the dir");

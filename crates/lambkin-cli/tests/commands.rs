@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use http_body_util::{BodyExt, Full};
-use lambkin_cli::{Command, Console, Endpoint};
+use lambkin_cli::{Command, Console, Endpoint, InvokeArgs, LayerCommand};
 use serde_json::{json, Value};
 
 /// A request the server saw.
@@ -61,6 +61,13 @@ fn not_found(what: &str) -> Reply {
         ],
         body: json!({"Type": "User", "Message": format!("Function not found: {what}")}).to_string(),
     }
+}
+
+/// (method, target) of each request, in order.
+fn calls(reqs: &[Recorded]) -> Vec<(&str, &str)> {
+    reqs.iter()
+        .map(|r| (r.method.as_str(), r.target.as_str()))
+        .collect()
 }
 
 type Log = Arc<Mutex<Vec<Recorded>>>;
@@ -166,6 +173,49 @@ struct Cli {
     endpoint: Endpoint,
 }
 
+#[test]
+fn command_line_surface() {
+    Cli::command().debug_assert();
+    let cli = Cli::try_parse_from(["lambkin", "layer", "ls", "--json"]).expect("layer ls");
+    assert!(cli.endpoint.json);
+    assert!(matches!(
+        cli.cmd,
+        Command::Layer {
+            cmd: LayerCommand::Ls(_)
+        }
+    ));
+    let cli = Cli::try_parse_from([
+        "lambkin",
+        "deploy",
+        "f",
+        "dir",
+        "--env",
+        "A=1",
+        "--env",
+        "B=2",
+        "--layer",
+        "x",
+        "--publish",
+    ])
+    .expect("deploy");
+    match cli.cmd {
+        Command::Deploy(d) => {
+            assert_eq!((d.env.len(), d.layers.len(), d.publish), (2, 1, true));
+            assert_eq!(d.runtime, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    let cli = Cli::try_parse_from(["lambkin", "invoke", "f", "-", "--async"]).expect("invoke");
+    assert!(matches!(
+        cli.cmd,
+        Command::Invoke(InvokeArgs {
+            asynchronous: true,
+            ..
+        })
+    ));
+    assert!(Cli::try_parse_from(["lambkin", "rm"]).is_err());
+}
+
 /// Runs `lambkin --endpoint URL ARGS…`; returns (exit code, stdout, stderr).
 async fn lambkin(url: &str, args: &[&str]) -> (i32, String, String) {
     let mut argv = vec!["lambkin", "--endpoint", url];
@@ -258,25 +308,15 @@ async fn deploy_creates_then_polls_until_active() {
     assert!(err.contains("created demo"), "{err}");
 
     let reqs = server.requests();
-    let calls: Vec<(&str, &str)> = reqs
-        .iter()
-        .map(|r| (r.method.as_str(), r.target.as_str()))
-        .collect();
-    assert_eq!(
-        calls,
-        [
-            ("GET", FN_PATH),
-            ("POST", "/2015-03-31/functions"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH)
-        ]
-    );
-    let create = &reqs[1];
-    assert_eq!(create.header("content-type"), Some("application/json"));
-    assert!(create
+    let get = ("GET", FN_PATH);
+    let create = ("POST", "/2015-03-31/functions");
+    assert_eq!(calls(&reqs), [get, create, get, get]);
+    let posted = &reqs[1];
+    assert_eq!(posted.header("content-type"), Some("application/json"));
+    assert!(posted
         .header("x-amz-date")
         .is_some_and(|d| d.len() == 16 && d.ends_with('Z')));
-    let body = create.json();
+    let body = posted.json();
     let zip_b64 = body["Code"]["ZipFile"]
         .as_str()
         .expect("Code.ZipFile")
@@ -364,22 +404,10 @@ async fn deploy_updates_code_waits_then_configuration() {
     assert_eq!(printed["Timeout"], 9);
     assert!(err.contains("updated demo"), "{err}");
     let reqs = server.requests();
-    let calls: Vec<(&str, &str)> = reqs
-        .iter()
-        .map(|r| (r.method.as_str(), r.target.as_str()))
-        .collect();
-    assert_eq!(
-        calls,
-        [
-            ("GET", FN_PATH),
-            ("PUT", "/2015-03-31/functions/demo/code"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH),
-            ("PUT", "/2015-03-31/functions/demo/configuration"),
-            ("GET", FN_PATH),
-            ("GET", FN_PATH),
-        ]
-    );
+    let get = ("GET", FN_PATH);
+    let code = ("PUT", "/2015-03-31/functions/demo/code");
+    let configuration = ("PUT", "/2015-03-31/functions/demo/configuration");
+    assert_eq!(calls(&reqs), [get, code, get, get, configuration, get, get]);
     assert!(reqs[1].json()["ZipFile"].is_string());
     // Only the flags given: a redeploy does not reset the runtime or handler.
     assert_eq!(reqs[4].json(), json!({"Timeout": 9}));

@@ -241,12 +241,12 @@ impl Env {
         Ok(env)
     }
 
+    fn isolated(&self) -> std::sync::MutexGuard<'_, Option<Box<dyn Isolated>>> {
+        self.isolated.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn with_isolated<R>(&self, f: impl FnOnce(&dyn Isolated) -> R) -> Option<R> {
-        self.isolated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_deref()
-            .map(f)
+        self.isolated().as_deref().map(f)
     }
 
     fn lifecycle(&self) -> std::sync::MutexGuard<'_, Lifecycle> {
@@ -350,11 +350,7 @@ impl Env {
         if !self.client.is_closed() {
             self.client.shutdown(reason).await;
         }
-        let isolated = self
-            .isolated
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+        let isolated = self.isolated().take();
         if let Some(isolated) = isolated {
             destroy(isolated).await;
         }
@@ -375,9 +371,9 @@ mod tests {
 
     #[test]
     fn bootstrap_order() {
-        let dir = std::env::temp_dir().join(format!("lkb-{}", uuid::Uuid::new_v4().simple()));
-        let task = dir.join("task");
-        let layer = dir.join("layer");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let task = dir.path().join("task");
+        let layer = dir.path().join("layer");
         std::fs::create_dir_all(&task).expect("mkdir");
         std::fs::create_dir_all(&layer).expect("mkdir");
         let mut spec = FunctionSpec::minimal(task.clone());
@@ -390,6 +386,5 @@ mod tests {
             bootstrap_inside(&spec).as_deref(),
             Some("/var/task/bootstrap")
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }

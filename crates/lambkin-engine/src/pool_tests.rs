@@ -68,6 +68,28 @@ async fn invoke(
     Ok((inv.cold, body))
 }
 
+/// [`invoke`] in a task of its own.
+fn spawn_invoke(
+    engine: &Engine,
+    spec: &FunctionSpec,
+    payload: String,
+) -> tokio::task::JoinHandle<Result<(bool, String), EngineError>> {
+    let (engine, spec) = (engine.clone(), spec.clone());
+    tokio::spawn(async move { invoke(&engine, &spec, &payload).await })
+}
+
+/// `n` invokes at once, each in a task of its own; the `i`th with `payload(i)`.
+fn spawn_invokes(
+    engine: &Engine,
+    spec: &FunctionSpec,
+    n: usize,
+    payload: impl Fn(usize) -> String,
+) -> Vec<tokio::task::JoinHandle<Result<(bool, String), EngineError>>> {
+    (0..n)
+        .map(|i| spawn_invoke(engine, spec, payload(i)))
+        .collect()
+}
+
 /// Waits (bounded) until `f` holds.
 async fn eventually(what: &str, f: impl Fn() -> bool) {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -89,18 +111,17 @@ fn assert_accounted(engine: &Engine, log: &FakeLog, memory_per_env: u64) {
     );
 }
 
+/// The end of a test: the counters balance (128 MB environments), then the engine shuts down.
+async fn accounted_then_shut_down(engine: &Engine, log: &FakeLog) {
+    assert_accounted(engine, log, 128);
+    engine.shutdown(Duration::from_secs(5)).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_invokes_each_get_one_environment_and_all_come_back() {
     let (engine, log) = engine(10_000, Duration::from_secs(60));
     let f = spec("f");
-    let runs: Vec<_> = (0..8)
-        .map(|i| {
-            let (e, f) = (engine.clone(), f.clone());
-            tokio::spawn(
-                async move { invoke(&e, &f, &format!(r#"{{"work_ms":50,"n":{i}}}"#)).await },
-            )
-        })
-        .collect();
+    let runs = spawn_invokes(&engine, &f, 8, |i| format!(r#"{{"work_ms":50,"n":{i}}}"#));
     for (i, r) in runs.into_iter().enumerate() {
         let (cold, body) = r.await.expect("join").expect("invoke");
         assert!(cold, "eight at once: each builds its own");
@@ -131,12 +152,7 @@ async fn concurrent_invokes_each_get_one_environment_and_all_come_back() {
 async fn the_memory_budget_throttles_and_evicts_the_least_recently_used() {
     let (engine, log) = engine(256, Duration::from_secs(60));
     let (a, b) = (spec("a"), spec("b"));
-    let slow: Vec<_> = (0..2)
-        .map(|_| {
-            let (e, a) = (engine.clone(), a.clone());
-            tokio::spawn(async move { invoke(&e, &a, r#"{"work_ms":600}"#).await })
-        })
-        .collect();
+    let slow = spawn_invokes(&engine, &a, 2, |_| r#"{"work_ms":600}"#.into());
     eventually("two busy", || engine.busy("a") == 2).await;
     match invoke(&engine, &b, "{}").await {
         Err(EngineError::Throttled { reason }) => {
@@ -153,8 +169,7 @@ async fn the_memory_budget_throttles_and_evicts_the_least_recently_used() {
     assert!(cold);
     eventually("one of a's retired", || log.destroyed() == 1).await;
     assert!(engine.stats().memory_mb <= 256);
-    assert_accounted(&engine, &log, 128);
-    engine.shutdown(Duration::from_secs(5)).await;
+    accounted_then_shut_down(&engine, &log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,10 +177,7 @@ async fn reserved_concurrency_throttles_the_function_only() {
     let (engine, log) = engine(10_000, Duration::from_secs(60));
     let mut f = spec("f");
     f.reserved_concurrency = Some(1);
-    let busy = {
-        let (e, f) = (engine.clone(), f.clone());
-        tokio::spawn(async move { invoke(&e, &f, r#"{"work_ms":500}"#).await })
-    };
+    let busy = spawn_invoke(&engine, &f, r#"{"work_ms":500}"#.into());
     eventually("one busy", || engine.busy("f") == 1).await;
     match invoke(&engine, &f, "{}").await {
         Err(EngineError::Throttled { reason }) => {
@@ -182,8 +194,7 @@ async fn reserved_concurrency_throttles_the_function_only() {
         0,
         "a throttled invoke leaves no busy count"
     );
-    assert_accounted(&engine, &log, 128);
-    engine.shutdown(Duration::from_secs(5)).await;
+    accounted_then_shut_down(&engine, &log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,20 +212,12 @@ async fn drain_retires_idle_ones_now_and_busy_ones_after_their_invoke() {
     let (engine, log) = engine(10_000, Duration::from_secs(60));
     let f = spec("f");
     // Two warm environments.
-    let warm: Vec<_> = (0..2)
-        .map(|_| {
-            let (e, f) = (engine.clone(), f.clone());
-            tokio::spawn(async move { invoke(&e, &f, r#"{"work_ms":100}"#).await })
-        })
-        .collect();
+    let warm = spawn_invokes(&engine, &f, 2, |_| r#"{"work_ms":100}"#.into());
     for w in warm {
         w.await.expect("join").expect("invoke");
     }
     eventually("two idle", || engine.stats().idle == 2).await;
-    let busy = {
-        let (e, f) = (engine.clone(), f.clone());
-        tokio::spawn(async move { invoke(&e, &f, r#"{"work_ms":400}"#).await })
-    };
+    let busy = spawn_invoke(&engine, &f, r#"{"work_ms":400}"#.into());
     eventually("one busy", || engine.busy("f") == 1).await;
     engine.drain("f", None);
     eventually("the idle one retired at once", || log.destroyed() == 1).await;
@@ -231,8 +234,7 @@ async fn drain_retires_idle_ones_now_and_busy_ones_after_their_invoke() {
     changed.revision = "r2".into();
     let (cold, _) = invoke(&engine, &changed, "{}").await.expect("invoke");
     assert!(cold);
-    assert_accounted(&engine, &log, 128);
-    engine.shutdown(Duration::from_secs(5)).await;
+    accounted_then_shut_down(&engine, &log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,8 +263,7 @@ async fn provisioned_environments_are_kept_and_replaced() {
         log.destroyed() == 3
     })
     .await;
-    assert_accounted(&engine, &log, 128);
-    engine.shutdown(Duration::from_secs(5)).await;
+    accounted_then_shut_down(&engine, &log).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

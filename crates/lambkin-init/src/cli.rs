@@ -86,28 +86,24 @@ pub fn run(role: &str, args: Args) -> ExitCode {
 mod tests {
     use super::*;
 
-    fn strings(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
     fn parses_both_spellings() {
         assert_eq!(
-            parse(strings(&["--control-fd", "3", "--pid1"])),
+            parse(["--control-fd", "3", "--pid1"].map(String::from)),
             Ok(Args {
                 control_fd: 3,
                 pid1: true
             })
         );
         assert_eq!(
-            parse(strings(&["--control-fd=4"])),
+            parse(["--control-fd=4"].map(String::from)),
             Ok(Args {
                 control_fd: 4,
                 pid1: false
             })
         );
-        assert!(parse(strings(&[])).is_err());
-        assert!(parse(strings(&["--control-fd", "x"])).is_err());
-        assert!(parse(strings(&["--other"])).is_err());
+        assert!(parse(Vec::new()).is_err());
+        assert!(parse(["--control-fd", "x"].map(String::from)).is_err());
+        assert!(parse(["--other"].map(String::from)).is_err());
     }
 }

@@ -156,7 +156,7 @@ impl Init {
             }
         }
         cfg.start.api_address = api;
-        let telemetry = Telemetry::new();
+        let telemetry = Telemetry::default();
         let logs = LogSink::new(cfg.echo_logs, telemetry.clone(), forward);
         let shared = Shared::new(Arc::new(cfg), telemetry, logs);
         tokio::spawn(crate::api::serve(listener, shared.clone()));

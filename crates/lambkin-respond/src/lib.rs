@@ -6,9 +6,11 @@ pub mod body;
 pub mod eventstream;
 
 use base64::Engine;
+use bytes::Bytes;
 use http::{header, HeaderValue, Response, StatusCode};
 use http_body_util::Either;
-use lambkin_wire::{InvokeHandle, ResponseFrame};
+use lambkin_wire::{InvokeHandle, InvokeSummary, ResponseFrame};
+use tokio::sync::{mpsc, oneshot};
 
 pub use body::{full, ChannelBody, FrontBody};
 
@@ -137,79 +139,81 @@ pub async fn request_response(handle: InvokeHandle, version: &str, tail: bool) -
         }
     };
     put_common(&mut r, &request_id, version);
-    if tail {
-        if let Ok(summary) = done.await {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(&summary.tail);
-            if let Ok(v) = HeaderValue::from_str(&encoded) {
-                r.headers_mut().insert("X-Amz-Log-Result", v);
-            }
-        }
+    if let Some(Ok(v)) = log_result(done, tail).await.map(HeaderValue::try_from) {
+        r.headers_mut().insert("X-Amz-Log-Result", v);
     }
     r
 }
 
+/// With `tail`, the invoke's log tail in base64 once its invoke phase is over (`None` without one).
+async fn log_result(done: oneshot::Receiver<InvokeSummary>, tail: bool) -> Option<String> {
+    if !tail {
+        return None;
+    }
+    let summary = done.await.ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(&summary.tail))
+}
+
 /// Answers `InvokeWithResponseStream`: event-stream `PayloadChunk`s as they arrive, then `InvokeComplete`.
 pub async fn response_stream(handle: InvokeHandle, version: &str, tail: bool) -> FrontResponse {
-    let InvokeHandle {
-        request_id,
-        mut frames,
-        done,
-    } = handle;
     let (tx, body) = ChannelBody::new(16);
-    tokio::spawn(async move {
-        let mut error: Option<(String, String)> = None;
-        while let Some(f) = frames.recv().await {
-            let out = match f {
-                ResponseFrame::Complete { body, .. } | ResponseFrame::Chunk(body) => {
-                    if body.is_empty() {
-                        continue;
-                    }
-                    eventstream::payload_chunk(&body)
-                }
-                ResponseFrame::StreamStart { .. } => continue,
-                ResponseFrame::StreamEnd { error: e } => {
-                    error = e.map(|(t, b)| (t, String::from_utf8_lossy(&b).into_owned()));
-                    continue;
-                }
-                ResponseFrame::Error {
-                    error_type, body, ..
-                } => {
-                    let code = serde_json::from_slice::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| {
-                            v.get("errorType")
-                                .and_then(|t| t.as_str())
-                                .map(str::to_owned)
-                        })
-                        .unwrap_or(error_type);
-                    error = Some((code, String::from_utf8_lossy(&body).into_owned()));
-                    continue;
-                }
-            };
-            if tx.send(out).await.is_err() {
-                return;
-            }
-        }
-        let log = if tail {
-            done.await
-                .ok()
-                .map(|s| base64::engine::general_purpose::STANDARD.encode(&s.tail))
-        } else {
-            None
-        };
-        let (code, details) = match &error {
-            Some((c, d)) => (Some(c.as_str()), Some(d.as_str())),
-            None => (None, None),
-        };
-        let _ = tx
-            .send(eventstream::invoke_complete(code, details, log.as_deref()))
-            .await;
-    });
+    tokio::spawn(event_stream(handle.frames, handle.done, tail, tx));
     let mut r = Response::new(Either::Right(body));
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/vnd.amazon.eventstream"),
     );
-    put_common(&mut r, &request_id, version);
+    put_common(&mut r, &handle.request_id, version);
     r
+}
+
+/// The event-stream frames of an invoke's response into `tx`: `PayloadChunk`s as they arrive, then
+/// `InvokeComplete` (with the error the runtime reported, and the log tail when asked for).
+async fn event_stream(
+    mut frames: mpsc::Receiver<ResponseFrame>,
+    done: oneshot::Receiver<InvokeSummary>,
+    tail: bool,
+    tx: mpsc::Sender<Bytes>,
+) {
+    let mut error: Option<(String, String)> = None;
+    while let Some(f) = frames.recv().await {
+        let out = match f {
+            ResponseFrame::Complete { body, .. } | ResponseFrame::Chunk(body) => {
+                if body.is_empty() {
+                    continue;
+                }
+                eventstream::payload_chunk(&body)
+            }
+            ResponseFrame::StreamStart { .. } => continue,
+            ResponseFrame::StreamEnd { error: e } => {
+                error = e.map(|(t, b)| (t, String::from_utf8_lossy(&b).into_owned()));
+                continue;
+            }
+            ResponseFrame::Error {
+                error_type, body, ..
+            } => {
+                let code = serde_json::from_slice::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("errorType")
+                            .and_then(|t| t.as_str())
+                            .map(str::to_owned)
+                    })
+                    .unwrap_or(error_type);
+                error = Some((code, String::from_utf8_lossy(&body).into_owned()));
+                continue;
+            }
+        };
+        if tx.send(out).await.is_err() {
+            return;
+        }
+    }
+    let log = log_result(done, tail).await;
+    let (code, details) = match &error {
+        Some((c, d)) => (Some(c.as_str()), Some(d.as_str())),
+        None => (None, None),
+    };
+    let _ = tx
+        .send(eventstream::invoke_complete(code, details, log.as_deref()))
+        .await;
 }

@@ -137,151 +137,163 @@ fn python_client_version(dir: &Path) -> Option<String> {
         })
 }
 
-fn build_python(
-    dir: &Path,
-    runtime: &str,
-    minor: u32,
-    interp: &Interpreter,
-    progress: Progress<'_>,
-) -> Result<String, String> {
-    let has_pip = Command::new(&interp.path)
-        .args(["-m", "pip", "--version"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    let target = dir.to_string_lossy().into_owned();
-    let mut cmd;
-    if has_pip {
-        cmd = Command::new(&interp.path);
-        cmd.args(["-m", "pip"]);
-    } else {
-        // The interpreter has no pip: the host's pip fetches wheels built for it instead.
-        progress(&format!(
-            "{} has no pip; using the host's python3 -m pip for Python 3.{minor} wheels",
-            interp.path.display()
-        ));
-        cmd = Command::new("python3");
-        cmd.args(["-m", "pip"]);
-    }
-    cmd.args([
-        "install",
-        "--disable-pip-version-check",
-        "--no-input",
-        "--no-warn-script-location",
-        "--only-binary=:all:",
-        "--target",
-        &target,
-    ]);
-    if !has_pip {
-        let arch = std::env::consts::ARCH;
-        cmd.args([
-            "--python-version",
-            &format!("3.{minor}"),
-            "--implementation",
-            "cp",
-            "--platform",
-            &format!("manylinux2014_{arch}"),
-            "--platform",
-            &format!("manylinux_2_28_{arch}"),
-            "--platform",
-            &format!("manylinux1_{arch}"),
-        ]);
-    }
-    cmd.arg(PYTHON_CLIENT)
-        .args(PYTHON_EXTRAS)
-        .env("PYTHONNOUSERSITE", "1");
-    progress(&format!(
-        "installing {PYTHON_CLIENT} and {} from PyPI for {runtime} (Python {})",
-        PYTHON_EXTRAS.join(", "),
-        interp.version
-    ));
-    run_logged(&mut cmd, &format!("pip install {PYTHON_CLIENT}"), progress)?;
-    // /var/runtime is read-only inside environments: compile now, or every cold start compiles again.
-    run_logged(
-        Command::new(&interp.path).args(["-m", "compileall", "-q", &target]),
-        "compileall",
-        progress,
-    )?;
-    write_executable(
-        &dir.join("bootstrap"),
-        &bootstrap::python(runtime, &interp.path, &interp.version),
-    )?;
-    Ok(format!(
-        "{PYTHON_CLIENT} {}",
-        python_client_version(dir).unwrap_or_else(|| "unknown".into())
-    ))
+/// A runtime directory being built.
+struct Build<'a> {
+    dir: &'a Path,
+    runtime: &'a str,
+    interp: &'a Interpreter,
+    progress: Progress<'a>,
 }
 
-fn build_node(
-    dir: &Path,
-    runtime: &str,
-    major: u32,
-    interp: &Interpreter,
-    progress: Progress<'_>,
-) -> Result<String, String> {
-    let bin = interp
-        .path
-        .parent()
-        .ok_or_else(|| format!("{} has no directory", interp.path.display()))?;
-    let prefix = bin.parent().unwrap_or(bin);
-    // npm and node-gyp must build the native addon for this very node: put its directory first on PATH and
-    // point node-gyp at its headers (it would download them otherwise, which a closed network refuses).
-    let path = match std::env::var_os("PATH") {
-        Some(p) => {
-            let mut dirs = vec![bin.to_path_buf()];
-            dirs.extend(std::env::split_paths(&p));
-            std::env::join_paths(dirs).map_err(|e| format!("PATH: {e}"))?
+impl Build<'_> {
+    /// `awslambdaric` from PyPI for Python 3.`minor`; compiled, as `/var/runtime` is read-only.
+    fn python(&self, minor: u32) -> Result<String, String> {
+        let has_pip = Command::new(&self.interp.path)
+            .args(["-m", "pip", "--version"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        let target = self.dir.to_string_lossy().into_owned();
+        let mut cmd;
+        if has_pip {
+            cmd = Command::new(&self.interp.path);
+            cmd.args(["-m", "pip"]);
+        } else {
+            // The interpreter has no pip: the host's pip fetches wheels built for it instead.
+            (self.progress)(&format!(
+                "{} has no pip; using the host's python3 -m pip for Python 3.{minor} wheels",
+                self.interp.path.display()
+            ));
+            cmd = Command::new("python3");
+            cmd.args(["-m", "pip"]);
         }
-        None => bin.as_os_str().to_owned(),
-    };
-    let npm = if bin.join("npm").is_file() {
-        bin.join("npm")
-    } else {
-        PathBuf::from("npm")
-    };
-    let mut cmd = Command::new(&npm);
-    cmd.args([
-        "install",
-        "--no-save",
-        "--no-package-lock",
-        "--no-audit",
-        "--no-fund",
-        "--prefix",
-    ])
-    .arg(dir)
-    .arg(node_client_spec(major))
-    .env("PATH", path);
-    if prefix.join("include/node/node.h").is_file() {
-        cmd.env("npm_config_nodedir", prefix);
+        cmd.args([
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+            "--no-warn-script-location",
+            "--only-binary=:all:",
+            "--target",
+            &target,
+        ]);
+        if !has_pip {
+            let arch = std::env::consts::ARCH;
+            cmd.args([
+                "--python-version",
+                &format!("3.{minor}"),
+                "--implementation",
+                "cp",
+                "--platform",
+                &format!("manylinux2014_{arch}"),
+                "--platform",
+                &format!("manylinux_2_28_{arch}"),
+                "--platform",
+                &format!("manylinux1_{arch}"),
+            ]);
+        }
+        cmd.arg(PYTHON_CLIENT)
+            .args(PYTHON_EXTRAS)
+            .env("PYTHONNOUSERSITE", "1");
+        (self.progress)(&format!(
+            "installing {PYTHON_CLIENT} and {} from PyPI for {} (Python {})",
+            PYTHON_EXTRAS.join(", "),
+            self.runtime,
+            self.interp.version
+        ));
+        run_logged(
+            &mut cmd,
+            &format!("pip install {PYTHON_CLIENT}"),
+            self.progress,
+        )?;
+        // /var/runtime is read-only inside environments: compile now, or every cold start compiles again.
+        run_logged(
+            Command::new(&self.interp.path).args(["-m", "compileall", "-q", &target]),
+            "compileall",
+            self.progress,
+        )?;
+        let version = python_client_version(self.dir).unwrap_or_else(|| "unknown".into());
+        let script = bootstrap::python(self.runtime, &self.interp.path, &self.interp.version);
+        self.finish(&script, PYTHON_CLIENT, &version)
     }
-    progress(&format!(
-        "installing {NODE_CLIENT} from npm for {runtime} (Node.js {}); it builds a native addon (needs cmake, make, g++), about a minute",
-        interp.version
+
+    /// `aws-lambda-ric` from npm, its native addon built for this Node.js `major`.
+    fn node(&self, major: u32) -> Result<String, String> {
+        let bin = self
+            .interp
+            .path
+            .parent()
+            .ok_or_else(|| format!("{} has no directory", self.interp.path.display()))?;
+        let prefix = bin.parent().unwrap_or(bin);
+        // npm and node-gyp must build the native addon for this very node: put its directory first on PATH and
+        // point node-gyp at its headers (it would download them otherwise, which a closed network refuses).
+        let path = match std::env::var_os("PATH") {
+            Some(p) => {
+                let mut dirs = vec![bin.to_path_buf()];
+                dirs.extend(std::env::split_paths(&p));
+                std::env::join_paths(dirs).map_err(|e| format!("PATH: {e}"))?
+            }
+            None => bin.as_os_str().to_owned(),
+        };
+        let npm = if bin.join("npm").is_file() {
+            bin.join("npm")
+        } else {
+            PathBuf::from("npm")
+        };
+        let mut cmd = Command::new(&npm);
+        cmd.args([
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+        ])
+        .arg(self.dir)
+        .arg(node_client_spec(major))
+        .env("PATH", path);
+        if prefix.join("include/node/node.h").is_file() {
+            cmd.env("npm_config_nodedir", prefix);
+        }
+        (self.progress)(&format!(
+        "installing {NODE_CLIENT} from npm for {} (Node.js {}); it builds a native addon (needs cmake, make, g++), about a minute",
+        self.runtime,
+        self.interp.version
     ));
-    run_logged(&mut cmd, &format!("npm install {NODE_CLIENT}"), progress)?;
-    let pkg_dir = dir.join("node_modules").join(NODE_CLIENT);
-    let pkg: serde_json::Value = std::fs::read_to_string(pkg_dir.join("package.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| format!("npm installed no readable {NODE_CLIENT}/package.json"))?;
-    let main = pkg["bin"][NODE_CLIENT]
-        .as_str()
-        .or_else(|| pkg["main"].as_str())
-        .unwrap_or("index.mjs")
-        .trim_start_matches("./");
-    if !pkg_dir.join(main).is_file() {
-        return Err(format!("{NODE_CLIENT} has no entry point {main}"));
+        run_logged(
+            &mut cmd,
+            &format!("npm install {NODE_CLIENT}"),
+            self.progress,
+        )?;
+        let pkg_dir = self.dir.join("node_modules").join(NODE_CLIENT);
+        let pkg: serde_json::Value = std::fs::read_to_string(pkg_dir.join("package.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| format!("npm installed no readable {NODE_CLIENT}/package.json"))?;
+        let main = pkg["bin"][NODE_CLIENT]
+            .as_str()
+            .or_else(|| pkg["main"].as_str())
+            .unwrap_or("index.mjs")
+            .trim_start_matches("./");
+        if !pkg_dir.join(main).is_file() {
+            return Err(format!("{NODE_CLIENT} has no entry point {main}"));
+        }
+        let entry = format!("node_modules/{NODE_CLIENT}/{main}");
+        let version = pkg["version"].as_str().unwrap_or("unknown");
+        let script = bootstrap::node(
+            self.runtime,
+            &self.interp.path,
+            &self.interp.version,
+            &entry,
+        );
+        self.finish(&script, NODE_CLIENT, version)
     }
-    let entry = format!("node_modules/{NODE_CLIENT}/{main}");
-    write_executable(
-        &dir.join("bootstrap"),
-        &bootstrap::node(runtime, &interp.path, &interp.version, &entry),
-    )?;
-    Ok(format!(
-        "{NODE_CLIENT} {}",
-        pkg["version"].as_str().unwrap_or("unknown")
-    ))
+
+    /// Writes the directory's `bootstrap` and names the client installed: `{client} {version}`.
+    fn finish(&self, bootstrap: &str, client: &str, version: &str) -> Result<String, String> {
+        write_executable(&self.dir.join("bootstrap"), bootstrap)?;
+        Ok(format!("{client} {version}"))
+    }
 }
 
 /// Builds the runtime directory for `runtime` into the empty directory `dir`.
@@ -293,9 +305,15 @@ pub fn build(
     progress: Progress<'_>,
 ) -> Result<Manifest, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let build = Build {
+        dir,
+        runtime,
+        interp,
+        progress,
+    };
     let client = match family {
-        Family::Python { minor } => build_python(dir, runtime, minor, interp, progress)?,
-        Family::Node { major } => build_node(dir, runtime, major, interp, progress)?,
+        Family::Python { minor } => build.python(minor)?,
+        Family::Node { major } => build.node(major)?,
         Family::Provided => return Err(format!("{runtime} needs no installation")),
     };
     let manifest = Manifest {

@@ -309,6 +309,15 @@ fn pasta_processes() -> HashMap<PathBuf, Vec<u32>> {
     out
 }
 
+/// The entries of `dir` with UTF-8 names, as (name, path); none when it cannot be read.
+fn entries(dir: &Path) -> impl Iterator<Item = (String, PathBuf)> {
+    std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().into_string().ok()?, e.path())))
+}
+
 fn pids() -> Vec<u32> {
     std::fs::read_dir("/proc")
         .map(|d| {
@@ -368,16 +377,14 @@ pub fn take(network: Network) -> Option<Prepared> {
 
 /// Claims a ready namespace of `network`'s kind made by `me` (another process's pool is its own business).
 fn take_ready(dirs: &Dirs, network: Network, me: Owner) -> Option<Prepared> {
-    let entries = std::fs::read_dir(&dirs.records).ok()?;
-    entries.flatten().find_map(|e| {
-        let file = e.file_name().into_string().ok()?;
+    entries(&dirs.records).find_map(|(file, path)| {
         let (name, stage) = file.rsplit_once('.')?;
         if stage != kind(network) || owner_of_name(name) != Some(me) {
             return None;
         }
         // Claim it: only one taker can rename the record away.
         let claimed = dirs.record(name, CLAIMED);
-        std::fs::rename(e.path(), &claimed).ok()?;
+        std::fs::rename(path, &claimed).ok()?;
         let pasta_pid = read_record(&claimed).and_then(|(_, p)| p);
         Some(Prepared {
             netns: dirs.netns.join(name),
@@ -402,21 +409,13 @@ fn refill_in(dirs: &Dirs, network: Network, depth: usize) {
         return;
     }
     let me = Owner::me();
-    let ready = std::fs::read_dir(&dirs.records)
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| {
-                    e.file_name()
-                        .to_str()
-                        .and_then(|f| f.rsplit_once('.'))
-                        .is_some_and(|(name, stage)| {
-                            stage == kind(network) && owner_of_name(name) == Some(me)
-                        })
-                })
-                .count()
+    let ready = entries(&dirs.records)
+        .filter(|(file, _)| {
+            file.rsplit_once('.').is_some_and(|(name, stage)| {
+                stage == kind(network) && owner_of_name(name) == Some(me)
+            })
         })
-        .unwrap_or(0);
+        .count();
     for _ in ready..depth {
         let mut prepared = match make(dirs, network, MAKING) {
             Ok(p) => p,
@@ -487,14 +486,7 @@ fn sweep_in(
     let (mut released, mut stuck) = (0, 0);
     // Names still recorded by a live owner (or whose namespace could not be removed).
     let mut kept: HashSet<String> = HashSet::new();
-    for e in std::fs::read_dir(&dirs.records)
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let Some(file) = e.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
+    for (file, path) in entries(&dirs.records) {
         let Some((name, stage)) = file.rsplit_once('.') else {
             continue;
         };
@@ -503,7 +495,7 @@ fn sweep_in(
             // An older version's pid file: its own record decides.
             continue;
         }
-        let Some((from_record, pasta_pid)) = read_record(&e.path()) else {
+        let Some((from_record, pasta_pid)) = read_record(&path) else {
             continue; // gone meanwhile (claimed, or released by another sweeper)
         };
         let pasta_pid = if stage == PASTA_PID {
@@ -521,7 +513,7 @@ fn sweep_in(
             continue;
         }
         if release(&dirs.netns.join(name), pasta_pid) {
-            let _ = std::fs::remove_file(e.path());
+            let _ = std::fs::remove_file(&path);
             released += 1;
         } else {
             stuck += 1;
@@ -530,18 +522,10 @@ fn sweep_in(
     }
     // Namespaces with no record left: their names carry the owner.
     let mut in_use: Option<HashSet<u64>> = None;
-    for e in std::fs::read_dir(&dirs.netns)
-        .into_iter()
-        .flatten()
-        .flatten()
-    {
-        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
+    for (name, path) in entries(&dirs.netns) {
         if !name.starts_with(PREFIX) || kept.contains(&name) {
             continue;
         }
-        let path = e.path();
         let orphan = match owner_of_name(&name) {
             Some(owner) => !owner.is_alive(),
             // Named by an older version: released only when no record, no environment and no process has

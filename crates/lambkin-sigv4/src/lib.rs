@@ -53,6 +53,16 @@ pub struct Credential {
     pub service: String,
 }
 
+impl Credential {
+    /// `YYYYMMDD/region/service/aws4_request`: the scope without the access key.
+    fn scope(&self) -> String {
+        format!(
+            "{}/{}/{}/aws4_request",
+            self.date, self.region, self.service
+        )
+    }
+}
+
 /// The request as the server received it.
 #[derive(Debug, Clone, Copy)]
 pub struct Request<'a> {
@@ -259,10 +269,7 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 
 /// The HMAC (over the string to sign) whose hex form is the signature.
 fn signature_mac(secret: &str, cred: &Credential, amz_date: &str, canonical: &str) -> HmacSha256 {
-    let scope = format!(
-        "{}/{}/{}/aws4_request",
-        cred.date, cred.region, cred.service
-    );
+    let scope = cred.scope();
     let to_sign = format!(
         "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
         hex_sha256(canonical.as_bytes())
@@ -490,24 +497,20 @@ fn http_date_to_amz(date: &str) -> Option<String> {
         .map(|t| amz(t.assume_utc()))
 }
 
+/// `YYYYMMDDTHHMMSSZ`, the form of `X-Amz-Date`.
+const AMZ: &[time::format_description::BorrowedFormatItem<'_>] =
+    time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+
 /// Formats a time as `YYYYMMDDTHHMMSSZ`.
 fn amz(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    t.to_offset(time::UtcOffset::UTC)
+        .format(AMZ)
+        .unwrap_or_default()
 }
 
 /// Parses `YYYYMMDDTHHMMSSZ`.
 fn parse_amz(s: &str) -> Option<OffsetDateTime> {
-    let f = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(s, &f)
+    time::PrimitiveDateTime::parse(s, AMZ)
         .ok()
         .map(|p| p.assume_utc())
 }
@@ -620,12 +623,27 @@ pub fn verify(
     Err(SigError::SignatureMismatch)
 }
 
-fn scope_of(access_key: &str, region: &str, service: &str, amz_date: &str) -> Credential {
-    Credential {
-        access_key: access_key.to_owned(),
-        date: amz_date.get(..8).unwrap_or_default().to_owned(),
-        region: region.to_owned(),
-        service: service.to_owned(),
+/// Who signs a request, for which region and service.
+#[derive(Debug, Clone, Copy)]
+pub struct Signer<'a> {
+    /// Access key id.
+    pub access_key: &'a str,
+    /// Secret access key.
+    pub secret: &'a str,
+    /// Region to sign for.
+    pub region: &'a str,
+    /// Service to sign for (`lambda`).
+    pub service: &'a str,
+}
+
+impl Signer<'_> {
+    fn credential(&self, amz_date: &str) -> Credential {
+        Credential {
+            access_key: self.access_key.to_owned(),
+            date: amz_date.get(..8).unwrap_or_default().to_owned(),
+            region: self.region.to_owned(),
+            service: self.service.to_owned(),
+        }
     }
 }
 
@@ -634,14 +652,7 @@ fn scope_of(access_key: &str, region: &str, service: &str, amz_date: &str) -> Cr
 /// `x-amz-security-token`; every header given is signed except `authorization` and the hop-by-hop ones
 /// botocore skips (`user-agent`, `expect`, ...). The payload hash is `x-amz-content-sha256` when present,
 /// else the body's SHA-256.
-pub fn sign(
-    req: &Request<'_>,
-    access_key: &str,
-    secret: &str,
-    region: &str,
-    service: &str,
-    amz_date: &str,
-) -> String {
+pub fn sign(req: &Request<'_>, by: &Signer<'_>, amz_date: &str) -> String {
     let mut signed: Vec<String> = req
         .headers
         .iter()
@@ -650,33 +661,26 @@ pub fn sign(
         .collect();
     signed.sort();
     signed.dedup();
-    let cred = scope_of(access_key, region, service, amz_date);
+    let cred = by.credential(amz_date);
     let payload_hash = header(req.headers, "x-amz-content-sha256")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|| hex_sha256(req.body));
     let canonical = canonical_request(req, &signed, &payload_hash);
     format!(
-        "{ALGORITHM} Credential={access_key}/{}/{region}/{service}/aws4_request, SignedHeaders={}, Signature={}",
-        cred.date,
+        "{ALGORITHM} Credential={}/{}, SignedHeaders={}, Signature={}",
+        cred.access_key,
+        cred.scope(),
         signed.join(";"),
-        signature_hex(secret, &cred, amz_date, &canonical)
+        signature_hex(by.secret, &cred, amz_date, &canonical)
     )
 }
 
 /// Presigns a request: returns its query (without `?`) with the `X-Amz-*` parameters and the signature
 /// appended. Only the `host` header is signed (it must be in `req.headers`), the payload is
 /// `UNSIGNED-PAYLOAD`, and the request is valid for `expires_secs` from `amz_date` (`YYYYMMDDTHHMMSSZ`).
-pub fn presign(
-    req: &Request<'_>,
-    access_key: &str,
-    secret: &str,
-    region: &str,
-    service: &str,
-    amz_date: &str,
-    expires_secs: u32,
-) -> String {
-    let cred = scope_of(access_key, region, service, amz_date);
-    let scope = format!("{access_key}/{}/{region}/{service}/aws4_request", cred.date);
+pub fn presign(req: &Request<'_>, by: &Signer<'_>, amz_date: &str, expires_secs: u32) -> String {
+    let cred = by.credential(amz_date);
+    let scope = format!("{}/{}", cred.access_key, cred.scope());
     let mut query = req.query.to_owned();
     for (k, v) in [
         ("X-Amz-Algorithm", ALGORITHM),
@@ -699,6 +703,6 @@ pub fn presign(
         &signed,
         UNSIGNED_PAYLOAD,
     );
-    let signature = signature_hex(secret, &cred, amz_date, &canonical);
+    let signature = signature_hex(by.secret, &cred, amz_date, &canonical);
     format!("{query}&X-Amz-Signature={signature}")
 }

@@ -15,6 +15,16 @@ fn at(s: &str) -> OffsetDateTime {
     parse_amz(s).expect("test date")
 }
 
+/// Key `AKID` with `secret`, signing for Lambda in `region`.
+fn akid<'a>(secret: &'a str, region: &'a str) -> Signer<'a> {
+    Signer {
+        access_key: "AKID",
+        secret,
+        region,
+        service: "lambda",
+    }
+}
+
 fn with_auth(headers: &[(String, String)], auth: &str) -> Vec<(String, String)> {
     let mut all = headers.to_vec();
     all.push(("Authorization".into(), auth.to_owned()));
@@ -244,10 +254,12 @@ fn aws_test_suite_sign_and_verify() {
         );
         let auth = sign(
             &req,
-            SUITE_KEY,
-            SUITE_SECRET,
-            "us-east-1",
-            "service",
+            &Signer {
+                access_key: SUITE_KEY,
+                secret: SUITE_SECRET,
+                region: "us-east-1",
+                service: "service",
+            },
             SUITE_DATE,
         );
         assert_eq!(auth, expected, "sign: {}", v.name);
@@ -470,10 +482,12 @@ fn botocore_sigv4auth_fixtures() {
                     headers: unsigned,
                     ..req
                 },
-                BOTO_KEY,
-                BOTO_SECRET,
-                "us-east-1",
-                "lambda",
+                &Signer {
+                    access_key: BOTO_KEY,
+                    secret: BOTO_SECRET,
+                    region: "us-east-1",
+                    service: "lambda"
+                },
                 BOTO_DATE
             ),
             auth
@@ -541,10 +555,7 @@ fn signed_lambda_request(secret: &str) -> Vec<(String, String)> {
             headers: &headers,
             body: b"{}",
         },
-        "AKID",
-        secret,
-        "eu-west-1",
-        "lambda",
+        &akid(secret, "eu-west-1"),
         LAMBDA_DATE,
     );
     assert!(
@@ -576,34 +587,26 @@ fn round_trip_and_refusals() {
     assert_eq!(cred.region, "eu-west-1");
     assert_eq!(cred.service, "lambda");
 
-    // Tampered body, path, method.
-    assert_eq!(
-        verify(&lambda_req(&headers, b"{\"x\":1}"), keys, now),
-        Err(SigError::SignatureMismatch)
-    );
-    let other_path = Request {
-        path: "/2015-03-31/functions/other/invocations",
-        ..lambda_req(&headers, b"{}")
-    };
-    assert_eq!(
-        verify(&other_path, keys, now),
-        Err(SigError::SignatureMismatch)
-    );
-    let other_method = Request {
-        method: "PUT",
-        ..lambda_req(&headers, b"{}")
-    };
-    assert_eq!(
-        verify(&other_method, keys, now),
-        Err(SigError::SignatureMismatch)
-    );
-    // A changed signed header; an unsigned one may change.
+    // Tampered body, path, method, a signed header; an unsigned one may change.
     let mut changed = headers.clone();
     changed[2].1 = "text/plain".into();
-    assert_eq!(
-        verify(&lambda_req(&changed, b"{}"), keys, now),
-        Err(SigError::SignatureMismatch)
-    );
+    for tampered in [
+        lambda_req(&headers, b"{\"x\":1}"),
+        Request {
+            path: "/2015-03-31/functions/other/invocations",
+            ..lambda_req(&headers, b"{}")
+        },
+        Request {
+            method: "PUT",
+            ..lambda_req(&headers, b"{}")
+        },
+        lambda_req(&changed, b"{}"),
+    ] {
+        assert_eq!(
+            verify(&tampered, keys, now),
+            Err(SigError::SignatureMismatch)
+        );
+    }
     let mut ua = headers.clone();
     ua[3].1 = "proxy-rewritten".into();
     assert!(verify(&lambda_req(&ua, b"{}"), keys, now).is_ok());
@@ -750,10 +753,7 @@ fn content_sha256_header() {
         ]);
         let auth = sign(
             &lambda_req(&headers, body),
-            "AKID",
-            "SECRET",
-            "us-east-1",
-            "lambda",
+            &akid("SECRET", "us-east-1"),
             LAMBDA_DATE,
         );
         let signed = with_auth(&headers, &auth);
@@ -771,7 +771,7 @@ fn content_sha256_header() {
 fn date_header_fallback() {
     let headers = h(&[("Host", "h"), ("Date", "Tue, 24 Nov 2026 10:10:10 GMT")]);
     let req = lambda_req(&headers, b"{}");
-    let auth = sign(&req, "AKID", "SECRET", "us-east-1", "lambda", LAMBDA_DATE);
+    let auth = sign(&req, &akid("SECRET", "us-east-1"), LAMBDA_DATE);
     assert!(auth.contains("SignedHeaders=date;host,"), "{auth}");
     let signed = with_auth(&headers, &auth);
     assert!(verify(&lambda_req(&signed, b"{}"), keys, at(LAMBDA_DATE)).is_ok());
@@ -791,15 +791,7 @@ fn presign_round_trip() {
         headers: &headers,
         body: b"",
     };
-    let query = presign(
-        &req,
-        "AKID",
-        "SECRET",
-        "ap-south-1",
-        "lambda",
-        LAMBDA_DATE,
-        60,
-    );
+    let query = presign(&req, &akid("SECRET", "ap-south-1"), LAMBDA_DATE, 60);
     assert!(query.starts_with("Qualifier=live&Marker=a%2Bb&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20261124%2Fap-south-1%2Flambda%2Faws4_request&"), "{query}");
     let signed = Request {
         query: &query,

@@ -329,6 +329,20 @@ mod tests {
     const S1: &str = "2026/11/24/[$LATEST]abc123";
     const S2: &str = "2026/11/24/[$LATEST]def456";
 
+    /// A store in a new temporary directory (removed when the directory is dropped).
+    fn fresh() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        (dir, store)
+    }
+
+    /// The file of function `fn`'s stream `S1`.
+    fn s1_file(dir: &tempfile::TempDir) -> std::path::PathBuf {
+        dir.path()
+            .join("logs/fn")
+            .join(format!("{}.log", escape(S1)))
+    }
+
     fn msgs(events: &[LogEvent]) -> Vec<&str> {
         events.iter().map(|e| e.message.as_str()).collect()
     }
@@ -345,8 +359,7 @@ mod tests {
 
     #[test]
     fn append_and_read_merged() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (dir, store) = fresh();
         store.append_log("fn", S1, 100, b"START\n").unwrap();
         store.append_log("fn", S2, 150, b"other start").unwrap();
         store
@@ -385,10 +398,7 @@ mod tests {
         );
 
         // on-disk format
-        let file = dir
-            .path()
-            .join("logs/fn")
-            .join(format!("{}.log", escape(S1)));
+        let file = s1_file(&dir);
         let text = fs::read_to_string(file).unwrap();
         assert_eq!(text.lines().next().unwrap(), r#"{"t":100,"m":"START"}"#);
 
@@ -401,8 +411,7 @@ mod tests {
 
     #[test]
     fn cursor_pages_and_follows() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (_dir, store) = fresh();
         store.append_log("fn", S1, 10, b"a").unwrap();
         store.append_log("fn", S2, 20, b"b").unwrap();
         store.append_log("fn", S1, 30, b"c").unwrap();
@@ -434,8 +443,7 @@ mod tests {
 
     #[test]
     fn cursor_skips_filtered_lines_and_ignores_partial_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (dir, store) = fresh();
         store.append_log("fn", S1, 10, b"old").unwrap();
         store.append_log("fn", S1, 100, b"new").unwrap();
         let (ev, c) = store
@@ -443,10 +451,7 @@ mod tests {
             .unwrap();
         assert_eq!(msgs(&ev), ["new"]);
         // a writer caught mid-line: the partial line is not consumed
-        let file = dir
-            .path()
-            .join("logs/fn")
-            .join(format!("{}.log", escape(S1)));
+        let file = s1_file(&dir);
         let mut f = OpenOptions::new().append(true).open(&file).unwrap();
         f.write_all(br#"{"t":200,"m":"par"#).unwrap();
         let (ev, c2) = store.read_logs("fn", 50, &c, 10).unwrap();
@@ -458,8 +463,7 @@ mod tests {
 
     #[test]
     fn streams_newest_first_and_delete() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (_dir, store) = fresh();
         store.append_log("fn", S1, 10, b"a").unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         store.append_log("fn", S2, 20, b"b").unwrap();
@@ -477,8 +481,7 @@ mod tests {
 
     #[test]
     fn many_streams_exceed_handle_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let (_dir, store) = fresh();
         for round in 0..2u64 {
             for i in 0..(MAX_OPEN_LOGS as u64 + 10) {
                 store

@@ -134,13 +134,11 @@ mod tests {
 
     #[test]
     fn wire_spellings() {
+        let init_type = serde_json::to_string(&InitType::ProvisionedConcurrency).expect("json");
+        let level = serde_json::to_string(&SystemLogLevel::Warn).expect("json");
         assert_eq!(
-            serde_json::to_string(&InitType::ProvisionedConcurrency).expect("json"),
-            "\"provisioned-concurrency\""
-        );
-        assert_eq!(
-            serde_json::to_string(&SystemLogLevel::Warn).expect("json"),
-            "\"WARN\""
+            [init_type, level],
+            ["\"provisioned-concurrency\"", "\"WARN\""]
         );
         assert_eq!(SystemLogLevel::parse("INFO"), Some(SystemLogLevel::Info));
         assert_eq!(SystemLogLevel::parse("info"), None);

@@ -209,9 +209,12 @@ mod tests {
         assert!(s.contains("/[$LATEST]"));
     }
 
+    /// The Runtime API address of [`platform`].
+    const API: &str = "127.0.0.1:9001";
+
     fn platform() -> PlatformVars {
         PlatformVars {
-            runtime_api: "127.0.0.1:9001".into(),
+            runtime_api: API.into(),
             handler: "app.handler".into(),
             region: "us-east-1".into(),
             function_name: "f".into(),
@@ -255,10 +258,7 @@ mod tests {
         let env = build(&customer, &platform(), false);
         assert_eq!(get(&env.runtime, "PYTHONPATH"), Some("/mine"));
         assert_eq!(get(&env.runtime, "AWS_LAMBDA_LOG_FORMAT"), Some("JSON"));
-        assert_eq!(
-            get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"),
-            Some("127.0.0.1:9001")
-        );
+        assert_eq!(get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"), Some(API));
     }
 
     #[test]
@@ -268,10 +268,7 @@ mod tests {
         assert_eq!(get(&env.extension, "LAMBDA_TASK_ROOT"), None);
         assert_eq!(get(&env.extension, "AWS_LAMBDA_LOG_STREAM_NAME"), None);
         assert_eq!(get(&env.extension, "AWS_LAMBDA_FUNCTION_NAME"), Some("f"));
-        assert_eq!(
-            get(&env.extension, "AWS_LAMBDA_RUNTIME_API"),
-            Some("127.0.0.1:9001")
-        );
+        assert_eq!(get(&env.extension, "AWS_LAMBDA_RUNTIME_API"), Some(API));
     }
 
     #[test]
@@ -282,9 +279,6 @@ mod tests {
         ];
         let env = build(&customer, &platform(), true);
         assert_eq!(get(&env.runtime, "LAMBDA_TASK_ROOT"), Some("/code"));
-        assert_eq!(
-            get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"),
-            Some("127.0.0.1:9001")
-        );
+        assert_eq!(get(&env.runtime, "AWS_LAMBDA_RUNTIME_API"), Some(API));
     }
 }

@@ -271,13 +271,8 @@ mod tests {
 
     #[test]
     fn enums_use_lambdas_spelling() {
-        assert_eq!(
-            serde_json::to_string(&InvokeStatus::Timeout).expect("json"),
-            "\"timeout\""
-        );
-        assert_eq!(
-            serde_json::to_string(&ShutdownReason::Spindown).expect("json"),
-            "\"spindown\""
-        );
+        let status = serde_json::to_string(&InvokeStatus::Timeout).expect("json");
+        let reason = serde_json::to_string(&ShutdownReason::Spindown).expect("json");
+        assert_eq!([status, reason], ["\"timeout\"", "\"spindown\""]);
     }
 }

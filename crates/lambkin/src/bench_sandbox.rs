@@ -10,6 +10,8 @@ use lambkin_wire::client::{InitClient, LogSink};
 use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{InitType, StartConfig};
 
+use crate::bench_common::percentile;
+
 /// What to measure.
 #[derive(Debug, clap::Args)]
 pub struct SandboxBenchArgs {
@@ -85,10 +87,6 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
     })
 }
 
-fn pct(sorted: &[Duration], p: f64) -> Duration {
-    sorted[(((sorted.len() - 1) as f64) * p).round() as usize]
-}
-
 fn show(d: Duration) -> String {
     if d < Duration::from_millis(1) {
         format!("{:.0} µs", d.as_secs_f64() * 1e6)
@@ -141,24 +139,24 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     println!(
         "| create → init ready ({} environments) | {} | {} |",
         args.environments,
-        show(pct(&create, 0.5)),
-        show(pct(&create, 0.99))
+        show(percentile(&create, 0.5)),
+        show(percentile(&create, 0.99))
     );
     println!(
         "| freeze + thaw round trip ({} times) | {} | {} |",
         args.freezes,
-        show(pct(&freeze, 0.5)),
-        show(pct(&freeze, 0.99))
+        show(percentile(&freeze, 0.5)),
+        show(percentile(&freeze, 0.99))
     );
     println!(
         "| destroy (kill, cgroup removal, state removal) | {} | {} |",
-        show(pct(&destroy, 0.5)),
-        show(pct(&destroy, 0.99))
+        show(percentile(&destroy, 0.5)),
+        show(percentile(&destroy, 0.99))
     );
     println!(
         "| thaw alone | {} | {} |",
-        show(pct(&thaw, 0.5)),
-        show(pct(&thaw, 0.99))
+        show(percentile(&thaw, 0.5)),
+        show(percentile(&thaw, 0.99))
     );
     println!("| environments created, readied and destroyed per second, one at a time | {per_second:.1}/s | |");
     Ok(())

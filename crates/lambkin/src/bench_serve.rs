@@ -2,7 +2,6 @@
 //! client sees it: CreateFunction + first invoke, cold starts, warm latency, throughput at concurrency 1, 2, 8.
 
 use std::io::Write;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,25 +10,18 @@ use anyhow::{bail, Context, Result};
 use base64::Engine as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::SendRequest;
 
-use crate::bench::percentile;
+use crate::bench_common::{
+    mean, per_second, print_head, print_latency, print_row, timed, Conn, FunctionBenchArgs,
+    OneRequest, Port,
+};
 
 /// What to measure.
 #[derive(Debug, clap::Args)]
 pub struct ServeBenchArgs {
-    /// The function's bootstrap (e.g. target/release/echo-function).
-    #[arg(long)]
-    pub function: PathBuf,
-    /// Sequential warm invokes measured.
-    #[arg(long, default_value_t = 5000)]
-    pub invokes: usize,
-    /// Seconds of each throughput run.
-    #[arg(long, default_value_t = 3)]
-    pub seconds: u64,
-    /// Cold starts measured.
-    #[arg(long, default_value_t = 30)]
-    pub cold: usize,
+    /// The function, its invokes, the seconds of each throughput run and its cold starts.
+    #[command(flatten)]
+    pub common: FunctionBenchArgs,
     /// The function's `MemorySize` (its CPU share follows: 1,769 MB = one vCPU, as on Lambda).
     #[arg(long, default_value_t = 1769)]
     pub memory_mb: u32,
@@ -81,7 +73,7 @@ fn invocations(name: &str) -> String {
 
 /// CreateFunction of `name` with a base64 zip.
 async fn create_function(
-    send: &mut SendRequest<Full<Bytes>>,
+    send: &mut Conn,
     name: &str,
     runtime: &str,
     handler: &str,
@@ -106,7 +98,7 @@ async fn create_function(
 /// Cold starts of function `name`: a configuration change drains its environments; the next invoke builds a
 /// new one. Sorted.
 async fn cold_starts(
-    send: &mut SendRequest<Full<Bytes>>,
+    send: &mut Conn,
     name: &str,
     payload: &Bytes,
     runs: usize,
@@ -132,7 +124,7 @@ async fn cold_starts(
 
 /// Sequential warm invokes of function `name` after `warmup` unmeasured ones. Sorted.
 async fn warm_invokes(
-    send: &mut SendRequest<Full<Bytes>>,
+    send: &mut Conn,
     name: &str,
     payload: &Bytes,
     warmup: usize,
@@ -142,20 +134,16 @@ async fn warm_invokes(
     for _ in 0..warmup {
         call(send, "POST", &path, payload.clone()).await?;
     }
-    let mut warm = Vec::with_capacity(runs);
-    for _ in 0..runs {
-        let t = Instant::now();
-        call(send, "POST", &path, payload.clone()).await?;
-        warm.push(t.elapsed());
-    }
-    warm.sort();
-    Ok(warm)
+    timed(runs, async || {
+        call(send, "POST", &path, payload.clone()).await
+    })
+    .await
 }
 
 /// Cold and warm invokes of a hello function on a managed runtime (its runtime directory is built by the
 /// first, unmeasured invoke).
 async fn managed(
-    send: &mut SendRequest<Full<Bytes>>,
+    send: &mut Conn,
     runtime: &str,
     args: &ServeBenchArgs,
     payload: &Bytes,
@@ -166,23 +154,23 @@ async fn managed(
         base64::engine::general_purpose::STANDARD.encode(zip_file(file, source.as_bytes(), 0o644)?);
     create_function(send, &name, runtime, handler, args.memory_mb, &zip).await?;
     call(send, "POST", &invocations(&name), payload.clone()).await?;
-    let cold = cold_starts(send, &name, payload, args.cold).await?;
-    let warm = warm_invokes(send, &name, payload, 200, args.invokes.min(2000)).await?;
+    let cold = cold_starts(send, &name, payload, args.common.cold).await?;
+    let warm = warm_invokes(send, &name, payload, 200, args.common.invokes.min(2000)).await?;
     Ok((cold, warm))
 }
 
 struct Server {
     child: Child,
-    port: u16,
+    port: Port,
     data: PathBuf,
 }
 
 impl Server {
     fn spawn(isolation: Option<&str>) -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = Port::free("lambkin serve", Duration::from_millis(5))?;
         let data = std::env::temp_dir().join(format!("lambkin-bench-{}", std::process::id()));
         let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", port.number)])
             .arg("--data-dir")
             .arg(&data)
             .env(
@@ -201,16 +189,6 @@ impl Server {
         let child = cmd.spawn().context("cannot start lambkin serve")?;
         Ok(Self { child, port, data })
     }
-
-    async fn connect(&self, patience: Duration) -> Result<SendRequest<Full<Bytes>>> {
-        crate::bench::connect(
-            self.port,
-            patience,
-            Duration::from_millis(5),
-            "lambkin serve",
-        )
-        .await
-    }
 }
 
 impl Drop for Server {
@@ -224,12 +202,7 @@ impl Drop for Server {
     }
 }
 
-async fn call(
-    send: &mut SendRequest<Full<Bytes>>,
-    method: &str,
-    path: &str,
-    body: Bytes,
-) -> Result<Bytes> {
+async fn call(send: &mut Conn, method: &str, path: &str, body: Bytes) -> Result<Bytes> {
     let req = http::Request::builder()
         .method(method)
         .uri(path)
@@ -264,30 +237,27 @@ fn fmt(d: Duration) -> String {
 /// The Invoke path of the `bench` function.
 const INVOKE: &str = "/2015-03-31/functions/bench/invocations";
 
-async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u64) -> Result<f64> {
-    let stop = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let mut send = server.connect(Duration::from_secs(1)).await?;
-        let payload = payload.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            while Instant::now() < stop {
-                call(&mut send, "POST", INVOKE, payload.clone()).await?;
-                n += 1;
-            }
-            anyhow::Ok(n)
-        }));
-    }
-    let started = Instant::now();
-    let mut total = 0;
-    for t in tasks {
-        total += t.await??;
-    }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+/// Requests per second of `workers` connections to the server sending `one` for `seconds`.
+async fn rate(
+    server: &Server,
+    payload: &Bytes,
+    workers: usize,
+    seconds: u64,
+    one: OneRequest,
+) -> Result<f64> {
+    let connect = async || server.port.connect(Duration::from_secs(1)).await;
+    per_second(workers, seconds, connect, payload, one).await
 }
 
-async fn call_event(send: &mut SendRequest<Full<Bytes>>, payload: Bytes) -> Result<String> {
+/// Synchronous invokes of the `bench` function per second.
+async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u64) -> Result<f64> {
+    rate(server, payload, workers, seconds, |send, payload| {
+        Box::pin(async move { call(send, "POST", INVOKE, payload).await.map(drop) })
+    })
+    .await
+}
+
+async fn call_event(send: &mut Conn, payload: Bytes) -> Result<String> {
     let req = http::Request::post(INVOKE)
         .header("host", "localhost")
         .header("x-amz-invocation-type", "Event")
@@ -314,26 +284,10 @@ async fn async_accepted(
     workers: usize,
     seconds: u64,
 ) -> Result<f64> {
-    let stop = Instant::now() + Duration::from_secs(seconds);
-    let mut tasks = Vec::new();
-    for _ in 0..workers {
-        let mut send = server.connect(Duration::from_secs(1)).await?;
-        let payload = payload.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut n = 0u64;
-            while Instant::now() < stop {
-                call_event(&mut send, payload.clone()).await?;
-                n += 1;
-            }
-            anyhow::Ok(n)
-        }));
-    }
-    let started = Instant::now();
-    let mut total = 0;
-    for t in tasks {
-        total += t.await??;
-    }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+    rate(server, payload, workers, seconds, |send, payload| {
+        Box::pin(async move { call_event(send, payload).await.map(drop) })
+    })
+    .await
 }
 
 fn unix_ms() -> u64 {
@@ -345,7 +299,7 @@ fn unix_ms() -> u64 {
 
 /// Accept → START of the invoke, from the START line's timestamp in the function's logs (ms resolution).
 async fn async_latency(server: &Server, payload: &Bytes, runs: usize) -> Result<Vec<Duration>> {
-    let mut send = server.connect(Duration::from_secs(1)).await?;
+    let mut send = server.port.connect(Duration::from_secs(1)).await?;
     let mut sent = Vec::new();
     let since = unix_ms();
     for _ in 0..runs {
@@ -381,11 +335,7 @@ async fn async_latency(server: &Server, payload: &Bytes, runs: usize) -> Result<
 }
 
 /// Time to the first streamed byte, warm: the function writes its first chunk at once.
-async fn first_byte(
-    server: &Server,
-    send: &mut SendRequest<Full<Bytes>>,
-    runs: usize,
-) -> Result<Vec<Duration>> {
+async fn first_byte(server: &Server, send: &mut Conn, runs: usize) -> Result<Vec<Duration>> {
     let _ = server;
     let ev = serde_json::json!({"version": "2.0", "routeKey": "$default", "rawPath": "/",
         "rawQueryString": "delay_ms=50", "queryStringParameters": {"delay_ms": "50"}, "headers": {},
@@ -424,9 +374,10 @@ async fn first_byte(
 /// Runs the benchmark and prints the table.
 pub async fn run(args: ServeBenchArgs) -> Result<()> {
     let payload = Bytes::from(format!("{{\"data\":\"{}\"}}", "x".repeat(100 - 11)));
-    let zip = base64::engine::general_purpose::STANDARD.encode(zip_bootstrap(&args.function)?);
+    let zip =
+        base64::engine::general_purpose::STANDARD.encode(zip_bootstrap(&args.common.function)?);
     let server = Server::spawn(args.isolation.as_deref())?;
-    let mut send = server.connect(Duration::from_secs(30)).await?;
+    let mut send = server.port.connect(Duration::from_secs(30)).await?;
 
     // CreateFunction + first invoke, each a new function.
     let mut deploy = Vec::new();
@@ -463,8 +414,8 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         &zip,
     )
     .await?;
-    let cold = cold_starts(&mut send, "bench", &payload, args.cold).await?;
-    let warm = warm_invokes(&mut send, "bench", &payload, 500, args.invokes).await?;
+    let cold = cold_starts(&mut send, "bench", &payload, args.common.cold).await?;
+    let warm = warm_invokes(&mut send, "bench", &payload, 500, args.common.invokes).await?;
     let mut runtimes = Vec::new();
     for rt in &args.managed {
         runtimes.push((rt.clone(), managed(&mut send, rt, &args, &payload).await?));
@@ -472,7 +423,10 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     let mut rates = Vec::new();
     for c in [1, 2, 8] {
         throughput(&server, &payload, c, 1).await?; // warm every environment first
-        rates.push((c, throughput(&server, &payload, c, args.seconds).await?));
+        rates.push((
+            c,
+            throughput(&server, &payload, c, args.common.seconds).await?,
+        ));
     }
     let async_lat = async_latency(&server, &payload, 50).await?;
     let ttfb = match &args.stream_function {
@@ -493,7 +447,7 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     };
     // Last: they leave a backlog. First while the queue delivers to the function, then while the function is
     // throttled (reserved concurrency 0): the queue only accepts.
-    let accepted = async_accepted(&server, &payload, 32, args.seconds).await?;
+    let accepted = async_accepted(&server, &payload, 32, args.common.seconds).await?;
     call(
         &mut send,
         "PUT",
@@ -501,81 +455,100 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         Bytes::from_static(br#"{"ReservedConcurrentExecutions":0}"#),
     )
     .await?;
-    let accepted_backlog = async_accepted(&server, &payload, 32, args.seconds).await?;
+    let accepted_backlog = async_accepted(&server, &payload, 32, args.common.seconds).await?;
 
     println!(
         "Function `MemorySize` {} MB, isolation {}.\n",
         args.memory_mb,
         args.isolation.as_deref().unwrap_or("default")
     );
-    println!("| measure | p50 | p99 | other |");
-    println!("|---|---|---|---|");
-    println!(
-        "| warm invoke through `serve`, 100 B echo, keep-alive ({} invokes) | {} | {} | mean {} |",
-        args.invokes,
-        fmt(percentile(&warm, 0.5)),
-        fmt(percentile(&warm, 0.99)),
-        fmt(warm.iter().sum::<Duration>() / warm.len() as u32)
+    print_head();
+    print_latency(
+        &format!(
+            "warm invoke through `serve`, 100 B echo, keep-alive ({} invokes)",
+            args.common.invokes
+        ),
+        &warm,
+        fmt,
+        &format!("mean {}", fmt(mean(&warm))),
     );
+    let seconds = args.common.seconds;
     for (c, r) in rates {
-        println!(
-            "| warm throughput, concurrency {c}, {} s | | | {r:.0} invokes/s |",
-            args.seconds
-        );
+        print_row(&[
+            &format!("warm throughput, concurrency {c}, {seconds} s"),
+            "",
+            "",
+            &format!("{r:.0} invokes/s"),
+        ]);
     }
-    println!(
-        "| async: Event invokes accepted (durable before 202), 32 connections, {} s | | | {accepted:.0} accepted/s |",
-        args.seconds
-    );
-    println!(
-        "| async: Event invokes accepted while the function is throttled (a backlog builds), 32 connections, {} s | | | {accepted_backlog:.0} accepted/s |",
-        args.seconds
-    );
+    print_row(&[
+        &format!("async: Event invokes accepted (durable before 202), 32 connections, {seconds} s"),
+        "",
+        "",
+        &format!("{accepted:.0} accepted/s"),
+    ]);
+    print_row(&[
+        &format!("async: Event invokes accepted while the function is throttled (a backlog builds), 32 connections, {seconds} s"),
+        "",
+        "",
+        &format!("{accepted_backlog:.0} accepted/s"),
+    ]);
     if !async_lat.is_empty() {
-        println!(
-            "| async: accepted → START of the invoke, idle queue ({} events, ms resolution) | {} | {} | |",
-            async_lat.len(),
-            fmt(percentile(&async_lat, 0.5)),
-            fmt(percentile(&async_lat, 0.99))
+        print_latency(
+            &format!(
+                "async: accepted → START of the invoke, idle queue ({} events, ms resolution)",
+                async_lat.len()
+            ),
+            &async_lat,
+            fmt,
+            "",
         );
     }
     if let Some(t) = &ttfb {
-        println!(
-            "| streaming: request → first chunk, warm `lambda_http` function writing at once ({} runs) | {} | {} | |",
-            t.len(),
-            fmt(percentile(t, 0.5)),
-            fmt(percentile(t, 0.99))
+        print_latency(
+            &format!("streaming: request → first chunk, warm `lambda_http` function writing at once ({} runs)", t.len()),
+            t,
+            fmt,
+            "",
         );
     }
-    println!(
-        "| cold start: invoke on a new environment, client-observed ({} runs) | {} | {} | min {} |",
-        args.cold,
-        fmt(percentile(&cold, 0.5)),
-        fmt(percentile(&cold, 0.99)),
-        fmt(cold[0])
+    print_latency(
+        &format!(
+            "cold start: invoke on a new environment, client-observed ({} runs)",
+            args.common.cold
+        ),
+        &cold,
+        fmt,
+        &format!("min {}", fmt(cold[0])),
     );
     for (rt, (cold, warm)) in &runtimes {
-        println!(
-            "| {rt} hello: warm invoke through `serve`, 100 B ({} invokes) | {} | {} | mean {} |",
-            warm.len(),
-            fmt(percentile(warm, 0.5)),
-            fmt(percentile(warm, 0.99)),
-            fmt(warm.iter().sum::<Duration>() / warm.len().max(1) as u32)
+        print_latency(
+            &format!(
+                "{rt} hello: warm invoke through `serve`, 100 B ({} invokes)",
+                warm.len()
+            ),
+            warm,
+            fmt,
+            &format!("mean {}", fmt(mean(warm))),
         );
-        println!(
-            "| {rt} hello: cold start, client-observed ({} runs) | {} | {} | min {} |",
-            cold.len(),
-            fmt(percentile(cold, 0.5)),
-            fmt(percentile(cold, 0.99)),
-            fmt(cold.first().copied().unwrap_or_default())
+        print_latency(
+            &format!(
+                "{rt} hello: cold start, client-observed ({} runs)",
+                cold.len()
+            ),
+            cold,
+            fmt,
+            &format!("min {}", fmt(cold.first().copied().unwrap_or_default())),
         );
     }
-    println!(
-        "| CreateFunction + first invoke, wall ({} functions) | {} | {} | min {} |",
-        deploy.len(),
-        fmt(percentile(&deploy, 0.5)),
-        fmt(percentile(&deploy, 0.99)),
-        fmt(deploy[0])
+    print_latency(
+        &format!(
+            "CreateFunction + first invoke, wall ({} functions)",
+            deploy.len()
+        ),
+        &deploy,
+        fmt,
+        &format!("min {}", fmt(deploy[0])),
     );
     Ok(())
 }

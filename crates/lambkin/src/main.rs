@@ -1,6 +1,7 @@
 //! The `lambkin` binary: one file, several roles.
 
 mod bench;
+mod bench_common;
 mod bench_sandbox;
 mod bench_serve;
 mod runtime_cmd;
@@ -72,7 +73,7 @@ enum Command {
 #[derive(Subcommand)]
 enum BenchTarget {
     /// Warm latency, throughput, cold start and idle memory of `lambkin rie` with a real function.
-    Rie(bench::BenchArgs),
+    Rie(bench_common::FunctionBenchArgs),
     /// Sandbox lifecycle: create → init ready, freeze/thaw, destroy, environments per second.
     Sandbox(bench_sandbox::SandboxBenchArgs),
     /// `lambkin serve` through the REST API: warm latency, throughput at concurrency 1/2/8, cold starts,

@@ -3,11 +3,11 @@
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use super::{human_size, paginate, print_json, text};
+use super::{human_size, paginate, print_json, print_list, text};
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::{segment, Api};
-use crate::{pack, table, LayerPublishArgs};
+use crate::{pack, LayerPublishArgs};
 
 /// The PublishLayerVersion request body.
 pub fn publish_body(a: &LayerPublishArgs, zip_b64: &str) -> Value {
@@ -44,33 +44,25 @@ pub async fn publish(
 /// Runs `lambkin layer ls`.
 pub async fn ls(api: &Api, con: &mut Console, json: bool) -> Result<(), CliError> {
     let layers = paginate(api, con, "/2018-10-31/layers", "Layers").await?;
-    if json {
-        return print_json(con, &Value::Array(layers));
-    }
-    let rows: Vec<Vec<String>> = layers
-        .iter()
-        .map(|l| {
-            let latest = &l["LatestMatchingVersion"];
-            let runtimes = latest["CompatibleRuntimes"]
-                .as_array()
-                .map(|rs| {
-                    rs.iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
-                .unwrap_or_default();
-            vec![
-                text(l, "LayerName"),
-                text(latest, "Version"),
-                runtimes,
-                text(latest, "LayerVersionArn"),
-            ]
-        })
-        .collect();
-    con.write_out(table::render(&["NAME", "VERSION", "RUNTIMES", "ARN"], &rows).as_bytes())?;
-    if layers.is_empty() {
-        con.eprintln("no layers yet; publish one with: lambkin layer publish NAME DIR");
-    }
-    Ok(())
+    let row = |l: &Value| {
+        let latest = &l["LatestMatchingVersion"];
+        let runtimes = latest["CompatibleRuntimes"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .unwrap_or_default();
+        vec![
+            text(l, "LayerName"),
+            text(latest, "Version"),
+            runtimes,
+            text(latest, "LayerVersionArn"),
+        ]
+    };
+    let empty = "no layers yet; publish one with: lambkin layer publish NAME DIR";
+    let headers = ["NAME", "VERSION", "RUNTIMES", "ARN"];
+    print_list(con, json, layers, &headers, row, Some(empty))
 }

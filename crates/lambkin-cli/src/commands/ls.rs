@@ -2,11 +2,10 @@
 
 use serde_json::Value;
 
-use super::{paginate, print_json, short_time, text};
+use super::{paginate, print_list, short_time, text};
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::Api;
-use crate::table;
 
 /// The table's columns.
 pub const HEADERS: [&str; 6] = [
@@ -44,15 +43,8 @@ pub fn row(f: &Value) -> Vec<String> {
 /// Runs `lambkin ls`.
 pub async fn run(api: &Api, con: &mut Console, json: bool) -> Result<(), CliError> {
     let all = paginate(api, con, "/2015-03-31/functions", "Functions").await?;
-    if json {
-        return print_json(con, &Value::Array(all));
-    }
-    let rows: Vec<Vec<String>> = all.iter().map(row).collect();
-    con.write_out(table::render(&HEADERS, &rows).as_bytes())?;
-    if all.is_empty() {
-        con.eprintln("no functions yet; create one with: lambkin deploy NAME DIR");
-    }
-    Ok(())
+    let empty = "no functions yet; create one with: lambkin deploy NAME DIR";
+    print_list(con, json, all, &HEADERS, row, Some(empty))
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::{segment, Api};
+use crate::table;
 
 /// `/2015-03-31/functions/{name}` with the name (or ARN) percent-encoded.
 pub fn function_path(name: &str) -> String {
@@ -69,6 +70,27 @@ pub fn text(v: &Value, key: &str) -> String {
 pub fn print_json(con: &mut Console, v: &Value) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
     con.println(&s)
+}
+
+/// Prints a list: a JSON array for scripts, else a table of `headers` with a `row` for each item, and `empty`
+/// (a hint) on stderr when there is none.
+pub fn print_list(
+    con: &mut Console,
+    json: bool,
+    items: Vec<Value>,
+    headers: &[&str],
+    row: impl Fn(&Value) -> Vec<String>,
+    empty: Option<&str>,
+) -> Result<(), CliError> {
+    if json {
+        return print_json(con, &Value::Array(items));
+    }
+    let rows: Vec<Vec<String>> = items.iter().map(row).collect();
+    con.write_out(table::render(headers, &rows).as_bytes())?;
+    if let (true, Some(hint)) = (items.is_empty(), empty) {
+        con.eprintln(hint);
+    }
+    Ok(())
 }
 
 /// Adds the "not found" hint that fits a command.

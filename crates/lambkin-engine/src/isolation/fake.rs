@@ -15,7 +15,7 @@ use lambkin_wire::{
     read_frame, write_frame, HostMessage, InitMessage, InvokeStatus, ResponseFrame,
 };
 
-use super::{Isolated, Isolator};
+use super::{Built, Isolated, Isolator};
 use crate::FunctionSpec;
 
 /// What happened to the fake environments, in order.
@@ -89,15 +89,7 @@ impl Isolator for FakeIsolator {
         "fake"
     }
 
-    fn sandboxed(&self) -> bool {
-        false
-    }
-
-    fn create(
-        &self,
-        id: &str,
-        _spec: &FunctionSpec,
-    ) -> Result<(Box<dyn Isolated>, UnixStream), String> {
+    fn create(&self, id: &str, _spec: &FunctionSpec) -> Result<Built, String> {
         let (host, init) = UnixStream::pair().map_err(|e| e.to_string())?;
         init.set_nonblocking(true).map_err(|e| e.to_string())?;
         let task = self.runtime.spawn(fake_init(init));

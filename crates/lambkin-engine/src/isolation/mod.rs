@@ -19,15 +19,16 @@ pub trait Isolator: Send + Sync + 'static {
     /// `namespace`, `process` or `fake`.
     fn name(&self) -> &'static str;
     /// Whether the init sees Lambda's paths (`/var/task`, `/opt`, `/var/runtime`) rather than the host's, and
-    /// its children are confined (uid 993, seccomp).
-    fn sandboxed(&self) -> bool;
-    /// Builds environment `id` for `spec`; returns its handle and the host end of its control channel.
-    fn create(
-        &self,
-        id: &str,
-        spec: &FunctionSpec,
-    ) -> Result<(Box<dyn Isolated>, UnixStream), String>;
+    /// its children are confined (uid 993, seccomp). Not unless the isolation says so.
+    fn sandboxed(&self) -> bool {
+        false
+    }
+    /// Builds environment `id` for `spec`.
+    fn create(&self, id: &str, spec: &FunctionSpec) -> Result<Built, String>;
 }
+
+/// A built environment: its handle and the host end of its control channel.
+pub type Built = (Box<dyn Isolated>, UnixStream);
 
 /// One built environment, as its isolation sees it.
 pub trait Isolated: Send + Sync + 'static {

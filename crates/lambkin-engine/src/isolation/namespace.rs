@@ -1,12 +1,11 @@
 //! The sandbox: fresh namespaces, a read-only root, a cgroup, uid 993 and seccomp (`lambkin-sandbox`).
 
-use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 
 use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
 use lambkin_wire::launch::InitCommand;
 
-use super::{Isolated, Isolator};
+use super::{Built, Isolated, Isolator};
 use crate::FunctionSpec;
 
 /// Builds sandboxed environments.
@@ -32,11 +31,7 @@ impl Isolator for NamespaceIsolator {
         true
     }
 
-    fn create(
-        &self,
-        id: &str,
-        spec: &FunctionSpec,
-    ) -> Result<(Box<dyn Isolated>, UnixStream), String> {
+    fn create(&self, id: &str, spec: &FunctionSpec) -> Result<Built, String> {
         let sandbox = EnvironmentSpec {
             id: id.to_owned(),
             code_dir: spec.code_dir.clone(),

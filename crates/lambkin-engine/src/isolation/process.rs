@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use lambkin_wire::launch::InitCommand;
 
-use super::{Isolated, Isolator};
+use super::{Built, Isolated, Isolator};
 use crate::FunctionSpec;
 
 /// Starts inits as child processes.
@@ -22,15 +22,7 @@ impl Isolator for ProcessIsolator {
         "process"
     }
 
-    fn sandboxed(&self) -> bool {
-        false
-    }
-
-    fn create(
-        &self,
-        _id: &str,
-        _spec: &FunctionSpec,
-    ) -> Result<(Box<dyn Isolated>, UnixStream), String> {
+    fn create(&self, _id: &str, _spec: &FunctionSpec) -> Result<Built, String> {
         use std::os::fd::{AsRawFd, OwnedFd};
         let (host, child) =
             UnixStream::pair().map_err(|e| format!("cannot create the control channel: {e}"))?;

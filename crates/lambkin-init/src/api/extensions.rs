@@ -8,8 +8,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use serde::Deserialize;
 
-use super::{accepted, error, header_str, json, ApiResponse};
-use crate::core::{Extension, Shared};
+use super::{accepted, error, header_str, json, next_in_generation, ApiResponse};
+use crate::core::{Core, Extension, Shared};
 use crate::model::{go_json, MAX_EXTENSIONS};
 use crate::state::{extension_transition_error, ExtensionState};
 
@@ -229,26 +229,15 @@ pub async fn next(shared: &Arc<Shared>, req: Request<Incoming>) -> ApiResponse {
         Err(r) => return r,
         Ok(Step::Deliver(ev)) => ev,
         Ok(Step::Wait(generation)) => {
-            let ev = shared
-                .wait_for(|c| {
-                    if c.generation != generation {
-                        return Some(None);
-                    }
-                    let ext = c.extension_mut(&id)?;
-                    let ev = ext.pending.take()?;
-                    ext.state = ExtensionState::Running;
-                    Some(Some(ev))
-                })
-                .await;
-            match ev {
-                Some(ev) => ev,
-                None => {
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "InternalServerError",
-                        "Internal Server Error",
-                    )
-                }
+            let pending = |c: &mut Core| {
+                let ext = c.extension_mut(&id)?;
+                let ev = ext.pending.take()?;
+                ext.state = ExtensionState::Running;
+                Some(ev)
+            };
+            match next_in_generation(shared, generation, pending).await {
+                Ok(ev) => ev,
+                Err(r) => return r,
             }
         }
     };

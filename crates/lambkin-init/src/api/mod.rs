@@ -21,7 +21,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 
-use crate::core::Shared;
+use crate::core::{Core, Shared};
 use crate::model::{go_json, ErrorBody};
 
 /// A response of the in-sandbox APIs.
@@ -156,6 +156,31 @@ pub fn error(status: StatusCode, error_type: &str, message: &str) -> ApiResponse
             error_type,
         }),
     )
+}
+
+/// Waits until `f` gives what generation `generation` of the environment delivers next; `500` when the
+/// environment moves on to another generation first.
+pub async fn next_in_generation<T>(
+    shared: &Shared,
+    generation: u64,
+    mut f: impl FnMut(&mut Core) -> Option<T>,
+) -> Result<T, ApiResponse> {
+    shared
+        .wait_for(|c| {
+            if c.generation != generation {
+                Some(None)
+            } else {
+                f(c).map(Some)
+            }
+        })
+        .await
+        .ok_or_else(|| {
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "Internal Server Error",
+            )
+        })
 }
 
 /// `202 {"status":"OK"}`.

@@ -9,7 +9,7 @@ use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use super::{accepted, error, header_str, ApiResponse};
+use super::{accepted, error, header_str, next_in_generation, ApiResponse};
 use crate::core::{Core, InitErrorReport, InvokeEvent, ResponseFrame, ResponseSink, Shared};
 use crate::model::{normalize_error_type, PlatformError, MAX_PAYLOAD_SIZE};
 use crate::state::{runtime_transition_error, RuntimeState};
@@ -49,26 +49,13 @@ pub async fn next(shared: &Arc<Shared>) -> ApiResponse {
             )
         }
         Step::Wait(generation) => {
-            let ev = shared
-                .wait_for(|c| {
-                    if c.generation != generation {
-                        Some(None)
-                    } else if c.runtime == RuntimeState::Running {
-                        c.invoke.as_ref().map(|i| Some(i.event.clone()))
-                    } else {
-                        None
-                    }
-                })
-                .await;
-            match ev {
-                Some(ev) => ev,
-                None => {
-                    return error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "InternalServerError",
-                        "Internal Server Error",
-                    )
-                }
+            let running = |c: &mut Core| match c.runtime {
+                RuntimeState::Running => c.invoke.as_ref().map(|i| i.event.clone()),
+                _ => None,
+            };
+            match next_in_generation(shared, generation, running).await {
+                Ok(ev) => ev,
+                Err(r) => return r,
             }
         }
     };
@@ -148,7 +135,22 @@ fn begin_answer(
     })
 }
 
-fn finish_answer(shared: &Shared, produced: u64, outcome: (bool, Option<String>)) {
+/// Sends the answer's last frame to the caller and records how the invoke ended, which that frame tells: an
+/// error, or a stream that ends with one, failed with its type.
+async fn finish_answer(
+    shared: &Shared,
+    sink: &Option<ResponseSink>,
+    last: ResponseFrame,
+    produced: u64,
+) {
+    let failed = match &last {
+        ResponseFrame::Error { error_type, .. }
+        | ResponseFrame::StreamEnd {
+            error: Some((error_type, _)),
+        } => Some(error_type.clone()),
+        _ => None,
+    };
+    send(sink, last).await;
     shared.update(|c| {
         if matches!(
             c.runtime,
@@ -159,7 +161,7 @@ fn finish_answer(shared: &Shared, produced: u64, outcome: (bool, Option<String>)
         if let Some(inv) = c.invoke.as_mut() {
             inv.response_done = Some(Instant::now());
             inv.produced_bytes = produced;
-            inv.outcome = Some(outcome);
+            inv.outcome = Some((failed.is_none(), failed));
         }
     });
 }
@@ -169,6 +171,15 @@ async fn send(sink: &Option<ResponseSink>, frame: ResponseFrame) {
         // The caller may have gone away; the runtime's answer is still consumed.
         let _ = s.send(frame).await;
     }
+}
+
+/// The refusal of a body that did not end cleanly.
+fn truncated_request() -> ApiResponse {
+    error(
+        StatusCode::BAD_REQUEST,
+        "TruncatedHTTPRequest",
+        "HTTP request detected as truncated",
+    )
 }
 
 /// Reads a whole body, keeping at most `limit` bytes; returns the kept bytes, the full size, and whether the
@@ -250,17 +261,8 @@ async fn buffered_response(
 ) -> ApiResponse {
     let (bytes, total, clean) = read_limited(body, MAX_PAYLOAD_SIZE).await;
     if !clean {
-        send(&sink, truncated_error()).await;
-        finish_answer(
-            shared,
-            total as u64,
-            (false, Some("Runtime.TruncatedResponse".into())),
-        );
-        return error(
-            StatusCode::BAD_REQUEST,
-            "TruncatedHTTPRequest",
-            "HTTP request detected as truncated",
-        );
+        finish_answer(shared, &sink, truncated_error(), total as u64).await;
+        return truncated_request();
     }
     if total > MAX_PAYLOAD_SIZE {
         let payload = PlatformError::raw(
@@ -269,35 +271,23 @@ async fn buffered_response(
                 "Response payload size ({total} bytes) exceeded maximum allowed payload size ({MAX_PAYLOAD_SIZE} bytes)."
             ),
         );
-        send(
-            &sink,
-            ResponseFrame::Error {
-                error_type: "Function.ResponseSizeTooLarge".into(),
-                body: payload.to_payload(),
-                content_type: Some("application/json".into()),
-            },
-        )
-        .await;
-        finish_answer(
-            shared,
-            total as u64,
-            (false, Some("Function.ResponseSizeTooLarge".into())),
-        );
+        let too_large = ResponseFrame::Error {
+            error_type: "Function.ResponseSizeTooLarge".into(),
+            body: payload.to_payload(),
+            content_type: Some("application/json".into()),
+        };
+        finish_answer(shared, &sink, too_large, total as u64).await;
         return error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLarge",
             &format!("Exceeded maximum allowed payload size ({MAX_PAYLOAD_SIZE} bytes)."),
         );
     }
-    send(
-        &sink,
-        ResponseFrame::Complete {
-            content_type,
-            body: bytes,
-        },
-    )
-    .await;
-    finish_answer(shared, total as u64, (true, None));
+    let complete = ResponseFrame::Complete {
+        content_type,
+        body: bytes,
+    };
+    finish_answer(shared, &sink, complete, total as u64).await;
     accepted()
 }
 
@@ -351,23 +341,11 @@ async fn streaming_response(
         let frame = match frame {
             Ok(f) => f,
             Err(_) => {
-                send(
-                    &sink,
-                    ResponseFrame::StreamEnd {
-                        error: Some(("Runtime.TruncatedResponse".into(), Bytes::new())),
-                    },
-                )
-                .await;
-                finish_answer(
-                    shared,
-                    produced,
-                    (false, Some("Runtime.TruncatedResponse".into())),
-                );
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    "TruncatedHTTPRequest",
-                    "HTTP request detected as truncated",
-                );
+                let truncated = ResponseFrame::StreamEnd {
+                    error: Some(("Runtime.TruncatedResponse".into(), Bytes::new())),
+                };
+                finish_answer(shared, &sink, truncated, produced).await;
+                return truncated_request();
             }
         };
         match frame.into_data() {
@@ -397,18 +375,10 @@ async fn streaming_response(
             }
         }
     }
-    let outcome = match &stream_error {
-        Some((t, _)) => (false, Some(t.clone())),
-        None => (true, None),
+    let end = ResponseFrame::StreamEnd {
+        error: stream_error,
     };
-    send(
-        &sink,
-        ResponseFrame::StreamEnd {
-            error: stream_error,
-        },
-    )
-    .await;
-    finish_answer(shared, produced, outcome);
+    finish_answer(shared, &sink, end, produced).await;
     accepted()
 }
 
@@ -426,16 +396,12 @@ pub async fn post_error(shared: &Arc<Shared>, id: &str, req: Request<Incoming>) 
     } else {
         (body, content_type)
     };
-    send(
-        &sink,
-        ResponseFrame::Error {
-            error_type: error_type.clone(),
-            body,
-            content_type,
-        },
-    )
-    .await;
-    finish_answer(shared, total as u64, (false, Some(error_type)));
+    let function_error = ResponseFrame::Error {
+        error_type,
+        body,
+        content_type,
+    };
+    finish_answer(shared, &sink, function_error, total as u64).await;
     accepted()
 }
 

@@ -198,17 +198,12 @@ pub struct Event {
 
 /// RFC 3339 with milliseconds in UTC, as Lambda writes `time` (`2006-01-02T15:04:05.000Z`).
 pub fn rfc3339_ms(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    let f = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&f)
+        .unwrap_or_default()
 }
 
 fn trace_context(trace: &Option<String>) -> Option<Value> {

@@ -311,14 +311,8 @@ pub struct Telemetry {
 }
 
 impl Default for Telemetry {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Telemetry {
     /// No subscriptions; accepting them.
-    pub fn new() -> Self {
+    fn default() -> Self {
         Self {
             inner: Arc::new(Mutex::new(Inner {
                 open: true,
@@ -327,7 +321,9 @@ impl Telemetry {
             })),
         }
     }
+}
 
+impl Telemetry {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }

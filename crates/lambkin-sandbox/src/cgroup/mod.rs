@@ -337,8 +337,56 @@ pub(crate) mod tests {
         format!("test-{tag}-{}", uuid::Uuid::new_v4().simple())
     }
 
-    pub(crate) fn root() -> bool {
+    fn root() -> bool {
         rustix::process::geteuid().is_root()
+    }
+
+    /// This host's hierarchy that `find` finds, when the tests run as root; else `None`, saying why the test is
+    /// skipped (`missing`: when there is no such hierarchy).
+    pub(super) fn on_host<C>(find: fn(&[Mount]) -> Option<C>, missing: &str) -> Option<C> {
+        if !root() {
+            eprintln!("skipping: needs root");
+            return None;
+        }
+        let found = find(&cgroup_mounts());
+        if found.is_none() {
+            eprintln!("skipping: {missing}");
+        }
+        found
+    }
+
+    /// This host's hierarchies, v1 and v2, that can hold environments (not a hugetlb-only v2 one).
+    fn host_hierarchies() -> Vec<Box<dyn Cgroups>> {
+        let v1 = on_host(CgroupsV1::find, "no cgroup v1 controllers here");
+        let v2 = on_host(
+            CgroupsV2::find,
+            "no cgroup v2 hierarchy with memory, pids and cpu here",
+        );
+        let v1 = v1.map(|h| Box::new(h) as Box<dyn Cgroups>);
+        v1.into_iter()
+            .chain(v2.map(|h| Box::new(h) as Box<dyn Cgroups>))
+            .collect()
+    }
+
+    #[test]
+    fn lifecycle_for_real() {
+        for h in host_hierarchies() {
+            lifecycle(&*h);
+        }
+    }
+
+    #[test]
+    fn oom_kills_are_counted() {
+        for h in host_hierarchies() {
+            oom(&*h);
+        }
+    }
+
+    #[test]
+    fn kill_all_empties_a_frozen_cgroup() {
+        for h in host_hierarchies() {
+            kill_all_empties(&*h);
+        }
     }
 
     #[test]
@@ -399,7 +447,7 @@ pub(crate) mod tests {
     }
 
     /// The life of a real cgroup through the trait alone, whatever the hierarchy.
-    pub(crate) fn lifecycle(cgroups: &dyn Cgroups) {
+    fn lifecycle(cgroups: &dyn Cgroups) {
         let name = unique("life");
         let cg = cgroups.create(&name, &limits()).expect("create");
         assert_eq!(cg.version(), cgroups.version());
@@ -419,7 +467,7 @@ pub(crate) mod tests {
     }
 
     /// OOM kills are counted and the peak is capped by the limit.
-    pub(crate) fn oom(cgroups: &dyn Cgroups) {
+    fn oom(cgroups: &dyn Cgroups) {
         let cg = cgroups
             .create(
                 &unique("oom"),
@@ -461,7 +509,7 @@ pub(crate) mod tests {
     }
 
     /// Killing everything reaches processes that fork and those that are frozen.
-    pub(crate) fn kill_all_empties(cgroups: &dyn Cgroups) {
+    fn kill_all_empties(cgroups: &dyn Cgroups) {
         let cg = cgroups.create(&unique("kill"), &limits()).expect("create");
         let mut child = std::process::Command::new("sh")
             .args(["-c", "read go; sleep 30 & sleep 30 & wait"])

@@ -189,20 +189,12 @@ impl Cgroup for CgroupV1 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{kill_all_empties, lifecycle, limits, oom, root, unique};
-    use super::super::{cgroup_mounts, parse_mounts};
+    use super::super::parse_mounts;
+    use super::super::tests::{limits, on_host, unique};
     use super::*;
 
     fn host_v1() -> Option<CgroupsV1> {
-        if !root() {
-            eprintln!("skipping: needs root");
-            return None;
-        }
-        let found = CgroupsV1::find(&cgroup_mounts());
-        if found.is_none() {
-            eprintln!("skipping: no cgroup v1 controllers here");
-        }
-        found
+        on_host(CgroupsV1::find, "no cgroup v1 controllers here")
     }
 
     #[test]
@@ -248,27 +240,6 @@ mod tests {
         cg.destroy().expect("destroy");
         for (_, d) in dirs {
             assert!(!d.exists(), "{} left behind", d.display());
-        }
-    }
-
-    #[test]
-    fn lifecycle_for_real() {
-        if let Some(v1) = host_v1() {
-            lifecycle(&v1);
-        }
-    }
-
-    #[test]
-    fn oom_kills_are_counted() {
-        if let Some(v1) = host_v1() {
-            oom(&v1);
-        }
-    }
-
-    #[test]
-    fn kill_all_empties_a_frozen_cgroup() {
-        if let Some(v1) = host_v1() {
-            kill_all_empties(&v1);
         }
     }
 }

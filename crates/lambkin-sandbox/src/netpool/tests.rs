@@ -2,7 +2,26 @@
 
 use super::*;
 
-fn temp_dirs() -> Dirs {
+/// A test's stand-in directories, removed when the test ends (a failing one too).
+struct TempDirs(Dirs);
+
+impl std::ops::Deref for TempDirs {
+    type Target = Dirs;
+
+    fn deref(&self) -> &Dirs {
+        &self.0
+    }
+}
+
+impl Drop for TempDirs {
+    fn drop(&mut self) {
+        if let Some(base) = self.0.records.parent() {
+            let _ = std::fs::remove_dir_all(base);
+        }
+    }
+}
+
+fn temp_dirs() -> TempDirs {
     let base = std::env::temp_dir().join(format!("lkb-pool-{}", uuid::Uuid::new_v4().simple()));
     let dirs = Dirs {
         records: base.join("records"),
@@ -10,13 +29,7 @@ fn temp_dirs() -> Dirs {
     };
     std::fs::create_dir_all(&dirs.records).expect("mkdir");
     std::fs::create_dir_all(&dirs.netns).expect("mkdir");
-    dirs
-}
-
-fn cleanup(dirs: &Dirs) {
-    if let Some(base) = dirs.records.parent() {
-        let _ = std::fs::remove_dir_all(base);
-    }
+    TempDirs(dirs)
 }
 
 fn root() -> bool {
@@ -108,7 +121,6 @@ fn records_round_trip_and_old_records_still_parse() {
         ))
     );
     assert_eq!(read_record(&dirs.record("missing", MAKING)), None);
-    cleanup(&dirs);
 }
 
 #[test]
@@ -159,7 +171,6 @@ fn a_dead_owners_namespaces_go_recorded_or_not_a_live_owners_stay() {
         records_of(&dirs, &live_claimed),
         vec![format!("{live_claimed}.claimed")]
     );
-    cleanup(&dirs);
 }
 
 #[test]
@@ -174,7 +185,6 @@ fn closing_releases_only_my_ready_namespaces() {
     assert_eq!(sweep_in(&dirs, true, me, None), (1, 0));
     assert!(!exists(&dirs, &ready) && records_of(&dirs, &ready).is_empty());
     assert!(exists(&dirs, &claimed) && exists(&dirs, &theirs));
-    cleanup(&dirs);
 }
 
 #[test]
@@ -218,7 +228,6 @@ fn old_names_go_only_when_nothing_records_or_references_them() {
     ] {
         assert!(exists(&dirs, kept), "{kept} was swept");
     }
-    cleanup(&dirs);
 }
 
 #[test]
@@ -248,7 +257,6 @@ fn dropping_releases_then_unrecords_and_into_owned_hands_over() {
         .into_owned();
     assert_eq!(netns, dirs.netns.join(&name));
     assert!(exists(&dirs, &name) && records_of(&dirs, &name).is_empty());
-    cleanup(&dirs);
 }
 
 #[test]
@@ -337,6 +345,14 @@ fn ip_netns_add_upgrade(dir: &Path) {
     }
 }
 
+/// A namespace mounted at `path`, then `ip netns add` run on its directory, then the namespace released:
+/// (mounts at `path` before, whether it was released, mounts after).
+fn released_after_ip_netns_add(path: &Path) -> (usize, bool, usize) {
+    mount_net(path);
+    ip_netns_add_upgrade(path.parent().expect("a directory"));
+    (mounts_at(path), release_netns(path, None), mounts_at(path))
+}
+
 #[test]
 fn an_ip_netns_add_later_cannot_bury_namespaces() {
     if !root() {
@@ -348,26 +364,13 @@ fn an_ip_netns_add_later_cannot_bury_namespaces() {
         // name now has two mounts; releasing unmounts the top one and cannot remove the name.
         let plain = run.join("plain");
         std::fs::create_dir_all(&plain).expect("mkdir");
-        let buried = plain.join("lambkin-pool-a");
-        mount_net(&buried);
-        ip_netns_add_upgrade(&plain);
-        let before = (
-            mounts_at(&buried),
-            release_netns(&buried, None),
-            mounts_at(&buried),
-        );
+        let before = released_after_ip_netns_add(&plain.join("lambkin-pool-a"));
         // The fix: the directory is made a mount point first; `ip netns add` then only makes it shared.
         let netns = run.join("netns");
         ensure_mount_point(&netns).expect("mount point");
         ensure_mount_point(&netns).expect("idempotent");
         let fine = netns.join("lambkin-pool-b");
-        mount_net(&fine);
-        ip_netns_add_upgrade(&netns);
-        let after = (
-            mounts_at(&fine),
-            release_netns(&fine, None),
-            mounts_at(&fine),
-        );
+        let after = released_after_ip_netns_add(&fine);
         assert!(!fine.exists());
         (before, after)
     });
@@ -424,5 +427,4 @@ fn real_namespaces_are_recorded_before_and_released_before_unrecording() {
         .flatten()
         .collect();
     assert!(left.is_empty(), "{left:?}");
-    cleanup(&dirs);
 }
