@@ -14,6 +14,7 @@ directory; clients are unchanged boto3 and AWS CLI v1 (PyPI) / v2 (Debian).
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import signal
@@ -184,3 +185,13 @@ def cli(server: Serve, *args: str, v: int = 1) -> tuple[int, str, str]:
     p = subprocess.run([str(exe), "--endpoint-url", server.endpoint, *args],
                        capture_output=True, text=True, env=env, timeout=120)
     return p.returncode, p.stdout, p.stderr
+
+
+def queue_while_throttled(lam, name: str, prefix: str, n: int):
+    """Throttles `name` (reserved concurrency 0) and queues `n` Event invokes printing `<prefix>-<i>`: the events
+    wait in the async queue."""
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    for i in range(n):
+        r = lam.invoke(FunctionName=name, InvocationType="Event",
+                       Payload=json.dumps({"print": f"{prefix}-{i}"}).encode())
+        assert r["StatusCode"] == 202

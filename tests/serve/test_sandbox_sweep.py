@@ -179,13 +179,34 @@ def _assert_swept(owner: tuple[int, int], namespaces: set[str], environments: se
         assert not _cgroups(env_id), f"cgroup of {env_id} left behind"
 
 
-def test_sigkill_mid_invoke_then_a_fresh_start_releases_everything(bystander):
-    kept_ns = _namespaces_of(bystander[2])
-    kept_envs = _environments_of(bystander[2])
+def _victim(bystander):
+    """What the bystander holds now, and a new `serve` (the victim) with a function `sleeper`."""
+    kept = (_namespaces_of(bystander[2]), _environments_of(bystander[2]))
     victim = Serve()
     try:
         lam = victim.client()
         create(lam, "sleeper", MemorySize=128)
+    except BaseException:
+        victim.close()
+        raise
+    return kept, victim, lam
+
+
+def _fresh_start_sweeps(bystander, kept, owner, namespaces, environments):
+    """A fresh `serve` releases everything of the dead `owner` and nothing of the bystander's; returns it open."""
+    fresh = Serve()
+    try:
+        _assert_swept(owner, namespaces, environments)
+        _assert_untouched(bystander, *kept)
+    except BaseException:
+        fresh.close()
+        raise
+    return fresh
+
+
+def test_sigkill_mid_invoke_then_a_fresh_start_releases_everything(bystander):
+    kept, victim, lam = _victim(bystander)
+    try:
         _invoke(lam, "sleeper", {"print": "warm"})
         owner = _owner_of(victim)
         # A burst: the warm environment and cold ones (prepared namespaces, and ones made on the spot).
@@ -201,10 +222,8 @@ def test_sigkill_mid_invoke_then_a_fresh_start_releases_everything(bystander):
         assert len(namespaces) >= 4 and len(environments) >= 4, (namespaces, environments)
     finally:
         victim.close()
-    fresh = Serve()
+    fresh = _fresh_start_sweeps(bystander, kept, owner, namespaces, environments)
     try:
-        _assert_swept(owner, namespaces, environments)
-        _assert_untouched(bystander, kept_ns, kept_envs)
         lam = fresh.client()
         create(lam, "after", MemorySize=128)
         assert _invoke(lam, "after", {"print": "fresh"})["event"] == {"print": "fresh"}
@@ -213,12 +232,8 @@ def test_sigkill_mid_invoke_then_a_fresh_start_releases_everything(bystander):
 
 
 def test_sigterm_mid_invoke_leaves_only_recorded_things_and_a_fresh_start_releases_them(bystander):
-    kept_ns = _namespaces_of(bystander[2])
-    kept_envs = _environments_of(bystander[2])
-    victim = Serve()
+    kept, victim, lam = _victim(bystander)
     try:
-        lam = victim.client()
-        create(lam, "sleeper", MemorySize=128)
         owner = _owner_of(victim)
         # Busy past the 5 s grace of a SIGTERM shutdown.
         _invoke_in_background(lam, "sleeper", {"sleep": 60}, 2)
@@ -235,12 +250,7 @@ def test_sigterm_mid_invoke_leaves_only_recorded_things_and_a_fresh_start_releas
         assert not unrecorded, unrecorded
     finally:
         victim.close()
-    fresh = Serve()
-    try:
-        _assert_swept(owner, namespaces, environments)
-        _assert_untouched(bystander, kept_ns, kept_envs)
-    finally:
-        fresh.close()
+    _fresh_start_sweeps(bystander, kept, owner, namespaces, environments).close()
 
 
 def test_unrecorded_namespaces_go_by_the_owner_their_name_carries(bystander):

@@ -15,7 +15,7 @@ import pytest
 
 from harness import wait_for
 
-from .conftest import ACCOUNT, ROOT_ONLY, Serve, create
+from .conftest import ACCOUNT, ROOT_ONLY, Serve, create, queue_while_throttled
 
 pytestmark = ROOT_ONLY
 
@@ -112,12 +112,7 @@ def test_events_survive_kill9_and_are_delivered_after_restart():
     try:
         lam = s.client()
         create(lam, "held")
-        # Throttled: the events wait in the queue.
-        lam.put_function_concurrency(FunctionName="held", ReservedConcurrentExecutions=0)
-        for i in range(5):
-            r = lam.invoke(FunctionName="held", InvocationType="Event",
-                           Payload=json.dumps({"print": f"held-{i}"}).encode())
-            assert r["StatusCode"] == 202
+        queue_while_throttled(lam, "held", "held", 5)
         s.kill9()
         s.restart()
         lam = s.client()

@@ -12,7 +12,9 @@ import urllib.request
 
 import pytest
 
-from .conftest import ACCOUNT, ROOT_ONLY, create
+from harness import wait_for
+
+from .conftest import ACCOUNT, ROOT_ONLY, create, queue_while_throttled
 
 pytestmark = ROOT_ONLY
 SERVE_ARGS = ("--async-delay-scale", "0.01")
@@ -32,16 +34,6 @@ def get(server, path, host=None):
 def messages(server, name):
     with urllib.request.urlopen(f"{server.endpoint}/lambkin/v1/functions/{name}/logs") as r:
         return [e["message"] for e in json.loads(r.read())["events"]]
-
-
-def wait_for(fn, timeout=30, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = fn()
-        if out:
-            return out
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_recreated_function_has_no_url(server, lam):
@@ -108,16 +100,11 @@ def test_recreated_function_starts_from_nothing(server, lam):
 
 def test_queued_events_of_a_deleted_function_are_dropped(server, lam):
     create(lam, "dropper")
-    # Throttled: the events wait in the queue.
-    lam.put_function_concurrency(FunctionName="dropper", ReservedConcurrentExecutions=0)
-    for i in range(3):
-        r = lam.invoke(FunctionName="dropper", InvocationType="Event",
-                       Payload=json.dumps({"print": f"old-event-{i}"}).encode())
-        assert r["StatusCode"] == 202
+    queue_while_throttled(lam, "dropper", "old-event", 3)
     lam.delete_function(FunctionName="dropper")
     create(lam, "dropper")
     lam.invoke(FunctionName="dropper", InvocationType="Event", Payload=b'{"print": "new-event"}')
-    wait_for(lambda: "new-event" in messages(server, "dropper"), what="the new function's event")
+    wait_for(lambda: "new-event" in messages(server, "dropper"), 30, "the new function's event", interval=0.2)
     # Throttled events are retried within a second here (scaled backoff): give the old ones every chance.
     time.sleep(3)
     assert not [m for m in messages(server, "dropper") if m.startswith("old-event")]

@@ -16,7 +16,8 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
+
+from harness import wait_for
 
 from .conftest import ACCOUNT, ROOT_ONLY, Serve, create, zip_files
 
@@ -60,16 +61,6 @@ def records(server, name="sink"):
 def dead_letters(server, name):
     with urllib.request.urlopen(f"{server.endpoint}/lambkin/v1/functions/{name}/dead-letters") as r:
         return json.loads(r.read())["deadLetters"]
-
-
-def wait_for(fn, timeout, what):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        out = fn()
-        if out:
-            return out
-        time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_every_failure_record_arrives_under_load():
