@@ -16,7 +16,6 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-
 from harness import wait_for
 
 from .conftest import ACCOUNT, ROOT_ONLY, Serve, create, zip_files
