@@ -73,25 +73,13 @@ impl Lifecycle {
 
     /// Creating → Initialising: the isolation is built and the init is starting.
     pub fn created(&mut self) -> Result<(), Refused> {
-        match self.status {
-            Status::Creating => {
-                self.status = Status::Initialising;
-                Ok(())
-            }
-            _ => Err(self.refuse("be created")),
-        }
+        self.step(Status::Creating, Status::Initialising, "be created")
     }
 
     /// Initialising → Busy: the init phase is over (or failed: the first invoke retries it); the environment
     /// belongs to the invoke or provisioned start that built it.
     pub fn initialised(&mut self) -> Result<(), Refused> {
-        match self.status {
-            Status::Initialising => {
-                self.status = Status::Busy;
-                Ok(())
-            }
-            _ => Err(self.refuse("finish initialising")),
-        }
+        self.step(Status::Initialising, Status::Busy, "finish initialising")
     }
 
     /// The current status.
@@ -104,6 +92,15 @@ impl Lifecycle {
             verb,
             from: self.status,
         }
+    }
+
+    /// `from` → `to`, refused from any other status.
+    fn step(&mut self, from: Status, to: Status, verb: &'static str) -> Result<(), Refused> {
+        if self.status != from {
+            return Err(self.refuse(verb));
+        }
+        self.status = to;
+        Ok(())
     }
 
     /// Idle → Busy: taken for an invoke (thawed first when frozen).
@@ -119,13 +116,7 @@ impl Lifecycle {
 
     /// Busy → Finishing: the caller has its answer.
     pub fn answered(&mut self) -> Result<(), Refused> {
-        match self.status {
-            Status::Busy => {
-                self.status = Status::Finishing;
-                Ok(())
-            }
-            _ => Err(self.refuse("answer")),
-        }
+        self.step(Status::Busy, Status::Finishing, "answer")
     }
 
     /// Busy or Finishing → Idle: back in the pool; returns the idle period's number for [`Lifecycle::freeze`].
