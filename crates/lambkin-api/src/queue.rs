@@ -23,8 +23,10 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::invoke::{self, Call, Refused, Target};
+use crate::model::EventInvokeConfig;
 use crate::names::Arns;
 use crate::records::events::{self, QueuedEvent};
+use crate::records::per_qualifier;
 use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
 use crate::service::Service;
 use crate::time_fmt::now_ms;
@@ -52,7 +54,7 @@ fn effective(
     qualifier: Option<&str>,
 ) -> Effective {
     let q = qualifier.unwrap_or("$LATEST");
-    let cfg = records::eventconfigs::get(&service.store, region, function, q)
+    let cfg = per_qualifier::get::<EventInvokeConfig>(&service.store, region, function, q)
         .ok()
         .flatten();
     Effective {

@@ -4,6 +4,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::ApiResult;
+use crate::model::VersionRecord;
 use crate::records;
 use crate::reply::Reply;
 use crate::request::Ctx;
@@ -21,7 +22,9 @@ pub(crate) async fn account_settings(service: &Service, ctx: &Ctx) -> ApiResult<
         count += 1;
         code += f.latest.config.code_size;
         reserved += u64::from(f.reserved_concurrency.unwrap_or(0));
-        for v in records::versions::list(&service.store, region, &f.latest.config.function_name)? {
+        for v in
+            records::list::<VersionRecord>(&service.store, region, &f.latest.config.function_name)?
+        {
             code += v.config.code_size;
         }
     }

@@ -1,13 +1,14 @@
 //! Aliases: `CreateAlias`, `GetAlias`, `ListAliases`, `UpdateAlias` (weighted routing), `DeleteAlias`.
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{AliasConfiguration, RoutingConfig};
 use crate::names::Arns;
 use crate::operation::{AliasInput, Body, Page};
-use crate::records;
+use crate::records::per_qualifier;
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
 use crate::resolve::load;
@@ -92,7 +93,14 @@ pub(crate) async fn create_alias(
         revision_id: new_revision(),
         routing_config: input.routing_config,
     };
-    match records::aliases::create(&service.store, &arns.region, &r.name, &config) {
+    match per_qualifier::write(
+        &service.store,
+        &arns.region,
+        &r.name,
+        &alias,
+        &config,
+        Expect::Absent,
+    ) {
         Ok(()) => json_reply(StatusCode::CREATED, &config),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Alias already exists: {}",
@@ -109,7 +117,7 @@ fn load_alias(
     alias: &str,
 ) -> ApiResult<(AliasConfiguration, u64)> {
     load(service, arns, name)?;
-    records::aliases::get(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
+    per_qualifier::read(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "Cannot find alias arn: {}",
             arns.qualified(name, alias)
@@ -144,7 +152,14 @@ pub(crate) async fn list_aliases(
     let filter = function_version;
     let mut out = Vec::new();
     let mut next = None;
-    for a in records::aliases::list(&service.store, &arns.region, &r.name, marker.as_deref())? {
+    let after = marker.as_deref();
+    for (_, a) in per_qualifier::list::<AliasConfiguration>(
+        &service.store,
+        &arns.region,
+        &r.name,
+        after,
+        usize::MAX,
+    )? {
         if filter.is_some_and(|f| f != a.function_version) {
             continue;
         }
@@ -193,7 +208,14 @@ pub(crate) async fn update_alias(
         };
     }
     a.revision_id = new_revision();
-    records::aliases::update(&service.store, &arns.region, &r.name, &a, rev)?;
+    per_qualifier::write(
+        &service.store,
+        &arns.region,
+        &r.name,
+        &a.name,
+        &a,
+        Expect::Revision(rev),
+    )?;
     json_reply(StatusCode::OK, &a)
 }
 
@@ -207,6 +229,6 @@ pub(crate) async fn delete_alias(
     let r = parse_ref(service, raw)?;
     let arns = &ctx.arns;
     load(service, arns, &r.name)?;
-    records::aliases::delete(&service.store, &arns.region, &r.name, alias)?;
+    per_qualifier::delete::<AliasConfiguration>(&service.store, &arns.region, &r.name, alias)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

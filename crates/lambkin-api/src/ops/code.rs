@@ -6,7 +6,7 @@ use http::StatusCode;
 use lambkin_store::{CodeBlob, ZipError, ZipLimits};
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::LayerUse;
+use crate::model::{LayerRecord, LayerUse};
 use crate::names::{self, Arns};
 use crate::operation::{Body, UpdateCodeInput};
 use crate::reply::{json_reply, Reply};
@@ -66,7 +66,7 @@ pub(super) fn resolve_layers(
             )));
         };
         let layer = if account == arns.account {
-            records::layers::get(&service.store, &region, &name, version)?
+            records::numbered::<LayerRecord>(&service.store, &region, &name, version)?
         } else {
             None
         };

@@ -3,13 +3,14 @@
 //! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`.
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::EventInvokeConfig;
 use crate::names::{self, Arns};
 use crate::operation::{Body, EventInvokeConfigInput, Page};
-use crate::records;
+use crate::records::per_qualifier;
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
@@ -100,7 +101,7 @@ pub(crate) async fn put(
     let input = input?;
     check(&input, &ctx.arns, &service.config.account_id)?;
     let region = &ctx.arns.region;
-    let old = match records::eventconfigs::get(&service.store, region, &name, &q)? {
+    let old = match per_qualifier::get(&service.store, region, &name, &q)? {
         Some(c) => Some(c),
         None if !replace => {
             return Err(ApiError::not_found(format!(
@@ -111,7 +112,7 @@ pub(crate) async fn put(
         None => None,
     };
     let cfg = merged(old, input, ctx.arns.qualified(&name, &q), replace);
-    records::eventconfigs::put(&service.store, region, &name, &q, &cfg)?;
+    per_qualifier::write(&service.store, region, &name, &q, &cfg, Expect::Any)?;
     Ok(Reply::Json(
         StatusCode::OK,
         serde_json::to_value(&cfg).unwrap_or_default(),
@@ -126,14 +127,13 @@ pub(crate) async fn get(
     qualifier: Option<&str>,
 ) -> ApiResult<Reply> {
     let (name, q) = target(service, ctx, raw, qualifier)?;
-    let cfg = records::eventconfigs::get(&service.store, &ctx.arns.region, &name, &q)?.ok_or_else(
-        || {
+    let cfg = per_qualifier::get::<EventInvokeConfig>(&service.store, &ctx.arns.region, &name, &q)?
+        .ok_or_else(|| {
             ApiError::not_found(format!(
                 "The function {} doesn't have an EventInvokeConfig",
                 ctx.arns.qualified(&name, &q)
             ))
-        },
-    )?;
+        })?;
     Ok(Reply::Json(
         StatusCode::OK,
         serde_json::to_value(&cfg).unwrap_or_default(),
@@ -150,13 +150,13 @@ pub(crate) async fn delete(
     let _guard = service.writes.lock().await;
     let (name, q) = target(service, ctx, raw, qualifier)?;
     let region = &ctx.arns.region;
-    if records::eventconfigs::get(&service.store, region, &name, &q)?.is_none() {
+    if per_qualifier::get::<EventInvokeConfig>(&service.store, region, &name, &q)?.is_none() {
         return Err(ApiError::not_found(format!(
             "The function {} doesn't have an EventInvokeConfig",
             ctx.arns.qualified(&name, &q)
         )));
     }
-    records::eventconfigs::delete(&service.store, region, &name, &q)?;
+    per_qualifier::delete::<EventInvokeConfig>(&service.store, region, &name, &q)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
@@ -165,7 +165,7 @@ pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str, page: Page) ->
     let r = names::parse_function(raw, &service.config.account_id)?;
     load(service, &ctx.arns, &r.name)?;
     let (max, marker) = page?;
-    let rows = records::eventconfigs::list(
+    let rows = per_qualifier::list::<EventInvokeConfig>(
         &service.store,
         &ctx.arns.region,
         &r.name,

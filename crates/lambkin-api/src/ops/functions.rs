@@ -6,11 +6,12 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
-    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, FunctionLayer, FunctionRecord,
-    TracingConfig, VersionRecord,
+    AliasConfiguration, EnvironmentResponse, EphemeralStorage, FunctionConfiguration,
+    FunctionLayer, FunctionRecord, TracingConfig, VersionRecord,
 };
 use crate::names::{self, Arns};
 use crate::operation::{Body, CreateFunctionInput, Page, UpdateConfigInput};
+use crate::records::per_qualifier;
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
 use crate::resolve::{load, resolve, Resolved};
@@ -240,7 +241,7 @@ pub(crate) async fn list(
         let name = record.latest.config.function_name.clone();
         functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
         if all {
-            for v in records::versions::list(&service.store, region, &name)? {
+            for v in records::list::<VersionRecord>(&service.store, region, &name)? {
                 functions.push(serde_json::to_value(&v.config).unwrap_or_default());
             }
         }
@@ -396,7 +397,13 @@ pub(crate) async fn delete(
                     arns.qualified(&r.name, v)
                 )));
             }
-            for a in records::aliases::list(store, &arns.region, &r.name, None)? {
+            for (_, a) in per_qualifier::list::<AliasConfiguration>(
+                store,
+                &arns.region,
+                &r.name,
+                None,
+                usize::MAX,
+            )? {
                 if a.function_version == v
                     || a.routing_config
                         .as_ref()

@@ -89,7 +89,7 @@ fn load(
     version: u64,
     arn: &str,
 ) -> ApiResult<LayerRecord> {
-    records::layers::get(&service.store, region, name, version)?.ok_or_else(|| {
+    records::numbered::<LayerRecord>(&service.store, region, name, version)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "The resource you requested does not exist. ({arn})"
         ))
@@ -165,7 +165,7 @@ pub(crate) async fn list_versions(
     let name = names::layer_name(raw, &service.config.account_id)?;
     let (max, marker) = page?;
     let mut all: Vec<LayerRecord> =
-        records::layers::versions(&service.store, &ctx.arns.region, &name)?
+        records::list::<LayerRecord>(&service.store, &ctx.arns.region, &name)?
             .into_iter()
             .filter(|rec| matches(rec, filter))
             .collect();

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -12,11 +13,12 @@ use crate::invoke;
 use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
 use crate::operation::{Body, ProvisionedInput};
+use crate::records::per_qualifier;
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
 use crate::service::Service;
-use crate::{records, time_fmt};
+use crate::time_fmt;
 
 fn qualifier(service: &Service, raw: &str, qualifier: Option<&str>) -> ApiResult<(String, String)> {
     let r = names::parse_function(raw, &service.config.account_id)?;
@@ -116,7 +118,14 @@ pub(crate) async fn put(
     // Written only while the function exists (DeleteFunction removes settings under the same lock).
     let _guard = service.writes.lock().await;
     resolve(service, &ctx.arns, &name, Some(&q))?;
-    records::provisioned::put(&service.store, &s)?;
+    per_qualifier::write(
+        &service.store,
+        &s.region,
+        &s.function,
+        &s.qualifier,
+        &s,
+        Expect::Any,
+    )?;
     apply(service, &s)?;
     let mut out = answer(service, &ctx.arns, &s);
     out["Status"] = json!("IN_PROGRESS");
@@ -125,7 +134,7 @@ pub(crate) async fn put(
 
 fn load_setting(service: &Service, ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
     load(service, &ctx.arns, name)?;
-    records::provisioned::get(&service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
+    per_qualifier::get(&service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "ProvisionedConcurrencyConfigNotFoundException",
@@ -156,7 +165,7 @@ pub(crate) async fn delete(
     let (name, q) = qualifier(service, raw, q)?;
     let _guard = service.writes.lock().await;
     let mut s = load_setting(service, ctx, &name, &q)?;
-    records::provisioned::delete(&service.store, &ctx.arns.region, &name, &q)?;
+    per_qualifier::delete::<Setting>(&service.store, &ctx.arns.region, &name, &q)?;
     s.requested = 0;
     let _ = apply(service, &s);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
@@ -166,11 +175,16 @@ pub(crate) async fn delete(
 pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
     load(service, &ctx.arns, &r.name)?;
-    let items: Vec<serde_json::Value> =
-        records::provisioned::list(&service.store, &ctx.arns.region, &r.name)?
-            .iter()
-            .map(|s| answer(service, &ctx.arns, s))
-            .collect();
+    let items: Vec<serde_json::Value> = per_qualifier::list::<Setting>(
+        &service.store,
+        &ctx.arns.region,
+        &r.name,
+        None,
+        usize::MAX,
+    )?
+    .iter()
+    .map(|(_, s)| answer(service, &ctx.arns, s))
+    .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"ProvisionedConcurrencyConfigs": items}),
@@ -179,7 +193,7 @@ pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<R
 
 /// Applies every stored setting (at startup).
 pub(crate) fn restore(service: &Arc<Service>) {
-    let rows = match records::provisioned::all(&service.store) {
+    let rows = match per_qualifier::all::<Setting>(&service.store) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("cannot read provisioned concurrency settings: {e}");

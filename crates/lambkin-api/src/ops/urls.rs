@@ -188,7 +188,7 @@ pub(crate) async fn delete(
 pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &service.config.account_id)?;
     load(service, &ctx.arns, &r.name)?;
-    let items: Vec<Value> = records::urls::list(&service.store, &ctx.arns.region, &r.name)?
+    let items: Vec<Value> = records::list::<UrlConfig>(&service.store, &ctx.arns.region, &r.name)?
         .iter()
         .map(|c| answer(c, ctx, true))
         .collect();

@@ -111,9 +111,12 @@ pub(crate) async fn publish_version(
         &record.latest.config.revision_id,
     )?;
     if record.last_version > 0 {
-        if let Some(last) =
-            records::versions::get(&service.store, &arns.region, &r.name, record.last_version)?
-        {
+        if let Some(last) = records::numbered::<VersionRecord>(
+            &service.store,
+            &arns.region,
+            &r.name,
+            record.last_version,
+        )? {
             if same_as_published(&last, &record.latest) {
                 return json_reply(StatusCode::CREATED, &last.config);
             }
@@ -138,7 +141,7 @@ pub(crate) async fn list_versions(
     let arns = &ctx.arns;
     let (record, _) = load(service, arns, &r.name)?;
     let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
-    for v in records::versions::list(&service.store, &arns.region, &r.name)? {
+    for v in records::list::<VersionRecord>(&service.store, &arns.region, &r.name)? {
         all.push(serde_json::to_value(&v.config).unwrap_or_default());
     }
     let start = marker
