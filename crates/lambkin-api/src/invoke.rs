@@ -91,14 +91,9 @@ fn engine_error(e: EngineError) -> ApiError {
 
 /// Step 1: `name[:qualifier]` to the version that runs (an alias with `RoutingConfig` sends each invoke to its
 /// additional version with that version's weight).
-pub(crate) fn resolve(
-    service: &Service,
-    arns: &Arns,
-    name: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Resolved> {
-    let res = crate::resolve::resolve(service, arns, name, qualifier)?;
-    crate::resolve::weighted(service, arns, res)
+pub(crate) fn resolve(service: &Service, target: &Target<'_>) -> ApiResult<Resolved> {
+    let res = crate::resolve::resolve(service, target.arns, target.function, target.qualifier)?;
+    crate::resolve::weighted(service, target.arns, res)
 }
 
 /// Step 2, whole: the version's managed runtime installed (waited for while it is being built), then its spec.
@@ -272,7 +267,7 @@ pub(crate) async fn run(
     target: Target<'_>,
     call: Call,
 ) -> Result<Running, Refused> {
-    let res = resolve(service, target.arns, target.function, target.qualifier).map_err(|e| {
+    let res = resolve(service, &target).map_err(|e| {
         if e.status == StatusCode::NOT_FOUND {
             Refused::NotFound(e)
         } else {

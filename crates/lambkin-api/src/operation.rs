@@ -29,6 +29,16 @@ pub(crate) struct LayerFilter {
     pub compatible_architecture: Option<String>,
 }
 
+/// A function as the request names it and its `?Qualifier=`: what the operations on one version or alias of a
+/// function read of the path and the query.
+#[derive(Debug, Default)]
+pub(crate) struct Qualified {
+    /// `FunctionName` as given.
+    pub function: String,
+    /// `?Qualifier=`.
+    pub qualifier: Option<String>,
+}
+
 /// What an invoke reads of the request (`Invoke`, `InvokeWithResponseStream`, `InvokeAsync`).
 #[derive(Debug, Default)]
 pub(crate) struct InvokeInput {
@@ -62,18 +72,9 @@ pub(crate) enum Operation {
         page: Page,
         function_version: Option<String>,
     },
-    GetFunction {
-        function: String,
-        qualifier: Option<String>,
-    },
-    DeleteFunction {
-        function: String,
-        qualifier: Option<String>,
-    },
-    GetFunctionConfiguration {
-        function: String,
-        qualifier: Option<String>,
-    },
+    GetFunction(Qualified),
+    DeleteFunction(Qualified),
+    GetFunctionConfiguration(Qualified),
     UpdateFunctionConfiguration {
         function: String,
         input: Body<UpdateConfigInput>,
@@ -114,11 +115,7 @@ pub(crate) enum Operation {
         alias: String,
     },
     // Policy
-    AddPermission {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<PermissionInput>,
-    },
+    AddPermission(Qualified, Body<PermissionInput>),
     GetPolicy {
         function: String,
     },
@@ -182,64 +179,26 @@ pub(crate) enum Operation {
         version: String,
     },
     // Provisioned concurrency
-    PutProvisionedConcurrencyConfig {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<ProvisionedInput>,
-    },
-    GetProvisionedConcurrencyConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
-    DeleteProvisionedConcurrencyConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
+    PutProvisionedConcurrencyConfig(Qualified, Body<ProvisionedInput>),
+    GetProvisionedConcurrencyConfig(Qualified),
+    DeleteProvisionedConcurrencyConfig(Qualified),
     ListProvisionedConcurrencyConfigs {
         function: String,
     },
     // Asynchronous invocation settings
-    PutFunctionEventInvokeConfig {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<EventInvokeConfigInput>,
-    },
-    UpdateFunctionEventInvokeConfig {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<EventInvokeConfigInput>,
-    },
-    GetFunctionEventInvokeConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
-    DeleteFunctionEventInvokeConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
+    PutFunctionEventInvokeConfig(Qualified, Body<EventInvokeConfigInput>),
+    UpdateFunctionEventInvokeConfig(Qualified, Body<EventInvokeConfigInput>),
+    GetFunctionEventInvokeConfig(Qualified),
+    DeleteFunctionEventInvokeConfig(Qualified),
     ListFunctionEventInvokeConfigs {
         function: String,
         page: Page,
     },
     // Function URL configurations
-    CreateFunctionUrlConfig {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<UrlConfigInput>,
-    },
-    GetFunctionUrlConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
-    UpdateFunctionUrlConfig {
-        function: String,
-        qualifier: Option<String>,
-        input: Body<UrlConfigInput>,
-    },
-    DeleteFunctionUrlConfig {
-        function: String,
-        qualifier: Option<String>,
-    },
+    CreateFunctionUrlConfig(Qualified, Body<UrlConfigInput>),
+    GetFunctionUrlConfig(Qualified),
+    UpdateFunctionUrlConfig(Qualified, Body<UrlConfigInput>),
+    DeleteFunctionUrlConfig(Qualified),
     ListFunctionUrlConfigs {
         function: String,
     },

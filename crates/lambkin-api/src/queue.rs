@@ -23,8 +23,10 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::invoke::{self, Call, Refused, Target};
+use crate::model::EventInvokeConfig;
 use crate::names::Arns;
 use crate::records::events::{self, QueuedEvent};
+use crate::records::per_qualifier;
 use crate::schedule::{Next, Pending, MAX_IN_FLIGHT, MAX_IN_FLIGHT_PER_FUNCTION};
 use crate::service::Service;
 use crate::time_fmt::now_ms;
@@ -52,7 +54,7 @@ fn effective(
     qualifier: Option<&str>,
 ) -> Effective {
     let q = qualifier.unwrap_or("$LATEST");
-    let cfg = records::eventconfigs::get(&service.store, region, function, q)
+    let cfg = per_qualifier::get::<EventInvokeConfig>(&service.store, region, function, q)
         .ok()
         .flatten();
     Effective {
@@ -88,36 +90,35 @@ pub fn start(service: Arc<Service>) {
         }
         Err(e) => tracing::error!("reading the event queue: {e}"),
     }
-    let rx = service
-        .queue
-        .rx
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
-    if let Some(rx) = rx {
+    if let Some(rx) = take(&service.queue.rx) {
         tokio::spawn(committer(service.clone(), rx));
     }
-    let done = service
-        .queue
-        .done_rx
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
-    if let Some(done) = done {
+    if let Some(done) = take(&service.queue.done_rx) {
         tokio::spawn(deleter(service.clone(), done));
     }
     tokio::spawn(deliver_loop(service));
 }
 
+/// What a start-once slot holds, taken (a poisoned lock still gives it up).
+fn take<T>(slot: &std::sync::Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(|p| p.into_inner()).take()
+}
+
+/// `first` and what else is ready (`ready`), at most 4,096 in all.
+fn batch<T>(first: T, mut ready: impl FnMut() -> Option<T>) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < 4096 {
+        match ready() {
+            Some(next) => batch.push(next),
+            None => break,
+        }
+    }
+    batch
+}
+
 async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < 4096 {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+        let batch = batch(first, || rx.try_recv().ok());
         let ops: Result<Vec<Op>, _> = batch.iter().map(|(e, _)| events::put(e)).collect();
         let store = service.store.clone();
         let result = match ops {
@@ -139,13 +140,7 @@ async fn committer(service: Arc<Service>, mut rx: mpsc::Receiver<Pending>) {
 /// Applies finished events' store changes in groups (one transaction for all that are ready).
 async fn deleter(service: Arc<Service>, mut rx: mpsc::UnboundedReceiver<Op>) {
     while let Some(first) = rx.recv().await {
-        let mut ops = vec![first];
-        while ops.len() < 4096 {
-            match rx.try_recv() {
-                Ok(op) => ops.push(op),
-                Err(_) => break,
-            }
-        }
+        let ops = batch(first, || rx.try_recv().ok());
         let store = service.store.clone();
         let result = tokio::task::spawn_blocking(move || records::apply(&store, ops)).await;
         if let Ok(Err(e)) = result {

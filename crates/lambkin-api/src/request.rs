@@ -1,15 +1,20 @@
 //! A request as the routes layer reads it (method, query, headers, body, the region and account its ARNs
 //! use), and the context every operation runs in ([`Ctx`]).
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use http::Method;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
+use crate::service::Service;
 
-/// What every operation knows of its request besides its own members.
+/// What every operation runs against besides its own members: the service and its request.
 pub(crate) struct Ctx {
+    /// The service behind the API.
+    pub service: Arc<Service>,
     /// ARNs of the request's region and the server's account.
     pub arns: Arns,
     /// Scheme and host the client used (download URLs, function URLs' port).

@@ -5,7 +5,7 @@
 use crate::error::{ApiError, ApiResult};
 use crate::model::{AliasConfiguration, FunctionRecord, VersionRecord};
 use crate::names::Arns;
-use crate::records;
+use crate::records::{self, per_qualifier};
 use crate::service::Service;
 
 /// Lambda's 404 for a function.
@@ -52,8 +52,8 @@ pub(crate) fn resolve(
         }),
         Some(q) if q.bytes().all(|b| b.is_ascii_digit()) => {
             let n: u64 = q.parse().map_err(|_| missing())?;
-            let version =
-                records::versions::get(store, &arns.region, name, n)?.ok_or_else(missing)?;
+            let version = records::numbered::<VersionRecord>(store, &arns.region, name, n)?
+                .ok_or_else(missing)?;
             Ok(Resolved {
                 record,
                 version,
@@ -62,12 +62,14 @@ pub(crate) fn resolve(
         }
         Some(q) => {
             let (alias, _) =
-                records::aliases::get(store, &arns.region, name, q)?.ok_or_else(missing)?;
+                per_qualifier::read::<AliasConfiguration>(store, &arns.region, name, q)?
+                    .ok_or_else(missing)?;
             let version = if alias.function_version == "$LATEST" {
                 record.latest.clone()
             } else {
                 let n: u64 = alias.function_version.parse().map_err(|_| missing())?;
-                records::versions::get(store, &arns.region, name, n)?.ok_or_else(missing)?
+                records::numbered::<VersionRecord>(store, &arns.region, name, n)?
+                    .ok_or_else(missing)?
             };
             Ok(Resolved {
                 record,

@@ -6,6 +6,7 @@
 //! statement here and would need normalising layers around a generic router.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use http::{header, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Limited};
@@ -14,7 +15,7 @@ use lambkin_respond::FrontResponse;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
-use crate::operation::{InvokeInput, LayerFilter, Operation};
+use crate::operation::{InvokeInput, LayerFilter, Operation, Qualified};
 use crate::reply::{error_response, reply_response, Reply};
 use crate::request::{ApiRequest, Ctx};
 use crate::service::Service;
@@ -31,7 +32,7 @@ fn decode(seg: &str) -> String {
 
 /// Handles one HTTP request.
 pub async fn handle(
-    service: &Service,
+    service: &Arc<Service>,
     req: Request<Incoming>,
     local: SocketAddr,
     peer: SocketAddr,
@@ -52,7 +53,7 @@ pub async fn handle(
 }
 
 async fn handle_inner(
-    service: &Service,
+    service: &Arc<Service>,
     req: Request<Incoming>,
     local: SocketAddr,
     request_id: &str,
@@ -131,6 +132,7 @@ async fn handle_inner(
         body,
     };
     let ctx = Ctx {
+        service: service.clone(),
         arns: Arns {
             region,
             account: service.config.account_id.clone(),
@@ -140,7 +142,7 @@ async fn handle_inner(
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let op = parse(&req, &segs)?;
-    ops::execute(service, &ctx, op).await
+    ops::execute(&ctx, op).await
 }
 
 /// The operation a request asks for (path segments percent-decoded, trailing slash ignored).
@@ -159,6 +161,10 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
         payload: req.body.clone(),
     };
+    let qualified = |f: &str| Qualified {
+        function: s(f),
+        qualifier: q("Qualifier"),
+    };
     let layer_filter = || LayerFilter {
         compatible_runtime: q("CompatibleRuntime"),
         compatible_architecture: q("CompatibleArchitecture"),
@@ -171,18 +177,11 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             page: req.page(50),
             function_version: q("FunctionVersion"),
         },
-        (["2015-03-31", "functions", f], &M::GET) => O::GetFunction {
-            function: s(f),
-            qualifier: q("Qualifier"),
-        },
-        (["2015-03-31", "functions", f], &M::DELETE) => O::DeleteFunction {
-            function: s(f),
-            qualifier: q("Qualifier"),
-        },
-        (["2015-03-31", "functions", f, "configuration"], &M::GET) => O::GetFunctionConfiguration {
-            function: s(f),
-            qualifier: q("Qualifier"),
-        },
+        (["2015-03-31", "functions", f], &M::GET) => O::GetFunction(qualified(f)),
+        (["2015-03-31", "functions", f], &M::DELETE) => O::DeleteFunction(qualified(f)),
+        (["2015-03-31", "functions", f, "configuration"], &M::GET) => {
+            O::GetFunctionConfiguration(qualified(f))
+        }
         (["2015-03-31", "functions", f, "configuration"], &M::PUT) => {
             O::UpdateFunctionConfiguration {
                 function: s(f),
@@ -225,11 +224,9 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             alias: s(a),
         },
         // Policy
-        (["2015-03-31", "functions", f, "policy"], &M::POST) => O::AddPermission {
-            function: s(f),
-            qualifier: q("Qualifier"),
-            input: req.json(),
-        },
+        (["2015-03-31", "functions", f, "policy"], &M::POST) => {
+            O::AddPermission(qualified(f), req.json())
+        }
         (["2015-03-31", "functions", f, "policy"], &M::GET) => O::GetPolicy { function: s(f) },
         (["2015-03-31", "functions", f, "policy", sid], &M::DELETE) => O::RemovePermission {
             function: s(f),
@@ -300,54 +297,30 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         },
         // Provisioned concurrency
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::PUT) => {
-            O::PutProvisionedConcurrencyConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-                input: req.json(),
-            }
+            O::PutProvisionedConcurrencyConfig(qualified(f), req.json())
         }
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::GET) => {
             if req.query("List") == Some("ALL") {
                 O::ListProvisionedConcurrencyConfigs { function: s(f) }
             } else {
-                O::GetProvisionedConcurrencyConfig {
-                    function: s(f),
-                    qualifier: q("Qualifier"),
-                }
+                O::GetProvisionedConcurrencyConfig(qualified(f))
             }
         }
         (["2019-09-30", "functions", f, "provisioned-concurrency"], &M::DELETE) => {
-            O::DeleteProvisionedConcurrencyConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-            }
+            O::DeleteProvisionedConcurrencyConfig(qualified(f))
         }
         // Asynchronous invocation settings
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::PUT) => {
-            O::PutFunctionEventInvokeConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-                input: req.json(),
-            }
+            O::PutFunctionEventInvokeConfig(qualified(f), req.json())
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::POST) => {
-            O::UpdateFunctionEventInvokeConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-                input: req.json(),
-            }
+            O::UpdateFunctionEventInvokeConfig(qualified(f), req.json())
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::GET) => {
-            O::GetFunctionEventInvokeConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-            }
+            O::GetFunctionEventInvokeConfig(qualified(f))
         }
         (["2019-09-25", "functions", f, "event-invoke-config"], &M::DELETE) => {
-            O::DeleteFunctionEventInvokeConfig {
-                function: s(f),
-                qualifier: q("Qualifier"),
-            }
+            O::DeleteFunctionEventInvokeConfig(qualified(f))
         }
         (["2019-09-25", "functions", f, "event-invoke-config", "list"], &M::GET) => {
             O::ListFunctionEventInvokeConfigs {
@@ -359,24 +332,16 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             O::LambkinListDeadLetters { function: s(f) }
         }
         // Function URL configurations
-        (["2021-10-31", "functions", f, "url"], &M::POST) => O::CreateFunctionUrlConfig {
-            function: s(f),
-            qualifier: q("Qualifier"),
-            input: req.json(),
-        },
-        (["2021-10-31", "functions", f, "url"], &M::GET) => O::GetFunctionUrlConfig {
-            function: s(f),
-            qualifier: q("Qualifier"),
-        },
-        (["2021-10-31", "functions", f, "url"], &M::PUT) => O::UpdateFunctionUrlConfig {
-            function: s(f),
-            qualifier: q("Qualifier"),
-            input: req.json(),
-        },
-        (["2021-10-31", "functions", f, "url"], &M::DELETE) => O::DeleteFunctionUrlConfig {
-            function: s(f),
-            qualifier: q("Qualifier"),
-        },
+        (["2021-10-31", "functions", f, "url"], &M::POST) => {
+            O::CreateFunctionUrlConfig(qualified(f), req.json())
+        }
+        (["2021-10-31", "functions", f, "url"], &M::GET) => O::GetFunctionUrlConfig(qualified(f)),
+        (["2021-10-31", "functions", f, "url"], &M::PUT) => {
+            O::UpdateFunctionUrlConfig(qualified(f), req.json())
+        }
+        (["2021-10-31", "functions", f, "url"], &M::DELETE) => {
+            O::DeleteFunctionUrlConfig(qualified(f))
+        }
         (["2021-10-31", "functions", f, "urls"], &M::GET) => {
             O::ListFunctionUrlConfigs { function: s(f) }
         }

@@ -92,22 +92,22 @@ pub(crate) fn overlay_state(service: &Service, c: &mut crate::model::FunctionCon
     let Some(rt) = c.runtime.as_deref() else {
         return;
     };
-    if service.runtimes.is_installing(rt) {
-        c.state_reason = Some(format!("lambkin is installing the runtime {rt}."));
-        c.state = "Pending".into();
-        c.state_reason_code = Some("Creating".into());
-        c.last_update_status = "InProgress".into();
-        c.last_update_status_reason = c.state_reason.clone();
-        c.last_update_status_reason_code = Some("Creating".into());
+    let (state, update_status, code, reason) = if service.runtimes.is_installing(rt) {
+        let reason = format!("lambkin is installing the runtime {rt}.");
+        ("Pending", "InProgress", "Creating", reason)
     } else if let Some(why) = service.runtimes.failure(rt) {
         // Tried again after a while (or by the next invoke after that).
-        c.state_reason = Some(format!("lambkin could not install the runtime {rt}: {why}"));
-        c.state = "Failed".into();
-        c.state_reason_code = Some("InvalidRuntime".into());
-        c.last_update_status = "Failed".into();
-        c.last_update_status_reason = c.state_reason.clone();
-        c.last_update_status_reason_code = Some("InvalidRuntime".into());
-    }
+        let reason = format!("lambkin could not install the runtime {rt}: {why}");
+        ("Failed", "Failed", "InvalidRuntime", reason)
+    } else {
+        return;
+    };
+    c.state = state.into();
+    c.state_reason = Some(reason.clone());
+    c.state_reason_code = Some(code.into());
+    c.last_update_status = update_status.into();
+    c.last_update_status_reason = Some(reason);
+    c.last_update_status_reason_code = Some(code.into());
 }
 
 /// Fills the spec's runtime fields from the installed runtime (`/var/runtime`, `AWS_EXECUTION_ENV`, language

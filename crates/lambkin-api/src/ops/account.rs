@@ -4,28 +4,32 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::ApiResult;
+use crate::model::VersionRecord;
 use crate::records;
 use crate::reply::Reply;
 use crate::request::Ctx;
-use crate::service::Service;
 
 use super::code::MAX_UNPACKED;
 
 /// `GetAccountSettings`.
-pub(crate) async fn account_settings(service: &Service, ctx: &Ctx) -> ApiResult<Reply> {
+pub(crate) async fn account_settings(ctx: &Ctx) -> ApiResult<Reply> {
     let mut count = 0u64;
     let mut code = 0u64;
     let mut reserved = 0u64;
     let region = &ctx.arns.region;
-    for f in records::functions::all(&service.store, region)? {
+    for f in records::functions::all(&ctx.service.store, region)? {
         count += 1;
         code += f.latest.config.code_size;
         reserved += u64::from(f.reserved_concurrency.unwrap_or(0));
-        for v in records::versions::list(&service.store, region, &f.latest.config.function_name)? {
+        for v in records::list::<VersionRecord>(
+            &ctx.service.store,
+            region,
+            &f.latest.config.function_name,
+        )? {
             code += v.config.code_size;
         }
     }
-    let limit = u64::from(service.config.concurrency_limit);
+    let limit = u64::from(ctx.service.config.concurrency_limit);
     Ok(Reply::Json(
         StatusCode::OK,
         json!({

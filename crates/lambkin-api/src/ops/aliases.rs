@@ -1,13 +1,14 @@
 //! Aliases: `CreateAlias`, `GetAlias`, `ListAliases`, `UpdateAlias` (weighted routing), `DeleteAlias`.
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{AliasConfiguration, RoutingConfig};
-use crate::names::Arns;
-use crate::operation::{AliasInput, Body, Page};
-use crate::records;
+use crate::names::{Arns, FunctionRef};
+use crate::operation::{AliasInput, Page};
+use crate::records::per_qualifier;
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
 use crate::resolve::load;
@@ -66,23 +67,16 @@ fn check_routing(
 }
 
 /// `CreateAlias`.
-pub(crate) async fn create_alias(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    input: Body<AliasInput>,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
+pub(crate) async fn create_alias(ctx: &Ctx, r: FunctionRef, input: AliasInput) -> ApiResult<Reply> {
     let alias = required(&input.name, "name")?.to_owned();
     let version = required(&input.function_version, "functionVersion")?.to_owned();
     check_alias_name(&alias)?;
     let arns = &ctx.arns;
-    let _guard = service.writes.lock().await;
-    load(service, arns, &r.name)?;
-    check_version_exists(service, arns, &r.name, &version)?;
+    let _guard = ctx.service.writes.lock().await;
+    load(&ctx.service, arns, &r.name)?;
+    check_version_exists(&ctx.service, arns, &r.name, &version)?;
     if let Some(rc) = &input.routing_config {
-        check_routing(service, arns, &r.name, &version, rc)?;
+        check_routing(&ctx.service, arns, &r.name, &version, rc)?;
     }
     let config = AliasConfiguration {
         alias_arn: arns.qualified(&r.name, &alias),
@@ -92,7 +86,14 @@ pub(crate) async fn create_alias(
         revision_id: new_revision(),
         routing_config: input.routing_config,
     };
-    match records::aliases::create(&service.store, &arns.region, &r.name, &config) {
+    match per_qualifier::write(
+        &ctx.service.store,
+        &arns.region,
+        &r.name,
+        &alias,
+        &config,
+        Expect::Absent,
+    ) {
         Ok(()) => json_reply(StatusCode::CREATED, &config),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Alias already exists: {}",
@@ -109,7 +110,7 @@ fn load_alias(
     alias: &str,
 ) -> ApiResult<(AliasConfiguration, u64)> {
     load(service, arns, name)?;
-    records::aliases::get(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
+    per_qualifier::read(&service.store, &arns.region, name, alias)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "Cannot find alias arn: {}",
             arns.qualified(name, alias)
@@ -118,33 +119,34 @@ fn load_alias(
 }
 
 /// `GetAlias`.
-pub(crate) async fn get_alias(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    alias: &str,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let (a, _) = load_alias(service, &ctx.arns, &r.name, alias)?;
+pub(crate) async fn get_alias(ctx: &Ctx, raw: &str, alias: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
+    let (a, _) = load_alias(&ctx.service, &ctx.arns, &r.name, alias)?;
     json_reply(StatusCode::OK, &a)
 }
 
 /// `ListAliases` (optionally only those pointing at `FunctionVersion`).
 pub(crate) async fn list_aliases(
-    service: &Service,
     ctx: &Ctx,
     raw: &str,
     page: Page,
     function_version: Option<&str>,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
+    let r = parse_ref(&ctx.service, raw)?;
     let (max, marker) = page?;
     let arns = &ctx.arns;
-    load(service, arns, &r.name)?;
+    load(&ctx.service, arns, &r.name)?;
     let filter = function_version;
     let mut out = Vec::new();
     let mut next = None;
-    for a in records::aliases::list(&service.store, &arns.region, &r.name, marker.as_deref())? {
+    let after = marker.as_deref();
+    for (_, a) in per_qualifier::list::<AliasConfiguration>(
+        &ctx.service.store,
+        &arns.region,
+        &r.name,
+        after,
+        usize::MAX,
+    )? {
         if filter.is_some_and(|f| f != a.function_version) {
             continue;
         }
@@ -165,27 +167,24 @@ pub(crate) async fn list_aliases(
 
 /// `UpdateAlias`.
 pub(crate) async fn update_alias(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
+    r: FunctionRef,
     alias: &str,
-    input: Body<AliasInput>,
+    input: AliasInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
     let arns = &ctx.arns;
-    let _guard = service.writes.lock().await;
-    let (mut a, rev) = load_alias(service, arns, &r.name, alias)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut a, rev) = load_alias(&ctx.service, arns, &r.name, alias)?;
     check_revision(input.revision_id.as_deref(), &a.revision_id)?;
     if let Some(v) = input.function_version {
-        check_version_exists(service, arns, &r.name, &v)?;
+        check_version_exists(&ctx.service, arns, &r.name, &v)?;
         a.function_version = v;
     }
     if let Some(d) = input.description {
         a.description = d;
     }
     if let Some(rc) = input.routing_config {
-        check_routing(service, arns, &r.name, &a.function_version, &rc)?;
+        check_routing(&ctx.service, arns, &r.name, &a.function_version, &rc)?;
         a.routing_config = if rc.additional_version_weights.is_empty() {
             None
         } else {
@@ -193,20 +192,22 @@ pub(crate) async fn update_alias(
         };
     }
     a.revision_id = new_revision();
-    records::aliases::update(&service.store, &arns.region, &r.name, &a, rev)?;
+    per_qualifier::write(
+        &ctx.service.store,
+        &arns.region,
+        &r.name,
+        &a.name,
+        &a,
+        Expect::Revision(rev),
+    )?;
     json_reply(StatusCode::OK, &a)
 }
 
 /// `DeleteAlias`.
-pub(crate) async fn delete_alias(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    alias: &str,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
+pub(crate) async fn delete_alias(ctx: &Ctx, raw: &str, alias: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
     let arns = &ctx.arns;
-    load(service, arns, &r.name)?;
-    records::aliases::delete(&service.store, &arns.region, &r.name, alias)?;
+    load(&ctx.service, arns, &r.name)?;
+    per_qualifier::delete::<AliasConfiguration>(&ctx.service.store, &arns.region, &r.name, alias)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

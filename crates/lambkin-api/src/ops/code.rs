@@ -6,16 +6,15 @@ use http::StatusCode;
 use lambkin_store::{CodeBlob, ZipError, ZipLimits};
 
 use crate::error::{ApiError, ApiResult};
-use crate::model::LayerUse;
-use crate::names::{self, Arns};
-use crate::operation::{Body, UpdateCodeInput};
+use crate::model::{LayerRecord, LayerUse};
+use crate::names::{self, Arns, FunctionRef};
+use crate::operation::UpdateCodeInput;
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
-use crate::resolve::load;
 use crate::service::Service;
 use crate::{records, time_fmt};
 
-use super::common::{check_revision, new_revision, parse_ref};
+use super::common::{load_current, new_revision};
 use super::validate::check_architectures;
 use super::versions::finish_update;
 
@@ -66,7 +65,7 @@ pub(super) fn resolve_layers(
             )));
         };
         let layer = if account == arns.account {
-            records::layers::get(&service.store, &region, &name, version)?
+            records::numbered::<LayerRecord>(&service.store, &region, &name, version)?
         } else {
             None
         };
@@ -95,38 +94,40 @@ pub(super) fn check_total_size(code: u64, layers: &[LayerUse]) -> ApiResult<()> 
     Ok(())
 }
 
+/// The base64 zip of a code source, `member` (lambkin takes no S3 location: `no_s3` says so).
+pub(crate) fn zip_source<'a>(
+    s3_bucket: &Option<String>,
+    zip_file: &'a Option<String>,
+    no_s3: &str,
+    member: &str,
+) -> ApiResult<&'a str> {
+    if s3_bucket.is_some() {
+        return Err(ApiError::invalid(no_s3));
+    }
+    zip_file.as_deref().ok_or_else(|| {
+        ApiError::invalid(format!(
+            "Please provide a source for function code: {member}."
+        ))
+    })
+}
+
 /// `UpdateFunctionCode`.
 pub(crate) async fn update_code(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    input: Body<UpdateCodeInput>,
+    r: FunctionRef,
+    input: UpdateCodeInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
     if input.image_uri.is_some() {
         return Err(ApiError::invalid(
             "Please don't provide ImageUri when updating a function with packageType Zip.",
         ));
     }
-    if input.s3_bucket.is_some() {
-        return Err(ApiError::invalid(
-            "lambkin has no S3: upload the code as ZipFile.",
-        ));
-    }
-    let Some(zip_b64) = input.zip_file.as_deref() else {
-        return Err(ApiError::invalid(
-            "Please provide a source for function code: ZipFile.",
-        ));
-    };
+    let no_s3 = "lambkin has no S3: upload the code as ZipFile.";
+    let zip_b64 = zip_source(&input.s3_bucket, &input.zip_file, no_s3, "ZipFile")?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
-    check_revision(
-        input.revision_id.as_deref(),
-        &record.latest.config.revision_id,
-    )?;
+    let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     check_total_size(blob.unpacked_size, &record.latest.layers)?;
     if input.dry_run {
         let mut c = record.latest.config.clone();
@@ -141,7 +142,7 @@ pub(crate) async fn update_code(
     l.config.code_size = blob.size;
     l.config.last_modified = time_fmt::now();
     l.config.revision_id = new_revision();
-    let answer = finish_update(service, &ctx.arns, record, rev, input.publish)?;
+    let answer = finish_update(&ctx.service, &ctx.arns, record, rev, input.publish)?;
     json_reply(StatusCode::OK, &answer)
 }
 

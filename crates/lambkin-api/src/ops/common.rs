@@ -6,12 +6,38 @@ use lambkin_store::StoreError;
 use crate::error::{ApiError, ApiResult};
 use crate::model::FunctionRecord;
 use crate::names::{self, Arns, FunctionRef};
+use crate::operation::Qualified;
 use crate::records;
+use crate::request::Ctx;
+use crate::resolve::load;
 use crate::service::Service;
 
 /// Parses a function reference (name, `name:qualifier`, partial or full ARN) of this account.
 pub(crate) fn parse_ref(service: &Service, raw: &str) -> ApiResult<FunctionRef> {
     names::parse_function(raw, &service.config.account_id)
+}
+
+/// The function a [`Qualified`] names (as [`parse_ref`] reads it) and its qualifier, from the name or from
+/// `?Qualifier=` (which must agree).
+pub(crate) fn parse_qualified(
+    service: &Service,
+    t: &Qualified,
+) -> ApiResult<(FunctionRef, Option<String>)> {
+    let r = parse_ref(service, &t.function)?;
+    let q = names::merge_qualifier(&r, t.qualifier.as_deref())?;
+    Ok((r, q))
+}
+
+/// A function's record to change (read under the writes lock), when the client's `RevisionId`, if any, is
+/// the current one.
+pub(crate) fn load_current(
+    ctx: &Ctx,
+    name: &str,
+    revision_id: Option<&str>,
+) -> ApiResult<(FunctionRecord, u64)> {
+    let (record, rev) = load(&ctx.service, &ctx.arns, name)?;
+    check_revision(revision_id, &record.latest.config.revision_id)?;
+    Ok((record, rev))
 }
 
 /// A fresh `RevisionId`.

@@ -4,8 +4,8 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::names::Arns;
-use crate::operation::{Body, ConcurrencyInput};
+use crate::names::{Arns, FunctionRef};
+use crate::operation::ConcurrencyInput;
 use crate::records;
 use crate::reply::Reply;
 use crate::request::Ctx;
@@ -26,13 +26,10 @@ fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64
 
 /// `PutFunctionConcurrency`.
 pub(crate) async fn put_concurrency(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    input: Body<ConcurrencyInput>,
+    r: FunctionRef,
+    input: ConcurrencyInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
     let Some(n) = input.reserved_concurrent_executions else {
         return Err(ApiError::validation("1 validation error detected: Value null at 'reservedConcurrentExecutions' failed to satisfy constraint: Member must not be null"));
     };
@@ -41,15 +38,15 @@ pub(crate) async fn put_concurrency(
             .unwrap_or_else(|| ApiError::invalid("bad value")));
     }
     let arns = &ctx.arns;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, arns, &r.name)?;
-    let limit = u64::from(service.config.concurrency_limit);
-    let others = reserved_total(service, arns, &r.name)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
+    let limit = u64::from(ctx.service.config.concurrency_limit);
+    let others = reserved_total(&ctx.service, arns, &r.name)?;
     if others + n as u64 + 100 > limit {
         return Err(ApiError::invalid("Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."));
     }
     record.reserved_concurrency = Some(n as u32);
-    save(service, arns, &record, rev)?;
+    save(&ctx.service, arns, &record, rev)?;
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"ReservedConcurrentExecutions": n}),
@@ -57,9 +54,9 @@ pub(crate) async fn put_concurrency(
 }
 
 /// `GetFunctionConcurrency`.
-pub(crate) async fn get_concurrency(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let (record, _) = load(service, &ctx.arns, &r.name)?;
+pub(crate) async fn get_concurrency(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
+    let (record, _) = load(&ctx.service, &ctx.arns, &r.name)?;
     Ok(Reply::Json(
         StatusCode::OK,
         match record.reserved_concurrency {
@@ -70,15 +67,11 @@ pub(crate) async fn get_concurrency(service: &Service, ctx: &Ctx, raw: &str) -> 
 }
 
 /// `DeleteFunctionConcurrency`.
-pub(crate) async fn delete_concurrency(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
+pub(crate) async fn delete_concurrency(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, &ctx.arns, &r.name)?;
     record.reserved_concurrency = None;
-    save(service, &ctx.arns, &record, rev)?;
+    save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

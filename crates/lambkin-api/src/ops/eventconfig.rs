@@ -3,27 +3,24 @@
 //! `DeleteFunctionEventInvokeConfig`, `ListFunctionEventInvokeConfigs`.
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::EventInvokeConfig;
 use crate::names::{self, Arns};
-use crate::operation::{Body, EventInvokeConfigInput, Page};
-use crate::records;
+use crate::operation::{Body, EventInvokeConfigInput, Page, Qualified};
+use crate::records::per_qualifier;
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
-use crate::service::Service;
 
-fn target(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<(String, String)> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, qualifier)?.unwrap_or_else(|| "$LATEST".into());
-    resolve(service, &ctx.arns, &r.name, Some(&q))?;
+use super::common::parse_qualified;
+
+fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    let q = q.unwrap_or_else(|| "$LATEST".into());
+    resolve(&ctx.service, &ctx.arns, &r.name, Some(&q))?;
     Ok((r.name, q))
 }
 
@@ -88,19 +85,17 @@ fn merged(
 
 /// `PutFunctionEventInvokeConfig` (replace) and `UpdateFunctionEventInvokeConfig` (merge).
 pub(crate) async fn put(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
+    t: &Qualified,
     input: Body<EventInvokeConfigInput>,
     replace: bool,
 ) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (name, q) = target(ctx, t)?;
     let input = input?;
-    check(&input, &ctx.arns, &service.config.account_id)?;
+    check(&input, &ctx.arns, &ctx.service.config.account_id)?;
     let region = &ctx.arns.region;
-    let old = match records::eventconfigs::get(&service.store, region, &name, &q)? {
+    let old = match per_qualifier::get(&ctx.service.store, region, &name, &q)? {
         Some(c) => Some(c),
         None if !replace => {
             return Err(ApiError::not_found(format!(
@@ -111,7 +106,7 @@ pub(crate) async fn put(
         None => None,
     };
     let cfg = merged(old, input, ctx.arns.qualified(&name, &q), replace);
-    records::eventconfigs::put(&service.store, region, &name, &q, &cfg)?;
+    per_qualifier::write(&ctx.service.store, region, &name, &q, &cfg, Expect::Any)?;
     Ok(Reply::Json(
         StatusCode::OK,
         serde_json::to_value(&cfg).unwrap_or_default(),
@@ -119,21 +114,16 @@ pub(crate) async fn put(
 }
 
 /// `GetFunctionEventInvokeConfig`.
-pub(crate) async fn get(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let (name, q) = target(service, ctx, raw, qualifier)?;
-    let cfg = records::eventconfigs::get(&service.store, &ctx.arns.region, &name, &q)?.ok_or_else(
-        || {
+pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (name, q) = target(ctx, t)?;
+    let cfg =
+        per_qualifier::get::<EventInvokeConfig>(&ctx.service.store, &ctx.arns.region, &name, &q)?
+            .ok_or_else(|| {
             ApiError::not_found(format!(
                 "The function {} doesn't have an EventInvokeConfig",
                 ctx.arns.qualified(&name, &q)
             ))
-        },
-    )?;
+        })?;
     Ok(Reply::Json(
         StatusCode::OK,
         serde_json::to_value(&cfg).unwrap_or_default(),
@@ -141,32 +131,27 @@ pub(crate) async fn get(
 }
 
 /// `DeleteFunctionEventInvokeConfig`.
-pub(crate) async fn delete(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, ctx, raw, qualifier)?;
+pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let _guard = ctx.service.writes.lock().await;
+    let (name, q) = target(ctx, t)?;
     let region = &ctx.arns.region;
-    if records::eventconfigs::get(&service.store, region, &name, &q)?.is_none() {
+    if per_qualifier::get::<EventInvokeConfig>(&ctx.service.store, region, &name, &q)?.is_none() {
         return Err(ApiError::not_found(format!(
             "The function {} doesn't have an EventInvokeConfig",
             ctx.arns.qualified(&name, &q)
         )));
     }
-    records::eventconfigs::delete(&service.store, region, &name, &q)?;
+    per_qualifier::delete::<EventInvokeConfig>(&ctx.service.store, region, &name, &q)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListFunctionEventInvokeConfigs`.
-pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &ctx.arns, &r.name)?;
+pub(crate) async fn list(ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
+    let r = names::parse_function(raw, &ctx.service.config.account_id)?;
+    load(&ctx.service, &ctx.arns, &r.name)?;
     let (max, marker) = page?;
-    let rows = records::eventconfigs::list(
-        &service.store,
+    let rows = per_qualifier::list::<EventInvokeConfig>(
+        &ctx.service.store,
         &ctx.arns.region,
         &r.name,
         marker.as_deref(),

@@ -6,31 +6,32 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
-    EnvironmentResponse, EphemeralStorage, FunctionConfiguration, FunctionLayer, FunctionRecord,
-    TracingConfig, VersionRecord,
+    AliasConfiguration, EnvironmentResponse, EphemeralStorage, FunctionConfiguration,
+    FunctionLayer, FunctionRecord, TracingConfig, VersionRecord,
 };
-use crate::names::{self, Arns};
-use crate::operation::{Body, CreateFunctionInput, Page, UpdateConfigInput};
+use crate::names::{self, Arns, FunctionRef};
+use crate::operation::{Body, CreateFunctionInput, Page, Qualified, UpdateConfigInput};
+use crate::records::per_qualifier;
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
 use crate::resolve::{load, resolve, Resolved};
 use crate::service::Service;
 use crate::{records, time_fmt};
 
-use super::code::{check_total_size, code_location, decode_zip, resolve_layers, store_zip};
-use super::common::{change, check_revision, host_architecture, new_revision, parse_ref, required};
+use super::code::{
+    check_total_size, code_location, decode_zip, resolve_layers, store_zip, zip_source,
+};
+use super::common::{
+    change, host_architecture, load_current, new_revision, parse_qualified, required,
+};
 use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
-pub(crate) async fn create(
-    service: &Service,
-    ctx: &Ctx,
-    input: Body<CreateFunctionInput>,
-) -> ApiResult<Reply> {
+pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiResult<Reply> {
     let input = input?;
     let raw_name = required(&input.function_name, "functionName")?;
-    let name = names::function_name_for_create(raw_name, &service.config.account_id)?;
+    let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
     check_sizes(
         input.memory_size,
@@ -54,7 +55,7 @@ pub(crate) async fn create(
             "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
         ));
     };
-    crate::runtimes::check(service, &runtime).await?;
+    crate::runtimes::check(&ctx.service, &runtime).await?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     let vars = input
         .environment
@@ -63,25 +64,17 @@ pub(crate) async fn create(
         .unwrap_or_default();
     check_env(&vars)?;
     let code = input.code.unwrap_or_default();
-    if code.s3_bucket.is_some() {
-        return Err(ApiError::invalid(
-            "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).",
-        ));
-    }
-    let Some(zip_b64) = code.zip_file.as_deref() else {
-        return Err(ApiError::invalid(
-            "Please provide a source for function code: Code.ZipFile.",
-        ));
-    };
+    let no_s3 = "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).";
+    let zip_b64 = zip_source(&code.s3_bucket, &code.zip_file, no_s3, "Code.ZipFile")?;
     let arns = &ctx.arns;
     // Cheap conflict check before unpacking; the batch below re-checks atomically.
-    if records::functions::exists(&service.store, &arns.region, &name)? {
+    if records::functions::exists(&ctx.service.store, &arns.region, &name)? {
         return Err(ApiError::conflict(format!(
             "Function already exist: {name}"
         )));
     }
-    let layers = resolve_layers(service, arns, input.layers.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
+    let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
+    let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     check_total_size(blob.unpacked_size, &layers)?;
     let config = FunctionConfiguration {
         function_name: name.clone(),
@@ -156,7 +149,12 @@ pub(crate) async fn create(
         answer.function_arn = arns.qualified(&name, "1");
         published = Some(v);
     }
-    match records::functions::create(&service.store, &arns.region, &record, published.as_ref()) {
+    match records::functions::create(
+        &ctx.service.store,
+        &arns.region,
+        &record,
+        published.as_ref(),
+    ) {
         Ok(()) => {}
         Err(lambkin_store::StoreError::Conflict { .. }) => {
             return Err(ApiError::conflict(format!(
@@ -167,7 +165,7 @@ pub(crate) async fn create(
     }
     tracing::info!("created function {name} ({} bytes of code)", blob.size);
     if let Some(rt) = &answer.runtime {
-        crate::runtimes::prefetch(service, rt);
+        crate::runtimes::prefetch(&ctx.service, rt);
     }
     // As AWS answers: the function is still being created (the waiters then see Active).
     answer.state = "Pending".into();
@@ -177,17 +175,11 @@ pub(crate) async fn create(
 }
 
 /// `GetFunction`.
-pub(crate) async fn get(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
-    let res = resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(service, &res, &ctx.arns),
+        "Configuration": config_for(&ctx.service, &res, &ctx.arns),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
     if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
@@ -210,21 +202,14 @@ fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfigu
 }
 
 /// `GetFunctionConfiguration`.
-pub(crate) async fn get_configuration(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
-    let res = resolve(service, &ctx.arns, &r.name, q.as_deref())?;
-    json_reply(StatusCode::OK, &config_for(service, &res, &ctx.arns))
+pub(crate) async fn get_configuration(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    json_reply(StatusCode::OK, &config_for(&ctx.service, &res, &ctx.arns))
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
 pub(crate) async fn list(
-    service: &Service,
     ctx: &Ctx,
     page: Page,
     function_version: Option<&str>,
@@ -232,7 +217,7 @@ pub(crate) async fn list(
     let (max, marker) = page?;
     let all = function_version == Some("ALL");
     let region = &ctx.arns.region;
-    let rows = records::functions::list(&service.store, region, marker.as_deref(), max + 1)?;
+    let rows = records::functions::list(&ctx.service.store, region, marker.as_deref(), max + 1)?;
     let more = rows.len() > max;
     let mut functions = Vec::new();
     let mut last = None;
@@ -240,7 +225,7 @@ pub(crate) async fn list(
         let name = record.latest.config.function_name.clone();
         functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
         if all {
-            for v in records::versions::list(&service.store, region, &name)? {
+            for v in records::list::<VersionRecord>(&ctx.service.store, region, &name)? {
                 functions.push(serde_json::to_value(&v.config).unwrap_or_default());
             }
         }
@@ -257,34 +242,27 @@ pub(crate) async fn list(
 
 /// `UpdateFunctionConfiguration`.
 pub(crate) async fn update_configuration(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    input: Body<UpdateConfigInput>,
+    r: FunctionRef,
+    input: UpdateConfigInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
     check_sizes(
         input.memory_size,
         input.timeout,
         input.ephemeral_storage.as_ref(),
     )?;
     if let Some(rt) = &input.runtime {
-        crate::runtimes::check(service, rt).await?;
+        crate::runtimes::check(&ctx.service, rt).await?;
     }
     if let Some(e) = &input.environment {
         check_env(&e.variables)?;
     }
     let layers = match &input.layers {
-        Some(l) => Some(resolve_layers(service, &ctx.arns, l)?),
+        Some(l) => Some(resolve_layers(&ctx.service, &ctx.arns, l)?),
         None => None,
     };
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
-    check_revision(
-        input.revision_id.as_deref(),
-        &record.latest.config.revision_id,
-    )?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     let l = &mut record.latest;
     if let Some(layers) = layers {
         check_total_size(l.unpacked_size, &layers)?;
@@ -340,9 +318,9 @@ pub(crate) async fn update_configuration(
     }
     c.last_modified = time_fmt::now();
     c.revision_id = new_revision();
-    let answer = finish_update(service, &ctx.arns, record, rev, false)?;
+    let answer = finish_update(&ctx.service, &ctx.arns, record, rev, false)?;
     if let Some(rt) = &answer.runtime {
-        crate::runtimes::prefetch(service, rt);
+        crate::runtimes::prefetch(&ctx.service, rt);
     }
     json_reply(StatusCode::OK, &answer)
 }
@@ -356,18 +334,12 @@ pub(crate) async fn update_configuration(
 /// later under the same name (an event also carries the incarnation of the function it was accepted for).
 /// A version goes with its event-invoke and provisioned-concurrency configurations, the policy statements
 /// naming it and its queued events; a version an alias references cannot be deleted.
-pub(crate) async fn delete(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
+pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
     let arns = &ctx.arns;
-    let store = &service.store;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, arns, &r.name)?;
+    let store = &ctx.service.store;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     match q.as_deref() {
         None => {
             change(
@@ -375,8 +347,8 @@ pub(crate) async fn delete(
                 &r.name,
                 records::functions::delete(store, &arns.region, &r.name, rev),
             )?;
-            service.queue.forget(&arns.region, &r.name, None);
-            service.engine.drain(&r.name, None);
+            ctx.service.queue.forget(&arns.region, &r.name, None);
+            ctx.service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
         }
         Some("$LATEST") => {
@@ -396,7 +368,13 @@ pub(crate) async fn delete(
                     arns.qualified(&r.name, v)
                 )));
             }
-            for a in records::aliases::list(store, &arns.region, &r.name, None)? {
+            for (_, a) in per_qualifier::list::<AliasConfiguration>(
+                store,
+                &arns.region,
+                &r.name,
+                None,
+                usize::MAX,
+            )? {
                 if a.function_version == v
                     || a.routing_config
                         .as_ref()
@@ -425,8 +403,8 @@ pub(crate) async fn delete(
                 &r.name,
                 records::functions::delete_version(store, &arns.region, &r.name, n, updated),
             )?;
-            service.queue.forget(&arns.region, &r.name, Some(v));
-            service.engine.drain(&r.name, Some(v));
+            ctx.service.queue.forget(&arns.region, &r.name, Some(v));
+            ctx.service.engine.drain(&r.name, Some(v));
         }
     }
     Ok(Reply::Empty(StatusCode::NO_CONTENT))

@@ -10,7 +10,6 @@ use crate::names;
 use crate::operation::InvokeInput;
 use crate::reply::Reply;
 use crate::request::Ctx;
-use crate::service::Service;
 
 struct Prepared {
     /// Without the managed runtime's parts until the invoke runs.
@@ -25,11 +24,17 @@ struct Prepared {
     incarnation: String,
 }
 
-fn prepare(service: &Service, ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
-    let r = names::parse_function(&input.function, &service.config.account_id)?;
+fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
+    let r = names::parse_function(&input.function, &ctx.service.config.account_id)?;
     let q = names::merge_qualifier(&r, input.qualifier.as_deref())?;
-    let res = invoke::resolve(service, &ctx.arns, &r.name, q.as_deref())?;
-    let spec = invoke::base_spec(service, &res, &ctx.arns)?;
+    let target = invoke::Target {
+        arns: &ctx.arns,
+        function: &r.name,
+        qualifier: q.as_deref(),
+        incarnation: None,
+    };
+    let res = invoke::resolve(&ctx.service, &target)?;
+    let spec = invoke::base_spec(&ctx.service, &res, &ctx.arns)?;
     let runtime = res.version.config.runtime.clone();
     let incarnation = res.record.incarnation.clone();
     let client_context = match input.client_context.as_deref() {
@@ -75,12 +80,7 @@ fn check_json(payload: &[u8]) -> ApiResult<()> {
 }
 
 /// `Invoke` and `InvokeWithResponseStream`.
-pub(crate) async fn invoke(
-    service: &Service,
-    ctx: &Ctx,
-    input: &InvokeInput,
-    streaming: bool,
-) -> ApiResult<Reply> {
+pub(crate) async fn invoke(ctx: &Ctx, input: &InvokeInput, streaming: bool) -> ApiResult<Reply> {
     let request_id = ctx.request_id.as_str();
     let invocation_type = input
         .invocation_type
@@ -91,7 +91,7 @@ pub(crate) async fn invoke(
         .log_type
         .as_deref()
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
-    let p = prepare(service, ctx, input)?;
+    let p = prepare(ctx, input)?;
     if invocation_type == "Event" && p.call.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
@@ -102,7 +102,7 @@ pub(crate) async fn invoke(
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
         ("Event", false) => {
-            enqueue(service, ctx, &p).await?;
+            enqueue(ctx, &p).await?;
             let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
             *r.status_mut() = StatusCode::ACCEPTED;
             lambkin_respond::put_common(&mut r, request_id, &version);
@@ -110,10 +110,10 @@ pub(crate) async fn invoke(
         }
         ("RequestResponse", _) => {
             // A runtime still being installed is waited for here (Event invokes wait in the queue instead).
-            invoke::ensure_runtime(service, p.runtime.as_deref()).await?;
+            invoke::ensure_runtime(&ctx.service, p.runtime.as_deref()).await?;
             let mut spec = p.spec;
-            invoke::with_runtime(service, p.runtime.as_deref(), &mut spec)?;
-            let running = invoke::start(service, &spec, p.call)
+            invoke::with_runtime(&ctx.service, p.runtime.as_deref(), &mut spec)?;
+            let running = invoke::start(&ctx.service, &spec, p.call)
                 .await
                 .map_err(Refused::into_api_error)?;
             Ok(Reply::Raw(running.respond(streaming, tail).await))
@@ -126,20 +126,16 @@ pub(crate) async fn invoke(
 }
 
 /// `InvokeAsync` (deprecated, still used): `202 {"Status":202}`.
-pub(crate) async fn invoke_async(
-    service: &Service,
-    ctx: &Ctx,
-    input: &InvokeInput,
-) -> ApiResult<Reply> {
+pub(crate) async fn invoke_async(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Reply> {
     let request_id = ctx.request_id.as_str();
     if input.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
             "Request must be smaller than {MAX_ASYNC} bytes for the InvokeFunction operation"
         )));
     }
-    let p = prepare(service, ctx, input)?;
+    let p = prepare(ctx, input)?;
     check_json(&p.call.payload)?;
-    enqueue(service, ctx, &p).await?;
+    enqueue(ctx, &p).await?;
     let mut r = http::Response::new(lambkin_respond::full(r#"{"Status":202}"#));
     *r.status_mut() = StatusCode::ACCEPTED;
     if let Ok(v) = HeaderValue::from_str(request_id) {
@@ -149,7 +145,7 @@ pub(crate) async fn invoke_async(
 }
 
 /// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
-async fn enqueue(service: &Service, ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
+async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
     use base64::Engine as _;
     let now = crate::time_fmt::now_ms();
     let ev = crate::records::events::QueuedEvent {
@@ -167,7 +163,7 @@ async fn enqueue(service: &Service, ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
         deferrals: 0,
         incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
     };
-    service
+    ctx.service
         .queue
         .enqueue(ev)
         .await

@@ -63,9 +63,9 @@ pub(crate) async fn logs(
 }
 
 /// `GET /lambkin/v1/functions/{name}/dead-letters`: async events that exhausted their retries or aged out.
-pub(crate) async fn dead_letters(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let items = records::events::dead_letters(&service.store, &ctx.arns.region, &r.name)?;
+pub(crate) async fn dead_letters(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
+    let items = records::events::dead_letters(&ctx.service.store, &ctx.arns.region, &r.name)?;
     Ok(Reply::Json(StatusCode::OK, json!({"deadLetters": items})))
 }
 

@@ -23,12 +23,11 @@ fn answer(ctx: &Ctx, rec: &LayerRecord) -> LayerVersion {
 
 /// `PublishLayerVersion`.
 pub(crate) async fn publish(
-    service: &Service,
     ctx: &Ctx,
     raw: &str,
     input: Body<PublishLayerInput>,
 ) -> ApiResult<Reply> {
-    let name = names::layer_name(raw, &service.config.account_id)?;
+    let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let input = input?;
     let content = input.content.unwrap_or_default();
     if content.s3_bucket.is_some() {
@@ -45,9 +44,9 @@ pub(crate) async fn publish(
         return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
     }
     let zip = decode_zip(&b64, "Content.ZipFile")?;
-    let blob = store_zip(service, zip).await?;
+    let blob = store_zip(&ctx.service, zip).await?;
     let region = &ctx.arns.region;
-    let version = records::layers::next_version(&service.store, region, &name)?;
+    let version = records::layers::next_version(&ctx.service.store, region, &name)?;
     let rec = LayerRecord {
         version: LayerVersion {
             content: LayerContent {
@@ -67,7 +66,7 @@ pub(crate) async fn publish(
         sha256_hex: blob.sha256_hex,
         unpacked_size: blob.unpacked_size,
     };
-    records::layers::create(&service.store, region, &name, version, &rec)?;
+    records::layers::create(&ctx.service.store, region, &name, version, &rec)?;
     Ok(Reply::Json(
         StatusCode::CREATED,
         serde_json::to_value(answer(ctx, &rec)).unwrap_or_default(),
@@ -89,7 +88,7 @@ fn load(
     version: u64,
     arn: &str,
 ) -> ApiResult<LayerRecord> {
-    records::layers::get(&service.store, region, name, version)?.ok_or_else(|| {
+    records::numbered::<LayerRecord>(&service.store, region, name, version)?.ok_or_else(|| {
         ApiError::not_found(format!(
             "The resource you requested does not exist. ({arn})"
         ))
@@ -97,11 +96,11 @@ fn load(
 }
 
 /// `GetLayerVersion`.
-pub(crate) async fn get(service: &Service, ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
-    let name = names::layer_name(raw, &service.config.account_id)?;
+pub(crate) async fn get(ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let version = parse_version(v)?;
     let rec = load(
-        service,
+        &ctx.service,
         &ctx.arns.region,
         &name,
         version,
@@ -114,23 +113,19 @@ pub(crate) async fn get(service: &Service, ctx: &Ctx, raw: &str, v: &str) -> Api
 }
 
 /// `GetLayerVersionByArn`.
-pub(crate) async fn get_by_arn(
-    service: &Service,
-    ctx: &Ctx,
-    arn: Option<&str>,
-) -> ApiResult<Reply> {
+pub(crate) async fn get_by_arn(ctx: &Ctx, arn: Option<&str>) -> ApiResult<Reply> {
     let arn = arn.unwrap_or("");
     let Some((region, account, name, version)) = names::parse_layer_version_arn(arn) else {
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '{arn}' at 'arn' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+)"
         )));
     };
-    if account != service.config.account_id {
+    if account != ctx.service.config.account_id {
         return Err(ApiError::not_found(format!(
             "The resource you requested does not exist. ({arn})"
         )));
     }
-    let rec = load(service, &region, &name, version, arn)?;
+    let rec = load(&ctx.service, &region, &name, version, arn)?;
     Ok(Reply::Json(
         StatusCode::OK,
         serde_json::to_value(answer(ctx, &rec)).unwrap_or_default(),
@@ -156,16 +151,15 @@ fn version_item(ctx: &Ctx, rec: &LayerRecord) -> serde_json::Value {
 
 /// `ListLayerVersions`: newest first.
 pub(crate) async fn list_versions(
-    service: &Service,
     ctx: &Ctx,
     raw: &str,
     page: Page,
     filter: &LayerFilter,
 ) -> ApiResult<Reply> {
-    let name = names::layer_name(raw, &service.config.account_id)?;
+    let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let (max, marker) = page?;
     let mut all: Vec<LayerRecord> =
-        records::layers::versions(&service.store, &ctx.arns.region, &name)?
+        records::list::<LayerRecord>(&ctx.service.store, &ctx.arns.region, &name)?
             .into_iter()
             .filter(|rec| matches(rec, filter))
             .collect();
@@ -188,15 +182,10 @@ pub(crate) async fn list_versions(
 }
 
 /// `ListLayers`: each layer with its newest matching version.
-pub(crate) async fn list_layers(
-    service: &Service,
-    ctx: &Ctx,
-    page: Page,
-    filter: &LayerFilter,
-) -> ApiResult<Reply> {
+pub(crate) async fn list_layers(ctx: &Ctx, page: Page, filter: &LayerFilter) -> ApiResult<Reply> {
     let (max, marker) = page?;
     let mut latest: std::collections::BTreeMap<String, LayerRecord> = Default::default();
-    for (name, rec) in records::layers::all(&service.store, &ctx.arns.region)? {
+    for (name, rec) in records::layers::all(&ctx.service.store, &ctx.arns.region)? {
         if matches(&rec, filter) {
             latest.insert(name, rec);
         }
@@ -228,9 +217,9 @@ pub(crate) async fn list_layers(
 }
 
 /// `DeleteLayerVersion`: idempotent, as on AWS. Functions already using it keep their copy.
-pub(crate) async fn delete(service: &Service, ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
-    let name = names::layer_name(raw, &service.config.account_id)?;
+pub(crate) async fn delete(ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
+    let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let version = parse_version(v)?;
-    records::layers::delete(&service.store, &ctx.arns.region, &name, version)?;
+    records::layers::delete(&ctx.service.store, &ctx.arns.region, &name, version)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

@@ -5,34 +5,29 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::names;
-use crate::operation::{Body, PermissionInput};
+use crate::names::FunctionRef;
+use crate::operation::PermissionInput;
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
-use crate::service::Service;
 
 use super::common::{check_revision, new_revision, parse_ref, required, save};
 
 /// `AddPermission`: stored and returned (lambkin does not evaluate resource policies).
 pub(crate) async fn add_permission(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-    input: Body<PermissionInput>,
+    r: FunctionRef,
+    q: Option<String>,
+    input: PermissionInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
-    let input = input?;
     let sid = required(&input.statement_id, "statementId")?.to_owned();
     let action = required(&input.action, "action")?.to_owned();
     let principal = required(&input.principal, "principal")?.to_owned();
     let arns = &ctx.arns;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, arns, &r.name)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     if let Some(q) = q.as_deref() {
-        resolve(service, arns, &r.name, Some(q))?;
+        resolve(&ctx.service, arns, &r.name, Some(q))?;
     }
     check_revision(input.revision_id.as_deref(), &record.policy_revision)?;
     if record.policy.iter().any(|s| s["Sid"] == sid.as_str()) {
@@ -85,7 +80,7 @@ pub(crate) async fn add_permission(
     }
     record.policy.push(statement.clone());
     record.policy_revision = new_revision();
-    save(service, arns, &record, rev)?;
+    save(&ctx.service, arns, &record, rev)?;
     Ok(Reply::Json(
         StatusCode::CREATED,
         json!({"Statement": statement.to_string()}),
@@ -93,9 +88,9 @@ pub(crate) async fn add_permission(
 }
 
 /// `GetPolicy`.
-pub(crate) async fn get_policy(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let (record, _) = load(service, &ctx.arns, &r.name)?;
+pub(crate) async fn get_policy(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
+    let (record, _) = load(&ctx.service, &ctx.arns, &r.name)?;
     if record.policy.is_empty() {
         return Err(ApiError::not_found(
             "The resource you requested does not exist.",
@@ -110,15 +105,14 @@ pub(crate) async fn get_policy(service: &Service, ctx: &Ctx, raw: &str) -> ApiRe
 
 /// `RemovePermission`.
 pub(crate) async fn remove_permission(
-    service: &Service,
     ctx: &Ctx,
     raw: &str,
     sid: &str,
     revision_id: Option<&str>,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &r.name)?;
+    let r = parse_ref(&ctx.service, raw)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, &ctx.arns, &r.name)?;
     check_revision(revision_id, &record.policy_revision)?;
     let before = record.policy.len();
     record.policy.retain(|s| s["Sid"] != sid);
@@ -128,6 +122,6 @@ pub(crate) async fn remove_permission(
         )));
     }
     record.policy_revision = new_revision();
-    save(service, &ctx.arns, &record, rev)?;
+    save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

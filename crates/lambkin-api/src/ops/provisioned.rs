@@ -5,22 +5,25 @@
 use std::sync::Arc;
 
 use http::StatusCode;
+use lambkin_store::Expect;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::invoke;
 use crate::model::ProvisionedSetting as Setting;
 use crate::names::{self, Arns};
-use crate::operation::{Body, ProvisionedInput};
+use crate::operation::{Body, ProvisionedInput, Qualified};
+use crate::records::per_qualifier;
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
 use crate::service::Service;
-use crate::{records, time_fmt};
+use crate::time_fmt;
 
-fn qualifier(service: &Service, raw: &str, qualifier: Option<&str>) -> ApiResult<(String, String)> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
+use super::common::parse_qualified;
+
+fn qualifier(service: &Service, t: &Qualified) -> ApiResult<(String, String)> {
+    let (r, q) = parse_qualified(service, t)?;
     let Some(q) = q else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'qualifier' failed to satisfy constraint: Member must not be null",
@@ -74,13 +77,11 @@ fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
 
 /// `PutProvisionedConcurrencyConfig`: `202`, `IN_PROGRESS`.
 pub(crate) async fn put(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    q: Option<&str>,
+    t: &Qualified,
     input: Body<ProvisionedInput>,
 ) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, raw, q)?;
+    let (name, q) = qualifier(&ctx.service, t)?;
     let input = input?;
     let n = match input.provisioned_concurrent_executions {
         Some(n) if n >= 1 => n as u32,
@@ -95,7 +96,7 @@ pub(crate) async fn put(
             ))
         }
     };
-    let (record, _) = load(service, &ctx.arns, &name)?;
+    let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
         if n > reserved {
             return Err(ApiError::invalid(format!(
@@ -111,21 +112,28 @@ pub(crate) async fn put(
         requested: n,
         last_modified: time_fmt::now(),
     };
-    let res = resolve(service, &ctx.arns, &name, Some(&q))?;
-    invoke::ensure_runtime(service, res.version.config.runtime.as_deref()).await?;
+    let res = resolve(&ctx.service, &ctx.arns, &name, Some(&q))?;
+    invoke::ensure_runtime(&ctx.service, res.version.config.runtime.as_deref()).await?;
     // Written only while the function exists (DeleteFunction removes settings under the same lock).
-    let _guard = service.writes.lock().await;
-    resolve(service, &ctx.arns, &name, Some(&q))?;
-    records::provisioned::put(&service.store, &s)?;
-    apply(service, &s)?;
-    let mut out = answer(service, &ctx.arns, &s);
+    let _guard = ctx.service.writes.lock().await;
+    resolve(&ctx.service, &ctx.arns, &name, Some(&q))?;
+    per_qualifier::write(
+        &ctx.service.store,
+        &s.region,
+        &s.function,
+        &s.qualifier,
+        &s,
+        Expect::Any,
+    )?;
+    apply(&ctx.service, &s)?;
+    let mut out = answer(&ctx.service, &ctx.arns, &s);
     out["Status"] = json!("IN_PROGRESS");
     Ok(Reply::Json(StatusCode::ACCEPTED, out))
 }
 
-fn load_setting(service: &Service, ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
-    load(service, &ctx.arns, name)?;
-    records::provisioned::get(&service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
+fn load_setting(ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
+    load(&ctx.service, &ctx.arns, name)?;
+    per_qualifier::get(&ctx.service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "ProvisionedConcurrencyConfigNotFoundException",
@@ -135,42 +143,40 @@ fn load_setting(service: &Service, ctx: &Ctx, name: &str, q: &str) -> ApiResult<
 }
 
 /// `GetProvisionedConcurrencyConfig`.
-pub(crate) async fn get(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    q: Option<&str>,
-) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, raw, q)?;
-    let s = load_setting(service, ctx, &name, &q)?;
-    Ok(Reply::Json(StatusCode::OK, answer(service, &ctx.arns, &s)))
+pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (name, q) = qualifier(&ctx.service, t)?;
+    let s = load_setting(ctx, &name, &q)?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        answer(&ctx.service, &ctx.arns, &s),
+    ))
 }
 
 /// `DeleteProvisionedConcurrencyConfig`.
-pub(crate) async fn delete(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    q: Option<&str>,
-) -> ApiResult<Reply> {
-    let (name, q) = qualifier(service, raw, q)?;
-    let _guard = service.writes.lock().await;
-    let mut s = load_setting(service, ctx, &name, &q)?;
-    records::provisioned::delete(&service.store, &ctx.arns.region, &name, &q)?;
+pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (name, q) = qualifier(&ctx.service, t)?;
+    let _guard = ctx.service.writes.lock().await;
+    let mut s = load_setting(ctx, &name, &q)?;
+    per_qualifier::delete::<Setting>(&ctx.service.store, &ctx.arns.region, &name, &q)?;
     s.requested = 0;
-    let _ = apply(service, &s);
+    let _ = apply(&ctx.service, &s);
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListProvisionedConcurrencyConfigs`.
-pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &ctx.arns, &r.name)?;
-    let items: Vec<serde_json::Value> =
-        records::provisioned::list(&service.store, &ctx.arns.region, &r.name)?
-            .iter()
-            .map(|s| answer(service, &ctx.arns, s))
-            .collect();
+pub(crate) async fn list(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = names::parse_function(raw, &ctx.service.config.account_id)?;
+    load(&ctx.service, &ctx.arns, &r.name)?;
+    let items: Vec<serde_json::Value> = per_qualifier::list::<Setting>(
+        &ctx.service.store,
+        &ctx.arns.region,
+        &r.name,
+        None,
+        usize::MAX,
+    )?
+    .iter()
+    .map(|(_, s)| answer(&ctx.service, &ctx.arns, s))
+    .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"ProvisionedConcurrencyConfigs": items}),
@@ -179,7 +185,7 @@ pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<R
 
 /// Applies every stored setting (at startup).
 pub(crate) fn restore(service: &Arc<Service>) {
-    let rows = match records::provisioned::all(&service.store) {
+    let rows = match per_qualifier::all::<Setting>(&service.store) {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!("cannot read provisioned concurrency settings: {e}");

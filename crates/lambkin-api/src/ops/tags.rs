@@ -28,44 +28,34 @@ fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
 }
 
 /// `ListTags`.
-pub(crate) async fn list_tags(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let name = tag_target(service, raw)?;
-    let (record, _) = load(service, &ctx.arns, &name)?;
+pub(crate) async fn list_tags(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let name = tag_target(&ctx.service, raw)?;
+    let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     Ok(Reply::Json(StatusCode::OK, json!({"Tags": record.tags})))
 }
 
 /// `TagResource`.
-pub(crate) async fn tag(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    input: Body<TagInput>,
-) -> ApiResult<Reply> {
-    let name = tag_target(service, raw)?;
+pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResult<Reply> {
+    let name = tag_target(&ctx.service, raw)?;
     let input = input?;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &name)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
     record.tags.extend(input.tags.unwrap_or_default());
     if record.tags.len() > 50 {
         return Err(ApiError::invalid("A function can have at most 50 tags."));
     }
-    save(service, &ctx.arns, &record, rev)?;
+    save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `UntagResource`.
-pub(crate) async fn untag(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    tag_keys: &[String],
-) -> ApiResult<Reply> {
-    let name = tag_target(service, raw)?;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, &ctx.arns, &name)?;
+pub(crate) async fn untag(ctx: &Ctx, raw: &str, tag_keys: &[String]) -> ApiResult<Reply> {
+    let name = tag_target(&ctx.service, raw)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
     for k in tag_keys {
         record.tags.remove(k);
     }
-    save(service, &ctx.arns, &record, rev)?;
+    save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }

@@ -8,12 +8,13 @@ use serde_json::{json, Value};
 use crate::error::{ApiError, ApiResult};
 use crate::model::UrlConfig;
 use crate::names::{self, Arns};
-use crate::operation::{Body, UrlConfigInput};
+use crate::operation::{Body, Qualified, UrlConfigInput};
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
-use crate::service::Service;
 use crate::{records, time_fmt};
+
+use super::common::parse_qualified;
 
 fn port_of(ctx: &Ctx) -> String {
     ctx.base_url
@@ -65,14 +66,8 @@ fn check(input: &UrlConfigInput) -> ApiResult<()> {
     Ok(())
 }
 
-fn target(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<(String, Option<String>)> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    let q = names::merge_qualifier(&r, qualifier)?;
+fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
     if let Some(q) = &q {
         if q.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ApiError::invalid(
@@ -80,7 +75,7 @@ fn target(
             ));
         }
     }
-    resolve(service, &ctx.arns, &r.name, q.as_deref())?;
+    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     Ok((r.name, q.filter(|q| q != "$LATEST")))
 }
 
@@ -88,18 +83,36 @@ fn not_found() -> ApiError {
     ApiError::not_found("The resource you requested does not exist.")
 }
 
-/// `CreateFunctionUrlConfig`.
-pub(crate) async fn create(
-    service: &Service,
+/// The stored configuration of a target.
+fn stored(ctx: &Ctx, name: &str, q: Option<&str>) -> ApiResult<(UrlConfig, u64)> {
+    records::urls::get(&ctx.service.store, &ctx.arns.region, name, q)?.ok_or_else(not_found)
+}
+
+/// `CreateFunctionUrlConfig` (`create`) and `UpdateFunctionUrlConfig`: the same target and checks, then a new
+/// configuration or the stored one changed.
+pub(crate) async fn put(
     ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
+    t: &Qualified,
     input: Body<UrlConfigInput>,
+    create: bool,
 ) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, ctx, raw, qualifier)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (name, q) = target(ctx, t)?;
     let input = input?;
     check(&input)?;
+    if create {
+        create_config(ctx, name, q, input)
+    } else {
+        update_config(ctx, &name, q.as_deref(), input)
+    }
+}
+
+fn create_config(
+    ctx: &Ctx,
+    name: String,
+    q: Option<String>,
+    input: UrlConfigInput,
+) -> ApiResult<Reply> {
     let Some(auth) = input.auth_type.clone() else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'authType' failed to satisfy constraint: Member must not be null",
@@ -111,14 +124,14 @@ pub(crate) async fn create(
         region: ctx.arns.region.clone(),
         account: ctx.arns.account.clone(),
         function: name.clone(),
-        qualifier: q.clone(),
+        qualifier: q,
         auth_type: auth,
         invoke_mode: input.invoke_mode.unwrap_or_else(|| "BUFFERED".into()),
         cors: input.cors,
         creation_time: now.clone(),
         last_modified_time: now,
     };
-    match records::urls::create(&service.store, &c) {
+    match records::urls::create(&ctx.service.store, &c) {
         Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, ctx, false))),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
@@ -129,32 +142,19 @@ pub(crate) async fn create(
 }
 
 /// `GetFunctionUrlConfig`.
-pub(crate) async fn get(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let (name, q) = target(service, ctx, raw, qualifier)?;
-    let (c, _) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
+pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (name, q) = target(ctx, t)?;
+    let (c, _) = stored(ctx, &name, q.as_deref())?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
 }
 
-/// `UpdateFunctionUrlConfig`.
-pub(crate) async fn update(
-    service: &Service,
+fn update_config(
     ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-    input: Body<UrlConfigInput>,
+    name: &str,
+    q: Option<&str>,
+    input: UrlConfigInput,
 ) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, ctx, raw, qualifier)?;
-    let input = input?;
-    check(&input)?;
-    let (mut c, rev) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
+    let (mut c, rev) = stored(ctx, name, q)?;
     if let Some(a) = input.auth_type {
         c.auth_type = a;
     }
@@ -165,33 +165,28 @@ pub(crate) async fn update(
         c.cors = Some(cors);
     }
     c.last_modified_time = time_fmt::iso_now();
-    records::urls::update(&service.store, &c, rev)?;
+    records::urls::update(&ctx.service.store, &c, rev)?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
 }
 
 /// `DeleteFunctionUrlConfig`.
-pub(crate) async fn delete(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    qualifier: Option<&str>,
-) -> ApiResult<Reply> {
-    let _guard = service.writes.lock().await;
-    let (name, q) = target(service, ctx, raw, qualifier)?;
-    let (c, _) = records::urls::get(&service.store, &ctx.arns.region, &name, q.as_deref())?
-        .ok_or_else(not_found)?;
-    records::urls::delete(&service.store, &c)?;
+pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let _guard = ctx.service.writes.lock().await;
+    let (name, q) = target(ctx, t)?;
+    let (c, _) = stored(ctx, &name, q.as_deref())?;
+    records::urls::delete(&ctx.service.store, &c)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `ListFunctionUrlConfigs`.
-pub(crate) async fn list(service: &Service, ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
-    let r = names::parse_function(raw, &service.config.account_id)?;
-    load(service, &ctx.arns, &r.name)?;
-    let items: Vec<Value> = records::urls::list(&service.store, &ctx.arns.region, &r.name)?
-        .iter()
-        .map(|c| answer(c, ctx, true))
-        .collect();
+pub(crate) async fn list(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    let r = names::parse_function(raw, &ctx.service.config.account_id)?;
+    load(&ctx.service, &ctx.arns, &r.name)?;
+    let items: Vec<Value> =
+        records::list::<UrlConfig>(&ctx.service.store, &ctx.arns.region, &r.name)?
+            .iter()
+            .map(|c| answer(c, ctx, true))
+            .collect();
     Ok(Reply::Json(
         StatusCode::OK,
         json!({"FunctionUrlConfigs": items}),

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{FunctionConfiguration, FunctionRecord, VersionRecord};
-use crate::names::Arns;
-use crate::operation::{Body, Page, PublishVersionInput};
+use crate::names::{Arns, FunctionRef};
+use crate::operation::{Page, PublishVersionInput};
 use crate::reply::{json_reply, Reply};
 use crate::request::Ctx;
 use crate::resolve::load;
@@ -88,16 +88,13 @@ fn same_as_published(a: &VersionRecord, b: &VersionRecord) -> bool {
 
 /// `PublishVersion`: a snapshot of `$LATEST`; publishing an unchanged function returns the last version.
 pub(crate) async fn publish_version(
-    service: &Service,
     ctx: &Ctx,
-    raw: &str,
-    input: Body<PublishVersionInput>,
+    r: FunctionRef,
+    input: PublishVersionInput,
 ) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
-    let input = input?;
     let arns = &ctx.arns;
-    let _guard = service.writes.lock().await;
-    let (mut record, rev) = load(service, arns, &r.name)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     if let Some(sha) = &input.code_sha256 {
         if *sha != record.latest.config.code_sha256 {
             return Err(ApiError::invalid(format!(
@@ -111,9 +108,12 @@ pub(crate) async fn publish_version(
         &record.latest.config.revision_id,
     )?;
     if record.last_version > 0 {
-        if let Some(last) =
-            records::versions::get(&service.store, &arns.region, &r.name, record.last_version)?
-        {
+        if let Some(last) = records::numbered::<VersionRecord>(
+            &ctx.service.store,
+            &arns.region,
+            &r.name,
+            record.last_version,
+        )? {
             if same_as_published(&last, &record.latest) {
                 return json_reply(StatusCode::CREATED, &last.config);
             }
@@ -122,23 +122,18 @@ pub(crate) async fn publish_version(
     let n = record.last_version + 1;
     let v = publish_record(arns, &record, n, input.description.as_deref().unwrap_or(""));
     record.last_version = n;
-    records::functions::save_and_publish(&service.store, &arns.region, &record, rev, n, &v)?;
+    records::functions::save_and_publish(&ctx.service.store, &arns.region, &record, rev, n, &v)?;
     json_reply(StatusCode::CREATED, &v.config)
 }
 
 /// `ListVersionsByFunction`: `$LATEST`, then the published versions in order.
-pub(crate) async fn list_versions(
-    service: &Service,
-    ctx: &Ctx,
-    raw: &str,
-    page: Page,
-) -> ApiResult<Reply> {
-    let r = parse_ref(service, raw)?;
+pub(crate) async fn list_versions(ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
+    let r = parse_ref(&ctx.service, raw)?;
     let (max, marker) = page?;
     let arns = &ctx.arns;
-    let (record, _) = load(service, arns, &r.name)?;
+    let (record, _) = load(&ctx.service, arns, &r.name)?;
     let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
-    for v in records::versions::list(&service.store, &arns.region, &r.name)? {
+    for v in records::list::<VersionRecord>(&ctx.service.store, &arns.region, &r.name)? {
         all.push(serde_json::to_value(&v.config).unwrap_or_default());
     }
     let start = marker

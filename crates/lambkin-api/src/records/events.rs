@@ -4,7 +4,7 @@
 use lambkin_store::{Expect, Op, Store, StoreError};
 use serde::{Deserialize, Serialize};
 
-use super::{function_prefix, DEAD_LETTERS, EVENTS};
+use super::{all_rows, function_prefix, Stored, DEAD_LETTERS, EVENTS};
 
 /// An event waiting for delivery.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -53,16 +53,9 @@ impl QueuedEvent {
     }
 }
 
-/// A stored event under its key, or why it cannot be read.
-pub(crate) type Stored = (String, Result<QueuedEvent, StoreError>);
-
 /// Every queued event, in due order; an unreadable one comes with its error.
-pub(crate) fn all(store: &Store) -> Result<Vec<Stored>, StoreError> {
-    Ok(store
-        .list(EVENTS, "", None, usize::MAX)?
-        .into_iter()
-        .map(|(k, rec)| (k, rec.json()))
-        .collect())
+pub(crate) fn all(store: &Store) -> Result<Vec<Stored<QueuedEvent>>, StoreError> {
+    all_rows(store, EVENTS)
 }
 
 /// Writes an event under its key.

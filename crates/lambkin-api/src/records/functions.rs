@@ -4,8 +4,8 @@
 use lambkin_store::{Expect, Op, Store, StoreError};
 
 use super::{
-    events, function_key, function_prefix, qualifier_key, rows, urls, versions, ALIASES,
-    EVENT_CONFIGS, FUNCTIONS, PROVISIONED, VERSIONS,
+    events, function_key, function_prefix, qualifier_key, read_row, urls, values, versions,
+    ALIASES, EVENT_CONFIGS, FUNCTIONS, PROVISIONED, VERSIONS,
 };
 use crate::model::{FunctionRecord, VersionRecord};
 
@@ -15,10 +15,7 @@ pub(crate) fn get(
     region: &str,
     name: &str,
 ) -> Result<Option<(FunctionRecord, u64)>, StoreError> {
-    match store.get(FUNCTIONS, &function_key(region, name))? {
-        Some(r) => Ok(Some((r.json()?, r.revision))),
-        None => Ok(None),
-    }
+    read_row(store, FUNCTIONS, &function_key(region, name))
 }
 
 /// Whether the function exists.
@@ -35,12 +32,7 @@ pub(crate) fn list(
 ) -> Result<Vec<FunctionRecord>, StoreError> {
     let prefix = format!("{region}/");
     let after = after.map(|a| function_key(region, a));
-    Ok(
-        rows(store.list(FUNCTIONS, &prefix, after.as_deref(), limit)?)?
-            .into_iter()
-            .map(|(_, f)| f)
-            .collect(),
-    )
+    values(store, FUNCTIONS, &prefix, after.as_deref(), limit)
 }
 
 /// Every function of a region.

@@ -1,37 +1,16 @@
-//! Layer versions (table `layers`; numbers from the sequence `layer:<region>/<name>`). Functions keep their own
-//! copy of what they use, so layers have no cascade.
+//! Layer versions (table `layers`, read with `records::numbered` and `records::list`; numbers from the sequence
+//! `layer:<region>/<name>`). Functions keep their own copy of what they use, so layers have no cascade.
 
 use lambkin_store::{Expect, Op, Store, StoreError};
 
-use super::{function_prefix, numbered_key, rows, LAYERS};
+use super::{numbered_key, rows, Listed, Numbered, LAYERS};
 use crate::model::LayerRecord;
 
-/// Layer version `version`.
-pub(crate) fn get(
-    store: &Store,
-    region: &str,
-    name: &str,
-    version: u64,
-) -> Result<Option<LayerRecord>, StoreError> {
-    match store.get(LAYERS, &numbered_key(region, name, version))? {
-        Some(r) => Ok(Some(r.json()?)),
-        None => Ok(None),
-    }
+impl Listed for LayerRecord {
+    const TABLE: &'static str = LAYERS;
 }
 
-/// The versions of a layer, oldest first.
-pub(crate) fn versions(
-    store: &Store,
-    region: &str,
-    name: &str,
-) -> Result<Vec<LayerRecord>, StoreError> {
-    Ok(
-        rows(store.list(LAYERS, &function_prefix(region, name), None, usize::MAX)?)?
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect(),
-    )
-}
+impl Numbered for LayerRecord {}
 
 /// Every layer version of a region with its layer's name, by name then version.
 pub(crate) fn all(store: &Store, region: &str) -> Result<Vec<(String, LayerRecord)>, StoreError> {

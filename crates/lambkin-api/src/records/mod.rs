@@ -19,12 +19,10 @@
 //!
 //! A function owns its rows of every table but `layers`; `functions::delete` removes them all in one batch.
 
-pub(crate) mod aliases;
-pub(crate) mod eventconfigs;
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod layers;
-pub(crate) mod provisioned;
+pub(crate) mod per_qualifier;
 pub(crate) mod urls;
 pub(crate) mod versions;
 
@@ -85,6 +83,80 @@ fn qualifier_key(region: &str, name: &str, qualifier: &str) -> String {
 /// A numbered item (version, layer version) under `<region>/<name>/`, ordered by number.
 fn numbered_key(region: &str, name: &str, n: u64) -> String {
     format!("{region}/{name}/{n:010}")
+}
+
+/// A table keyed under `<region>/<name>/` and listed per name: versions and layer versions (numbered), URL
+/// configurations.
+pub(crate) trait Listed: serde::de::DeserializeOwned {
+    /// The table.
+    const TABLE: &'static str;
+}
+
+/// A table of numbered items (versions, layer versions: [`numbered_key`]).
+pub(crate) trait Numbered: Listed {}
+
+/// Every row of `name`, in key order (numbered items oldest first).
+pub(crate) fn list<T: Listed>(
+    store: &lambkin_store::Store,
+    region: &str,
+    name: &str,
+) -> Result<Vec<T>, lambkin_store::StoreError> {
+    values(
+        store,
+        T::TABLE,
+        &function_prefix(region, name),
+        None,
+        usize::MAX,
+    )
+}
+
+/// Item `n` of `name`.
+pub(crate) fn numbered<T: Numbered>(
+    store: &lambkin_store::Store,
+    region: &str,
+    name: &str,
+    n: u64,
+) -> Result<Option<T>, lambkin_store::StoreError> {
+    Ok(read_row(store, T::TABLE, &numbered_key(region, name, n))?.map(|(row, _)| row))
+}
+
+/// The JSON row of `table` under `key` and the store revision it was read at.
+fn read_row<T: serde::de::DeserializeOwned>(
+    store: &lambkin_store::Store,
+    table: &str,
+    key: &str,
+) -> Result<Option<(T, u64)>, lambkin_store::StoreError> {
+    match store.get(table, key)? {
+        Some(r) => Ok(Some((r.json()?, r.revision))),
+        None => Ok(None),
+    }
+}
+
+/// The JSON values of `table` under `prefix` in key order, after the key `after`, at most `limit`.
+fn values<T: serde::de::DeserializeOwned>(
+    store: &lambkin_store::Store,
+    table: &str,
+    prefix: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<T>, lambkin_store::StoreError> {
+    let listed = rows(store.list(table, prefix, after, limit)?)?;
+    Ok(listed.into_iter().map(|(_, v)| v).collect())
+}
+
+/// A row under its key, or why it cannot be read.
+pub(crate) type Stored<T> = (String, Result<T, lambkin_store::StoreError>);
+
+/// Every row of `table`, in key order.
+fn all_rows<T: serde::de::DeserializeOwned>(
+    store: &lambkin_store::Store,
+    table: &str,
+) -> Result<Vec<Stored<T>>, lambkin_store::StoreError> {
+    Ok(store
+        .list(table, "", None, usize::MAX)?
+        .into_iter()
+        .map(|(k, r)| (k, r.json()))
+        .collect())
 }
 
 /// Reads JSON rows of a listing.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use lambkin_store::Store;
+use lambkin_store::{Expect, Store};
 
 use super::*;
 use crate::model::{
@@ -166,16 +166,20 @@ fn populate(store: &Store, name: &str) -> Vec<String> {
     let mut f2 = f.clone();
     f2.last_version = 2;
     functions::save_and_publish(store, REGION, &f2, rev, 2, &v2).expect("publish");
-    aliases::create(store, REGION, name, &alias(name, "live", "1")).expect("alias");
+    let live = alias(name, "live", "1");
+    per_qualifier::write(store, REGION, name, "live", &live, Expect::Absent).expect("alias");
     let latest_url = url(name, None);
     let alias_url = url(name, Some("live"));
     urls::create(store, &latest_url).expect("url");
     urls::create(store, &alias_url).expect("alias url");
     for q in ["$LATEST", "1", "live"] {
-        eventconfigs::put(store, REGION, name, q, &event_config(name, q)).expect("eventconfig");
+        let cfg = event_config(name, q);
+        per_qualifier::write(store, REGION, name, q, &cfg, Expect::Any).expect("eventconfig");
     }
-    provisioned::put(store, &provisioned_setting(name, "1")).expect("provisioned");
-    provisioned::put(store, &provisioned_setting(name, "live")).expect("provisioned");
+    for q in ["1", "live"] {
+        let setting = provisioned_setting(name, q);
+        per_qualifier::write(store, REGION, name, q, &setting, Expect::Any).expect("provisioned");
+    }
     let mut ops = Vec::new();
     for (i, q) in [None, Some("1"), Some("live")].into_iter().enumerate() {
         ops.push(events::put(&event(name, q, &format!("{name}-ev-{i}"))).expect("event"));
@@ -187,6 +191,12 @@ fn populate(store: &Store, name: &str) -> Vec<String> {
 }
 
 /// Every row of every table that mentions `needle` in its key or value, as `table/key = value`.
+/// The qualifiers of a function's rows in a per-qualifier table.
+fn qualifiers<T: per_qualifier::Row>(store: &Store, name: &str) -> Vec<String> {
+    let rows = per_qualifier::list::<T>(store, REGION, name, None, 100).expect("list");
+    rows.into_iter().map(|(q, _)| q).collect()
+}
+
 fn mentions(store: &Store, needle: &str) -> Vec<String> {
     let mut out = Vec::new();
     for t in TABLES {
@@ -245,24 +255,18 @@ fn a_function_created_again_starts_from_nothing() {
     assert!(urls::get(&s.store, REGION, "reborn", Some("live"))
         .expect("get")
         .is_none());
-    assert!(urls::list(&s.store, REGION, "reborn")
+    assert!(list::<UrlConfig>(&s.store, REGION, "reborn")
         .expect("list")
         .is_empty());
     for id in &old_urls {
         assert!(urls::by_id(&s.store, id).expect("by id").is_none());
     }
-    assert!(versions::list(&s.store, REGION, "reborn")
+    assert!(list::<VersionRecord>(&s.store, REGION, "reborn")
         .expect("list")
         .is_empty());
-    assert!(aliases::list(&s.store, REGION, "reborn", None)
-        .expect("list")
-        .is_empty());
-    assert!(eventconfigs::list(&s.store, REGION, "reborn", None, 100)
-        .expect("list")
-        .is_empty());
-    assert!(provisioned::list(&s.store, REGION, "reborn")
-        .expect("list")
-        .is_empty());
+    assert!(qualifiers::<AliasConfiguration>(&s.store, "reborn").is_empty());
+    assert!(qualifiers::<EventInvokeConfig>(&s.store, "reborn").is_empty());
+    assert!(qualifiers::<ProvisionedSetting>(&s.store, "reborn").is_empty());
     assert!(events::all(&s.store).expect("events").is_empty());
     assert!(events::dead_letters(&s.store, REGION, "reborn")
         .expect("dead letters")
@@ -275,21 +279,14 @@ fn create_clears_rows_left_by_an_older_store() {
     let s = TempStore::new();
     let old = url("stale", None);
     urls::create(&s.store, &old).expect("url");
-    aliases::create(
-        &s.store,
-        REGION,
-        "stale",
-        &alias("stale", "live", "$LATEST"),
-    )
-    .expect("alias");
+    let live = alias("stale", "live", "$LATEST");
+    per_qualifier::write(&s.store, REGION, "stale", "live", &live, Expect::Absent).expect("alias");
     functions::create(&s.store, REGION, &function("stale"), None).expect("create");
     assert!(urls::by_id(&s.store, &old.id).expect("by id").is_none());
     assert!(urls::get(&s.store, REGION, "stale", None)
         .expect("get")
         .is_none());
-    assert!(aliases::list(&s.store, REGION, "stale", None)
-        .expect("list")
-        .is_empty());
+    assert!(qualifiers::<AliasConfiguration>(&s.store, "stale").is_empty());
     // Creating an existing function conflicts and changes nothing.
     let err = functions::create(&s.store, REGION, &function("stale"), None).expect_err("exists");
     assert!(matches!(err, lambkin_store::StoreError::Conflict { .. }));
@@ -304,22 +301,15 @@ fn delete_version_takes_what_hangs_off_it() {
         .expect("exists");
     f.policy.clear();
     functions::delete_version(&s.store, REGION, "vers", 1, Some((&f, rev))).expect("delete v1");
-    assert!(versions::get(&s.store, REGION, "vers", 1)
+    assert!(numbered::<VersionRecord>(&s.store, REGION, "vers", 1)
         .expect("get")
         .is_none());
     assert!(versions::exists(&s.store, REGION, "vers", 2).expect("get"));
-    let qualifiers: Vec<String> = eventconfigs::list(&s.store, REGION, "vers", None, 100)
-        .expect("list")
-        .into_iter()
-        .map(|(q, _)| q)
-        .collect();
-    assert_eq!(qualifiers, ["$LATEST", "live"]);
-    let provisioned: Vec<String> = provisioned::list(&s.store, REGION, "vers")
-        .expect("list")
-        .into_iter()
-        .map(|p| p.qualifier)
-        .collect();
-    assert_eq!(provisioned, ["live"]);
+    assert_eq!(
+        qualifiers::<EventInvokeConfig>(&s.store, "vers"),
+        ["$LATEST", "live"]
+    );
+    assert_eq!(qualifiers::<ProvisionedSetting>(&s.store, "vers"), ["live"]);
     let queued: Vec<Option<String>> = events::all(&s.store)
         .expect("events")
         .into_iter()
@@ -333,10 +323,13 @@ fn delete_version_takes_what_hangs_off_it() {
         .expect("exists");
     assert!(f.policy.is_empty());
     // The alias and URLs are untouched.
-    assert!(aliases::get(&s.store, REGION, "vers", "live")
-        .expect("get")
-        .is_some());
-    assert_eq!(urls::list(&s.store, REGION, "vers").expect("list").len(), 2);
+    assert_eq!(qualifiers::<AliasConfiguration>(&s.store, "vers"), ["live"]);
+    assert_eq!(
+        list::<UrlConfig>(&s.store, REGION, "vers")
+            .expect("list")
+            .len(),
+        2
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use lambkin_store::{Expect, Op, Store, StoreError};
 
-use super::{function_prefix, qualifier_key, rows, URLS, URL_IDS};
+use super::{function_prefix, list, qualifier_key, read_row, Listed, URLS, URL_IDS};
 use crate::model::UrlConfig;
 
 fn key(region: &str, function: &str, qualifier: Option<&str>) -> String {
@@ -17,10 +17,7 @@ pub(crate) fn get(
     function: &str,
     qualifier: Option<&str>,
 ) -> Result<Option<(UrlConfig, u64)>, StoreError> {
-    match store.get(URLS, &key(region, function, qualifier))? {
-        Some(r) => Ok(Some((r.json()?, r.revision))),
-        None => Ok(None),
-    }
+    read_row(store, URLS, &key(region, function, qualifier))
 }
 
 /// The configuration a URL id was made for, if it still exists.
@@ -36,18 +33,8 @@ pub(crate) fn by_id(store: &Store, id: &str) -> Result<Option<UrlConfig>, StoreE
     Ok((c.id == id).then_some(c))
 }
 
-/// Every URL configuration of a function.
-pub(crate) fn list(
-    store: &Store,
-    region: &str,
-    function: &str,
-) -> Result<Vec<UrlConfig>, StoreError> {
-    Ok(
-        rows(store.list(URLS, &function_prefix(region, function), None, usize::MAX)?)?
-            .into_iter()
-            .map(|(_, c)| c)
-            .collect(),
-    )
+impl Listed for UrlConfig {
+    const TABLE: &'static str = URLS;
 }
 
 /// Stores a new configuration and its id; `Conflict` if the function (or alias) has one.
@@ -84,7 +71,7 @@ pub(super) fn delete_all_ops(
     function: &str,
 ) -> Result<Vec<Op>, StoreError> {
     let mut ops = vec![Op::delete_prefix(URLS, &function_prefix(region, function))];
-    for c in list(store, region, function)? {
+    for c in list::<UrlConfig>(store, region, function)? {
         ops.push(Op::delete(URL_IDS, &c.id, Expect::Any));
     }
     Ok(ops)
