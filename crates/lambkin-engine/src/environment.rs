@@ -9,7 +9,7 @@ use lambkin_wire::env::{self as lenv, log_stream_name, PlatformVars};
 use lambkin_wire::{InitType, InvokeHandle, InvokeRequest, ShutdownReason, StartConfig};
 
 use crate::isolation::{Isolated, Isolator};
-use crate::lifecycle::{Action, Lifecycle, Status};
+use crate::lifecycle::{Action, Lifecycle};
 use crate::spawner::Spawner;
 use crate::{FunctionSpec, LogWriter};
 
@@ -198,26 +198,19 @@ impl Env {
             .run(move || builder.create(&env_id, &for_build))
             .await??;
         let built = t0.elapsed();
-        let step = lifecycle.created();
+        // A fresh lifecycle takes these two steps without refusal; the results carry nothing.
+        let _ = lifecycle.created();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
         let sink: LogSink = Arc::new(move |_source, line| logs(&function, &stream, line));
-        let started = match step {
-            Ok(()) => InitClient::start(channel, start, sink).await,
-            Err(e) => Err(e.to_string()),
-        };
-        let (client, started) = match started.and_then(|c| {
-            lifecycle.initialised().map_err(|e| e.to_string())?;
-            Ok(c)
-        }) {
+        let (client, started) = match InitClient::start(channel, start, sink).await {
             Ok(c) => c,
             Err(e) => {
-                let _ = lifecycle.retire();
                 destroy(isolated).await;
-                lifecycle.gone();
                 return Err(format!("the init did not start: {e}"));
             }
         };
+        let _ = lifecycle.initialised();
         tracing::debug!(
             "environment {id}: built in {:.1} ms, initialised in {:.1} ms",
             built.as_secs_f64() * 1e3,
@@ -267,11 +260,6 @@ impl Env {
         }
     }
 
-    /// The environment's status.
-    pub fn status(&self) -> Status {
-        self.lifecycle().status()
-    }
-
     /// Idle → Busy: takes the environment for an invoke, thawing it if it was frozen.
     pub fn begin_use(&self) {
         let mut l = self.lifecycle();
@@ -314,11 +302,6 @@ impl Env {
     /// Whether the init is gone (the environment cannot serve again).
     pub fn is_dead(&self) -> bool {
         self.client.is_closed()
-    }
-
-    /// Peak memory of the environment in bytes (cgroup), when sandboxed.
-    pub fn memory_peak(&self) -> Option<u64> {
-        self.with_isolated(|e| e.memory_peak()).flatten()
     }
 
     /// OOM kills in the environment's cgroup so far (0 outside a sandbox).

@@ -102,10 +102,15 @@ struct State {
 }
 
 impl State {
+    /// Gives back the room one environment took (it left, or it was never built).
+    fn unreserve(&mut self, memory_mb: u32) {
+        self.memory_mb = self.memory_mb.saturating_sub(u64::from(memory_mb));
+        self.environments = self.environments.saturating_sub(1);
+    }
+
     /// Accounts for an environment that leaves the engine.
     fn forget(&mut self, key: &PoolKey, env: &Env) {
-        self.memory_mb = self.memory_mb.saturating_sub(u64::from(env.memory_mb));
-        self.environments = self.environments.saturating_sub(1);
+        self.unreserve(env.memory_mb);
         if env.provisioned {
             if let Some(n) = self.provisioned_live.get_mut(key) {
                 *n = n.saturating_sub(1);
@@ -221,10 +226,7 @@ impl Engine {
     ) -> Result<Invocation, EngineError> {
         let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
         let (env, cold) = self.take(spec, &key).await?;
-        let request_id = req
-            .request_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone();
+        let request_id = req.ensure_request_id();
         let hooks = Box::new(PoolHooks {
             engine: self.clone(),
             key,
@@ -298,8 +300,7 @@ impl Engine {
             Ok(env) => Ok((env, true)),
             Err(e) => {
                 let mut st = self.state();
-                st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
-                st.environments = st.environments.saturating_sub(1);
+                st.unreserve(spec.memory_mb);
                 release_busy(&mut st, &spec.function_name);
                 drop(st);
                 self.inner.returned.notify_waiters();
@@ -356,8 +357,7 @@ impl Engine {
             }
         }
         for env in &retired {
-            st.memory_mb = st.memory_mb.saturating_sub(u64::from(env.memory_mb));
-            st.environments = st.environments.saturating_sub(1);
+            st.unreserve(env.memory_mb);
         }
         if warm.is_none() {
             if waiting_helps(&st, false) {
@@ -575,8 +575,7 @@ impl Engine {
                         }
                         Err(e) => {
                             tracing::warn!("provisioned environment of {}: {e}", key.0);
-                            st.memory_mb = st.memory_mb.saturating_sub(u64::from(spec.memory_mb));
-                            st.environments = st.environments.saturating_sub(1);
+                            st.unreserve(spec.memory_mb);
                             if let Some(n) = st.provisioned_live.get_mut(&key) {
                                 *n = n.saturating_sub(1);
                             }

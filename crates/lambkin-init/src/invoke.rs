@@ -209,11 +209,8 @@ impl Init {
     }
 
     /// Starts an invoke; it runs after any invoke ahead of it.
-    pub fn invoke(&self, req: InvokeRequest) -> InvokeHandle {
-        let request_id = req
-            .request_id
-            .clone()
-            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    pub fn invoke(&self, mut req: InvokeRequest) -> InvokeHandle {
+        let request_id = req.ensure_request_id();
         let (frames_tx, frames) = mpsc::channel(16);
         let (done_tx, done) = oneshot::channel();
         let me = self.clone();

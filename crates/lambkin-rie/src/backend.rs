@@ -61,7 +61,8 @@ pub struct Pool {
 }
 
 impl Pool {
-    async fn invoke(&self, req: InvokeRequest) -> InvokeHandle {
+    async fn invoke(&self, mut req: InvokeRequest) -> InvokeHandle {
+        let request_id = req.ensure_request_id();
         match self.engine.invoke(&self.spec, req).await {
             Ok(inv) => InvokeHandle {
                 request_id: inv.request_id,
@@ -69,14 +70,13 @@ impl Pool {
                 done: inv.done,
             },
             // The environment could not be built again (it died and its replacement failed).
-            Err(e) => failed(&e.to_string()),
+            Err(e) => failed(request_id, &e.to_string()),
         }
     }
 }
 
-/// A handle that answers at once with Lambda's platform error.
-fn failed(cause: &str) -> InvokeHandle {
-    let request_id = uuid::Uuid::new_v4().to_string();
+/// A handle that answers invoke `request_id` at once with Lambda's platform error.
+fn failed(request_id: String, cause: &str) -> InvokeHandle {
     let (frames_tx, frames) = mpsc::channel(1);
     let (done_tx, done) = oneshot::channel();
     let body = serde_json::json!({

@@ -7,10 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lambkin_engine::isolation::namespace::NamespaceIsolator;
 use lambkin_engine::{Engine, EngineConfig, FunctionSpec, Isolation, LogWriter};
 use lambkin_sandbox::Network;
-use lambkin_wire::launch::InitCommand;
 use lambkin_wire::StartConfig;
 
 use crate::args::RieArgs;
@@ -79,7 +77,7 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
     // An engine with a pool of one: invokes take turns on the one environment; it is never reaped.
     let engine_cfg = EngineConfig {
         isolation: Isolation::Namespace,
-        lambkin: lambkin.clone(),
+        lambkin,
         state_dir: state_dir.clone(),
         network,
         rootfs: None,
@@ -96,14 +94,7 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         let _ = out.write_all(b"\n");
         let _ = out.flush();
     });
-    let isolator = NamespaceIsolator {
-        network,
-        rootfs: None,
-        state_dir,
-        init: InitCommand::beside(&lambkin),
-        lambkin,
-    };
-    let engine = Engine::with_isolator(engine_cfg, logs, Arc::new(isolator));
+    let engine = Engine::new(engine_cfg, logs);
     let bootstrap: Vec<String> = cfg
         .bootstrap
         .iter()

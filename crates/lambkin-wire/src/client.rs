@@ -39,11 +39,6 @@ pub trait InvokeHooks: Send + 'static {
     fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {}
 }
 
-/// No hooks.
-pub struct NoHooks;
-
-impl InvokeHooks for NoHooks {}
-
 struct Pending {
     frames: Option<mpsc::Sender<ResponseFrame>>,
     done: oneshot::Sender<InvokeSummary>,
@@ -158,10 +153,7 @@ impl InitClient {
         mut req: InvokeRequest,
         hooks: Box<dyn InvokeHooks>,
     ) -> InvokeHandle {
-        let request_id = req
-            .request_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone();
+        let request_id = req.ensure_request_id();
         let (frames_tx, frames) = mpsc::channel(16);
         let (done_tx, done) = oneshot::channel();
         let pending = Pending {

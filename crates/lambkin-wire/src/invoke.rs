@@ -27,6 +27,15 @@ pub struct InvokeRequest {
     pub invoked_function_arn: Option<String>,
 }
 
+impl InvokeRequest {
+    /// The request id, made (a UUID) and kept in the request when the caller gave none.
+    pub fn ensure_request_id(&mut self) -> String {
+        self.request_id
+            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
+            .clone()
+    }
+}
+
 /// One piece of an invoke's response, in order.
 #[derive(Debug, Clone)]
 pub enum ResponseFrame {

@@ -122,10 +122,6 @@ impl Isolated for FakeEnvironment {
         Ok(())
     }
 
-    fn memory_peak(&self) -> Option<u64> {
-        None
-    }
-
     fn oom_kills(&self) -> u64 {
         0
     }

@@ -36,8 +36,6 @@ pub trait Isolated: Send + Sync + 'static {
     fn freeze(&self) -> Result<(), String>;
     /// Lets them run again.
     fn thaw(&self) -> Result<(), String>;
-    /// Peak memory in bytes, where the isolation measures it.
-    fn memory_peak(&self) -> Option<u64>;
     /// OOM kills so far (0 where not measured).
     fn oom_kills(&self) -> u64;
     /// Destroys the environment and everything of it on the host (blocking).

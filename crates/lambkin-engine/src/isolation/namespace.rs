@@ -63,10 +63,6 @@ impl Isolated for Sandboxed {
         self.0.thaw().map_err(|e| e.to_string())
     }
 
-    fn memory_peak(&self) -> Option<u64> {
-        self.0.stats().map(|s| s.memory_peak_bytes).ok()
-    }
-
     fn oom_kills(&self) -> u64 {
         self.0.oom_kills()
     }

@@ -63,10 +63,6 @@ impl Isolated for ChildInit {
         Ok(())
     }
 
-    fn memory_peak(&self) -> Option<u64> {
-        None
-    }
-
     fn oom_kills(&self) -> u64 {
         0
     }
