@@ -271,8 +271,12 @@ impl Engine {
             match self.acquire(spec, key, patience) {
                 Acquire::Wait(retired) => {
                     self.retire_all(retired, ShutdownReason::Spindown);
-                    // Past the patience only a queueing engine waits: for the next environment that returns.
-                    let until = patience.max(Instant::now() + QUEUE_POLL);
+                    // A queueing engine waits for the next environment that returns, however long.
+                    let until = if self.inner.cfg.queue {
+                        Instant::now() + QUEUE_POLL
+                    } else {
+                        patience
+                    };
                     let _ = tokio::time::timeout_at(until.into(), returned).await;
                 }
                 Acquire::Fail(retired, e) => {
