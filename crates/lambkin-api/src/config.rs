@@ -70,6 +70,11 @@ pub struct ServeArgs {
     )]
     #[serde(default)]
     pub runtime_interpreter: Vec<String>,
+    /// S3-compatible server that `Code.S3Bucket`/`S3Key` (and layers' `Content.S3*`) are fetched from,
+    /// addressed path-style [default: `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, else Amazon S3].
+    /// Credentials and region come from the standard AWS chain (environment, profile, web identity, ECS, IMDS).
+    #[arg(long, env = "LAMBKIN_S3_ENDPOINT_URL")]
+    pub s3_endpoint_url: Option<String>,
 }
 
 /// The resolved settings.
@@ -101,6 +106,8 @@ pub struct ServeConfig {
     pub async_delay_scale: f64,
     /// Explicit runtime → interpreter mapping (`RUNTIME=PATH`).
     pub runtime_interpreters: Vec<String>,
+    /// Endpoint of the S3-compatible server code is fetched from (None: as the AWS SDKs decide).
+    pub s3_endpoint_url: Option<String>,
 }
 
 fn host_memory_mb() -> u64 {
@@ -192,7 +199,16 @@ impl ServeConfig {
         } else {
             args.runtime_interpreter
         };
+        let s3_endpoint_url = args.s3_endpoint_url.or(file.s3_endpoint_url);
+        if let Some(u) = &s3_endpoint_url {
+            if !(u.starts_with("http://") || u.starts_with("https://")) {
+                return Err(format!(
+                    "--s3-endpoint-url {u:?}: expected an http:// or https:// URL"
+                ));
+            }
+        }
         Ok(Self {
+            s3_endpoint_url,
             runtime_interpreters,
             listen: args
                 .listen

@@ -6,6 +6,7 @@
 //! in one atomic batch) → a JSON answer or an AWS-shaped error with `x-amzn-ErrorType`.
 
 mod auth;
+mod codeurl;
 pub mod config;
 pub mod error;
 mod invoke;
@@ -20,6 +21,7 @@ mod request;
 mod resolve;
 mod routes;
 mod runtimes;
+mod s3code;
 mod schedule;
 mod service;
 #[cfg(test)]
@@ -122,7 +124,11 @@ pub async fn run(
             "none (loopback)"
         }
     );
+    let code_urls = codeurl::CodeUrls::open(&config.data_dir)?;
+    let s3 = s3code::S3Code::new(config.s3_endpoint_url.clone());
     let service = Arc::new(Service {
+        s3,
+        code_urls,
         config,
         store,
         engine: engine.clone(),

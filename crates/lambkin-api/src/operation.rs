@@ -208,6 +208,8 @@ pub(crate) enum Operation {
     },
     LambkinDownloadCode {
         sha256: String,
+        expires: Option<String>,
+        signature: Option<String>,
     },
     LambkinGetLogs {
         function: String,
@@ -224,6 +226,8 @@ pub(crate) enum Operation {
 pub(crate) struct CodeInput {
     pub zip_file: Option<String>,
     pub s3_bucket: Option<String>,
+    pub s3_key: Option<String>,
+    pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
 }
 
@@ -274,6 +278,8 @@ pub(crate) struct TracingInput {
 pub(crate) struct UpdateCodeInput {
     pub zip_file: Option<String>,
     pub s3_bucket: Option<String>,
+    pub s3_key: Option<String>,
+    pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
     #[serde(default)]
     pub publish: bool,
@@ -360,6 +366,8 @@ pub(crate) struct PermissionInput {
 pub(crate) struct LayerContentInput {
     pub zip_file: Option<String>,
     pub s3_bucket: Option<String>,
+    pub s3_key: Option<String>,
+    pub s3_object_version: Option<String>,
 }
 
 /// `PublishLayerVersion`'s body.

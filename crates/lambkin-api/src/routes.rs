@@ -103,7 +103,10 @@ async fn handle_inner(
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
-    let region = if service.config.verifies_signatures(&local) {
+    // A code download URL carries its own signature (`codeurl`): a browser or curl has no SigV4.
+    let is_code_download = parts.method == Method::GET
+        && matches!(segments.as_slice(), [a, b, c, _] if a == "lambkin" && b == "v1" && c == "code");
+    let region = if service.config.verifies_signatures(&local) && !is_code_download {
         crate::auth::verify(
             &service.config.access_keys,
             parts.method.as_str(),
@@ -346,7 +349,11 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             O::ListFunctionUrlConfigs { function: s(f) }
         }
         // lambkin's own: code downloads and logs.
-        (["lambkin", "v1", "code", hex], &M::GET) => O::LambkinDownloadCode { sha256: s(hex) },
+        (["lambkin", "v1", "code", hex], &M::GET) => O::LambkinDownloadCode {
+            sha256: s(hex),
+            expires: q("Expires"),
+            signature: q("Signature"),
+        },
         (["lambkin", "v1", "functions", f, "logs"], &M::GET) => O::LambkinGetLogs {
             function: s(f),
             since: req.query("since").and_then(|v| v.parse().ok()).unwrap_or(0),

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use lambkin_engine::Engine;
 use lambkin_store::Store;
 
+use crate::codeurl::CodeUrls;
 use crate::config::ServeConfig;
+use crate::s3code::S3Code;
 use crate::schedule::Queue;
 
 /// The service behind the API: settings, store and engine.
@@ -24,4 +26,8 @@ pub struct Service {
     pub(crate) queue: Queue,
     /// Managed runtimes (`/var/runtime` directories) of the data directory.
     pub(crate) runtimes: Arc<lambkin_runtimes::Runtimes>,
+    /// Code and layer zips from S3 (the client is built on first need).
+    pub(crate) s3: S3Code,
+    /// Signs and checks code download URLs.
+    pub(crate) code_urls: CodeUrls,
 }

@@ -1,9 +1,7 @@
-//! Code: zips (decoded, validated, stored and unpacked off the async threads), the layers a function uses,
-//! `UpdateFunctionCode`.
+//! Code: the layers a function uses, their combined size, `UpdateFunctionCode`, download locations (zips
+//! themselves, from the request or S3, are `source`'s).
 
-use base64::Engine as _;
 use http::StatusCode;
-use lambkin_store::{CodeBlob, ZipError, ZipLimits};
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::{LayerRecord, LayerUse};
@@ -15,39 +13,12 @@ use crate::service::Service;
 use crate::{records, time_fmt};
 
 use super::common::{load_current, new_revision};
+use super::source;
 use super::validate::check_architectures;
 use super::versions::finish_update;
 
 /// Largest unpacked code plus layers (AWS: 250 MB).
 pub(crate) const MAX_UNPACKED: u64 = 262_144_000;
-
-fn zip_error(e: ZipError) -> ApiError {
-    match e {
-        ZipError::TooLarge { .. } => ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "RequestEntityTooLargeException",
-            format!("{e}"),
-        ),
-        ZipError::Io(_) | ZipError::Store(_) => ApiError::service(format!("{e}")),
-        other => ApiError::invalid(format!("{other}")),
-    }
-}
-
-/// Decodes a base64 zip from the request member `field` (`Code.ZipFile`, `Content.ZipFile`, …).
-pub(crate) fn decode_zip(b64: &str, field: &str) -> ApiResult<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD
-        .decode(b64.trim())
-        .map_err(|_| ApiError::invalid(format!("{field} must be the zip's bytes, base64-encoded")))
-}
-
-/// Validates, stores and unpacks a zip (content-addressed), off the async threads.
-pub(crate) async fn store_zip(service: &Service, zip: Vec<u8>) -> ApiResult<CodeBlob> {
-    let store = service.store.clone();
-    tokio::task::spawn_blocking(move || store.put_zip(&zip, &ZipLimits::default()))
-        .await
-        .map_err(|e| ApiError::service(format!("unzip task failed: {e}")))?
-        .map_err(zip_error)
-}
 
 pub(super) fn resolve_layers(
     service: &Service,
@@ -94,23 +65,6 @@ pub(super) fn check_total_size(code: u64, layers: &[LayerUse]) -> ApiResult<()> 
     Ok(())
 }
 
-/// The base64 zip of a code source, `member` (lambkin takes no S3 location: `no_s3` says so).
-pub(crate) fn zip_source<'a>(
-    s3_bucket: &Option<String>,
-    zip_file: &'a Option<String>,
-    no_s3: &str,
-    member: &str,
-) -> ApiResult<&'a str> {
-    if s3_bucket.is_some() {
-        return Err(ApiError::invalid(no_s3));
-    }
-    zip_file.as_deref().ok_or_else(|| {
-        ApiError::invalid(format!(
-            "Please provide a source for function code: {member}."
-        ))
-    })
-}
-
 /// `UpdateFunctionCode`.
 pub(crate) async fn update_code(
     ctx: &Ctx,
@@ -122,10 +76,14 @@ pub(crate) async fn update_code(
             "Please don't provide ImageUri when updating a function with packageType Zip.",
         ));
     }
-    let no_s3 = "lambkin has no S3: upload the code as ZipFile.";
-    let zip_b64 = zip_source(&input.s3_bucket, &input.zip_file, no_s3, "ZipFile")?;
+    let src = source::function_source(source::Members {
+        zip_file: &input.zip_file,
+        s3_bucket: &input.s3_bucket,
+        s3_key: &input.s3_key,
+        s3_object_version: &input.s3_object_version,
+    })?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
+    let blob = source::store(&ctx.service, src, "ZipFile").await?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     check_total_size(blob.unpacked_size, &record.latest.layers)?;
@@ -146,7 +104,8 @@ pub(crate) async fn update_code(
     json_reply(StatusCode::OK, &answer)
 }
 
-/// Where `GetFunction` says the code can be downloaded.
+/// Where `GetFunction` (and `GetLayerVersion`) say the zip can be downloaded: a signed URL valid for
+/// 10 minutes.
 pub(super) fn code_location(ctx: &Ctx, hex: &str) -> String {
-    format!("{}/lambkin/v1/code/{hex}", ctx.base_url)
+    ctx.service.code_urls.url(&ctx.base_url, hex)
 }

@@ -18,13 +18,12 @@ use crate::resolve::{load, resolve, Resolved};
 use crate::service::Service;
 use crate::{records, time_fmt};
 
-use super::code::{
-    check_total_size, code_location, decode_zip, resolve_layers, store_zip, zip_source,
-};
+use super::code::{check_total_size, code_location, resolve_layers};
 use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
 use super::validate::{check_architectures, check_env, check_sizes, logging};
+use super::source;
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
@@ -64,8 +63,12 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         .unwrap_or_default();
     check_env(&vars)?;
     let code = input.code.unwrap_or_default();
-    let no_s3 = "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).";
-    let zip_b64 = zip_source(&code.s3_bucket, &code.zip_file, no_s3, "Code.ZipFile")?;
+    let src = source::function_source(source::Members {
+        zip_file: &code.zip_file,
+        s3_bucket: &code.s3_bucket,
+        s3_key: &code.s3_key,
+        s3_object_version: &code.s3_object_version,
+    })?;
     let arns = &ctx.arns;
     // Cheap conflict check before unpacking; the batch below re-checks atomically.
     if records::functions::exists(&ctx.service.store, &arns.region, &name)? {
@@ -74,7 +77,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         )));
     }
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
-    let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
+    let blob = source::store(&ctx.service, src, "Code.ZipFile").await?;
     check_total_size(blob.unpacked_size, &layers)?;
     let config = FunctionConfiguration {
         function_name: name.clone(),

@@ -13,8 +13,17 @@ use crate::service::Service;
 
 use super::common::parse_ref;
 
-/// `GET /lambkin/v1/code/{sha256}`: a stored zip (GetFunction's `Code.Location`).
-pub(crate) async fn download(service: &Service, hex: &str) -> ApiResult<Reply> {
+/// `GET /lambkin/v1/code/{sha256}?Expires=…&Signature=…`: a stored zip (GetFunction's `Code.Location`,
+/// GetLayerVersion's `Content.Location`), when the URL's signature holds and it has not expired (403 otherwise).
+pub(crate) async fn download(
+    service: &Service,
+    hex: &str,
+    expires: Option<String>,
+    signature: Option<String>,
+) -> ApiResult<Reply> {
+    service
+        .code_urls
+        .check(hex, expires.as_deref(), signature.as_deref())?;
     if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::not_found("No such code."));
     }

@@ -13,11 +13,12 @@ use crate::request::Ctx;
 use crate::service::Service;
 use crate::{records, time_fmt};
 
-use super::code::{decode_zip, store_zip};
+use super::code::code_location;
+use super::source;
 
 fn answer(ctx: &Ctx, rec: &LayerRecord) -> LayerVersion {
     let mut v = rec.version.clone();
-    v.content.location = format!("{}/lambkin/v1/code/{}", ctx.base_url, rec.sha256_hex);
+    v.content.location = code_location(ctx, &rec.sha256_hex);
     v
 }
 
@@ -30,12 +31,13 @@ pub(crate) async fn publish(
     let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let input = input?;
     let content = input.content.unwrap_or_default();
-    if content.s3_bucket.is_some() {
-        return Err(ApiError::invalid(
-            "lambkin has no S3: upload the layer as Content.ZipFile.",
-        ));
-    }
-    let Some(b64) = content.zip_file else {
+    let Some(src) = source::source(source::Members {
+        zip_file: &content.zip_file,
+        s3_bucket: &content.s3_bucket,
+        s3_key: &content.s3_key,
+        s3_object_version: &content.s3_object_version,
+    })?
+    else {
         return Err(ApiError::validation(
             "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
         ));
@@ -43,8 +45,7 @@ pub(crate) async fn publish(
     if input.compatible_runtimes.len() > 15 {
         return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
     }
-    let zip = decode_zip(&b64, "Content.ZipFile")?;
-    let blob = store_zip(&ctx.service, zip).await?;
+    let blob = source::store(&ctx.service, src, "Content.ZipFile").await?;
     let region = &ctx.arns.region;
     let version = records::layers::next_version(&ctx.service.store, region, &name)?;
     let rec = LayerRecord {

@@ -13,6 +13,7 @@ mod lambkin;
 mod layers;
 mod policy;
 pub(crate) mod provisioned;
+mod source;
 mod tags;
 mod urls;
 mod validate;
@@ -121,7 +122,11 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
         O::DeleteFunctionUrlConfig(t) => urls::delete(ctx, &t).await,
         O::ListFunctionUrlConfigs { function } => urls::list(ctx, &function).await,
         O::LambkinListDeadLetters { function } => lambkin::dead_letters(ctx, &function).await,
-        O::LambkinDownloadCode { sha256 } => lambkin::download(&ctx.service, &sha256).await,
+        O::LambkinDownloadCode {
+            sha256,
+            expires,
+            signature,
+        } => lambkin::download(&ctx.service, &sha256, expires, signature).await,
         O::LambkinGetLogs {
             function,
             since,
