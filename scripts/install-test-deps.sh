@@ -5,7 +5,7 @@
 #   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
 #     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
-#     client), boto3, awscli, pytest.
+#     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
@@ -14,8 +14,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }

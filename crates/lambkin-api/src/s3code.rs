@@ -236,7 +236,9 @@ mod tests {
         let e = s3_error(403, "AccessDenied", "Access Denied", &loc());
         assert_eq!(e.status, StatusCode::FORBIDDEN);
         assert_eq!(e.error_type, "AccessDeniedException");
-        assert!(e.message.ends_with("GetObject for b/k.zip. S3 Error Code: AccessDenied. S3 Error Message: Access Denied"));
+        assert!(e.message.ends_with(
+            "GetObject for b/k.zip. S3 Error Code: AccessDenied. S3 Error Message: Access Denied"
+        ));
     }
 
     #[tokio::test]
@@ -253,6 +255,10 @@ mod tests {
             panic!("fetched from nowhere")
         };
         assert_eq!(e.error_type, "ServiceException");
-        assert!(e.message.contains(&format!("127.0.0.1:{port}")), "{}", e.message);
+        assert!(
+            e.message.contains(&format!("127.0.0.1:{port}")),
+            "{}",
+            e.message
+        );
     }
 }

@@ -22,8 +22,8 @@ use super::code::{check_total_size, code_location, resolve_layers};
 use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
-use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::source;
+use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.

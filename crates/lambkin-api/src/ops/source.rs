@@ -10,7 +10,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::s3code::{S3Location, MAX_S3_ZIP};
 use crate::service::Service;
 
-
 /// Lambda's answer to a zip the store refused.
 pub(crate) fn zip_error(e: ZipError) -> ApiError {
     match e {
