@@ -266,3 +266,69 @@ def test_s3_endpoint_option_and_unreachable_endpoint(s3_endpoint):
         assert f"127.0.0.1:{dead}" in message and "Error occurred while GetObject" in message
     finally:
         s.close()
+
+
+def test_access_denied(tmp_path):
+    # Its own S3 server enforcing IAM after the setup's 4 calls: a user without a policy cannot GetObject.
+    port = free_port()
+    log = open(tmp_path / "moto.log", "wb")
+    proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
+                            start_new_session=True, env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    s = None
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, "moto_server did not listen"
+                time.sleep(0.1)
+        kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
+                  aws_secret_access_key="test")
+        admin = boto3.client("s3", **kw)
+        admin.create_bucket(Bucket="private-code")
+        admin.put_object(Bucket="private-code", Key="fn.zip", Body=zip_bootstrap())
+        iam = boto3.client("iam", **kw)
+        iam.create_user(UserName="no-rights")
+        key = iam.create_access_key(UserName="no-rights")["AccessKey"]
+        s = Serve(env={"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+                       "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL_S3": endpoint})
+        lam = s.client()
+        with pytest.raises(lam.exceptions.ClientError) as e:
+            lam.create_function(FunctionName="denied", Runtime="provided.al2023", Role=ROLE,
+                                Handler="bootstrap", Code={"S3Bucket": "private-code", "S3Key": "fn.zip"})
+        assert error_of(e) == (
+            "AccessDeniedException", 403,
+            "Your access has been denied by S3, please make sure your request credentials have permission to "
+            "GetObject for private-code/fn.zip. S3 Error Code: AccessDenied. S3 Error Message: Access Denied")
+    finally:
+        if s is not None:
+            s.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_download_off_loopback_and_after_restart(s3_endpoint):
+    # Listening beyond loopback (SigV4 on the API), the download URL is its own credential; its secret lives in
+    # the data directory, so a URL stays good across a restart.
+    s = Serve("--access-key", "AKIDLAMBKIN:s3cr3t", listen_host="0.0.0.0",
+              env={**S3_ENV, "AWS_ENDPOINT_URL_S3": s3_endpoint})
+    try:
+        lam = s.client(key="AKIDLAMBKIN", secret="s3cr3t")
+        code = code_v(9)
+        lam.create_function(FunctionName="offlo", Runtime="provided.al2023", Role=ROLE, Handler="bootstrap",
+                            Code={"ZipFile": code})
+        location = lam.get_function(FunctionName="offlo")["Code"]["Location"]
+        with urllib.request.urlopen(location) as r:
+            assert r.read() == code
+        s.stop()
+        s.restart()
+        with urllib.request.urlopen(location) as r:
+            assert r.read() == code
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(location.replace("Signature=", "Signature=0"))
+        assert e.value.code == 403
+    finally:
+        s.close()

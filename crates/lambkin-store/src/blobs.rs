@@ -178,6 +178,15 @@ impl Store {
         p.is_dir().then_some(p)
     }
 
+    /// Where the stored zip lies (code downloads stream it from there); None if absent.
+    pub fn zip_path(&self, sha256_hex: &str) -> Option<PathBuf> {
+        if !valid_hex(sha256_hex) {
+            return None;
+        }
+        let p = self.blob_path(sha256_hex);
+        p.is_file().then_some(p)
+    }
+
     /// The stored zip's bytes (for GetFunction's Code.Location / GetLayerVersion download).
     pub fn read_zip(&self, sha256_hex: &str) -> Result<Vec<u8>, StoreError> {
         let not_found = || StoreError::NotFound(format!("code blob {sha256_hex}"));

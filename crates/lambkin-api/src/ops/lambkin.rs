@@ -4,6 +4,7 @@
 use base64::Engine as _;
 use http::StatusCode;
 use serde_json::json;
+use tokio::io::AsyncReadExt;
 
 use crate::error::{ApiError, ApiResult};
 use crate::records;
@@ -24,18 +25,42 @@ pub(crate) async fn download(
     service
         .code_urls
         .check(hex, expires.as_deref(), signature.as_deref())?;
-    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::not_found("No such code."));
-    }
-    let bytes = service
-        .store
-        .read_zip(hex)
-        .map_err(|_| ApiError::not_found("No such code."))?;
-    let mut r = http::Response::new(lambkin_respond::full(bytes));
+    let not_found = || ApiError::not_found("No such code.");
+    let path = service.store.zip_path(hex).ok_or_else(not_found)?;
+    let mut file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|_| not_found())?;
+    let len = file.metadata().await.map_err(|_| not_found())?.len();
+    // Streamed (a zip may be 250 MB): read in pieces as the client takes them.
+    let (tx, body) = lambkin_respond::ChannelBody::new(4);
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            match file.read(&mut buf).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    if tx
+                        .send(bytes::Bytes::copy_from_slice(&buf[..n]))
+                        .await
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("code download of {}: {e}", path.display());
+                    break;
+                }
+            }
+        }
+    });
+    let mut r = http::Response::new(http_body_util::Either::Right(body));
     r.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/zip"),
     );
+    r.headers_mut()
+        .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(len));
     Ok(Reply::Raw(r))
 }
 
