@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::operation::get_object::GetObjectError;
 use http::StatusCode;
 use tokio::io::AsyncWriteExt;
@@ -143,7 +143,7 @@ impl S3Code {
                         READ_TIMEOUT.as_secs()
                     )))
                 }
-                Ok(Err(e)) => return Err(self.unreachable(format!("{}", DisplayErrorContext(&e)))),
+                Ok(Err(e)) => return Err(self.unreachable(causes(&e))),
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(c))) => c,
             };
@@ -172,7 +172,14 @@ impl S3Code {
                     "no answer within {}s",
                     (READ_TIMEOUT + CONNECT_TIMEOUT).as_secs()
                 ),
-                _ => format!("{}", DisplayErrorContext(&e)),
+                _ => {
+                    let chain = causes(&e);
+                    if chain.contains("loading credentials") {
+                        format!("no usable AWS credentials (environment, shared profile, web identity, ECS or IMDS): {chain}")
+                    } else {
+                        chain
+                    }
+                }
             };
             return self.unreachable(detail);
         };
@@ -189,6 +196,21 @@ impl S3Code {
         let message = err.message().unwrap_or_default();
         s3_error(status, &code, message, loc)
     }
+}
+
+/// An error and its causes, `a: b: c` (without the SDK's debug dump).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(c) = next {
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = c.source();
+    }
+    out
 }
 
 /// Lambda's error for an S3 error answered to its GetObject.
