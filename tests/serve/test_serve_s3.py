@@ -122,6 +122,27 @@ def test_create_from_s3_invoke_and_download(lam, s3):
     assert body == code and sha(body) == got["Configuration"]["CodeSha256"]
 
 
+@pytest.mark.parametrize("v", [1, 2])
+def test_create_from_s3_with_the_aws_cli(lam, s3, server, v):
+    code = code_v(5)
+    put(s3, "fn/cli.zip", code)
+    name = f"cli-s3-v{v}"
+    rc, out, err = cli(server, "lambda", "create-function", "--function-name", name, "--runtime",
+                       "provided.al2023", "--role", ROLE, "--handler", "bootstrap",
+                       "--code", f"S3Bucket={BUCKET},S3Key=fn/cli.zip", v=v)
+    assert rc == 0, err
+    assert json.loads(out)["CodeSha256"] == sha(code)
+    wait_active(lam, name)
+    assert read(lam, name, "/var/task/version.txt") == "v5"
+    rc, out, err = cli(server, "lambda", "create-function", "--function-name", f"{name}-missing", "--runtime",
+                       "provided.al2023", "--role", ROLE, "--handler", "bootstrap",
+                       "--code", f"S3Bucket={BUCKET},S3Key=fn/none.zip", v=v)
+    assert rc != 0
+    assert "An error occurred (InvalidParameterValueException) when calling the CreateFunction operation" in err
+    assert ("Error occurred while GetObject. S3 Error Code: NoSuchKey. S3 Error Message: "
+            "The specified key does not exist.") in err
+
+
 def test_tampered_or_unsigned_download_is_refused(lam, server):
     code = code_v(7)
     lam.create_function(FunctionName="signed", Runtime="provided.al2023", Role=ROLE, Handler="bootstrap",

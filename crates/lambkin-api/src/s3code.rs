@@ -264,6 +264,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_object_past_the_limit_is_refused_before_reading() {
+        // An HTTP server announcing one byte more than Lambda takes, then sending nothing: the fetch must not
+        // wait for the body.
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        tokio::spawn(async move {
+            let (mut sock, _) = listener.accept().await.expect("accept");
+            let mut buf = vec![0u8; 8192];
+            let _ = sock.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/zip\r\n\r\n",
+                MAX_S3_ZIP + 1
+            );
+            let _ = sock.write_all(head.as_bytes()).await;
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        });
+        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+        let s3 = S3Code::new(Some(format!("http://127.0.0.1:{port}")));
+        let dir = tempfile::tempdir().expect("tmp");
+        let Err(e) = s3.fetch(&loc(), dir.path()).await else {
+            panic!("took an oversized object")
+        };
+        assert_eq!(e.error_type, "InvalidParameterValueException");
+        assert_eq!(
+            e.message,
+            "Unzipped size must be smaller than 262144000 bytes"
+        );
+    }
+
+    #[tokio::test]
     async fn unreachable_endpoint_is_an_error_not_a_hang() {
         // A port nothing listens on: refused at once, answered as a service error naming the endpoint.
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
