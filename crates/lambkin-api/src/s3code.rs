@@ -43,6 +43,8 @@ pub(crate) struct Downloaded {
 pub(crate) struct S3Code {
     /// `--s3-endpoint-url`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (None: Amazon S3).
     endpoint: Option<String>,
+    /// Fixed credentials instead of the standard chain (tests).
+    credentials: Option<aws_sdk_s3::config::Credentials>,
     client: tokio::sync::OnceCell<aws_sdk_s3::Client>,
 }
 
@@ -56,6 +58,7 @@ impl S3Code {
             .or_else(|| from_env("AWS_ENDPOINT_URL"));
         Self {
             endpoint,
+            credentials: None,
             client: tokio::sync::OnceCell::new(),
         }
     }
@@ -79,12 +82,14 @@ impl S3Code {
                     .read_timeout(READ_TIMEOUT)
                     .operation_attempt_timeout(READ_TIMEOUT + CONNECT_TIMEOUT)
                     .build();
-                let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .http_client(http)
                     .timeout_config(timeouts)
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2))
-                    .load()
-                    .await;
+                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
+                if let Some(c) = &self.credentials {
+                    loader = loader.credentials_provider(c.clone());
+                }
+                let sdk = loader.load().await;
                 let mut b = aws_sdk_s3::config::Builder::from(&sdk);
                 if sdk.region().is_none() {
                     b = b.region(aws_config::Region::new("us-east-1"));
@@ -234,6 +239,14 @@ pub(crate) fn s3_error(status: u16, code: &str, message: &str, loc: &S3Location)
 mod tests {
     use super::*;
 
+    fn with_keys(port: u16) -> S3Code {
+        let mut s3 = S3Code::new(Some(format!("http://127.0.0.1:{port}")));
+        s3.credentials = Some(aws_sdk_s3::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ));
+        s3
+    }
+
     fn loc() -> S3Location {
         S3Location {
             bucket: "b".into(),
@@ -283,9 +296,7 @@ mod tests {
             let _ = sock.write_all(head.as_bytes()).await;
             tokio::time::sleep(Duration::from_secs(600)).await;
         });
-        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-        let s3 = S3Code::new(Some(format!("http://127.0.0.1:{port}")));
+        let s3 = with_keys(port);
         let dir = tempfile::tempdir().expect("tmp");
         let Err(e) = s3.fetch(&loc(), dir.path()).await else {
             panic!("took an oversized object")
@@ -303,9 +314,7 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         drop(listener);
-        std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-        std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
-        let s3 = S3Code::new(Some(format!("http://127.0.0.1:{port}")));
+        let s3 = with_keys(port);
         let dir = tempfile::tempdir().expect("tmp");
         let Err(e) = s3.fetch(&loc(), dir.path()).await else {
             panic!("fetched from nowhere")
