@@ -126,6 +126,7 @@ pub async fn run(
     );
     let code_urls = codeurl::CodeUrls::open(&config.data_dir)?;
     let s3 = s3code::S3Code::new(config.s3_endpoint_url.clone());
+    s3.warn_if_self(&local);
     let service = Arc::new(Service {
         s3,
         code_urls,

@@ -63,6 +63,29 @@ impl S3Code {
         }
     }
 
+    /// Warns when the S3 endpoint looks like `serve`'s own address (an `AWS_ENDPOINT_URL` meant for the
+    /// Lambda clients of this shell, inherited by `serve`).
+    pub(crate) fn warn_if_self(&self, local: &std::net::SocketAddr) {
+        let Some(e) = &self.endpoint else { return };
+        let port = format!(":{}", local.port());
+        let host_port = e
+            .split("://")
+            .nth(1)
+            .unwrap_or(e)
+            .split('/')
+            .next()
+            .unwrap_or("");
+        let loopback = ["127.0.0.1", "localhost", "[::1]", "0.0.0.0"]
+            .iter()
+            .any(|h| host_port == format!("{h}{port}"));
+        if loopback || host_port == local.to_string() {
+            tracing::warn!(
+                "the S3 endpoint for code sources, {e}, is this server's own address (from AWS_ENDPOINT_URL?): \
+                 set --s3-endpoint-url or AWS_ENDPOINT_URL_S3 to the S3 server"
+            );
+        }
+    }
+
     /// The endpoint requests go to, for messages.
     fn endpoint_name(&self) -> &str {
         self.endpoint.as_deref().unwrap_or("Amazon S3")
