@@ -252,7 +252,7 @@ pub(crate) async fn update_configuration(
         input.ephemeral_storage.as_ref(),
     )?;
     if let Some(rt) = &input.runtime {
-        crate::runtimes::check(&ctx.service, rt).await?;
+        crate::runtimes::check_lifecycle(rt, crate::runtimes::Use::Update)?;
     }
     if let Some(e) = &input.environment {
         check_env(&e.variables)?;
