@@ -265,7 +265,7 @@ impl Build<'_> {
             cmd.env("npm_config_nodedir", prefix);
         }
         (self.progress)(&format!(
-        "installing {NODE_CLIENT} from npm for {} (Node.js {}); it builds a native addon (needs cmake, make, g++), about a minute",
+        "installing {NODE_CLIENT} from npm for {} (Node.js {}); it builds a native addon with cmake, make and g++, about a minute",
         self.runtime,
         self.interp.version
     ));

@@ -233,8 +233,25 @@ fn unpack(wheel: &Path, dir: &Path) -> Result<(), String> {
         std::fs::set_permissions(&out, std::fs::Permissions::from_mode(mode | 0o444))
             .map_err(|e| format!("cannot set the mode of {}: {e}", out.display()))?;
     }
+    // A wheel cannot hold links: its `bin/npm` is a copy of `npm-cli.js` whose `require('../lib/cli.js')` then
+    // resolves against `bin/`. Put back the links of Node.js's own tarball (install scripts run `npm`).
+    for (link, target) in BIN_LINKS {
+        let path = dir.join("bin").join(link);
+        if dir.join("bin").join(target).is_file() {
+            let _ = std::fs::remove_file(&path);
+            std::os::unix::fs::symlink(target, &path)
+                .map_err(|e| format!("cannot link {}: {e}", path.display()))?;
+        }
+    }
     Ok(())
 }
+
+/// The links of `bin/` in Node.js's release tarballs, relative to `bin/`.
+const BIN_LINKS: &[(&str, &str)] = &[
+    ("npm", "../lib/node_modules/npm/bin/npm-cli.js"),
+    ("npx", "../lib/node_modules/npm/bin/npx-cli.js"),
+    ("corepack", "../lib/node_modules/corepack/dist/corepack.js"),
+];
 
 /// The unpacked Node.js `version` under `home` (`<home>/v<version>/bin/node`), if it is there.
 fn unpacked(home: &Path, version: &str) -> Option<PathBuf> {
