@@ -296,7 +296,11 @@ pub fn install(
     let staged_wheel = staging_dir(&home.join(&wheel.filename));
     let wheel_path = match reuse {
         Some(c) => {
-            progress(&format!("using the verified download {}", c.display()));
+            progress(&format!(
+                "using the download cached at {} (its SHA-256 {} matches PyPI's)",
+                c.display(),
+                wheel.sha256
+            ));
             c.clone()
         }
         None => {
