@@ -38,6 +38,15 @@ pub(crate) fn check_lifecycle(runtime: &str, what: Use) -> ApiResult<()> {
     }
 }
 
+/// Refuses an update (configuration without a new runtime, or code) of a function whose runtime is past its
+/// block-update date: on Lambda only moving it to a supported runtime is left.
+pub(crate) fn check_current(runtime: Option<&str>) -> ApiResult<()> {
+    match runtime {
+        Some(rt) if catalog::lookup(rt).is_some() => check_lifecycle(rt, Use::Update),
+        _ => Ok(()),
+    }
+}
+
 /// CreateFunction's runtime check ([`check_lifecycle`] for a create).
 pub(crate) async fn check(_service: &Service, runtime: &str) -> ApiResult<()> {
     check_lifecycle(runtime, Use::Create)
@@ -48,6 +57,18 @@ fn not_active(state: &str) -> ApiError {
     ApiError::conflict(format!(
         "The operation cannot be performed at this time. The function is currently in the following state: {state}"
     ))
+}
+
+/// Refuses any invoke (`RequestResponse`, `Event`, `DryRun`, streaming) of a function whose runtime leaves
+/// it `Failed`, with Lambda's error for that state; cheap ([`Readiness`] is cached).
+pub(crate) fn check_invocable(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
+    let Some(name) = missing(service, runtime) else {
+        return Ok(());
+    };
+    match service.runtimes.readiness(&name) {
+        Readiness::Failed(_) => Err(not_active("Failed")),
+        _ => Ok(()),
+    }
 }
 
 /// A managed runtime (not `provided*`) that is not installed yet.

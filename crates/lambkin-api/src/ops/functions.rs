@@ -263,6 +263,9 @@ pub(crate) async fn update_configuration(
     };
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
+    if input.runtime.is_none() {
+        crate::runtimes::check_current(record.latest.config.runtime.as_deref())?;
+    }
     let l = &mut record.latest;
     if let Some(layers) = layers {
         check_total_size(l.unpacked_size, &layers)?;
