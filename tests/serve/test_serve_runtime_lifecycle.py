@@ -157,3 +157,33 @@ def test_node_from_pypi_turns_a_failed_function_active_without_a_redeploy():
         assert runtime_table(server.data_dir, env)[runtime][0] == "served"
     finally:
         server.close()
+
+
+def test_a_mapping_fixed_by_a_restart_turns_the_same_function_active(tmp_path):
+    """An operator's mapping to no interpreter leaves the function Failed; `serve` restarted with the mapping
+    corrected (same data directory) serves the same function and its version without a redeploy."""
+    table = runtime_table(tmp_path / "probe")
+    py = next((r for r, (s, _) in table.items() if r.startswith("python3.") and s == "available"), None)
+    assert py is not None, table
+    interpreter = table[py][1].split()[0]
+    data = tmp_path / "data"
+    server = Serve("--runtime-interpreter", f"{py}=/nonexistent/python", data_dir=data)
+    try:
+        lam = server.client()
+        lam.create_function(FunctionName="mapped-later", Runtime=py, Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": PY_CODE})
+        why = failed_reason(lam, "mapped-later")
+        assert f"/nonexistent/python is not a Python {py[len('python'):]} interpreter" in why, why
+        assert_invoke_refused(lam, "mapped-later")
+        version = lam.publish_version(FunctionName="mapped-later")["Version"]
+    finally:
+        server.stop()
+    server = Serve("--runtime-interpreter", f"{py}={interpreter}", data_dir=data)
+    try:
+        lam = server.client(read_timeout=600)
+        lam.get_waiter("function_active_v2").wait(FunctionName="mapped-later", WaiterConfig={"Delay": 1})
+        for qualifier in ("$LATEST", version):
+            out = lam.invoke(FunctionName="mapped-later", Qualifier=qualifier, Payload=b"{}")
+            assert json.loads(out["Payload"].read()) == "ran"
+    finally:
+        server.close()

@@ -178,3 +178,29 @@ pub(crate) fn apply(
     spec.host_binds = manifest.interpreter.binds;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_refusals_use_lambdas_types_and_texts() {
+        let err = check_lifecycle("python3.7", Use::Create).unwrap_err();
+        assert_eq!(err.error_type, "InvalidParameterValueException");
+        assert!(err
+            .message
+            .starts_with("The runtime parameter of python3.7 is no longer supported"));
+        // Create blocked since 2024, updates allowed until 2027-03-03.
+        assert!(
+            check_lifecycle("python3.7", Use::Update).is_ok()
+                || Day::today() >= Day::new(2027, 3, 3)
+        );
+        assert!(check_lifecycle("python3.6", Use::Update).is_err());
+        let err = check_lifecycle("python9.9", Use::Create).unwrap_err();
+        assert!(err
+            .message
+            .starts_with("Value python9.9 at 'runtime' failed to satisfy constraint"));
+        assert!(check_lifecycle("java21", Use::Create).is_ok()); // valid; Failed on this host, not refused
+        assert!(check_current(None).is_ok() && check_current(Some("python3.14")).is_ok());
+    }
+}
