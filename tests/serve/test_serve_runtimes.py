@@ -29,7 +29,7 @@ def runtime_table(server: Serve) -> dict[str, str]:
 
 
 def pick(table: dict[str, str], prefix: str, preferred: list[str]) -> str:
-    usable = [r for r, s in table.items() if r.startswith(prefix) and s in ("installed", "installable")]
+    usable = [r for r, s in table.items() if r.startswith(prefix) and s in ("served", "available")]
     for r in preferred:
         if r in usable:
             return r
@@ -308,28 +308,24 @@ def test_text_logging_and_print_are_captured(lam, runtimes):
     assert "debug-marker" not in logs  # Lambda's Python root logger starts at WARNING
 
 
-def test_unknown_runtime_is_refused_clearly(lam, runtimes):
+def test_unknown_runtime_is_refused_and_unservable_ones_fail(lam, runtimes):
+    """Lambda's enumeration message for a name that is no runtime; a valid runtime this host cannot serve is
+    created (as Lambda would), `Failed` with the reason (more in test_serve_runtime_lifecycle.py)."""
     code = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         lam.create_function(FunctionName="nope-rt", Runtime="python9.9", Role=ROLE, Handler="app.handler",
                             Code={"ZipFile": code})
     assert "Member must satisfy enum value set" in str(e.value)
-    missing = [r for r, s in runtimes["table"].items() if s == "missing"]
-    if missing:
-        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
-            lam.create_function(FunctionName="nope-rt", Runtime=missing[0], Role=ROLE,
-                                Handler="app.handler", Code={"ZipFile": code})
-        msg = str(e.value)
-        assert f"The runtime parameter of {missing[0]} is not available" in msg
-        assert "Available runtimes: provided, provided.al2, provided.al2023" in msg
-        assert runtimes["python"] in msg
-        assert f"lambkin runtime install {missing[0]} --interpreter" in msg
-    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
-        lam.create_function(FunctionName="nope-rt", Runtime="java21", Role=ROLE, Handler="a::b",
-                            Code={"ZipFile": code})
-    assert "java21" in str(e.value) and "Available runtimes" in str(e.value)
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_function(FunctionName="nope-rt")
+    missing = [r for r, s in runtimes["table"].items() if s == "missing"]
+    for rt in missing[:1] + ["java21"]:
+        name = "nope-" + rt.replace(".", "-")
+        lam.create_function(FunctionName=name, Runtime=rt, Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": code})
+        cfg = lam.get_function_configuration(FunctionName=name)
+        assert (cfg["State"], cfg["StateReasonCode"]) == ("Failed", "InvalidRuntime"), cfg
+        assert cfg["StateReason"].startswith("lambkin has no"), cfg
 
 
 def test_python_import_error_is_reported_on_invoke(lam, runtimes):
@@ -368,8 +364,8 @@ def test_runtime_cli_lists_what_this_host_serves(server, lam, runtimes):
                          capture_output=True, text=True, check=True, timeout=120).stdout
     table = {line.split()[0]: line.split()[1] for line in out.splitlines()[1:]}
     assert table["provided.al2023"] == "builtin"
-    assert table[runtimes["node"]] == "installed"
-    assert table[runtimes["python"]] == "installed"  # built on demand by the first invoke
+    assert table[runtimes["node"]] == "served"
+    assert table[runtimes["python"]] == "served"  # built on demand by the first invoke
     p = subprocess.run([str(LAMBKIN), "runtime", "install", "cobol", "--data-dir", str(server.data_dir)],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode != 0 and "not a runtime lambkin serves" in p.stderr
@@ -450,10 +446,12 @@ def test_explicit_interpreter_mapping(tmp_path):
         create(lam, "mapped", zip_files({"app.py": "import sys\ndef handler(e, c):\n    return sys.executable\n"}),
                Runtime=py, Handler="app.handler")
         assert invoke(lam, "mapped")[1] == interpreter
-        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
-            lam.create_function(FunctionName="unmapped", Runtime=other, Role=ROLE, Handler="app.handler",
-                                Code={"ZipFile": zip_files({"app.py": ""})})
-        assert f"/nonexistent/python is not a Python {other[len('python'):]} interpreter" in str(e.value)
+        # A mapping to no interpreter: created, Failed with the reason.
+        lam.create_function(FunctionName="unmapped", Runtime=other, Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": zip_files({"app.py": ""})})
+        cfg = lam.get_function_configuration(FunctionName="unmapped")
+        assert cfg["State"] == "Failed", cfg
+        assert f"/nonexistent/python is not a Python {other[len('python'):]} interpreter" in cfg["StateReason"]
     finally:
         server.close()
 

@@ -1,41 +1,74 @@
-//! Managed runtimes as the API uses them: refused at CreateFunction when the host cannot serve them, built on
-//! first need (in the background after a create or update, awaited by an invoke), with progress in the log.
+//! Managed runtimes as the API uses them: Lambda's runtime lifecycle checked at CreateFunction and
+//! UpdateFunctionConfiguration (unknown names and runtimes past their block dates refused with Lambda's texts);
+//! a valid runtime this host cannot serve gives a `Failed` / `InvalidRuntime` function whose state is computed
+//! at every read, so it turns `Active` by itself when the runtime arrives; runtimes built on first need (in the
+//! background after a create or update, awaited by an invoke), with progress in the log.
 
 use lambkin_engine::FunctionSpec;
-use lambkin_runtimes::Installed;
+use lambkin_runtimes::{catalog, Day, Installed, Readiness};
 
 use crate::error::{ApiError, ApiResult};
 use crate::service::Service;
 
-/// Refuses a runtime this server cannot serve, with what it can and how to add the runtime. Looking may run
-/// the host's interpreters (when not yet probed), so it happens on a blocking thread.
-pub(crate) async fn check(service: &Service, runtime: &str) -> ApiResult<()> {
-    let runtimes = service.runtimes.clone();
-    let runtime = runtime.to_owned();
-    tokio::task::spawn_blocking(move || check_blocking(&runtimes, &runtime))
-        .await
-        .map_err(|e| ApiError::service(format!("the runtime check stopped: {e}")))?
+/// What a runtime is checked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// CreateFunction: refused from the runtime's block-create date.
+    Create,
+    /// UpdateFunctionConfiguration: refused from its block-update date.
+    Update,
 }
 
-fn check_blocking(runtimes: &lambkin_runtimes::Runtimes, runtime: &str) -> ApiResult<()> {
-    if lambkin_runtimes::family(runtime).is_none() {
-        let why = if lambkin_runtimes::is_lambda_runtime(runtime) {
-            format!(
-                "The runtime parameter of {runtime} is not supported by lambkin. Available runtimes: {}.",
-                runtimes.available().join(", ")
-            )
-        } else {
-            let mut all: Vec<&str> = lambkin_runtimes::catalog::NOT_SERVED.to_vec();
-            all.extend_from_slice(lambkin_runtimes::SERVED);
-            all.sort_unstable();
-            format!(
-                "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
-                all.join(", ")
-            )
-        };
-        return Err(ApiError::invalid(why));
+/// Refuses what Lambda refuses: a value that is no runtime identifier (Lambda's enumeration message) and a
+/// runtime past its block date for `what`. A valid runtime this host cannot serve passes: its function is
+/// created `Failed` (see [`overlay_state`]).
+pub(crate) fn check_lifecycle(runtime: &str, what: Use) -> ApiResult<()> {
+    let today = Day::today();
+    let Some(entry) = catalog::lookup(runtime) else {
+        return Err(ApiError::invalid(catalog::unknown_message(runtime, today)));
+    };
+    let allowed = match what {
+        Use::Create => entry.creatable(today),
+        Use::Update => entry.updatable(today),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(catalog::blocked_message(runtime)))
     }
-    runtimes.check(runtime).map_err(ApiError::invalid)
+}
+
+/// Refuses an update (configuration without a new runtime, or code) of a function whose runtime is past its
+/// block-update date: on Lambda only moving it to a supported runtime is left.
+pub(crate) fn check_current(runtime: Option<&str>) -> ApiResult<()> {
+    match runtime {
+        Some(rt) if catalog::lookup(rt).is_some() => check_lifecycle(rt, Use::Update),
+        _ => Ok(()),
+    }
+}
+
+/// CreateFunction's runtime check ([`check_lifecycle`] for a create).
+pub(crate) async fn check(_service: &Service, runtime: &str) -> ApiResult<()> {
+    check_lifecycle(runtime, Use::Create)
+}
+
+/// Lambda's answer to an invoke of a function that is not `Active`.
+fn not_active(state: &str) -> ApiError {
+    ApiError::conflict(format!(
+        "The operation cannot be performed at this time. The function is currently in the following state: {state}"
+    ))
+}
+
+/// Refuses any invoke (`RequestResponse`, `Event`, `DryRun`, streaming) of a function whose runtime leaves
+/// it `Failed`, with Lambda's error for that state; cheap ([`Readiness`] is cached).
+pub(crate) fn check_invocable(service: &Service, runtime: Option<&str>) -> ApiResult<()> {
+    let Some(name) = missing(service, runtime) else {
+        return Ok(());
+    };
+    match service.runtimes.readiness(&name) {
+        Readiness::Failed(_) => Err(not_active("Failed")),
+        _ => Ok(()),
+    }
 }
 
 /// A managed runtime (not `provided*`) that is not installed yet.
@@ -66,6 +99,10 @@ pub(crate) async fn ensure(service: &Service, runtime: Option<&str>) -> ApiResul
     let Some(name) = missing(service, runtime) else {
         return Ok(());
     };
+    if let Readiness::Failed(why) = service.runtimes.readiness(&name) {
+        tracing::info!("runtime {name}: refusing an invoke: {why}");
+        return Err(not_active("Failed"));
+    }
     tracing::info!("runtime {name}: installing its runtime interface client (first use)");
     build(service, name.clone())
         .await
@@ -81,26 +118,34 @@ pub(crate) fn prefetch(service: &Service, runtime: &str) {
     let Some(name) = missing(service, Some(runtime)) else {
         return;
     };
+    // Only what can be built: a runtime without an interpreter stays `Failed` until one arrives.
+    if service.runtimes.readiness(&name) != Readiness::Buildable {
+        return;
+    }
     service.runtimes.mark_installing(&name);
     tracing::info!("runtime {name}: installing its runtime interface client in the background");
     drop(build(service, name));
 }
 
-/// While its runtime is being installed a function is `Pending` (`LastUpdateStatus` `InProgress`), so the
-/// SDKs' `function_active_v2` / `function_updated_v2` waiters wait for it, as they wait for Lambda.
+/// The function's state as its runtime allows now: `Pending` (`LastUpdateStatus` `InProgress`) while the
+/// runtime is being installed, so the SDKs' waiters wait as they wait for Lambda; `Failed` with
+/// `StateReasonCode` `InvalidRuntime` while this host cannot serve it (what is missing and how to add it), which
+/// `function_active_v2` reports as a failure. Cheap: computed at every read, so the function turns `Active` by
+/// itself when the runtime arrives (`lambkin runtime install` from another process, an interpreter installed,
+/// a restart with a mapping), without a redeploy.
 pub(crate) fn overlay_state(service: &Service, c: &mut crate::model::FunctionConfiguration) {
     let Some(rt) = c.runtime.as_deref() else {
         return;
     };
-    let (state, update_status, code, reason) = if service.runtimes.is_installing(rt) {
-        let reason = format!("lambkin is installing the runtime {rt}.");
-        ("Pending", "InProgress", "Creating", reason)
-    } else if let Some(why) = service.runtimes.failure(rt) {
-        // Tried again after a while (or by the next invoke after that).
-        let reason = format!("lambkin could not install the runtime {rt}: {why}");
-        ("Failed", "Failed", "InvalidRuntime", reason)
-    } else {
-        return;
+    let (state, update_status, code, reason) = match service.runtimes.readiness(rt) {
+        Readiness::Ready | Readiness::Buildable => return,
+        Readiness::Installing => (
+            "Pending",
+            "InProgress",
+            "Creating",
+            format!("lambkin is installing the runtime {rt}."),
+        ),
+        Readiness::Failed(why) => ("Failed", "Failed", "InvalidRuntime", why),
     };
     c.state = state.into();
     c.state_reason = Some(reason.clone());
@@ -132,4 +177,30 @@ pub(crate) fn apply(
     spec.language = lambkin_runtimes::family(runtime);
     spec.host_binds = manifest.interpreter.binds;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_refusals_use_lambdas_types_and_texts() {
+        let err = check_lifecycle("python3.7", Use::Create).unwrap_err();
+        assert_eq!(err.error_type, "InvalidParameterValueException");
+        assert!(err
+            .message
+            .starts_with("The runtime parameter of python3.7 is no longer supported"));
+        // Create blocked since 2024, updates allowed until 2027-03-03.
+        assert!(
+            check_lifecycle("python3.7", Use::Update).is_ok()
+                || Day::today() >= Day::new(2027, 3, 3)
+        );
+        assert!(check_lifecycle("python3.6", Use::Update).is_err());
+        let err = check_lifecycle("python9.9", Use::Create).unwrap_err();
+        assert!(err
+            .message
+            .starts_with("Value python9.9 at 'runtime' failed to satisfy constraint"));
+        assert!(check_lifecycle("java21", Use::Create).is_ok()); // valid; Failed on this host, not refused
+        assert!(check_current(None).is_ok() && check_current(Some("python3.14")).is_ok());
+    }
 }

@@ -1,8 +1,9 @@
 //! Finding the host interpreter that serves a managed runtime.
 //!
 //! The mapping is explicit: an operator's `runtime=path` entry wins; otherwise a fixed list of well-known
-//! places is probed (the system's `/usr/bin`, `/usr/local/bin`, pyenv's and nvm's version directories, then
-//! `PATH`). Every candidate is run once to confirm its version, so `python3.12` is never served by a 3.11.
+//! places is probed (the system's `/usr/bin`, `/usr/local/bin`, pyenv's and nvm's version directories, the
+//! Node.js builds lambkin downloaded, then `PATH`). Every candidate is run once to confirm its version, so
+//! `python3.12` is never served by a 3.11.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -69,6 +70,12 @@ pub fn candidates(family: Family) -> Vec<PathBuf> {
             if let Some(root) = nvm {
                 for dir in versions_newest_first(&root.join("versions/node"), &format!("v{major}."))
                 {
+                    out.push(dir.join("bin/node"));
+                }
+            }
+            // Builds `lambkin runtime install` downloaded from PyPI.
+            if let Some(home) = crate::nodewheel::home() {
+                for dir in versions_newest_first(&home, &format!("v{major}.")) {
                     out.push(dir.join("bin/node"));
                 }
             }

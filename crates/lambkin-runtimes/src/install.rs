@@ -235,12 +235,21 @@ impl Build<'_> {
             }
             None => bin.as_os_str().to_owned(),
         };
-        let npm = if bin.join("npm").is_file() {
-            bin.join("npm")
+        if let Some(missing) = missing_build_tools() {
+            return Err(missing);
+        }
+        // npm's own entry point, run by this node: a wheel's `bin/npm` is a copy of a link that no longer
+        // resolves, and a host's `npm` may belong to another node.
+        let npm_cli = prefix.join("lib/node_modules/npm/bin/npm-cli.js");
+        let mut cmd = if npm_cli.is_file() {
+            let mut c = Command::new(&self.interp.path);
+            c.arg(&npm_cli);
+            c
+        } else if bin.join("npm").is_file() {
+            Command::new(bin.join("npm"))
         } else {
-            PathBuf::from("npm")
+            Command::new("npm")
         };
-        let mut cmd = Command::new(&npm);
         cmd.args([
             "install",
             "--no-save",
@@ -256,7 +265,7 @@ impl Build<'_> {
             cmd.env("npm_config_nodedir", prefix);
         }
         (self.progress)(&format!(
-        "installing {NODE_CLIENT} from npm for {} (Node.js {}); it builds a native addon (needs cmake, make, g++), about a minute",
+        "installing {NODE_CLIENT} from npm for {} (Node.js {}); it builds a native addon with cmake, make and g++, about a minute",
         self.runtime,
         self.interp.version
     ));
@@ -294,6 +303,50 @@ impl Build<'_> {
         write_executable(&self.dir.join("bootstrap"), bootstrap)?;
         Ok(format!("{client} {version}"))
     }
+}
+
+/// What building `aws-lambda-ric` runs besides node and npm (its install scripts build curl and the
+/// aws-lambda-cpp client with autotools and cmake, then the addon with node-gyp), with the Debian/Ubuntu
+/// package of each.
+pub const NODE_BUILD_TOOLS: &[(&str, &str)] = &[
+    ("cmake", "cmake"),
+    ("make", "make"),
+    ("g++", "g++"),
+    ("python3", "python3"),
+    ("autoreconf", "autoconf"),
+    ("automake", "automake"),
+    ("libtoolize", "libtool"),
+];
+
+/// Whether `exe` is an executable file in a directory of `PATH`.
+fn on_path(exe: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|p| {
+        std::env::split_paths(&p).any(|d| {
+            std::fs::metadata(d.join(exe))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+/// What the Node.js client's build lacks on this host, as an instruction (`None`: nothing). Only looks at
+/// `PATH` (no process runs), so it is cheap enough for every state read.
+pub fn missing_build_tools() -> Option<String> {
+    let missing: Vec<(&str, &str)> = NODE_BUILD_TOOLS
+        .iter()
+        .copied()
+        .filter(|(exe, _)| !on_path(exe))
+        .collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut packages: Vec<&str> = missing.iter().map(|m| m.1).collect();
+    packages.dedup();
+    Some(format!(
+        "building {NODE_CLIENT} (its native addon) needs {} on PATH: install them (Debian/Ubuntu: `apt-get install {}`)",
+        missing.iter().map(|m| m.0).collect::<Vec<_>>().join(", "),
+        packages.join(" ")
+    ))
 }
 
 /// Builds the runtime directory for `runtime` into the empty directory `dir`.

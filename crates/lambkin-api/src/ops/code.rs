@@ -86,6 +86,7 @@ pub(crate) async fn update_code(
     let blob = source::store(&ctx.service, src, "ZipFile").await?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
+    crate::runtimes::check_current(record.latest.config.runtime.as_deref())?;
     check_total_size(blob.unpacked_size, &record.latest.layers)?;
     if input.dry_run {
         let mut c = record.latest.config.clone();

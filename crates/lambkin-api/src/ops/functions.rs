@@ -255,7 +255,7 @@ pub(crate) async fn update_configuration(
         input.ephemeral_storage.as_ref(),
     )?;
     if let Some(rt) = &input.runtime {
-        crate::runtimes::check(&ctx.service, rt).await?;
+        crate::runtimes::check_lifecycle(rt, crate::runtimes::Use::Update)?;
     }
     if let Some(e) = &input.environment {
         check_env(&e.variables)?;
@@ -266,6 +266,9 @@ pub(crate) async fn update_configuration(
     };
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
+    if input.runtime.is_none() {
+        crate::runtimes::check_current(record.latest.config.runtime.as_deref())?;
+    }
     let l = &mut record.latest;
     if let Some(layers) = layers {
         check_total_size(l.unpacked_size, &layers)?;

@@ -36,6 +36,7 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
     let res = invoke::resolve(&ctx.service, &target)?;
     let spec = invoke::base_spec(&ctx.service, &res, &ctx.arns)?;
     let runtime = res.version.config.runtime.clone();
+    crate::runtimes::check_invocable(&ctx.service, runtime.as_deref())?;
     let incarnation = res.record.incarnation.clone();
     let client_context = match input.client_context.as_deref() {
         None => None,
