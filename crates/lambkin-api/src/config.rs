@@ -70,6 +70,13 @@ pub struct ServeArgs {
     )]
     #[serde(default)]
     pub runtime_interpreter: Vec<String>,
+    /// An EFS access point served by a host directory, `ARN=DIR` (repeat, or comma-separate in the variable),
+    /// e.g. `arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0=/srv/efs`:
+    /// functions whose `FileSystemConfigs` name it see DIR read-write at their `LocalMountPath`. DIR is
+    /// created when missing and, sandboxed, given to uid/gid 993 (the functions' user).
+    #[arg(long = "efs", env = "LAMBKIN_EFS", value_delimiter = ',')]
+    #[serde(default)]
+    pub efs: Vec<String>,
 }
 
 /// The resolved settings.
@@ -101,6 +108,8 @@ pub struct ServeConfig {
     pub async_delay_scale: f64,
     /// Explicit runtime → interpreter mapping (`RUNTIME=PATH`).
     pub runtime_interpreters: Vec<String>,
+    /// EFS access point ARN → host directory (`--efs`).
+    pub efs: crate::efs::EfsMap,
 }
 
 fn host_memory_mb() -> u64 {
@@ -192,8 +201,14 @@ impl ServeConfig {
         } else {
             args.runtime_interpreter
         };
+        let efs = crate::efs::parse(if args.efs.is_empty() {
+            &file.efs
+        } else {
+            &args.efs
+        })?;
         Ok(Self {
             runtime_interpreters,
+            efs,
             listen: args
                 .listen
                 .or(file.listen)

@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
     AliasConfiguration, EnvironmentResponse, EphemeralStorage, FunctionConfiguration,
-    FunctionLayer, FunctionRecord, TracingConfig, VersionRecord,
+    FunctionLayer, FunctionRecord, SnapStartResponse, TracingConfig, VersionRecord,
 };
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::{Body, CreateFunctionInput, Page, Qualified, UpdateConfigInput};
@@ -24,12 +24,13 @@ use super::code::{
 use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
+use super::settings::{self, Request, SettingsInput};
 use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
 pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiResult<Reply> {
-    let input = input?;
+    let mut input = input?;
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
@@ -63,6 +64,14 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         .map(|e| e.variables)
         .unwrap_or_default();
     check_env(&vars)?;
+    let settings = SettingsInput {
+        tracing_config: input.tracing_config.take(),
+        dead_letter_config: input.dead_letter_config.take(),
+        kms_key_arn: input.kms_key_arn.take(),
+        vpc_config: input.vpc_config.take(),
+        snap_start: input.snap_start.take(),
+        file_system_configs: input.file_system_configs.take(),
+    };
     let code = input.code.unwrap_or_default();
     let no_s3 = "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).";
     let zip_b64 = zip_source(&code.s3_bucket, &code.zip_file, no_s3, "Code.ZipFile")?;
@@ -76,7 +85,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
     let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     check_total_size(blob.unpacked_size, &layers)?;
-    let config = FunctionConfiguration {
+    let mut config = FunctionConfiguration {
         function_name: name.clone(),
         function_arn: arns.function(&name),
         runtime: Some(runtime),
@@ -93,10 +102,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
             variables: e.variables,
         }),
         tracing_config: TracingConfig {
-            mode: input
-                .tracing_config
-                .and_then(|t| t.mode)
-                .unwrap_or_else(|| "PassThrough".into()),
+            mode: "PassThrough".into(),
         },
         revision_id: new_revision(),
         layers: layers
@@ -120,11 +126,20 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
                 .map(|e| e.size as u32)
                 .unwrap_or(512),
         },
-        snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
+        snap_start: SnapStartResponse::default(),
         logging_config: logging(input.logging_config, &name, None)?,
-        dead_letter_config: input.dead_letter_config,
-        kms_key_arn: input.kms_key_arn,
+        dead_letter_config: None,
+        kms_key_arn: None,
+        vpc_config: None,
+        file_system_configs: Vec::new(),
     };
+    settings::apply(
+        &ctx.service,
+        &arns.region,
+        &mut config,
+        settings,
+        Request::Create,
+    )?;
     let latest = VersionRecord {
         config,
         code_hex: blob.sha256_hex.clone(),
@@ -304,18 +319,18 @@ pub(crate) async fn update_configuration(
             size: v.size as u32,
         };
     }
-    if let Some(v) = input.tracing_config.and_then(|t| t.mode) {
-        c.tracing_config = TracingConfig { mode: v };
-    }
     if let Some(v) = input.logging_config {
         c.logging_config = logging(Some(v), &c.function_name, Some(&c.logging_config))?;
     }
-    if let Some(v) = input.dead_letter_config {
-        c.dead_letter_config = Some(v);
-    }
-    if let Some(v) = input.kms_key_arn {
-        c.kms_key_arn = Some(v);
-    }
+    let settings = SettingsInput {
+        tracing_config: input.tracing_config,
+        dead_letter_config: input.dead_letter_config,
+        kms_key_arn: input.kms_key_arn,
+        vpc_config: input.vpc_config,
+        snap_start: input.snap_start,
+        file_system_configs: input.file_system_configs,
+    };
+    settings::apply(&ctx.service, &ctx.arns.region, c, settings, Request::Update)?;
     c.last_modified = time_fmt::now();
     c.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, false)?;

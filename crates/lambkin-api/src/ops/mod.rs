@@ -13,6 +13,7 @@ mod lambkin;
 mod layers;
 mod policy;
 pub(crate) mod provisioned;
+mod settings;
 mod tags;
 mod urls;
 mod validate;
