@@ -349,3 +349,28 @@ def test_account_usage_follows_functions_versions_and_layers(lam):
     limits = lam.get_account_settings()["AccountLimit"]
     assert limits["CodeSizeZipped"] == 52_428_800 and limits["CodeSizeUnzipped"] == 262_144_000
     assert limits["ConcurrentExecutions"] == 1000
+
+
+@ROOT_ONLY
+def test_an_access_point_no_longer_mapped_fails_the_invoke(tmp_path):
+    """A function keeps its FileSystemConfigs when the operator drops the `--efs` mapping: its invokes then fail
+    as Lambda's do when the file system cannot be mounted (EFSMountFailureException, 403)."""
+    from .conftest import Serve
+    own = Serve("--efs", f"{UNMAPPED_AP}={tmp_path / 'efs'}")
+    try:
+        lam = own.client()
+        create(lam, "orphaned", FileSystemConfigs=[{"Arn": UNMAPPED_AP, "LocalMountPath": "/mnt/gone"}])
+        assert (tmp_path / "efs").is_dir()
+        own.stop()
+        own.args = [a for a in own.args if a != "--efs" and not a.startswith(UNMAPPED_AP)]
+        own.restart()
+        lam = own.client()
+        assert lam.get_function_configuration(FunctionName="orphaned")["FileSystemConfigs"] == \
+            [{"Arn": UNMAPPED_AP, "LocalMountPath": "/mnt/gone"}]
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            lam.invoke(FunctionName="orphaned", Payload=b"{}")
+        code, status, message = error_of(e)
+        assert (code, status) == ("EFSMountFailureException", 403)
+        assert UNMAPPED_AP in message and "--efs" in message
+    finally:
+        own.close()
