@@ -164,6 +164,51 @@ mod tests {
     }
 
     #[test]
+    fn mappings_come_from_the_config_file_unless_given() {
+        let base = std::env::temp_dir().join(format!("lambkin-efs-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&base).expect("dir");
+        let file = base.join("lambkin.toml");
+        std::fs::write(&file, format!("efs = [\"{AP}=/srv/from-file\"]\n")).expect("write");
+        let args = |efs: Vec<String>| crate::config::ServeArgs {
+            config: Some(file.clone()),
+            isolation: Some("process".into()),
+            efs,
+            ..Default::default()
+        };
+        let from_file = crate::ServeConfig::resolve(args(Vec::new())).expect("resolves");
+        assert_eq!(from_file.efs[AP], PathBuf::from("/srv/from-file"));
+        let given =
+            crate::ServeConfig::resolve(args(vec![format!("{AP}=/srv/given")])).expect("resolves");
+        assert_eq!(given.efs[AP], PathBuf::from("/srv/given"));
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
+    fn sandboxed_directories_belong_to_the_functions_user() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if !rustix::process::geteuid().is_root() {
+            eprintln!("skipping: chown needs root");
+            return;
+        }
+        let base = std::env::temp_dir().join(format!("lambkin-efs-own-{}", uuid::Uuid::new_v4()));
+        let dir = base.join("ap");
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o055)).expect("chmod");
+        std::fs::write(dir.join("inside"), b"x").expect("file");
+        let map = parse(&[format!("{AP}={}", dir.display())]).expect("parses");
+        prepare(&map, true).expect("prepared");
+        let meta = std::fs::metadata(&dir).expect("meta");
+        assert_eq!((meta.uid(), meta.gid()), (FUNCTION_UID, FUNCTION_UID));
+        assert_eq!(meta.mode() & 0o777, 0o755);
+        // What is in it is left as it is.
+        assert_eq!(
+            std::fs::metadata(dir.join("inside")).expect("meta").uid(),
+            0
+        );
+        let _ = std::fs::remove_dir_all(&base);
+    }
+
+    #[test]
     fn prepare_creates_and_refuses_files() {
         let base = std::env::temp_dir().join(format!("lambkin-efs-{}", uuid::Uuid::new_v4()));
         let map = parse(&[format!("{AP}={}", base.join("made").display())]).expect("parses");
