@@ -210,6 +210,14 @@ def test_snap_start_as_lambda_reports_it(lam):
      "Lambda was unable to configure access to your environment variables because the KMS key is invalid for "
      "CreateGrant. Please check your KMS key settings. KMS Exception: InvalidArnException KMS Message: Key Aliases "
      "are not supported for this operation."),
+    (dict(KMSKeyArn="key-1"), "ValidationException",
+     "1 validation error detected: Value 'key-1' at 'kMSKeyArn' failed to satisfy constraint: Member must satisfy "
+     "regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
+    (dict(DeadLetterConfig={"TargetArn": "dlq"}), "ValidationException",
+     "1 validation error detected: Value 'dlq' at 'deadLetterConfig.targetArn' failed to satisfy constraint: "
+     "Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"),
+    (dict(DeadLetterConfig={"TargetArn": ""}), "InvalidParameterValueException",
+     "Invalid dead letter queue ARN: ARNs must start with 'arn:': "),
     (dict(VpcConfig={"SubnetIds": ["net-1"], "SecurityGroupIds": ["sg-1"]}), "ValidationException",
      "1 validation error detected: Value '[net-1]' at 'vpcConfig.subnetIds' failed to satisfy constraint: Member "
      "must satisfy constraint: [Member must have length less than or equal to 1024, Member must have length "

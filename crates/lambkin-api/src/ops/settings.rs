@@ -48,6 +48,40 @@ fn snap_start_runtime(runtime: &str) -> bool {
     at_least("java", 11) || at_least("python3.", 12) || at_least("dotnet", 8)
 }
 
+/// The pattern of `ResourceArn` and `KMSKeyArn` in Lambda's model.
+const ARN_PATTERN: &str = "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()";
+
+/// Whether `value` fits [`ARN_PATTERN`] (empty, or `arn:` + partition + `:` + service + `:` + anything) and
+/// the 10,000-character limit.
+fn arn_shaped(value: &str) -> bool {
+    if value.is_empty() {
+        return true;
+    }
+    let Some(rest) = value.strip_prefix("arn:") else {
+        return false;
+    };
+    let mut parts = rest.splitn(3, ':');
+    let (Some(partition), Some(service), Some(_)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let partition_ok = partition.is_empty()
+        || partition
+            .strip_prefix("aws")
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-'));
+    let service_ok = !service.is_empty()
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    value.len() <= 10_000 && partition_ok && service_ok
+}
+
+fn pattern_error(value: &str, at: &str) -> ApiError {
+    ApiError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy regular expression pattern: {ARN_PATTERN}"
+    ))
+}
+
 fn enum_error(value: &str, at: &str, allowed: &str) -> ApiError {
     ApiError::validation(format!(
         "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: [{allowed}]"
@@ -63,6 +97,20 @@ pub(super) fn apply(
     input: SettingsInput,
     request: Request,
 ) -> ApiResult<()> {
+    // The model's constraints first (Lambda's ValidationException), then what Lambda checks of the values.
+    if let Some(arn) = input
+        .dead_letter_config
+        .as_ref()
+        .and_then(|d| d.target_arn.as_deref())
+    {
+        if !arn_shaped(arn) {
+            return Err(pattern_error(arn, "deadLetterConfig.targetArn"));
+        }
+    }
+    if let Some(key) = input.kms_key_arn.as_deref().filter(|k| !arn_shaped(k)) {
+        // Lambda names the member `kMSKeyArn` here.
+        return Err(pattern_error(key, "kMSKeyArn"));
+    }
     if let Some(mode) = input.tracing_config.and_then(|t| t.mode) {
         if mode != "Active" && mode != "PassThrough" {
             return Err(enum_error(
@@ -351,6 +399,27 @@ mod tests {
             "Invalid dead letter queue ARN: FIFO SQS queue is not supported for dead letter configuration"
         );
         assert!(msg("").contains("ARNs must start with 'arn:'"));
+    }
+
+    #[test]
+    fn arn_patterns() {
+        for ok in [
+            "",
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn::kms:x",
+            "arn:aws-cn:sns:cn-north-1:1:t",
+        ] {
+            assert!(arn_shaped(ok), "{ok}");
+        }
+        for bad in [
+            "q",
+            "arn:aws:sqs",
+            "arn:gcp:sqs:x:y",
+            "arn:aws:SQS:x",
+            "\"arn:aws:kms:x:y\"",
+        ] {
+            assert!(!arn_shaped(bad), "{bad}");
+        }
     }
 
     #[test]
