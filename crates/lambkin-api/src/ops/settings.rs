@@ -336,6 +336,12 @@ fn check_file_systems(service: &Service, fs: &[FileSystemConfig]) -> ApiResult<(
                 f.local_mount_path
             )));
         }
+        if f.arn.contains(":s3files:") {
+            return Err(ApiError::invalid(format!(
+                "lambkin mounts EFS access points only, not the S3 Files access point {}: map an EFS access point to a directory with `lambkin serve --efs ARN=DIR`.",
+                f.arn
+            )));
+        }
         if !service.config.efs.contains_key(&f.arn) {
             return Err(ApiError::invalid(format!(
                 "This lambkin server has no directory for the file system access point {}: start `lambkin serve` with --efs {}=DIR (or efs = [\"{}=DIR\"] in its config file).",
