@@ -382,3 +382,25 @@ def test_an_access_point_no_longer_mapped_fails_the_invoke(tmp_path):
         assert UNMAPPED_AP in message and "--efs" in message
     finally:
         own.close()
+
+
+@ROOT_ONLY
+def test_process_isolation_links_the_directory_at_its_mount_path(tmp_path):
+    """Without a mount namespace (`--isolation process`) the directory appears at its `/mnt/<name>` as a host
+    symlink, made when the path is free."""
+    import uuid
+    from .conftest import Serve
+    mount = f"/mnt/lambkin-test-{uuid.uuid4().hex[:12]}"
+    own = Serve("--isolation", "process", "--efs", f"{UNMAPPED_AP}={tmp_path / 'efs'}")
+    try:
+        lam = own.client()
+        code = zip_files({"bootstrap": FILES_FN}, {"bootstrap": 0o755})
+        create(lam, "linked", code, FileSystemConfigs=[{"Arn": UNMAPPED_AP, "LocalMountPath": mount}])
+        wrote = invoke(lam, "linked", {"write": f"{mount}/x.txt", "text": "via the link"})
+        assert wrote["wrote"] is True
+        assert (tmp_path / "efs" / "x.txt").read_text() == "via the link"
+        assert Path(mount).resolve() == (tmp_path / "efs").resolve()
+    finally:
+        own.close()
+        if Path(mount).is_symlink():
+            Path(mount).unlink()
