@@ -30,7 +30,7 @@ use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
 pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiResult<Reply> {
-    let mut input = input?;
+    let input = input?;
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
@@ -64,14 +64,6 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         .map(|e| e.variables)
         .unwrap_or_default();
     check_env(&vars)?;
-    let settings = SettingsInput {
-        tracing_config: input.tracing_config.take(),
-        dead_letter_config: input.dead_letter_config.take(),
-        kms_key_arn: input.kms_key_arn.take(),
-        vpc_config: input.vpc_config.take(),
-        snap_start: input.snap_start.take(),
-        file_system_configs: input.file_system_configs.take(),
-    };
     let code = input.code.unwrap_or_default();
     let no_s3 = "lambkin has no S3: upload the code as Code.ZipFile (aws lambda create-function --zip-file fileb://function.zip).";
     let zip_b64 = zip_source(&code.s3_bucket, &code.zip_file, no_s3, "Code.ZipFile")?;
@@ -132,6 +124,14 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         kms_key_arn: None,
         vpc_config: None,
         file_system_configs: Vec::new(),
+    };
+    let settings = SettingsInput {
+        tracing_config: input.tracing_config,
+        dead_letter_config: input.dead_letter_config,
+        kms_key_arn: input.kms_key_arn,
+        vpc_config: input.vpc_config,
+        snap_start: input.snap_start,
+        file_system_configs: input.file_system_configs,
     };
     settings::apply(
         &ctx.service,
