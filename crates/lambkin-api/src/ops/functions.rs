@@ -24,7 +24,7 @@ use super::code::{
 use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
-use super::settings::{self, Request, SettingsInput};
+use super::settings::{self, Request, Settings, SettingsInput};
 use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::versions::{finish_update, publish_record};
 
@@ -57,6 +57,21 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         ));
     };
     crate::runtimes::check(&ctx.service, &runtime).await?;
+    let settings = settings::apply(
+        &ctx.service,
+        &ctx.arns.region,
+        &runtime,
+        Settings::new_function(),
+        SettingsInput {
+            tracing_config: input.tracing_config,
+            dead_letter_config: input.dead_letter_config,
+            kms_key_arn: input.kms_key_arn,
+            vpc_config: input.vpc_config,
+            snap_start: input.snap_start,
+            file_system_configs: input.file_system_configs,
+        },
+        Request::Create,
+    )?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     let vars = input
         .environment
@@ -125,21 +140,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         vpc_config: None,
         file_system_configs: Vec::new(),
     };
-    let settings = SettingsInput {
-        tracing_config: input.tracing_config,
-        dead_letter_config: input.dead_letter_config,
-        kms_key_arn: input.kms_key_arn,
-        vpc_config: input.vpc_config,
-        snap_start: input.snap_start,
-        file_system_configs: input.file_system_configs,
-    };
-    settings::apply(
-        &ctx.service,
-        &arns.region,
-        &mut config,
-        settings,
-        Request::Create,
-    )?;
+    settings.put(&mut config);
     let latest = VersionRecord {
         config,
         code_hex: blob.sha256_hex.clone(),
@@ -330,7 +331,16 @@ pub(crate) async fn update_configuration(
         snap_start: input.snap_start,
         file_system_configs: input.file_system_configs,
     };
-    settings::apply(&ctx.service, &ctx.arns.region, c, settings, Request::Update)?;
+    let runtime = c.runtime.clone().unwrap_or_default();
+    settings::apply(
+        &ctx.service,
+        &ctx.arns.region,
+        &runtime,
+        Settings::of(c),
+        settings,
+        Request::Update,
+    )?
+    .put(c);
     c.last_modified = time_fmt::now();
     c.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, false)?;

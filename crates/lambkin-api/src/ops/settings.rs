@@ -88,15 +88,67 @@ fn enum_error(value: &str, at: &str, allowed: &str) -> ApiError {
     ))
 }
 
-/// Lays the settings of a request over `c` (a new function's defaults, or `$LATEST` for an update), checking
-/// each as Lambda does. `region` is the function's.
+/// The settings of one configuration that this module owns.
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    pub tracing_config: TracingConfig,
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    pub kms_key_arn: Option<String>,
+    pub vpc_config: Option<VpcConfigResponse>,
+    pub snap_start: SnapStartResponse,
+    pub file_system_configs: Vec<FileSystemConfig>,
+}
+
+impl Settings {
+    /// A new function's: `PassThrough` tracing, SnapStart off, nothing else.
+    pub(super) fn new_function() -> Self {
+        Self {
+            tracing_config: TracingConfig {
+                mode: "PassThrough".into(),
+            },
+            dead_letter_config: None,
+            kms_key_arn: None,
+            vpc_config: None,
+            snap_start: SnapStartResponse::default(),
+            file_system_configs: Vec::new(),
+        }
+    }
+
+    /// A configuration's.
+    pub(super) fn of(c: &FunctionConfiguration) -> Self {
+        Self {
+            tracing_config: c.tracing_config.clone(),
+            dead_letter_config: c.dead_letter_config.clone(),
+            kms_key_arn: c.kms_key_arn.clone(),
+            vpc_config: c.vpc_config.clone(),
+            snap_start: c.snap_start.clone(),
+            file_system_configs: c.file_system_configs.clone(),
+        }
+    }
+
+    /// Sets them in `c`.
+    pub(super) fn put(self, c: &mut FunctionConfiguration) {
+        c.tracing_config = self.tracing_config;
+        c.dead_letter_config = self.dead_letter_config;
+        c.kms_key_arn = self.kms_key_arn;
+        c.vpc_config = self.vpc_config;
+        c.snap_start = self.snap_start;
+        c.file_system_configs = self.file_system_configs;
+    }
+}
+
+/// Lays the settings of a request over `current` (a new function's, or `$LATEST`'s for an update), checking
+/// each as Lambda does; `runtime` is the function's (after the update), `region` its region. Changes nothing
+/// when a check fails.
 pub(super) fn apply(
     service: &Service,
     region: &str,
-    c: &mut FunctionConfiguration,
+    runtime: &str,
+    current: Settings,
     input: SettingsInput,
     request: Request,
-) -> ApiResult<()> {
+) -> ApiResult<Settings> {
+    let mut c = current;
     // The model's constraints first (Lambda's ValidationException), then what Lambda checks of the values.
     if let Some(arn) = input
         .dead_letter_config
@@ -138,13 +190,10 @@ pub(super) fn apply(
             optimization_status: "Off".into(),
         };
     }
-    if c.snap_start.apply_on == "PublishedVersions" {
-        let runtime = c.runtime.clone().unwrap_or_default();
-        if !snap_start_runtime(&runtime) {
-            return Err(ApiError::invalid(format!(
-                "{runtime} is not supported for SnapStart enabled functions."
-            )));
-        }
+    if c.snap_start.apply_on == "PublishedVersions" && !snap_start_runtime(runtime) {
+        return Err(ApiError::invalid(format!(
+            "{runtime} is not supported for SnapStart enabled functions."
+        )));
     }
     if let Some(d) = input.dead_letter_config {
         match d.target_arn.as_deref() {
@@ -171,7 +220,7 @@ pub(super) fn apply(
         check_file_systems(service, &fs)?;
         c.file_system_configs = fs;
     }
-    Ok(())
+    Ok(c)
 }
 
 /// `SnapStart` as a published version answers it: optimised when the function applies it to published
