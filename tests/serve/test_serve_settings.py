@@ -120,7 +120,8 @@ def test_each_setting_round_trips_through_create_update_get_and_publish(lam):
     lam.get_waiter("function_updated_v2").wait(FunctionName="configured", WaiterConfig={"Delay": 1})
     assert settings_of(lam.get_function_configuration(FunctionName="configured")) == want2
     # `{}` changes nothing (as on Lambda: its TargetArn stays).
-    lam.update_function_configuration(FunctionName="configured", DeadLetterConfig={}, TracingConfig={})
+    lam.update_function_configuration(FunctionName="configured", DeadLetterConfig={}, TracingConfig={},
+                                      VpcConfig={}, SnapStart={})
     assert settings_of(lam.get_function_configuration(FunctionName="configured")) == want2
 
     # Cleared the ways Terraform clears them: empty ARNs, empty lists.

@@ -173,11 +173,15 @@ pub(super) fn apply(
         }
         c.tracing_config = TracingConfig { mode };
     }
-    if let Some(vpc) = input.vpc_config {
+    // An empty `VpcConfig` or `SnapStart` (`{}`) changes nothing.
+    if let Some(vpc) = input.vpc_config.filter(|v| {
+        v.subnet_ids.is_some()
+            || v.security_group_ids.is_some()
+            || v.ipv6_allowed_for_dual_stack.is_some()
+    }) {
         c.vpc_config = Some(vpc_config(vpc)?);
     }
-    if let Some(s) = input.snap_start {
-        let apply_on = s.apply_on.unwrap_or_else(|| "None".into());
+    if let Some(apply_on) = input.snap_start.and_then(|s| s.apply_on) {
         if apply_on != "PublishedVersions" && apply_on != "None" {
             return Err(enum_error(
                 &apply_on,
