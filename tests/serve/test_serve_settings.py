@@ -229,7 +229,7 @@ def test_snap_start_as_lambda_reports_it(lam):
      "failed to satisfy constraint: Member must have length less than or equal to 5"),
     (dict(FileSystemConfigs=[{"Arn": AP, "LocalMountPath": "/data"}]), "ValidationException",
      "1 validation error detected: Value '/data' at 'fileSystemConfigs.1.member.localMountPath' failed to "
-     "satisfy constraint: Member must satisfy regular expression pattern: ^/mnt/[a-zA-Z0-9-_.]+$"),
+     "satisfy constraint: Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9-_.]+"),
     (dict(FileSystemConfigs=[{"Arn": UNMAPPED_AP, "LocalMountPath": "/mnt/other"}]),
      "InvalidParameterValueException",
      f"This lambkin server has no directory for the file system access point {UNMAPPED_AP}: start `lambkin serve` "
@@ -405,3 +405,14 @@ def test_process_isolation_links_the_directory_at_its_mount_path(tmp_path):
         own.close()
         if Path(mount).is_symlink():
             Path(mount).unlink()
+
+
+def test_one_file_system_at_most(lam):
+    two = [{"Arn": AP, "LocalMountPath": "/mnt/a"}, {"Arn": AP, "LocalMountPath": "/mnt/b"}]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        create(lam, "two-fs", FileSystemConfigs=two)
+    code, status, message = error_of(e)
+    assert (code, status) == ("ValidationException", 400)
+    assert message.startswith("1 validation error detected: Value '[{Arn=")
+    assert message.endswith("at 'fileSystemConfigs' failed to satisfy constraint: Member must have length less "
+                            "than or equal to 1")

@@ -345,17 +345,13 @@ fn check_kms_key(arn: &str) -> ApiResult<()> {
 const FILE_SYSTEM_ARN_PATTERN: &str = r"arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}";
 
 /// `FileSystemConfigs`: at most one, an EFS access point this server maps to a directory, mounted directly
-/// under `/mnt`.
+/// under `/mnt`. Values and patterns are quoted as Lambda's messages quote them (the model's pattern text,
+/// objects as `{Member=value}`), as the generic constraint check does.
 fn check_file_systems(service: &Service, fs: &[FileSystemConfig]) -> ApiResult<()> {
     if fs.len() > 1 {
         let shown: Vec<String> = fs
             .iter()
-            .map(|f| {
-                format!(
-                    "FileSystemConfig(Arn={}, LocalMountPath={})",
-                    f.arn, f.local_mount_path
-                )
-            })
+            .map(|f| format!("{{Arn={}, LocalMountPath={}}}", f.arn, f.local_mount_path))
             .collect();
         return Err(ApiError::validation(format!(
             "1 validation error detected: Value '{}' at 'fileSystemConfigs' failed to satisfy constraint: Member must have length less than or equal to 1",
@@ -379,7 +375,7 @@ fn check_file_systems(service: &Service, fs: &[FileSystemConfig]) -> ApiResult<(
             });
         if !path_ok {
             return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{}' at 'fileSystemConfigs.1.member.localMountPath' failed to satisfy constraint: Member must satisfy regular expression pattern: ^/mnt/[a-zA-Z0-9-_.]+$",
+                "1 validation error detected: Value '{}' at 'fileSystemConfigs.1.member.localMountPath' failed to satisfy constraint: Member must satisfy regular expression pattern: /mnt/[a-zA-Z0-9-_.]+",
                 f.local_mount_path
             )));
         }
