@@ -5,6 +5,7 @@ GetAccountSettings' usage following creates, publishes and deletes."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
@@ -21,6 +22,8 @@ UNMAPPED_AP = f"arn:aws:elasticfilesystem:us-east-1:{ACCOUNT}:access-point/fsap-
 # Not there yet: `serve` creates it (and, sandboxed, gives it to uid 993).
 EFS_DIR = Path(tempfile.mkdtemp(prefix="lambkin-efs-")) / "shared"
 SERVE_ARGS = ("--efs", f"{AP}={EFS_DIR}")
+# Made at import (the server's options need it): removed at exit, whether or not a test of the module ran.
+atexit.register(shutil.rmtree, EFS_DIR.parent, ignore_errors=True)
 
 DLQ = f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq"
 TOPIC = f"arn:aws:sns:us-east-1:{ACCOUNT}:failures"
@@ -52,12 +55,6 @@ while True:
     conn.request("POST", f"/2018-06-01/runtime/invocation/{rid}/response", body=json.dumps(out))
     conn.getresponse().read()
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def efs_dir_cleanup():
-    yield
-    shutil.rmtree(EFS_DIR.parent, ignore_errors=True)
 
 
 def error_of(excinfo) -> tuple[str, int, str]:
