@@ -75,6 +75,13 @@ pub struct ServeArgs {
     /// Credentials and region come from the standard AWS chain (environment, profile, web identity, ECS, IMDS).
     #[arg(long, env = "LAMBKIN_S3_ENDPOINT_URL")]
     pub s3_endpoint_url: Option<String>,
+    /// An EFS access point served by a host directory, `ARN=DIR` (repeat, or comma-separate in the variable),
+    /// e.g. `arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0=/srv/efs`:
+    /// functions whose `FileSystemConfigs` name it see DIR read-write at their `LocalMountPath`. DIR is
+    /// created when missing and, sandboxed, given to uid/gid 993 (the functions' user).
+    #[arg(long = "efs", env = "LAMBKIN_EFS", value_delimiter = ',')]
+    #[serde(default)]
+    pub efs: Vec<String>,
 }
 
 /// The resolved settings.
@@ -108,6 +115,8 @@ pub struct ServeConfig {
     pub runtime_interpreters: Vec<String>,
     /// Endpoint of the S3-compatible server code is fetched from (None: as the AWS SDKs decide).
     pub s3_endpoint_url: Option<String>,
+    /// EFS access point ARN → host directory (`--efs`).
+    pub efs: crate::efs::EfsMap,
 }
 
 fn host_memory_mb() -> u64 {
@@ -207,9 +216,15 @@ impl ServeConfig {
                 ));
             }
         }
+        let efs = crate::efs::parse(if args.efs.is_empty() {
+            &file.efs
+        } else {
+            &args.efs
+        })?;
         Ok(Self {
             s3_endpoint_url,
             runtime_interpreters,
+            efs,
             listen: args
                 .listen
                 .or(file.listen)

@@ -149,6 +149,16 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
         })
         .collect::<ApiResult<Vec<_>>>()?;
     let json_logs = c.logging_config.log_format.as_deref() == Some("JSON");
+    let shared_dirs = crate::efs::shared_dirs(&service.config.efs, &c.file_system_configs)
+        .map_err(|arn| {
+            ApiError::new(
+                http::StatusCode::FORBIDDEN,
+                "EFSMountFailureException",
+                format!(
+                    "The function couldn't mount the Amazon EFS file system with access point {arn}: this lambkin server maps no directory to it (start it with --efs {arn}=DIR)."
+                ),
+            )
+        })?;
     let spec = FunctionSpec {
         function_name: c.function_name.clone(),
         version: c.version.clone(),
@@ -196,6 +206,7 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
         }),
         language: None,
         host_binds: Vec::new(),
+        shared_dirs,
         start: None,
     };
     Ok(spec)

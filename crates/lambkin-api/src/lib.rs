@@ -8,6 +8,7 @@
 mod auth;
 mod codeurl;
 pub mod config;
+pub mod efs;
 pub mod error;
 mod invoke;
 pub mod model;
@@ -45,7 +46,7 @@ pub use service::Service;
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or
 /// SIGINT); then retires every environment (SHUTDOWN `spindown`).
 pub async fn run(
-    config: ServeConfig,
+    mut config: ServeConfig,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
     std::fs::create_dir_all(&config.data_dir).map_err(|e| {
@@ -78,9 +79,17 @@ pub async fn run(
         tracing::warn!(
             "isolation: process. Not enforced: separate mount/PID/network/IPC/UTS namespaces, read-only root, \
              /var/task and /opt at Lambda's paths (functions see their host paths; only the last layer's \
-             extensions run), sized /tmp, memory and pids limits, CPU share, uid 993, seccomp, freezing \
-             between invokes, egress control (run as root for --isolation namespace)"
+             extensions run), EFS directories at /mnt/<name> (host symlinks, where they can be made), \
+             sized /tmp, memory and pids limits, CPU share, uid 993, seccomp, freezing between invokes, \
+             egress control (run as root for --isolation namespace)"
         );
+    }
+    config.efs = efs::prepare(
+        &config.efs,
+        config.isolation == lambkin_engine::Isolation::Namespace,
+    )?;
+    for (arn, dir) in &config.efs {
+        tracing::info!("efs: access point {arn} is {}", dir.display());
     }
     let runtimes = Arc::new(lambkin_runtimes::Runtimes::new(
         config.data_dir.join("runtimes"),

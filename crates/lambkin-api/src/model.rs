@@ -47,6 +47,65 @@ pub struct TracingConfig {
     pub mode: String,
 }
 
+/// `DeadLetterConfig`: where Lambda would send an asynchronous event that failed for good (an SQS queue or an
+/// SNS topic). lambkin keeps such events as its own dead letters (`/lambkin/v1/…/dead-letters`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterConfig {
+    /// Queue or topic ARN.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_arn: Option<String>,
+}
+
+/// `VpcConfigResponse`. lambkin has no VPCs: the subnets and security groups are stored and answered as
+/// given, `VpcId` is empty (it would be the subnets' VPC), and an environment's network is lambkin's own.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct VpcConfigResponse {
+    /// Subnets.
+    #[serde(default)]
+    pub subnet_ids: Vec<String>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_group_ids: Vec<String>,
+    /// Always empty (no VPCs here).
+    #[serde(default)]
+    pub vpc_id: String,
+    /// Outbound IPv6 on dual-stack subnets.
+    #[serde(default)]
+    pub ipv6_allowed_for_dual_stack: bool,
+}
+
+/// `SnapStartResponse`: `OptimizationStatus` is `On` for a published version of a function with `ApplyOn`
+/// `PublishedVersions`, else `Off` (as Lambda answers; lambkin takes no snapshots).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct SnapStartResponse {
+    /// `PublishedVersions` or `None`.
+    pub apply_on: String,
+    /// `On` or `Off`.
+    pub optimization_status: String,
+}
+
+impl Default for SnapStartResponse {
+    fn default() -> Self {
+        Self {
+            apply_on: "None".into(),
+            optimization_status: "Off".into(),
+        }
+    }
+}
+
+/// `FileSystemConfig`: an EFS access point and where the function sees it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct FileSystemConfig {
+    /// Access point ARN (mapped to a host directory by `serve --efs`).
+    pub arn: String,
+    /// `/mnt/<name>`.
+    pub local_mount_path: String,
+}
+
 /// `LoggingConfig`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "PascalCase")]
@@ -127,16 +186,23 @@ pub struct FunctionConfiguration {
     pub architectures: Vec<String>,
     /// `/tmp` size.
     pub ephemeral_storage: EphemeralStorage,
-    /// SnapStart (not supported: always off).
-    pub snap_start: serde_json::Value,
+    /// SnapStart.
+    #[serde(default)]
+    pub snap_start: SnapStartResponse,
     /// Logging.
     pub logging_config: LoggingConfig,
     /// Dead-letter target.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub dead_letter_config: Option<serde_json::Value>,
+    pub dead_letter_config: Option<DeadLetterConfig>,
     /// KMS key.
     #[serde(skip_serializing_if = "Option::is_none", rename = "KMSKeyArn")]
     pub kms_key_arn: Option<String>,
+    /// VPC settings, once given (cleared ones answer with empty lists, as Lambda does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_config: Option<VpcConfigResponse>,
+    /// EFS access points (at most one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub file_system_configs: Vec<FileSystemConfig>,
 }
 
 /// A layer a function version uses, as the store keeps it.

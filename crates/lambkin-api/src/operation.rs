@@ -14,7 +14,10 @@ use bytes::Bytes;
 use serde::Deserialize;
 
 use crate::error::ApiResult;
-use crate::model::{Cors, DestinationConfig, Environment, LoggingConfig, RoutingConfig};
+use crate::model::{
+    Cors, DeadLetterConfig, DestinationConfig, Environment, FileSystemConfig, LoggingConfig,
+    RoutingConfig,
+};
 
 /// A JSON body parsed into an operation's input, or why it could not be.
 pub(crate) type Body<T> = ApiResult<T>;
@@ -253,9 +256,12 @@ pub(crate) struct CreateFunctionInput {
     pub tags: Option<BTreeMap<String, String>>,
     pub tracing_config: Option<TracingInput>,
     pub logging_config: Option<LoggingConfig>,
-    pub dead_letter_config: Option<serde_json::Value>,
+    pub dead_letter_config: Option<DeadLetterConfig>,
     #[serde(rename = "KMSKeyArn")]
     pub kms_key_arn: Option<String>,
+    pub vpc_config: Option<VpcConfigInput>,
+    pub snap_start: Option<SnapStartInput>,
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
 }
 
 /// `EphemeralStorage`.
@@ -270,6 +276,22 @@ pub(crate) struct EphemeralStorageInput {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct TracingInput {
     pub mode: Option<String>,
+}
+
+/// `VpcConfig`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct VpcConfigInput {
+    pub subnet_ids: Option<Vec<String>>,
+    pub security_group_ids: Option<Vec<String>>,
+    pub ipv6_allowed_for_dual_stack: Option<bool>,
+}
+
+/// `SnapStart`.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SnapStartInput {
+    pub apply_on: Option<String>,
 }
 
 /// `UpdateFunctionCode`'s body.
@@ -305,9 +327,12 @@ pub(crate) struct UpdateConfigInput {
     pub revision_id: Option<String>,
     pub tracing_config: Option<TracingInput>,
     pub logging_config: Option<LoggingConfig>,
-    pub dead_letter_config: Option<serde_json::Value>,
+    pub dead_letter_config: Option<DeadLetterConfig>,
     #[serde(rename = "KMSKeyArn")]
     pub kms_key_arn: Option<String>,
+    pub vpc_config: Option<VpcConfigInput>,
+    pub snap_start: Option<SnapStartInput>,
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
 }
 
 /// `PublishVersion`'s body.

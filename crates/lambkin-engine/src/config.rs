@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use lambkin_sandbox::plan::SharedDir;
 use lambkin_sandbox::Network;
 use lambkin_wire::{StartConfig, SystemLogLevel};
 
@@ -79,6 +80,9 @@ pub struct FunctionSpec {
     pub language: Option<lambkin_runtimes::Family>,
     /// Host directories the runtime's interpreter needs, bound read-only at the same path.
     pub host_binds: Vec<PathBuf>,
+    /// `FileSystemConfigs` as the operator mapped them: host directories the function sees read-write at
+    /// `/mnt/<name>`.
+    pub shared_dirs: Vec<SharedDir>,
     /// `AWS_LAMBDA_LOG_FORMAT` (`Text` or `JSON`).
     pub log_format: String,
     /// `AWS_LAMBDA_LOG_LEVEL` (the application log level, JSON format only).
@@ -122,6 +126,7 @@ impl FunctionSpec {
             execution_env: None,
             language: None,
             host_binds: Vec::new(),
+            shared_dirs: Vec::new(),
             log_format: "Text".into(),
             log_level: None,
             system_log_level: None,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use rustix::mount::{
-    mount, mount_bind_recursive, mount_change, mount_remount, unmount, MountFlags,
+    mount, mount_bind, mount_bind_recursive, mount_change, mount_remount, unmount, MountFlags,
     MountPropagationFlags, UnmountFlags,
 };
 use serde::{Deserialize, Serialize};
@@ -191,6 +191,24 @@ fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
                 fs::set_permissions(&at, std::os::unix::fs::PermissionsExt::from_mode(0o1777)),
             )?;
         }
+        MountOp::Shared { source, target } => {
+            let at = inside(root, target);
+            ctx("mkdir", &at, fs::create_dir_all(&at))?;
+            // Opened without following a symlink and required to be a directory; the bind then goes through
+            // the open descriptor, so what is mounted is what was checked, whatever the path names meanwhile.
+            let dir = ctx("open the shared directory", source, open_dir(source))?;
+            let by_fd = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&dir));
+            ctx("bind", source, mount_bind(by_fd.as_str(), &at))?;
+            ctx(
+                "remount nosuid,nodev",
+                &at,
+                mount_remount(
+                    &at,
+                    MountFlags::BIND | MountFlags::NOSUID | MountFlags::NODEV,
+                    "",
+                ),
+            )?;
+        }
         MountOp::File { at, contents } => {
             let at = inside(root, at);
             if let Some(parent) = at.parent() {
@@ -200,6 +218,16 @@ fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
         }
     }
     Ok(())
+}
+
+/// Opens `path` as a directory, refusing a symlink in its last component (`O_PATH`: nothing is read).
+fn open_dir(path: &Path) -> io::Result<std::os::fd::OwnedFd> {
+    use rustix::fs::{open, Mode, OFlags};
+    Ok(open(
+        path,
+        OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {

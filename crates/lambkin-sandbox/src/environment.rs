@@ -77,6 +77,8 @@ pub struct EnvironmentSpec {
     pub runtime_dir: Option<PathBuf>,
     /// Host directories the runtime's interpreter needs, bound read-only at the same path.
     pub host_binds: Vec<PathBuf>,
+    /// Host directories shared read-write at `/mnt/<name>` (EFS access points as the operator mapped them).
+    pub shared_dirs: Vec<crate::plan::SharedDir>,
     /// `MemorySize`.
     pub memory_mb: u32,
     /// `EphemeralStorage` (size of `/tmp`).
@@ -261,7 +263,8 @@ impl Environment {
             spec.rootfs.as_deref(),
             &spec.init.program,
             &resolv_conf(),
-        );
+        )
+        .with_shared(&spec.shared_dirs);
         let plan = EnterPlan {
             root_dir: state_dir.join("root"),
             root,
@@ -681,6 +684,7 @@ mod tests {
             layers: Vec::new(),
             runtime_dir: None,
             host_binds: Vec::new(),
+            shared_dirs: Vec::new(),
             memory_mb: 128,
             ephemeral_mb: 16,
             network: Network::None,

@@ -63,6 +63,14 @@ pub enum MountOp {
         /// Mount point inside the new root.
         target: String,
     },
+    /// A host directory shared read-write (an operator's EFS access point mapping): a non-recursive bind,
+    /// `nosuid`, `nodev`, its source checked to be a directory (not a symlink) when it is mounted.
+    Shared {
+        /// Host directory.
+        source: PathBuf,
+        /// Mount point inside the new root (`/mnt/<name>`).
+        target: String,
+    },
     /// A file written into the (still writable) new root.
     File {
         /// Path inside the new root.
@@ -77,6 +85,30 @@ pub enum MountOp {
 pub struct RootPlan {
     /// Steps in order.
     pub ops: Vec<MountOp>,
+}
+
+/// A host directory an environment sees read-write at `target`: an EFS access point as the operator mapped it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedDir {
+    /// The host directory (absolute).
+    pub source: PathBuf,
+    /// Where the function sees it: `/mnt/<name>`, Lambda's `LocalMountPath`.
+    pub target: String,
+}
+
+impl SharedDir {
+    /// Whether `target` is one directory directly under `/mnt` (Lambda's `^/mnt/[a-zA-Z0-9-_.]+$`, without
+    /// `.` and `..`, which would name `/mnt` itself or the root).
+    pub fn valid_target(target: &str) -> bool {
+        target.strip_prefix("/mnt/").is_some_and(|name| {
+            !name.is_empty()
+                && name != "."
+                && name != ".."
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        })
+    }
 }
 
 /// The generated `/etc/passwd`: root for the init, `sbx_user1051` (993) for the function.
@@ -254,6 +286,29 @@ impl RootPlan {
     }
 }
 
+impl RootPlan {
+    /// Adds the shared directories (EFS mappings), read-write, each at its `/mnt/<name>`. Targets that are not
+    /// one directory directly under `/mnt` and sources that are not absolute are left out, so nothing of the
+    /// host lands anywhere else in the root.
+    pub fn with_shared(mut self, dirs: &[SharedDir]) -> Self {
+        for d in dirs {
+            if SharedDir::valid_target(&d.target) && d.source.is_absolute() {
+                self.ops.push(MountOp::Shared {
+                    source: d.source.clone(),
+                    target: d.target.clone(),
+                });
+            } else {
+                tracing::warn!(
+                    "shared directory {} at {:?} left out: the target must be /mnt/<name>",
+                    d.source.display(),
+                    d.target
+                );
+            }
+        }
+        self
+    }
+}
+
 /// The overlayfs `lowerdir` option for layers in Lambda's order: overlayfs lists the top layer first.
 pub fn overlay_lowerdir(layers: &[PathBuf]) -> String {
     layers
@@ -331,6 +386,49 @@ mod tests {
                 options: "size=16m,mode=0755".into()
             }
         );
+    }
+
+    #[test]
+    fn shared_dirs_only_directly_under_mnt() {
+        let dirs = [
+            SharedDir {
+                source: "/srv/efs/shared".into(),
+                target: "/mnt/shared".into(),
+            },
+            SharedDir {
+                source: "/srv/x".into(),
+                target: "/mnt/..".into(),
+            },
+            SharedDir {
+                source: "/srv/y".into(),
+                target: "/etc".into(),
+            },
+            SharedDir {
+                source: "relative".into(),
+                target: "/mnt/rel".into(),
+            },
+            SharedDir {
+                source: "/srv/z".into(),
+                target: "/mnt/a/b".into(),
+            },
+        ];
+        let p = plan(&[]).with_shared(&dirs);
+        let shared: Vec<_> = p
+            .ops
+            .iter()
+            .filter(|o| matches!(o, MountOp::Shared { .. }))
+            .collect();
+        assert_eq!(
+            shared,
+            vec![&MountOp::Shared {
+                source: "/srv/efs/shared".into(),
+                target: "/mnt/shared".into()
+            }]
+        );
+        assert!(SharedDir::valid_target("/mnt/a-b_c.d"));
+        assert!(!SharedDir::valid_target("/mnt/"));
+        assert!(!SharedDir::valid_target("/mnt/."));
+        assert!(!SharedDir::valid_target("/mnt/a b"));
     }
 
     #[test]

@@ -77,6 +77,7 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
         layers: vec![],
         runtime_dir: None,
         host_binds: Vec::new(),
+        shared_dirs: Vec::new(),
         memory_mb,
         ephemeral_mb: 512,
         network: Network::None,

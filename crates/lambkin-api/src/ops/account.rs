@@ -1,4 +1,9 @@
 //! `GetAccountSettings`: limits and usage of the account in the request's region.
+//!
+//! Usage is counted as Lambda counts it: every function, and as code size the zip of every version
+//! (`$LATEST` and each published one, even when they share a zip) plus every layer version's zip. Limits are
+//! lambkin's: 50 MB zipped uploads and 250 MB unzipped code with layers are enforced, concurrency is
+//! `--concurrency-limit`; the 75 GB code storage is Lambda's default quota, reported but not enforced.
 
 use http::StatusCode;
 use serde_json::json;
@@ -28,6 +33,10 @@ pub(crate) async fn account_settings(ctx: &Ctx) -> ApiResult<Reply> {
         )? {
             code += v.config.code_size;
         }
+    }
+    // Layer archives count too, each version once (functions using a layer do not count it again).
+    for (_, layer) in records::layers::all(&ctx.service.store, region)? {
+        code += layer.version.content.code_size;
     }
     let limit = u64::from(ctx.service.config.concurrency_limit);
     Ok(Reply::Json(

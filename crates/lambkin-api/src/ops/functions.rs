@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::error::{ApiError, ApiResult};
 use crate::model::{
     AliasConfiguration, EnvironmentResponse, EphemeralStorage, FunctionConfiguration,
-    FunctionLayer, FunctionRecord, TracingConfig, VersionRecord,
+    FunctionLayer, FunctionRecord, SnapStartResponse, TracingConfig, VersionRecord,
 };
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::{Body, CreateFunctionInput, Page, Qualified, UpdateConfigInput};
@@ -23,6 +23,7 @@ use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
 use super::source;
+use super::settings::{self, Request, Settings, SettingsInput};
 use super::validate::{check_architectures, check_env, check_sizes, logging};
 use super::versions::{finish_update, publish_record};
 
@@ -55,6 +56,21 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         ));
     };
     crate::runtimes::check(&ctx.service, &runtime).await?;
+    let settings = settings::apply(
+        &ctx.service,
+        &ctx.arns.region,
+        &runtime,
+        Settings::new_function(),
+        SettingsInput {
+            tracing_config: input.tracing_config,
+            dead_letter_config: input.dead_letter_config,
+            kms_key_arn: input.kms_key_arn,
+            vpc_config: input.vpc_config,
+            snap_start: input.snap_start,
+            file_system_configs: input.file_system_configs,
+        },
+        Request::Create,
+    )?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     let vars = input
         .environment
@@ -79,7 +95,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
     let blob = source::store(&ctx.service, src, "Code.ZipFile").await?;
     check_total_size(blob.unpacked_size, &layers)?;
-    let config = FunctionConfiguration {
+    let mut config = FunctionConfiguration {
         function_name: name.clone(),
         function_arn: arns.function(&name),
         runtime: Some(runtime),
@@ -96,10 +112,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
             variables: e.variables,
         }),
         tracing_config: TracingConfig {
-            mode: input
-                .tracing_config
-                .and_then(|t| t.mode)
-                .unwrap_or_else(|| "PassThrough".into()),
+            mode: "PassThrough".into(),
         },
         revision_id: new_revision(),
         layers: layers
@@ -123,11 +136,14 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
                 .map(|e| e.size as u32)
                 .unwrap_or(512),
         },
-        snap_start: json!({"ApplyOn": "None", "OptimizationStatus": "Off"}),
+        snap_start: SnapStartResponse::default(),
         logging_config: logging(input.logging_config, &name, None)?,
-        dead_letter_config: input.dead_letter_config,
-        kms_key_arn: input.kms_key_arn,
+        dead_letter_config: None,
+        kms_key_arn: None,
+        vpc_config: None,
+        file_system_configs: Vec::new(),
     };
+    settings.put(&mut config);
     let latest = VersionRecord {
         config,
         code_hex: blob.sha256_hex.clone(),
@@ -310,18 +326,27 @@ pub(crate) async fn update_configuration(
             size: v.size as u32,
         };
     }
-    if let Some(v) = input.tracing_config.and_then(|t| t.mode) {
-        c.tracing_config = TracingConfig { mode: v };
-    }
     if let Some(v) = input.logging_config {
         c.logging_config = logging(Some(v), &c.function_name, Some(&c.logging_config))?;
     }
-    if let Some(v) = input.dead_letter_config {
-        c.dead_letter_config = Some(v);
-    }
-    if let Some(v) = input.kms_key_arn {
-        c.kms_key_arn = Some(v);
-    }
+    let settings = SettingsInput {
+        tracing_config: input.tracing_config,
+        dead_letter_config: input.dead_letter_config,
+        kms_key_arn: input.kms_key_arn,
+        vpc_config: input.vpc_config,
+        snap_start: input.snap_start,
+        file_system_configs: input.file_system_configs,
+    };
+    let runtime = c.runtime.clone().unwrap_or_default();
+    settings::apply(
+        &ctx.service,
+        &ctx.arns.region,
+        &runtime,
+        Settings::of(c),
+        settings,
+        Request::Update,
+    )?
+    .put(c);
     c.last_modified = time_fmt::now();
     c.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, false)?;

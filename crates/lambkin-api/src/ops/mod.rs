@@ -14,6 +14,7 @@ mod layers;
 mod policy;
 pub(crate) mod provisioned;
 mod source;
+mod settings;
 mod tags;
 mod urls;
 mod validate;

@@ -33,6 +33,7 @@ pub(super) fn publish_record(
     }
     v.config.state = "Active".into();
     v.config.last_update_status = "Successful".into();
+    super::settings::published_snap_start(&mut v.config);
     v
 }
 
@@ -81,6 +82,7 @@ fn same_as_published(a: &VersionRecord, b: &VersionRecord) -> bool {
         c.last_modified = String::new();
         c.description = String::new();
         c.state_reason = None;
+        c.snap_start.optimization_status = String::new();
         (c, v.code_hex.clone(), v.layers.clone())
     };
     strip(a) == strip(b)

@@ -38,6 +38,7 @@ impl Isolator for NamespaceIsolator {
             layers: spec.layers.clone(),
             runtime_dir: spec.runtime_dir.clone(),
             host_binds: spec.host_binds.clone(),
+            shared_dirs: spec.shared_dirs.clone(),
             memory_mb: spec.memory_mb,
             ephemeral_mb: spec.ephemeral_mb,
             network: self.network,

@@ -1,12 +1,16 @@
 //! The `process` fallback: the init as a plain child process in its own process group. Nothing of the
-//! sandbox is enforced (no namespaces, cgroup, uid change or seccomp); `serve` says so when it starts.
+//! sandbox is enforced (no namespaces, cgroup, uid change or seccomp); `serve` says so when it starts. Shared
+//! directories (EFS mappings) appear at their `/mnt/<name>` only as host symlinks, where those can be made.
 
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
 use lambkin_wire::launch::InitCommand;
+
+use lambkin_sandbox::plan::SharedDir;
 
 use super::{Built, Isolated, Isolator};
 use crate::FunctionSpec;
@@ -22,8 +26,11 @@ impl Isolator for ProcessIsolator {
         "process"
     }
 
-    fn create(&self, _id: &str, _spec: &FunctionSpec) -> Result<Built, String> {
+    fn create(&self, _id: &str, spec: &FunctionSpec) -> Result<Built, String> {
         use std::os::fd::{AsRawFd, OwnedFd};
+        for dir in &spec.shared_dirs {
+            link_shared(dir);
+        }
         let (host, child) =
             UnixStream::pair().map_err(|e| format!("cannot create the control channel: {e}"))?;
         let child: OwnedFd = child.into();
@@ -49,6 +56,47 @@ impl Isolator for ProcessIsolator {
             .map_err(|e| format!("cannot start {}: {e}", self.init.program.display()))?;
         drop(child);
         Ok((Box::new(ChildInit(Mutex::new(proc))), host))
+    }
+}
+
+/// Without a mount namespace a shared directory (an EFS mapping) can only appear at its `/mnt/<name>` on the host
+/// itself: as a symbolic link to the directory, made when the path is free and this process may write `/mnt`
+/// (root). A link already there to the same directory is used as is; anything else is left alone and said.
+fn link_shared(dir: &SharedDir) {
+    let target = Path::new(&dir.target);
+    if !SharedDir::valid_target(&dir.target) {
+        return;
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if target.symlink_metadata().is_ok() {
+        if !same(target, &dir.source) {
+            tracing::warn!(
+                "isolation process: {} is not shared at {}: that path exists on this host and is something else",
+                dir.source.display(),
+                dir.target
+            );
+        }
+        return;
+    }
+    let made = target
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::os::unix::fs::symlink(&dir.source, target));
+    match made {
+        Ok(()) => tracing::info!(
+            "isolation process: {} linked to {} on this host",
+            dir.target,
+            dir.source.display()
+        ),
+        Err(e) => tracing::warn!(
+            "isolation process: {} is not shared at {} ({e}); functions see it only where /mnt can be written \
+             (run as root, or use --isolation namespace)",
+            dir.source.display(),
+            dir.target
+        ),
     }
 }
 
