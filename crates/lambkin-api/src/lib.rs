@@ -22,6 +22,7 @@ mod routes;
 mod runtimes;
 mod schedule;
 mod service;
+mod shapes;
 #[cfg(test)]
 mod tidy;
 mod time_fmt;

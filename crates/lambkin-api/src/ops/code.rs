@@ -125,6 +125,7 @@ pub(crate) async fn update_code(
     let no_s3 = "lambkin has no S3: upload the code as ZipFile.";
     let zip_b64 = zip_source(&input.s3_bucket, &input.zip_file, no_s3, "ZipFile")?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
+    super::codesigning::check_update(ctx, &r.name)?;
     let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;

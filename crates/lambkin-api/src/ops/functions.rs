@@ -74,6 +74,8 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         )));
     }
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
+    let signing =
+        super::codesigning::check_create(ctx, &name, input.code_signing_config_arn.as_deref())?;
     let blob = store_zip(&ctx.service, decode_zip(zip_b64, "Code.ZipFile")?).await?;
     check_total_size(blob.unpacked_size, &layers)?;
     let config = FunctionConfiguration {
@@ -163,6 +165,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         }
         Err(e) => return Err(e.into()),
     }
+    super::codesigning::bind_created(ctx, &name, signing)?;
     tracing::info!("created function {name} ({} bytes of code)", blob.size);
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);

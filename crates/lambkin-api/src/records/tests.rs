@@ -117,6 +117,8 @@ fn event(name: &str, qualifier: Option<&str>, id: &str) -> QueuedEvent {
         attempts: 0,
         deferrals: 0,
         incarnation: None,
+        hops: 0,
+        after_stop: false,
     }
 }
 
