@@ -83,6 +83,10 @@ def test_code_signing(server, lam):
     assert updated["CodeSigningConfig"]["AllowedPublishers"]["SigningProfileVersionArns"] == [SIGNER]
     with pytest.raises(lam.exceptions.CodeVerificationFailedException):
         lam.update_function_code(FunctionName="signed-warned", ZipFile=zip_bootstrap())
+    # Layers are code too.
+    layer = lam.publish_layer_version(LayerName="unsigned", Content={"ZipFile": zip_files({"x.txt": "x"})})
+    with pytest.raises(lam.exceptions.CodeVerificationFailedException):
+        lam.update_function_configuration(FunctionName="signed-warned", Layers=[layer["LayerVersionArn"]])
 
     # A configuration in use cannot be deleted.
     with pytest.raises(lam.exceptions.ResourceConflictException):

@@ -387,7 +387,8 @@ pub(crate) fn bind_created(ctx: &Ctx, name: &str, arn: Option<String>) -> ApiRes
     }
 }
 
-/// `UpdateFunctionCode`'s check against the function's configuration, if it has one.
+/// The check of new code (`UpdateFunctionCode`) or layers (`UpdateFunctionConfiguration`) against the
+/// function's configuration, if it has one.
 pub(crate) fn check_update(ctx: &Ctx, name: &str) -> ApiResult<()> {
     let Some(b) = binding(ctx, name)? else {
         return Ok(());

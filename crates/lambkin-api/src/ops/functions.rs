@@ -264,6 +264,10 @@ pub(crate) async fn update_configuration(
         Some(l) => Some(resolve_layers(&ctx.service, &ctx.arns, l)?),
         None => None,
     };
+    if input.layers.as_ref().is_some_and(|l| !l.is_empty()) {
+        // Layers are code too: checked against the function's code signing configuration.
+        super::codesigning::check_update(ctx, &r.name)?;
+    }
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     let l = &mut record.latest;
