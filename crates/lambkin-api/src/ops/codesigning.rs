@@ -266,6 +266,9 @@ pub(crate) async fn put_function(
             format!("The code signing configuration cannot be found. Check that the provided configuration is not deleted: {arn}."),
         )
     };
+    // Under the writes lock: a configuration being deleted is either gone or deleted after this binding (and
+    // then refused, being in use).
+    let _guard = ctx.service.writes.lock().await;
     let (csc, _) = load_csc(ctx, arn).map_err(|e| {
         if e.error_type == "ResourceNotFoundException" {
             missing()
@@ -273,7 +276,6 @@ pub(crate) async fn put_function(
             e
         }
     })?;
-    let _guard = ctx.service.writes.lock().await;
     load(&ctx.service, &ctx.arns, &r.name)?;
     let binding = FunctionCodeSigning {
         code_signing_config_arn: csc.code_signing_config_arn,
@@ -373,18 +375,27 @@ pub(crate) fn check_create(ctx: &Ctx, name: &str, arn: Option<&str>) -> ApiResul
     Ok(Some(csc.code_signing_config_arn))
 }
 
-/// Binds a function just created to the configuration [`check_create`] accepted.
-pub(crate) fn bind_created(ctx: &Ctx, name: &str, arn: Option<String>) -> ApiResult<()> {
-    match arn {
-        Some(code_signing_config_arn) => bind(
-            ctx,
-            &FunctionCodeSigning {
-                code_signing_config_arn,
-                function_name: name.to_owned(),
-            },
-        ),
-        None => Ok(()),
+/// Binds a function just created to the configuration [`check_create`] accepted (under the writes lock, as
+/// `DeleteCodeSigningConfig` looks for users under it; one deleted meanwhile binds nothing).
+pub(crate) async fn bind_created(ctx: &Ctx, name: &str, arn: Option<String>) -> ApiResult<()> {
+    let Some(code_signing_config_arn) = arn else {
+        return Ok(());
+    };
+    let _guard = ctx.service.writes.lock().await;
+    if let Err(e) = load_csc(ctx, &code_signing_config_arn) {
+        tracing::warn!(
+            "{name} is not bound to {code_signing_config_arn}: {}",
+            e.message
+        );
+        return Ok(());
     }
+    bind(
+        ctx,
+        &FunctionCodeSigning {
+            code_signing_config_arn,
+            function_name: name.to_owned(),
+        },
+    )
 }
 
 /// The check of new code (`UpdateFunctionCode`) or layers (`UpdateFunctionConfiguration`) against the

@@ -165,7 +165,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         }
         Err(e) => return Err(e.into()),
     }
-    super::codesigning::bind_created(ctx, &name, signing)?;
+    super::codesigning::bind_created(ctx, &name, signing).await?;
     tracing::info!("created function {name} ({} bytes of code)", blob.size);
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);
