@@ -14,7 +14,7 @@ import pytest
 
 from harness import wait_for
 
-from .conftest import ACCOUNT, ROOT_ONLY, create, zip_bootstrap, zip_files
+from .conftest import ACCOUNT, ROOT_ONLY, Serve, create, zip_bootstrap, zip_files
 
 pytestmark = ROOT_ONLY
 
@@ -299,3 +299,25 @@ def test_resource_policy(lam):
         lam.get_resource_policy(ResourceArn=arn)
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_resource_policy(ResourceArn=f"{arn}:7")
+
+
+def test_other_account_key_is_verified_off_loopback():
+    s = Serve("--access-key", "AKIDLAMBKIN:s3cr3t", "--access-key", f"AKIDOTHER:0ther:{OTHER}",
+              listen_host="0.0.0.0")
+    try:
+        owner = s.client(key="AKIDLAMBKIN", secret="s3cr3t")
+        other = s.client(key="AKIDOTHER", secret="0ther")
+        arn = owner.publish_layer_version(LayerName="l", Content={"ZipFile": zip_files({"x": "x"})})[
+            "LayerVersionArn"]
+        owner.add_layer_version_permission(LayerName="l", VersionNumber=1, StatementId="o",
+                                           Action="lambda:GetLayerVersion", Principal=OTHER)
+        assert other.get_layer_version_by_arn(Arn=arn)["LayerVersionArn"] == arn
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            other.list_functions()
+        assert code(e)[0] == "AccessDeniedException"
+        forged = s.client(key="AKIDOTHER", secret="wrong")
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            forged.get_layer_version_by_arn(Arn=arn)
+        assert code(e)[0] == "InvalidSignatureException"
+    finally:
+        s.close()
