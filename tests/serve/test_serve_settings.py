@@ -259,6 +259,10 @@ def test_runtime_management(lam):
     got = lam.get_runtime_management_config(FunctionName="managed")
     assert (got["UpdateRuntimeOn"], got["RuntimeVersionArn"]) == ("Manual", version)
     lam.publish_version(FunctionName="managed")
+    lam.create_alias(FunctionName="managed", Name="live", FunctionVersion="1")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.put_runtime_management_config(FunctionName="managed", Qualifier="live", UpdateRuntimeOn="Auto")
+    assert code(e)[1] == f"The provided function name {fn_arn('managed')}:live is invalid. Aliases are not allowed."
     assert lam.get_runtime_management_config(FunctionName="managed", Qualifier="1")["UpdateRuntimeOn"] == "Auto"
     with pytest.raises(botocore.exceptions.ClientError) as e:
         lam.put_runtime_management_config(FunctionName="managed", UpdateRuntimeOn="Never")

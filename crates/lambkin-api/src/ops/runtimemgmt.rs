@@ -38,6 +38,21 @@ fn valid_version_arn(arn: &str) -> bool {
     head && region_ok && arn.len() >= 26 && (lambdas || own)
 }
 
+/// The function and qualifier, which names a version: Lambda refuses aliases here.
+fn version_of(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    if let Some(alias) = q
+        .as_deref()
+        .filter(|q| *q != "$LATEST" && !q.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::invalid(format!(
+            "The provided function name {} is invalid. Aliases are not allowed.",
+            ctx.arns.qualified(&r.name, alias)
+        )));
+    }
+    Ok((r.name, q))
+}
+
 fn answer(
     ctx: &Ctx,
     name: &str,
@@ -57,22 +72,18 @@ fn answer(
 
 /// `GetRuntimeManagementConfig` (`Auto` until set).
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (r, q) = parse_qualified(&ctx.service, t)?;
-    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    let (name, q) = version_of(ctx, t)?;
+    resolve(&ctx.service, &ctx.arns, &name, q.as_deref())?;
     let key = q.as_deref().unwrap_or("$LATEST");
-    let rm = per_qualifier::get::<RuntimeManagement>(
-        &ctx.service.store,
-        &ctx.arns.region,
-        &r.name,
-        key,
-    )?
-    .unwrap_or(RuntimeManagement {
-        update_runtime_on: "Auto".into(),
-        runtime_version_arn: None,
-    });
+    let rm =
+        per_qualifier::get::<RuntimeManagement>(&ctx.service.store, &ctx.arns.region, &name, key)?
+            .unwrap_or(RuntimeManagement {
+                update_runtime_on: "Auto".into(),
+                runtime_version_arn: None,
+            });
     Ok(Reply::Json(
         StatusCode::OK,
-        answer(ctx, &r.name, q.as_deref(), &rm),
+        answer(ctx, &name, q.as_deref(), &rm),
     ))
 }
 
@@ -82,7 +93,7 @@ pub(crate) async fn put(
     t: &Qualified,
     input: Body<RuntimeManagementInput>,
 ) -> ApiResult<Reply> {
-    let (r, q) = parse_qualified(&ctx.service, t)?;
+    let (name, q) = version_of(ctx, t)?;
     let input = input?;
     let mode = required(&input.update_runtime_on, "updateRuntimeOn")?.to_owned();
     if !MODES.contains(&mode.as_str()) {
@@ -113,7 +124,7 @@ pub(crate) async fn put(
         _ => {}
     }
     let _guard = ctx.service.writes.lock().await;
-    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    resolve(&ctx.service, &ctx.arns, &name, q.as_deref())?;
     let rm = RuntimeManagement {
         update_runtime_on: mode,
         runtime_version_arn: input.runtime_version_arn,
@@ -122,14 +133,14 @@ pub(crate) async fn put(
     per_qualifier::write(
         &ctx.service.store,
         &ctx.arns.region,
-        &r.name,
+        &name,
         key,
         &rm,
         Expect::Any,
     )?;
     Ok(Reply::Json(
         StatusCode::OK,
-        answer(ctx, &r.name, q.as_deref(), &rm),
+        answer(ctx, &name, q.as_deref(), &rm),
     ))
 }
 
