@@ -221,6 +221,8 @@ def test_recursive_loop_is_stopped_after_16_invocations(server, lam):
     lam.invoke(FunctionName="loop", InvocationType="Event", Payload=b'{"start": 1}')
     letters = wait_for(lambda: dead_letters(server, "loop"), what="the stopped event")
     assert letters[0]["requestContext"]["condition"] == "RecursiveInvocationException"
+    # 16 invocations ran (their log lines may trail the dead letter a little), the 17th was stopped.
+    wait_for(lambda: hops(server, "loop") >= 16, what="16 log lines")
     assert hops(server, "loop") == 16
     assert "recursive loop detected" in server.log()
 
