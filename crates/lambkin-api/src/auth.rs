@@ -1,5 +1,6 @@
 //! Who may call: on a loopback address anyone (any credentials, as local tools expect); elsewhere, requests
-//! must carry a valid SigV4 signature by one of the configured access keys.
+//! must carry a valid SigV4 signature by one of the configured access keys. Which account calls: the one
+//! lambkin serves, unless the request's access key is configured for another (`caller_account`).
 
 use http::StatusCode;
 
@@ -41,4 +42,23 @@ pub fn signed_region(headers: &[(String, String)], query: &str) -> Option<String
     lambkin_sigv4::credential_scope(headers, query)
         .map(|c| c.region)
         .filter(|r| !r.is_empty())
+}
+
+/// The account of the request's caller: the account its access key is configured for (`AKID:SECRET:ACCOUNT`),
+/// else `owner`, the account lambkin serves. The key is read from the request's credential scope; off
+/// loopback `verify` has checked the signature by then, on loopback any caller is trusted anyway.
+pub fn caller_account(
+    key_accounts: &[(String, String)],
+    owner: &str,
+    headers: &[(String, String)],
+    query: &str,
+) -> String {
+    lambkin_sigv4::credential_scope(headers, query)
+        .and_then(|c| {
+            key_accounts
+                .iter()
+                .find(|(k, _)| *k == c.access_key)
+                .map(|(_, a)| a.clone())
+        })
+        .unwrap_or_else(|| owner.to_owned())
 }

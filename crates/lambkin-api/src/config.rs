@@ -45,7 +45,9 @@ pub struct ServeArgs {
     #[arg(long, env = "LAMBKIN_MEMORY_BUDGET_MB")]
     pub memory_budget_mb: Option<u64>,
     /// Access keys accepted when listening beyond loopback, `AKID:SECRET` (repeat, or comma-separate in the
-    /// variable). On a loopback address any credentials are accepted.
+    /// variable). On a loopback address any credentials are accepted. `AKID:SECRET:ACCOUNT` makes the key's
+    /// caller another account (12 digits) than the one lambkin serves: it may read that account's layer
+    /// versions their policies share with it, and nothing else.
     #[arg(
         long = "access-key",
         env = "LAMBKIN_ACCESS_KEYS",
@@ -107,6 +109,8 @@ pub struct ServeConfig {
     pub memory_budget_mb: u64,
     /// Accepted access keys: (id, secret).
     pub access_keys: Vec<(String, String)>,
+    /// Access keys whose caller is another account: (id, account).
+    pub key_accounts: Vec<(String, String)>,
     /// Account concurrency limit.
     pub concurrency_limit: u32,
     /// Scale of the async retry delays.
@@ -194,15 +198,27 @@ impl ServeConfig {
         } else {
             args.access_keys
         };
-        let access_keys = keys
-            .iter()
-            .map(|k| {
-                k.split_once(':')
-                    .filter(|(a, s)| !a.is_empty() && !s.is_empty())
-                    .map(|(a, s)| (a.to_owned(), s.to_owned()))
-                    .ok_or_else(|| format!("--access-key {k:?}: expected ACCESS_KEY_ID:SECRET"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut access_keys = Vec::new();
+        let mut key_accounts = Vec::new();
+        for k in &keys {
+            let parts: Vec<&str> = k.split(':').collect();
+            match parts.as_slice() {
+                [a, s] | [a, s, _] if !a.is_empty() && !s.is_empty() => {
+                    access_keys.push(((*a).to_owned(), (*s).to_owned()));
+                }
+                _ => {
+                    return Err(format!(
+                        "--access-key {k:?}: expected ACCESS_KEY_ID:SECRET[:ACCOUNT]"
+                    ))
+                }
+            }
+            if let [a, _, acct] = parts.as_slice() {
+                if acct.len() != 12 || !acct.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("--access-key {k:?}: the account must be 12 digits"));
+                }
+                key_accounts.push(((*a).to_owned(), (*acct).to_owned()));
+            }
+        }
         let runtime_interpreters = if args.runtime_interpreter.is_empty() {
             file.runtime_interpreter
         } else {
@@ -247,6 +263,7 @@ impl ServeConfig {
                 .or(file.memory_budget_mb)
                 .unwrap_or_else(|| host_memory_mb() * 3 / 4),
             access_keys,
+            key_accounts,
             concurrency_limit: args
                 .concurrency_limit
                 .or(file.concurrency_limit)

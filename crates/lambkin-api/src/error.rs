@@ -110,6 +110,10 @@ impl ApiError {
                 | "ServiceException"
                 | "ResourceInUseException"
                 | "ResourceNotReadyException"
+                | "CodeSigningConfigNotFoundException"
+                | "CodeVerificationFailedException"
+                | "PublicPolicyException"
+                | "PolicyLengthExceededException"
         );
         let mut map = serde_json::Map::new();
         map.insert(

@@ -25,6 +25,7 @@ mod runtimes;
 mod s3code;
 mod schedule;
 mod service;
+mod shapes;
 #[cfg(test)]
 mod tidy;
 mod time_fmt;

@@ -205,6 +205,145 @@ pub(crate) enum Operation {
     ListFunctionUrlConfigs {
         function: String,
     },
+    // Layer version permissions
+    AddLayerVersionPermission {
+        layer: String,
+        version: String,
+        revision_id: Option<String>,
+        input: Body<LayerPermissionInput>,
+    },
+    GetLayerVersionPolicy {
+        layer: String,
+        version: String,
+    },
+    RemoveLayerVersionPermission {
+        layer: String,
+        version: String,
+        statement_id: String,
+        revision_id: Option<String>,
+    },
+    // Code signing
+    CreateCodeSigningConfig {
+        input: Body<CodeSigningConfigInput>,
+    },
+    GetCodeSigningConfig {
+        arn: String,
+    },
+    UpdateCodeSigningConfig {
+        arn: String,
+        input: Body<CodeSigningConfigInput>,
+    },
+    DeleteCodeSigningConfig {
+        arn: String,
+    },
+    ListCodeSigningConfigs {
+        page: Page,
+    },
+    ListFunctionsByCodeSigningConfig {
+        arn: String,
+        page: Page,
+    },
+    PutFunctionCodeSigningConfig {
+        function: String,
+        input: Body<FunctionCodeSigningInput>,
+    },
+    GetFunctionCodeSigningConfig {
+        function: String,
+    },
+    DeleteFunctionCodeSigningConfig {
+        function: String,
+    },
+    // Runtime management, recursion, scaling
+    GetRuntimeManagementConfig(Qualified),
+    PutRuntimeManagementConfig(Qualified, Body<RuntimeManagementInput>),
+    GetFunctionRecursionConfig {
+        function: String,
+    },
+    PutFunctionRecursionConfig {
+        function: String,
+        input: Body<RecursionInput>,
+    },
+    GetFunctionScalingConfig(Qualified),
+    PutFunctionScalingConfig(Qualified, Body<ScalingInput>),
+    // Resource policies (API 2026-07-09)
+    GetResourcePolicy {
+        arn: String,
+    },
+    PutResourcePolicy {
+        arn: String,
+        input: Body<ResourcePolicyInput>,
+    },
+    DeleteResourcePolicy {
+        arn: String,
+        revision_id: Option<String>,
+    },
+    // Event source mappings (not supported yet: `ops/unsupported.rs`)
+    ListEventSourceMappings {
+        page: Page,
+        function: Option<String>,
+    },
+    CreateEventSourceMapping,
+    GetEventSourceMapping {
+        uuid: String,
+    },
+    UpdateEventSourceMapping {
+        uuid: String,
+    },
+    DeleteEventSourceMapping {
+        uuid: String,
+    },
+    // Capacity providers (not supported yet)
+    ListCapacityProviders {
+        page: Page,
+    },
+    CreateCapacityProvider,
+    GetCapacityProvider {
+        name: String,
+    },
+    UpdateCapacityProvider {
+        name: String,
+    },
+    DeleteCapacityProvider {
+        name: String,
+    },
+    ListFunctionVersionsByCapacityProvider {
+        name: String,
+    },
+    // Durable executions (not supported yet)
+    ListDurableExecutionsByFunction(Qualified),
+    GetDurableExecution {
+        arn: String,
+    },
+    GetDurableExecutionHistory {
+        arn: String,
+    },
+    GetDurableExecutionState {
+        arn: String,
+    },
+    CheckpointDurableExecution {
+        arn: String,
+    },
+    StopDurableExecution {
+        arn: String,
+    },
+    PauseDurableExecution {
+        arn: String,
+    },
+    ResumeDurableExecution {
+        arn: String,
+    },
+    DeleteDurableExecution {
+        arn: String,
+    },
+    SendDurableExecutionCallbackSuccess {
+        callback_id: String,
+    },
+    SendDurableExecutionCallbackFailure {
+        callback_id: String,
+    },
+    SendDurableExecutionCallbackHeartbeat {
+        callback_id: String,
+    },
     // lambkin's own (`/lambkin/v1/…`)
     LambkinListDeadLetters {
         function: String,
@@ -262,6 +401,7 @@ pub(crate) struct CreateFunctionInput {
     pub vpc_config: Option<VpcConfigInput>,
     pub snap_start: Option<SnapStartInput>,
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    pub code_signing_config_arn: Option<String>,
 }
 
 /// `EphemeralStorage`.
@@ -431,4 +571,75 @@ pub(crate) struct UrlConfigInput {
     pub auth_type: Option<String>,
     pub cors: Option<Cors>,
     pub invoke_mode: Option<String>,
+}
+
+/// `AddLayerVersionPermission`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct LayerPermissionInput {
+    pub statement_id: Option<String>,
+    pub action: Option<String>,
+    pub principal: Option<String>,
+    pub organization_id: Option<String>,
+}
+
+/// `Create`/`UpdateCodeSigningConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct CodeSigningConfigInput {
+    pub description: Option<String>,
+    pub allowed_publishers: Option<crate::shapes::AllowedPublishers>,
+    pub code_signing_policies: Option<CodeSigningPoliciesInput>,
+}
+
+/// `CodeSigningPolicies` as a request gives it (the member may be left out).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct CodeSigningPoliciesInput {
+    pub untrusted_artifact_on_deployment: Option<String>,
+}
+
+/// `PutFunctionCodeSigningConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct FunctionCodeSigningInput {
+    pub code_signing_config_arn: Option<String>,
+}
+
+/// `PutRuntimeManagementConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RuntimeManagementInput {
+    pub update_runtime_on: Option<String>,
+    pub runtime_version_arn: Option<String>,
+}
+
+/// `PutFunctionRecursionConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RecursionInput {
+    pub recursive_loop: Option<String>,
+}
+
+/// `PutFunctionScalingConfig`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ScalingInput {
+    pub function_scaling_config: Option<ScalingValues>,
+}
+
+/// `FunctionScalingConfig` as a request gives it.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ScalingValues {
+    pub min_execution_environments: Option<i64>,
+    pub max_execution_environments: Option<i64>,
+}
+
+/// `PutResourcePolicy`'s body.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ResourcePolicyInput {
+    pub policy: Option<String>,
+    pub revision_id: Option<String>,
 }

@@ -325,6 +325,8 @@ fn destination_event(
         attempts: 0,
         deferrals: 0,
         incarnation: None,
+        hops: ev.hops + 1,
+        after_stop: false,
     })
 }
 
@@ -354,6 +356,10 @@ async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>,
 
 async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
     let cfg = effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
+    if stopped_as_loop(service, &ev) {
+        stop_loop(service, &key, &ev, &cfg).await;
+        return;
+    }
     let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
     if age_ms > u64::from(cfg.max_age_secs) * 1000 {
         fail(
@@ -436,6 +442,54 @@ async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
             service.queue.schedule.insert(key, ev);
         }
     }
+}
+
+/// Invocations one chain of events may make before Lambda's recursive loop detection stops the next.
+pub(crate) const MAX_CHAIN: u32 = 16;
+
+/// Whether Lambda's recursive loop detection stops this event: its chain of destination records already
+/// invoked functions 16 times, and its function's setting is not `Allow`.
+fn stopped_as_loop(service: &Service, ev: &QueuedEvent) -> bool {
+    ev.hops >= MAX_CHAIN
+        && records::settings::recursive_loop(&service.store, &ev.region, &ev.function)
+            .map(|mode| mode != "Allow")
+            .unwrap_or(true)
+}
+
+/// Stops an event of a recursive loop, as Lambda does: not invoked; its record goes to the dead letters and
+/// to the `OnFailure` destination, if one is configured (as the start of a chain of its own, unless it is
+/// itself such a record); and the log says so.
+async fn stop_loop(service: &Service, key: &str, ev: &QueuedEvent, cfg: &Effective) {
+    tracing::warn!(
+        "recursive loop detected: {} was invoked {MAX_CHAIN} times by one chain of events; async event {} is          stopped, not delivered (PutFunctionRecursionConfig RecursiveLoop=Allow lets such chains continue)",
+        ev.function,
+        ev.id
+    );
+    let rec = record(ev, "RecursiveInvocationException", "$LATEST", None);
+    let follow_up = cfg
+        .on_failure
+        .as_deref()
+        .filter(|_| !ev.after_stop)
+        .and_then(|dest| destination_event(ev, dest, &rec))
+        .map(|f| QueuedEvent {
+            hops: 0,
+            after_stop: true,
+            ..f
+        });
+    let mut ops = Vec::new();
+    if let Some(f) = &follow_up {
+        match events::put(f) {
+            Ok(put) => ops.push(put),
+            Err(e) => tracing::warn!("cannot write the OnFailure record of {}: {e}", ev.id),
+        }
+    }
+    match events::put_dead_letter(ev, now_ms(), &rec) {
+        Ok(put) => ops.push(put),
+        Err(e) => tracing::warn!("cannot write the dead letter of {}: {e}", ev.id),
+    }
+    ops.push(events::delete(key));
+    let what = format!("async event {} (recursive loop)", ev.id);
+    settle(service, ops, follow_up, &what).await;
 }
 
 /// Moves an event to its retry time (one batch: the old key goes, the new one comes).

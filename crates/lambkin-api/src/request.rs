@@ -21,6 +21,8 @@ pub(crate) struct Ctx {
     pub base_url: String,
     /// `x-amzn-RequestId` (also the invoke's request id).
     pub request_id: String,
+    /// The caller's account: the served one (`arns.account`) unless its access key belongs to another.
+    pub caller: String,
 }
 
 /// A request, read.

@@ -142,6 +142,12 @@ async fn handle_inner(
         },
         base_url: format!("http://{host}"),
         request_id: request_id.to_owned(),
+        caller: crate::auth::caller_account(
+            &service.config.key_accounts,
+            &service.config.account_id,
+            &header_pairs,
+            &raw_query,
+        ),
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     let op = parse(&req, &segs)?;
@@ -348,6 +354,153 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         (["2021-10-31", "functions", f, "urls"], &M::GET) => {
             O::ListFunctionUrlConfigs { function: s(f) }
         }
+        // Layer version permissions
+        (["2018-10-31", "layers", l, "versions", v, "policy"], &M::POST) => {
+            O::AddLayerVersionPermission {
+                layer: s(l),
+                version: s(v),
+                revision_id: q("RevisionId"),
+                input: req.json(),
+            }
+        }
+        (["2018-10-31", "layers", l, "versions", v, "policy"], &M::GET) => {
+            O::GetLayerVersionPolicy {
+                layer: s(l),
+                version: s(v),
+            }
+        }
+        (["2018-10-31", "layers", l, "versions", v, "policy", sid], &M::DELETE) => {
+            O::RemoveLayerVersionPermission {
+                layer: s(l),
+                version: s(v),
+                statement_id: s(sid),
+                revision_id: q("RevisionId"),
+            }
+        }
+        // Code signing
+        (["2020-04-22", "code-signing-configs"], &M::POST) => {
+            O::CreateCodeSigningConfig { input: req.json() }
+        }
+        (["2020-04-22", "code-signing-configs"], &M::GET) => {
+            O::ListCodeSigningConfigs { page: req.page(50) }
+        }
+        (["2020-04-22", "code-signing-configs", a], &M::GET) => {
+            O::GetCodeSigningConfig { arn: s(a) }
+        }
+        (["2020-04-22", "code-signing-configs", a], &M::PUT) => O::UpdateCodeSigningConfig {
+            arn: s(a),
+            input: req.json(),
+        },
+        (["2020-04-22", "code-signing-configs", a], &M::DELETE) => {
+            O::DeleteCodeSigningConfig { arn: s(a) }
+        }
+        (["2020-04-22", "code-signing-configs", a, "functions"], &M::GET) => {
+            O::ListFunctionsByCodeSigningConfig {
+                arn: s(a),
+                page: req.page(50),
+            }
+        }
+        (["2020-06-30", "functions", f, "code-signing-config"], &M::PUT) => {
+            O::PutFunctionCodeSigningConfig {
+                function: s(f),
+                input: req.json(),
+            }
+        }
+        (["2020-06-30", "functions", f, "code-signing-config"], &M::GET) => {
+            O::GetFunctionCodeSigningConfig { function: s(f) }
+        }
+        (["2020-06-30", "functions", f, "code-signing-config"], &M::DELETE) => {
+            O::DeleteFunctionCodeSigningConfig { function: s(f) }
+        }
+        // Runtime management, recursion, scaling
+        (["2021-07-20", "functions", f, "runtime-management-config"], &M::GET) => {
+            O::GetRuntimeManagementConfig(qualified(f))
+        }
+        (["2021-07-20", "functions", f, "runtime-management-config"], &M::PUT) => {
+            O::PutRuntimeManagementConfig(qualified(f), req.json())
+        }
+        (["2024-08-31", "functions", f, "recursion-config"], &M::GET) => {
+            O::GetFunctionRecursionConfig { function: s(f) }
+        }
+        (["2024-08-31", "functions", f, "recursion-config"], &M::PUT) => {
+            O::PutFunctionRecursionConfig {
+                function: s(f),
+                input: req.json(),
+            }
+        }
+        (["2025-11-30", "functions", f, "function-scaling-config"], &M::GET) => {
+            O::GetFunctionScalingConfig(qualified(f))
+        }
+        (["2025-11-30", "functions", f, "function-scaling-config"], &M::PUT) => {
+            O::PutFunctionScalingConfig(qualified(f), req.json())
+        }
+        // Resource policies
+        (["2026-07-09", "resource-policy", a], &M::GET) => O::GetResourcePolicy { arn: s(a) },
+        (["2026-07-09", "resource-policy", a], &M::PUT) => O::PutResourcePolicy {
+            arn: s(a),
+            input: req.json(),
+        },
+        (["2026-07-09", "resource-policy", a], &M::DELETE) => O::DeleteResourcePolicy {
+            arn: s(a),
+            revision_id: q("RevisionId"),
+        },
+        // Event source mappings, capacity providers, durable executions: not supported yet.
+        (["2015-03-31", "event-source-mappings"], &M::GET) => O::ListEventSourceMappings {
+            page: req.page(100),
+            function: q("FunctionName"),
+        },
+        (["2015-03-31", "event-source-mappings"], &M::POST) => O::CreateEventSourceMapping,
+        (["2015-03-31", "event-source-mappings", u], &M::GET) => {
+            O::GetEventSourceMapping { uuid: s(u) }
+        }
+        (["2015-03-31", "event-source-mappings", u], &M::PUT) => {
+            O::UpdateEventSourceMapping { uuid: s(u) }
+        }
+        (["2015-03-31", "event-source-mappings", u], &M::DELETE) => {
+            O::DeleteEventSourceMapping { uuid: s(u) }
+        }
+        (["2025-11-30", "capacity-providers"], &M::GET) => {
+            O::ListCapacityProviders { page: req.page(50) }
+        }
+        (["2025-11-30", "capacity-providers"], &M::POST) => O::CreateCapacityProvider,
+        (["2025-11-30", "capacity-providers", n], &M::GET) => O::GetCapacityProvider { name: s(n) },
+        (["2025-11-30", "capacity-providers", n], &M::PUT) => {
+            O::UpdateCapacityProvider { name: s(n) }
+        }
+        (["2025-11-30", "capacity-providers", n], &M::DELETE) => {
+            O::DeleteCapacityProvider { name: s(n) }
+        }
+        (["2025-11-30", "capacity-providers", n, "function-versions"], &M::GET) => {
+            O::ListFunctionVersionsByCapacityProvider { name: s(n) }
+        }
+        (["2025-12-01", "functions", f, "durable-executions"], &M::GET) => {
+            O::ListDurableExecutionsByFunction(qualified(f))
+        }
+        (["2025-12-01", "durable-executions", a], &M::GET) => O::GetDurableExecution { arn: s(a) },
+        (["2025-12-01", "durable-executions", a], &M::DELETE) => {
+            O::DeleteDurableExecution { arn: s(a) }
+        }
+        (["2025-12-01", "durable-executions", a, action], m) => {
+            let arn = s(a);
+            match (*action, m) {
+                ("history", &M::GET) => O::GetDurableExecutionHistory { arn },
+                ("state", &M::GET) => O::GetDurableExecutionState { arn },
+                ("checkpoint", &M::POST) => O::CheckpointDurableExecution { arn },
+                ("stop", &M::POST) => O::StopDurableExecution { arn },
+                ("pause", &M::POST) => O::PauseDurableExecution { arn },
+                ("resume", &M::POST) => O::ResumeDurableExecution { arn },
+                _ => return Err(unknown(req, segs)),
+            }
+        }
+        (["2025-12-01", "durable-execution-callbacks", c, action], &M::POST) => {
+            let callback_id = s(c);
+            match *action {
+                "succeed" => O::SendDurableExecutionCallbackSuccess { callback_id },
+                "fail" => O::SendDurableExecutionCallbackFailure { callback_id },
+                "heartbeat" => O::SendDurableExecutionCallbackHeartbeat { callback_id },
+                _ => return Err(unknown(req, segs)),
+            }
+        }
         // lambkin's own: code downloads and logs.
         (["lambkin", "v1", "code", hex], &M::GET) => O::LambkinDownloadCode {
             sha256: s(hex),
@@ -365,16 +518,19 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
                 .clamp(1, 10_000),
         },
         (["lambkin", "v1", "health"], &M::GET) => O::LambkinHealth,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                "UnknownOperationException",
-                format!(
-                    "lambkin does not implement {} /{}",
-                    req.method,
-                    segs.join("/")
-                ),
-            ))
-        }
+        _ => return Err(unknown(req, segs)),
     })
+}
+
+/// A request that names no operation of the Lambda API.
+fn unknown(req: &ApiRequest, segs: &[&str]) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "UnknownOperationException",
+        format!(
+            "lambkin does not implement {} /{}",
+            req.method,
+            segs.join("/")
+        ),
+    )
 }

@@ -276,6 +276,8 @@ mod tests {
             attempts: 0,
             deferrals: 0,
             incarnation: None,
+            hops: 0,
+            after_stop: false,
         };
         (e.key(), e)
     }

@@ -218,6 +218,7 @@ fn the_plumbing_is_made_of_leaves() {
         "error",
         "names",
         "model",
+        "shapes",
         "time_fmt",
         "config",
         "auth",

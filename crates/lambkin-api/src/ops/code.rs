@@ -83,6 +83,7 @@ pub(crate) async fn update_code(
         s3_object_version: &input.s3_object_version,
     })?;
     check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
+    super::codesigning::check_update(ctx, &r.name)?;
     let blob = source::store(&ctx.service, src, "ZipFile").await?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;

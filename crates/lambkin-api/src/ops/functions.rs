@@ -93,6 +93,8 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         )));
     }
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
+    let signing =
+        super::codesigning::check_create(ctx, &name, input.code_signing_config_arn.as_deref())?;
     let blob = source::store(&ctx.service, src, "Code.ZipFile").await?;
     check_total_size(blob.unpacked_size, &layers)?;
     let mut config = FunctionConfiguration {
@@ -182,6 +184,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         }
         Err(e) => return Err(e.into()),
     }
+    super::codesigning::bind_created(ctx, &name, signing).await?;
     tracing::info!("created function {name} ({} bytes of code)", blob.size);
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);
@@ -280,6 +283,10 @@ pub(crate) async fn update_configuration(
         Some(l) => Some(resolve_layers(&ctx.service, &ctx.arns, l)?),
         None => None,
     };
+    if input.layers.as_ref().is_some_and(|l| !l.is_empty()) {
+        // Layers are code too: checked against the function's code signing configuration.
+        super::codesigning::check_update(ctx, &r.name)?;
+    }
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     if input.runtime.is_none() {

@@ -163,6 +163,8 @@ async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
         attempts: 0,
         deferrals: 0,
         incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
+        hops: 0,
+        after_stop: false,
     };
     ctx.service
         .queue

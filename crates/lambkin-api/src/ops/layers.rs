@@ -100,6 +100,13 @@ fn load(
 pub(crate) async fn get(ctx: &Ctx, raw: &str, v: &str) -> ApiResult<Reply> {
     let name = names::layer_name(raw, &ctx.service.config.account_id)?;
     let version = parse_version(v)?;
+    super::layerpolicy::check_read(
+        ctx,
+        &ctx.arns.region,
+        raw.starts_with("arn:"),
+        &name,
+        version,
+    )?;
     let rec = load(
         &ctx.service,
         &ctx.arns.region,
@@ -126,6 +133,7 @@ pub(crate) async fn get_by_arn(ctx: &Ctx, arn: Option<&str>) -> ApiResult<Reply>
             "The resource you requested does not exist. ({arn})"
         )));
     }
+    super::layerpolicy::check_read(ctx, &region, true, &name, version)?;
     let rec = load(&ctx.service, &region, &name, version, arn)?;
     Ok(Reply::Json(
         StatusCode::OK,

@@ -4,18 +4,25 @@
 mod account;
 mod aliases;
 mod code;
+mod codesigning;
 mod common;
 mod concurrency;
 mod eventconfig;
 mod functions;
 mod invoke;
 mod lambkin;
+mod layerpolicy;
 mod layers;
 mod policy;
 pub(crate) mod provisioned;
 mod source;
 mod settings;
+mod recursion;
+mod resourcepolicy;
+mod runtimemgmt;
+mod scaling;
 mod tags;
+mod unsupported;
 mod urls;
 mod validate;
 mod versions;
@@ -30,6 +37,15 @@ use common::parse_ref;
 /// bad name is answered before a bad body, as Lambda does.
 pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
     use Operation as O;
+    // A caller of another account may only read the layer versions shared with it (`layerpolicy.rs`).
+    if ctx.caller != ctx.arns.account
+        && !matches!(
+            op,
+            O::GetLayerVersion { .. } | O::GetLayerVersionByArn { .. }
+        )
+    {
+        return Err(layerpolicy::refuse_foreign(ctx));
+    }
     match op {
         O::CreateFunction { input } => functions::create(ctx, input).await,
         O::ListFunctions {
@@ -122,6 +138,85 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
         O::UpdateFunctionUrlConfig(t, input) => urls::put(ctx, &t, input, false).await,
         O::DeleteFunctionUrlConfig(t) => urls::delete(ctx, &t).await,
         O::ListFunctionUrlConfigs { function } => urls::list(ctx, &function).await,
+        O::AddLayerVersionPermission {
+            layer,
+            version,
+            revision_id,
+            input,
+        } => layerpolicy::add(ctx, &layer, &version, revision_id.as_deref(), input).await,
+        O::GetLayerVersionPolicy { layer, version } => {
+            layerpolicy::get(ctx, &layer, &version).await
+        }
+        O::RemoveLayerVersionPermission {
+            layer,
+            version,
+            statement_id,
+            revision_id,
+        } => {
+            layerpolicy::remove(ctx, &layer, &version, &statement_id, revision_id.as_deref()).await
+        }
+        O::CreateCodeSigningConfig { input } => codesigning::create(ctx, input).await,
+        O::GetCodeSigningConfig { arn } => codesigning::get(ctx, &arn).await,
+        O::UpdateCodeSigningConfig { arn, input } => codesigning::update(ctx, &arn, input).await,
+        O::DeleteCodeSigningConfig { arn } => codesigning::delete(ctx, &arn).await,
+        O::ListCodeSigningConfigs { page } => codesigning::list(ctx, page).await,
+        O::ListFunctionsByCodeSigningConfig { arn, page } => {
+            codesigning::list_functions(ctx, &arn, page).await
+        }
+        O::PutFunctionCodeSigningConfig { function, input } => {
+            codesigning::put_function(ctx, &function, input).await
+        }
+        O::GetFunctionCodeSigningConfig { function } => {
+            codesigning::get_function(ctx, &function).await
+        }
+        O::DeleteFunctionCodeSigningConfig { function } => {
+            codesigning::delete_function(ctx, &function).await
+        }
+        O::GetRuntimeManagementConfig(t) => runtimemgmt::get(ctx, &t).await,
+        O::PutRuntimeManagementConfig(t, input) => runtimemgmt::put(ctx, &t, input).await,
+        O::GetFunctionRecursionConfig { function } => recursion::get(ctx, &function).await,
+        O::PutFunctionRecursionConfig { function, input } => {
+            recursion::put(ctx, &function, input).await
+        }
+        O::GetFunctionScalingConfig(t) => scaling::get(ctx, &t).await,
+        O::PutFunctionScalingConfig(t, input) => scaling::put(ctx, &t, input).await,
+        O::GetResourcePolicy { arn } => resourcepolicy::get(ctx, &arn).await,
+        O::PutResourcePolicy { arn, input } => resourcepolicy::put(ctx, &arn, input).await,
+        O::DeleteResourcePolicy { arn, revision_id } => {
+            resourcepolicy::delete(ctx, &arn, revision_id.as_deref()).await
+        }
+        O::ListEventSourceMappings { page, function } => {
+            unsupported::list_event_source_mappings(ctx, page, function.as_deref()).await
+        }
+        O::CreateEventSourceMapping => unsupported::create_event_source_mapping(),
+        O::GetEventSourceMapping { uuid }
+        | O::UpdateEventSourceMapping { uuid }
+        | O::DeleteEventSourceMapping { uuid } => unsupported::event_source_mapping(&uuid),
+        O::ListCapacityProviders { page } => unsupported::list_capacity_providers(page),
+        O::CreateCapacityProvider => unsupported::create_capacity_provider(),
+        O::GetCapacityProvider { name }
+        | O::UpdateCapacityProvider { name }
+        | O::DeleteCapacityProvider { name }
+        | O::ListFunctionVersionsByCapacityProvider { name } => {
+            unsupported::capacity_provider(&name)
+        }
+        O::ListDurableExecutionsByFunction(t) => {
+            unsupported::list_durable_executions(ctx, &t).await
+        }
+        O::GetDurableExecution { arn }
+        | O::GetDurableExecutionHistory { arn }
+        | O::StopDurableExecution { arn }
+        | O::PauseDurableExecution { arn }
+        | O::ResumeDurableExecution { arn }
+        | O::DeleteDurableExecution { arn } => unsupported::durable_execution(&arn, true),
+        O::GetDurableExecutionState { arn } | O::CheckpointDurableExecution { arn } => {
+            unsupported::durable_execution(&arn, false)
+        }
+        O::SendDurableExecutionCallbackSuccess { callback_id }
+        | O::SendDurableExecutionCallbackFailure { callback_id }
+        | O::SendDurableExecutionCallbackHeartbeat { callback_id } => {
+            unsupported::durable_callback(&callback_id)
+        }
         O::LambkinListDeadLetters { function } => lambkin::dead_letters(ctx, &function).await,
         O::LambkinDownloadCode {
             sha256,

@@ -37,6 +37,18 @@ pub struct QueuedEvent {
     /// earlier incarnation (the function was deleted and created again) is dropped, never delivered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incarnation: Option<String>,
+    /// Invocations before this one in its chain of destination records (0 for an event a client sent):
+    /// Lambda's recursive loop detection stops the chain at 16 (`queue.rs`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hops: u32,
+    /// A record sent to an `OnFailure` destination because its event's chain was stopped as a recursive
+    /// loop: if its own chain is stopped again, it goes nowhere further.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_stop: bool,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl QueuedEvent {

@@ -5,7 +5,8 @@ use lambkin_store::{Expect, Op, Store, StoreError};
 
 use super::{
     events, function_key, function_prefix, qualifier_key, read_row, urls, values, versions,
-    ALIASES, EVENT_CONFIGS, FUNCTIONS, PROVISIONED, VERSIONS,
+    ALIASES, EVENT_CONFIGS, FN_CODE_SIGNING, FUNCTIONS, PROVISIONED, RECURSION, RUNTIME_MANAGEMENT,
+    SCALING, VERSIONS,
 };
 use crate::model::{FunctionRecord, VersionRecord};
 
@@ -99,7 +100,8 @@ fn put_op(region: &str, record: &FunctionRecord, revision: u64) -> Result<Op, St
 
 /// Deletes the function (read at `revision`) and everything it owns, in one batch: its versions, aliases,
 /// URL configurations of every qualifier and their URL ids, event-invoke and provisioned-concurrency
-/// configurations, queued events and dead letters. (Concurrency, policy and tags are part of its record.)
+/// configurations, its code signing binding, recursion, runtime management and scaling settings, queued events
+/// and dead letters. (Concurrency, policy and tags are part of its record.)
 pub(crate) fn delete(
     store: &Store,
     region: &str,
@@ -118,17 +120,26 @@ pub(crate) fn delete(
 /// Everything a function owns but its own row.
 fn owned_ops(store: &Store, region: &str, name: &str) -> Result<Vec<Op>, StoreError> {
     let prefix = function_prefix(region, name);
-    let mut ops: Vec<Op> = [VERSIONS, ALIASES, EVENT_CONFIGS, PROVISIONED]
-        .into_iter()
-        .map(|t| Op::delete_prefix(t, &prefix))
-        .collect();
+    let mut ops: Vec<Op> = [
+        VERSIONS,
+        ALIASES,
+        EVENT_CONFIGS,
+        PROVISIONED,
+        FN_CODE_SIGNING,
+        RECURSION,
+        RUNTIME_MANAGEMENT,
+        SCALING,
+    ]
+    .into_iter()
+    .map(|t| Op::delete_prefix(t, &prefix))
+    .collect();
     ops.extend(urls::delete_all_ops(store, region, name)?);
     ops.extend(events::drop_ops(store, region, name, None)?);
     Ok(ops)
 }
 
-/// Deletes published version `n` and what hangs off it, in one batch: its event-invoke and
-/// provisioned-concurrency configurations and its queued events; `updated` writes the function back too (its
+/// Deletes published version `n` and what hangs off it, in one batch: its event-invoke,
+/// provisioned-concurrency, runtime management and scaling configurations and its queued events; `updated` writes the function back too (its
 /// policy without the statements naming the version). Aliases are not looked at: one referencing the version
 /// must be refused before.
 pub(crate) fn delete_version(
@@ -143,6 +154,12 @@ pub(crate) fn delete_version(
         versions::delete_op(region, name, n),
         Op::delete(EVENT_CONFIGS, &qualifier_key(region, name, &q), Expect::Any),
         Op::delete(PROVISIONED, &qualifier_key(region, name, &q), Expect::Any),
+        Op::delete(
+            RUNTIME_MANAGEMENT,
+            &qualifier_key(region, name, &q),
+            Expect::Any,
+        ),
+        Op::delete(SCALING, &qualifier_key(region, name, &q), Expect::Any),
     ];
     if let Some((record, revision)) = updated {
         ops.push(put_op(region, record, revision)?);

@@ -49,16 +49,15 @@ pub(crate) fn create(
     )?])
 }
 
-/// Deletes a layer version (a missing one is fine).
+/// Deletes a layer version and its policy (a missing one is fine).
 pub(crate) fn delete(
     store: &Store,
     region: &str,
     name: &str,
     version: u64,
 ) -> Result<(), StoreError> {
-    store.apply(vec![Op::delete(
-        LAYERS,
-        &numbered_key(region, name, version),
-        Expect::Any,
-    )])
+    store.apply(vec![
+        Op::delete(LAYERS, &numbered_key(region, name, version), Expect::Any),
+        super::settings::delete_layer_policy_op(region, name, version),
+    ])
 }

@@ -16,13 +16,21 @@
 //! | `events` | `<due ms, 13 digits>/<request id>` | `QueuedEvent` |
 //! | `deadletters` | `<region>/<name>/<ms, 13 digits>/<request id>` | the failure record |
 //! | `layers` | `<region>/<name>/<version, 10 digits>` | `LayerRecord` |
+//! | `layerpolicies` | `<region>/<name>/<version, 10 digits>` | `LayerPolicy` |
+//! | `codesigning` | `<region>/<csc id>` | `CodeSigningConfig` |
+//! | `fncodesigning` | `<region>/<name>/$LATEST` | `FunctionCodeSigning` |
+//! | `recursion` | `<region>/<name>/$LATEST` | `RecursionConfig` |
+//! | `runtimemgmt` | `<region>/<name>/<qualifier>` | `RuntimeManagement` |
+//! | `scaling` | `<region>/<name>/<qualifier>` | `FunctionScalingConfig` |
 //!
-//! A function owns its rows of every table but `layers`; `functions::delete` removes them all in one batch.
+//! A function owns its rows of every table but `layers`, `layerpolicies` and `codesigning`;
+//! `functions::delete` removes them all in one batch. A layer version's policy goes with the layer version.
 
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod layers;
 pub(crate) mod per_qualifier;
+pub(crate) mod settings;
 pub(crate) mod urls;
 pub(crate) mod versions;
 
@@ -39,6 +47,12 @@ const PROVISIONED: &str = "provisioned";
 const EVENTS: &str = "events";
 const DEAD_LETTERS: &str = "deadletters";
 const LAYERS: &str = "layers";
+const LAYER_POLICIES: &str = "layerpolicies";
+const CODE_SIGNING: &str = "codesigning";
+const FN_CODE_SIGNING: &str = "fncodesigning";
+const RECURSION: &str = "recursion";
+const RUNTIME_MANAGEMENT: &str = "runtimemgmt";
+const SCALING: &str = "scaling";
 
 /// Every table (the cascade tests look in all of them).
 #[cfg(test)]
@@ -53,6 +67,12 @@ const TABLES: &[&str] = &[
     EVENTS,
     DEAD_LETTERS,
     LAYERS,
+    LAYER_POLICIES,
+    CODE_SIGNING,
+    FN_CODE_SIGNING,
+    RECURSION,
+    RUNTIME_MANAGEMENT,
+    SCALING,
 ];
 
 /// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in

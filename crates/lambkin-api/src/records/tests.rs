@@ -119,6 +119,8 @@ fn event(name: &str, qualifier: Option<&str>, id: &str) -> QueuedEvent {
         attempts: 0,
         deferrals: 0,
         incarnation: None,
+        hops: 0,
+        after_stop: false,
     }
 }
 
@@ -182,6 +184,29 @@ fn populate(store: &Store, name: &str) -> Vec<String> {
         let setting = provisioned_setting(name, q);
         per_qualifier::write(store, REGION, name, q, &setting, Expect::Any).expect("provisioned");
     }
+    let binding = crate::shapes::FunctionCodeSigning {
+        code_signing_config_arn:
+            "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-0123456789abcdef0".into(),
+        function_name: name.into(),
+    };
+    per_qualifier::write(store, REGION, name, "$LATEST", &binding, Expect::Any).expect("csc");
+    let recursion = crate::shapes::RecursionConfig {
+        recursive_loop: "Allow".into(),
+    };
+    per_qualifier::write(store, REGION, name, "$LATEST", &recursion, Expect::Any)
+        .expect("recursion");
+    for q in ["$LATEST", "1"] {
+        let rm = crate::shapes::RuntimeManagement {
+            update_runtime_on: "FunctionUpdate".into(),
+            runtime_version_arn: None,
+        };
+        per_qualifier::write(store, REGION, name, q, &rm, Expect::Any).expect("runtime");
+    }
+    let scaling = crate::shapes::FunctionScalingConfig {
+        min_execution_environments: Some(1),
+        max_execution_environments: Some(2),
+    };
+    per_qualifier::write(store, REGION, name, "1", &scaling, Expect::Any).expect("scaling");
     let mut ops = Vec::new();
     for (i, q) in [None, Some("1"), Some("live")].into_iter().enumerate() {
         ops.push(events::put(&event(name, q, &format!("{name}-ev-{i}"))).expect("event"));
@@ -312,6 +337,11 @@ fn delete_version_takes_what_hangs_off_it() {
         ["$LATEST", "live"]
     );
     assert_eq!(qualifiers::<ProvisionedSetting>(&s.store, "vers"), ["live"]);
+    assert_eq!(
+        qualifiers::<crate::shapes::RuntimeManagement>(&s.store, "vers"),
+        ["$LATEST"]
+    );
+    assert!(qualifiers::<crate::shapes::FunctionScalingConfig>(&s.store, "vers").is_empty());
     let queued: Vec<Option<String>> = events::all(&s.store)
         .expect("events")
         .into_iter()

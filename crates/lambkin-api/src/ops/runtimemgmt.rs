@@ -1,0 +1,162 @@
+//! Runtime management: `GetRuntimeManagementConfig`, `PutRuntimeManagementConfig` (per version: `Auto`
+//! (Lambda's default), `FunctionUpdate`, or `Manual` with the runtime version pinned). Stored and answered;
+//! lambkin serves a managed runtime with the host's interpreter of that runtime whatever the mode says.
+
+use http::StatusCode;
+use lambkin_store::Expect;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::operation::{Body, Qualified, RuntimeManagementInput};
+use crate::records::per_qualifier;
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::resolve;
+use crate::shapes::RuntimeManagement;
+
+use super::common::{parse_qualified, required};
+
+const MODES: [&str; 3] = ["Auto", "Manual", "FunctionUpdate"];
+
+/// `arn:aws:lambda:<region>::runtime:<id>` (Lambda's runtime versions) or
+/// `arn:aws:lambda:<region>:<account>:runtime/<name>/version/<version>`.
+fn valid_version_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let [_, partition, service, region, account, rest] = parts.as_slice() else {
+        return false;
+    };
+    let head = arn.starts_with("arn:") && partition.starts_with("aws") && *service == "lambda";
+    let region_ok = region.split('-').count() >= 3;
+    let lambdas =
+        account.is_empty() && rest.strip_prefix("runtime:").is_some_and(|r| !r.is_empty());
+    let own = account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && rest
+            .strip_prefix("runtime/")
+            .and_then(|r| r.split_once("/version/"))
+            .is_some_and(|(n, v)| !n.is_empty() && !v.is_empty());
+    head && region_ok && arn.len() >= 26 && (lambdas || own)
+}
+
+/// The function and qualifier, which names a version: Lambda refuses aliases here.
+fn version_of(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    if let Some(alias) = q
+        .as_deref()
+        .filter(|q| *q != "$LATEST" && !q.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(ApiError::invalid(format!(
+            "The provided function name {} is invalid. Aliases are not allowed.",
+            ctx.arns.qualified(&r.name, alias)
+        )));
+    }
+    Ok((r.name, q))
+}
+
+fn answer(
+    ctx: &Ctx,
+    name: &str,
+    qualifier: Option<&str>,
+    rm: &RuntimeManagement,
+) -> serde_json::Value {
+    let arn = match qualifier {
+        Some(q) => ctx.arns.qualified(name, q),
+        None => ctx.arns.function(name),
+    };
+    let mut out = json!({"UpdateRuntimeOn": rm.update_runtime_on, "FunctionArn": arn});
+    if let Some(v) = &rm.runtime_version_arn {
+        out["RuntimeVersionArn"] = json!(v);
+    }
+    out
+}
+
+/// `GetRuntimeManagementConfig` (`Auto` until set).
+pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (name, q) = version_of(ctx, t)?;
+    resolve(&ctx.service, &ctx.arns, &name, q.as_deref())?;
+    let key = q.as_deref().unwrap_or("$LATEST");
+    let rm =
+        per_qualifier::get::<RuntimeManagement>(&ctx.service.store, &ctx.arns.region, &name, key)?
+            .unwrap_or(RuntimeManagement {
+                update_runtime_on: "Auto".into(),
+                runtime_version_arn: None,
+            });
+    Ok(Reply::Json(
+        StatusCode::OK,
+        answer(ctx, &name, q.as_deref(), &rm),
+    ))
+}
+
+/// `PutRuntimeManagementConfig`.
+pub(crate) async fn put(
+    ctx: &Ctx,
+    t: &Qualified,
+    input: Body<RuntimeManagementInput>,
+) -> ApiResult<Reply> {
+    let (name, q) = version_of(ctx, t)?;
+    let input = input?;
+    let mode = required(&input.update_runtime_on, "updateRuntimeOn")?.to_owned();
+    if !MODES.contains(&mode.as_str()) {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{mode}' at 'updateRuntimeOn' failed to satisfy constraint: Member must satisfy enum value set: [Auto, Manual, FunctionUpdate]"
+        )));
+    }
+    if let Some(arn) = input
+        .runtime_version_arn
+        .as_deref()
+        .filter(|a| !valid_version_arn(a))
+    {
+        return Err(ApiError::validation(format!(
+            "1 validation error detected: Value '{arn}' at 'runtimeVersionArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\d{{1}}::runtime:.+$"
+        )));
+    }
+    match (mode.as_str(), &input.runtime_version_arn) {
+        ("Manual", None) => {
+            return Err(ApiError::invalid(
+                "RuntimeVersionArn is required when UpdateRuntimeOn is Manual.",
+            ))
+        }
+        ("Auto" | "FunctionUpdate", Some(_)) => {
+            return Err(ApiError::invalid(format!(
+                "RuntimeVersionArn can be given only when UpdateRuntimeOn is Manual, not {mode}."
+            )))
+        }
+        _ => {}
+    }
+    let _guard = ctx.service.writes.lock().await;
+    resolve(&ctx.service, &ctx.arns, &name, q.as_deref())?;
+    let rm = RuntimeManagement {
+        update_runtime_on: mode,
+        runtime_version_arn: input.runtime_version_arn,
+    };
+    let key = q.as_deref().unwrap_or("$LATEST");
+    per_qualifier::write(
+        &ctx.service.store,
+        &ctx.arns.region,
+        &name,
+        key,
+        &rm,
+        Expect::Any,
+    )?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        answer(ctx, &name, q.as_deref(), &rm),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_version_arn;
+
+    #[test]
+    fn runtime_version_arns() {
+        assert!(valid_version_arn(
+            "arn:aws:lambda:us-east-1::runtime:0cdcfbdefbc5e7d3343f73c2e2dd3cba17d61dea0686b404502a0c9ce83931b9"
+        ));
+        assert!(valid_version_arn(
+            "arn:aws:lambda:us-east-1:123456789012:runtime/custom/version/1"
+        ));
+        assert!(!valid_version_arn("arn:aws:lambda:us-east-1::function:x"));
+        assert!(!valid_version_arn("nope"));
+    }
+}

@@ -1,0 +1,103 @@
+//! The operations of what lambkin does not have yet, each answering what Lambda would truthfully answer
+//! here, or a specific error naming what is missing (never `UnknownOperationException`): event source
+//! mappings (nothing polls SQS, Kinesis, DynamoDB, Kafka, MQ or DocumentDB), capacity providers (Lambda
+//! Managed Instances) and durable executions. The error types are ones botocore's model declares for each
+//! operation.
+
+use http::StatusCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::operation::{Page, Qualified};
+use crate::reply::Reply;
+use crate::request::Ctx;
+use crate::resolve::{load, resolve};
+
+use super::common::{parse_qualified, parse_ref};
+
+const NO_ESM: &str = "lambkin does not support event source mappings yet: nothing polls Amazon SQS, Kinesis, DynamoDB streams, Kafka, Amazon MQ or DocumentDB for a function. Invoke the function directly (Invoke, or InvocationType Event for asynchronous delivery) instead.";
+const NO_CAPACITY: &str = "lambkin does not support capacity providers (Lambda Managed Instances) yet: functions run in lambkin's own execution environments on this host.";
+const NO_DURABLE: &str = "lambkin does not support durable executions yet: functions run as ordinary invocations, without checkpoints or callbacks.";
+
+/// `ListEventSourceMappings`: there are none (of a function that must exist, when one is named).
+pub(crate) async fn list_event_source_mappings(
+    ctx: &Ctx,
+    page: Page,
+    function: Option<&str>,
+) -> ApiResult<Reply> {
+    page?;
+    if let Some(f) = function {
+        let r = parse_ref(&ctx.service, f)?;
+        resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref())?;
+    }
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"EventSourceMappings": []}),
+    ))
+}
+
+/// `CreateEventSourceMapping`.
+pub(crate) fn create_event_source_mapping() -> ApiResult<Reply> {
+    Err(ApiError::invalid(NO_ESM))
+}
+
+/// `Get`/`Update`/`DeleteEventSourceMapping`: no mapping exists.
+pub(crate) fn event_source_mapping(_uuid: &str) -> ApiResult<Reply> {
+    Err(ApiError::not_found(
+        "The resource you requested does not exist.",
+    ))
+}
+
+/// `ListCapacityProviders`: there are none.
+pub(crate) fn list_capacity_providers(page: Page) -> ApiResult<Reply> {
+    page?;
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"CapacityProviders": []}),
+    ))
+}
+
+/// `CreateCapacityProvider`.
+pub(crate) fn create_capacity_provider() -> ApiResult<Reply> {
+    Err(ApiError::invalid(NO_CAPACITY))
+}
+
+/// `Get`/`Update`/`DeleteCapacityProvider`, `ListFunctionVersionsByCapacityProvider`: no provider exists.
+pub(crate) fn capacity_provider(name: &str) -> ApiResult<Reply> {
+    Err(ApiError::not_found(format!(
+        "Capacity provider {name} does not exist. {NO_CAPACITY}"
+    )))
+}
+
+/// `ListDurableExecutionsByFunction`: a function (that must exist) has none.
+pub(crate) async fn list_durable_executions(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
+    let (r, q) = parse_qualified(&ctx.service, t)?;
+    if q.is_some() {
+        resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    } else {
+        load(&ctx.service, &ctx.arns, &r.name)?;
+    }
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({"DurableExecutions": []}),
+    ))
+}
+
+/// The durable execution operations on an execution ARN: none exists. `GetDurableExecutionState` and
+/// `CheckpointDurableExecution` declare no `ResourceNotFoundException`: they answer
+/// `InvalidParameterValueException`.
+pub(crate) fn durable_execution(arn: &str, not_found: bool) -> ApiResult<Reply> {
+    let message = format!("Durable execution {arn} does not exist. {NO_DURABLE}");
+    Err(if not_found {
+        ApiError::not_found(message)
+    } else {
+        ApiError::invalid(message)
+    })
+}
+
+/// `SendDurableExecutionCallback*`: no callback exists.
+pub(crate) fn durable_callback(callback_id: &str) -> ApiResult<Reply> {
+    Err(ApiError::not_found(format!(
+        "Callback {callback_id} does not exist. {NO_DURABLE}"
+    )))
+}
