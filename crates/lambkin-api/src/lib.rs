@@ -7,6 +7,7 @@
 
 mod auth;
 pub mod config;
+mod constraints;
 pub mod error;
 mod invoke;
 pub mod model;
@@ -38,6 +39,7 @@ use lambkin_store::Store;
 use tokio::net::TcpListener;
 
 pub use config::ServeConfig;
+pub use constraints::table_json as constraints_json;
 pub use service::Service;
 
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or

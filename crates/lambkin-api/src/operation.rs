@@ -218,6 +218,67 @@ pub(crate) enum Operation {
     LambkinHealth,
 }
 
+impl Operation {
+    /// botocore's name of the operation (`GetFunction`), or lambkin's own (`LambkinHealth`): what the
+    /// constraint table is keyed by.
+    pub(crate) fn name(&self) -> &'static str {
+        use Operation as O;
+        match self {
+            O::CreateFunction { .. } => "CreateFunction",
+            O::ListFunctions { .. } => "ListFunctions",
+            O::GetFunction { .. } => "GetFunction",
+            O::DeleteFunction { .. } => "DeleteFunction",
+            O::GetFunctionConfiguration { .. } => "GetFunctionConfiguration",
+            O::UpdateFunctionConfiguration { .. } => "UpdateFunctionConfiguration",
+            O::UpdateFunctionCode { .. } => "UpdateFunctionCode",
+            O::PublishVersion { .. } => "PublishVersion",
+            O::ListVersionsByFunction { .. } => "ListVersionsByFunction",
+            O::CreateAlias { .. } => "CreateAlias",
+            O::ListAliases { .. } => "ListAliases",
+            O::GetAlias { .. } => "GetAlias",
+            O::UpdateAlias { .. } => "UpdateAlias",
+            O::DeleteAlias { .. } => "DeleteAlias",
+            O::AddPermission { .. } => "AddPermission",
+            O::GetPolicy { .. } => "GetPolicy",
+            O::RemovePermission { .. } => "RemovePermission",
+            O::Invoke { .. } => "Invoke",
+            O::InvokeWithResponseStream { .. } => "InvokeWithResponseStream",
+            O::InvokeAsync { .. } => "InvokeAsync",
+            O::PutFunctionConcurrency { .. } => "PutFunctionConcurrency",
+            O::GetFunctionConcurrency { .. } => "GetFunctionConcurrency",
+            O::DeleteFunctionConcurrency { .. } => "DeleteFunctionConcurrency",
+            O::ListTags { .. } => "ListTags",
+            O::TagResource { .. } => "TagResource",
+            O::UntagResource { .. } => "UntagResource",
+            O::GetAccountSettings { .. } => "GetAccountSettings",
+            O::PublishLayerVersion { .. } => "PublishLayerVersion",
+            O::GetLayerVersion { .. } => "GetLayerVersion",
+            O::GetLayerVersionByArn { .. } => "GetLayerVersionByArn",
+            O::ListLayers { .. } => "ListLayers",
+            O::ListLayerVersions { .. } => "ListLayerVersions",
+            O::DeleteLayerVersion { .. } => "DeleteLayerVersion",
+            O::PutProvisionedConcurrencyConfig { .. } => "PutProvisionedConcurrencyConfig",
+            O::GetProvisionedConcurrencyConfig { .. } => "GetProvisionedConcurrencyConfig",
+            O::DeleteProvisionedConcurrencyConfig { .. } => "DeleteProvisionedConcurrencyConfig",
+            O::ListProvisionedConcurrencyConfigs { .. } => "ListProvisionedConcurrencyConfigs",
+            O::PutFunctionEventInvokeConfig { .. } => "PutFunctionEventInvokeConfig",
+            O::UpdateFunctionEventInvokeConfig { .. } => "UpdateFunctionEventInvokeConfig",
+            O::GetFunctionEventInvokeConfig { .. } => "GetFunctionEventInvokeConfig",
+            O::DeleteFunctionEventInvokeConfig { .. } => "DeleteFunctionEventInvokeConfig",
+            O::ListFunctionEventInvokeConfigs { .. } => "ListFunctionEventInvokeConfigs",
+            O::CreateFunctionUrlConfig { .. } => "CreateFunctionUrlConfig",
+            O::GetFunctionUrlConfig { .. } => "GetFunctionUrlConfig",
+            O::UpdateFunctionUrlConfig { .. } => "UpdateFunctionUrlConfig",
+            O::DeleteFunctionUrlConfig { .. } => "DeleteFunctionUrlConfig",
+            O::ListFunctionUrlConfigs { .. } => "ListFunctionUrlConfigs",
+            O::LambkinListDeadLetters { .. } => "LambkinListDeadLetters",
+            O::LambkinDownloadCode { .. } => "LambkinDownloadCode",
+            O::LambkinGetLogs { .. } => "LambkinGetLogs",
+            O::LambkinHealth => "LambkinHealth",
+        }
+    }
+}
+
 /// `FunctionCode`.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
