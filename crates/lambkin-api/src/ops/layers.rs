@@ -40,9 +40,6 @@ pub(crate) async fn publish(
             "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
         ));
     };
-    if input.compatible_runtimes.len() > 15 {
-        return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
-    }
     let zip = decode_zip(&b64, "Content.ZipFile")?;
     let blob = store_zip(&ctx.service, zip).await?;
     let region = &ctx.arns.region;
