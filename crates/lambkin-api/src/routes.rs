@@ -136,7 +136,16 @@ async fn handle_inner(
         request_id: request_id.to_owned(),
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let op = parse(&req, &segs)?;
+    let op = match parse(&req, &segs) {
+        Ok(op) => op,
+        Err(e) => {
+            // An operation of the model that no route serves: its constraints first, as Lambda's.
+            if let Some(name) = crate::constraints::operation_for(req.method.as_str(), &segs) {
+                crate::constraints::validate(name, &segs, &req, &ctx.arns.account)?;
+            }
+            return Err(e);
+        }
+    };
     // Lambda's constraints, declared once (`constraints`), before any operation runs.
     crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account)?;
     drop(req);

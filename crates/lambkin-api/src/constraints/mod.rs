@@ -29,6 +29,23 @@ fn operation(name: &str) -> Option<&'static Op> {
         .and_then(|i| model::OPERATIONS.get(i))
 }
 
+/// The model's operation a request addresses (method and URI template), for requests no route knows yet:
+/// their constraints are still Lambda's to answer first.
+pub(crate) fn operation_for(method: &str, segs: &[&str]) -> Option<&'static str> {
+    model::OPERATIONS
+        .iter()
+        .find(|op| {
+            let template: Vec<&str> = op.uri.split('/').filter(|s| !s.is_empty()).collect();
+            op.method == method
+                && template.len() == segs.len()
+                && template
+                    .iter()
+                    .zip(segs)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+        })
+        .map(|op| op.name)
+}
+
 /// Lambda's message for these violations.
 fn message(errs: &[String]) -> String {
     let n = errs.len();
