@@ -250,7 +250,7 @@ impl Operation {
             O::ListTags { .. } => "ListTags",
             O::TagResource { .. } => "TagResource",
             O::UntagResource { .. } => "UntagResource",
-            O::GetAccountSettings { .. } => "GetAccountSettings",
+            O::GetAccountSettings => "GetAccountSettings",
             O::PublishLayerVersion { .. } => "PublishLayerVersion",
             O::GetLayerVersion { .. } => "GetLayerVersion",
             O::GetLayerVersionByArn { .. } => "GetLayerVersionByArn",

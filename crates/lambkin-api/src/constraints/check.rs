@@ -25,7 +25,6 @@ pub(crate) fn violations(op: &Op, input: &Input) -> Vec<String> {
     let mut errs = Vec::new();
     let labels = labels(op.uri, input.segs);
     for m in op.members {
-        let path = message_name(m.name);
         let owned;
         let value: Option<&Value> = match m.loc {
             Loc::Path => {
@@ -65,7 +64,10 @@ pub(crate) fn violations(op: &Op, input: &Input) -> Vec<String> {
                 },
             },
         };
-        member(m, value, &path, &mut errs);
+        // Absent and optional, the common case: nothing to name.
+        if value.is_some() || m.required {
+            member(m, value, &message_name(m.name), &mut errs);
+        }
     }
     errs
 }
@@ -130,8 +132,15 @@ fn member(m: &Member, value: Option<&Value>, path: &str, errs: &mut Vec<String>)
 fn structure(members: &[Member], v: &Value, prefix: &str, errs: &mut Vec<String>) {
     let Some(obj) = v.as_object() else { return };
     for m in members {
-        let path = format!("{prefix}.{}", message_name(m.name));
-        member(m, obj.get(m.wire), &path, errs);
+        let value = obj.get(m.wire);
+        if value.is_some() || m.required {
+            member(
+                m,
+                value,
+                &format!("{prefix}.{}", message_name(m.name)),
+                errs,
+            );
+        }
     }
 }
 
