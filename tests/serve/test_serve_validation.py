@@ -137,6 +137,18 @@ def test_aliases_statements_and_maps(raw):
         one("UNKNOWN", "invokeMode", "Member must satisfy enum value set: [RESPONSE_STREAM, BUFFERED]"))
 
 
+def test_every_operation_of_the_model_is_checked(raw):
+    # Whether or not lambkin serves the operation yet, its constraints are answered first, as Lambda's.
+    assert refused(raw.put_function_recursion_config, FunctionName="demo", RecursiveLoop="InvalidValue") == (
+        "ValidationException", 400,
+        one("InvalidValue", "recursiveLoop", "Member must satisfy enum value set: [Terminate, Allow]"))
+    assert refused(raw.put_function_code_signing_config, FunctionName="demo", CodeSigningConfigArn="csc") == (
+        "ValidationException", 400,
+        one("csc", "codeSigningConfigArn",
+            r"Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}"
+            r"((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:code-signing-config:csc-[a-z0-9]{17}"))
+
+
 def test_layers(raw):
     bad = f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:deps"
     assert refused(raw.create_function, **create_args(Layers=[bad])) == (

@@ -244,3 +244,28 @@ fn the_table_has_every_operation_sorted() {
     let dump = table_json();
     assert!(dump["rows"].as_array().is_some_and(|r| r.len() > 500));
 }
+
+#[test]
+fn unrouted_requests_find_their_operation() {
+    let segs =
+        |p: &'static str| -> Vec<&'static str> { p.split('/').filter(|s| !s.is_empty()).collect() };
+    assert_eq!(
+        operation_for("PUT", &segs("/2024-08-31/functions/f/recursion-config")),
+        Some("PutFunctionRecursionConfig")
+    );
+    assert_eq!(
+        operation_for("GET", &segs("/2015-03-31/functions/f")),
+        Some("GetFunction")
+    );
+    assert_eq!(
+        operation_for("PATCH", &segs("/2015-03-31/functions/f")),
+        None
+    );
+    let r = req(Method::PUT, &[], &[], r#"{"RecursiveLoop":"InvalidValue"}"#);
+    let m = message_of(
+        "PutFunctionRecursionConfig",
+        "/2024-08-31/functions/f/recursion-config",
+        &r,
+    );
+    assert_eq!(m.map(|(_, m)| m).as_deref(), Some("1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]"));
+}
