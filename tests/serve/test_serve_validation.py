@@ -159,6 +159,8 @@ def test_layers(raw):
             r"(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:\d{12}:layer:"
             r"[a-zA-Z0-9-_]+:[0-9]+)|(arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+), Member must not be null]"))
     assert refused(raw.get_layer_version_by_arn, Arn=bad)[:2] == ("ValidationException", 400)
+    assert refused(raw.get_layer_version, LayerName="deps", VersionNumber=0) == (
+        "InvalidParameterValueException", 400, "Layer Version Cannot be less than 1")
     assert refused(raw.publish_layer_version, LayerName="bad name", Content={"ZipFile": b"PK"})[:2] == (
         "ValidationException", 400)
 

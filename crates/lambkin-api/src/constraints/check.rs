@@ -2,6 +2,8 @@
 //! overrides), every violation in Lambda's words. Values are printed as Lambda's Java service prints them:
 //! strings bare, lists `[a, b]`, maps `{k=v}`, a missing member `null`, a sensitive one not at all.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::overrides::{self, Change};
@@ -25,51 +27,62 @@ pub(crate) fn violations(op: &Op, input: &Input) -> Vec<String> {
     let mut errs = Vec::new();
     let labels = labels(op.uri, input.segs);
     for m in op.members {
-        let owned;
-        let value: Option<&Value> = match m.loc {
-            Loc::Path => {
-                owned = labels
-                    .iter()
-                    .find(|(label, _)| *label == m.wire)
-                    .and_then(|(_, v)| scalar(m.shape, v));
-                owned.as_ref()
-            }
-            Loc::Query => {
-                let given: Vec<&str> = input
-                    .query
-                    .iter()
-                    .filter(|(k, _)| k == m.wire)
-                    .map(|(_, v)| v.as_str())
-                    .collect();
-                owned = from_strings(m.shape, &given);
-                owned.as_ref()
-            }
-            Loc::Header => {
-                let given: Vec<&str> = input
-                    .headers
-                    .get_all(m.wire)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .collect();
-                owned = from_strings(m.shape, &given);
-                owned.as_ref()
-            }
-            Loc::Body => match (op.payload, input.body) {
-                (_, None) | (Payload::Raw, _) => continue,
-                (Payload::Struct(name), Some(body)) if name == m.name => Some(body),
-                (Payload::Struct(_), Some(_)) => None,
-                (Payload::Json, Some(body)) => match body.as_object() {
-                    Some(obj) => obj.get(m.wire),
-                    None => continue,
-                },
-            },
+        let Some(value) = value_of(op, m, input, &labels) else {
+            continue;
         };
         // Absent and optional, the common case: nothing to name.
         if value.is_some() || m.required {
-            member(m, value, &message_name(m.name), &mut errs);
+            member(m, value.as_deref(), &message_name(m.name), &mut errs);
         }
     }
     errs
+}
+
+/// The value of the member `name` of `op` in the request, if it has one.
+pub(crate) fn member_value<'a>(op: &Op, name: &str, input: &Input<'a>) -> Option<Cow<'a, Value>> {
+    let m = op.members.iter().find(|m| m.name == name)?;
+    value_of(op, m, input, &labels(op.uri, input.segs))?
+}
+
+/// A member's value as JSON: `Some(None)` when the request has none, `None` when it cannot be read here
+/// (the body is raw or did not parse: the operation answers that).
+fn value_of<'a>(
+    op: &Op,
+    m: &Member,
+    input: &Input<'a>,
+    labels: &[(&'static str, &'a str)],
+) -> Option<Option<Cow<'a, Value>>> {
+    Some(match m.loc {
+        Loc::Path => labels
+            .iter()
+            .find(|(label, _)| *label == m.wire)
+            .and_then(|(_, v)| scalar(m.shape, v))
+            .map(Cow::Owned),
+        Loc::Query => {
+            let given: Vec<&str> = input
+                .query
+                .iter()
+                .filter(|(k, _)| k == m.wire)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            from_strings(m.shape, &given).map(Cow::Owned)
+        }
+        Loc::Header => {
+            let given: Vec<&str> = input
+                .headers
+                .get_all(m.wire)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            from_strings(m.shape, &given).map(Cow::Owned)
+        }
+        Loc::Body => match (op.payload, input.body) {
+            (_, None) | (Payload::Raw, _) => return None,
+            (Payload::Struct(name), Some(body)) if name == m.name => Some(Cow::Borrowed(body)),
+            (Payload::Struct(_), Some(_)) => None,
+            (Payload::Json, Some(body)) => body.as_object()?.get(m.wire).map(Cow::Borrowed),
+        },
+    })
 }
 
 /// The message name of a member: its model name with a lowercase first letter (`KMSKeyArn` → `kMSKeyArn`).

@@ -76,19 +76,17 @@ pub(crate) fn validate(
     } else {
         None
     };
-    let errs = check::violations(
-        op,
-        &check::Input {
-            segs,
-            query: &req.query,
-            headers: &req.headers,
-            body,
-        },
-    );
+    let input = check::Input {
+        segs,
+        query: &req.query,
+        headers: &req.headers,
+        body,
+    };
+    let errs = check::violations(op, &input);
     if !errs.is_empty() {
         return Err(ApiError::validation(message(&errs)));
     }
-    match rules::check(op.name, body, account) {
+    match rules::check(op, &input, account) {
         Some(e) => Err(e),
         None => Ok(()),
     }

@@ -3,13 +3,15 @@
 
 use serde_json::Value;
 
+use super::check::{member_value, Input};
+use super::schema::Op;
 use crate::error::ApiError;
 
-/// One check of a body member that the model cannot state.
+/// One check of a member that the model cannot state.
 pub(crate) struct Rule {
     /// botocore's operation name.
     pub operation: &'static str,
-    /// The body member it reads.
+    /// The member it reads (path, query, header or body).
     pub member: &'static str,
     /// The error, when the member's value breaks the rule (`account`: this server's account id).
     pub check: fn(value: &Value, account: &str) -> Option<ApiError>,
@@ -41,15 +43,31 @@ pub(crate) static RULES: &[Rule] = &[
         check: role_account,
         why: "As CreateFunction: the role must be of the function's account.",
     },
+    Rule {
+        operation: "GetLayerVersion",
+        member: "VersionNumber",
+        check: layer_version,
+        why: "Version 0 or less: InvalidParameterValueException 'Layer Version Cannot be less than 1' (LocalStack \
+              snapshot test_layer_exceptions, get_layer_version_exc_layer_version_doesnotexist_zero/negative).",
+    },
+    Rule {
+        operation: "DeleteLayerVersion",
+        member: "VersionNumber",
+        check: layer_version,
+        why: "As GetLayerVersion (LocalStack snapshot test_layer_exceptions, \
+              delete_layer_version_exc_layerversion_invalid_version).",
+    },
 ];
 
-/// The error of the first rule of `operation` the body breaks.
-pub(crate) fn check(operation: &str, body: Option<&Value>, account: &str) -> Option<ApiError> {
-    let obj = body?.as_object()?;
+/// The error of the first rule of `op` the request breaks.
+pub(crate) fn check(op: &Op, input: &Input, account: &str) -> Option<ApiError> {
     RULES
         .iter()
-        .filter(|r| r.operation == operation)
-        .find_map(|r| (r.check)(obj.get(r.member)?, account))
+        .filter(|r| r.operation == op.name)
+        .find_map(|r| {
+            let value = member_value(op, r.member, input)?;
+            (r.check)(value.as_ref(), account)
+        })
 }
 
 /// The bare function name of a reference that matched the model's `FunctionName` pattern: after
@@ -71,6 +89,10 @@ fn name_length(value: &Value, _account: &str) -> Option<ApiError> {
     })
 }
 
+fn layer_version(value: &Value, _account: &str) -> Option<ApiError> {
+    (value.as_i64()? < 1).then(|| ApiError::invalid("Layer Version Cannot be less than 1"))
+}
+
 fn role_account(value: &Value, account: &str) -> Option<ApiError> {
     // `arn:partition:iam::ACCOUNT:role/…`, the model's pattern already checked.
     let role_account = value.as_str()?.split(':').nth(4)?;
@@ -90,6 +112,18 @@ mod tests {
 
     const ACCT: &str = "123456789012";
 
+    fn run(operation: &str, body: &Value) -> Option<ApiError> {
+        let op = super::super::operation(operation).expect("an operation of the model");
+        let headers = http::HeaderMap::new();
+        let input = Input {
+            segs: &[],
+            query: &[],
+            headers: &headers,
+            body: Some(body),
+        };
+        check(op, &input, ACCT)
+    }
+
     #[test]
     fn bare_names() {
         assert_eq!(bare_name("demo"), "demo");
@@ -104,21 +138,42 @@ mod tests {
     #[test]
     fn a_name_of_65_is_an_invalid_parameter() {
         let body = json!({"FunctionName": "a".repeat(65)});
-        let e = check("CreateFunction", Some(&body), ACCT).expect("refused");
+        let e = run("CreateFunction", &body).expect("refused");
         assert_eq!(e.error_type, "InvalidParameterValueException");
         assert!(e
             .message
             .ends_with("Member must have length less than or equal to 64"));
         let ok = json!({"FunctionName": "a".repeat(64)});
-        assert!(check("CreateFunction", Some(&ok), ACCT).is_none());
+        assert!(run("CreateFunction", &ok).is_none());
         // Other operations look names up instead: not found.
-        assert!(check("GetFunction", Some(&body), ACCT).is_none());
+        assert!(run("GetFunction", &body).is_none());
+    }
+
+    #[test]
+    fn layer_versions_start_at_one() {
+        let op = super::super::operation("GetLayerVersion").expect("op");
+        let headers = http::HeaderMap::new();
+        let segs = ["2018-10-31", "layers", "deps", "versions", "0"];
+        let input = Input {
+            segs: &segs,
+            query: &[],
+            headers: &headers,
+            body: None,
+        };
+        let e = check(op, &input, ACCT).expect("refused");
+        assert_eq!(
+            (e.error_type, e.message.as_str()),
+            (
+                "InvalidParameterValueException",
+                "Layer Version Cannot be less than 1"
+            )
+        );
     }
 
     #[test]
     fn a_role_of_another_account_is_denied() {
         let body = json!({"Role": "arn:aws:iam::999999999999:role/r"});
-        let e = check("UpdateFunctionConfiguration", Some(&body), ACCT).expect("denied");
+        let e = run("UpdateFunctionConfiguration", &body).expect("denied");
         assert_eq!(
             (e.status.as_u16(), e.error_type, e.message.as_str()),
             (
@@ -128,6 +183,6 @@ mod tests {
             )
         );
         let own = json!({"Role": "arn:aws:iam::123456789012:role/r"});
-        assert!(check("CreateFunction", Some(&own), ACCT).is_none());
+        assert!(run("CreateFunction", &own).is_none());
     }
 }
