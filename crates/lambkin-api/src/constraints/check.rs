@@ -1,6 +1,12 @@
 //! The generic check: every input member of an operation against its shape (the table, with Lambda's
 //! overrides), every violation in Lambda's words. Values are printed as Lambda's Java service prints them:
 //! strings bare, lists `[a, b]`, maps `{k=v}`, a missing member `null`, a sensitive one not at all.
+//!
+//! Order, where Lambda's captured answers do not settle it: members in the model's order (Lambda's
+//! `compatibleRuntimes` before `compatibleArchitectures`), nested members depth-first, and one member's
+//! violations as Lambda lists a member's constraints in brackets (maximum, minimum, pattern, enum). A list of
+//! strings breaks as one (`Member must satisfy constraint: [every constraint of its members]`), a list of
+//! structures member by member (`fileSystemConfigs.1.member.arn`).
 
 use std::borrow::Cow;
 
