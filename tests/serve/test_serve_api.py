@@ -29,7 +29,7 @@ def test_create_get_list_delete(lam):
     code = zip_bootstrap()
     out = lam.create_function(
         FunctionName="life", Runtime="provided.al2023", Role=ROLE, Handler="bootstrap",
-        Code={"ZipFile": code}, Description="d", Environment={"Variables": {"A": "1"}},
+        Code={"ZipFile": code}, Description="d", Environment={"Variables": {"KEY_A": "1"}},
         Tags={"team": "x"})
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert out["FunctionArn"] == f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:life"
@@ -39,7 +39,7 @@ def test_create_get_list_delete(lam):
     assert (out["Version"], out["MemorySize"], out["Timeout"]) == ("$LATEST", 128, 3)
     assert out["EphemeralStorage"] == {"Size": 512}
     assert out["PackageType"] == "Zip" and out["Architectures"] == ["x86_64"]
-    assert out["Environment"] == {"Variables": {"A": "1"}}
+    assert out["Environment"] == {"Variables": {"KEY_A": "1"}}
     assert out["RevisionId"]
     lam.get_waiter("function_active_v2").wait(FunctionName="life", WaiterConfig={"Delay": 1})
     got = lam.get_function(FunctionName="life")
@@ -180,12 +180,12 @@ def test_update_code_and_configuration(lam):
     assert out["CodeSha256"] == base64.b64encode(hashlib.sha256(new).digest()).decode()
     lam.get_waiter("function_updated_v2").wait(FunctionName="upd", WaiterConfig={"Delay": 1})
     out = lam.update_function_configuration(FunctionName="upd", Timeout=30, MemorySize=256,
-                                            Environment={"Variables": {"B": "2"}})
+                                            Environment={"Variables": {"KEY_B": "2"}})
     assert (out["Timeout"], out["MemorySize"]) == (30, 256)
     lam.get_waiter("function_updated_v2").wait(FunctionName="upd", WaiterConfig={"Delay": 1})
     cfg = lam.get_function_configuration(FunctionName="upd")
     assert cfg["LastUpdateStatus"] == "Successful"
-    assert cfg["Environment"]["Variables"] == {"B": "2"}
+    assert cfg["Environment"]["Variables"] == {"KEY_B": "2"}
     with pytest.raises(lam.exceptions.PreconditionFailedException):
         lam.update_function_configuration(FunctionName="upd", Timeout=5, RevisionId="stale")
 
@@ -197,7 +197,7 @@ def test_versions_aliases_and_qualifiers(lam):
     assert v1["FunctionArn"].endswith(":function:ver:1")
     # Unchanged $LATEST: publishing again returns version 1.
     assert lam.publish_version(FunctionName="ver")["Version"] == "1"
-    lam.update_function_configuration(FunctionName="ver", Environment={"Variables": {"V": "2"}})
+    lam.update_function_configuration(FunctionName="ver", Environment={"Variables": {"VERSION": "2"}})
     lam.get_waiter("function_updated_v2").wait(FunctionName="ver", WaiterConfig={"Delay": 1})
     assert lam.publish_version(FunctionName="ver")["Version"] == "2"
     versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]]
@@ -341,7 +341,7 @@ def test_regions_are_separate(server):
 def test_weighted_alias_splits_traffic(lam):
     create(lam, "split")
     lam.publish_version(FunctionName="split")
-    lam.update_function_configuration(FunctionName="split", Environment={"Variables": {"V": "2"}})
+    lam.update_function_configuration(FunctionName="split", Environment={"Variables": {"VERSION": "2"}})
     lam.get_waiter("function_updated_v2").wait(FunctionName="split", WaiterConfig={"Delay": 1})
     assert lam.publish_version(FunctionName="split")["Version"] == "2"
     lam.create_alias(FunctionName="split", Name="canary", FunctionVersion="1",

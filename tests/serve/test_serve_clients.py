@@ -78,7 +78,7 @@ def test_kill9_and_restart_lose_nothing():
         lam = s.client()
         layer = lam.publish_layer_version(LayerName="keep", Content={"ZipFile": zip_files({"k.txt": "kept"})})
         create(lam, "durable", Layers=[layer["LayerVersionArn"]], Tags={"t": "1"},
-               Environment={"Variables": {"X": "y"}})
+               Environment={"Variables": {"XY": "y"}})
         lam.publish_version(FunctionName="durable")
         lam.create_alias(FunctionName="durable", Name="prod", FunctionVersion="1")
         lam.put_function_concurrency(FunctionName="durable", ReservedConcurrentExecutions=5)
@@ -111,8 +111,8 @@ def test_process_isolation_fallback():
     s = Serve("--isolation", "process")
     try:
         lam = s.client()
-        create(lam, "plain", Environment={"Variables": {"K": "v"}})
-        r = lam.invoke(FunctionName="plain", Payload=b'{"env": "K"}')
+        create(lam, "plain", Environment={"Variables": {"KEY": "v"}})
+        r = lam.invoke(FunctionName="plain", Payload=b'{"env": "KEY"}')
         assert json.loads(r["Payload"].read()) == {"env": "v"}
         r = lam.invoke(FunctionName="plain", Payload=b'{"fail": "x"}')
         assert r["FunctionError"] == "Unhandled"
@@ -256,7 +256,9 @@ def test_settings_from_a_config_file_and_the_environment(tmp_path, monkeypatch):
     try:
         import urllib.request
         # An unsigned request uses the configured region and account.
-        body = json.dumps({"FunctionName": "cfg", "Runtime": "provided.al2023", "Role": ROLE,
+        # The role is of the server's account (Lambda refuses another account's: "Cross-account pass role").
+        body = json.dumps({"FunctionName": "cfg", "Runtime": "provided.al2023",
+                           "Role": "arn:aws:iam::210987654321:role/lambda",
                            "Handler": "bootstrap", "Code": {"ZipFile": __import__("base64").b64encode(
                                zip_bootstrap()).decode()}}).encode()
         req = urllib.request.Request(f"{s.endpoint}/2015-03-31/functions", data=body, method="POST",
@@ -268,7 +270,7 @@ def test_settings_from_a_config_file_and_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("LAMBKIN_ACCOUNT_ID", "111122223333")
     s = Serve("--config", str(cfg))
     try:
-        out = create(s.client(), "env")
+        out = create(s.client(), "env", Role="arn:aws:iam::111122223333:role/lambda")
         assert out["FunctionArn"] == "arn:aws:lambda:us-east-1:111122223333:function:env"
     finally:
         s.close()

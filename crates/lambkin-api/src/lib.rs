@@ -8,6 +8,7 @@
 mod auth;
 mod codeurl;
 pub mod config;
+mod constraints;
 pub mod efs;
 pub mod error;
 mod invoke;
@@ -42,6 +43,7 @@ use lambkin_store::Store;
 use tokio::net::TcpListener;
 
 pub use config::ServeConfig;
+pub use constraints::table_json as constraints_json;
 pub use service::Service;
 
 /// Opens the store, starts the engine and serves the API until `stop` completes (the binary: SIGTERM or

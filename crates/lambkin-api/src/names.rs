@@ -16,34 +16,43 @@ pub struct FunctionRef {
     pub qualifier: Option<String>,
 }
 
+/// A function's own name as a reference may carry it: the model's `[a-zA-Z0-9-_\.]+` (a name that cannot
+/// exist is then not found, as Lambda answers for one of 65 characters or with a dot).
 fn valid_name(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
+/// A layer's own name.
+fn valid_layer_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 140
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Whether `s` is a valid version or alias qualifier.
+/// Whether `s` is a valid version or alias qualifier (`$LATEST`, `$LATEST.PUBLISHED`, a version, an alias).
 pub fn valid_qualifier(s: &str) -> bool {
     s == "$LATEST"
+        || s == "$LATEST.PUBLISHED"
         || (!s.is_empty()
             && s.len() <= 128
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
+/// The model's `NamespacedFunctionName` pattern (the constraint table checks requests against it first;
+/// this answers references read from elsewhere, such as a destination).
 fn pattern_error(raw: &str) -> ApiError {
     ApiError::validation(format!(
-        "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{{2}}(-gov)?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?"
+        "1 validation error detected: Value '{raw}' at 'functionName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:)?(\\d{{12}}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
     ))
 }
 
 /// Parses a function reference; `account` is the server's account id (an ARN of another account is not
 /// found here).
 pub fn parse_function(raw: &str, account: &str) -> ApiResult<FunctionRef> {
-    if raw.len() > 170 {
-        return Err(pattern_error(raw));
-    }
     let parts: Vec<&str> = raw.split(':').collect();
     let (acct, name, qualifier) = match parts.as_slice() {
         [name] => (None, *name, None),
@@ -81,50 +90,41 @@ pub fn parse_function(raw: &str, account: &str) -> ApiResult<FunctionRef> {
     })
 }
 
-/// Combines the qualifier in the reference with `?Qualifier=`; they must agree when both are given.
+/// Combines the qualifier in the reference with `?Qualifier=`; they must agree when both are given. (The
+/// constraint table checked `?Qualifier=` against the operation's pattern; one that names nothing is not
+/// found.)
 pub fn merge_qualifier(r: &FunctionRef, query: Option<&str>) -> ApiResult<Option<String>> {
     match (&r.qualifier, query) {
         (Some(a), Some(b)) if a != b => Err(ApiError::invalid(
             "The derived qualifier from the function name does not match the specified qualifier.",
         )),
         (Some(a), _) => Ok(Some(a.clone())),
-        (None, Some(b)) => {
-            if !valid_qualifier(b) {
-                return Err(ApiError::validation(format!(
-                    "1 validation error detected: Value '{b}' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)"
-                )));
-            }
-            Ok(Some(b.to_owned()))
-        }
-        (None, None) => Ok(None),
+        (None, b) => Ok(b.map(str::to_owned)),
     }
 }
 
-/// Validates a function name given on its own (CreateFunction); ARNs are accepted as AWS does.
+/// Validates a function name given on its own (CreateFunction); ARNs are accepted as AWS does. (Its length,
+/// 64 at most, is one of `constraints`' rules.)
 pub fn function_name_for_create(raw: &str, account: &str) -> ApiResult<String> {
     let r = parse_function(raw, account)?;
-    if r.qualifier.is_some() {
+    if r.qualifier.is_some() || r.name.contains('.') {
         return Err(pattern_error(raw));
     }
     Ok(r.name)
 }
 
-/// Validates a layer name (or layer ARN) and returns the bare name.
+/// The bare name of a layer name or layer ARN of this account (the model's pattern already checked).
 pub fn layer_name(raw: &str, account: &str) -> ApiResult<String> {
     let name = match raw.split(':').collect::<Vec<_>>().as_slice() {
         [name] => *name,
         ["arn", _, "lambda", _, acct, "layer", name] if *acct == account => *name,
-        _ => {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{raw}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+"
-            )))
-        }
+        _ => "",
     };
-    if valid_name(name) {
+    if valid_layer_name(name) {
         Ok(name.to_owned())
     } else {
         Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{raw}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+"
+            "1 validation error detected: Value '{raw}' at 'layerName' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{{2}}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{{1}}:\\d{{12}}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+"
         )))
     }
 }
@@ -132,12 +132,14 @@ pub fn layer_name(raw: &str, account: &str) -> ApiResult<String> {
 /// A layer version ARN, parsed: (region, account, name, version).
 pub fn parse_layer_version_arn(raw: &str) -> Option<(String, String, String, u64)> {
     match raw.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", _, "lambda", region, acct, "layer", name, version] if valid_name(name) => Some((
-            (*region).to_owned(),
-            (*acct).to_owned(),
-            (*name).to_owned(),
-            version.parse().ok()?,
-        )),
+        ["arn", _, "lambda", region, acct, "layer", name, version] if valid_layer_name(name) => {
+            Some((
+                (*region).to_owned(),
+                (*acct).to_owned(),
+                (*name).to_owned(),
+                version.parse().ok()?,
+            ))
+        }
         _ => None,
     }
 }
@@ -212,7 +214,15 @@ mod tests {
             "ValidationException"
         );
         assert!(parse_function("", ACCT).is_err());
-        assert!(parse_function(&"x".repeat(65), ACCT).is_err());
+        // Too long to exist: looked up, not found (as Lambda answers).
+        assert_eq!(
+            parse_function(&"x".repeat(65), ACCT)
+                .expect("parsed")
+                .name
+                .len(),
+            65
+        );
+        assert!(function_name_for_create("my.fn", ACCT).is_err());
         assert_eq!(
             parse_function("arn:aws:lambda:us-east-1:999999999999:function:demo", ACCT)
                 .expect_err("other account")

@@ -1,7 +1,7 @@
 //! A request as the routes layer reads it (method, query, headers, body, the region and account its ARNs
 //! use), and the context every operation runs in ([`Ctx`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use http::Method;
@@ -35,9 +35,41 @@ pub struct ApiRequest {
     pub headers: http::HeaderMap,
     /// Body.
     pub body: Bytes,
+    /// The body as JSON, parsed once on first need (by the constraint check or the operation's input).
+    json: OnceLock<ApiResult<serde_json::Value>>,
 }
 
 impl ApiRequest {
+    /// A request, read.
+    pub fn new(
+        method: Method,
+        query: Vec<(String, String)>,
+        headers: http::HeaderMap,
+        body: Bytes,
+    ) -> Self {
+        Self {
+            method,
+            query,
+            headers,
+            body,
+            json: OnceLock::new(),
+        }
+    }
+
+    /// The body as JSON (`{}` when empty), parsed once.
+    pub fn value(&self) -> &ApiResult<serde_json::Value> {
+        self.json.get_or_init(|| {
+            let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+                b"{}"
+            } else {
+                &self.body
+            };
+            serde_json::from_slice(body).map_err(|e| {
+                ApiError::bad_content(format!("Could not parse request body into json: {e}"))
+            })
+        })
+    }
+
     /// A query parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
@@ -51,20 +83,16 @@ impl ApiRequest {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The body as JSON (`{}` when empty).
+    /// Whether the body was parsed as JSON (an invoke's event never is).
+    #[cfg(test)]
+    pub(crate) fn body_parsed(&self) -> bool {
+        self.json.get().is_some()
+    }
+
+    /// The body as the operation's input (from the JSON parsed once, see [`ApiRequest::value`]).
     pub fn json<T: DeserializeOwned>(&self) -> ApiResult<T> {
-        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &self.body
-        };
-        serde_json::from_slice(body).map_err(|e| {
-            if e.is_data() {
-                ApiError::invalid(format!("Invalid request: {e}"))
-            } else {
-                ApiError::bad_content(format!("Could not parse request body into json: {e}"))
-            }
-        })
+        let value = self.value().as_ref().map_err(Clone::clone)?;
+        T::deserialize(value).map_err(|e| ApiError::invalid(format!("Invalid request: {e}")))
     }
 
     /// `MaxItems` (1–10,000, default `default`) and `Marker`.

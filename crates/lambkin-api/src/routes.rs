@@ -128,12 +128,7 @@ async fn handle_inner(
     let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
         .into_owned()
         .collect();
-    let req = ApiRequest {
-        method: parts.method.clone(),
-        query,
-        headers: parts.headers,
-        body,
-    };
+    let req = ApiRequest::new(parts.method.clone(), query, parts.headers, body);
     let ctx = Ctx {
         service: service.clone(),
         arns: Arns {
@@ -150,7 +145,19 @@ async fn handle_inner(
         ),
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let op = parse(&req, &segs)?;
+    let op = match parse(&req, &segs) {
+        Ok(op) => op,
+        Err(e) => {
+            // An operation of the model that no route serves: its constraints first, as Lambda's.
+            if let Some(name) = crate::constraints::operation_for(req.method.as_str(), &segs) {
+                crate::constraints::validate(name, &segs, &req, &ctx.arns.account)?;
+            }
+            return Err(e);
+        }
+    };
+    // Lambda's constraints, declared once (`constraints`), before any operation runs.
+    crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account)?;
+    drop(req);
     ops::execute(&ctx, op).await
 }
 

@@ -63,11 +63,24 @@ enum Command {
         #[arg(long)]
         plan: String,
     },
+    /// Internal: the API's declared tables, as JSON (`lambkin api constraints --json`: Lambda's input
+    /// constraints, which the drift test compares with botocore's model).
+    #[command(hide = true)]
+    Api {
+        #[command(subcommand)]
+        command: ApiCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
         target: BenchTarget,
     },
+}
+
+#[derive(Subcommand)]
+enum ApiCommand {
+    /// Every operation's input members and their constraints, Lambda's overrides and rules (JSON).
+    Constraints,
 }
 
 #[derive(Subcommand)]
@@ -209,6 +222,12 @@ fn main() -> std::process::ExitCode {
         } => run_on_one_thread("bench", async {
             bench::run(args).await.map_err(|e| format!("{e:#}"))
         }),
+        Command::Api {
+            command: ApiCommand::Constraints,
+        } => {
+            println!("{:#}", lambkin_api::constraints_json());
+            std::process::ExitCode::SUCCESS
+        }
         Command::Runtime { command } => match runtime_cmd::run(command) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

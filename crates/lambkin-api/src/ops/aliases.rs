@@ -17,22 +17,6 @@ use crate::service::Service;
 use super::common::{check_revision, new_revision, parse_ref, required};
 use super::versions::check_version_exists;
 
-fn check_alias_name(name: &str) -> ApiResult<()> {
-    let ok = !name.is_empty()
-        && name.len() <= 128
-        && !name.bytes().all(|b| b.is_ascii_digit())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{name}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)"
-        )))
-    }
-}
-
 fn check_routing(
     service: &Service,
     arns: &Arns,
@@ -70,7 +54,6 @@ fn check_routing(
 pub(crate) async fn create_alias(ctx: &Ctx, r: FunctionRef, input: AliasInput) -> ApiResult<Reply> {
     let alias = required(&input.name, "name")?.to_owned();
     let version = required(&input.function_version, "functionVersion")?.to_owned();
-    check_alias_name(&alias)?;
     let arns = &ctx.arns;
     let _guard = ctx.service.writes.lock().await;
     load(&ctx.service, arns, &r.name)?;

@@ -25,22 +25,6 @@ fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
 }
 
 fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResult<()> {
-    if let Some(n) = input.maximum_retry_attempts {
-        if !(0..=2).contains(&n) {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'maximumRetryAttempts' failed to satisfy constraint: Member must have value {}",
-                if n < 0 { "greater than or equal to 0" } else { "less than or equal to 2" }
-            )));
-        }
-    }
-    if let Some(n) = input.maximum_event_age_in_seconds {
-        if !(60..=21_600).contains(&n) {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{n}' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value {}",
-                if n < 60 { "greater than or equal to 60" } else { "less than or equal to 21600" }
-            )));
-        }
-    }
     if let Some(dc) = &input.destination_config {
         for d in [&dc.on_success.destination, &dc.on_failure.destination]
             .into_iter()

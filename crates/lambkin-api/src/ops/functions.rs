@@ -22,9 +22,9 @@ use super::code::{check_total_size, code_location, resolve_layers};
 use super::common::{
     change, host_architecture, load_current, new_revision, parse_qualified, required,
 };
-use super::source;
 use super::settings::{self, Request, Settings, SettingsInput};
-use super::validate::{check_architectures, check_env, check_sizes, logging};
+use super::source;
+use super::validate::{check_architectures, check_env, logging};
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
@@ -33,22 +33,12 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
-    check_sizes(
-        input.memory_size,
-        input.timeout,
-        input.ephemeral_storage.as_ref(),
-    )?;
     if input.package_type.as_deref() == Some("Image")
         || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
     {
         return Err(ApiError::invalid(
             "PackageType Image is not supported by lambkin yet: deploy the function as a .zip (PackageType Zip) with a provided.al2023 bootstrap.",
         ));
-    }
-    if let Some(p) = input.package_type.as_deref().filter(|p| *p != "Zip") {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{p}' at 'packageType' failed to satisfy constraint: Member must satisfy enum value set: [Image, Zip]"
-        )));
     }
     let (Some(runtime), Some(handler)) = (input.runtime.clone(), input.handler.clone()) else {
         return Err(ApiError::invalid(
@@ -268,11 +258,6 @@ pub(crate) async fn update_configuration(
     r: FunctionRef,
     input: UpdateConfigInput,
 ) -> ApiResult<Reply> {
-    check_sizes(
-        input.memory_size,
-        input.timeout,
-        input.ephemeral_storage.as_ref(),
-    )?;
     if let Some(rt) = &input.runtime {
         crate::runtimes::check_lifecycle(rt, crate::runtimes::Use::Update)?;
     }

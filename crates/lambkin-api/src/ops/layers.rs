@@ -42,9 +42,6 @@ pub(crate) async fn publish(
             "1 validation error detected: Value null at 'content' failed to satisfy constraint: Member must not be null",
         ));
     };
-    if input.compatible_runtimes.len() > 15 {
-        return Err(ApiError::validation("1 validation error detected: Value at 'compatibleRuntimes' failed to satisfy constraint: Member must have length less than or equal to 15"));
-    }
     let blob = source::store(&ctx.service, src, "Content.ZipFile").await?;
     let region = &ctx.arns.region;
     let version = records::layers::next_version(&ctx.service.store, region, &name)?;

@@ -48,24 +48,6 @@ fn answer(c: &UrlConfig, ctx: &Ctx, with_modified: bool) -> Value {
     v
 }
 
-fn check(input: &UrlConfigInput) -> ApiResult<()> {
-    if let Some(a) = &input.auth_type {
-        if a != "NONE" && a != "AWS_IAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{a}' at 'authType' failed to satisfy constraint: Member must satisfy enum value set: [NONE, AWS_IAM]"
-            )));
-        }
-    }
-    if let Some(m) = &input.invoke_mode {
-        if m != "BUFFERED" && m != "RESPONSE_STREAM" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '{m}' at 'invokeMode' failed to satisfy constraint: Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]"
-            )));
-        }
-    }
-    Ok(())
-}
-
 fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     if let Some(q) = &q {
@@ -99,7 +81,6 @@ pub(crate) async fn put(
     let _guard = ctx.service.writes.lock().await;
     let (name, q) = target(ctx, t)?;
     let input = input?;
-    check(&input)?;
     if create {
         create_config(ctx, name, q, input)
     } else {

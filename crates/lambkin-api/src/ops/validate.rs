@@ -1,27 +1,16 @@
-//! Validation of function settings, with AWS's messages: architectures, environment variables, sizes and
-//! timeouts, logging configuration.
+//! Lambda's checks of function settings that depend on more than one member or on this host: the host's
+//! architecture, reserved environment variables and their 4 KB, the logging configuration's defaults. The
+//! members' own constraints (ranges, lengths, patterns, enums) are `constraints`' (checked before this).
 
 use std::collections::BTreeMap;
 
 use crate::error::{ApiError, ApiResult};
 use crate::model::LoggingConfig;
-use crate::operation::EphemeralStorageInput;
 
-use super::common::{host_architecture, range_error};
+use super::common::host_architecture;
 
 pub(super) fn check_architectures(archs: &[String]) -> ApiResult<()> {
-    if archs.len() > 1 {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '[{}]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
-            archs.join(", ")
-        )));
-    }
     for a in archs {
-        if a != "x86_64" && a != "arm64" {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value '[{a}]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64]]"
-            )));
-        }
         if a != host_architecture() {
             return Err(ApiError::invalid(format!(
                 "Architecture {a} is not available on this lambkin server: functions run on the host's own architecture, {}. Build the function for {} (or omit Architectures).",
@@ -36,13 +25,6 @@ pub(super) fn check_architectures(archs: &[String]) -> ApiResult<()> {
 pub(super) fn check_env(vars: &BTreeMap<String, String>) -> ApiResult<()> {
     let mut size = 0;
     for (k, v) in vars {
-        let ok = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            return Err(ApiError::validation(format!(
-                "1 validation error detected: Value at 'environment.variables' failed to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+] (key {k:?})"
-            )));
-        }
         if crate::invoke::is_reserved_variable(k) {
             return Err(ApiError::invalid(format!(
                 "Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: {k}"
@@ -54,25 +36,6 @@ pub(super) fn check_env(vars: &BTreeMap<String, String>) -> ApiResult<()> {
         return Err(ApiError::invalid(format!(
             "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {size} bytes"
         )));
-    }
-    Ok(())
-}
-
-pub(super) fn check_sizes(
-    memory: Option<i64>,
-    timeout: Option<i64>,
-    ephemeral: Option<&EphemeralStorageInput>,
-) -> ApiResult<()> {
-    if let Some(e) = memory.and_then(|m| range_error("memorySize", m, 128, 10_240)) {
-        return Err(e);
-    }
-    if let Some(e) = timeout.and_then(|t| range_error("timeout", t, 1, 900)) {
-        return Err(e);
-    }
-    if let Some(e) =
-        ephemeral.and_then(|s| range_error("ephemeralStorage.size", s.size, 512, 10_240))
-    {
-        return Err(e);
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use crate::error::CliError;
 use crate::http::Api;
 use crate::{pack, table, DeployArgs};
 
-/// The role every function gets (the server does not check it).
+/// The role every function gets (the server checks only its form and account), in the default account.
 pub const ROLE: &str = "arn:aws:iam::123456789012:role/lambkin";
 /// The runtime of a new function when `--runtime` is not given.
 pub const DEFAULT_RUNTIME: &str = "provided.al2023";
@@ -68,13 +68,26 @@ fn config_fields(a: &DeployArgs, vars: &Map<String, Value>) -> Map<String, Value
     cfg
 }
 
-/// The CreateFunction request body.
-pub fn create_body(a: &DeployArgs, vars: &Map<String, Value>, zip_b64: &str) -> Value {
+/// The role in the server's account, read from the function ARN of its "Function not found: arn:…" answer
+/// (Lambda refuses a role of another account); [`ROLE`] when the answer names none.
+pub fn role_for(not_found_message: &str) -> String {
+    let account = not_found_message
+        .find("arn:")
+        .and_then(|i| not_found_message[i..].split(':').nth(4))
+        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    match account {
+        Some(a) => format!("arn:aws:iam::{a}:role/lambkin"),
+        None => ROLE.to_owned(),
+    }
+}
+
+/// The CreateFunction request body (`role`: see [`role_for`]).
+pub fn create_body(a: &DeployArgs, vars: &Map<String, Value>, zip_b64: &str, role: &str) -> Value {
     let mut body = config_fields(a, vars);
     body.insert("FunctionName".into(), json!(a.name));
     body.entry("Runtime").or_insert(json!(DEFAULT_RUNTIME));
     body.entry("Handler").or_insert(json!(DEFAULT_HANDLER));
-    body.insert("Role".into(), json!(ROLE));
+    body.insert("Role".into(), json!(role));
     body.insert("Code".into(), json!({ "ZipFile": zip_b64 }));
     body.insert("Publish".into(), json!(a.publish));
     Value::Object(body)
@@ -146,8 +159,12 @@ pub async fn run(api: &Api, con: &mut Console, json: bool, a: DeployArgs) -> Res
     con.progress(&format!("uploading {}…", human_size(zip.len() as u64)));
     let mut version = None;
     let action = if existing.status == 404 {
+        let role = role_for(&crate::http::ApiError::from_response(&existing).message);
         let created = api
-            .post("/2015-03-31/functions", &create_body(&a, &vars, &b64))
+            .post(
+                "/2015-03-31/functions",
+                &create_body(&a, &vars, &b64, &role),
+            )
             .await?;
         let created = created.ok().map_err(|e| {
             let e = CliError::from(e);
@@ -240,9 +257,18 @@ mod tests {
     }
 
     #[test]
+    fn the_role_is_of_the_servers_account() {
+        assert_eq!(
+            role_for("Function not found: arn:aws:lambda:ap-south-1:210987654321:function:demo"),
+            "arn:aws:iam::210987654321:role/lambkin"
+        );
+        assert_eq!(role_for("HTTP 404"), ROLE);
+    }
+
+    #[test]
     fn create_has_defaults_and_only_given_fields() {
         let a = args(&[]);
-        let body = create_body(&a, &Map::new(), "UEs=");
+        let body = create_body(&a, &Map::new(), "UEs=", ROLE);
         assert_eq!(
             body,
             json!({"FunctionName": "demo", "Runtime": "provided.al2023", "Handler": "bootstrap",
