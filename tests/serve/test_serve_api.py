@@ -95,7 +95,6 @@ def test_pagination(lam):
     ({"Timeout": 901}, "ValidationException", "timeout"),
     ({"EphemeralStorage": {"Size": 100}}, "ValidationException", "ephemeralStorage"),
     ({"Runtime": "cobol"}, "InvalidParameterValueException", "cobol"),
-    ({"Runtime": "java21"}, "InvalidParameterValueException", "provided.al2023"),
     ({"Architectures": ["arm64"]}, "InvalidParameterValueException", "arm64"),
     ({"PackageType": "Image", "Code": {"ImageUri": "x"}}, "InvalidParameterValueException", "Image"),
     ({"Environment": {"Variables": {"AWS_REGION": "x"}}}, "InvalidParameterValueException", "AWS_REGION"),

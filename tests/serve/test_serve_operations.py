@@ -143,9 +143,9 @@ CALLS: list[tuple[str, object, str | None]] = [
     ("PauseDurableExecution", dict(DurableExecutionArn=DURABLE), "ResourceNotFoundException"),
     ("ResumeDurableExecution", dict(DurableExecutionArn=DURABLE), "ResourceNotFoundException"),
     ("DeleteDurableExecution", dict(DurableExecutionArn=DURABLE), "ResourceNotFoundException"),
-    ("SendDurableExecutionCallbackSuccess", dict(CallbackId="cb-1", Result=b"{}"), "ResourceNotFoundException"),
-    ("SendDurableExecutionCallbackFailure", dict(CallbackId="cb-1"), "ResourceNotFoundException"),
-    ("SendDurableExecutionCallbackHeartbeat", dict(CallbackId="cb-1"), "ResourceNotFoundException"),
+    ("SendDurableExecutionCallbackSuccess", dict(CallbackId="Y2ItMQ==", Result=b"{}"), "ResourceNotFoundException"),
+    ("SendDurableExecutionCallbackFailure", dict(CallbackId="Y2ItMQ=="), "ResourceNotFoundException"),
+    ("SendDurableExecutionCallbackHeartbeat", dict(CallbackId="Y2ItMQ=="), "ResourceNotFoundException"),
     # Last: what the calls above used.
     ("DeleteAlias", dict(FunctionName=FN2, Name="two"), None),
     ("DeleteLayerVersion", dict(LayerName=LAYER, VersionNumber=1), None),
