@@ -62,21 +62,6 @@ fn load_csc(ctx: &Ctx, arn: &str) -> ApiResult<(CodeSigningConfig, u64)> {
     settings::code_signing_config(&ctx.service.store, &region, &id)?.ok_or_else(|| not_found(arn))
 }
 
-fn check_publishers(arns: &[String]) -> ApiResult<()> {
-    if arns.is_empty() || arns.len() > 20 {
-        let len = if arns.is_empty() {
-            "Member must have length greater than or equal to 1"
-        } else {
-            "Member must have length less than or equal to 20"
-        };
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '[{}]' at 'allowedPublishers.signingProfileVersionArns' failed to satisfy constraint: {len}",
-            arns.join(", ")
-        )));
-    }
-    Ok(())
-}
-
 fn policies(input: &CodeSigningConfigInput) -> ApiResult<Option<CodeSigningPolicies>> {
     let Some(p) = &input.code_signing_policies else {
         return Ok(None);
@@ -85,23 +70,9 @@ fn policies(input: &CodeSigningConfigInput) -> ApiResult<Option<CodeSigningPolic
         .untrusted_artifact_on_deployment
         .clone()
         .unwrap_or_else(|| "Warn".into());
-    if v != "Warn" && v != "Enforce" {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{v}' at 'codeSigningPolicies.untrustedArtifactOnDeployment' failed to satisfy constraint: Member must satisfy enum value set: [Warn, Enforce]"
-        )));
-    }
     Ok(Some(CodeSigningPolicies {
         untrusted_artifact_on_deployment: v,
     }))
-}
-
-fn check_description(d: &Option<String>) -> ApiResult<()> {
-    match d {
-        Some(d) if d.chars().count() > 256 => Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{d}' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256"
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// `CreateCodeSigningConfig`.
@@ -112,8 +83,6 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CodeSigningConfigInput>) -> Ap
             "1 validation error detected: Value null at 'allowedPublishers' failed to satisfy constraint: Member must not be null",
         ));
     };
-    check_publishers(&publishers.signing_profile_version_arns)?;
-    check_description(&input.description)?;
     let policies = policies(&input)?.unwrap_or_default();
     let hex = uuid::Uuid::new_v4().simple().to_string();
     let id = format!("csc-{}", &hex[..17]);
@@ -146,10 +115,6 @@ pub(crate) async fn update(
 ) -> ApiResult<Reply> {
     let (region, _) = parse_arn(ctx, arn)?;
     let input = input?;
-    if let Some(p) = &input.allowed_publishers {
-        check_publishers(&p.signing_profile_version_arns)?;
-    }
-    check_description(&input.description)?;
     let policies = policies(&input)?;
     let _guard = ctx.service.writes.lock().await;
     let (mut csc, rev) = load_csc(ctx, arn)?;

@@ -45,11 +45,6 @@ pub(crate) async fn put(ctx: &Ctx, raw: &str, input: Body<RecursionInput>) -> Ap
     let r = unqualified(ctx, raw)?;
     let input = input?;
     let mode = required(&input.recursive_loop, "recursiveLoop")?.to_owned();
-    if mode != "Allow" && mode != "Terminate" {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{mode}' at 'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]"
-        )));
-    }
     let _guard = ctx.service.writes.lock().await;
     load(&ctx.service, &ctx.arns, &r.name)?;
     let row = RecursionConfig {

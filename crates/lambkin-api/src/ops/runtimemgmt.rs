@@ -16,28 +16,6 @@ use crate::shapes::RuntimeManagement;
 
 use super::common::{parse_qualified, required};
 
-const MODES: [&str; 3] = ["Auto", "Manual", "FunctionUpdate"];
-
-/// `arn:aws:lambda:<region>::runtime:<id>` (Lambda's runtime versions) or
-/// `arn:aws:lambda:<region>:<account>:runtime/<name>/version/<version>`.
-fn valid_version_arn(arn: &str) -> bool {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let [_, partition, service, region, account, rest] = parts.as_slice() else {
-        return false;
-    };
-    let head = arn.starts_with("arn:") && partition.starts_with("aws") && *service == "lambda";
-    let region_ok = region.split('-').count() >= 3;
-    let lambdas =
-        account.is_empty() && rest.strip_prefix("runtime:").is_some_and(|r| !r.is_empty());
-    let own = account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && rest
-            .strip_prefix("runtime/")
-            .and_then(|r| r.split_once("/version/"))
-            .is_some_and(|(n, v)| !n.is_empty() && !v.is_empty());
-    head && region_ok && arn.len() >= 26 && (lambdas || own)
-}
-
 /// The function and qualifier, which names a version: Lambda refuses aliases here.
 fn version_of(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
@@ -96,20 +74,6 @@ pub(crate) async fn put(
     let (name, q) = version_of(ctx, t)?;
     let input = input?;
     let mode = required(&input.update_runtime_on, "updateRuntimeOn")?.to_owned();
-    if !MODES.contains(&mode.as_str()) {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{mode}' at 'updateRuntimeOn' failed to satisfy constraint: Member must satisfy enum value set: [Auto, Manual, FunctionUpdate]"
-        )));
-    }
-    if let Some(arn) = input
-        .runtime_version_arn
-        .as_deref()
-        .filter(|a| !valid_version_arn(a))
-    {
-        return Err(ApiError::validation(format!(
-            "1 validation error detected: Value '{arn}' at 'runtimeVersionArn' failed to satisfy constraint: Member must satisfy regular expression pattern: ^arn:(aws[a-zA-Z-]*):lambda:[a-z]{{2}}((-gov)|(-iso(b?)))?-[a-z]+-\\d{{1}}::runtime:.+$"
-        )));
-    }
     match (mode.as_str(), &input.runtime_version_arn) {
         ("Manual", None) => {
             return Err(ApiError::invalid(
@@ -142,21 +106,4 @@ pub(crate) async fn put(
         StatusCode::OK,
         answer(ctx, &name, q.as_deref(), &rm),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::valid_version_arn;
-
-    #[test]
-    fn runtime_version_arns() {
-        assert!(valid_version_arn(
-            "arn:aws:lambda:us-east-1::runtime:0cdcfbdefbc5e7d3343f73c2e2dd3cba17d61dea0686b404502a0c9ce83931b9"
-        ));
-        assert!(valid_version_arn(
-            "arn:aws:lambda:us-east-1:123456789012:runtime/custom/version/1"
-        ));
-        assert!(!valid_version_arn("arn:aws:lambda:us-east-1::function:x"));
-        assert!(!valid_version_arn("nope"));
-    }
 }
