@@ -102,6 +102,11 @@ def test_pagination(lam):
      "InvalidParameterValueException", "more than 5 layers"),
     ({"Layers": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:missing:1"]},
      "InvalidParameterValueException", "does not exist"),
+    # What lambkin cannot honour yet is refused by name, never silently ignored.
+    ({"DurableConfig": {"ExecutionTimeout": 60}}, "InvalidParameterValueException",
+     "DurableConfig: lambkin does not support durable executions yet"),
+    ({"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}}, "InvalidParameterValueException",
+     "TenancyConfig: lambkin does not support tenant isolation yet"),
 ])
 def test_invalid_create(server, kw, code, field):
     # botocore checks ranges itself; switch that off so the server's own validation answers.
@@ -355,3 +360,16 @@ def test_weighted_alias_splits_traffic(lam):
         r["Payload"].read()
     # 30 % of 200 is 60; 4.6 standard deviations either side (p < 1e-5 of a false failure).
     assert 30 <= seen["2"] <= 90, seen
+
+
+def test_what_lambkin_cannot_honour_is_refused_on_update_and_publish(lam):
+    create(lam, "beyond")
+    for call, kw, member in [
+        (lam.update_function_configuration, dict(DurableConfig={"ExecutionTimeout": 60}), "DurableConfig"),
+        (lam.update_function_code, dict(ZipFile=zip_bootstrap(), PublishTo="LATEST_PUBLISHED"), "PublishTo"),
+        (lam.publish_version, dict(PublishTo="LATEST_PUBLISHED"), "PublishTo"),
+    ]:
+        with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+            call(FunctionName="beyond", **kw)
+        assert e.value.response["Error"]["Message"].startswith(f"{member}: lambkin does not support"), e.value.response
+    assert lam.get_function_configuration(FunctionName="beyond")["State"] == "Active"

@@ -511,6 +511,8 @@ pub(crate) struct CreateFunctionInput {
     pub snap_start: Option<SnapStartInput>,
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
     pub code_signing_config_arn: Option<String>,
+    #[serde(flatten)]
+    pub beyond: BeyondLambkin,
 }
 
 /// `EphemeralStorage`.
@@ -543,6 +545,20 @@ pub(crate) struct SnapStartInput {
     pub apply_on: Option<String>,
 }
 
+/// Members of the function operations' inputs that ask for what lambkin cannot honour yet (durable functions,
+/// Lambda Managed Instances, tenant isolation, accelerators, customer-managed runtimes): given, they are refused by
+/// name (`ops::unsupported::refuse_beyond`) rather than ignored, so a deployment never believes it got them.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct BeyondLambkin {
+    pub durable_config: Option<serde_json::Value>,
+    pub capacity_provider_config: Option<serde_json::Value>,
+    pub publish_to: Option<serde_json::Value>,
+    pub tenancy_config: Option<serde_json::Value>,
+    pub runtime_config: Option<serde_json::Value>,
+    pub accelerator_config: Option<serde_json::Value>,
+}
+
 /// `UpdateFunctionCode`'s body.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
@@ -558,6 +574,8 @@ pub(crate) struct UpdateCodeInput {
     pub dry_run: bool,
     pub revision_id: Option<String>,
     pub architectures: Option<Vec<String>>,
+    #[serde(flatten)]
+    pub beyond: BeyondLambkin,
 }
 
 /// `UpdateFunctionConfiguration`'s body.
@@ -582,6 +600,8 @@ pub(crate) struct UpdateConfigInput {
     pub vpc_config: Option<VpcConfigInput>,
     pub snap_start: Option<SnapStartInput>,
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(flatten)]
+    pub beyond: BeyondLambkin,
 }
 
 /// `PublishVersion`'s body.
@@ -591,6 +611,8 @@ pub(crate) struct PublishVersionInput {
     pub code_sha256: Option<String>,
     pub description: Option<String>,
     pub revision_id: Option<String>,
+    #[serde(flatten)]
+    pub beyond: BeyondLambkin,
 }
 
 /// `CreateAlias` / `UpdateAlias`'s body.

@@ -71,6 +71,7 @@ pub(crate) async fn update_code(
     r: FunctionRef,
     input: UpdateCodeInput,
 ) -> ApiResult<Reply> {
+    super::unsupported::refuse_beyond(&input.beyond)?;
     if input.image_uri.is_some() {
         return Err(ApiError::invalid(
             "Please don't provide ImageUri when updating a function with packageType Zip.",

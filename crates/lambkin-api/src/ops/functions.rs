@@ -33,6 +33,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
+    super::unsupported::refuse_beyond(&input.beyond)?;
     if input.package_type.as_deref() == Some("Image")
         || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
     {
@@ -258,6 +259,7 @@ pub(crate) async fn update_configuration(
     r: FunctionRef,
     input: UpdateConfigInput,
 ) -> ApiResult<Reply> {
+    super::unsupported::refuse_beyond(&input.beyond)?;
     if let Some(rt) = &input.runtime {
         crate::runtimes::check_lifecycle(rt, crate::runtimes::Use::Update)?;
     }

@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::operation::{Page, Qualified};
+use crate::operation::{BeyondLambkin, Page, Qualified};
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
@@ -100,4 +100,28 @@ pub(crate) fn durable_callback(callback_id: &str) -> ApiResult<Reply> {
     Err(ApiError::not_found(format!(
         "Callback {callback_id} does not exist. {NO_DURABLE}"
     )))
+}
+
+/// Refuses the members of a function's input that lambkin cannot honour yet, naming the first one given and
+/// what is missing (they are never silently ignored).
+pub(crate) fn refuse_beyond(b: &BeyondLambkin) -> ApiResult<()> {
+    let given = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| !v.is_null());
+    let why = if given(&b.durable_config) {
+        format!("DurableConfig: {NO_DURABLE}")
+    } else if given(&b.capacity_provider_config) {
+        format!("CapacityProviderConfig: {NO_CAPACITY}")
+    } else if given(&b.publish_to) {
+        format!(
+            "PublishTo: {NO_CAPACITY} Publish ordinary versions (Publish, PublishVersion) instead."
+        )
+    } else if given(&b.tenancy_config) {
+        "TenancyConfig: lambkin does not support tenant isolation yet: execution environments are not dedicated to a tenant (X-Amz-Tenant-Id is passed to the function, nothing more).".to_owned()
+    } else if given(&b.runtime_config) {
+        "RuntimeConfig: lambkin does not support customer-managed runtimes yet: use a runtime identifier (Runtime), or provided.al2023 with your own bootstrap.".to_owned()
+    } else if given(&b.accelerator_config) {
+        "AcceleratorConfig: lambkin does not support accelerators: its execution environments get no accelerator devices.".to_owned()
+    } else {
+        return Ok(());
+    };
+    Err(ApiError::invalid(why))
 }

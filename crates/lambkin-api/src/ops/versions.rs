@@ -94,6 +94,7 @@ pub(crate) async fn publish_version(
     r: FunctionRef,
     input: PublishVersionInput,
 ) -> ApiResult<Reply> {
+    super::unsupported::refuse_beyond(&input.beyond)?;
     let arns = &ctx.arns;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
