@@ -631,6 +631,7 @@ pub(crate) struct PermissionInput {
     #[serde(rename = "PrincipalOrgID")]
     pub principal_org_id: Option<String>,
     pub function_url_auth_type: Option<String>,
+    pub invoked_via_function_url: Option<bool>,
     pub revision_id: Option<String>,
 }
 
@@ -697,6 +698,7 @@ pub(crate) struct LayerPermissionInput {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct CodeSigningConfigInput {
     pub description: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
     pub allowed_publishers: Option<crate::shapes::AllowedPublishers>,
     pub code_signing_policies: Option<CodeSigningPoliciesInput>,
 }

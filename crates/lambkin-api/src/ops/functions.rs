@@ -235,7 +235,11 @@ pub(crate) async fn list(
     let mut last = None;
     for record in rows.into_iter().take(max) {
         let name = record.latest.config.function_name.clone();
-        functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
+        functions.push(if all {
+            super::versions::latest_listed(&record.latest.config)
+        } else {
+            serde_json::to_value(&record.latest.config).unwrap_or_default()
+        });
         if all {
             for v in records::list::<VersionRecord>(&ctx.service.store, region, &name)? {
                 functions.push(serde_json::to_value(&v.config).unwrap_or_default());
