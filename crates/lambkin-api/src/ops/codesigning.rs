@@ -130,13 +130,19 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CodeSigningConfigInput>) -> Ap
         tags: input.tags.unwrap_or_default(),
     };
     settings::put_code_signing_config(&ctx.service.store, &ctx.arns.region, &csc, Expect::Absent)?;
-    json_reply(StatusCode::CREATED, &json!({ "CodeSigningConfig": answer(&csc) }))
+    json_reply(
+        StatusCode::CREATED,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
 }
 
 /// `GetCodeSigningConfig`.
 pub(crate) async fn get(ctx: &Ctx, arn: &str) -> ApiResult<Reply> {
     let (csc, _) = load_csc(ctx, arn)?;
-    json_reply(StatusCode::OK, &json!({ "CodeSigningConfig": answer(&csc) }))
+    json_reply(
+        StatusCode::OK,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
 }
 
 /// `UpdateCodeSigningConfig`: the members given change.
@@ -166,7 +172,10 @@ pub(crate) async fn update(
     csc.last_modified = time_fmt::now();
     settings::put_code_signing_config(&ctx.service.store, &region, &csc, Expect::Revision(rev))
         .map_err(|e| conflict(e, arn))?;
-    json_reply(StatusCode::OK, &json!({ "CodeSigningConfig": answer(&csc) }))
+    json_reply(
+        StatusCode::OK,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
 }
 
 /// A configuration as Lambda answers it: its tags left out (`ListTags` answers them).
