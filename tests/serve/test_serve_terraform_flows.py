@@ -562,6 +562,20 @@ def test_provisioned_concurrency(lam, fn):
         lam.get_provisioned_concurrency_config(FunctionName=fn, Qualifier="1")
     assert error_code(e) in ("ProvisionedConcurrencyConfigNotFoundException", "ResourceNotFoundException")
 
+    # The common configuration: `qualifier = aws_lambda_alias.live.name`.
+    lam.create_alias(Description="", FunctionName=fn, FunctionVersion="1", Name="live", RoutingConfig={})
+    lam.put_provisioned_concurrency_config(FunctionName=fn, ProvisionedConcurrentExecutions=1, Qualifier="live")
+
+    def refresh_alias():
+        out = lam.get_provisioned_concurrency_config(FunctionName=fn, Qualifier="live")
+        return out, out["Status"]
+
+    poll(refresh_alias, {"IN_PROGRESS"}, {"READY"}, "waitProvisionedConcurrencyConfigReady (alias)")
+    lam.delete_provisioned_concurrency_config(FunctionName=fn, Qualifier="live")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        lam.get_provisioned_concurrency_config(FunctionName=fn, Qualifier="live")
+    assert error_code(e) in ("ProvisionedConcurrencyConfigNotFoundException", "ResourceNotFoundException")
+
 
 def test_runtime_management_config(lam, fn):
     out = lam.put_runtime_management_config(FunctionName=fn, UpdateRuntimeOn="FunctionUpdate")
@@ -671,3 +685,124 @@ def test_layer_version_and_permission(lam):
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_layer_version(LayerName=name, VersionNumber=number)
     lam.delete_layer_version(LayerName=name, VersionNumber=number)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A managed runtime: Terraform's waiter needs `Pending` while the runtime is prepared, then `Active`; a runtime
+# this host cannot serve is `Failed` with the `StateReasonCode`/`StateReason` the provider puts in its error.
+
+
+def test_managed_runtime_created_pending_then_active(lam):
+    name = "tf-python"
+    lam.create_function(Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    return e\n"})},
+                        Description="", FunctionName=name, MemorySize=128, PackageType="Zip", Publish=False,
+                        Role=ROLE, Tags={}, Timeout=3, Handler="app.handler", Runtime="python3.12")
+    cfg = wait_function_created(lam, name)
+    assert cfg["State"] == "Active" and cfg["LastUpdateStatus"] == "Successful"
+    lam.delete_function(FunctionName=name)
+    wait_function_deleted(lam, name)
+
+
+def test_runtime_this_host_lacks_fails_with_a_reason(lam):
+    name = "tf-missing-runtime"
+    lam.create_function(Code={"ZipFile": zip_files({"app.py": "def handler(e, c):\n    return e\n"})},
+                        Description="", FunctionName=name, MemorySize=128, PackageType="Zip", Publish=False,
+                        Role=ROLE, Tags={}, Timeout=3, Handler="app.handler", Runtime="python3.14")
+    out = find_function(lam, name)["Configuration"]
+    if out["State"] == "Active":
+        pytest.skip("this host serves python3.14")
+    # waitFunctionCreated stops on `Failed` ("unexpected state") and reports "<StateReasonCode>: <StateReason>".
+    assert out["State"] == "Failed"
+    assert out["StateReasonCode"] == "InvalidRuntime" and out["StateReason"]
+    with pytest.raises(AssertionError, match="unexpected state 'Failed'"):
+        wait_function_created(lam, name)
+    # A later `terraform apply` replaces the tainted function: DeleteFunction, then the wait for its absence.
+    lam.delete_function(FunctionName=name)
+    wait_function_deleted(lam, name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CloudFormation (CDK, SAM) and the Serverless framework. AWS's own AWS::Lambda::* handlers are not public; the
+# shapes below are those of the resource schemas (aws-cloudformation/aws-cloudformation-resource-schema's
+# registry documents) and of LocalStack's re-implementation of the handlers: a generated name, Tags as a map,
+# environment values as strings, GetFunction until `State` is `Active` (`Failed` fails the stack with the
+# state's reason); AWS::Lambda::Version publishes with `CodeSha256` and waits on the version's configuration;
+# AWS::Lambda::EventInvokeConfig is always qualified (CDK's `configureAsyncInvoke` uses `$LATEST`);
+# AWS::Lambda::Url and AWS::Lambda::Permission name their function by ARN (an alias's ARN for a qualified one).
+
+
+def test_cloudformation_shapes(lam):
+    name = "MyStack-HandlerFn4C3B2A1D-AbCdEfGhIjKl"
+    zipped = code()
+    out = lam.create_function(
+        FunctionName=name, Role=ROLE, Handler="bootstrap", Runtime="provided.al2023", Code={"ZipFile": zipped},
+        MemorySize=128, Timeout=3, Environment={"Variables": {"PORT": "8080", "DEBUG": "false"}},
+        Tags={"aws-cdk:app": "demo"}, TracingConfig={"Mode": "PassThrough"}, Architectures=["x86_64"],
+        LoggingConfig={"LogFormat": "JSON"},
+    )
+    fn_arn = out["FunctionArn"]
+    assert lam.get_function(FunctionName=fn_arn)["Configuration"]["State"] in ("Pending", "Active")
+    wait_function_created(lam, name)
+
+    # AWS::Lambda::Version: PublishVersion with the code's hash, then the version's configuration waited on.
+    sha = lam.get_function_configuration(FunctionName=fn_arn)["CodeSha256"]
+    v = lam.publish_version(FunctionName=fn_arn, CodeSha256=sha, Description="deployed by cdk")
+    cfg = wait_function_configuration_updated(lam, fn_arn, v["Version"])
+    assert cfg["State"] == "Active" and cfg["Description"] == "deployed by cdk"
+    # AWS::Lambda::Alias (SAM's AutoPublishAlias).
+    alias_arn = lam.create_alias(FunctionName=fn_arn, Name="live", FunctionVersion=v["Version"])["AliasArn"]
+
+    # AWS::Lambda::EventInvokeConfig on $LATEST.
+    lam.put_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST", MaximumRetryAttempts=0)
+    assert lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")["MaximumRetryAttempts"] == 0
+    lam.delete_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")
+
+    # AWS::Lambda::Url on the alias, named by the alias's ARN; AWS::Lambda::Permission by ARN too.
+    url = lam.create_function_url_config(FunctionName=alias_arn, AuthType="NONE")
+    assert url["FunctionArn"] == alias_arn
+    assert lam.get_function_url_config(FunctionName=alias_arn)["FunctionUrl"] == url["FunctionUrl"]
+    lam.add_permission(FunctionName=alias_arn, StatementId="MyStack-UrlPerm", Action="lambda:InvokeFunctionUrl",
+                       Principal="*", FunctionUrlAuthType="NONE")
+    assert find_statement(lam, name, "MyStack-UrlPerm", "live")["Resource"] == alias_arn
+    lam.remove_permission(FunctionName=alias_arn, StatementId="MyStack-UrlPerm")
+    lam.delete_function_url_config(FunctionName=alias_arn)
+
+    # Stack deletion: the alias, the version, the function (each NotFound is success).
+    lam.delete_alias(FunctionName=fn_arn, Name="live")
+    lam.delete_function(FunctionName=fn_arn, Qualifier=v["Version"])
+    lam.delete_function(FunctionName=fn_arn)
+    wait_function_deleted(lam, name)
+
+
+def test_serverless_deploy_function(lam):
+    """`serverless deploy function -f x`: GetFunction; UpdateFunctionConfiguration with what differs (an empty
+    `Layers` list to drop layers, string environment values); GetFunction until `State` is `Active` and
+    `LastUpdateStatus` `Successful`; UpdateFunctionCode unless the zip's base64 SHA-256 equals `CodeSha256`."""
+    import base64
+    import hashlib
+
+    name = "my-service-dev-hello"
+    first = code()
+    lam.create_function(FunctionName=name, Role=ROLE, Handler="bootstrap", Runtime="provided.al2023",
+                        Code={"ZipFile": first})
+    wait_function_created(lam, name)
+
+    remote = lam.get_function(FunctionName=name)["Configuration"]
+    assert remote["CodeSha256"] == base64.b64encode(hashlib.sha256(first).digest()).decode()
+
+    lam.update_function_configuration(FunctionName=name, MemorySize=512, Timeout=6, Layers=[],
+                                      Environment={"Variables": {"STAGE": "dev", "RETRIES": "3"}},
+                                      VpcConfig={"SecurityGroupIds": [], "SubnetIds": []})
+
+    def ensure_state():
+        c = lam.get_function(FunctionName=name)["Configuration"]
+        ok = c["State"] == "Active" and c["LastUpdateStatus"] == "Successful"
+        return c, "ready" if ok else "waiting"
+
+    poll(ensure_state, {"waiting"}, {"ready"}, "ensureFunctionState")
+    second = code("v2")
+    lam.update_function_code(FunctionName=name, ZipFile=second)
+    cfg = poll(ensure_state, {"waiting"}, {"ready"}, "ensureFunctionState")
+    assert cfg["CodeSha256"] == base64.b64encode(hashlib.sha256(second).digest()).decode()
+    assert cfg["MemorySize"] == 512 and cfg["Environment"]["Variables"] == {"STAGE": "dev", "RETRIES": "3"}
+    lam.delete_function(FunctionName=name)
