@@ -352,6 +352,27 @@ def test_function_vpc_replace_security_groups_on_destroy(lam):
     wait_function_deleted(lam, name)
 
 
+def test_function_source_kms_key(lam):
+    """`source_kms_key_arn`: sent as `Code.SourceKMSKeyArn` at create and with every UpdateFunctionCode; the read
+    takes it from GetFunction's `Code.SourceKMSKeyArn` (absent, Terraform would see a change on every plan and
+    upload the code again on every apply)."""
+    name = "tf-source-key"
+    lam.create_function(Code={"ZipFile": code(), "SourceKMSKeyArn": KEY}, Description="", FunctionName=name,
+                        MemorySize=128, PackageType="Zip", Publish=False, Role=ROLE, Timeout=3,
+                        Handler="bootstrap", Runtime="provided.al2023")
+    wait_function_created(lam, name)
+    assert find_function(lam, name)["Code"]["SourceKMSKeyArn"] == KEY
+    lam.update_function_code(FunctionName=name, ZipFile=code("v2"), SourceKMSKeyArn=KEY)
+    wait_function_updated(lam, name)
+    assert find_function(lam, name)["Code"]["SourceKMSKeyArn"] == KEY
+    # The attribute removed: the code uploaded without a key (Lambda's own key again).
+    lam.update_function_code(FunctionName=name, ZipFile=code("v3"))
+    wait_function_updated(lam, name)
+    assert "SourceKMSKeyArn" not in find_function(lam, name)["Code"]
+    lam.delete_function(FunctionName=name)
+    wait_function_deleted(lam, name)
+
+
 def test_function_refresh_after_outside_delete(lam):
     """A function deleted outside Terraform: the refresh's GetFunction answers `ResourceNotFoundException`
     (removed from state); destroy's DeleteFunction of a missing function is the same error (success)."""

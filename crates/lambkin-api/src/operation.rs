@@ -480,6 +480,8 @@ pub(crate) struct CodeInput {
     pub s3_key: Option<String>,
     pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
+    #[serde(rename = "SourceKMSKeyArn")]
+    pub source_kms_key_arn: Option<String>,
 }
 
 /// `CreateFunction`'s body.
@@ -552,6 +554,8 @@ pub(crate) struct UpdateCodeInput {
     pub s3_key: Option<String>,
     pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
+    #[serde(rename = "SourceKMSKeyArn")]
+    pub source_kms_key_arn: Option<String>,
     #[serde(default)]
     pub publish: bool,
     #[serde(default)]

@@ -69,6 +69,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         .unwrap_or_default();
     check_env(&vars)?;
     let code = input.code.unwrap_or_default();
+    let source_kms_key_arn = code.source_kms_key_arn.clone();
     let src = source::function_source(source::Members {
         zip_file: &code.zip_file,
         s3_bucket: &code.s3_bucket,
@@ -141,6 +142,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         code_hex: blob.sha256_hex.clone(),
         unpacked_size: blob.unpacked_size,
         layers,
+        source_kms_key_arn,
     };
     let mut record = FunctionRecord {
         latest: latest.clone(),
@@ -194,6 +196,9 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
         "Configuration": config_for(&ctx.service, &res, &ctx.arns),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
+    if let Some(key) = &res.version.source_kms_key_arn {
+        out["Code"]["SourceKMSKeyArn"] = json!(key);
+    }
     if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
         out["Tags"] = json!(res.record.tags);
     }
