@@ -373,6 +373,30 @@ def test_function_source_kms_key(lam):
     wait_function_deleted(lam, name)
 
 
+@pytest.mark.parametrize("member", [
+    {"DurableConfig": {"ExecutionTimeout": 60, "RetentionPeriodInDays": 14}},
+    {"CapacityProviderConfig": {"LambdaManagedInstancesCapacityProviderConfig": {
+        "CapacityProviderArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:capacity-provider:tf"}}},
+    {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}},
+])
+def test_function_members_lambkin_cannot_apply_are_refused(lam, member):
+    """`durable_config`, `capacity_provider_config`, `tenancy_config`: refused with lambkin's reason (dropped
+    silently, Terraform's read of `durable_config` would find none and replace the function on every apply)."""
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="lambkin does not support"):
+        lam.create_function(Code={"ZipFile": code()}, Description="", FunctionName="tf-refused", MemorySize=128,
+                            PackageType="Zip", Publish=False, Role=ROLE, Timeout=3, Handler="bootstrap",
+                            Runtime="provided.al2023", **member)
+    assert find_function(lam, "tf-refused") is None
+    if "TenancyConfig" not in member:
+        lam.create_function(Code={"ZipFile": code()}, Description="", FunctionName="tf-refused", MemorySize=128,
+                            PackageType="Zip", Publish=False, Role=ROLE, Timeout=3, Handler="bootstrap",
+                            Runtime="provided.al2023")
+        wait_function_created(lam, "tf-refused")
+        with pytest.raises(lam.exceptions.InvalidParameterValueException, match="lambkin does not support"):
+            lam.update_function_configuration(FunctionName="tf-refused", **member)
+        lam.delete_function(FunctionName="tf-refused")
+
+
 def test_function_refresh_after_outside_delete(lam):
     """A function deleted outside Terraform: the refresh's GetFunction answers `ResourceNotFoundException`
     (removed from state); destroy's DeleteFunction of a missing function is the same error (success)."""

@@ -513,6 +513,9 @@ pub(crate) struct CreateFunctionInput {
     pub snap_start: Option<SnapStartInput>,
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
     pub code_signing_config_arn: Option<String>,
+    pub capacity_provider_config: Option<serde_json::Value>,
+    pub durable_config: Option<serde_json::Value>,
+    pub tenancy_config: Option<serde_json::Value>,
 }
 
 /// `EphemeralStorage`.
@@ -586,6 +589,8 @@ pub(crate) struct UpdateConfigInput {
     pub vpc_config: Option<VpcConfigInput>,
     pub snap_start: Option<SnapStartInput>,
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    pub capacity_provider_config: Option<serde_json::Value>,
+    pub durable_config: Option<serde_json::Value>,
 }
 
 /// `PublishVersion`'s body.

@@ -33,6 +33,11 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
+    super::unsupported::check_function_members(
+        input.capacity_provider_config.is_some(),
+        input.durable_config.is_some(),
+        input.tenancy_config.is_some(),
+    )?;
     if input.package_type.as_deref() == Some("Image")
         || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
     {
@@ -267,6 +272,11 @@ pub(crate) async fn update_configuration(
     r: FunctionRef,
     input: UpdateConfigInput,
 ) -> ApiResult<Reply> {
+    super::unsupported::check_function_members(
+        input.capacity_provider_config.is_some(),
+        input.durable_config.is_some(),
+        false,
+    )?;
     if let Some(rt) = &input.runtime {
         crate::runtimes::check_lifecycle(rt, crate::runtimes::Use::Update)?;
     }

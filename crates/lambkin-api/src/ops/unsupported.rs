@@ -19,6 +19,32 @@ const NO_ESM: &str = "lambkin does not support event source mappings yet: nothin
 const NO_CAPACITY: &str = "lambkin does not support capacity providers (Lambda Managed Instances) yet: functions run in lambkin's own execution environments on this host.";
 const NO_DURABLE: &str = "lambkin does not support durable executions yet: functions run as ordinary invocations, without checkpoints or callbacks.";
 
+/// Members of CreateFunction / UpdateFunctionConfiguration that need what lambkin lacks, refused with its
+/// reason rather than dropped: a function created without them would not be what its owner asked for, and
+/// deployment tools that read them back (Terraform's `durable_config`) would replace it on every apply.
+pub(crate) fn check_function_members(
+    capacity: bool,
+    durable: bool,
+    tenancy: bool,
+) -> ApiResult<()> {
+    if capacity {
+        return Err(ApiError::invalid(format!(
+            "CapacityProviderConfig cannot be applied: {NO_CAPACITY}"
+        )));
+    }
+    if durable {
+        return Err(ApiError::invalid(format!(
+            "DurableConfig cannot be applied: {NO_DURABLE}"
+        )));
+    }
+    if tenancy {
+        return Err(ApiError::invalid(
+            "TenancyConfig cannot be applied: lambkin does not support tenant isolation yet: every environment of a function serves every caller.",
+        ));
+    }
+    Ok(())
+}
+
 /// `ListEventSourceMappings`: there are none (of a function that must exist, when one is named).
 pub(crate) async fn list_event_source_mappings(
     ctx: &Ctx,
