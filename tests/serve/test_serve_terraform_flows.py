@@ -851,3 +851,50 @@ def test_serverless_deploy_function(lam):
     assert cfg["CodeSha256"] == base64.b64encode(hashlib.sha256(second).digest()).decode()
     assert cfg["MemorySize"] == 512 and cfg["Environment"]["Variables"] == {"STAGE": "dev", "RETRIES": "3"}
     lam.delete_function(FunctionName=name)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Code and layers in S3 (`s3_bucket`/`s3_key`/`s3_object_version`): a real S3-compatible server (moto's, as in
+# test_serve_s3.py) and a `serve` configured the way the SDKs are.
+
+from .test_serve_s3 import BUCKET, S3_ENV, s3, s3_endpoint  # noqa: E402,F401  (fixtures)
+
+
+def test_function_and_layer_from_s3(s3, s3_endpoint):
+    from .conftest import Serve
+
+    srv = Serve(env={**S3_ENV, "AWS_ENDPOINT_URL_S3": s3_endpoint})
+    try:
+        lam = srv.client()
+        v1 = s3.put_object(Bucket=BUCKET, Key="tf/fn.zip", Body=code("s3-1"))["VersionId"]
+        layer_v = s3.put_object(Bucket=BUCKET, Key="tf/layer.zip",
+                                Body=zip_files({"python/x.py": "X = 1\n"}))["VersionId"]
+
+        # aws_lambda_layer_version with s3_* (Description and LicenseInfo always sent).
+        out = lam.publish_layer_version(
+            Content={"S3Bucket": BUCKET, "S3Key": "tf/layer.zip", "S3ObjectVersion": layer_v},
+            Description="", LayerName="tf-s3-layer", LicenseInfo="")
+        got = lam.get_layer_version(LayerName="tf-s3-layer", VersionNumber=out["Version"])
+        assert got["Content"]["CodeSha256"] and got["Content"]["CodeSize"] > 0
+
+        # aws_lambda_function with s3_bucket/s3_key/s3_object_version.
+        name = "tf-s3"
+        lam.create_function(Code={"S3Bucket": BUCKET, "S3Key": "tf/fn.zip", "S3ObjectVersion": v1},
+                            Description="", FunctionName=name, MemorySize=128, PackageType="Zip", Publish=False,
+                            Role=ROLE, Timeout=3, Handler="bootstrap", Runtime="provided.al2023",
+                            Layers=[out["LayerVersionArn"]])
+        wait_function_created(lam, name)
+        first = read_function(lam, name)
+        assert first["layers"] == [out["LayerVersionArn"]]
+
+        # A new object version: UpdateFunctionCode with the three members, then LastUpdateStatus waited on.
+        v2 = s3.put_object(Bucket=BUCKET, Key="tf/fn.zip", Body=code("s3-2"))["VersionId"]
+        lam.update_function_code(FunctionName=name, S3Bucket=BUCKET, S3Key="tf/fn.zip", S3ObjectVersion=v2)
+        wait_function_updated(lam, name)
+        assert read_function(lam, name)["code_sha256"] != first["code_sha256"]
+
+        lam.delete_function(FunctionName=name)
+        wait_function_deleted(lam, name)
+        lam.delete_layer_version(LayerName="tf-s3-layer", VersionNumber=out["Version"])
+    finally:
+        srv.close()
