@@ -106,9 +106,9 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         last_modified: time_fmt::now(),
         code_sha256: blob.code_sha256.clone(),
         version: "$LATEST".into(),
-        environment: input.environment.map(|e| EnvironmentResponse {
-            variables: e.variables,
-        }),
+        environment: input
+            .environment
+            .and_then(|e| answered_environment(e.variables)),
         tracing_config: TracingConfig {
             mode: "PassThrough".into(),
         },
@@ -191,6 +191,14 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     answer.state_reason = Some("The function is being created.".into());
     answer.state_reason_code = Some("Creating".into());
     json_reply(StatusCode::CREATED, &answer)
+}
+
+/// A function's `Environment` as Lambda answers it: none when there are no variables (`Environment:
+/// {Variables: {}}` is how Terraform removes them, and it expects no `environment` back).
+fn answered_environment(
+    variables: std::collections::BTreeMap<String, String>,
+) -> Option<EnvironmentResponse> {
+    (!variables.is_empty()).then_some(EnvironmentResponse { variables })
 }
 
 /// `GetFunction`.
@@ -325,9 +333,7 @@ pub(crate) async fn update_configuration(
         c.memory_size = v as u32;
     }
     if let Some(v) = input.environment {
-        c.environment = Some(EnvironmentResponse {
-            variables: v.variables,
-        });
+        c.environment = answered_environment(v.variables);
     }
     if let Some(v) = input.runtime {
         c.runtime = Some(v);
