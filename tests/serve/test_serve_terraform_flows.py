@@ -546,7 +546,12 @@ def test_function_url(lam, fn):
     # A URL on an alias.
     lam.create_alias(Description="", FunctionName=fn, FunctionVersion="1", Name="web", RoutingConfig={})
     lam.create_function_url_config(AuthType="AWS_IAM", FunctionName=fn, Qualifier="web")
-    assert lam.get_function_url_config(FunctionName=fn, Qualifier="web")["FunctionArn"].endswith(":web")
+    got = lam.get_function_url_config(FunctionName=fn, Qualifier="web")
+    assert got["FunctionArn"].endswith(":web")
+    # `invoke_mode` defaults to BUFFERED in the configuration: the answer must say so when none was given.
+    assert got["InvokeMode"] == "BUFFERED"
+    # The provider's `url_id`: the first label of the URL's host.
+    assert got["FunctionUrl"].split("://")[1].split(".")[0]
     lam.delete_function_url_config(FunctionName=fn, Qualifier="web")
 
     lam.delete_function_url_config(FunctionName=fn)
@@ -899,3 +904,32 @@ def test_function_and_layer_from_s3(s3, s3_endpoint):
         lam.delete_layer_version(LayerName="tf-s3-layer", VersionNumber=out["Version"])
     finally:
         srv.close()
+
+
+def test_cdk_hotswap_and_sam_sync(lam):
+    """`cdk deploy --hotswap` and `sam sync --code` skip CloudFormation: UpdateFunctionCode, the SDK's
+    `FunctionUpdatedV2` waiter, then (CDK, a function with a version and an alias) PublishVersion, the
+    `PublishedVersionActive` waiter and UpdateAlias; SAM publishes a layer and points the function at it."""
+    name = "HotswapStack-Fn9270CBC0-Zq1x2c3v4b5n"
+    lam.create_function(FunctionName=name, Role=ROLE, Handler="bootstrap", Runtime="provided.al2023",
+                        Code={"ZipFile": code()}, Publish=True)
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+
+    lam.update_function_code(FunctionName=name, ZipFile=code("hot"))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    v = lam.publish_version(FunctionName=name)
+    assert v["Version"] == "2"
+    lam.get_waiter("published_version_active").wait(FunctionName=name, Qualifier=v["Version"],
+                                                    WaiterConfig={"Delay": 1})
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion=v["Version"])
+    assert lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "2"
+
+    layer = lam.publish_layer_version(LayerName="sam-deps", Content={"ZipFile": zip_files({"lib/a.txt": "a"})},
+                                      CompatibleRuntimes=["provided.al2023"])
+    lam.update_function_configuration(FunctionName=name, Layers=[layer["LayerVersionArn"]])
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+    assert [la["Arn"] for la in lam.get_function(FunctionName=name)["Configuration"]["Layers"]] == \
+        [layer["LayerVersionArn"]]
+    lam.delete_function(FunctionName=name)
+    lam.delete_layer_version(LayerName="sam-deps", VersionNumber=layer["Version"])
