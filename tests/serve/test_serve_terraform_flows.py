@@ -310,6 +310,10 @@ def test_function_publish_on_create_and_qualified_read(lam):
     assert s["version"] == "1" and s["qualified_arn"].endswith(":1")
     out = find_function(lam, name, "1")
     assert out["Configuration"]["Version"] == "1"
+    # The `aws_lambda_function` data source with `qualifier = "$LATEST"` stores the answer's ARN as
+    # `qualified_arn`: Lambda answers it qualified.
+    latest = find_function(lam, name, "$LATEST")["Configuration"]
+    assert latest["FunctionArn"].endswith(f":{name}:$LATEST")
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
     lam.delete_function(FunctionName=name)
     wait_function_deleted(lam, name)

@@ -206,7 +206,7 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(&ctx.service, &res, &ctx.arns),
+        "Configuration": config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
     if let Some(key) = &res.version.source_kms_key_arn {
@@ -221,11 +221,19 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     Ok(Reply::Json(StatusCode::OK, out))
 }
 
-/// The configuration answered for a resolved version (an alias answers with the alias's ARN).
-fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfiguration {
+/// The configuration answered for a resolved version (an alias answers with the alias's ARN; `$LATEST` asked
+/// for by name, with its qualified ARN, as Lambda: `…:function:NAME:$LATEST`).
+fn config_for(
+    service: &Service,
+    res: &Resolved,
+    arns: &Arns,
+    qualifier: Option<&str>,
+) -> FunctionConfiguration {
     let mut c = res.version.config.clone();
     if let Some(a) = &res.alias {
         c.function_arn = arns.qualified(&c.function_name, &a.name);
+    } else if qualifier == Some("$LATEST") {
+        c.function_arn = arns.qualified(&c.function_name, "$LATEST");
     }
     crate::runtimes::overlay_state(service, &mut c);
     c
@@ -235,7 +243,10 @@ fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfigu
 pub(crate) async fn get_configuration(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
-    json_reply(StatusCode::OK, &config_for(&ctx.service, &res, &ctx.arns))
+    json_reply(
+        StatusCode::OK,
+        &config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
+    )
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
