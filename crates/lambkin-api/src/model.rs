@@ -229,6 +229,10 @@ pub struct VersionRecord {
     pub unpacked_size: u64,
     /// Layers in order.
     pub layers: Vec<LayerUse>,
+    /// The customer-managed KMS key the code's zip is encrypted with (`Code.SourceKMSKeyArn`), answered in
+    /// `GetFunction`'s `Code` (Terraform's `source_kms_key_arn` is read from there). lambkin does not encrypt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_kms_key_arn: Option<String>,
 }
 
 /// A function as the store keeps it (table `functions`).

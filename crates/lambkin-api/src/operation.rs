@@ -480,6 +480,8 @@ pub(crate) struct CodeInput {
     pub s3_key: Option<String>,
     pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
+    #[serde(rename = "SourceKMSKeyArn")]
+    pub source_kms_key_arn: Option<String>,
 }
 
 /// `CreateFunction`'s body.
@@ -568,6 +570,8 @@ pub(crate) struct UpdateCodeInput {
     pub s3_key: Option<String>,
     pub s3_object_version: Option<String>,
     pub image_uri: Option<String>,
+    #[serde(rename = "SourceKMSKeyArn")]
+    pub source_kms_key_arn: Option<String>,
     #[serde(default)]
     pub publish: bool,
     #[serde(default)]
@@ -653,6 +657,7 @@ pub(crate) struct PermissionInput {
     #[serde(rename = "PrincipalOrgID")]
     pub principal_org_id: Option<String>,
     pub function_url_auth_type: Option<String>,
+    pub invoked_via_function_url: Option<bool>,
     pub revision_id: Option<String>,
 }
 
@@ -719,6 +724,7 @@ pub(crate) struct LayerPermissionInput {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct CodeSigningConfigInput {
     pub description: Option<String>,
+    pub tags: Option<BTreeMap<String, String>>,
     pub allowed_publishers: Option<crate::shapes::AllowedPublishers>,
     pub code_signing_policies: Option<CodeSigningPoliciesInput>,
 }

@@ -45,6 +45,10 @@ pub struct CodeSigningConfig {
     pub code_signing_policies: CodeSigningPolicies,
     /// Lambda's `LastModified` format.
     pub last_modified: String,
+    /// Its tags (`CreateCodeSigningConfig`'s `Tags`, `TagResource` on its ARN); stored here, answered only by
+    /// `ListTags` (Lambda's `CodeSigningConfig` shape has no tags).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The code signing configuration a function uses (table `fncodesigning`).

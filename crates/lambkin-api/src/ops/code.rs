@@ -99,6 +99,8 @@ pub(crate) async fn update_code(
     let l = &mut record.latest;
     l.code_hex = blob.sha256_hex;
     l.unpacked_size = blob.unpacked_size;
+    // Like Lambda: new code without a key is encrypted with Lambda's own key again.
+    l.source_kms_key_arn = input.source_kms_key_arn.clone();
     l.config.code_sha256 = blob.code_sha256;
     l.config.code_size = blob.size;
     l.config.last_modified = time_fmt::now();

@@ -96,15 +96,22 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CodeSigningConfigInput>) -> Ap
         allowed_publishers: publishers,
         code_signing_policies: policies,
         last_modified: time_fmt::now(),
+        tags: input.tags.unwrap_or_default(),
     };
     settings::put_code_signing_config(&ctx.service.store, &ctx.arns.region, &csc, Expect::Absent)?;
-    json_reply(StatusCode::CREATED, &json!({ "CodeSigningConfig": csc }))
+    json_reply(
+        StatusCode::CREATED,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
 }
 
 /// `GetCodeSigningConfig`.
 pub(crate) async fn get(ctx: &Ctx, arn: &str) -> ApiResult<Reply> {
     let (csc, _) = load_csc(ctx, arn)?;
-    json_reply(StatusCode::OK, &json!({ "CodeSigningConfig": csc }))
+    json_reply(
+        StatusCode::OK,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
 }
 
 /// `UpdateCodeSigningConfig`: the members given change.
@@ -130,7 +137,39 @@ pub(crate) async fn update(
     csc.last_modified = time_fmt::now();
     settings::put_code_signing_config(&ctx.service.store, &region, &csc, Expect::Revision(rev))
         .map_err(|e| conflict(e, arn))?;
-    json_reply(StatusCode::OK, &json!({ "CodeSigningConfig": csc }))
+    json_reply(
+        StatusCode::OK,
+        &json!({ "CodeSigningConfig": answer(&csc) }),
+    )
+}
+
+/// A configuration as Lambda answers it: its tags left out (`ListTags` answers them).
+fn answer(csc: &CodeSigningConfig) -> serde_json::Value {
+    let mut v = serde_json::to_value(csc).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("Tags");
+    }
+    v
+}
+
+/// The tags of the configuration `arn` (`ListTags` on its ARN; Terraform's read of a code signing
+/// configuration lists them).
+pub(crate) fn tags(ctx: &Ctx, arn: &str) -> ApiResult<std::collections::BTreeMap<String, String>> {
+    Ok(load_csc(ctx, arn)?.0.tags)
+}
+
+/// `TagResource` / `UntagResource` on a configuration's ARN: `change` edits its tags.
+pub(crate) async fn retag(
+    ctx: &Ctx,
+    arn: &str,
+    change: impl FnOnce(&mut std::collections::BTreeMap<String, String>) -> ApiResult<()>,
+) -> ApiResult<()> {
+    let (region, _) = parse_arn(ctx, arn)?;
+    let _guard = ctx.service.writes.lock().await;
+    let (mut csc, rev) = load_csc(ctx, arn)?;
+    change(&mut csc.tags)?;
+    settings::put_code_signing_config(&ctx.service.store, &region, &csc, Expect::Revision(rev))
+        .map_err(|e| conflict(e, arn))
 }
 
 fn conflict(e: StoreError, arn: &str) -> ApiError {
@@ -188,7 +227,7 @@ pub(crate) async fn list(ctx: &Ctx, page: Page) -> ApiResult<Reply> {
     )?;
     let more = rows.len() > max;
     rows.truncate(max);
-    let mut out = json!({ "CodeSigningConfigs": rows });
+    let mut out = json!({ "CodeSigningConfigs": rows.iter().map(answer).collect::<Vec<_>>() });
     if more {
         if let Some(last) = rows.last() {
             out["NextMarker"] = json!(last.code_signing_config_id);

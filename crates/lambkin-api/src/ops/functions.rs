@@ -70,6 +70,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         .unwrap_or_default();
     check_env(&vars)?;
     let code = input.code.unwrap_or_default();
+    let source_kms_key_arn = code.source_kms_key_arn.clone();
     let src = source::function_source(source::Members {
         zip_file: &code.zip_file,
         s3_bucket: &code.s3_bucket,
@@ -101,9 +102,9 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         last_modified: time_fmt::now(),
         code_sha256: blob.code_sha256.clone(),
         version: "$LATEST".into(),
-        environment: input.environment.map(|e| EnvironmentResponse {
-            variables: e.variables,
-        }),
+        environment: input
+            .environment
+            .and_then(|e| answered_environment(e.variables)),
         tracing_config: TracingConfig {
             mode: "PassThrough".into(),
         },
@@ -142,6 +143,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         code_hex: blob.sha256_hex.clone(),
         unpacked_size: blob.unpacked_size,
         layers,
+        source_kms_key_arn,
     };
     let mut record = FunctionRecord {
         latest: latest.clone(),
@@ -187,14 +189,25 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     json_reply(StatusCode::CREATED, &answer)
 }
 
+/// A function's `Environment` as Lambda answers it: none when there are no variables (`Environment:
+/// {Variables: {}}` is how Terraform removes them, and it expects no `environment` back).
+fn answered_environment(
+    variables: std::collections::BTreeMap<String, String>,
+) -> Option<EnvironmentResponse> {
+    (!variables.is_empty()).then_some(EnvironmentResponse { variables })
+}
+
 /// `GetFunction`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(&ctx.service, &res, &ctx.arns),
+        "Configuration": config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
+    if let Some(key) = &res.version.source_kms_key_arn {
+        out["Code"]["SourceKMSKeyArn"] = json!(key);
+    }
     if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
         out["Tags"] = json!(res.record.tags);
     }
@@ -204,11 +217,19 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     Ok(Reply::Json(StatusCode::OK, out))
 }
 
-/// The configuration answered for a resolved version (an alias answers with the alias's ARN).
-fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfiguration {
+/// The configuration answered for a resolved version (an alias answers with the alias's ARN; `$LATEST` asked
+/// for by name, with its qualified ARN, as Lambda: `…:function:NAME:$LATEST`).
+fn config_for(
+    service: &Service,
+    res: &Resolved,
+    arns: &Arns,
+    qualifier: Option<&str>,
+) -> FunctionConfiguration {
     let mut c = res.version.config.clone();
     if let Some(a) = &res.alias {
         c.function_arn = arns.qualified(&c.function_name, &a.name);
+    } else if qualifier == Some("$LATEST") {
+        c.function_arn = arns.qualified(&c.function_name, "$LATEST");
     }
     crate::runtimes::overlay_state(service, &mut c);
     c
@@ -218,7 +239,10 @@ fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfigu
 pub(crate) async fn get_configuration(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
-    json_reply(StatusCode::OK, &config_for(&ctx.service, &res, &ctx.arns))
+    json_reply(
+        StatusCode::OK,
+        &config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
+    )
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
@@ -236,7 +260,11 @@ pub(crate) async fn list(
     let mut last = None;
     for record in rows.into_iter().take(max) {
         let name = record.latest.config.function_name.clone();
-        functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
+        functions.push(if all {
+            super::versions::latest_listed(&record.latest.config)
+        } else {
+            serde_json::to_value(&record.latest.config).unwrap_or_default()
+        });
         if all {
             for v in records::list::<VersionRecord>(&ctx.service.store, region, &name)? {
                 functions.push(serde_json::to_value(&v.config).unwrap_or_default());
@@ -308,9 +336,7 @@ pub(crate) async fn update_configuration(
         c.memory_size = v as u32;
     }
     if let Some(v) = input.environment {
-        c.environment = Some(EnvironmentResponse {
-            variables: v.variables,
-        });
+        c.environment = answered_environment(v.variables);
     }
     if let Some(v) = input.runtime {
         c.runtime = Some(v);

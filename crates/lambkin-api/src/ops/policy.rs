@@ -68,6 +68,14 @@ pub(crate) async fn add_permission(
     if !eq.is_empty() {
         condition.insert("StringEquals".into(), serde_json::Value::Object(eq));
     }
+    // `InvokedViaFunctionUrl` (the second statement Terraform's `aws_lambda_function_url` and the console add
+    // for a public URL): Lambda's `Bool` condition, which Terraform reads back as `invoked_via_function_url`.
+    if input.invoked_via_function_url == Some(true) {
+        condition.insert(
+            "Bool".into(),
+            json!({"lambda:InvokedViaFunctionUrl": "true"}),
+        );
+    }
     let mut statement = json!({
         "Sid": sid,
         "Effect": "Allow",

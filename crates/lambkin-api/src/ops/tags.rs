@@ -1,4 +1,5 @@
-//! Tags of a function (by its unqualified ARN): `ListTags`, `TagResource`, `UntagResource`.
+//! Tags of a function (by its unqualified ARN) or of a code signing configuration (by its ARN, as Terraform's
+//! `aws_lambda_code_signing_config` reads and writes them): `ListTags`, `TagResource`, `UntagResource`.
 
 use http::StatusCode;
 use serde_json::json;
@@ -10,7 +11,13 @@ use crate::request::Ctx;
 use crate::resolve::load;
 use crate::service::Service;
 
+use super::codesigning;
 use super::common::{parse_ref, save};
+
+/// A code signing configuration's ARN (`arn:…:lambda:…:code-signing-config:csc-…`).
+fn is_csc(raw: &str) -> bool {
+    raw.split(':').nth(5) == Some("code-signing-config")
+}
 
 fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
     let r = parse_ref(service, raw)?;
@@ -29,6 +36,10 @@ fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
 
 /// `ListTags`.
 pub(crate) async fn list_tags(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
+    if is_csc(raw) {
+        let tags = codesigning::tags(ctx, raw)?;
+        return Ok(Reply::Json(StatusCode::OK, json!({ "Tags": tags })));
+    }
     let name = tag_target(&ctx.service, raw)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     Ok(Reply::Json(StatusCode::OK, json!({"Tags": record.tags})))
@@ -36,6 +47,18 @@ pub(crate) async fn list_tags(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
 
 /// `TagResource`.
 pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResult<Reply> {
+    if is_csc(raw) {
+        let add = input?.tags.unwrap_or_default();
+        codesigning::retag(ctx, raw, |tags| {
+            tags.extend(add);
+            if tags.len() > 50 {
+                return Err(ApiError::invalid("A resource can have at most 50 tags."));
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
+    }
     let name = tag_target(&ctx.service, raw)?;
     let input = input?;
     let _guard = ctx.service.writes.lock().await;
@@ -50,6 +73,16 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
 
 /// `UntagResource`.
 pub(crate) async fn untag(ctx: &Ctx, raw: &str, tag_keys: &[String]) -> ApiResult<Reply> {
+    if is_csc(raw) {
+        codesigning::retag(ctx, raw, |tags| {
+            tag_keys.iter().for_each(|k| {
+                tags.remove(k);
+            });
+            Ok(())
+        })
+        .await?;
+        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
+    }
     let name = tag_target(&ctx.service, raw)?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;

@@ -135,7 +135,7 @@ pub(crate) async fn list_versions(ctx: &Ctx, raw: &str, page: Page) -> ApiResult
     let (max, marker) = page?;
     let arns = &ctx.arns;
     let (record, _) = load(&ctx.service, arns, &r.name)?;
-    let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
+    let mut all = vec![latest_listed(&record.latest.config)];
     for v in records::list::<VersionRecord>(&ctx.service.store, &arns.region, &r.name)? {
         all.push(serde_json::to_value(&v.config).unwrap_or_default());
     }
@@ -149,6 +149,19 @@ pub(crate) async fn list_versions(ctx: &Ctx, raw: &str, page: Page) -> ApiResult
         out["NextMarker"] = json!((start + max).to_string());
     }
     Ok(Reply::Json(StatusCode::OK, out))
+}
+
+/// `$LATEST` as Lambda lists it among versions (ListVersionsByFunction, ListFunctions `FunctionVersion=ALL`):
+/// its ARN qualified with `:$LATEST`, as for any version. Terraform's `qualified_arn` of an unpublished function
+/// is the last listed version's `FunctionArn`, `…:function:NAME:$LATEST`.
+pub(super) fn latest_listed(config: &FunctionConfiguration) -> serde_json::Value {
+    let mut v = serde_json::to_value(config).unwrap_or_default();
+    if let Some(arn) = v.get_mut("FunctionArn") {
+        if let Some(s) = arn.as_str().filter(|s| !s.ends_with(":$LATEST")) {
+            *arn = serde_json::Value::String(format!("{s}:$LATEST"));
+        }
+    }
+    v
 }
 
 /// `version` is `$LATEST` or a published version of the function.

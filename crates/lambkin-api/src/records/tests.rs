@@ -74,6 +74,7 @@ fn version(name: &str, v: &str) -> VersionRecord {
         code_hex: "00".into(),
         unpacked_size: 1,
         layers: Vec::new(),
+        source_kms_key_arn: None,
     }
 }
 
