@@ -14,7 +14,7 @@ use crate::{records, time_fmt};
 
 use super::common::{load_current, new_revision};
 use super::source;
-use super::validate::check_architectures;
+use super::validate::architectures;
 use super::versions::finish_update;
 
 /// Largest unpacked code plus layers (AWS: 250 MB).
@@ -83,13 +83,15 @@ pub(crate) async fn update_code(
         s3_key: &input.s3_key,
         s3_object_version: &input.s3_object_version,
     })?;
-    check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
     super::codesigning::check_update(ctx, &r.name)?;
     let blob = source::store(&ctx.service, src, "ZipFile").await?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     crate::runtimes::check_current(record.latest.config.runtime.as_deref())?;
     check_total_size(blob.unpacked_size, &record.latest.layers)?;
+    if let Some(given) = input.architectures.as_deref().filter(|a| !a.is_empty()) {
+        record.latest.config.architectures = architectures(&r.name, Some(given));
+    }
     if input.dry_run {
         let mut c = record.latest.config.clone();
         c.code_sha256 = blob.code_sha256;

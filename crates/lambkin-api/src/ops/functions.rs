@@ -19,12 +19,10 @@ use crate::service::Service;
 use crate::{records, time_fmt};
 
 use super::code::{check_total_size, code_location, resolve_layers};
-use super::common::{
-    change, host_architecture, load_current, new_revision, parse_qualified, required,
-};
+use super::common::{change, load_current, new_revision, parse_qualified, required};
 use super::settings::{self, Request, Settings, SettingsInput};
 use super::source;
-use super::validate::{check_architectures, check_env, logging};
+use super::validate::{architectures, check_env, logging};
 use super::versions::{finish_update, publish_record};
 
 /// `CreateFunction`.
@@ -62,7 +60,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         },
         Request::Create,
     )?;
-    check_architectures(input.architectures.as_deref().unwrap_or(&[]))?;
+    let architectures = architectures(&name, input.architectures.as_deref());
     let vars = input
         .environment
         .clone()
@@ -123,7 +121,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         last_update_status_reason: None,
         last_update_status_reason_code: None,
         package_type: "Zip".into(),
-        architectures: vec![host_architecture().into()],
+        architectures,
         ephemeral_storage: EphemeralStorage {
             size: input
                 .ephemeral_storage

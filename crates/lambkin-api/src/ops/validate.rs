@@ -1,5 +1,5 @@
-//! Lambda's checks of function settings that depend on more than one member or on this host: the host's
-//! architecture, reserved environment variables and their 4 KB, the logging configuration's defaults. The
+//! Lambda's checks of function settings that depend on more than one member or on this host: the recorded
+//! architectures, reserved environment variables and their 4 KB, the logging configuration's defaults. The
 //! members' own constraints (ranges, lengths, patterns, enums) are `constraints`' (checked before this).
 
 use std::collections::BTreeMap;
@@ -9,17 +9,24 @@ use crate::model::LoggingConfig;
 
 use super::common::host_architecture;
 
-pub(super) fn check_architectures(archs: &[String]) -> ApiResult<()> {
-    for a in archs {
-        if a != host_architecture() {
-            return Err(ApiError::invalid(format!(
-                "Architecture {a} is not available on this lambkin server: functions run on the host's own architecture, {}. Build the function for {} (or omit Architectures).",
-                host_architecture(),
-                host_architecture()
-            )));
+/// The architectures a function records: the ones given (Lambda's `x86_64` or `arm64`, one at most: the
+/// constraint table has checked that), else the host's. A function of another architecture than the host's is
+/// accepted and recorded as given, as Lambda would (deployment tools commonly ask for `arm64`): it runs on the
+/// host's architecture, where interpreted code runs unchanged and a native `bootstrap` needs the host's build
+/// (or the kernel's binfmt emulation), so lambkin says so in its log.
+pub(super) fn architectures(function: &str, given: Option<&[String]>) -> Vec<String> {
+    let host = host_architecture();
+    match given {
+        Some(archs) if !archs.is_empty() => {
+            if let Some(other) = archs.iter().find(|a| a.as_str() != host) {
+                tracing::warn!(
+                    "function {function} declares the {other} architecture; lambkin runs it on this host's {host}: interpreted code runs as is, a native bootstrap must be built for {host} (or run through binfmt emulation)"
+                );
+            }
+            archs.to_vec()
         }
+        _ => vec![host.to_owned()],
     }
-    Ok(())
 }
 
 pub(super) fn check_env(vars: &BTreeMap<String, String>) -> ApiResult<()> {
