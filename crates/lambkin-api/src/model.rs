@@ -205,6 +205,64 @@ pub struct FunctionConfiguration {
     pub file_system_configs: Vec<FileSystemConfig>,
 }
 
+/// Members only `GetFunction`, `GetFunctionConfiguration` and the create/update/publish answers carry:
+/// Lambda's `ListFunctions` and `ListVersionsByFunction` entries have no state.
+const STATE_MEMBERS: [&str; 7] = [
+    "State",
+    "StateReason",
+    "StateReasonCode",
+    "LastUpdateStatus",
+    "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode",
+    "RuntimeVersionConfig",
+];
+
+impl FunctionConfiguration {
+    /// The configuration as a single-function answer has it: with `RuntimeVersionConfig` for a managed
+    /// runtime, as Lambda answers (`arn:aws:lambda:<region>::runtime:<id>`; lambkin's id is derived from the
+    /// runtime's name, as it serves one version of each runtime).
+    pub fn answer(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(rt) = &self.runtime {
+            let mut parts = self.function_arn.split(':');
+            let (partition, region) = (parts.nth(1), parts.nth(1));
+            if let (Some(p), Some(r)) = (partition, region) {
+                use sha2::Digest;
+                let id = hex::encode(sha2::Sha256::digest(rt.as_bytes()));
+                v["RuntimeVersionConfig"] = serde_json::json!({"RuntimeVersionArn": format!("arn:{p}:lambda:{r}::runtime:{id}")});
+            }
+        }
+        v
+    }
+
+    /// The configuration as `CreateFunction` answers it: no `LastUpdateStatus` (nothing was updated yet).
+    pub fn created(&self) -> serde_json::Value {
+        let mut v = self.answer();
+        if let Some(o) = v.as_object_mut() {
+            for k in &STATE_MEMBERS[3..6] {
+                o.remove(*k);
+            }
+        }
+        v
+    }
+
+    /// The configuration as a list entry (`ListFunctions`, `ListVersionsByFunction`): without state members, and
+    /// `$LATEST` with its qualified ARN (`…:function:NAME:$LATEST`) when `latest_qualified`, as Lambda lists it
+    /// next to versions.
+    pub fn listed(&self, latest_qualified: bool) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            for k in STATE_MEMBERS {
+                o.remove(k);
+            }
+        }
+        if latest_qualified && self.version == "$LATEST" {
+            v["FunctionArn"] = serde_json::json!(format!("{}:$LATEST", self.function_arn));
+        }
+        v
+    }
+}
+
 /// A layer a function version uses, as the store keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LayerUse {

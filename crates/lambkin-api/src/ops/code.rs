@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{LayerRecord, LayerUse};
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::UpdateCodeInput;
-use crate::reply::{json_reply, Reply};
+use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::service::Service;
 use crate::{records, time_fmt};
@@ -93,7 +93,7 @@ pub(crate) async fn update_code(
         let mut c = record.latest.config.clone();
         c.code_sha256 = blob.code_sha256;
         c.code_size = blob.size;
-        return json_reply(StatusCode::OK, &c);
+        return Ok(Reply::Json(StatusCode::OK, c.answer()));
     }
     let l = &mut record.latest;
     l.code_hex = blob.sha256_hex;
@@ -103,7 +103,7 @@ pub(crate) async fn update_code(
     l.config.last_modified = time_fmt::now();
     l.config.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, input.publish)?;
-    json_reply(StatusCode::OK, &answer)
+    Ok(Reply::Json(StatusCode::OK, answer.answer()))
 }
 
 /// Where `GetFunction` (and `GetLayerVersion`) say the zip can be downloaded: a signed URL valid for

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::{Body, CreateFunctionInput, Page, Qualified, UpdateConfigInput};
 use crate::records::per_qualifier;
-use crate::reply::{json_reply, Reply};
+use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve, Resolved};
 use crate::service::Service;
@@ -156,8 +156,9 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     if input.publish {
         let v = publish_record(arns, &record, 1, "");
         record.last_version = 1;
+        // Lambda answers version 1's configuration under the unqualified ARN.
         answer = v.config.clone();
-        answer.function_arn = arns.qualified(&name, "1");
+        answer.function_arn = arns.function(&name);
         published = Some(v);
     }
     match records::functions::create(
@@ -183,7 +184,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     answer.state = "Pending".into();
     answer.state_reason = Some("The function is being created.".into());
     answer.state_reason_code = Some("Creating".into());
-    json_reply(StatusCode::CREATED, &answer)
+    Ok(Reply::Json(StatusCode::CREATED, answer.created()))
 }
 
 /// `GetFunction`.
@@ -191,10 +192,13 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(&ctx.service, &res, &ctx.arns),
+        "Configuration": config_for(&ctx.service, &res, &ctx.arns).answer(),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
-    if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
+    // Lambda answers no `Tags` member for a function without tags.
+    if !res.record.tags.is_empty()
+        && (q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none())
+    {
         out["Tags"] = json!(res.record.tags);
     }
     if let Some(n) = res.record.reserved_concurrency {
@@ -217,7 +221,10 @@ fn config_for(service: &Service, res: &Resolved, arns: &Arns) -> FunctionConfigu
 pub(crate) async fn get_configuration(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
-    json_reply(StatusCode::OK, &config_for(&ctx.service, &res, &ctx.arns))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        config_for(&ctx.service, &res, &ctx.arns).answer(),
+    ))
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
@@ -235,10 +242,10 @@ pub(crate) async fn list(
     let mut last = None;
     for record in rows.into_iter().take(max) {
         let name = record.latest.config.function_name.clone();
-        functions.push(serde_json::to_value(&record.latest.config).unwrap_or_default());
+        functions.push(record.latest.config.listed(all));
         if all {
             for v in records::list::<VersionRecord>(&ctx.service.store, region, &name)? {
-                functions.push(serde_json::to_value(&v.config).unwrap_or_default());
+                functions.push(v.config.listed(all));
             }
         }
         last = Some(name);
@@ -345,7 +352,7 @@ pub(crate) async fn update_configuration(
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);
     }
-    json_reply(StatusCode::OK, &answer)
+    Ok(Reply::Json(StatusCode::OK, answer.answer()))
 }
 
 /// `DeleteFunction` (the whole function, or one published version with `Qualifier`).
@@ -361,6 +368,13 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let arns = &ctx.arns;
     let store = &ctx.service.store;
+    // Refused before the function is looked up, as Lambda does (LocalStack snapshot
+    // test_ops_with_arn_qualifier_mismatch[delete_function]).
+    if q.as_deref() == Some("$LATEST") {
+        return Err(ApiError::invalid(
+            "$LATEST version cannot be deleted without deleting the function.",
+        ));
+    }
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     match q.as_deref() {
@@ -373,11 +387,6 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
             ctx.service.queue.forget(&arns.region, &r.name, None);
             ctx.service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
-        }
-        Some("$LATEST") => {
-            return Err(ApiError::invalid(
-                "$LATEST version cannot be deleted without deleting the function.",
-            ))
         }
         Some(v) => {
             let n: u64 = v.parse().map_err(|_| {

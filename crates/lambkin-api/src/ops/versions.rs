@@ -8,7 +8,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{FunctionConfiguration, FunctionRecord, VersionRecord};
 use crate::names::{Arns, FunctionRef};
 use crate::operation::{Page, PublishVersionInput};
-use crate::reply::{json_reply, Reply};
+use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::load;
 use crate::service::Service;
@@ -117,7 +117,7 @@ pub(crate) async fn publish_version(
             record.last_version,
         )? {
             if same_as_published(&last, &record.latest) {
-                return json_reply(StatusCode::CREATED, &last.config);
+                return Ok(Reply::Json(StatusCode::CREATED, last.config.answer()));
             }
         }
     }
@@ -125,7 +125,7 @@ pub(crate) async fn publish_version(
     let v = publish_record(arns, &record, n, input.description.as_deref().unwrap_or(""));
     record.last_version = n;
     records::functions::save_and_publish(&ctx.service.store, &arns.region, &record, rev, n, &v)?;
-    json_reply(StatusCode::CREATED, &v.config)
+    Ok(Reply::Json(StatusCode::CREATED, v.config.answer()))
 }
 
 /// `ListVersionsByFunction`: `$LATEST`, then the published versions in order.
@@ -134,9 +134,9 @@ pub(crate) async fn list_versions(ctx: &Ctx, raw: &str, page: Page) -> ApiResult
     let (max, marker) = page?;
     let arns = &ctx.arns;
     let (record, _) = load(&ctx.service, arns, &r.name)?;
-    let mut all = vec![serde_json::to_value(&record.latest.config).unwrap_or_default()];
+    let mut all = vec![record.latest.config.listed(true)];
     for v in records::list::<VersionRecord>(&ctx.service.store, &arns.region, &r.name)? {
-        all.push(serde_json::to_value(&v.config).unwrap_or_default());
+        all.push(v.config.listed(true));
     }
     let start = marker
         .and_then(|m| m.parse::<usize>().ok())
