@@ -150,13 +150,19 @@ async fn handle_inner(
         Err(e) => {
             // An operation of the model that no route serves: its constraints first, as Lambda's.
             if let Some(name) = crate::constraints::operation_for(req.method.as_str(), &segs) {
-                crate::constraints::validate(name, &segs, &req, &ctx.arns.account)?;
+                crate::constraints::validate(
+                    name,
+                    &segs,
+                    &req,
+                    &ctx.arns.account,
+                    &ctx.arns.region,
+                )?;
             }
             return Err(e);
         }
     };
     // Lambda's constraints, declared once (`constraints`), before any operation runs.
-    crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account)?;
+    crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account, &ctx.arns.region)?;
     drop(req);
     ops::execute(&ctx, op).await
 }
