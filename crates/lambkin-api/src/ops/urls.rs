@@ -48,7 +48,10 @@ fn answer(c: &UrlConfig, ctx: &Ctx, with_modified: bool) -> Value {
     v
 }
 
-fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
+/// The function and alias a request names. A function or alias that does not exist is Lambda's 404 "Function
+/// does not exist" for Create and Update (`writes`), "The resource you requested does not exist." for Get and
+/// Delete (LocalStack snapshot test_url_config_exceptions).
+fn target(ctx: &Ctx, t: &Qualified, writes: bool) -> ApiResult<(String, Option<String>)> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     if let Some(q) = &q {
         if q.bytes().all(|b| b.is_ascii_digit()) {
@@ -57,7 +60,11 @@ fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
             ));
         }
     }
-    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref()).map_err(|e| match e.status {
+        StatusCode::NOT_FOUND if writes => ApiError::not_found("Function does not exist"),
+        StatusCode::NOT_FOUND => not_found(),
+        _ => e,
+    })?;
     Ok((r.name, q.filter(|q| q != "$LATEST")))
 }
 
@@ -79,7 +86,7 @@ pub(crate) async fn put(
     create: bool,
 ) -> ApiResult<Reply> {
     let _guard = ctx.service.writes.lock().await;
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, true)?;
     let input = input?;
     if create {
         create_config(ctx, name, q, input)
@@ -124,7 +131,7 @@ fn create_config(
 
 /// `GetFunctionUrlConfig`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, false)?;
     let (c, _) = stored(ctx, &name, q.as_deref())?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
 }
@@ -153,7 +160,7 @@ fn update_config(
 /// `DeleteFunctionUrlConfig`.
 pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let _guard = ctx.service.writes.lock().await;
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, false)?;
     let (c, _) = stored(ctx, &name, q.as_deref())?;
     records::urls::delete(&ctx.service.store, &c)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
