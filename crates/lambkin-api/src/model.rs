@@ -371,12 +371,12 @@ pub struct LayerVersion {
     pub created_date: String,
     /// Number.
     pub version: u64,
-    /// Runtimes.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub compatible_runtimes: Vec<String>,
-    /// Architectures.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub compatible_architectures: Vec<String>,
+    /// Runtimes, as given (Lambda answers `[]` when given empty, nothing when not given).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub compatible_runtimes: Option<Vec<String>>,
+    /// Architectures, as given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub compatible_architectures: Option<Vec<String>>,
     /// License.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license_info: Option<String>,

@@ -650,10 +650,8 @@ pub(crate) struct LayerContentInput {
 pub(crate) struct PublishLayerInput {
     pub content: Option<LayerContentInput>,
     pub description: Option<String>,
-    #[serde(default)]
-    pub compatible_runtimes: Vec<String>,
-    #[serde(default)]
-    pub compatible_architectures: Vec<String>,
+    pub compatible_runtimes: Option<Vec<String>>,
+    pub compatible_architectures: Option<Vec<String>>,
     pub license_info: Option<String>,
 }
 
