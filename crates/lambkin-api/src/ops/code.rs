@@ -28,13 +28,38 @@ pub(super) fn resolve_layers(
     if list.len() > 5 {
         return Err(ApiError::invalid("Cannot reference more than 5 layers."));
     }
-    let mut out = Vec::new();
+    let mut parsed = Vec::new();
     for arn in list {
-        let Some((region, account, name, version)) = names::parse_layer_version_arn(arn) else {
+        let Some(p) = names::parse_layer_version_arn(arn) else {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+]"
             )));
         };
+        parsed.push((arn, p));
+    }
+    // Lambda's checks of the list as a whole, before any layer is looked up (LocalStack snapshot
+    // test_layer_function_exceptions): every layer in the function's region; no layer twice.
+    if parsed
+        .iter()
+        .any(|(_, (region, ..))| *region != arns.region)
+    {
+        return Err(ApiError::invalid(format!(
+            "Layers are not in the same region as the function. Layers are expected to be in region {}.",
+            arns.region
+        )));
+    }
+    for (j, (later, (_, account, name, _))) in parsed.iter().enumerate() {
+        if let Some((first, _)) = parsed[..j]
+            .iter()
+            .find(|(_, (_, a, n, _))| a == account && n == name)
+        {
+            return Err(ApiError::invalid(format!(
+                "Two different versions of the same layer are not allowed to be referenced in the same function. {first} and {later} are versions of the same layer."
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for (arn, (region, account, name, version)) in parsed {
         let layer = if account == arns.account {
             records::numbered::<LayerRecord>(&service.store, &region, &name, version)?
         } else {
@@ -46,7 +71,7 @@ pub(super) fn resolve_layers(
             )));
         };
         out.push(LayerUse {
-            arn: arn.clone(),
+            arn: arn.to_owned(),
             sha256_hex: layer.sha256_hex,
             code_size: layer.version.content.code_size,
             unpacked_size: layer.unpacked_size,
