@@ -295,3 +295,189 @@ def test_eventinvokeconfig_exceptions(lam):
                    MaximumRetryAttempts=1) == (
         404, "ResourceNotFoundException",
         f"The function {fn_arn('rec-eic-2', '$LATEST')} doesn't have an EventInvokeConfig")
+
+
+LAYER_ZIP = zip_files({"python/layer_mod.py": "VALUE = 1\n"})
+NOT_THERE = "The resource you requested does not exist."
+
+
+def test_layer_exceptions(lam):
+    """test_layer_exceptions: layer versions that do not exist, versions below 1, deletes of nothing, empty
+    compatibility lists."""
+    p = lam.publish_layer_version(LayerName="rec-layer", CompatibleRuntimes=["python3.12"],
+                                  CompatibleArchitectures=["x86_64"], Content={"ZipFile": LAYER_ZIP})
+    assert p["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert keys(p) == {"CompatibleArchitectures", "CompatibleRuntimes", "Content", "CreatedDate", "Description",
+                       "LayerArn", "LayerVersionArn", "Version"}
+    assert failure(lam.list_layers, CompatibleArchitecture="archdoesnotexist") == (
+        400, "ValidationException", "1 validation error detected: Value 'archdoesnotexist' at "
+        "'compatibleArchitecture' failed to satisfy constraint: Member must satisfy enum value set: [x86_64, arm64]")
+    assert lam.list_layer_versions(LayerName="layerdoesnotexist")["LayerVersions"] == []
+    assert failure(lam.get_layer_version, LayerName="layerdoesnotexist", VersionNumber=1) == (
+        404, "ResourceNotFoundException", NOT_THERE)
+    for v in (-1, 0):
+        assert failure(lam.get_layer_version, LayerName="rec-layer", VersionNumber=v) == (
+            400, "InvalidParameterValueException", "Layer Version Cannot be less than 1")
+    assert failure(lam.get_layer_version, LayerName="rec-layer", VersionNumber=2) == (
+        404, "ResourceNotFoundException", NOT_THERE)
+    assert failure(lam.get_layer_version_by_arn, Arn=f"{p['LayerArn']}:2") == (
+        404, "ResourceNotFoundException", NOT_THERE)
+    status, code, _ = failure(lam.get_layer_version_by_arn, Arn=p["LayerArn"])
+    assert (status, code) == (400, "ValidationException")
+    for kw in ({"LayerName": "layerdoesnotexist", "VersionNumber": 1}, {"LayerName": "rec-layer", "VersionNumber": 2},
+               {"LayerName": "rec-layer", "VersionNumber": 1}, {"LayerName": "rec-layer", "VersionNumber": 1}):
+        assert lam.delete_layer_version(**kw)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert failure(lam.delete_layer_version, LayerName="rec-layer", VersionNumber=-1) == (
+        400, "InvalidParameterValueException", "Layer Version Cannot be less than 1")
+    empty = lam.publish_layer_version(LayerName="rec-layer-empty", CompatibleRuntimes=[],
+                                      CompatibleArchitectures=[], Content={"ZipFile": LAYER_ZIP})
+    assert (empty["CompatibleRuntimes"], empty["CompatibleArchitectures"]) == ([], [])
+    # test_layer_s3_content: neither list given, neither answered.
+    bare = lam.publish_layer_version(LayerName="rec-layer-bare", Content={"ZipFile": LAYER_ZIP})
+    assert "CompatibleRuntimes" not in bare and "CompatibleArchitectures" not in bare
+
+
+def test_layer_function_exceptions(lam):
+    """test_layer_function_exceptions: two versions of one layer, layers that do not exist, a layer ARN without
+    a version, a layer of another region."""
+    arns = [lam.publish_layer_version(LayerName="rec-fn-layer", CompatibleArchitectures=["x86_64"],
+                                      Content={"ZipFile": LAYER_ZIP})["LayerVersionArn"] for _ in range(3)]
+    create(lam, "rec-layered")
+    two = ("Two different versions of the same layer are not allowed to be referenced in the same function. "
+           "{} and {} are versions of the same layer.")
+    for layers, pair in ((arns[:2], arns[:2]), (arns, arns[:2]), ([arns[0], arns[0]], [arns[0], arns[0]])):
+        assert failure(lam.update_function_configuration, FunctionName="rec-layered", Layers=layers) == (
+            400, "InvalidParameterValueException", two.format(*pair))
+    missing = f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:doesnotexist:1"
+    assert failure(lam.update_function_configuration, FunctionName="rec-layered", Layers=[missing]) == (
+        400, "InvalidParameterValueException", f"Layer version {missing} does not exist.")
+    nine = arns[0].rsplit(":", 1)[0] + ":9"
+    assert failure(lam.update_function_configuration, FunctionName="rec-layered", Layers=[nine]) == (
+        400, "InvalidParameterValueException", f"Layer version {nine} does not exist.")
+    status, code, message = failure(lam.update_function_configuration, FunctionName="rec-layered",
+                                    Layers=[arns[0].rsplit(":", 1)[0]])
+    assert (status, code) == (400, "ValidationException") and "at 'layers' failed to satisfy constraint" in message
+    assert failure(lam.create_function, FunctionName="rec-layered-2", Runtime="provided.al2023", Role=ROLE,
+                   Handler="bootstrap", Code={"ZipFile": zip_bootstrap()},
+                   Layers=[arns[0].replace(REGION, "eu-west-1")]) == (
+        400, "InvalidParameterValueException",
+        f"Layers are not in the same region as the function. Layers are expected to be in region {REGION}.")
+    assert "Layers" not in lam.get_function_configuration(FunctionName="rec-layered")
+
+
+def test_layer_policy_exceptions(lam):
+    """test_layer_policy_exceptions: no policy yet, an action other than lambda:GetLayerVersion, a statement id
+    twice, a stale revision id, layers and versions that do not exist."""
+    p = lam.publish_layer_version(LayerName="rec-policy", Content={"ZipFile": LAYER_ZIP})
+    assert failure(lam.get_layer_version_policy, LayerName="rec-policy", VersionNumber=1) == (
+        404, "ResourceNotFoundException", "No policy is associated with the given resource.")
+    grant = dict(Action="lambda:GetLayerVersion", Principal="*")
+    added = lam.add_layer_version_permission(LayerName="rec-policy", VersionNumber=1, StatementId="s1", **grant)
+    assert added["ResponseMetadata"]["HTTPStatusCode"] == 201 and keys(added) == {"RevisionId", "Statement"}
+    assert failure(lam.add_layer_version_permission, LayerName="rec-policy", VersionNumber=1, StatementId="s2",
+                   Action="*", Principal="*") == (
+        400, "ValidationException", "1 validation error detected: Value '*' at 'action' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern: lambda:GetLayerVersion")
+    assert failure(lam.add_layer_version_permission, LayerName="rec-policy", VersionNumber=1, StatementId="s1",
+                   **grant) == (409, "ResourceConflictException", "The statement id (s1) provided already exists. "
+                                "Please provide a new statement id, or remove the existing statement.")
+    stale = ("The Revision Id provided does not match the latest Revision Id. Call the GetLayerPolicy API to "
+             "retrieve the latest Revision Id")
+    assert failure(lam.add_layer_version_permission, LayerName="rec-policy", VersionNumber=1, StatementId="s3",
+                   RevisionId="wrong", **grant) == (412, "PreconditionFailedException", stale)
+    for name, version in (("rec-policy-doesnotexist", 1), ("rec-policy", 2)):
+        msg = (404, "ResourceNotFoundException",
+               f"Layer version {p['LayerArn'].replace('rec-policy', name)}:{version} does not exist.")
+        assert failure(lam.add_layer_version_permission, LayerName=name, VersionNumber=version,
+                       StatementId="s9", **grant) == msg
+        assert failure(lam.get_layer_version_policy, LayerName=name, VersionNumber=version) == msg
+        assert failure(lam.remove_layer_version_permission, LayerName=name, VersionNumber=version,
+                       StatementId="s1") == msg
+    assert failure(lam.remove_layer_version_permission, LayerName="rec-policy", VersionNumber=1,
+                   StatementId="doesnotexist") == (
+        404, "ResourceNotFoundException", "Statement doesnotexist is not found in resource policy.")
+    assert failure(lam.remove_layer_version_permission, LayerName="rec-policy", VersionNumber=1, StatementId="s1",
+                   RevisionId="wrong") == (412, "PreconditionFailedException", stale)
+
+
+SIGNER = f"arn:aws:signer:{REGION}:{ACCOUNT}:/signing-profiles/test"
+
+
+def test_code_signing_not_found_excs(lam):
+    """test_code_signing_not_found_excs and test_function_code_signing_config."""
+    create(lam, "rec-csc")
+    out = lam.create_code_signing_config(
+        Description="Testing CodeSigning Config", AllowedPublishers={"SigningProfileVersionArns": [SIGNER]},
+        CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Enforce"})
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
+    csc = out["CodeSigningConfig"]
+    assert set(csc) == {"AllowedPublishers", "CodeSigningConfigArn", "CodeSigningConfigId", "CodeSigningPolicies",
+                        "Description", "LastModified"}
+    arn = csc["CodeSigningConfigArn"]
+    bad = arn[:-1] + ("x" if not arn.endswith("x") else "y")
+    gone = (404, "ResourceNotFoundException", f"The Lambda code signing configuration {bad} can not be found.")
+    assert failure(lam.delete_code_signing_config, CodeSigningConfigArn=bad) == gone
+    assert lam.delete_function_code_signing_config(FunctionName="rec-csc")["ResponseMetadata"][
+        "HTTPStatusCode"] == 204
+    no_fn = (404, "ResourceNotFoundException", f"Function not found: {fn_arn('csc-test-doesnotexist')}")
+    assert failure(lam.delete_function_code_signing_config, FunctionName="csc-test-doesnotexist") == no_fn
+    assert failure(lam.put_function_code_signing_config, FunctionName="csc-test-doesnotexist",
+                   CodeSigningConfigArn=arn) == no_fn
+    no_csc = (404, "CodeSigningConfigNotFoundException", "The code signing configuration cannot be found. Check "
+              f"that the provided configuration is not deleted: {bad}.")
+    for fn in ("rec-csc", "csc-test-doesnotexist"):
+        assert failure(lam.put_function_code_signing_config, FunctionName=fn, CodeSigningConfigArn=bad) == no_csc
+    assert failure(lam.update_code_signing_config, CodeSigningConfigArn=bad, Description="new") == gone
+    assert failure(lam.get_code_signing_config, CodeSigningConfigArn=bad) == gone
+    assert failure(lam.list_functions_by_code_signing_config, CodeSigningConfigArn=bad) == gone
+    assert keys(lam.get_function_code_signing_config(FunctionName="rec-csc")) == set()
+    assert failure(lam.get_function_code_signing_config, FunctionName="csc-test-doesnotexist") == no_fn
+    assert lam.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == []
+    up = lam.update_code_signing_config(CodeSigningConfigArn=arn,
+                                        CodeSigningPolicies={"UntrustedArtifactOnDeployment": "Warn"})
+    assert up["CodeSigningConfig"]["CodeSigningPolicies"] == {"UntrustedArtifactOnDeployment": "Warn"}
+    bound = lam.put_function_code_signing_config(FunctionName="rec-csc", CodeSigningConfigArn=arn)
+    assert (keys(bound), bound["FunctionName"], bound["CodeSigningConfigArn"]) == (
+        {"CodeSigningConfigArn", "FunctionName"}, "rec-csc", arn)
+    assert lam.list_functions_by_code_signing_config(CodeSigningConfigArn=arn)["FunctionArns"] == [fn_arn("rec-csc")]
+    assert lam.delete_function_code_signing_config(FunctionName="rec-csc")["ResponseMetadata"][
+        "HTTPStatusCode"] == 204
+    assert lam.delete_code_signing_config(CodeSigningConfigArn=arn)["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_account_settings_total_code_size(lam):
+    """test_account_settings, test_account_settings_total_code_size(_config_update): the members, and the total
+    code size following creates, code updates, configuration updates, publishes and layers."""
+    settings = lam.get_account_settings()
+    assert sorted(settings["AccountLimit"]) == ["CodeSizeUnzipped", "CodeSizeZipped", "ConcurrentExecutions",
+                                                "TotalCodeSize", "UnreservedConcurrentExecutions"]
+    assert sorted(settings["AccountUsage"]) == ["FunctionCount", "TotalCodeSize"]
+
+    def total() -> int:
+        return lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]
+
+    code = zip_bootstrap(extra={"size.txt": "total"})
+    before = total()
+    create(lam, "rec-size", code=code)
+    assert total() - before == len(code)
+    before = total()
+    lam.update_function_configuration(FunctionName="rec-size", Description="changed")
+    assert total() == before
+    lam.publish_version(FunctionName="rec-size")
+    assert total() - before == len(code)
+    before = total()
+    lam.publish_layer_version(LayerName="rec-size", Content={"ZipFile": LAYER_ZIP})
+    assert total() - before == len(LAYER_ZIP)
+
+
+def test_function_recursion_config(lam):
+    """TestLambdaRecursion: Terminate by default, Allow stored, an invalid value refused."""
+    create(lam, "rec-recursion")
+    got = lam.get_function_recursion_config(FunctionName="rec-recursion")
+    assert keys(got) == {"RecursiveLoop"} and got["RecursiveLoop"] == "Terminate"
+    put = lam.put_function_recursion_config(FunctionName="rec-recursion", RecursiveLoop="Allow")
+    assert keys(put) == {"RecursiveLoop"} and put["RecursiveLoop"] == "Allow"
+    assert lam.get_function_recursion_config(FunctionName="rec-recursion")["RecursiveLoop"] == "Allow"
+    assert failure(lam.put_function_recursion_config, FunctionName="rec-recursion", RecursiveLoop="InvalidValue") == (
+        400, "ValidationException", "1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]")
