@@ -38,8 +38,19 @@ pub(crate) async fn put_concurrency(
             .unwrap_or_else(|| ApiError::invalid("bad value")));
     }
     let arns = &ctx.arns;
+    if r.qualifier.is_some() {
+        return Err(ApiError::invalid("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN."));
+    }
     let _guard = ctx.service.writes.lock().await;
-    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
+    // Lambda names `$LATEST` when the function does not exist (LocalStack snapshot
+    // test_function_concurrency_exceptions).
+    let (mut record, rev) = load(&ctx.service, arns, &r.name).map_err(|e| match e.status {
+        StatusCode::NOT_FOUND => ApiError::not_found(format!(
+            "Function not found: {}",
+            arns.qualified(&r.name, "$LATEST")
+        )),
+        _ => e,
+    })?;
     let limit = u64::from(ctx.service.config.concurrency_limit);
     let others = reserved_total(&ctx.service, arns, &r.name)?;
     if others + n as u64 + 100 > limit {
