@@ -22,7 +22,10 @@ use crate::time_fmt;
 
 use super::common::parse_qualified;
 
-fn qualifier(service: &Service, t: &Qualified) -> ApiResult<(String, String)> {
+/// The function and qualifier of a request; `$LATEST` is refused with Lambda's text for a `put` or, for a
+/// Get and Delete, "must be an alias or a published version" (LocalStack snapshot
+/// test_provisioned_concurrency_exceptions).
+fn qualifier(service: &Service, t: &Qualified, put: bool) -> ApiResult<(String, String)> {
     let (r, q) = parse_qualified(service, t)?;
     let Some(q) = q else {
         return Err(ApiError::validation(
@@ -30,11 +33,31 @@ fn qualifier(service: &Service, t: &Qualified) -> ApiResult<(String, String)> {
         ));
     };
     if q == "$LATEST" {
-        return Err(ApiError::invalid(
-            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
-        ));
+        return Err(ApiError::invalid(if put {
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+        } else {
+            "The function resource provided must be an alias or a published version."
+        }));
     }
     Ok((r.name, q))
+}
+
+/// The version or alias must exist: Lambda's "Function not found: …:V" for a version, "Cannot find alias
+/// arn: …:A" for an alias, also when the function itself does not exist.
+fn must_exist(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
+    match resolve(&ctx.service, &ctx.arns, name, Some(q)) {
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            let arn = ctx.arns.qualified(name, q);
+            Err(ApiError::not_found(
+                if q.bytes().all(|b| b.is_ascii_digit()) {
+                    format!("Function not found: {arn}")
+                } else {
+                    format!("Cannot find alias arn: {arn}")
+                },
+            ))
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// Resolves the setting to a version (an alias's primary version: provisioned environments are not
@@ -81,7 +104,7 @@ pub(crate) async fn put(
     t: &Qualified,
     input: Body<ProvisionedInput>,
 ) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, true)?;
     let input = input?;
     let n = match input.provisioned_concurrent_executions {
         Some(n) if n >= 1 => n as u32,
@@ -96,6 +119,7 @@ pub(crate) async fn put(
             ))
         }
     };
+    must_exist(ctx, &name, &q)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
         if n > reserved {
@@ -132,7 +156,7 @@ pub(crate) async fn put(
 }
 
 fn load_setting(ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
-    load(&ctx.service, &ctx.arns, name)?;
+    must_exist(ctx, name, q)?;
     per_qualifier::get(&ctx.service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -144,7 +168,7 @@ fn load_setting(ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
 
 /// `GetProvisionedConcurrencyConfig`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, false)?;
     let s = load_setting(ctx, &name, &q)?;
     Ok(Reply::Json(
         StatusCode::OK,
@@ -154,7 +178,7 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
 
 /// `DeleteProvisionedConcurrencyConfig`.
 pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, false)?;
     let _guard = ctx.service.writes.lock().await;
     let mut s = load_setting(ctx, &name, &q)?;
     per_qualifier::delete::<Setting>(&ctx.service.store, &ctx.arns.region, &name, &q)?;
