@@ -306,6 +306,10 @@ pub struct FunctionRecord {
     /// Policy revision.
     #[serde(default)]
     pub policy_revision: String,
+    /// Revisions of the policies of versions and aliases (statements naming them), by qualifier: each
+    /// qualifier's policy is its own, as Lambda keeps it.
+    #[serde(default)]
+    pub qualifier_policy_revisions: BTreeMap<String, String>,
     /// Highest published version number so far.
     #[serde(default)]
     pub last_version: u64,

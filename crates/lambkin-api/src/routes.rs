@@ -249,11 +249,15 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         (["2015-03-31", "functions", f, "policy"], &M::POST) => {
             O::AddPermission(qualified(f), req.json())
         }
-        (["2015-03-31", "functions", f, "policy"], &M::GET) => O::GetPolicy { function: s(f) },
+        (["2015-03-31", "functions", f, "policy"], &M::GET) => O::GetPolicy {
+            function: s(f),
+            qualifier: q("Qualifier"),
+        },
         (["2015-03-31", "functions", f, "policy", sid], &M::DELETE) => O::RemovePermission {
             function: s(f),
             statement_id: s(sid),
             revision_id: q("RevisionId"),
+            qualifier: q("Qualifier"),
         },
         // Invoke
         (["2015-03-31", "functions", f, "invocations"], &M::POST) => O::Invoke(invoke(f)),
@@ -462,7 +466,9 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             page: req.page(100),
             function: q("FunctionName"),
         },
-        (["2015-03-31", "event-source-mappings"], &M::POST) => O::CreateEventSourceMapping,
+        (["2015-03-31", "event-source-mappings"], &M::POST) => {
+            O::CreateEventSourceMapping(req.json())
+        }
         (["2015-03-31", "event-source-mappings", u], &M::GET) => {
             O::GetEventSourceMapping { uuid: s(u) }
         }

@@ -33,6 +33,13 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let raw_name = required(&input.function_name, "functionName")?;
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
+    if input
+        .tags
+        .as_ref()
+        .is_some_and(|t| t.len() > super::tags::MAX_TAGS)
+    {
+        return Err(super::tags::too_many());
+    }
     if input.package_type.as_deref() == Some("Image")
         || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
     {
@@ -148,6 +155,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         reserved_concurrency: None,
         policy: Vec::new(),
         policy_revision: new_revision(),
+        qualifier_policy_revisions: Default::default(),
         last_version: 0,
         incarnation: uuid::Uuid::new_v4().to_string(),
     };
@@ -424,8 +432,8 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
             record
                 .policy
                 .retain(|s| s["Resource"].as_str() != Some(version_arn.as_str()));
-            let updated = if record.policy.len() != before {
-                record.policy_revision = new_revision();
+            let had_revision = record.qualifier_policy_revisions.remove(v).is_some();
+            let updated = if record.policy.len() != before || had_revision {
                 Some((&record, rev))
             } else {
                 None

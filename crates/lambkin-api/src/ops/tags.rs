@@ -12,6 +12,15 @@ use crate::service::Service;
 
 use super::common::{parse_ref, save};
 
+/// Lambda's limit of tags on a function, and its text when a create or a tag request passes it (LocalStack
+/// snapshot test_tag_limits).
+pub(crate) const MAX_TAGS: usize = 50;
+
+/// Lambda's answer to more than [`MAX_TAGS`] tags.
+pub(crate) fn too_many() -> ApiError {
+    ApiError::invalid("Number of tags exceeds resource tag limit.")
+}
+
 fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
     let r = parse_ref(service, raw)?;
     if !raw.starts_with("arn:") {
@@ -21,7 +30,7 @@ fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
     }
     if r.qualifier.is_some() {
         return Err(ApiError::invalid(
-            "Tags are not supported on function versions or aliases: use the unqualified function ARN.",
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.",
         ));
     }
     Ok(r.name)
@@ -40,9 +49,16 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
     let input = input?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
-    record.tags.extend(input.tags.unwrap_or_default());
-    if record.tags.len() > 50 {
-        return Err(ApiError::invalid("A function can have at most 50 tags."));
+    let tags = input.tags.unwrap_or_default();
+    if tags.is_empty() {
+        // Lambda's answer to an empty `Tags` (LocalStack snapshot test_tag_exceptions, tag_empty_tags).
+        return Err(ApiError::invalid(
+            "An error occurred and the request cannot be processed.",
+        ));
+    }
+    record.tags.extend(tags);
+    if record.tags.len() > MAX_TAGS {
+        return Err(too_many());
     }
     save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
