@@ -11,6 +11,8 @@ Functions are `provided.al2023` ones (a `bootstrap`), so the scenarios need no m
 
 from __future__ import annotations
 
+import json
+
 import botocore.exceptions
 import pytest
 
@@ -481,3 +483,245 @@ def test_function_recursion_config(lam):
     assert failure(lam.put_function_recursion_config, FunctionName="rec-recursion", RecursiveLoop="InvalidValue") == (
         400, "ValidationException", "1 validation error detected: Value 'InvalidValue' at 'recursiveLoop' failed to "
         "satisfy constraint: Member must satisfy enum value set: [Terminate, Allow]")
+
+
+def published(lam, name: str, versions: int = 2) -> None:
+    """A function with `versions` published versions (each of other code)."""
+    create(lam, name)
+    for i in range(versions):
+        if i:
+            lam.update_function_code(FunctionName=name, ZipFile=zip_bootstrap(extra={"v.txt": str(i)}))
+            lam.get_waiter("function_updated_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
+        lam.publish_version(FunctionName=name)
+
+
+def test_publish_with_wrong_revisionid_and_sha256(lam):
+    """test_publish_with_wrong_revisionid, test_publish_with_wrong_sha256."""
+    create(lam, "rec-publish-checks")
+    assert failure(lam.publish_version, FunctionName="rec-publish-checks", RevisionId="wrong") == (
+        412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetFunction/GetAlias API to retrieve the latest Revision Id")
+    sha = lam.get_function(FunctionName="rec-publish-checks")["Configuration"]["CodeSha256"]
+    assert failure(lam.publish_version, FunctionName="rec-publish-checks", CodeSha256="somenonexistentsha256") == (
+        400, "InvalidParameterValueException", f"CodeSHA256 (somenonexistentsha256) is different from current "
+        f"CodeSHA256 in $LATEST ({sha}). Please try again with the CodeSHA256 in $LATEST.")
+
+
+def test_alias_routing_config_exceptions(server):
+    """test_notfound_and_invalid_routingconfigs, test_non_existent_alias_update/deletion (AWS does not check
+    the weights' range client-side: parameter validation off, as the recording was made)."""
+    lam = server.client(parameter_validation=False)
+    published(lam, "rec-alias")
+    alias = dict(FunctionName="rec-alias", Name="custom", FunctionVersion="1")
+    weights = "routingConfig.additionalVersionWeights"
+    assert failure(lam.create_alias, RoutingConfig={"AdditionalVersionWeights": {"2": 0.5, "3": 0.2}}, **alias) == (
+        400, "InvalidParameterValueException", "Number of items in AdditionalVersionWeights cannot be greater than 1")
+    for w in (2, -1):
+        assert failure(lam.create_alias, RoutingConfig={"AdditionalVersionWeights": {"2": w}}, **alias) == (
+            400, "ValidationException", f"1 validation error detected: Value '{{2={float(w)}}}' at '{weights}' "
+            "failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or "
+            "equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]")
+    assert failure(lam.create_alias, RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}}, **alias) == (
+        400, "InvalidParameterValueException",
+        "Invalid function version 1. Function version 1 is already included in routing configuration.")
+    ten = (404, "ResourceNotFoundException", f"Function not found: {fn_arn('rec-alias', '10')}")
+    assert failure(lam.create_alias, **{**alias, "FunctionVersion": "10"}) == ten
+    assert failure(lam.create_alias, RoutingConfig={"AdditionalVersionWeights": {"10": 0.5}}, **alias) == ten
+    assert failure(lam.create_alias, RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}},
+                   **{**alias, "FunctionVersion": "$LATEST"}) == (
+        400, "InvalidParameterValueException", "$LATEST is not supported for an alias pointing to more than 1 version")
+    assert failure(lam.create_alias, **{**alias, "FunctionName": "rec-alias-unknown"}) == (
+        404, "ResourceNotFoundException", f"Function not found: {fn_arn('rec-alias-unknown')}")
+    lam.create_alias(**alias)
+    assert failure(lam.create_alias, **alias) == (
+        409, "ResourceConflictException", f"Alias already exists: {fn_arn('rec-alias', 'custom')}")
+    assert failure(lam.get_alias, FunctionName="rec-alias", Name="non-existent") == (
+        404, "ResourceNotFoundException", f"Cannot find alias arn: {fn_arn('rec-alias', 'non-existent')}")
+    assert failure(lam.update_alias, FunctionName="rec-alias", Name="non-existent", Description="x") == (
+        404, "ResourceNotFoundException", f"Alias not found: {fn_arn('rec-alias', 'non-existent')}")
+    gone = lam.delete_alias(FunctionName="rec-alias", Name="non-existent")
+    assert gone["ResponseMetadata"]["HTTPStatusCode"] == 204
+
+
+def test_function_concurrency_exceptions(lam):
+    """test_function_concurrency_exceptions."""
+    for n in (1, 0):
+        assert failure(lam.put_function_concurrency, FunctionName="doesnotexist", ReservedConcurrentExecutions=n) == (
+            404, "ResourceNotFoundException", f"Function not found: {fn_arn('doesnotexist', '$LATEST')}")
+    create(lam, "rec-concurrency")
+    assert failure(lam.put_function_concurrency, FunctionName=fn_arn("rec-concurrency", "$LATEST"),
+                   ReservedConcurrentExecutions=0) == (
+        400, "InvalidParameterValueException", "This operation is permitted on Lambda functions only. Aliases and "
+        "versions do not support this operation. Please specify either a function name or an unqualified function ARN.")
+
+
+S3 = dict(Action="lambda:InvokeFunction", Principal="s3.amazonaws.com")
+
+
+def test_permission_exceptions(lam):
+    """test_permission_exceptions, test_remove_multi_permissions."""
+    name = "rec-permission"
+    published(lam, name, versions=1)
+    assert failure(lam.add_permission, FunctionName=name, StatementId="example.com", **S3) == (
+        400, "ValidationException", "1 validation error detected: Value 'example.com' at 'statementId' failed to "
+        "satisfy constraint: Member must satisfy regular expression pattern: ([a-zA-Z0-9-_]+)")
+    assert failure(lam.add_permission, FunctionName=f"{name}:1", Qualifier="2", StatementId="s1", **S3) == (
+        400, "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.")
+    assert failure(lam.add_permission, FunctionName=name, Qualifier="$LATEST", StatementId="s1", **S3) == (
+        400, "InvalidParameterValueException", "We currently do not support adding policies for $LATEST.")
+    assert failure(lam.add_permission, FunctionName=name, StatementId="s1", Action="lambda:InvokeFunction",
+                   Principal="invalid.nonaws.com") == (
+        400, "InvalidParameterValueException",
+        "The provided principal was invalid. Please check the principal and try again.")
+    for kw in ({"FunctionName": "doesnotexist"}, {"FunctionName": name, "Qualifier": "42"}):
+        assert failure(lam.get_policy, **kw) == (404, "ResourceNotFoundException", NOT_THERE)
+    assert failure(lam.add_permission, FunctionName="doesnotexist", StatementId="s1", **S3) == (
+        404, "ResourceNotFoundException", f"Function not found: {fn_arn('doesnotexist')}")
+    assert failure(lam.remove_permission, FunctionName=name, StatementId="s1") == (
+        404, "ResourceNotFoundException", "No policy is associated with the given resource.")
+    no_alias = (404, "ResourceNotFoundException",
+                f"Cannot find alias arn: {fn_arn(name, 'alias-doesnotexist')}")
+    assert failure(lam.add_permission, FunctionName=name, Qualifier="alias-doesnotexist", StatementId="s1",
+                   **S3) == no_alias
+    for q in ("42", "valid-with-$-but-doesnotexist"):
+        assert failure(lam.add_permission, FunctionName=name, Qualifier=q, StatementId="s1", **S3) == (
+            404, "ResourceNotFoundException", f"Function not found: {fn_arn(name, q)}")
+    added = lam.add_permission(FunctionName=name, StatementId="s3", SourceArn="arn:aws:s3:::bucket", **S3)
+    assert added["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert json.loads(added["Statement"]) == {
+        "Sid": "s3", "Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"},
+        "Action": "lambda:InvokeFunction", "Resource": fn_arn(name),
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"}}}
+    assert failure(lam.add_permission, FunctionName=name, StatementId="s3", **S3) == (
+        409, "ResourceConflictException", "The statement id (s3) provided already exists. Please provide a new "
+        "statement id, or remove the existing statement.")
+    assert failure(lam.remove_permission, FunctionName="doesnotexist", StatementId="s3") == (
+        404, "ResourceNotFoundException", f"No policy found for: {fn_arn('doesnotexist')}")
+    assert failure(lam.remove_permission, FunctionName=name, Qualifier="alias-doesnotexist",
+                   StatementId="s3") == no_alias
+    assert failure(lam.remove_permission, FunctionName=name, StatementId="non-existent") == (
+        404, "ResourceNotFoundException", "Statement non-existent is not found in resource policy.")
+    lam.remove_permission(FunctionName=name, StatementId="s3")
+    assert failure(lam.get_policy, FunctionName=name) == (404, "ResourceNotFoundException", NOT_THERE)
+
+
+def test_permission_fn_versioning(lam):
+    """test_lambda_permission_fn_versioning, test_add_lambda_permission_fields: each version and alias has its
+    own policy and revision; the function's stays as it was."""
+    name = "rec-permission-versions"
+    create(lam, name)
+    lam.add_permission(FunctionName=name, StatementId="s3", **S3)
+    base = lam.get_policy(FunctionName=name)
+    lam.publish_version(FunctionName=name)
+    after = lam.get_policy(FunctionName=name)
+    assert (after["Policy"], after["RevisionId"]) == (base["Policy"], base["RevisionId"])
+    assert failure(lam.get_policy, FunctionName=name, Qualifier="1") == (404, "ResourceNotFoundException", NOT_THERE)
+    lam.add_permission(FunctionName=f"{name}:1", Qualifier="1", StatementId="s3", **S3)
+    v1 = lam.get_policy(FunctionName=name, Qualifier="1")
+    assert [s["Resource"] for s in json.loads(v1["Policy"])["Statement"]] == [fn_arn(name, "1")]
+    lam.create_alias(FunctionName=name, Name="permission-alias", FunctionVersion="1")
+    assert failure(lam.add_permission, FunctionName=name, Qualifier="permission-alias", StatementId="s3",
+                   RevisionId="wrong", **S3) == (
+        412, "PreconditionFailedException", "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetPolicy API to retrieve the latest Revision Id")
+    lam.add_permission(FunctionName=name, Qualifier="permission-alias", StatementId="s3", **S3)
+    aliased = lam.get_policy(FunctionName=name, Qualifier="permission-alias")
+    assert [s["Resource"] for s in json.loads(aliased["Policy"])["Statement"]] == [fn_arn(name, "permission-alias")]
+    again = lam.get_policy(FunctionName=name)
+    assert (again["Policy"], again["RevisionId"]) == (base["Policy"], base["RevisionId"])
+    lam.add_permission(FunctionName=name, StatementId="s3_2", **S3)
+    two = lam.get_policy(FunctionName=name)
+    assert [s["Sid"] for s in json.loads(two["Policy"])["Statement"]] == ["s3", "s3_2"]
+    assert two["RevisionId"] != base["RevisionId"]
+    # Principals as Lambda writes them.
+    fields = lam.add_permission(FunctionName=name, StatementId="account-id", Action="lambda:InvokeFunction",
+                                Principal=ACCOUNT)
+    assert json.loads(fields["Statement"])["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    url = lam.add_permission(FunctionName=name, StatementId="urlPermission", Action="lambda:InvokeFunctionUrl",
+                             Principal="*", SourceArn="arn:aws:s3:::bucket", SourceAccount=ACCOUNT,
+                             PrincipalOrgID="o-1234567890", FunctionUrlAuthType="NONE")
+    assert json.loads(url["Statement"])["Condition"] == {
+        "StringEquals": {"AWS:SourceAccount": ACCOUNT, "lambda:FunctionUrlAuthType": "NONE",
+                         "aws:PrincipalOrgID": "o-1234567890"},
+        "ArnLike": {"AWS:SourceArn": "arn:aws:s3:::bucket"}}
+
+
+def test_tag_exceptions(lam):
+    """test_tag_exceptions, test_tag_limits, test_tag_versions."""
+    published(lam, "rec-tags", versions=1)
+    for arn in (fn_arn("rec-tags", "1"), fn_arn("rec-tags", "$LATEST")):
+        assert failure(lam.tag_resource, Resource=arn, Tags={"a": "b"}) == (
+            400, "InvalidParameterValueException",
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.")
+    missing = (404, "ResourceNotFoundException", f"Function not found: {fn_arn('doesnotexist')}")
+    assert failure(lam.tag_resource, Resource=fn_arn("doesnotexist"), Tags={"a": "b"}) == missing
+    assert failure(lam.list_tags, Resource=fn_arn("doesnotexist")) == missing
+    assert failure(lam.untag_resource, Resource=fn_arn("doesnotexist"), TagKeys=["a"]) == missing
+    assert failure(lam.tag_resource, Resource=fn_arn("rec-tags"), Tags={}) == (
+        400, "InvalidParameterValueException", "An error occurred and the request cannot be processed.")
+    assert lam.untag_resource(Resource=fn_arn("rec-tags"), TagKeys=["nomatch"])["ResponseMetadata"][
+        "HTTPStatusCode"] == 204
+    limit = (400, "InvalidParameterValueException", "Number of tags exceeds resource tag limit.")
+    assert failure(lam.tag_resource, Resource=fn_arn("rec-tags"), Tags={f"k{i}": "v" for i in range(51)}) == limit
+    lam.tag_resource(Resource=fn_arn("rec-tags"), Tags={f"k{i}": "v" for i in range(50)})
+    assert failure(lam.tag_resource, Resource=fn_arn("rec-tags"), Tags={"one-more": "v"}) == limit
+    assert len(lam.get_function(FunctionName="rec-tags")["Tags"]) == 50
+    assert failure(lam.create_function, FunctionName="rec-tags-2", Runtime="provided.al2023", Role=ROLE,
+                   Handler="bootstrap", Code={"ZipFile": zip_bootstrap()},
+                   Tags={f"k{i}": "v" for i in range(51)}) == limit
+
+
+def test_provisioned_concurrency_exceptions(lam):
+    """test_provisioned_concurrency_exceptions."""
+    published(lam, "rec-provisioned", versions=1)
+    none = (404, "ProvisionedConcurrencyConfigNotFoundException",
+            "No Provisioned Concurrency Config found for this function")
+    assert failure(lam.get_provisioned_concurrency_config, FunctionName="rec-provisioned", Qualifier="1") == none
+
+    def alias_missing(fn, a):
+        return 404, "ResourceNotFoundException", f"Cannot find alias arn: {fn_arn(fn, a)}"
+
+    def version_missing(fn, v):
+        return 404, "ResourceNotFoundException", f"Function not found: {fn_arn(fn, v)}"
+
+    latest = (400, "InvalidParameterValueException",
+              "The function resource provided must be an alias or a published version.")
+    for op in (lam.get_provisioned_concurrency_config, lam.delete_provisioned_concurrency_config):
+        assert failure(op, FunctionName="rec-provisioned", Qualifier="noalias") == alias_missing(
+            "rec-provisioned", "noalias")
+        assert failure(op, FunctionName="rec-provisioned", Qualifier="10") == version_missing("rec-provisioned", "10")
+        assert failure(op, FunctionName="rec-provisioned", Qualifier="$LATEST") == latest
+    assert failure(lam.get_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="noalias") == (
+        alias_missing("doesnotexist", "noalias"))
+    assert failure(lam.delete_provisioned_concurrency_config, FunctionName="doesnotexist", Qualifier="1") == (
+        version_missing("doesnotexist", "1"))
+    assert lam.list_provisioned_concurrency_configs(FunctionName="rec-provisioned")[
+        "ProvisionedConcurrencyConfigs"] == []
+    assert failure(lam.list_provisioned_concurrency_configs, FunctionName="doesnotexist") == (
+        404, "ResourceNotFoundException", f"Function not found: {fn_arn('doesnotexist')}")
+    put = lam.put_provisioned_concurrency_config
+    assert failure(put, FunctionName="doesnotexist", Qualifier="noalias", ProvisionedConcurrentExecutions=1) == (
+        alias_missing("doesnotexist", "noalias"))
+    assert failure(put, FunctionName="doesnotexist", Qualifier="1", ProvisionedConcurrentExecutions=1) == (
+        version_missing("doesnotexist", "1"))
+    assert failure(put, FunctionName="rec-provisioned", Qualifier="doesnotexist",
+                   ProvisionedConcurrentExecutions=1) == alias_missing("rec-provisioned", "doesnotexist")
+    assert failure(put, FunctionName="rec-provisioned", Qualifier="10", ProvisionedConcurrentExecutions=1) == (
+        version_missing("rec-provisioned", "10"))
+    assert failure(put, FunctionName="rec-provisioned", Qualifier="$LATEST", ProvisionedConcurrentExecutions=1) == (
+        400, "InvalidParameterValueException",
+        "Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
+
+
+def test_event_source_mapping_exceptions(lam):
+    """test_event_source_mapping_exceptions: what Lambda checks before lambkin refuses a mapping."""
+    uuid = "00000000-0000-0000-0000-000000000000"
+    for op, kw in ((lam.get_event_source_mapping, {}), (lam.delete_event_source_mapping, {}),
+                   (lam.update_event_source_mapping, {"Enabled": False})):
+        assert failure(op, UUID=uuid, **kw) == (404, "ResourceNotFoundException", NOT_THERE)
+    assert failure(lam.create_event_source_mapping, FunctionName="doesnotexist") == (
+        400, "InvalidParameterValueException", "Unrecognized event source.")
+    assert failure(lam.create_event_source_mapping, FunctionName="doesnotexist",
+                   EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:somequeue") == (
+        400, "InvalidParameterValueException", "Function does not exist")
