@@ -48,6 +48,17 @@ fn answer(c: &UrlConfig, ctx: &Ctx, with_modified: bool) -> Value {
     v
 }
 
+/// Create and Update answer `InvokeMode` only when the request gave one; Get and List always do (LocalStack
+/// snapshot test_url_config_lifecycle).
+fn without_default_mode(mut v: Value, given: bool) -> Value {
+    if !given {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("InvokeMode");
+        }
+    }
+    v
+}
+
 /// The function and alias a request names. A function or alias that does not exist is Lambda's 404 "Function
 /// does not exist" for Create and Update (`writes`), "The resource you requested does not exist." for Get and
 /// Delete (LocalStack snapshot test_url_config_exceptions).
@@ -107,6 +118,7 @@ fn create_config(
         ));
     };
     let now = time_fmt::iso_now();
+    let mode_given = input.invoke_mode.is_some();
     let c = UrlConfig {
         id: uuid::Uuid::new_v4().simple().to_string(),
         region: ctx.arns.region.clone(),
@@ -120,7 +132,10 @@ fn create_config(
         last_modified_time: now,
     };
     match records::urls::create(&ctx.service.store, &c) {
-        Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, ctx, false))),
+        Ok(()) => Ok(Reply::Json(
+            StatusCode::CREATED,
+            without_default_mode(answer(&c, ctx, false), mode_given),
+        )),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
             ctx.arns.function(&name)
@@ -143,6 +158,7 @@ fn update_config(
     input: UrlConfigInput,
 ) -> ApiResult<Reply> {
     let (mut c, rev) = stored(ctx, name, q)?;
+    let mode_given = input.invoke_mode.is_some();
     if let Some(a) = input.auth_type {
         c.auth_type = a;
     }
@@ -154,7 +170,10 @@ fn update_config(
     }
     c.last_modified_time = time_fmt::iso_now();
     records::urls::update(&ctx.service.store, &c, rev)?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        without_default_mode(answer(&c, ctx, true), mode_given),
+    ))
 }
 
 /// `DeleteFunctionUrlConfig`.
