@@ -725,3 +725,41 @@ def test_event_source_mapping_exceptions(lam):
     assert failure(lam.create_event_source_mapping, FunctionName="doesnotexist",
                    EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:somequeue") == (
         400, "InvalidParameterValueException", "Function does not exist")
+
+
+def test_url_config_lifecycle(lam):
+    """test_url_config_lifecycle: create, duplicate, get, update, get after delete."""
+    create(lam, "rec-url")
+    made = lam.create_function_url_config(FunctionName="rec-url", AuthType="NONE")
+    assert made["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert keys(made) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl"}
+    assert failure(lam.create_function_url_config, FunctionName="rec-url", AuthType="NONE") == (
+        409, "ResourceConflictException", f"Failed to create function url config for [functionArn = "
+        f"{fn_arn('rec-url')}]. Error message:  FunctionUrlConfig exists for this Lambda function")
+    got = lam.get_function_url_config(FunctionName="rec-url")
+    assert keys(got) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "InvokeMode", "LastModifiedTime"}
+    assert got["InvokeMode"] == "BUFFERED"
+    up = lam.update_function_url_config(FunctionName="rec-url", AuthType="AWS_IAM")
+    assert keys(up) == {"AuthType", "CreationTime", "FunctionArn", "FunctionUrl", "LastModifiedTime"}
+    assert up["AuthType"] == "AWS_IAM"
+    lam.delete_function_url_config(FunctionName="rec-url")
+    assert failure(lam.get_function_url_config, FunctionName="rec-url") == (404, "ResourceNotFoundException", NOT_THERE)
+
+
+def test_eventinvokeconfig_lifecycle(lam):
+    """test_lambda_eventinvokeconfig_lifecycle: Put replaces, Update merges; a version has its own."""
+    create(lam, "rec-eic-life")
+    put = lam.put_function_event_invoke_config(FunctionName="rec-eic-life", MaximumRetryAttempts=0)
+    assert keys(put) == {"DestinationConfig", "FunctionArn", "LastModified", "MaximumRetryAttempts"}
+    assert put["DestinationConfig"] == {"OnFailure": {}, "OnSuccess": {}}
+    assert put["FunctionArn"] == fn_arn("rec-eic-life", "$LATEST")
+    put = lam.put_function_event_invoke_config(FunctionName="rec-eic-life", MaximumEventAgeInSeconds=60)
+    assert keys(put) == {"DestinationConfig", "FunctionArn", "LastModified", "MaximumEventAgeInSeconds"}
+    up = lam.update_function_event_invoke_config(FunctionName="rec-eic-life", MaximumRetryAttempts=1)
+    assert (up["MaximumEventAgeInSeconds"], up["MaximumRetryAttempts"]) == (60, 1)
+    listed = lam.list_function_event_invoke_configs(FunctionName="rec-eic-life")["FunctionEventInvokeConfigs"]
+    assert [c["FunctionArn"] for c in listed] == [fn_arn("rec-eic-life", "$LATEST")]
+    lam.publish_version(FunctionName="rec-eic-life")
+    assert failure(lam.get_function_event_invoke_config, FunctionName="rec-eic-life", Qualifier="1") == (
+        404, "ResourceNotFoundException",
+        f"The function {fn_arn('rec-eic-life', '1')} doesn't have an EventInvokeConfig")
