@@ -313,6 +313,10 @@ pub struct FunctionRecord {
     /// Highest published version number so far.
     #[serde(default)]
     pub last_version: u64,
+    /// `$LATEST`'s description when the last version was published (a version's own may be PublishVersion's):
+    /// a new description is a change a PublishVersion publishes, as Lambda does.
+    #[serde(default)]
+    pub published_description: Option<String>,
     /// Made anew by every CreateFunction: what a queued event was accepted for, so an event of a deleted
     /// function never reaches a new function of the same name (empty for records written before it existed).
     #[serde(default)]

@@ -157,6 +157,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         policy_revision: new_revision(),
         qualifier_policy_revisions: Default::default(),
         last_version: 0,
+        published_description: None,
         incarnation: uuid::Uuid::new_v4().to_string(),
     };
     let mut answer = latest.config.clone();
@@ -164,6 +165,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     if input.publish {
         let v = publish_record(arns, &record, 1, "");
         record.last_version = 1;
+        record.published_description = Some(record.latest.config.description.clone());
         // Lambda answers version 1's configuration under the unqualified ARN.
         answer = v.config.clone();
         answer.function_arn = arns.function(&name);

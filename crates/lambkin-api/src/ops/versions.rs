@@ -58,6 +58,7 @@ pub(super) fn finish_update(
         let n = record.last_version + 1;
         let v = publish_record(arns, &record, n, "");
         record.last_version = n;
+        record.published_description = Some(record.latest.config.description.clone());
         change(
             arns,
             &name,
@@ -116,7 +117,13 @@ pub(crate) async fn publish_version(
             &r.name,
             record.last_version,
         )? {
-            if same_as_published(&last, &record.latest) {
+            // Unchanged code and configuration, `$LATEST`'s description included (LocalStack snapshot
+            // test_version_lifecycle: a new description alone is published as version 2).
+            let same_description = record
+                .published_description
+                .as_ref()
+                .is_none_or(|d| *d == record.latest.config.description);
+            if same_as_published(&last, &record.latest) && same_description {
                 return Ok(Reply::Json(StatusCode::CREATED, last.config.answer()));
             }
         }
@@ -124,6 +131,7 @@ pub(crate) async fn publish_version(
     let n = record.last_version + 1;
     let v = publish_record(arns, &record, n, input.description.as_deref().unwrap_or(""));
     record.last_version = n;
+    record.published_description = Some(record.latest.config.description.clone());
     records::functions::save_and_publish(&ctx.service.store, &arns.region, &record, rev, n, &v)?;
     Ok(Reply::Json(StatusCode::CREATED, v.config.answer()))
 }

@@ -86,6 +86,7 @@ fn function(name: &str) -> FunctionRecord {
         policy_revision: "p".into(),
         qualifier_policy_revisions: Default::default(),
         last_version: 0,
+        published_description: None,
         incarnation: uuid::Uuid::new_v4().to_string(),
     }
 }
