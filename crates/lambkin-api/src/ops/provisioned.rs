@@ -42,6 +42,42 @@ fn qualifier(service: &Service, t: &Qualified, put: bool) -> ApiResult<(String, 
     Ok((r.name, q))
 }
 
+/// A version has one provisioned configuration: given on the version itself or on an alias to it, not both
+/// (LocalStack snapshot test_lambda_provisioned_lifecycle: 409 for either order).
+fn check_overlap(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
+    let store = &ctx.service.store;
+    let region = &ctx.arns.region;
+    let version_of = |qualifier: &str| -> ApiResult<String> {
+        if qualifier.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(qualifier.to_owned());
+        }
+        Ok(
+            per_qualifier::get::<crate::model::AliasConfiguration>(store, region, name, qualifier)?
+                .map(|a| a.function_version)
+                .unwrap_or_default(),
+        )
+    };
+    let mine = version_of(q)?;
+    let is_alias = !q.bytes().all(|b| b.is_ascii_digit());
+    for (other, _) in per_qualifier::list::<Setting>(store, region, name, None, usize::MAX)? {
+        if other == q || version_of(&other)? != mine {
+            continue;
+        }
+        let other_is_alias = !other.bytes().all(|b| b.is_ascii_digit());
+        if is_alias && !other_is_alias {
+            return Err(ApiError::conflict(
+                "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+            ));
+        }
+        if !is_alias && other_is_alias {
+            return Err(ApiError::conflict(
+                "Version is pointed by a Provisioned Concurrency alias",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The version or alias must exist: Lambda's "Function not found: …:V" for a version, "Cannot find alias
 /// arn: …:A" for an alias, also when the function itself does not exist.
 fn must_exist(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
@@ -128,6 +164,7 @@ pub(crate) async fn put(
             )));
         }
     }
+    check_overlap(ctx, &name, &q)?;
     let s = Setting {
         region: ctx.arns.region.clone(),
         account: ctx.arns.account.clone(),
