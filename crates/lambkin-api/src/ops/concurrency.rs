@@ -51,6 +51,23 @@ pub(crate) async fn put_concurrency(
         )),
         _ => e,
     })?;
+    // Not below the function's provisioned concurrency, all qualifiers together (LocalStack snapshot
+    // test_reserved_provisioned_overlap, Lambda's spacing kept).
+    let provisioned: u32 = records::per_qualifier::list::<crate::model::ProvisionedSetting>(
+        &ctx.service.store,
+        &arns.region,
+        &r.name,
+        None,
+        usize::MAX,
+    )?
+    .into_iter()
+    .map(|(_, s)| s.requested)
+    .sum();
+    if (n as u64) < u64::from(provisioned) {
+        return Err(ApiError::invalid(format!(
+            " ReservedConcurrentExecutions  {n} should not be lower than function's total provisioned concurrency [{provisioned}]."
+        )));
+    }
     let limit = u64::from(ctx.service.config.concurrency_limit);
     let others = reserved_total(&ctx.service, arns, &r.name)?;
     if others + n as u64 + 100 > limit {

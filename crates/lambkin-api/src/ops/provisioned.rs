@@ -158,10 +158,23 @@ pub(crate) async fn put(
     must_exist(ctx, &name, &q)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     if let Some(reserved) = record.reserved_concurrency {
-        if n > reserved {
-            return Err(ApiError::invalid(format!(
-                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function ({reserved})."
-            )));
+        // All of the function's provisioned concurrency together, this request's instead of what its
+        // qualifier had (LocalStack snapshot test_reserved_provisioned_overlap).
+        let others: u32 = per_qualifier::list::<Setting>(
+            &ctx.service.store,
+            &ctx.arns.region,
+            &name,
+            None,
+            usize::MAX,
+        )?
+        .into_iter()
+        .filter(|(other, _)| *other != q)
+        .map(|(_, s)| s.requested)
+        .sum();
+        if others + n > reserved {
+            return Err(ApiError::invalid(
+                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function",
+            ));
         }
     }
     check_overlap(ctx, &name, &q)?;
