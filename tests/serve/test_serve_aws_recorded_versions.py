@@ -106,3 +106,22 @@ def test_provisioned_lifecycle(lam):
     assert failure(lam.get_provisioned_concurrency_config, FunctionName=name, Qualifier="live") == (
         404, "ResourceNotFoundException", f"Cannot find alias arn: {fn_arn(name, 'live')}")
     assert lam.list_provisioned_concurrency_configs(FunctionName=name)["ProvisionedConcurrencyConfigs"] == []
+
+
+def test_reserved_provisioned_overlap(lam):
+    """test_lambda.py TestLambdaConcurrency::test_reserved_provisioned_overlap: reserved concurrency is never
+    below the function's provisioned concurrency, all versions together."""
+    name = "rec-overlap"
+    two_versions(lam, name)
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="1", ProvisionedConcurrentExecutions=2)
+    assert failure(lam.put_function_concurrency, FunctionName=name, ReservedConcurrentExecutions=1) == (
+        400, "InvalidParameterValueException",
+        " ReservedConcurrentExecutions  1 should not be lower than function's total provisioned concurrency [2].")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=2)
+    over = (400, "InvalidParameterValueException",
+            "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function")
+    assert failure(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier="2",
+                   ProvisionedConcurrentExecutions=1) == over
+    assert failure(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier="1",
+                   ProvisionedConcurrentExecutions=3) == over
+    lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
