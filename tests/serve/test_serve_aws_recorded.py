@@ -277,6 +277,11 @@ def test_eventinvokeconfig_exceptions(lam):
     assert failure(lam.put_function_event_invoke_config, FunctionName="rec-eic",
                    DestinationConfig={"OnSuccess": {"Destination": fn_arn("rec-eic")}}) == (
         400, "InvalidParameterValueException", "You can't specify the function as a destination for itself.")
+    iam = fn_arn("rec-eic").replace(":lambda:", ":iam:")
+    assert failure(lam.put_function_event_invoke_config, FunctionName="rec-eic",
+                   DestinationConfig={"OnSuccess": {"Destination": iam}}) == (
+        400, "InvalidParameterValueException", f"The provided destination config DestinationConfig(onSuccess="
+        f"OnSuccess(destination={iam}), onFailure=null) is invalid.")
     ok = lam.put_function_event_invoke_config(
         FunctionName="rec-eic", DestinationConfig={"OnSuccess": {"Destination": fn_arn("rec-eic-2")}})
     assert ok["DestinationConfig"]["OnSuccess"]["Destination"] == fn_arn("rec-eic-2")

@@ -45,6 +45,26 @@ fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
 
 fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResult<()> {
     if let Some(dc) = &input.destination_config {
+        // A service Lambda never delivers to: Lambda's own text, naming both destinations (LocalStack
+        // snapshot put_destination_invalid_service_arn).
+        let shown = |d: &Option<String>, kind: &str| match d {
+            Some(d) => format!("{kind}(destination={d})"),
+            None => "null".into(),
+        };
+        let foreign = [&dc.on_success.destination, &dc.on_failure.destination]
+            .into_iter()
+            .flatten()
+            .any(|d| {
+                let service = d.split(':').nth(2).unwrap_or("");
+                !["lambda", "sqs", "sns", "events", "s3"].contains(&service)
+            });
+        if foreign {
+            return Err(ApiError::invalid(format!(
+                "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
+                shown(&dc.on_success.destination, "OnSuccess"),
+                shown(&dc.on_failure.destination, "OnFailure")
+            )));
+        }
         for d in [&dc.on_success.destination, &dc.on_failure.destination]
             .into_iter()
             .flatten()
