@@ -125,3 +125,16 @@ def test_reserved_provisioned_overlap(lam):
     assert failure(lam.put_provisioned_concurrency_config, FunctionName=name, Qualifier="1",
                    ProvisionedConcurrentExecutions=3) == over
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="1")
+
+
+def test_invoke_answer_members(lam):
+    """test_lambda.py test_basic_invoke, test_invocation_with_logs, test_invocation_type_event,
+    test_invocation_type_dry_run: the members each kind of invoke answers."""
+    create(lam, "rec-invoke")
+    kinds = (({}, 200, {"ExecutedVersion", "Payload", "StatusCode"}),
+             ({"LogType": "Tail"}, 200, {"ExecutedVersion", "LogResult", "Payload", "StatusCode"}),
+             ({"InvocationType": "Event"}, 202, {"Payload", "StatusCode"}),
+             ({"InvocationType": "DryRun"}, 204, {"Payload", "StatusCode"}))
+    for kw, status, members in kinds:
+        out = lam.invoke(FunctionName="rec-invoke", Payload=b"{}", **kw)
+        assert (out["StatusCode"], keys(out)) == (status, members), kw
