@@ -22,6 +22,21 @@ pub(crate) fn too_many() -> ApiError {
 }
 
 fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
+    // Event source mappings and capacity providers are taggable, and lambkin has none of either: Lambda's
+    // 404s for them (LocalStack snapshot test_tag_exceptions[event_source_mapping], [capacity_provider]).
+    match raw.split(':').nth(5) {
+        Some("event-source-mapping") => {
+            return Err(ApiError::not_found(format!(
+                "Event source mapping not found: {raw}"
+            )))
+        }
+        Some("capacity-provider") => {
+            return Err(ApiError::not_found(format!(
+                "Capacity provider not found: {raw}"
+            )))
+        }
+        _ => {}
+    }
     let r = parse_ref(service, raw)?;
     if !raw.starts_with("arn:") {
         return Err(ApiError::validation(format!(
