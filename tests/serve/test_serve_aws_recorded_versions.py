@@ -4,7 +4,7 @@ tests/serve/test_serve_aws_recorded.py does for the other operations)."""
 
 from __future__ import annotations
 
-from .conftest import create
+from .conftest import ACCOUNT, create
 from .test_serve_aws_recorded import failure, fn_arn, keys
 
 
@@ -138,3 +138,17 @@ def test_invoke_answer_members(lam):
     for kw, status, members in kinds:
         out = lam.invoke(FunctionName="rec-invoke", Payload=b"{}", **kw)
         assert (out["StatusCode"], keys(out)) == (status, members), kw
+
+
+def test_tag_exceptions_other_resources(lam):
+    """test_tag_exceptions[event_source_mapping], [capacity_provider]: resources of those kinds that do not
+    exist (lambkin has none)."""
+    esm = f"arn:aws:lambda:us-east-1:{ACCOUNT}:event-source-mapping:00000000-0000-0000-0000-000000000000"
+    cp = f"arn:aws:lambda:us-east-1:{ACCOUNT}:capacity-provider:rec-provider"
+    for arn, what in ((esm, "Event source mapping"), (cp, "Capacity provider")):
+        missing = (404, "ResourceNotFoundException", f"{what} not found: {arn}")
+        assert failure(lam.tag_resource, Resource=arn, Tags={"a": "b"}) == missing
+        assert failure(lam.untag_resource, Resource=arn, TagKeys=["a"]) == missing
+        assert failure(lam.list_tags, Resource=arn) == missing
+        status, code, _ = failure(lam.tag_resource, Resource=f"{arn}:alias", Tags={"a": "b"})
+        assert (status, code) == (400, "ValidationException")
