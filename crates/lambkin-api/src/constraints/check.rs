@@ -186,6 +186,25 @@ fn check(shape: &Shape, v: &Value, path: &str, errs: &mut Vec<String>) {
                         structure(members, item, &format!("{path}.{}.member", i + 1), errs);
                     }
                 }
+                // A list of runtimes (a layer's CompatibleRuntimes) takes every runtime Lambda ever had and
+                // lists in its message those CreateFunction accepts today (LocalStack snapshots
+                // test_layer_exceptions publish_layer_version_exc_*, test_layer_compatibilities).
+                _ if member.name == "Runtime" => {
+                    let unknown = |i: &Value| {
+                        i.as_str()
+                            .is_some_and(|r| !lambkin_runtimes::is_lambda_runtime(r))
+                    };
+                    if items.iter().any(unknown) {
+                        let today = lambkin_runtimes::Day::today();
+                        fail(
+                            errs,
+                            format!(
+                                "Member must satisfy enum value set: [{}]",
+                                lambkin_runtimes::catalog::creatable_on(today).join(", ")
+                            ),
+                        );
+                    }
+                }
                 _ if items.iter().any(|i| !fits(member, i, nullable(shape))) => fail(
                     errs,
                     format!(
