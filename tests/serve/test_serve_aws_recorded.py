@@ -768,3 +768,28 @@ def test_eventinvokeconfig_lifecycle(lam):
     assert failure(lam.get_function_event_invoke_config, FunctionName="rec-eic-life", Qualifier="1") == (
         404, "ResourceNotFoundException",
         f"The function {fn_arn('rec-eic-life', '1')} doesn't have an EventInvokeConfig")
+
+
+def test_layer_compatible_runtimes(lam):
+    """test_layer_exceptions (publish_layer_version_exc_*), test_layer_compatibilities: every runtime Lambda
+    ever had is accepted; an unknown one is refused, listing those CreateFunction accepts today."""
+    old = ["nodejs12.x", "python3.7", "java8", "dotnetcore3.1", "go1.x", "ruby2.7", "provided"]
+    out = lam.publish_layer_version(LayerName="rec-compat", CompatibleRuntimes=old, Content={"ZipFile": LAYER_ZIP},
+                                    CompatibleArchitectures=["arm64", "x86_64"])
+    assert out["CompatibleRuntimes"] == old
+    for runtimes, archs in ((["invalidruntime"], ["invalidarch"]),
+                            (["invalidruntime", "invalidruntime2", "nodejs20.x"], ["invalidarch", "x86_64"])):
+        status, code, message = failure(lam.publish_layer_version, LayerName="rec-compat-bad",
+                                        CompatibleRuntimes=runtimes, CompatibleArchitectures=archs,
+                                        Content={"ZipFile": LAYER_ZIP})
+        assert (status, code) == (400, "ValidationException")
+        # Both violations in one message (AWS listed the runtimes first; lambkin follows the current model's
+        # member order, which lists the architectures first).
+        assert message.startswith("2 validation errors detected: "), message
+        errors = sorted(message.removeprefix("2 validation errors detected: ").split("; "))
+        assert errors[0] == (f"Value '[{', '.join(archs)}]' at 'compatibleArchitectures' failed to satisfy "
+                             "constraint: Member must satisfy constraint: [Member must satisfy enum value set: "
+                             "[x86_64, arm64], Member must not be null]")
+        assert errors[1].startswith(f"Value '[{', '.join(runtimes)}]' at 'compatibleRuntimes' failed to satisfy "
+                                    "constraint: Member must satisfy enum value set: [nodejs20.x, python3.14, "
+                                    "provided.al2023, python3.12,") and errors[1].endswith("]")
