@@ -78,3 +78,14 @@ def test_snapstart_exceptions(lam):
                    SnapStart={"ApplyOn": "invalidOption"}) == (
         400, "ValidationException", "1 validation error detected: Value 'invalidOption' at 'snapStart.applyOn' "
         "failed to satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]")
+
+
+def test_create_function_arn_of_other_account(lam):
+    """test_function_arns (function_arn_other_account_exc): 403 AccessDeniedException, without a message."""
+    with pytest.raises(lam.exceptions.ClientError) as e:
+        lam.create_function(FunctionName="arn:aws:lambda:us-east-1:111111111111:function:rec-other",
+                            Runtime="provided.al2023", Role=ROLE, Handler="bootstrap",
+                            Code={"ZipFile": zip_bootstrap()})
+    r = e.value.response
+    assert (r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Code"]) == (403, "AccessDeniedException")
+    assert not r["Error"].get("Message")
