@@ -14,7 +14,8 @@ use crate::service::Service;
 
 use super::common::{parse_ref, range_error, save};
 
-fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
+/// Reserved concurrency of every function of the region but `except`.
+pub(super) fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
     let mut total = 0;
     for f in records::functions::all(&service.store, &arns.region)? {
         if f.latest.config.function_name != except {

@@ -157,6 +157,24 @@ pub(crate) async fn put(
     };
     must_exist(ctx, &name, &q)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
+    if record.reserved_concurrency.is_none() {
+        // Provisioned out of the account's unreserved concurrency, which keeps at least 100 (LocalStack
+        // snapshot test_provisioned_concurrency_limits).
+        let limit = u64::from(ctx.service.config.concurrency_limit);
+        let unreserved = limit.saturating_sub(super::concurrency::reserved_total(
+            &ctx.service,
+            &ctx.arns,
+            "",
+        )?);
+        if u64::from(n) > unreserved {
+            return Err(ApiError::invalid(format!(
+                "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}]."
+            )));
+        }
+        if unreserved - u64::from(n) < 100 {
+            return Err(ApiError::invalid("Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."));
+        }
+    }
     if let Some(reserved) = record.reserved_concurrency {
         // All of the function's provisioned concurrency together, this request's instead of what its
         // qualifier had (LocalStack snapshot test_reserved_provisioned_overlap).
