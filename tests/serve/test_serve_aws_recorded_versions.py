@@ -152,3 +152,24 @@ def test_tag_exceptions_other_resources(lam):
         assert failure(lam.list_tags, Resource=arn) == missing
         status, code, _ = failure(lam.tag_resource, Resource=f"{arn}:alias", Tags={"a": "b"})
         assert (status, code) == (400, "ValidationException")
+
+
+def test_provisioned_concurrency_limits(lam):
+    """test_provisioned_concurrency_limits: provisioned concurrency comes out of the account's unreserved
+    concurrency, which keeps at least 100."""
+    create(lam, "rec-provisioned-limits")
+    lam.publish_version(FunctionName="rec-provisioned-limits")
+    limit = lam.get_account_settings()["AccountLimit"]
+    unreserved, total = limit["UnreservedConcurrentExecutions"], limit["ConcurrentExecutions"]
+    put = dict(FunctionName="rec-provisioned-limits", Qualifier="1")
+    assert failure(lam.put_provisioned_concurrency_config, ProvisionedConcurrentExecutions=total + 1, **put) == (
+        400, "InvalidParameterValueException",
+        f"Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}].")
+    assert failure(lam.put_provisioned_concurrency_config, ProvisionedConcurrentExecutions=unreserved, **put) == (
+        400, "InvalidParameterValueException", "Specified ConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100].")
+    for n in (total + 1, total):
+        assert failure(lam.put_function_concurrency, FunctionName="rec-provisioned-limits",
+                       ReservedConcurrentExecutions=n) == (
+            400, "InvalidParameterValueException", "Specified ReservedConcurrentExecutions for function decreases "
+            "account's UnreservedConcurrentExecution below its minimum value of [100].")
