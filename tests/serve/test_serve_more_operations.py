@@ -206,13 +206,19 @@ while True:
 
 
 def looper(lam, name: str):
-    create(lam, name, code=zip_files({"bootstrap": LOOPER}, {"bootstrap": 0o755}))
-    lam.put_function_event_invoke_config(
-        FunctionName=name, DestinationConfig={"OnSuccess": {"Destination": fn_arn(name)}})
+    """Two functions, `name` and `name-b`, each the other's OnSuccess destination (Lambda refuses a function
+    as its own destination)."""
+    pair = (name, f"{name}-b")
+    for n in pair:
+        create(lam, n, code=zip_files({"bootstrap": LOOPER}, {"bootstrap": 0o755}))
+    for n, to in (pair, pair[::-1]):
+        lam.put_function_event_invoke_config(
+            FunctionName=n, DestinationConfig={"OnSuccess": {"Destination": fn_arn(to)}})
 
 
 def hops(server, name) -> int:
-    return messages(server, name).count("loop-hop")
+    """Invocations of the loop `name` and `name-b` together."""
+    return sum(messages(server, n).count("loop-hop") for n in (name, f"{name}-b"))
 
 
 def test_recursive_loop_is_stopped_after_16_invocations(server, lam):
@@ -231,6 +237,7 @@ def test_recursive_loop_allowed_continues(server, lam):
     looper(lam, "loop-ok")
     out = lam.put_function_recursion_config(FunctionName="loop-ok", RecursiveLoop="Allow")
     assert out["RecursiveLoop"] == "Allow"
+    lam.put_function_recursion_config(FunctionName="loop-ok-b", RecursiveLoop="Allow")
     assert lam.get_function_recursion_config(FunctionName="loop-ok")["RecursiveLoop"] == "Allow"
     lam.invoke(FunctionName="loop-ok", InvocationType="Event", Payload=b'{"start": 1}')
     wait_for(lambda: hops(server, "loop-ok") >= 20, what="20 invocations")

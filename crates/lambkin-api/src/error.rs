@@ -124,10 +124,13 @@ impl ApiError {
                 "User".into()
             }),
         );
-        map.insert(
-            if capital { "Message" } else { "message" }.into(),
-            serde_json::Value::String(self.message.clone()),
-        );
+        // An error Lambda answers without a message (CreateFunction of another account's ARN) has none.
+        if !self.message.is_empty() {
+            map.insert(
+                if capital { "Message" } else { "message" }.into(),
+                serde_json::Value::String(self.message.clone()),
+            );
+        }
         for (k, v) in &self.extra {
             map.insert((*k).into(), serde_json::Value::String(v.clone()));
         }

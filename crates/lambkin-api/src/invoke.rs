@@ -92,7 +92,9 @@ fn engine_error(e: EngineError) -> ApiError {
 /// Step 1: `name[:qualifier]` to the version that runs (an alias with `RoutingConfig` sends each invoke to its
 /// additional version with that version's weight).
 pub(crate) fn resolve(service: &Service, target: &Target<'_>) -> ApiResult<Resolved> {
-    let res = crate::resolve::resolve(service, target.arns, target.function, target.qualifier)?;
+    // Unqualified, an invoke is of `$LATEST`: Lambda's not-found names it (`…:function:NAME:$LATEST`).
+    let qualifier = Some(target.qualifier.unwrap_or("$LATEST"));
+    let res = crate::resolve::resolve(service, target.arns, target.function, qualifier)?;
     crate::resolve::weighted(service, target.arns, res)
 }
 

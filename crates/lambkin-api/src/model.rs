@@ -205,6 +205,64 @@ pub struct FunctionConfiguration {
     pub file_system_configs: Vec<FileSystemConfig>,
 }
 
+/// Members only `GetFunction`, `GetFunctionConfiguration` and the create/update/publish answers carry:
+/// Lambda's `ListFunctions` and `ListVersionsByFunction` entries have no state.
+const STATE_MEMBERS: [&str; 7] = [
+    "State",
+    "StateReason",
+    "StateReasonCode",
+    "LastUpdateStatus",
+    "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode",
+    "RuntimeVersionConfig",
+];
+
+impl FunctionConfiguration {
+    /// The configuration as a single-function answer has it: with `RuntimeVersionConfig` for a managed
+    /// runtime, as Lambda answers (`arn:aws:lambda:<region>::runtime:<id>`; lambkin's id is derived from the
+    /// runtime's name, as it serves one version of each runtime).
+    pub fn answer(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(rt) = &self.runtime {
+            let mut parts = self.function_arn.split(':');
+            let (partition, region) = (parts.nth(1), parts.nth(1));
+            if let (Some(p), Some(r)) = (partition, region) {
+                use sha2::Digest;
+                let id = hex::encode(sha2::Sha256::digest(rt.as_bytes()));
+                v["RuntimeVersionConfig"] = serde_json::json!({"RuntimeVersionArn": format!("arn:{p}:lambda:{r}::runtime:{id}")});
+            }
+        }
+        v
+    }
+
+    /// The configuration as `CreateFunction` answers it: no `LastUpdateStatus` (nothing was updated yet).
+    pub fn created(&self) -> serde_json::Value {
+        let mut v = self.answer();
+        if let Some(o) = v.as_object_mut() {
+            for k in &STATE_MEMBERS[3..6] {
+                o.remove(*k);
+            }
+        }
+        v
+    }
+
+    /// The configuration as a list entry (`ListFunctions`, `ListVersionsByFunction`): without state members, and
+    /// `$LATEST` with its qualified ARN (`…:function:NAME:$LATEST`) when `latest_qualified`, as Lambda lists it
+    /// next to versions.
+    pub fn listed(&self, latest_qualified: bool) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            for k in STATE_MEMBERS {
+                o.remove(k);
+            }
+        }
+        if latest_qualified && self.version == "$LATEST" {
+            v["FunctionArn"] = serde_json::json!(format!("{}:$LATEST", self.function_arn));
+        }
+        v
+    }
+}
+
 /// A layer a function version uses, as the store keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LayerUse {
@@ -252,9 +310,17 @@ pub struct FunctionRecord {
     /// Policy revision.
     #[serde(default)]
     pub policy_revision: String,
+    /// Revisions of the policies of versions and aliases (statements naming them), by qualifier: each
+    /// qualifier's policy is its own, as Lambda keeps it.
+    #[serde(default)]
+    pub qualifier_policy_revisions: BTreeMap<String, String>,
     /// Highest published version number so far.
     #[serde(default)]
     pub last_version: u64,
+    /// `$LATEST`'s description when the last version was published (a version's own may be PublishVersion's):
+    /// a new description is a change a PublishVersion publishes, as Lambda does.
+    #[serde(default)]
+    pub published_description: Option<String>,
     /// Made anew by every CreateFunction: what a queued event was accepted for, so an event of a deleted
     /// function never reaches a new function of the same name (empty for records written before it existed).
     #[serde(default)]
@@ -317,12 +383,12 @@ pub struct LayerVersion {
     pub created_date: String,
     /// Number.
     pub version: u64,
-    /// Runtimes.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub compatible_runtimes: Vec<String>,
-    /// Architectures.
-    #[serde(skip_serializing_if = "Vec::is_empty", default)]
-    pub compatible_architectures: Vec<String>,
+    /// Runtimes, as given (Lambda answers `[]` when given empty, nothing when not given).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub compatible_runtimes: Option<Vec<String>>,
+    /// Architectures, as given.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub compatible_architectures: Option<Vec<String>>,
     /// License.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license_info: Option<String>,

@@ -106,7 +106,15 @@ pub fn merge_qualifier(r: &FunctionRef, query: Option<&str>) -> ApiResult<Option
 /// Validates a function name given on its own (CreateFunction); ARNs are accepted as AWS does. (Its length,
 /// 64 at most, is one of `constraints`' rules.)
 pub fn function_name_for_create(raw: &str, account: &str) -> ApiResult<String> {
-    let r = parse_function(raw, account)?;
+    // An ARN of another account: Lambda's 403 (LocalStack snapshot test_function_arns,
+    // function_arn_other_account_exc; Lambda's body carries no message).
+    let r = parse_function(raw, account).map_err(|e| {
+        if e.status == http::StatusCode::NOT_FOUND {
+            ApiError::new(http::StatusCode::FORBIDDEN, "AccessDeniedException", "")
+        } else {
+            e
+        }
+    })?;
     if r.qualifier.is_some() || r.name.contains('.') {
         return Err(pattern_error(raw));
     }

@@ -121,11 +121,13 @@ pub(crate) enum Operation {
     AddPermission(Qualified, Body<PermissionInput>),
     GetPolicy {
         function: String,
+        qualifier: Option<String>,
     },
     RemovePermission {
         function: String,
         statement_id: String,
         revision_id: Option<String>,
+        qualifier: Option<String>,
     },
     // Invoke
     Invoke(InvokeInput),
@@ -282,7 +284,7 @@ pub(crate) enum Operation {
         page: Page,
         function: Option<String>,
     },
-    CreateEventSourceMapping,
+    CreateEventSourceMapping(Body<EventSourceMappingInput>),
     GetEventSourceMapping {
         uuid: String,
     },
@@ -437,7 +439,7 @@ impl Operation {
             O::PutResourcePolicy { .. } => "PutResourcePolicy",
             O::DeleteResourcePolicy { .. } => "DeleteResourcePolicy",
             O::ListEventSourceMappings { .. } => "ListEventSourceMappings",
-            O::CreateEventSourceMapping => "CreateEventSourceMapping",
+            O::CreateEventSourceMapping(_) => "CreateEventSourceMapping",
             O::GetEventSourceMapping { .. } => "GetEventSourceMapping",
             O::UpdateEventSourceMapping { .. } => "UpdateEventSourceMapping",
             O::DeleteEventSourceMapping { .. } => "DeleteEventSourceMapping",
@@ -677,11 +679,18 @@ pub(crate) struct LayerContentInput {
 pub(crate) struct PublishLayerInput {
     pub content: Option<LayerContentInput>,
     pub description: Option<String>,
-    #[serde(default)]
-    pub compatible_runtimes: Vec<String>,
-    #[serde(default)]
-    pub compatible_architectures: Vec<String>,
+    pub compatible_runtimes: Option<Vec<String>>,
+    pub compatible_architectures: Option<Vec<String>>,
     pub license_info: Option<String>,
+}
+
+/// What `CreateEventSourceMapping`'s body names before lambkin refuses it (Lambda checks these first).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct EventSourceMappingInput {
+    pub function_name: Option<String>,
+    pub event_source_arn: Option<String>,
+    pub self_managed_event_source: Option<serde_json::Value>,
 }
 
 /// `Put`/`UpdateFunctionEventInvokeConfig`'s body.

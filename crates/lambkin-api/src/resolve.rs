@@ -36,12 +36,19 @@ pub(crate) fn resolve(
     name: &str,
     qualifier: Option<&str>,
 ) -> ApiResult<Resolved> {
-    let (record, _) = load(service, arns, name)?;
     let missing = || {
         ApiError::not_found(format!(
             "Function not found: {}",
             arns.qualified(name, qualifier.unwrap_or("$LATEST"))
         ))
+    };
+    // A function that does not exist is not found with the qualifier asked for, as Lambda answers
+    // (`…:my-function:$latest`; unqualified, the bare ARN).
+    let Some((record, _)) = records::functions::get(&service.store, &arns.region, name)? else {
+        return Err(match qualifier {
+            Some(_) => missing(),
+            None => not_found_fn(arns, name),
+        });
     };
     let store = &service.store;
     match qualifier {

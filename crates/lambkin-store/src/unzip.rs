@@ -68,10 +68,9 @@ pub enum ZipError {
         /// Limit in bytes.
         max: u64,
     },
-    /// The upload could not be parsed as a zip archive.
-    #[error(
-        "Could not unzip uploaded file. Please check your file, then try to upload again. ({0})"
-    )]
+    /// The upload could not be parsed as a zip archive (Lambda's text exactly; the parser's reason is kept for
+    /// `Debug` and logs).
+    #[error("Could not unzip uploaded file. Please check your file, then try to upload again.")]
     NotAZip(String),
     /// An entry's name is absolute, contains `..` or NUL, or otherwise points outside the root.
     #[error("Could not unzip uploaded file: entry {0:?} has an absolute path or a '..' component that would place it outside the package root. Re-create the zip with relative paths.")]

@@ -186,6 +186,25 @@ fn check(shape: &Shape, v: &Value, path: &str, errs: &mut Vec<String>) {
                         structure(members, item, &format!("{path}.{}.member", i + 1), errs);
                     }
                 }
+                // A list of runtimes (a layer's CompatibleRuntimes) takes every runtime Lambda ever had and
+                // lists in its message those CreateFunction accepts today (LocalStack snapshots
+                // test_layer_exceptions publish_layer_version_exc_*, test_layer_compatibilities).
+                _ if member.name == "Runtime" => {
+                    let unknown = |i: &Value| {
+                        i.as_str()
+                            .is_some_and(|r| !lambkin_runtimes::is_lambda_runtime(r))
+                    };
+                    if items.iter().any(unknown) {
+                        let today = lambkin_runtimes::Day::today();
+                        fail(
+                            errs,
+                            format!(
+                                "Member must satisfy enum value set: [{}]",
+                                lambkin_runtimes::catalog::creatable_on(today).join(", ")
+                            ),
+                        );
+                    }
+                }
                 _ if items.iter().any(|i| !fits(member, i, nullable(shape))) => fail(
                     errs,
                     format!(
@@ -417,23 +436,47 @@ fn shown(shape: &Shape, v: &Value) -> String {
     if shape.sensitive {
         return String::new();
     }
-    format!(" '{}'", java_text(v))
+    format!(" '{}'", java_text(Some(shape), v))
 }
 
-fn java_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => format!(
-            "[{}]",
-            items.iter().map(java_text).collect::<Vec<_>>().join(", ")
-        ),
-        Value::Object(map) => format!(
-            "{{{}}}",
-            map.iter()
-                .map(|(k, v)| format!("{k}={}", java_text(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => other.to_string(),
+/// Java's `toString` of the value as Lambda parsed it into `shape`: a double shows its fraction (`{2=2.0}`,
+/// LocalStack snapshot test_notfound_and_invalid_routingconfigs routing_config_exc_toohigh).
+fn java_text(shape: Option<&Shape>, v: &Value) -> String {
+    let kind = shape.map(|s| &s.kind);
+    match (kind, v) {
+        (_, Value::String(s)) => s.clone(),
+        (Some(Kind::Double { .. }), Value::Number(n)) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e7 => format!("{f:.1}"),
+            Some(f) => f.to_string(),
+            None => n.to_string(),
+        },
+        (_, Value::Array(items)) => {
+            let member = match kind {
+                Some(Kind::List { member, .. }) => Some(*member),
+                _ => None,
+            };
+            format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(|i| java_text(member, i))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        (_, Value::Object(map)) => {
+            let value = match kind {
+                Some(Kind::Map { value, .. }) => Some(*value),
+                _ => None,
+            };
+            format!(
+                "{{{}}}",
+                map.iter()
+                    .map(|(k, v)| format!("{k}={}", java_text(value, v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        (_, other) => other.to_string(),
     }
 }

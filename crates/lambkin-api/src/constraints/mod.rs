@@ -58,13 +58,14 @@ fn message(errs: &[String]) -> String {
 
 /// Checks the request of `operation` (botocore's name) against Lambda's constraints: the model's (with
 /// Lambda's overrides) first, all violations in one `ValidationException`; then Lambda's own rules.
-/// `segs` are the percent-decoded path segments; `account` is this server's account id. Operations the
-/// model does not have (lambkin's own) pass.
+/// `segs` are the percent-decoded path segments; `account` is this server's account id, `region` the one the
+/// request is for. Operations the model does not have (lambkin's own) pass.
 pub(crate) fn validate(
     operation_name: &str,
     segs: &[&str],
     req: &ApiRequest,
     account: &str,
+    region: &str,
 ) -> ApiResult<()> {
     let Some(op) = operation(operation_name) else {
         return Ok(());
@@ -86,7 +87,7 @@ pub(crate) fn validate(
     if !errs.is_empty() {
         return Err(ApiError::validation(message(&errs)));
     }
-    match rules::check(op, &input, account) {
+    match rules::check(op, &input, account).or_else(|| rules::function_region(op, &input, region)) {
         Some(e) => Err(e),
         None => Ok(()),
     }

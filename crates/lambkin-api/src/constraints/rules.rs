@@ -70,6 +70,20 @@ pub(crate) fn check(op: &Op, input: &Input, account: &str) -> Option<ApiError> {
         })
 }
 
+/// A function ARN of another region than the request's: Lambda answers 404 `ResourceNotFoundException`
+/// "Functions from 'R' are not reachable in this region ('S')" for every operation taking a `FunctionName`
+/// (LocalStack snapshots test_get_function_wrong_region, test_function_arns function_arn_other_region_exc).
+pub(crate) fn function_region(op: &Op, input: &Input, region: &str) -> Option<ApiError> {
+    let value = member_value(op, "FunctionName", input)?;
+    let parts: Vec<&str> = value.as_str()?.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", r, ..] if !r.is_empty() && *r != region => Some(ApiError::not_found(
+            format!("Functions from '{r}' are not reachable in this region ('{region}')"),
+        )),
+        _ => None,
+    }
+}
+
 /// The bare function name of a reference that matched the model's `FunctionName` pattern: after
 /// `function:` when there is one, else before the first `:`.
 fn bare_name(raw: &str) -> &str {

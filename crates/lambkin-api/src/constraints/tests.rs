@@ -28,7 +28,7 @@ fn req(method: Method, query: &[(&str, &str)], headers: &[(&str, &str)], body: &
 
 fn message_of(op: &str, path: &str, r: &ApiRequest) -> Option<(&'static str, String)> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    validate(op, &segs, r, ACCT)
+    validate(op, &segs, r, ACCT, "us-east-1")
         .err()
         .map(|e| (e.error_type, e.message))
 }
@@ -189,7 +189,7 @@ fn path_query_and_header_members() {
 fn an_invoke_body_is_never_parsed() {
     let r = req(Method::POST, &[], &[], "not json {");
     let segs = ["2015-03-31", "functions", "f", "invocations"];
-    assert!(validate("Invoke", &segs, &r, ACCT).is_ok());
+    assert!(validate("Invoke", &segs, &r, ACCT, "us-east-1").is_ok());
     assert!(!r.body_parsed(), "the event stays unparsed");
 }
 

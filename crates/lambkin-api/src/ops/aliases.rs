@@ -26,7 +26,7 @@ fn check_routing(
 ) -> ApiResult<()> {
     if rc.additional_version_weights.len() > 1 {
         return Err(ApiError::invalid(
-            "Number of additional versions must be less than or equal to 1.",
+            "Number of items in AdditionalVersionWeights cannot be greater than 1",
         ));
     }
     for (v, w) in &rc.additional_version_weights {
@@ -36,9 +36,9 @@ fn check_routing(
             )));
         }
         if v == primary {
-            return Err(ApiError::invalid(
-                "Invalid function version. Function version cannot be the same as the primary version of an alias.",
-            ));
+            return Err(ApiError::invalid(format!(
+                "Invalid function version {v}. Function version {v} is already included in routing configuration."
+            )));
         }
         if v == "$LATEST" || primary == "$LATEST" {
             return Err(ApiError::invalid(
@@ -157,7 +157,17 @@ pub(crate) async fn update_alias(
 ) -> ApiResult<Reply> {
     let arns = &ctx.arns;
     let _guard = ctx.service.writes.lock().await;
-    let (mut a, rev) = load_alias(&ctx.service, arns, &r.name, alias)?;
+    // UpdateAlias names a missing alias its own way (LocalStack snapshot test_non_existent_alias_update).
+    let (mut a, rev) = load_alias(&ctx.service, arns, &r.name, alias).map_err(|e| {
+        if e.message.starts_with("Cannot find alias arn: ") {
+            ApiError::not_found(format!(
+                "Alias not found: {}",
+                arns.qualified(&r.name, alias)
+            ))
+        } else {
+            e
+        }
+    })?;
     check_revision(input.revision_id.as_deref(), &a.revision_id)?;
     if let Some(v) = input.function_version {
         check_version_exists(&ctx.service, arns, &r.name, &v)?;

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::model::{LayerRecord, LayerUse};
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::UpdateCodeInput;
-use crate::reply::{json_reply, Reply};
+use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::service::Service;
 use crate::{records, time_fmt};
@@ -28,13 +28,38 @@ pub(super) fn resolve_layers(
     if list.len() > 5 {
         return Err(ApiError::invalid("Cannot reference more than 5 layers."));
     }
-    let mut out = Vec::new();
+    let mut parsed = Vec::new();
     for arn in list {
-        let Some((region, account, name, version)) = names::parse_layer_version_arn(arn) else {
+        let Some(p) = names::parse_layer_version_arn(arn) else {
             return Err(ApiError::validation(format!(
                 "1 validation error detected: Value '[{arn}]' at 'layers' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy regular expression pattern: arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{{12}}:layer:[a-zA-Z0-9-_]+:[0-9]+]"
             )));
         };
+        parsed.push((arn, p));
+    }
+    // Lambda's checks of the list as a whole, before any layer is looked up (LocalStack snapshot
+    // test_layer_function_exceptions): every layer in the function's region; no layer twice.
+    if parsed
+        .iter()
+        .any(|(_, (region, ..))| *region != arns.region)
+    {
+        return Err(ApiError::invalid(format!(
+            "Layers are not in the same region as the function. Layers are expected to be in region {}.",
+            arns.region
+        )));
+    }
+    for (j, (later, (_, account, name, _))) in parsed.iter().enumerate() {
+        if let Some((first, _)) = parsed[..j]
+            .iter()
+            .find(|(_, (_, a, n, _))| a == account && n == name)
+        {
+            return Err(ApiError::invalid(format!(
+                "Two different versions of the same layer are not allowed to be referenced in the same function. {first} and {later} are versions of the same layer."
+            )));
+        }
+    }
+    let mut out = Vec::new();
+    for (arn, (region, account, name, version)) in parsed {
         let layer = if account == arns.account {
             records::numbered::<LayerRecord>(&service.store, &region, &name, version)?
         } else {
@@ -46,7 +71,7 @@ pub(super) fn resolve_layers(
             )));
         };
         out.push(LayerUse {
-            arn: arn.clone(),
+            arn: arn.to_owned(),
             sha256_hex: layer.sha256_hex,
             code_size: layer.version.content.code_size,
             unpacked_size: layer.unpacked_size,
@@ -96,7 +121,7 @@ pub(crate) async fn update_code(
         let mut c = record.latest.config.clone();
         c.code_sha256 = blob.code_sha256;
         c.code_size = blob.size;
-        return json_reply(StatusCode::OK, &c);
+        return Ok(Reply::Json(StatusCode::OK, c.answer()));
     }
     let l = &mut record.latest;
     l.code_hex = blob.sha256_hex;
@@ -108,7 +133,7 @@ pub(crate) async fn update_code(
     l.config.last_modified = time_fmt::now();
     l.config.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, input.publish)?;
-    json_reply(StatusCode::OK, &answer)
+    Ok(Reply::Json(StatusCode::OK, answer.answer()))
 }
 
 /// Where `GetFunction` (and `GetLayerVersion`) say the zip can be downloaded: a signed URL valid for

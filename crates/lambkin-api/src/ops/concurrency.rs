@@ -14,7 +14,8 @@ use crate::service::Service;
 
 use super::common::{parse_ref, range_error, save};
 
-fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
+/// Reserved concurrency of every function of the region but `except`.
+pub(super) fn reserved_total(service: &Service, arns: &Arns, except: &str) -> ApiResult<u64> {
     let mut total = 0;
     for f in records::functions::all(&service.store, &arns.region)? {
         if f.latest.config.function_name != except {
@@ -38,8 +39,36 @@ pub(crate) async fn put_concurrency(
             .unwrap_or_else(|| ApiError::invalid("bad value")));
     }
     let arns = &ctx.arns;
+    if r.qualifier.is_some() {
+        return Err(ApiError::invalid("This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN."));
+    }
     let _guard = ctx.service.writes.lock().await;
-    let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
+    // Lambda names `$LATEST` when the function does not exist (LocalStack snapshot
+    // test_function_concurrency_exceptions).
+    let (mut record, rev) = load(&ctx.service, arns, &r.name).map_err(|e| match e.status {
+        StatusCode::NOT_FOUND => ApiError::not_found(format!(
+            "Function not found: {}",
+            arns.qualified(&r.name, "$LATEST")
+        )),
+        _ => e,
+    })?;
+    // Not below the function's provisioned concurrency, all qualifiers together (LocalStack snapshot
+    // test_reserved_provisioned_overlap, Lambda's spacing kept).
+    let provisioned: u32 = records::per_qualifier::list::<crate::model::ProvisionedSetting>(
+        &ctx.service.store,
+        &arns.region,
+        &r.name,
+        None,
+        usize::MAX,
+    )?
+    .into_iter()
+    .map(|(_, s)| s.requested)
+    .sum();
+    if (n as u64) < u64::from(provisioned) {
+        return Err(ApiError::invalid(format!(
+            " ReservedConcurrentExecutions  {n} should not be lower than function's total provisioned concurrency [{provisioned}]."
+        )));
+    }
     let limit = u64::from(ctx.service.config.concurrency_limit);
     let others = reserved_total(&ctx.service, arns, &r.name)?;
     if others + n as u64 + 100 > limit {

@@ -17,15 +17,54 @@ use crate::resolve::{load, resolve};
 
 use super::common::parse_qualified;
 
-fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
+/// The function and qualifier (`$LATEST` when none) a request names, not looked up: Lambda's Get and Delete
+/// answer "The function …:Q doesn't have an EventInvokeConfig" whether the function, the version or only the
+/// configuration is missing (LocalStack snapshot test_lambda_eventinvokeconfig_exceptions).
+fn named(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
-    let q = q.unwrap_or_else(|| "$LATEST".into());
-    resolve(&ctx.service, &ctx.arns, &r.name, Some(&q))?;
-    Ok((r.name, q))
+    Ok((r.name, q.unwrap_or_else(|| "$LATEST".into())))
+}
+
+/// Lambda's 404 when Put, Update or List name a function or qualifier that does not exist.
+fn no_function() -> ApiError {
+    ApiError::not_found("The function doesn't exist.")
+}
+
+/// The target of a Put or Update, which must exist.
+fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, String)> {
+    let (name, q) = named(ctx, t)?;
+    resolve(&ctx.service, &ctx.arns, &name, Some(&q)).map_err(|e| {
+        if e.status == StatusCode::NOT_FOUND {
+            no_function()
+        } else {
+            e
+        }
+    })?;
+    Ok((name, q))
 }
 
 fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResult<()> {
     if let Some(dc) = &input.destination_config {
+        // A service Lambda never delivers to: Lambda's own text, naming both destinations (LocalStack
+        // snapshot put_destination_invalid_service_arn).
+        let shown = |d: &Option<String>, kind: &str| match d {
+            Some(d) => format!("{kind}(destination={d})"),
+            None => "null".into(),
+        };
+        let foreign = [&dc.on_success.destination, &dc.on_failure.destination]
+            .into_iter()
+            .flatten()
+            .any(|d| {
+                let service = d.split(':').nth(2).unwrap_or("");
+                !["lambda", "sqs", "sns", "events", "s3"].contains(&service)
+            });
+        if foreign {
+            return Err(ApiError::invalid(format!(
+                "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
+                shown(&dc.on_success.destination, "OnSuccess"),
+                shown(&dc.on_failure.destination, "OnFailure")
+            )));
+        }
         for d in [&dc.on_success.destination, &dc.on_failure.destination]
             .into_iter()
             .flatten()
@@ -74,10 +113,44 @@ pub(crate) async fn put(
     input: Body<EventInvokeConfigInput>,
     replace: bool,
 ) -> ApiResult<Reply> {
+    let input = input?;
+    let dc = input.destination_config.as_ref();
+    if input.maximum_retry_attempts.is_none()
+        && input.maximum_event_age_in_seconds.is_none()
+        && dc.is_none()
+    {
+        return Err(ApiError::invalid(
+            "You must specify at least one of error handling or destination setting.",
+        ));
+    }
     let _guard = ctx.service.writes.lock().await;
     let (name, q) = target(ctx, t)?;
-    let input = input?;
+    let own = ctx.arns.function(&name);
+    let names_itself = dc
+        .into_iter()
+        .flat_map(|dc| [&dc.on_success.destination, &dc.on_failure.destination])
+        .flatten()
+        .any(|d| *d == own);
+    if names_itself {
+        return Err(ApiError::invalid(
+            "You can't specify the function as a destination for itself.",
+        ));
+    }
     check(&input, &ctx.arns, &ctx.service.config.account_id)?;
+    // A function destination must exist: Lambda answers "The destination ARN … is invalid." (LocalStack
+    // snapshot put_destination_lambda_doesntexist).
+    for d in dc
+        .into_iter()
+        .flat_map(|dc| [&dc.on_success.destination, &dc.on_failure.destination])
+        .flatten()
+    {
+        let r = names::parse_function(d, &ctx.service.config.account_id)?;
+        if resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref()).is_err() {
+            return Err(ApiError::invalid(format!(
+                "The destination ARN {d} is invalid."
+            )));
+        }
+    }
     let region = &ctx.arns.region;
     let old = match per_qualifier::get(&ctx.service.store, region, &name, &q)? {
         Some(c) => Some(c),
@@ -99,7 +172,7 @@ pub(crate) async fn put(
 
 /// `GetFunctionEventInvokeConfig`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = named(ctx, t)?;
     let cfg =
         per_qualifier::get::<EventInvokeConfig>(&ctx.service.store, &ctx.arns.region, &name, &q)?
             .ok_or_else(|| {
@@ -117,7 +190,7 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
 /// `DeleteFunctionEventInvokeConfig`.
 pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let _guard = ctx.service.writes.lock().await;
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = named(ctx, t)?;
     let region = &ctx.arns.region;
     if per_qualifier::get::<EventInvokeConfig>(&ctx.service.store, region, &name, &q)?.is_none() {
         return Err(ApiError::not_found(format!(
@@ -132,7 +205,13 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
 /// `ListFunctionEventInvokeConfigs`.
 pub(crate) async fn list(ctx: &Ctx, raw: &str, page: Page) -> ApiResult<Reply> {
     let r = names::parse_function(raw, &ctx.service.config.account_id)?;
-    load(&ctx.service, &ctx.arns, &r.name)?;
+    load(&ctx.service, &ctx.arns, &r.name).map_err(|e| {
+        if e.status == StatusCode::NOT_FOUND {
+            no_function()
+        } else {
+            e
+        }
+    })?;
     let (max, marker) = page?;
     let rows = per_qualifier::list::<EventInvokeConfig>(
         &ctx.service.store,

@@ -12,7 +12,7 @@ use crate::model::{
 use crate::names::{self, Arns, FunctionRef};
 use crate::operation::{Body, CreateFunctionInput, Page, Qualified, UpdateConfigInput};
 use crate::records::per_qualifier;
-use crate::reply::{json_reply, Reply};
+use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve, Resolved};
 use crate::service::Service;
@@ -32,6 +32,13 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let name = names::function_name_for_create(raw_name, &ctx.service.config.account_id)?;
     let role = required(&input.role, "role")?.to_owned();
     super::unsupported::refuse_beyond(&input.beyond)?;
+    if input
+        .tags
+        .as_ref()
+        .is_some_and(|t| t.len() > super::tags::MAX_TAGS)
+    {
+        return Err(super::tags::too_many());
+    }
     if input.package_type.as_deref() == Some("Image")
         || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
     {
@@ -149,7 +156,9 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         reserved_concurrency: None,
         policy: Vec::new(),
         policy_revision: new_revision(),
+        qualifier_policy_revisions: Default::default(),
         last_version: 0,
+        published_description: None,
         incarnation: uuid::Uuid::new_v4().to_string(),
     };
     let mut answer = latest.config.clone();
@@ -157,8 +166,10 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     if input.publish {
         let v = publish_record(arns, &record, 1, "");
         record.last_version = 1;
+        record.published_description = Some(record.latest.config.description.clone());
+        // Lambda answers version 1's configuration under the unqualified ARN.
         answer = v.config.clone();
-        answer.function_arn = arns.qualified(&name, "1");
+        answer.function_arn = arns.function(&name);
         published = Some(v);
     }
     match records::functions::create(
@@ -184,7 +195,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     answer.state = "Pending".into();
     answer.state_reason = Some("The function is being created.".into());
     answer.state_reason_code = Some("Creating".into());
-    json_reply(StatusCode::CREATED, &answer)
+    Ok(Reply::Json(StatusCode::CREATED, answer.created()))
 }
 
 /// A function's `Environment` as Lambda answers it: none when there are no variables (`Environment:
@@ -200,13 +211,16 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
     let mut out = json!({
-        "Configuration": config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
+        "Configuration": config_for(&ctx.service, &res, &ctx.arns, q.as_deref()).answer(),
         "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
     });
     if let Some(key) = &res.version.source_kms_key_arn {
         out["Code"]["SourceKMSKeyArn"] = json!(key);
     }
-    if q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none() {
+    // Lambda answers no `Tags` member for a function without tags.
+    if !res.record.tags.is_empty()
+        && (q.is_none() || q.as_deref() == Some("$LATEST") || res.alias.is_none())
+    {
         out["Tags"] = json!(res.record.tags);
     }
     if let Some(n) = res.record.reserved_concurrency {
@@ -237,10 +251,10 @@ fn config_for(
 pub(crate) async fn get_configuration(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
-    json_reply(
+    Ok(Reply::Json(
         StatusCode::OK,
-        &config_for(&ctx.service, &res, &ctx.arns, q.as_deref()),
-    )
+        config_for(&ctx.service, &res, &ctx.arns, q.as_deref()).answer(),
+    ))
 }
 
 /// `ListFunctions` (`FunctionVersion=ALL` lists published versions too).
@@ -258,14 +272,10 @@ pub(crate) async fn list(
     let mut last = None;
     for record in rows.into_iter().take(max) {
         let name = record.latest.config.function_name.clone();
-        functions.push(if all {
-            super::versions::latest_listed(&record.latest.config)
-        } else {
-            serde_json::to_value(&record.latest.config).unwrap_or_default()
-        });
+        functions.push(record.latest.config.listed(all));
         if all {
             for v in records::list::<VersionRecord>(&ctx.service.store, region, &name)? {
-                functions.push(serde_json::to_value(&v.config).unwrap_or_default());
+                functions.push(v.config.listed(all));
             }
         }
         last = Some(name);
@@ -371,7 +381,7 @@ pub(crate) async fn update_configuration(
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);
     }
-    json_reply(StatusCode::OK, &answer)
+    Ok(Reply::Json(StatusCode::OK, answer.answer()))
 }
 
 /// `DeleteFunction` (the whole function, or one published version with `Qualifier`).
@@ -387,6 +397,13 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let arns = &ctx.arns;
     let store = &ctx.service.store;
+    // Refused before the function is looked up, as Lambda does (LocalStack snapshot
+    // test_ops_with_arn_qualifier_mismatch[delete_function]).
+    if q.as_deref() == Some("$LATEST") {
+        return Err(ApiError::invalid(
+            "$LATEST version cannot be deleted without deleting the function.",
+        ));
+    }
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     match q.as_deref() {
@@ -399,11 +416,6 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
             ctx.service.queue.forget(&arns.region, &r.name, None);
             ctx.service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
-        }
-        Some("$LATEST") => {
-            return Err(ApiError::invalid(
-                "$LATEST version cannot be deleted without deleting the function.",
-            ))
         }
         Some(v) => {
             let n: u64 = v.parse().map_err(|_| {
@@ -441,8 +453,8 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
             record
                 .policy
                 .retain(|s| s["Resource"].as_str() != Some(version_arn.as_str()));
-            let updated = if record.policy.len() != before {
-                record.policy_revision = new_revision();
+            let had_revision = record.qualifier_policy_revisions.remove(v).is_some();
+            let updated = if record.policy.len() != before || had_revision {
                 Some((&record, rev))
             } else {
                 None

@@ -107,6 +107,9 @@ pub(crate) async fn invoke(ctx: &Ctx, input: &InvokeInput, streaming: bool) -> A
             let mut r = http::Response::new(lambkin_respond::full(bytes::Bytes::new()));
             *r.status_mut() = StatusCode::ACCEPTED;
             lambkin_respond::put_common(&mut r, request_id, &version);
+            // Lambda's 202 names no executed version: the event has not run yet (LocalStack snapshot
+            // test_lambda.py test_invocation_type_event: only StatusCode and Payload).
+            r.headers_mut().remove("X-Amz-Executed-Version");
             Ok(Reply::Raw(r))
         }
         ("RequestResponse", _) => {

@@ -87,9 +87,8 @@ fn load(
     arn: &str,
 ) -> ApiResult<LayerRecord> {
     records::numbered::<LayerRecord>(&service.store, region, name, version)?.ok_or_else(|| {
-        ApiError::not_found(format!(
-            "The resource you requested does not exist. ({arn})"
-        ))
+        tracing::debug!("layer version {arn} not found");
+        ApiError::not_found("The resource you requested does not exist.")
     })
 }
 
@@ -141,8 +140,9 @@ pub(crate) async fn get_by_arn(ctx: &Ctx, arn: Option<&str>) -> ApiResult<Reply>
 fn matches(rec: &LayerRecord, filter: &LayerFilter) -> bool {
     let rt = filter.compatible_runtime.as_deref();
     let arch = filter.compatible_architecture.as_deref();
-    rt.is_none_or(|r| rec.version.compatible_runtimes.iter().any(|x| x == r))
-        && arch.is_none_or(|a| rec.version.compatible_architectures.iter().any(|x| x == a))
+    let v = &rec.version;
+    rt.is_none_or(|r| v.compatible_runtimes.iter().flatten().any(|x| x == r))
+        && arch.is_none_or(|a| v.compatible_architectures.iter().flatten().any(|x| x == a))
 }
 
 fn version_item(ctx: &Ctx, rec: &LayerRecord) -> serde_json::Value {

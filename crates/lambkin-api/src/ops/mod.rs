@@ -28,7 +28,7 @@ mod validate;
 mod versions;
 
 use crate::error::ApiResult;
-use crate::operation::Operation;
+use crate::operation::{Operation, Qualified};
 use crate::reply::Reply;
 use crate::request::Ctx;
 use common::parse_ref;
@@ -86,12 +86,31 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
             let (r, q) = common::parse_qualified(&ctx.service, &t)?;
             policy::add_permission(ctx, r, q, input?).await
         }
-        O::GetPolicy { function } => policy::get_policy(ctx, &function).await,
+        O::GetPolicy {
+            function,
+            qualifier,
+        } => {
+            policy::get_policy(
+                ctx,
+                &Qualified {
+                    function,
+                    qualifier,
+                },
+            )
+            .await
+        }
         O::RemovePermission {
             function,
             statement_id,
             revision_id,
-        } => policy::remove_permission(ctx, &function, &statement_id, revision_id.as_deref()).await,
+            qualifier,
+        } => {
+            let t = Qualified {
+                function,
+                qualifier,
+            };
+            policy::remove_permission(ctx, &t, &statement_id, revision_id.as_deref()).await
+        }
         O::Invoke(input) => invoke::invoke(ctx, &input, false).await,
         O::InvokeWithResponseStream(input) => invoke::invoke(ctx, &input, true).await,
         O::InvokeAsync(input) => invoke::invoke_async(ctx, &input).await,
@@ -188,7 +207,7 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
         O::ListEventSourceMappings { page, function } => {
             unsupported::list_event_source_mappings(ctx, page, function.as_deref()).await
         }
-        O::CreateEventSourceMapping => unsupported::create_event_source_mapping(),
+        O::CreateEventSourceMapping(input) => unsupported::create_event_source_mapping(ctx, input?),
         O::GetEventSourceMapping { uuid }
         | O::UpdateEventSourceMapping { uuid }
         | O::DeleteEventSourceMapping { uuid } => unsupported::event_source_mapping(&uuid),

@@ -22,7 +22,10 @@ use crate::time_fmt;
 
 use super::common::parse_qualified;
 
-fn qualifier(service: &Service, t: &Qualified) -> ApiResult<(String, String)> {
+/// The function and qualifier of a request; `$LATEST` is refused with Lambda's text for a `put` or, for a
+/// Get and Delete, "must be an alias or a published version" (LocalStack snapshot
+/// test_provisioned_concurrency_exceptions).
+fn qualifier(service: &Service, t: &Qualified, put: bool) -> ApiResult<(String, String)> {
     let (r, q) = parse_qualified(service, t)?;
     let Some(q) = q else {
         return Err(ApiError::validation(
@@ -30,11 +33,67 @@ fn qualifier(service: &Service, t: &Qualified) -> ApiResult<(String, String)> {
         ));
     };
     if q == "$LATEST" {
-        return Err(ApiError::invalid(
-            "Provisioned Concurrency Configs cannot be applied to unpublished function versions.",
-        ));
+        return Err(ApiError::invalid(if put {
+            "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+        } else {
+            "The function resource provided must be an alias or a published version."
+        }));
     }
     Ok((r.name, q))
+}
+
+/// A version has one provisioned configuration: given on the version itself or on an alias to it, not both
+/// (LocalStack snapshot test_lambda_provisioned_lifecycle: 409 for either order).
+fn check_overlap(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
+    let store = &ctx.service.store;
+    let region = &ctx.arns.region;
+    let version_of = |qualifier: &str| -> ApiResult<String> {
+        if qualifier.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(qualifier.to_owned());
+        }
+        Ok(
+            per_qualifier::get::<crate::model::AliasConfiguration>(store, region, name, qualifier)?
+                .map(|a| a.function_version)
+                .unwrap_or_default(),
+        )
+    };
+    let mine = version_of(q)?;
+    let is_alias = !q.bytes().all(|b| b.is_ascii_digit());
+    for (other, _) in per_qualifier::list::<Setting>(store, region, name, None, usize::MAX)? {
+        if other == q || version_of(&other)? != mine {
+            continue;
+        }
+        let other_is_alias = !other.bytes().all(|b| b.is_ascii_digit());
+        if is_alias && !other_is_alias {
+            return Err(ApiError::conflict(
+                "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version",
+            ));
+        }
+        if !is_alias && other_is_alias {
+            return Err(ApiError::conflict(
+                "Version is pointed by a Provisioned Concurrency alias",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The version or alias must exist: Lambda's "Function not found: …:V" for a version, "Cannot find alias
+/// arn: …:A" for an alias, also when the function itself does not exist.
+fn must_exist(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
+    match resolve(&ctx.service, &ctx.arns, name, Some(q)) {
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            let arn = ctx.arns.qualified(name, q);
+            Err(ApiError::not_found(
+                if q.bytes().all(|b| b.is_ascii_digit()) {
+                    format!("Function not found: {arn}")
+                } else {
+                    format!("Cannot find alias arn: {arn}")
+                },
+            ))
+        }
+        other => other.map(|_| ()),
+    }
 }
 
 /// Resolves the setting to a version (an alias's primary version: provisioned environments are not
@@ -81,7 +140,7 @@ pub(crate) async fn put(
     t: &Qualified,
     input: Body<ProvisionedInput>,
 ) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, true)?;
     let input = input?;
     let n = match input.provisioned_concurrent_executions {
         Some(n) if n >= 1 => n as u32,
@@ -96,14 +155,47 @@ pub(crate) async fn put(
             ))
         }
     };
+    must_exist(ctx, &name, &q)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
-    if let Some(reserved) = record.reserved_concurrency {
-        if n > reserved {
+    if record.reserved_concurrency.is_none() {
+        // Provisioned out of the account's unreserved concurrency, which keeps at least 100 (LocalStack
+        // snapshot test_provisioned_concurrency_limits).
+        let limit = u64::from(ctx.service.config.concurrency_limit);
+        let unreserved = limit.saturating_sub(super::concurrency::reserved_total(
+            &ctx.service,
+            &ctx.arns,
+            "",
+        )?);
+        if u64::from(n) > unreserved {
             return Err(ApiError::invalid(format!(
-                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function ({reserved})."
+                "Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [{unreserved}]."
             )));
         }
+        if unreserved - u64::from(n) < 100 {
+            return Err(ApiError::invalid("Specified ConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [100]."));
+        }
     }
+    if let Some(reserved) = record.reserved_concurrency {
+        // All of the function's provisioned concurrency together, this request's instead of what its
+        // qualifier had (LocalStack snapshot test_reserved_provisioned_overlap).
+        let others: u32 = per_qualifier::list::<Setting>(
+            &ctx.service.store,
+            &ctx.arns.region,
+            &name,
+            None,
+            usize::MAX,
+        )?
+        .into_iter()
+        .filter(|(other, _)| *other != q)
+        .map(|(_, s)| s.requested)
+        .sum();
+        if others + n > reserved {
+            return Err(ApiError::invalid(
+                "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function",
+            ));
+        }
+    }
+    check_overlap(ctx, &name, &q)?;
     let s = Setting {
         region: ctx.arns.region.clone(),
         account: ctx.arns.account.clone(),
@@ -132,7 +224,7 @@ pub(crate) async fn put(
 }
 
 fn load_setting(ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
-    load(&ctx.service, &ctx.arns, name)?;
+    must_exist(ctx, name, q)?;
     per_qualifier::get(&ctx.service.store, &ctx.arns.region, name, q)?.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -144,7 +236,7 @@ fn load_setting(ctx: &Ctx, name: &str, q: &str) -> ApiResult<Setting> {
 
 /// `GetProvisionedConcurrencyConfig`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, false)?;
     let s = load_setting(ctx, &name, &q)?;
     Ok(Reply::Json(
         StatusCode::OK,
@@ -154,7 +246,7 @@ pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
 
 /// `DeleteProvisionedConcurrencyConfig`.
 pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = qualifier(&ctx.service, t)?;
+    let (name, q) = qualifier(&ctx.service, t, false)?;
     let _guard = ctx.service.writes.lock().await;
     let mut s = load_setting(ctx, &name, &q)?;
     per_qualifier::delete::<Setting>(&ctx.service.store, &ctx.arns.region, &name, &q)?;

@@ -16,10 +16,11 @@ pub(crate) fn zip_error(e: ZipError) -> ApiError {
         ZipError::UnpackedTooLarge { max, .. } => {
             ApiError::invalid(format!("Unzipped size must be smaller than {max} bytes"))
         }
-        ZipError::TooLarge { .. } => ApiError::new(
+        // Lambda's text (LocalStack snapshot test_oversized_zipped_create_lambda).
+        ZipError::TooLarge { max, .. } => ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "RequestEntityTooLargeException",
-            format!("{e}"),
+            format!("Zipped size must be smaller than {max} bytes"),
         ),
         ZipError::Io(_) | ZipError::Store(_) => ApiError::service(format!("{e}")),
         other => ApiError::invalid(format!("{other}")),

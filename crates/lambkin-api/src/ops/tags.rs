@@ -14,12 +14,36 @@ use crate::service::Service;
 use super::codesigning;
 use super::common::{parse_ref, save};
 
+/// Lambda's limit of tags on a function, and its text when a create or a tag request passes it (LocalStack
+/// snapshot test_tag_limits).
+pub(crate) const MAX_TAGS: usize = 50;
+
+/// Lambda's answer to more than [`MAX_TAGS`] tags.
+pub(crate) fn too_many() -> ApiError {
+    ApiError::invalid("Number of tags exceeds resource tag limit.")
+}
+
 /// A code signing configuration's ARN (`arn:…:lambda:…:code-signing-config:csc-…`).
 fn is_csc(raw: &str) -> bool {
     raw.split(':').nth(5) == Some("code-signing-config")
 }
 
 fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
+    // Event source mappings and capacity providers are taggable, and lambkin has none of either: Lambda's
+    // 404s for them (LocalStack snapshot test_tag_exceptions[event_source_mapping], [capacity_provider]).
+    match raw.split(':').nth(5) {
+        Some("event-source-mapping") => {
+            return Err(ApiError::not_found(format!(
+                "Event source mapping not found: {raw}"
+            )))
+        }
+        Some("capacity-provider") => {
+            return Err(ApiError::not_found(format!(
+                "Capacity provider not found: {raw}"
+            )))
+        }
+        _ => {}
+    }
     let r = parse_ref(service, raw)?;
     if !raw.starts_with("arn:") {
         return Err(ApiError::validation(format!(
@@ -28,7 +52,7 @@ fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
     }
     if r.qualifier.is_some() {
         return Err(ApiError::invalid(
-            "Tags are not supported on function versions or aliases: use the unqualified function ARN.",
+            "Tags on function aliases and versions are not supported. Please specify a function ARN.",
         ));
     }
     Ok(r.name)
@@ -51,8 +75,8 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
         let add = input?.tags.unwrap_or_default();
         codesigning::retag(ctx, raw, |tags| {
             tags.extend(add);
-            if tags.len() > 50 {
-                return Err(ApiError::invalid("A resource can have at most 50 tags."));
+            if tags.len() > MAX_TAGS {
+                return Err(too_many());
             }
             Ok(())
         })
@@ -63,9 +87,16 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
     let input = input?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
-    record.tags.extend(input.tags.unwrap_or_default());
-    if record.tags.len() > 50 {
-        return Err(ApiError::invalid("A function can have at most 50 tags."));
+    let tags = input.tags.unwrap_or_default();
+    if tags.is_empty() {
+        // Lambda's answer to an empty `Tags` (LocalStack snapshot test_tag_exceptions, tag_empty_tags).
+        return Err(ApiError::invalid(
+            "An error occurred and the request cannot be processed.",
+        ));
+    }
+    record.tags.extend(tags);
+    if record.tags.len() > MAX_TAGS {
+        return Err(too_many());
     }
     save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))

@@ -8,7 +8,7 @@ use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::operation::{BeyondLambkin, Page, Qualified};
+use crate::operation::{BeyondLambkin, EventSourceMappingInput, Page, Qualified};
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
@@ -36,8 +36,22 @@ pub(crate) async fn list_event_source_mappings(
     ))
 }
 
-/// `CreateEventSourceMapping`.
-pub(crate) fn create_event_source_mapping() -> ApiResult<Reply> {
+/// `CreateEventSourceMapping`: Lambda's own checks first — a mapping without an event source is
+/// "Unrecognized event source.", one for a function that does not exist "Function does not exist" (LocalStack
+/// snapshot test_event_source_mapping_exceptions) — then lambkin's refusal.
+pub(crate) fn create_event_source_mapping(
+    ctx: &Ctx,
+    input: EventSourceMappingInput,
+) -> ApiResult<Reply> {
+    if input.event_source_arn.is_none() && input.self_managed_event_source.is_none() {
+        return Err(ApiError::invalid("Unrecognized event source."));
+    }
+    if let Some(f) = &input.function_name {
+        let r = parse_ref(&ctx.service, f)?;
+        if resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref()).is_err() {
+            return Err(ApiError::invalid("Function does not exist"));
+        }
+    }
     Err(ApiError::invalid(NO_ESM))
 }
 

@@ -48,7 +48,21 @@ fn answer(c: &UrlConfig, ctx: &Ctx, with_modified: bool) -> Value {
     v
 }
 
-fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
+/// Create and Update answer `InvokeMode` only when the request gave one; Get and List always do (LocalStack
+/// snapshot test_url_config_lifecycle).
+fn without_default_mode(mut v: Value, given: bool) -> Value {
+    if !given {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("InvokeMode");
+        }
+    }
+    v
+}
+
+/// The function and alias a request names. A function or alias that does not exist is Lambda's 404 "Function
+/// does not exist" for Create and Update (`writes`), "The resource you requested does not exist." for Get and
+/// Delete (LocalStack snapshot test_url_config_exceptions).
+fn target(ctx: &Ctx, t: &Qualified, writes: bool) -> ApiResult<(String, Option<String>)> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     if let Some(q) = &q {
         if q.bytes().all(|b| b.is_ascii_digit()) {
@@ -57,7 +71,11 @@ fn target(ctx: &Ctx, t: &Qualified) -> ApiResult<(String, Option<String>)> {
             ));
         }
     }
-    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref()).map_err(|e| match e.status {
+        StatusCode::NOT_FOUND if writes => ApiError::not_found("Function does not exist"),
+        StatusCode::NOT_FOUND => not_found(),
+        _ => e,
+    })?;
     Ok((r.name, q.filter(|q| q != "$LATEST")))
 }
 
@@ -79,7 +97,7 @@ pub(crate) async fn put(
     create: bool,
 ) -> ApiResult<Reply> {
     let _guard = ctx.service.writes.lock().await;
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, true)?;
     let input = input?;
     if create {
         create_config(ctx, name, q, input)
@@ -100,6 +118,7 @@ fn create_config(
         ));
     };
     let now = time_fmt::iso_now();
+    let mode_given = input.invoke_mode.is_some();
     let c = UrlConfig {
         id: uuid::Uuid::new_v4().simple().to_string(),
         region: ctx.arns.region.clone(),
@@ -113,7 +132,10 @@ fn create_config(
         last_modified_time: now,
     };
     match records::urls::create(&ctx.service.store, &c) {
-        Ok(()) => Ok(Reply::Json(StatusCode::CREATED, answer(&c, ctx, false))),
+        Ok(()) => Ok(Reply::Json(
+            StatusCode::CREATED,
+            without_default_mode(answer(&c, ctx, false), mode_given),
+        )),
         Err(lambkin_store::StoreError::Conflict { .. }) => Err(ApiError::conflict(format!(
             "Failed to create function url config for [functionArn = {}]. Error message:  FunctionUrlConfig exists for this Lambda function",
             ctx.arns.function(&name)
@@ -124,7 +146,7 @@ fn create_config(
 
 /// `GetFunctionUrlConfig`.
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, false)?;
     let (c, _) = stored(ctx, &name, q.as_deref())?;
     Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
 }
@@ -136,6 +158,7 @@ fn update_config(
     input: UrlConfigInput,
 ) -> ApiResult<Reply> {
     let (mut c, rev) = stored(ctx, name, q)?;
+    let mode_given = input.invoke_mode.is_some();
     if let Some(a) = input.auth_type {
         c.auth_type = a;
     }
@@ -147,13 +170,16 @@ fn update_config(
     }
     c.last_modified_time = time_fmt::iso_now();
     records::urls::update(&ctx.service.store, &c, rev)?;
-    Ok(Reply::Json(StatusCode::OK, answer(&c, ctx, true)))
+    Ok(Reply::Json(
+        StatusCode::OK,
+        without_default_mode(answer(&c, ctx, true), mode_given),
+    ))
 }
 
 /// `DeleteFunctionUrlConfig`.
 pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let _guard = ctx.service.writes.lock().await;
-    let (name, q) = target(ctx, t)?;
+    let (name, q) = target(ctx, t, false)?;
     let (c, _) = stored(ctx, &name, q.as_deref())?;
     records::urls::delete(&ctx.service.store, &c)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))

@@ -85,7 +85,9 @@ fn function(name: &str) -> FunctionRecord {
         reserved_concurrency: Some(3),
         policy: vec![serde_json::json!({"Sid": "s"})],
         policy_revision: "p".into(),
+        qualifier_policy_revisions: Default::default(),
         last_version: 0,
+        published_description: None,
         incarnation: uuid::Uuid::new_v4().to_string(),
     }
 }
