@@ -107,9 +107,11 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         last_modified: time_fmt::now(),
         code_sha256: blob.code_sha256.clone(),
         version: "$LATEST".into(),
-        environment: input
-            .environment
-            .and_then(|e| answered_environment(e.variables)),
+        // As given, even empty (AWS answers `Environment: {Variables: {}}` to a create that sent it: LocalStack's
+        // recorded test_function_lifecycle); an update that empties the variables removes it.
+        environment: input.environment.map(|e| EnvironmentResponse {
+            variables: e.variables,
+        }),
         tracing_config: TracingConfig {
             mode: "PassThrough".into(),
         },
@@ -198,8 +200,8 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     Ok(Reply::Json(StatusCode::CREATED, answer.created()))
 }
 
-/// A function's `Environment` as Lambda answers it: none when there are no variables (`Environment:
-/// {Variables: {}}` is how Terraform removes them, and it expects no `environment` back).
+/// A function's `Environment` after an update: none when there are no variables (`Environment: {Variables: {}}`
+/// is how Terraform removes them, and its acceptance tests, run against Lambda, expect no `environment` back).
 fn answered_environment(
     variables: std::collections::BTreeMap<String, String>,
 ) -> Option<EnvironmentResponse> {
