@@ -476,20 +476,31 @@ async fn stop_loop(service: &Service, key: &str, ev: &QueuedEvent, cfg: &Effecti
             after_stop: true,
             ..f
         });
+    let ops = final_ops(key, ev, follow_up.as_ref(), &rec);
+    let what = format!("async event {} (recursive loop)", ev.id);
+    settle(service, ops, follow_up, &what).await;
+}
+
+/// The batch that ends an event for good: its `OnFailure` record (if any), its dead letter and its deletion.
+fn final_ops(
+    key: &str,
+    ev: &QueuedEvent,
+    follow_up: Option<&QueuedEvent>,
+    rec: &serde_json::Value,
+) -> Vec<lambkin_store::Op> {
     let mut ops = Vec::new();
-    if let Some(f) = &follow_up {
+    if let Some(f) = follow_up {
         match events::put(f) {
             Ok(put) => ops.push(put),
             Err(e) => tracing::warn!("cannot write the OnFailure record of {}: {e}", ev.id),
         }
     }
-    match events::put_dead_letter(ev, now_ms(), &rec) {
+    match events::put_dead_letter(ev, now_ms(), rec) {
         Ok(put) => ops.push(put),
         Err(e) => tracing::warn!("cannot write the dead letter of {}: {e}", ev.id),
     }
     ops.push(events::delete(key));
-    let what = format!("async event {} (recursive loop)", ev.id);
-    settle(service, ops, follow_up, &what).await;
+    ops
 }
 
 /// Moves an event to its retry time (one batch: the old key goes, the new one comes).
@@ -532,18 +543,7 @@ async fn fail(
         ev.id,
         ev.function
     );
-    let mut ops = Vec::new();
-    if let Some(f) = &follow_up {
-        match events::put(f) {
-            Ok(put) => ops.push(put),
-            Err(e) => tracing::warn!("cannot write the OnFailure record of {}: {e}", ev.id),
-        }
-    }
-    match events::put_dead_letter(ev, now_ms(), &rec) {
-        Ok(put) => ops.push(put),
-        Err(e) => tracing::warn!("cannot write the dead letter of {}: {e}", ev.id),
-    }
-    ops.push(events::delete(key));
+    let ops = final_ops(key, ev, follow_up.as_ref(), &rec);
     let what = format!("async event {} ({condition})", ev.id);
     settle(service, ops, follow_up, &what).await;
 }
