@@ -506,14 +506,9 @@ pub(crate) struct CreateFunctionInput {
     pub ephemeral_storage: Option<EphemeralStorageInput>,
     pub package_type: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
-    pub tracing_config: Option<TracingInput>,
     pub logging_config: Option<LoggingConfig>,
-    pub dead_letter_config: Option<DeadLetterConfig>,
-    #[serde(rename = "KMSKeyArn")]
-    pub kms_key_arn: Option<String>,
-    pub vpc_config: Option<VpcConfigInput>,
-    pub snap_start: Option<SnapStartInput>,
-    pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(flatten)]
+    pub settings: SettingsInput,
     pub code_signing_config_arn: Option<String>,
     #[serde(flatten)]
     pub beyond: BeyondLambkin,
@@ -547,6 +542,20 @@ pub(crate) struct VpcConfigInput {
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct SnapStartInput {
     pub apply_on: Option<String>,
+}
+
+/// The members of CreateFunction and UpdateFunctionConfiguration that `ops::settings` checks, stores and
+/// answers (one shape, flattened into both inputs).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct SettingsInput {
+    pub tracing_config: Option<TracingInput>,
+    pub dead_letter_config: Option<DeadLetterConfig>,
+    #[serde(rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
+    pub vpc_config: Option<VpcConfigInput>,
+    pub snap_start: Option<SnapStartInput>,
+    pub file_system_configs: Option<Vec<FileSystemConfig>>,
 }
 
 /// Members of the function operations' inputs that ask for what lambkin cannot honour yet (durable functions,
@@ -598,14 +607,9 @@ pub(crate) struct UpdateConfigInput {
     pub layers: Option<Vec<String>>,
     pub ephemeral_storage: Option<EphemeralStorageInput>,
     pub revision_id: Option<String>,
-    pub tracing_config: Option<TracingInput>,
     pub logging_config: Option<LoggingConfig>,
-    pub dead_letter_config: Option<DeadLetterConfig>,
-    #[serde(rename = "KMSKeyArn")]
-    pub kms_key_arn: Option<String>,
-    pub vpc_config: Option<VpcConfigInput>,
-    pub snap_start: Option<SnapStartInput>,
-    pub file_system_configs: Option<Vec<FileSystemConfig>>,
+    #[serde(flatten)]
+    pub settings: SettingsInput,
     #[serde(flatten)]
     pub beyond: BeyondLambkin,
 }

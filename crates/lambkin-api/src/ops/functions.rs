@@ -20,7 +20,7 @@ use crate::{records, time_fmt};
 
 use super::code::{check_total_size, code_location, resolve_layers};
 use super::common::{change, load_current, new_revision, parse_qualified, required};
-use super::settings::{self, Request, Settings, SettingsInput};
+use super::settings::{self, Request, Settings};
 use super::source;
 use super::validate::{architectures, check_env, logging};
 use super::versions::{finish_update, publish_record};
@@ -57,14 +57,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         &ctx.arns.region,
         &runtime,
         Settings::new_function(),
-        SettingsInput {
-            tracing_config: input.tracing_config,
-            dead_letter_config: input.dead_letter_config,
-            kms_key_arn: input.kms_key_arn,
-            vpc_config: input.vpc_config,
-            snap_start: input.snap_start,
-            file_system_configs: input.file_system_configs,
-        },
+        input.settings,
         Request::Create,
     )?;
     let architectures = architectures(&name, input.architectures.as_deref());
@@ -359,14 +352,7 @@ pub(crate) async fn update_configuration(
     if let Some(v) = input.logging_config {
         c.logging_config = logging(Some(v), &c.function_name, Some(&c.logging_config))?;
     }
-    let settings = SettingsInput {
-        tracing_config: input.tracing_config,
-        dead_letter_config: input.dead_letter_config,
-        kms_key_arn: input.kms_key_arn,
-        vpc_config: input.vpc_config,
-        snap_start: input.snap_start,
-        file_system_configs: input.file_system_configs,
-    };
+    let settings = input.settings;
     let runtime = c.runtime.clone().unwrap_or_default();
     settings::apply(
         &ctx.service,
