@@ -330,7 +330,9 @@ def test_unknown_runtime_is_refused_and_unservable_ones_fail(lam, runtimes):
 
 def test_python_import_error_is_reported_on_invoke(lam, runtimes):
     create(lam, "py-import-error", zip_files({"app.py": "import nosuchmodule\n\ndef handler(e, c):\n    return 1\n"}),
-           Runtime=runtimes["python"], Handler="app.handler")
+           Runtime=runtimes["python"], Handler="app.handler", Timeout=30)
+    # The failed init is retried by the next invoke within that invoke's timeout: a cold Python start on a busy
+    # 2-vCPU CI machine can take longer than the default 3 s, which would report a timeout instead.
     for _ in range(2):  # the failed init is retried by the next invoke, and fails the same way
         out, body = invoke(lam, "py-import-error")
         assert out["StatusCode"] == 200
@@ -338,7 +340,7 @@ def test_python_import_error_is_reported_on_invoke(lam, runtimes):
         assert body["errorType"] == "Runtime.ImportModuleError", body
         assert body["errorMessage"] == "Unable to import module 'app': No module named 'nosuchmodule'"
     create(lam, "py-no-handler", zip_files({"app.py": "x = 1\n"}), Runtime=runtimes["python"],
-           Handler="app.handler")
+           Handler="app.handler", Timeout=30)
     out, body = invoke(lam, "py-no-handler")
     assert body["errorType"] == "Runtime.HandlerNotFound", body
 
