@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// Memory all environments together may use, MB [default: 3/4 of the host's memory].
     #[arg(long, env = "LAMBKIN_MEMORY_BUDGET_MB")]
     pub memory_budget_mb: Option<u64>,
+    /// Sandboxed environments kept prepared (namespaces, cgroup, root, /tmp, network, the init waiting) per
+    /// /tmp size in use, so that a cold start only attaches the function; 0 builds each on demand [default: 2].
+    #[arg(long, env = "LAMBKIN_PREPARED_ENVIRONMENTS")]
+    pub prepared_environments: Option<usize>,
     /// Access keys accepted when listening beyond loopback, `AKID:SECRET` (repeat, or comma-separate in the
     /// variable). On a loopback address any credentials are accepted. `AKID:SECRET:ACCOUNT` makes the key's
     /// caller another account (12 digits) than the one lambkin serves: it may read that account's layer
@@ -107,6 +111,8 @@ pub struct ServeConfig {
     pub keep_alive_secs: u64,
     /// Memory budget.
     pub memory_budget_mb: u64,
+    /// Prepared environments per shape (0: none).
+    pub prepared_environments: usize,
     /// Accepted access keys: (id, secret).
     pub access_keys: Vec<(String, String)>,
     /// Access keys whose caller is another account: (id, account).
@@ -262,6 +268,10 @@ impl ServeConfig {
                 .memory_budget_mb
                 .or(file.memory_budget_mb)
                 .unwrap_or_else(|| host_memory_mb() * 3 / 4),
+            prepared_environments: args
+                .prepared_environments
+                .or(file.prepared_environments)
+                .unwrap_or(2),
             access_keys,
             key_accounts,
             concurrency_limit: args

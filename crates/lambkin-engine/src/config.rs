@@ -57,6 +57,9 @@ pub struct EngineConfig {
     /// What environment ids (and so sandbox cgroups and state directories) start with: `fn` for `serve`,
     /// `rie` for the emulator.
     pub environment_prefix: &'static str,
+    /// Prepared environments kept ready per shape (namespace isolation, `lambkin-sandbox`'s `Blank`): a cold
+    /// start then only attaches the function and starts its runtime. 0 builds every environment on demand.
+    pub prepared: usize,
 }
 
 /// Everything needed to build an environment of one function version.

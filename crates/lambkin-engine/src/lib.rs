@@ -69,6 +69,9 @@ enum Acquire {
 }
 
 /// How long an idle environment keeps running before it is frozen.
+/// Lambda's default `EphemeralStorage` (MB): the `/tmp` size environments are prepared with first.
+const DEFAULT_EPHEMERAL_MB: u32 = 512;
+
 const FREEZE_AFTER: Duration = Duration::from_millis(5);
 
 /// How long an invoke waits for an environment that is finishing its invoke phase before building
@@ -153,13 +156,17 @@ impl Engine {
     pub fn new(cfg: EngineConfig, logs: LogWriter) -> Self {
         let init = InitCommand::beside(&cfg.lambkin);
         let isolator: Arc<dyn Isolator> = match cfg.isolation {
-            Isolation::Namespace => Arc::new(NamespaceIsolator {
-                network: cfg.network,
-                rootfs: cfg.rootfs.clone(),
-                state_dir: cfg.state_dir.clone(),
-                lambkin: cfg.lambkin.clone(),
-                init,
-            }),
+            Isolation::Namespace => Arc::new(NamespaceIsolator::new(
+                lambkin_sandbox::BlankSpec {
+                    ephemeral_mb: DEFAULT_EPHEMERAL_MB,
+                    network: cfg.network,
+                    rootfs: cfg.rootfs.clone(),
+                    state_dir: cfg.state_dir.clone(),
+                    lambkin: cfg.lambkin.clone(),
+                    init,
+                },
+                cfg.prepared,
+            )),
             Isolation::Process => Arc::new(ProcessIsolator { init }),
         };
         Self::with_isolator(cfg, logs, isolator)
@@ -661,6 +668,7 @@ impl Engine {
         for t in tasks {
             let _ = t.await;
         }
+        self.inner.isolator.shutdown();
         let deadline = Instant::now() + grace;
         // Busy environments are retired as their invokes end; then every retirement must have finished, so
         // nothing of an environment outlives the engine.

@@ -43,6 +43,13 @@ impl Spawner {
         Self { tx }
     }
 
+    /// Queues `f` to run on a spawner thread and returns at once.
+    pub fn submit(&self, f: impl FnOnce() + Send + 'static) {
+        if self.tx.send(Box::new(f)).is_err() {
+            tracing::warn!("the spawner threads are gone");
+        }
+    }
+
     /// Runs `f` on a spawner thread and returns its result.
     pub async fn run<R: Send + 'static>(
         &self,

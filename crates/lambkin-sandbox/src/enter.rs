@@ -31,6 +31,11 @@ pub struct EnterPlan {
     pub hostname: String,
     /// Arguments of the init after the binary (`init --control-fd 3 …`).
     pub init_args: Vec<String>,
+    /// A prepared environment's attach channel (descriptor number): the root stays writable, the init starts
+    /// and waits, and the function's trees arrive on this channel when one is assigned (`attach.rs`); the root
+    /// is made read-only once they are in place. `None`: the plan is complete.
+    #[serde(default)]
+    pub attach_fd: Option<i32>,
 }
 
 /// A failed step, with the path it failed on.
@@ -350,6 +355,36 @@ fn loopback_up() -> io::Result<()> {
     Ok(())
 }
 
+fn root_read_only() -> rustix::io::Result<()> {
+    mount_remount(
+        "/",
+        MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
+        "",
+    )
+}
+
+/// A prepared environment's assignment: waits for the function's trees, puts them in place, makes the root
+/// read-only and answers the host. The init only waits meanwhile (the host sends it `Start` after the
+/// answer). When the host closes the channel instead, the environment is being destroyed: nothing to do.
+fn attach_function(channel: &std::os::fd::OwnedFd) {
+    use std::os::fd::AsFd;
+    let result = match crate::attach::receive(channel.as_fd()) {
+        Ok(None) => return,
+        Ok(Some(trees)) => trees
+            .iter()
+            .try_for_each(|(tree, fd)| {
+                crate::attach::apply(tree, fd).map_err(|e| format!("{}: {e}", tree.target))
+            })
+            .and_then(|()| {
+                root_read_only().map_err(|e| format!("remount root read-only: {e}"))
+            }),
+        Err(e) => Err(format!("receive: {e}")),
+    };
+    if let Err(e) = crate::attach::answer(channel.as_fd(), result) {
+        tracing::warn!("answering the host: {e}");
+    }
+}
+
 /// Builds the environment's root, pivots into it and runs the init as PID 1; returns its exit code.
 pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
     ctx(
@@ -398,15 +433,9 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
         unmount("/.old", UnmountFlags::DETACH),
     )?;
     ctx("rmdir", "/.old", fs::remove_dir("/.old"))?;
-    ctx(
-        "remount root read-only",
-        "/",
-        mount_remount(
-            "/",
-            MountFlags::BIND | MountFlags::RDONLY | MountFlags::NOSUID | MountFlags::NODEV,
-            "",
-        ),
-    )?;
+    if plan.attach_fd.is_none() {
+        ctx("remount root read-only", "/", root_read_only())?;
+    }
     ctx("bring up", "lo", loopback_up())?;
     ctx(
         "sethostname",
@@ -429,6 +458,11 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
         });
     }
     let mut child = ctx("start the init", INIT_PATH, cmd.spawn())?;
+    if let Some(fd) = plan.attach_fd {
+        // SAFETY: the host passed this descriptor for this process alone; nothing else owns it.
+        let channel = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+        attach_function(&channel);
+    }
     let status = ctx("wait for the init", INIT_PATH, child.wait())?;
     Ok(status
         .code()

@@ -206,6 +206,31 @@ pub(crate) fn attach_pasta(netns: &Path, pidfile: &Path) -> io::Result<Option<u3
     Ok(pid)
 }
 
+/// The descriptor number of a prepared environment's attach channel in `sandbox-enter` (3 is the control
+/// channel, passed on to the init).
+const ATTACH_FD: i32 = 4;
+
+/// The cgroup limits of a function of `memory_mb`: memory, processes, and CPU in proportion to memory (one
+/// vCPU at 1,769 MB, as on Lambda).
+fn limits(memory_mb: u32) -> Limits {
+    Limits {
+        memory_bytes: u64::from(memory_mb) * 1024 * 1024,
+        pids_max: PIDS_MAX,
+        cpu_millis: (u64::from(memory_mb) * 1000 / MB_PER_VCPU).max(50) as u32,
+    }
+}
+
+/// The function's own mounts: code, runtime, interpreter directories, layers, shared directories.
+pub(crate) fn function_plan(spec: &EnvironmentSpec) -> RootPlan {
+    RootPlan::function(
+        &spec.code_dir,
+        &spec.layers,
+        spec.runtime_dir.as_deref(),
+        &spec.host_binds,
+    )
+    .with_shared(&spec.shared_dirs)
+}
+
 fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SandboxError {
     move |e| SandboxError::Io(what, e)
 }
@@ -218,11 +243,17 @@ impl Environment {
     /// Builds and starts the environment; returns it and the host end of its control channel. The init
     /// waits for `Start` on that channel.
     pub fn create(spec: &EnvironmentSpec) -> Result<(Self, UnixStream), SandboxError> {
-        let limits = Limits {
-            memory_bytes: u64::from(spec.memory_mb) * 1024 * 1024,
-            pids_max: PIDS_MAX,
-            cpu_millis: (u64::from(spec.memory_mb) * 1000 / MB_PER_VCPU).max(50) as u32,
-        };
+        let (env, channel, _) = Self::build(spec, false)?;
+        Ok((env, channel))
+    }
+
+    /// Builds an environment: complete, or (`prepared`) from the skeleton alone with its init waiting and an
+    /// attach channel for the function's trees (`prepared.rs`), whose host end is returned too.
+    pub(crate) fn build(
+        spec: &EnvironmentSpec,
+        prepared: bool,
+    ) -> Result<(Self, UnixStream, Option<OwnedFd>), SandboxError> {
+        let limits = limits(spec.memory_mb);
         let cgroups = crate::cgroup::host()?;
         let state_dir = spec.state_dir.join(&spec.id);
         // The record first: the state directory names its owner before anything of the environment exists.
@@ -253,23 +284,34 @@ impl Environment {
                 None
             }
         };
-        let root = RootPlan::build(
-            &spec.code_dir,
-            &spec.layers,
-            spec.runtime_dir.as_deref(),
-            &spec.host_binds,
+        let mut root = RootPlan::skeleton(
             spec.ephemeral_mb,
             tmp_image.as_deref(),
             spec.rootfs.as_deref(),
             &spec.init.program,
             &resolv_conf(),
-        )
-        .with_shared(&spec.shared_dirs);
+        );
+        if !prepared {
+            root.ops.extend(function_plan(spec).ops);
+        }
+        let (attach_host, attach_child) = if prepared {
+            let (h, c) = rustix::net::socketpair(
+                rustix::net::AddressFamily::UNIX,
+                rustix::net::SocketType::SEQPACKET,
+                rustix::net::SocketFlags::CLOEXEC,
+                None,
+            )
+            .map_err(|e| SandboxError::Io("create the attach channel", e.into()))?;
+            (Some(h), Some(c))
+        } else {
+            (None, None)
+        };
         let plan = EnterPlan {
             root_dir: state_dir.join("root"),
             root,
             hostname: "sandbox".into(),
             init_args: spec.init.args(3, true),
+            attach_fd: prepared.then_some(ATTACH_FD),
         };
         let plan_json = serde_json::to_string(&plan)
             .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
@@ -309,6 +351,7 @@ impl Environment {
             .collect::<Result<_, _>>()
             .map_err(io_err("open cgroup.procs"))?;
         let procs_fds: Vec<i32> = procs.iter().map(|f| f.as_raw_fd()).collect();
+        let attach_fd: i32 = attach_child.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
         let mut cmd = Command::new(&spec.lambkin);
         cmd.args(["sandbox-enter", "--plan", &plan_json])
             .env_clear()
@@ -345,6 +388,9 @@ impl Environment {
                 if libc::dup2(child_fd, 3) < 0 {
                     return Err(io::Error::last_os_error());
                 }
+                if attach_fd >= 0 && libc::dup2(attach_fd, ATTACH_FD) < 0 {
+                    return Err(io::Error::last_os_error());
+                }
                 Ok(())
             });
         }
@@ -353,12 +399,40 @@ impl Environment {
             .map_err(|e| SandboxError::Io("start sandbox-enter", e))?;
         let enter_pid = env.enter.insert(enter).id();
         drop(child);
+        drop(attach_child);
         drop(procs);
         drop(netns_file);
         if env.egress.is_none() && spec.network == Network::Pasta {
             Egress::start(&mut env, enter_pid)?;
         }
-        Ok((env, host))
+        Ok((env, host, attach_host))
+    }
+
+    /// Gives every thread of the environment's processes and of its `pasta` the scheduling priority `nice`
+    /// (a prepared environment is built at a low priority, off the path of invokes; assigned, it runs at the
+    /// host's). Processes gone meanwhile are skipped.
+    pub(crate) fn renice(&self, nice: i32) {
+        let mut pids = self.pids();
+        pids.extend(self.egress.as_ref().and_then(|e| e.pasta_pid));
+        for pid in pids {
+            let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+                continue;
+            };
+            for tid in tasks.flatten() {
+                let Some(tid) = tid.file_name().to_str().and_then(|t| t.parse::<u32>().ok()) else {
+                    continue;
+                };
+                // SAFETY: setpriority(2) on a thread id; no memory is involved.
+                unsafe {
+                    libc::setpriority(libc::PRIO_PROCESS, tid, nice);
+                }
+            }
+        }
+    }
+
+    /// Sets the cgroup's limits (a prepared environment's, when its function is assigned).
+    pub(crate) fn set_limits(&self, memory_mb: u32) -> Result<(), SandboxError> {
+        Ok(self.cgroup()?.apply(&limits(memory_mb))?)
     }
 
     /// The environment's id.

@@ -137,6 +137,22 @@ impl RootPlan {
         init_binary: &Path,
         resolv_conf: &str,
     ) -> Self {
+        let mut plan = Self::skeleton(tmp_mb, tmp_image, rootfs, init_binary, resolv_conf);
+        plan.ops
+            .extend(Self::function(code, layers, runtime, host_binds).ops);
+        plan
+    }
+
+    /// What every environment has whatever its function: the root tmpfs, the host's (or the operator's)
+    /// system directories, the generated `/etc`, `/tmp`, `/dev` and the init's executable. A prepared
+    /// environment is built from this alone; [`RootPlan::function`] is attached when a function is assigned.
+    pub fn skeleton(
+        tmp_mb: u32,
+        tmp_image: Option<&Path>,
+        rootfs: Option<&Path>,
+        init_binary: &Path,
+        resolv_conf: &str,
+    ) -> Self {
         let mut ops = vec![MountOp::Tmpfs {
             target: "/".into(),
             options: "size=16m,mode=0755".into(),
@@ -186,6 +202,64 @@ impl RootPlan {
                 contents,
             });
         }
+        ops.push(match tmp_image {
+            Some(image) => MountOp::Ext4Image {
+                image: image.to_path_buf(),
+                target: "/tmp".into(),
+            },
+            None => MountOp::Tmpfs {
+                target: "/tmp".into(),
+                options: format!("size={tmp_mb}m,mode=1777"),
+            },
+        });
+        ops.push(MountOp::Tmpfs {
+            target: "/dev".into(),
+            options: "size=64k,mode=0755".into(),
+        });
+        for dev in DEVICES {
+            ops.push(MountOp::Bind {
+                source: PathBuf::from(format!("/dev/{dev}")),
+                target: format!("/dev/{dev}"),
+                readonly: false,
+                file: true,
+            });
+        }
+        ops.push(MountOp::Tmpfs {
+            target: "/dev/shm".into(),
+            options: "size=64m,mode=1777".into(),
+        });
+        for (to, at) in [
+            ("/proc/self/fd", "/dev/fd"),
+            ("/proc/self/fd/0", "/dev/stdin"),
+            ("/proc/self/fd/1", "/dev/stdout"),
+            ("/proc/self/fd/2", "/dev/stderr"),
+        ] {
+            ops.push(MountOp::Symlink {
+                to: to.into(),
+                at: at.into(),
+            });
+        }
+        ops.push(MountOp::Bind {
+            source: init_binary.to_path_buf(),
+            target: INIT_PATH.into(),
+            readonly: true,
+            file: true,
+        });
+        Self { ops }
+    }
+}
+
+impl RootPlan {
+    /// The function's own parts: its code at `/var/task`, its runtime at `/var/runtime`, the host directories
+    /// its interpreter needs (read-only, at the same path), its layers at `/opt` (one bound, several merged
+    /// by overlayfs, the later winning).
+    pub fn function(
+        code: &Path,
+        layers: &[PathBuf],
+        runtime: Option<&Path>,
+        host_binds: &[PathBuf],
+    ) -> Self {
+        let mut ops = Vec::new();
         ops.push(MountOp::Bind {
             source: code.to_path_buf(),
             target: "/var/task".into(),
@@ -239,54 +313,9 @@ impl RootPlan {
                 target: "/opt".into(),
             }),
         }
-        ops.push(match tmp_image {
-            Some(image) => MountOp::Ext4Image {
-                image: image.to_path_buf(),
-                target: "/tmp".into(),
-            },
-            None => MountOp::Tmpfs {
-                target: "/tmp".into(),
-                options: format!("size={tmp_mb}m,mode=1777"),
-            },
-        });
-        ops.push(MountOp::Tmpfs {
-            target: "/dev".into(),
-            options: "size=64k,mode=0755".into(),
-        });
-        for dev in DEVICES {
-            ops.push(MountOp::Bind {
-                source: PathBuf::from(format!("/dev/{dev}")),
-                target: format!("/dev/{dev}"),
-                readonly: false,
-                file: true,
-            });
-        }
-        ops.push(MountOp::Tmpfs {
-            target: "/dev/shm".into(),
-            options: "size=64m,mode=1777".into(),
-        });
-        for (to, at) in [
-            ("/proc/self/fd", "/dev/fd"),
-            ("/proc/self/fd/0", "/dev/stdin"),
-            ("/proc/self/fd/1", "/dev/stdout"),
-            ("/proc/self/fd/2", "/dev/stderr"),
-        ] {
-            ops.push(MountOp::Symlink {
-                to: to.into(),
-                at: at.into(),
-            });
-        }
-        ops.push(MountOp::Bind {
-            source: init_binary.to_path_buf(),
-            target: INIT_PATH.into(),
-            readonly: true,
-            file: true,
-        });
         Self { ops }
     }
-}
 
-impl RootPlan {
     /// Adds the shared directories (EFS mappings), read-write, each at its `/mnt/<name>`. Targets that are not
     /// one directory directly under `/mnt` and sources that are not absolute are left out, so nothing of the
     /// host lands anywhere else in the root.

@@ -25,6 +25,8 @@ pub trait Isolator: Send + Sync + 'static {
     }
     /// Builds environment `id` for `spec`.
     fn create(&self, id: &str, spec: &FunctionSpec) -> Result<Built, String>;
+    /// Releases what it keeps ahead of need (prepared environments); the engine is shutting down.
+    fn shutdown(&self) {}
 }
 
 /// A built environment: its handle and the host end of its control channel.

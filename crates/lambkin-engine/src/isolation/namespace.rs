@@ -1,28 +1,162 @@
 //! The sandbox: fresh namespaces, a read-only root, a cgroup, uid 993 and seccomp (`lambkin-sandbox`).
+//!
+//! Environments come from a pool of prepared ones ([`Blank`]s) when one of the right shape is ready: the
+//! cold start then only sets limits, attaches the function's trees and starts the runtime. Taking one queues
+//! its replacement on the pool's own long-lived thread; a shape asked for keeps `depth` ready. Without one
+//! (or when assigning fails) the environment is built whole, as before.
 
-use std::path::PathBuf;
+use std::collections::VecDeque;
+use std::sync::Mutex;
 
-use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
-use lambkin_wire::launch::InitCommand;
+use lambkin_sandbox::{Blank, BlankSpec, Environment, EnvironmentSpec};
 
 use super::{Built, Isolated, Isolator};
+use crate::spawner::Spawner;
 use crate::FunctionSpec;
+
+/// Most `/tmp` sizes kept prepared at once (the most recently asked for win).
+const SHAPES: usize = 2;
 
 /// Builds sandboxed environments.
 pub struct NamespaceIsolator {
-    /// Egress of environments.
-    pub network: Network,
-    /// Operator root filesystem (default: the host's `/usr`, `/lib*`, `/bin`, `/sbin`).
-    pub rootfs: Option<PathBuf>,
-    /// Where environments keep their state.
-    pub state_dir: PathBuf,
-    /// The lambkin binary (runs as `sandbox-enter`).
-    pub lambkin: PathBuf,
-    /// How the init is started.
-    pub init: InitCommand,
+    /// What every environment shares (its `ephemeral_mb` is the shape prepared first).
+    base: BlankSpec,
+    /// Prepared environments kept per shape; 0: none.
+    depth: usize,
+    pool: Mutex<Pool>,
+    /// The thread prepared environments are forked from (it lives as long as the process, which
+    /// `PR_SET_PDEATHSIG` needs); one, so preparing never delays an environment being built on demand.
+    preparer: Spawner,
 }
 
-impl Isolator for NamespaceIsolator {
+#[derive(Default)]
+struct Pool {
+    ready: Vec<Blank>,
+    /// Shapes (`/tmp` sizes) asked for, most recent last.
+    shapes: VecDeque<u32>,
+    /// A fill is queued or running.
+    filling: bool,
+    stopped: bool,
+}
+
+impl NamespaceIsolator {
+    /// An isolator building environments like `base`, keeping `depth` prepared per shape (starting now).
+    pub fn new(base: BlankSpec, depth: usize) -> std::sync::Arc<Self> {
+        let me = std::sync::Arc::new(Self {
+            base,
+            depth,
+            pool: Mutex::new(Pool::default()),
+            preparer: Spawner::new(1),
+        });
+        // Preparing yields the CPU to invokes: the thread, and all it forks until assigned, runs at nice 19.
+        me.preparer.submit(lambkin_sandbox::prepared::lower_this_thread);
+        let first = me.base.ephemeral_mb;
+        me.want(first);
+        me
+    }
+
+    fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
+        self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Notes that `ephemeral_mb` is asked for and queues a fill when the pool lacks any.
+    fn want(self: &std::sync::Arc<Self>, ephemeral_mb: u32) {
+        if self.depth == 0 {
+            return;
+        }
+        let mut pool = self.pool();
+        if pool.stopped {
+            return;
+        }
+        pool.shapes.retain(|s| *s != ephemeral_mb);
+        pool.shapes.push_back(ephemeral_mb);
+        let mut evicted = Vec::new();
+        while pool.shapes.len() > SHAPES {
+            if let Some(old) = pool.shapes.pop_front() {
+                let (gone, kept) = std::mem::take(&mut pool.ready)
+                    .into_iter()
+                    .partition(|b| b.spec().ephemeral_mb == old);
+                pool.ready = kept;
+                evicted.extend::<Vec<Blank>>(gone);
+            }
+        }
+        let queue = !pool.filling && self.missing(&pool).is_some();
+        pool.filling |= queue;
+        drop(pool);
+        if !evicted.is_empty() {
+            self.preparer.submit(move || evicted.into_iter().for_each(destroy));
+        }
+        if queue {
+            let me = self.clone();
+            self.preparer.submit(move || me.fill());
+        }
+    }
+
+    /// The shape lacking prepared environments, most recent first.
+    fn missing(&self, pool: &Pool) -> Option<u32> {
+        pool.shapes.iter().rev().copied().find(|mb| {
+            pool.ready
+                .iter()
+                .filter(|b| b.spec().ephemeral_mb == *mb)
+                .count()
+                < self.depth
+        })
+    }
+
+    /// Prepares environments until every shape has `depth` (on the preparer thread).
+    fn fill(&self) {
+        loop {
+            let Some(mb) = ({
+                let mut pool = self.pool();
+                let next = if pool.stopped {
+                    None
+                } else {
+                    self.missing(&pool)
+                };
+                pool.filling = next.is_some();
+                next
+            }) else {
+                return;
+            };
+            let spec = BlankSpec {
+                ephemeral_mb: mb,
+                ..self.base.clone()
+            };
+            let id = format!("prep-{}", uuid::Uuid::new_v4().simple());
+            match Blank::create(&id, &spec) {
+                Ok(blank) => {
+                    let mut pool = self.pool();
+                    if pool.stopped || !pool.shapes.contains(&mb) {
+                        drop(pool);
+                        destroy(blank);
+                    } else {
+                        pool.ready.push(blank);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("cannot prepare an environment: {e}");
+                    self.pool().filling = false;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A prepared environment fitting `spec`, if one is ready.
+    fn take(&self, spec: &EnvironmentSpec) -> Option<Blank> {
+        let mut pool = self.pool();
+        let i = pool.ready.iter().position(|b| b.fits(spec))?;
+        Some(pool.ready.swap_remove(i))
+    }
+}
+
+fn destroy(blank: Blank) {
+    if let Err(e) = blank.destroy() {
+        tracing::warn!("destroying a prepared environment: {e}");
+    }
+}
+
+impl Isolator for std::sync::Arc<NamespaceIsolator> {
     fn name(&self) -> &'static str {
         "namespace"
     }
@@ -41,17 +175,40 @@ impl Isolator for NamespaceIsolator {
             shared_dirs: spec.shared_dirs.clone(),
             memory_mb: spec.memory_mb,
             ephemeral_mb: spec.ephemeral_mb,
-            network: self.network,
-            rootfs: self.rootfs.clone(),
-            state_dir: self.state_dir.clone(),
-            lambkin: self.lambkin.clone(),
-            init: self.init.clone(),
+            network: self.base.network,
+            rootfs: self.base.rootfs.clone(),
+            state_dir: self.base.state_dir.clone(),
+            lambkin: self.base.lambkin.clone(),
+            init: self.base.init.clone(),
         };
+        let taken = self.take(&sandbox);
+        self.want(sandbox.ephemeral_mb);
+        if let Some(blank) = taken {
+            match blank.assign(&sandbox) {
+                Ok((environment, channel)) => {
+                    return Ok((Box::new(Sandboxed(environment)), channel))
+                }
+                Err(e) => tracing::warn!(
+                    "a prepared environment could not take {}: {e}; building one whole",
+                    spec.function_name
+                ),
+            }
+        }
         let (environment, channel) = Environment::create(&sandbox)
             .map_err(|e| format!("cannot create the environment: {e}"))?;
         Ok((Box::new(Sandboxed(environment)), channel))
     }
+
+    fn shutdown(&self) {
+        let ready = {
+            let mut pool = self.pool();
+            pool.stopped = true;
+            std::mem::take(&mut pool.ready)
+        };
+        ready.into_iter().for_each(destroy);
+    }
 }
+
 
 struct Sandboxed(Environment);
 
