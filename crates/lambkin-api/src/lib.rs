@@ -75,7 +75,7 @@ pub async fn run(
         concurrency_limit: config.concurrency_limit,
         queue: false,
         environment_prefix: "fn",
-    prepared: config.prepared_environments,
+        prepared: config.prepared_environments,
     };
     if config.isolation == lambkin_engine::Isolation::Namespace {
         lambkin_sandbox::environment::sweep_orphans(&engine_cfg.state_dir);

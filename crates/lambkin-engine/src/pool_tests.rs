@@ -23,7 +23,7 @@ fn config(memory_budget_mb: u64, keep_alive: Duration) -> EngineConfig {
         concurrency_limit: 1000,
         queue: false,
         environment_prefix: "fn",
-    prepared: 0,
+        prepared: 0,
     }
 }
 

@@ -86,7 +86,7 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         concurrency_limit: u32::MAX,
         queue: true,
         environment_prefix: "rie",
-    prepared: 0,
+        prepared: 0,
     };
     let logs: LogWriter = Arc::new(|_function, _stream, line| {
         use std::io::Write;

@@ -375,9 +375,7 @@ fn attach_function(channel: &std::os::fd::OwnedFd) {
             .try_for_each(|(tree, fd)| {
                 crate::attach::apply(tree, fd).map_err(|e| format!("{}: {e}", tree.target))
             })
-            .and_then(|()| {
-                root_read_only().map_err(|e| format!("remount root read-only: {e}"))
-            }),
+            .and_then(|()| root_read_only().map_err(|e| format!("remount root read-only: {e}"))),
         Err(e) => Err(format!("receive: {e}")),
     };
     if let Err(e) = crate::attach::answer(channel.as_fd(), result) {
@@ -387,6 +385,17 @@ fn attach_function(channel: &std::os::fd::OwnedFd) {
 
 /// Builds the environment's root, pivots into it and runs the init as PID 1; returns its exit code.
 pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
+    if let Some(fd) = plan.attach_fd {
+        // The attach channel is this process's alone: the init must not inherit it.
+        // SAFETY: F_SETFD on a descriptor number touches no memory.
+        if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } == -1 {
+            return Err(EnterError {
+                step: "keep the attach channel",
+                path: fd.to_string(),
+                source: io::Error::last_os_error(),
+            });
+        }
+    }
     ctx(
         "make mounts private",
         "/",

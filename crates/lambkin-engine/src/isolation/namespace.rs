@@ -49,7 +49,8 @@ impl NamespaceIsolator {
             preparer: Spawner::new(1),
         });
         // Preparing yields the CPU to invokes: the thread, and all it forks until assigned, runs at nice 19.
-        me.preparer.submit(lambkin_sandbox::prepared::lower_this_thread);
+        me.preparer
+            .submit(lambkin_sandbox::prepared::lower_this_thread);
         let first = me.base.ephemeral_mb;
         me.want(first);
         me
@@ -84,7 +85,8 @@ impl NamespaceIsolator {
         pool.filling |= queue;
         drop(pool);
         if !evicted.is_empty() {
-            self.preparer.submit(move || evicted.into_iter().for_each(destroy));
+            self.preparer
+                .submit(move || evicted.into_iter().for_each(destroy));
         }
         if queue {
             let me = self.clone();
@@ -208,7 +210,6 @@ impl Isolator for std::sync::Arc<NamespaceIsolator> {
         ready.into_iter().for_each(destroy);
     }
 }
-
 
 struct Sandboxed(Environment);
 
