@@ -3,7 +3,9 @@
 //! The host starts it with new mount, PID, network, IPC and UTS namespaces already unshared and the cgroup
 //! joined. Here the root is built from the [`RootPlan`], pivoted into and made read-only, the loopback
 //! interface brought up, and the init started: as the first process in the new PID namespace it is PID 1.
-//! This process then only waits for the init and exits with its status.
+//! This process then only waits for the init and exits with its status. It runs as `lambkin-enter` (its own
+//! small executable, [`ENTER_EXECUTABLE`]) when that is beside the host's binary, else as the host binary's
+//! `sandbox-enter` subcommand ([`command`]).
 
 use std::fs;
 use std::io;
@@ -19,6 +21,20 @@ use rustix::mount::{
 use serde::{Deserialize, Serialize};
 
 use crate::plan::{overlay_lowerdir, MountOp, RootPlan, INIT_PATH};
+
+/// The file name of `sandbox-enter`'s own executable.
+pub const ENTER_EXECUTABLE: &str = "lambkin-enter";
+
+/// The program and leading arguments that run `sandbox-enter`: `lambkin-enter` next to `host_binary` when it is
+/// there, else `host_binary sandbox-enter`. The plan follows as `--plan JSON`.
+pub fn command(host_binary: &Path) -> (PathBuf, Vec<String>) {
+    let own = host_binary.with_file_name(ENTER_EXECUTABLE);
+    if own.is_file() {
+        (own, Vec::new())
+    } else {
+        (host_binary.to_path_buf(), vec!["sandbox-enter".into()])
+    }
+}
 
 /// Everything `sandbox-enter` needs, passed by the host as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -379,7 +395,7 @@ fn attach_function(channel: &std::os::fd::OwnedFd) {
         Err(e) => Err(format!("receive: {e}")),
     };
     if let Err(e) = crate::attach::answer(channel.as_fd(), result) {
-        tracing::warn!("answering the host: {e}");
+        eprintln!("lambkin-enter: answering the host: {e}");
     }
 }
 

@@ -89,7 +89,7 @@ pub struct EnvironmentSpec {
     pub rootfs: Option<PathBuf>,
     /// Where environments keep their state directories.
     pub state_dir: PathBuf,
-    /// The lambkin binary (runs as `sandbox-enter`).
+    /// The lambkin binary: `sandbox-enter` runs as `lambkin-enter` beside it, else as its subcommand.
     pub lambkin: PathBuf,
     /// How the init (PID 1) is started; its program is bound into the environment.
     pub init: InitCommand,
@@ -352,8 +352,10 @@ impl Environment {
             .map_err(io_err("open cgroup.procs"))?;
         let procs_fds: Vec<i32> = procs.iter().map(|f| f.as_raw_fd()).collect();
         let attach_fd: i32 = attach_child.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
-        let mut cmd = Command::new(&spec.lambkin);
-        cmd.args(["sandbox-enter", "--plan", &plan_json])
+        let (enter_program, enter_prefix) = crate::enter::command(&spec.lambkin);
+        let mut cmd = Command::new(enter_program);
+        cmd.args(enter_prefix)
+            .args(["--plan", &plan_json])
             .env_clear()
             .stdin(Stdio::null());
         // SAFETY: between fork and exec the closure only makes raw system calls (write, unshare, dup2) on
