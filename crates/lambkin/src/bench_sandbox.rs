@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use lambkin_sandbox::{Environment, EnvironmentSpec, Network};
+use lambkin_sandbox::{Blank, BlankSpec, Environment, EnvironmentSpec, Network};
 use lambkin_wire::client::{InitClient, LogSink};
 use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{InitType, StartConfig};
@@ -130,7 +130,37 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
         destroy.push(t.elapsed());
     }
     let per_second = args.environments as f64 / all.elapsed().as_secs_f64();
-    for v in [&mut create, &mut destroy, &mut freeze, &mut thaw] {
+    // Prepared environments (what `serve` keeps ready): built first, unmeasured; then a function assigned to
+    // each and its init started, measured.
+    let mut assign = Vec::new();
+    let mut assigned_ready = Vec::new();
+    for n in 0..args.environments {
+        let spec = spec(&code, n, args.memory_mb)?;
+        let blank = Blank::create(
+            &format!("bench-prep-{}-{n}", std::process::id()),
+            &BlankSpec::of(&spec),
+        )?;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let t = Instant::now();
+        let (env, channel) = blank.assign(&spec)?;
+        assign.push(t.elapsed());
+        let (client, started) =
+            InitClient::start(channel, start_config(args.memory_mb), quiet.clone())
+                .await
+                .map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(started.ready, "the init did not become ready");
+        assigned_ready.push(t.elapsed());
+        drop(client);
+        env.destroy()?;
+    }
+    for v in [
+        &mut create,
+        &mut destroy,
+        &mut freeze,
+        &mut thaw,
+        &mut assign,
+        &mut assigned_ready,
+    ] {
         v.sort();
     }
     println!("MemorySize {} MB", args.memory_mb);
@@ -160,5 +190,16 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
         show(percentile(&thaw, 0.99))
     );
     println!("| environments created, readied and destroyed per second, one at a time | {per_second:.1}/s | |");
+    println!(
+        "| prepared environment: assign (limits, the code attached, read-only root) ({} environments) | {} | {} |",
+        args.environments,
+        show(percentile(&assign, 0.5)),
+        show(percentile(&assign, 0.99))
+    );
+    println!(
+        "| prepared environment: assign → init ready | {} | {} |",
+        show(percentile(&assigned_ready, 0.5)),
+        show(percentile(&assigned_ready, 0.99))
+    );
     Ok(())
 }
