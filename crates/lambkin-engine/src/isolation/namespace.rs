@@ -7,6 +7,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use lambkin_sandbox::{Blank, BlankSpec, Environment, EnvironmentSpec};
 
@@ -16,6 +17,12 @@ use crate::FunctionSpec;
 
 /// Most `/tmp` sizes kept prepared at once (the most recently asked for win).
 const SHAPES: usize = 2;
+
+/// How long preparing waits after an environment was taken. Preparing moves a process into a new cgroup,
+/// which on cgroup v1 holds the kernel's `cgroup_threadgroup_rwsem` for a whole RCU grace period (~8 ms
+/// measured here) — and every fork on the host waits for it, the runtime's of the cold start just begun
+/// included. The cold start's own part (attach, init phase, first invoke) is over well within this.
+const QUIET_AFTER_TAKE: Duration = Duration::from_millis(30);
 
 /// Builds sandboxed environments.
 pub struct NamespaceIsolator {
@@ -36,6 +43,8 @@ struct Pool {
     shapes: VecDeque<u32>,
     /// A fill is queued or running.
     filling: bool,
+    /// When an environment was last taken.
+    last_take: Option<Instant>,
     stopped: bool,
 }
 
@@ -108,6 +117,15 @@ impl NamespaceIsolator {
     /// Prepares environments until every shape has `depth` (on the preparer thread).
     fn fill(&self) {
         loop {
+            let quiet = self
+                .pool()
+                .last_take
+                .map(|t| QUIET_AFTER_TAKE.saturating_sub(t.elapsed()))
+                .unwrap_or_default();
+            if !quiet.is_zero() {
+                std::thread::sleep(quiet);
+                continue;
+            }
             let Some(mb) = ({
                 let mut pool = self.pool();
                 let next = if pool.stopped {
@@ -147,6 +165,7 @@ impl NamespaceIsolator {
     /// A prepared environment fitting `spec`, if one is ready.
     fn take(&self, spec: &EnvironmentSpec) -> Option<Blank> {
         let mut pool = self.pool();
+        pool.last_take = Some(Instant::now());
         let i = pool.ready.iter().position(|b| b.fits(spec))?;
         Some(pool.ready.swap_remove(i))
     }
