@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use lambkin_wire::{FrameBatch, FrameError, FrameReader, HostMessage, InitMessage, StartConfig};
-use tokio::net::UnixStream;
 use tokio::sync::mpsc;
 
 use crate::logs::{Forward, Source};
@@ -52,11 +51,8 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     rustix::io::fcntl_setfd(fd.as_fd(), rustix::io::FdFlags::CLOEXEC)
         .map_err(|e| format!("cannot mark the control channel close-on-exec: {e}"))?;
     let std_stream = std::os::unix::net::UnixStream::from(fd);
-    std_stream
-        .set_nonblocking(true)
-        .map_err(|e| format!("control channel: {e}"))?;
-    let stream = UnixStream::from_std(std_stream).map_err(|e| format!("control channel: {e}"))?;
-    let (reader, writer) = stream.into_split();
+    let (reader, writer) =
+        lambkin_wire::channel::split(std_stream).map_err(|e| format!("control channel: {e}"))?;
     let mut reader = FrameReader::new(reader);
 
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outgoing>();

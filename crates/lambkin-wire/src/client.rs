@@ -12,10 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
+use crate::channel::{self, ChannelReader, ChannelWriter};
 use crate::frame::{write_frame, FrameReader};
 use crate::invoke::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason};
 use crate::log::LogLine;
@@ -71,7 +70,7 @@ impl Pending {
 
 /// A started init in an environment.
 pub struct InitClient {
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<ChannelWriter>,
     register: mpsc::UnboundedSender<(String, Pending)>,
     stopped: Mutex<Option<oneshot::Receiver<()>>>,
     closed: Arc<AtomicBool>,
@@ -93,9 +92,7 @@ impl InitClient {
         config: StartConfig,
         logs: LogSink,
     ) -> Result<(Self, Started), String> {
-        stream.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let stream = UnixStream::from_std(stream).map_err(|e| e.to_string())?;
-        let (reader, mut writer) = stream.into_split();
+        let (reader, mut writer) = channel::split(stream).map_err(|e| e.to_string())?;
         let mut reader = FrameReader::new(reader);
         write_frame(
             &mut writer,
@@ -210,7 +207,7 @@ impl InitClient {
 }
 
 async fn read_loop(
-    mut reader: FrameReader<OwnedReadHalf>,
+    mut reader: FrameReader<ChannelReader>,
     mut registrations: mpsc::UnboundedReceiver<(String, Pending)>,
     logs: LogSink,
     stopped: oneshot::Sender<()>,
@@ -383,7 +380,7 @@ mod tests {
     /// `Done`; `exit_after` invokes it closes the channel.
     async fn fake_init(stream: std::os::unix::net::UnixStream, exit_after: usize) {
         stream.set_nonblocking(true).expect("nonblocking");
-        let stream = UnixStream::from_std(stream).expect("tokio");
+        let stream = tokio::net::UnixStream::from_std(stream).expect("tokio");
         let (r, mut w) = stream.into_split();
         let mut r = FrameReader::new(r);
         let _: (HostMessage, Bytes) = r.next().await.expect("start");

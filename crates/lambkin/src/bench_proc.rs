@@ -84,13 +84,48 @@ fn cmdline(pid: u32) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Private memory of a process (`smaps_rollup`: `Private_Clean` + `Private_Dirty`), in KiB.
-fn private_kb(pid: u32) -> u64 {
+/// Private memory of a process in KiB (`smaps_rollup`): `Private_Clean` + `Private_Dirty`, and
+/// `Private_Dirty` alone (anonymous memory and written pages: what every environment costs, while clean pages
+/// are file pages only this process maps, shared as soon as another environment maps them too).
+fn private_kb(pid: u32) -> Private {
     let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-    text.lines()
-        .filter(|l| l.starts_with("Private_Clean:") || l.starts_with("Private_Dirty:"))
-        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .sum()
+    let field = |name: &str| -> u64 {
+        text.lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum()
+    };
+    let dirty = field("Private_Dirty:");
+    Private {
+        all: field("Private_Clean:") + dirty,
+        dirty,
+    }
+}
+
+/// Private memory in KiB: all of it, and the dirty part.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Private {
+    pub(crate) all: u64,
+    pub(crate) dirty: u64,
+}
+
+impl std::ops::Add for Private {
+    type Output = Private;
+    fn add(self, o: Private) -> Private {
+        Private {
+            all: self.all + o.all,
+            dirty: self.dirty + o.dirty,
+        }
+    }
+}
+
+impl Private {
+    fn div(self, n: u64) -> Private {
+        Private {
+            all: self.all / n.max(1),
+            dirty: self.dirty / n.max(1),
+        }
+    }
 }
 
 /// The `pasta` attached to the network namespace of process `pid`, if any.
@@ -114,13 +149,13 @@ fn pasta_of(procs: &[Proc], pid: u32) -> Option<u32> {
 /// What an idle environment costs beyond its function's processes, in KiB of private memory.
 #[derive(Debug, Default)]
 pub(crate) struct Overhead {
-    pub(crate) init: u64,
-    pub(crate) sandbox_enter: u64,
-    pub(crate) pasta: u64,
+    pub(crate) init: Private,
+    pub(crate) sandbox_enter: Private,
+    pub(crate) pasta: Private,
 }
 
 impl Overhead {
-    pub(crate) fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> Private {
         self.init + self.sandbox_enter + self.pasta
     }
 }
@@ -145,16 +180,22 @@ pub(crate) fn idle_overhead(serve: u32) -> Option<Overhead> {
         }
         seen.push(Overhead {
             init: private_kb(init),
-            sandbox_enter: enter.map(private_kb).unwrap_or(0),
+            sandbox_enter: enter.map(private_kb).unwrap_or_default(),
             pasta: pasta_of(&procs, enter.unwrap_or(init))
                 .map(private_kb)
-                .unwrap_or(0),
+                .unwrap_or_default(),
         });
     }
     let n = seen.len() as u64;
+    let mean = |part: fn(&Overhead) -> Private| {
+        seen.iter()
+            .map(part)
+            .fold(Private::default(), |a, b| a + b)
+            .div(n)
+    };
     (n > 0).then(|| Overhead {
-        init: seen.iter().map(|o| o.init).sum::<u64>() / n,
-        sandbox_enter: seen.iter().map(|o| o.sandbox_enter).sum::<u64>() / n,
-        pasta: seen.iter().map(|o| o.pasta).sum::<u64>() / n,
+        init: mean(|o| o.init),
+        sandbox_enter: mean(|o| o.sandbox_enter),
+        pasta: mean(|o| o.pasta),
     })
 }

@@ -489,15 +489,19 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     ]);
     if let Some(o) = idle {
         print_row(&[
-            "idle (frozen) warm environment, private memory beyond the function's processes (smaps_rollup)",
+            "idle (frozen) warm environment, private memory beyond the function's processes (smaps_rollup; all/dirty)",
             "",
             "",
             &format!(
-                "{} KiB (init {}, sandbox-enter {}, pasta {})",
-                o.total(),
-                o.init,
-                o.sandbox_enter,
-                o.pasta
+                "{} KiB, {} dirty (init {}/{}, sandbox-enter {}/{}, pasta {}/{})",
+                o.total().all,
+                o.total().dirty,
+                o.init.all,
+                o.init.dirty,
+                o.sandbox_enter.all,
+                o.sandbox_enter.dirty,
+                o.pasta.all,
+                o.pasta.dirty
             ),
         ]);
     }
