@@ -21,6 +21,9 @@ use http::StatusCode;
 use lambkin_engine::{EngineError, FunctionSpec};
 use lambkin_respond::FrontResponse;
 use lambkin_wire::{InvokeHandle, InvokeRequest, ResponseFrame};
+
+/// A fresh request id (a UUID v4, no system call).
+pub(crate) use lambkin_wire::invoke::new_request_id;
 use tokio::sync::mpsc;
 
 use crate::error::{ApiError, ApiResult};

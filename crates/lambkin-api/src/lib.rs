@@ -110,12 +110,12 @@ pub async fn run(
     let log_store = store.clone();
     let engine = Engine::new(
         engine_cfg,
-        Arc::new(move |function, stream, line| {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0);
-            if let Err(e) = log_store.append_log(function, stream, now, line) {
+        Arc::new(move |function, stream, lines: &[lambkin_engine::LogLine]| {
+            let lines: Vec<(u64, &[u8])> = lines
+                .iter()
+                .map(|l| (l.timestamp_ms, &l.line[..]))
+                .collect();
+            if let Err(e) = log_store.append_logs(function, stream, &lines) {
                 tracing::warn!("cannot keep a log line of {function}: {e}");
             }
         }),

@@ -39,7 +39,7 @@ pub async fn handle(
     local: SocketAddr,
     peer: SocketAddr,
 ) -> FrontResponse {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = crate::invoke::new_request_id();
     let host = req
         .headers()
         .get(header::HOST)

@@ -29,8 +29,8 @@ impl Isolation {
     }
 }
 
-/// Receives every log line of every environment: (function name, log stream, line).
-pub type LogWriter = Arc<dyn Fn(&str, &str, &[u8]) + Send + Sync>;
+/// Receives every log line of every environment: (function name, log stream, lines that arrived together).
+pub type LogWriter = Arc<dyn Fn(&str, &str, &[lambkin_wire::LogLine]) + Send + Sync>;
 
 /// The engine's settings.
 #[derive(Debug, Clone)]

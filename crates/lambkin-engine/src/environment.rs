@@ -202,7 +202,7 @@ impl Env {
         let _ = lifecycle.created();
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
-        let sink: LogSink = Arc::new(move |_source, line| logs(&function, &stream, line));
+        let sink: LogSink = Arc::new(move |lines| logs(&function, &stream, lines));
         let (client, started) = match InitClient::start(channel, start, sink).await {
             Ok(c) => c,
             Err(e) => {
@@ -297,6 +297,11 @@ impl Env {
             tracing::warn!("{e}");
             l.freeze_failed();
         }
+    }
+
+    /// Whether the environment is still idle and running in the idle period `epoch` (worth freezing).
+    pub fn freeze_due(&self, epoch: u64) -> bool {
+        self.lifecycle().freeze_due(epoch)
     }
 
     /// Whether the init is gone (the environment cannot serve again).

@@ -37,6 +37,8 @@ pub use environment::Env;
 use isolation::namespace::NamespaceIsolator;
 use isolation::process::ProcessIsolator;
 use isolation::Isolator;
+/// One log line of an environment, as a [`LogWriter`] receives it.
+pub use lambkin_wire::LogLine;
 use spawner::Spawner;
 
 /// An invoke in flight.
@@ -422,7 +424,11 @@ impl Engine {
                 // freeze/thaw round trip, and nothing of an idle environment runs for long.
                 tokio::spawn(async move {
                     tokio::time::sleep(FREEZE_AFTER).await;
-                    let _ = tokio::task::spawn_blocking(move || idle.freeze_if_idle(epoch)).await;
+                    // An environment taken again meanwhile (back-to-back invokes) costs no blocking thread.
+                    if idle.freeze_due(epoch) {
+                        let _ =
+                            tokio::task::spawn_blocking(move || idle.freeze_if_idle(epoch)).await;
+                    }
                 });
                 st.idle.entry(key).or_default().push(Idle {
                     env: env.clone(),

@@ -143,6 +143,11 @@ impl Lifecycle {
         }
     }
 
+    /// Whether [`Lifecycle::freeze`] with `epoch` would freeze now (a stale timer need not ask the freezer).
+    pub fn freeze_due(&self, epoch: u64) -> bool {
+        self.status == (Status::Idle { frozen: false }) && self.idle_epoch == epoch
+    }
+
     /// Undoes a [`Lifecycle::freeze`] whose freezer write failed.
     pub fn freeze_failed(&mut self) {
         if self.status == (Status::Idle { frozen: true }) {

@@ -73,7 +73,14 @@ pub fn run(role: &str, args: Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(crate::control::serve(fd)) {
+    // The channel is served by a task, not by `block_on`'s own future: waking that future always writes the
+    // runtime's eventfd, a task woken on the runtime's thread does not.
+    let served = rt.block_on(async {
+        tokio::spawn(crate::control::serve(fd))
+            .await
+            .unwrap_or_else(|e| Err(format!("the control channel's task failed: {e}")))
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{role}: {e}");

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use lambkin_wire::{read_frame, write_frame, FrameError, HostMessage, InitMessage, StartConfig};
-use tokio::net::UnixStream;
+use lambkin_wire::{FrameBatch, FrameError, FrameReader, HostMessage, InitMessage, StartConfig};
 use tokio::sync::mpsc;
 
 use crate::logs::{Forward, Source};
@@ -17,6 +16,11 @@ use crate::{Init, InitConfig, InvokeHandle, ShutdownReason};
 use lambkin_wire::ResponseHead;
 
 type Outgoing = (InitMessage, Bytes);
+
+/// How long log lines may wait for a message that matters (a response frame, `Done`) to travel with it.
+const LOG_DELAY: Duration = Duration::from_millis(2);
+/// Queued bytes that go out without waiting.
+const BATCH_BYTES: usize = 64 << 10;
 
 /// Lambda's function user, `sbx_user1051`.
 pub const FUNCTION_UID: u32 = 993;
@@ -47,24 +51,14 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     rustix::io::fcntl_setfd(fd.as_fd(), rustix::io::FdFlags::CLOEXEC)
         .map_err(|e| format!("cannot mark the control channel close-on-exec: {e}"))?;
     let std_stream = std::os::unix::net::UnixStream::from(fd);
-    std_stream
-        .set_nonblocking(true)
-        .map_err(|e| format!("control channel: {e}"))?;
-    let stream = UnixStream::from_std(std_stream).map_err(|e| format!("control channel: {e}"))?;
-    let (mut reader, mut writer) = stream.into_split();
+    let (reader, writer) =
+        lambkin_wire::channel::split(std_stream).map_err(|e| format!("control channel: {e}"))?;
+    let mut reader = FrameReader::new(reader);
 
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Outgoing>();
-    let writer_task = tokio::spawn(async move {
-        while let Some((msg, payload)) = out_rx.recv().await {
-            if write_frame(&mut writer, &msg, &payload).await.is_err()
-                || msg == InitMessage::Stopped
-            {
-                break;
-            }
-        }
-    });
+    let (out_tx, out_rx) = mpsc::unbounded_channel::<Outgoing>();
+    let writer_task = tokio::spawn(write_loop(writer, out_rx));
 
-    let start = match read_frame::<_, HostMessage>(&mut reader).await {
+    let start = match reader.next::<HostMessage>().await {
         Ok((HostMessage::Start { config: c }, _)) => config(*c)?,
         Ok((other, _)) => return Err(format!("expected Start first, got {other:?}")),
         Err(e) => return Err(e.to_string()),
@@ -74,6 +68,7 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
         let _ = log_tx.send((
             InitMessage::Log {
                 source: source.clone(),
+                timestamp_ms: lambkin_wire::log::now_ms(),
             },
             Bytes::copy_from_slice(line.as_bytes()),
         ));
@@ -92,7 +87,7 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     let _ = out_tx.send((ready, Bytes::new()));
 
     let reason = loop {
-        match read_frame::<_, HostMessage>(&mut reader).await {
+        match reader.next::<HostMessage>().await {
             Ok((HostMessage::Invoke { mut request }, payload)) => {
                 request.payload = payload;
                 let handle = init.invoke(request);
@@ -112,6 +107,54 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     drop(out_tx);
     let _ = tokio::time::timeout(Duration::from_secs(2), writer_task).await;
     Ok(())
+}
+
+/// Sends what is queued for the host: every message queued at that moment in one write. Log lines alone wait
+/// up to [`LOG_DELAY`] for a message that matters, so that an invoke's START line travels with its response
+/// and END and REPORT with its `Done`; anything else goes out at once, with the lines queued before it.
+async fn write_loop<W>(mut writer: W, mut out_rx: mpsc::UnboundedReceiver<Outgoing>)
+where
+    W: tokio::io::AsyncWriteExt + Unpin,
+{
+    let mut batch = FrameBatch::default();
+    let mut due = tokio::time::Instant::now();
+    loop {
+        let first = if batch.is_empty() {
+            out_rx.recv().await
+        } else {
+            match tokio::time::timeout_at(due, out_rx.recv()).await {
+                Ok(m) => m,
+                Err(_) => {
+                    if batch.write_to(&mut writer).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some(first) = first else { break };
+        let held = !batch.is_empty();
+        let (mut urgent, mut stop) = (false, false);
+        let mut next = Some(first);
+        while let Some((msg, payload)) = next.take() {
+            urgent |= !matches!(msg, InitMessage::Log { .. });
+            stop |= msg == InitMessage::Stopped;
+            if let Err(e) = batch.push(&msg, payload) {
+                tracing::error!("cannot encode a control message: {e}");
+            }
+            if batch.len() < BATCH_BYTES {
+                next = out_rx.try_recv().ok();
+            }
+        }
+        if urgent || batch.len() >= BATCH_BYTES {
+            if batch.write_to(&mut writer).await.is_err() || stop {
+                return;
+            }
+        } else if !held {
+            due = tokio::time::Instant::now() + LOG_DELAY;
+        }
+    }
+    let _ = batch.write_to(&mut writer).await;
 }
 
 /// Sends one invoke's frames and its end to the host, each converted once.

@@ -86,15 +86,21 @@ pub fn tree_peak_kb(roots: &[u32]) -> u64 {
 }
 
 /// Peak memory of the whole environment from its cgroup, when the init mounted it (sandboxed environments):
-/// v1 `memory.max_usage_in_bytes`, v2 `memory.peak`.
+/// v1 `memory.max_usage_in_bytes`, v2 `memory.peak`. The file is opened once (the cgroup is mounted before any
+/// invoke) and read in place: one `pread` per invoke.
 pub fn cgroup_peak_bytes() -> Option<u64> {
-    ["memory.max_usage_in_bytes", "memory.peak"]
-        .iter()
-        .find_map(|f| {
-            std::fs::read_to_string(std::path::Path::new(crate::pid1::CGROUP_MOUNT).join(f))
-                .ok()
-                .and_then(|s| s.trim().parse().ok())
-        })
+    use std::os::unix::fs::FileExt;
+    static FILE: std::sync::OnceLock<Option<std::fs::File>> = std::sync::OnceLock::new();
+    let file = FILE.get_or_init(|| {
+        ["memory.max_usage_in_bytes", "memory.peak"]
+            .iter()
+            .find_map(|f| {
+                std::fs::File::open(std::path::Path::new(crate::pid1::CGROUP_MOUNT).join(f)).ok()
+            })
+    });
+    let mut buf = [0u8; 32];
+    let n = file.as_ref()?.read_at(&mut buf, 0).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
 }
 
 /// A fresh X-Ray trace header (`Root=1-<time>-<96 bits>;Parent=<64 bits>;Sampled=0`).

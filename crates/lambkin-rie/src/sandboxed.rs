@@ -88,11 +88,13 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         environment_prefix: "rie",
         prepared: 0,
     };
-    let logs: LogWriter = Arc::new(|_function, _stream, line| {
+    let logs: LogWriter = Arc::new(|_function, _stream, lines| {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        let _ = out.write_all(line);
-        let _ = out.write_all(b"\n");
+        for l in lines {
+            let _ = out.write_all(&l.line);
+            let _ = out.write_all(b"\n");
+        }
         let _ = out.flush();
     });
     let engine = Engine::new(engine_cfg, logs);

@@ -461,7 +461,7 @@ impl Environment {
 
     /// How many processes of the environment the OOM killer has killed so far (0 when unknown).
     pub fn oom_kills(&self) -> u64 {
-        self.stats().map(|s| s.oom_kills).unwrap_or(0)
+        self.cgroup().map(|cg| cg.oom_kills()).unwrap_or(0)
     }
 
     /// Memory high-water mark, CPU time and OOM kills.

@@ -205,13 +205,30 @@ impl Store {
         timestamp_ms: u64,
         line: &[u8],
     ) -> Result<(), StoreError> {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let mut rec = serde_json::to_vec(&LineOut {
-            t: timestamp_ms,
-            m: String::from_utf8_lossy(line),
-        })?;
-        rec.push(b'\n');
+        self.append_logs(function, stream, &[(timestamp_ms, line)])
+    }
+
+    /// Appends `(timestamp_ms, line)`s as [`Store::append_log`] does each, all in one `write(2)`.
+    pub fn append_logs<L: AsRef<[u8]>>(
+        &self,
+        function: &str,
+        stream: &str,
+        lines: &[(u64, L)],
+    ) -> Result<(), StoreError> {
+        let mut rec = Vec::new();
+        for (timestamp_ms, line) in lines {
+            let (timestamp_ms, line) = (*timestamp_ms, line.as_ref());
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            serde_json::to_writer(
+                &mut rec,
+                &LineOut {
+                    t: timestamp_ms,
+                    m: String::from_utf8_lossy(line),
+                },
+            )?;
+            rec.push(b'\n');
+        }
         let path = self
             .function_log_dir(function)
             .join(format!("{}{LOG_EXT}", escape(stream)));

@@ -12,18 +12,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::UnixStream;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::frame::{read_frame, write_frame};
+use crate::channel::{self, ChannelReader, ChannelWriter};
+use crate::frame::{write_frame, FrameReader};
 use crate::invoke::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason};
-use crate::log::LogSource;
+use crate::log::LogLine;
 use crate::message::{HostMessage, InitMessage};
 use crate::StartConfig;
 
-/// Receives the environment's log lines.
-pub type LogSink = Arc<dyn Fn(&LogSource, &[u8]) + Send + Sync>;
+/// Receives the environment's log lines, in order: every line that arrived together in one call.
+pub type LogSink = Arc<dyn Fn(&[LogLine]) + Send + Sync>;
 
 /// What a host does at the moments of one invoke. Called from the channel's reader, in order; each must be
 /// quick and must not block.
@@ -71,7 +70,7 @@ impl Pending {
 
 /// A started init in an environment.
 pub struct InitClient {
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<ChannelWriter>,
     register: mpsc::UnboundedSender<(String, Pending)>,
     stopped: Mutex<Option<oneshot::Receiver<()>>>,
     closed: Arc<AtomicBool>,
@@ -93,9 +92,8 @@ impl InitClient {
         config: StartConfig,
         logs: LogSink,
     ) -> Result<(Self, Started), String> {
-        stream.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let stream = UnixStream::from_std(stream).map_err(|e| e.to_string())?;
-        let (mut reader, mut writer) = stream.into_split();
+        let (reader, mut writer) = channel::split(stream).map_err(|e| e.to_string())?;
+        let mut reader = FrameReader::new(reader);
         write_frame(
             &mut writer,
             &HostMessage::Start {
@@ -106,7 +104,8 @@ impl InitClient {
         .await
         .map_err(|e| format!("send Start: {e}"))?;
         let started = loop {
-            let (msg, payload): (InitMessage, Bytes) = read_frame(&mut reader)
+            let (msg, payload): (InitMessage, Bytes) = reader
+                .next()
                 .await
                 .map_err(|e| format!("init did not start: {e}"))?;
             match msg {
@@ -122,7 +121,10 @@ impl InitClient {
                         init_ms: None,
                     }
                 }
-                InitMessage::Log { source } => logs(&source, &payload),
+                InitMessage::Log { timestamp_ms, .. } => logs(&[LogLine {
+                    timestamp_ms,
+                    line: payload,
+                }]),
                 other => return Err(format!("unexpected message before Ready: {other:?}")),
             }
         };
@@ -205,22 +207,50 @@ impl InitClient {
 }
 
 async fn read_loop(
-    mut reader: OwnedReadHalf,
+    mut reader: FrameReader<ChannelReader>,
     mut registrations: mpsc::UnboundedReceiver<(String, Pending)>,
     logs: LogSink,
     stopped: oneshot::Sender<()>,
     closed: Arc<AtomicBool>,
 ) {
     let mut pending: HashMap<String, Pending> = HashMap::new();
+    // Log lines of consecutive `Log` messages, handed over together: before any other message (a line that
+    // came before a frame is kept before the caller gets the frame) and before waiting for more input.
+    let mut lines: Vec<LogLine> = Vec::new();
     loop {
-        let Ok((msg, payload)) = read_frame::<_, InitMessage>(&mut reader).await else {
+        let next = match reader.buffered::<InitMessage>() {
+            Ok(Some(frame)) => Ok(frame),
+            Ok(None) => {
+                if !lines.is_empty() {
+                    logs(&lines);
+                    lines.clear();
+                }
+                match reader.fill().await {
+                    Ok(()) => continue,
+                    Err(e) => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        };
+        let Ok((msg, payload)) = next else {
             break;
         };
+        if let InitMessage::Log { timestamp_ms, .. } = msg {
+            lines.push(LogLine {
+                timestamp_ms,
+                line: payload,
+            });
+            continue;
+        }
+        if !lines.is_empty() {
+            logs(&lines);
+            lines.clear();
+        }
         while let Ok((id, p)) = registrations.try_recv() {
             pending.insert(id, p);
         }
         match msg {
-            InitMessage::Log { source } => logs(&source, &payload),
+            InitMessage::Log { .. } => {}
             InitMessage::Stopped => break,
             InitMessage::Ready { .. } | InitMessage::InitFailed { .. } => {}
             InitMessage::Response { request_id, head } => {
@@ -254,6 +284,9 @@ async fn read_loop(
                 }
             }
         }
+    }
+    if !lines.is_empty() {
+        logs(&lines);
     }
     // The environment is gone: every open invoke ends, including ones registered but not yet seen.
     closed.store(true, Ordering::SeqCst);
@@ -347,16 +380,17 @@ mod tests {
     /// `Done`; `exit_after` invokes it closes the channel.
     async fn fake_init(stream: std::os::unix::net::UnixStream, exit_after: usize) {
         stream.set_nonblocking(true).expect("nonblocking");
-        let stream = UnixStream::from_std(stream).expect("tokio");
-        let (mut r, mut w) = stream.into_split();
-        let _: (HostMessage, Bytes) = read_frame(&mut r).await.expect("start");
+        let stream = tokio::net::UnixStream::from_std(stream).expect("tokio");
+        let (r, mut w) = stream.into_split();
+        let mut r = FrameReader::new(r);
+        let _: (HostMessage, Bytes) = r.next().await.expect("start");
         let ready = InitMessage::Ready {
             runtime_api: "x".into(),
             init_ms: 1.0,
         };
         write_frame(&mut w, &ready, b"").await.expect("ready");
         for _ in 0..exit_after {
-            let (msg, payload): (HostMessage, Bytes) = read_frame(&mut r).await.expect("invoke");
+            let (msg, payload): (HostMessage, Bytes) = r.next().await.expect("invoke");
             let HostMessage::Invoke { request } = msg else {
                 panic!("{msg:?}")
             };
@@ -410,7 +444,7 @@ mod tests {
     async fn hooks_run_in_order_and_every_invoke_ends_when_the_init_goes() {
         let (host, init) = std::os::unix::net::UnixStream::pair().expect("pair");
         tokio::spawn(fake_init(init, 1));
-        let logs: LogSink = Arc::new(|_, _| {});
+        let logs: LogSink = Arc::new(|_| {});
         let (client, started) = InitClient::start(host, config(), logs)
             .await
             .expect("start");

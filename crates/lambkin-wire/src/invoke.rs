@@ -27,12 +27,18 @@ pub struct InvokeRequest {
     pub invoked_function_arn: Option<String>,
 }
 
+/// A fresh request id, a UUID v4 whose random bits come from a thread-local generator seeded once (not a
+/// `getrandom` system call per request).
+pub fn new_request_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
+}
+
 impl InvokeRequest {
-    /// The request id, made (a UUID) and kept in the request when the caller gave none.
+    /// The request id, made ([`new_request_id`]) and kept in the request when the caller gave none.
     pub fn ensure_request_id(&mut self) -> String {
-        self.request_id
-            .get_or_insert_with(|| uuid::Uuid::new_v4().to_string())
-            .clone()
+        self.request_id.get_or_insert_with(new_request_id).clone()
     }
 }
 

@@ -5,7 +5,8 @@
 //!   invoke, the same whether the init runs in this process or behind the control channel.
 //! - [`config`]: `StartConfig`, the one configuration of an init; `InitType`, `SystemLogLevel`.
 //! - [`env`]: Lambda's environment-variable rules (reserved variables, the runtime/extension split).
-//! - [`message`] and [`frame`]: the control channel's typed messages and their framing.
+//! - [`message`] and [`frame`]: the control channel's typed messages and their framing; [`channel`]: its socket,
+//!   woken only when there is something to read.
 //! - [`client`] (feature `host`): the host end of the control channel, `InitClient`.
 //! - [`launch`]: how a host starts an init (`lambkin-init --control-fd N`).
 //! - [`process`]: processes of an environment die with their host.
@@ -13,6 +14,7 @@
 //! API boundary: the init crate depends on this crate only; host crates (engine, sandbox, rie, api, respond)
 //! depend on this crate and never on the init.
 
+pub mod channel;
 #[cfg(any(feature = "host", test))]
 pub mod client;
 pub mod config;
@@ -25,10 +27,12 @@ pub mod message;
 pub mod process;
 
 pub use config::{InitType, StartConfig, SystemLogLevel};
-pub use frame::{read_frame, write_frame, FrameError, MAX_HEADER, MAX_PAYLOAD};
+pub use frame::{
+    read_frame, write_frame, FrameBatch, FrameError, FrameReader, MAX_HEADER, MAX_PAYLOAD,
+};
 pub use invoke::{
     InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ResponseFrame, ResponseHead,
     ShutdownReason,
 };
-pub use log::LogSource;
+pub use log::{LogLine, LogSource};
 pub use message::{HostMessage, InitMessage};

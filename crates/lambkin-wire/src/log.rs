@@ -13,3 +13,21 @@ pub enum LogSource {
     /// The platform itself (START, END, REPORT).
     Platform,
 }
+
+/// One log line as a host receives it: when the init took it (ms since the Unix epoch) and its bytes, without
+/// the newline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// When the init took the line.
+    pub timestamp_ms: u64,
+    /// The line.
+    pub line: bytes::Bytes,
+}
+
+/// Now, in ms since the Unix epoch (a log line's timestamp).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

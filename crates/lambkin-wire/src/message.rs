@@ -67,6 +67,9 @@ pub enum InitMessage {
     Log {
         /// Who wrote it.
         source: LogSource,
+        /// When the init took it, in ms since the Unix epoch (lines may wait a moment to travel with the
+        /// next frame: their time is this one, not their arrival's).
+        timestamp_ms: u64,
     },
     /// SHUTDOWN finished; the init exits next.
     Stopped,
@@ -80,11 +83,12 @@ mod tests {
     fn log_sources_are_tagged() {
         let m = InitMessage::Log {
             source: LogSource::Extension("ext".into()),
+            timestamp_ms: 7,
         };
         let json = serde_json::to_string(&m).expect("json");
         assert_eq!(
             json,
-            r#"{"type":"Log","source":{"source":"extension","name":"ext"}}"#
+            r#"{"type":"Log","source":{"source":"extension","name":"ext"},"timestamp_ms":7}"#
         );
         let back: InitMessage = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, m);

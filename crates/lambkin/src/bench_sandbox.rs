@@ -99,7 +99,7 @@ fn show(d: Duration) -> String {
 /// Runs the benchmark and prints a Markdown table.
 pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     let code = args.code.canonicalize().context("--code")?;
-    let quiet: LogSink = Arc::new(|_, _| {});
+    let quiet: LogSink = Arc::new(|_| {});
     let mut create = Vec::new();
     let mut destroy = Vec::new();
     let mut freeze = Vec::new();

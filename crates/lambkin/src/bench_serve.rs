@@ -15,6 +15,7 @@ use crate::bench_common::{
     mean, per_second, print_head, print_latency, print_row, timed, Conn, FunctionBenchArgs,
     OneRequest, Port,
 };
+use crate::bench_proc;
 
 /// What to measure.
 #[derive(Debug, clap::Args)]
@@ -415,7 +416,15 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
     )
     .await?;
     let cold = cold_starts(&mut send, "bench", &payload, args.common.cold).await?;
-    let warm = warm_invokes(&mut send, "bench", &payload, 500, args.common.invokes).await?;
+    warm_invokes(&mut send, "bench", &payload, 500, 0).await?;
+    let serve_pid = server.child.id();
+    let cpu_before = bench_proc::cpu_ticks(serve_pid);
+    let warm = warm_invokes(&mut send, "bench", &payload, 0, args.common.invokes).await?;
+    let cpu_per_invoke =
+        bench_proc::cpu_since(serve_pid, &cpu_before) / args.common.invokes.max(1) as u32;
+    // Idle long enough to be frozen.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let idle = bench_proc::idle_overhead(serve_pid);
     let mut runtimes = Vec::new();
     for rt in &args.managed {
         runtimes.push((rt.clone(), managed(&mut send, rt, &args, &payload).await?));
@@ -472,6 +481,30 @@ pub async fn run(args: ServeBenchArgs) -> Result<()> {
         fmt,
         &format!("mean {}", fmt(mean(&warm))),
     );
+    print_row(&[
+        "CPU time per warm invoke: serve, sandbox, init and function, client excluded (utime + stime)",
+        "",
+        "",
+        &fmt(cpu_per_invoke),
+    ]);
+    if let Some(o) = idle {
+        print_row(&[
+            "idle (frozen) warm environment, private memory beyond the function's processes (smaps_rollup; all/dirty)",
+            "",
+            "",
+            &format!(
+                "{} KiB, {} dirty (init {}/{}, sandbox-enter {}/{}, pasta {}/{})",
+                o.total().all,
+                o.total().dirty,
+                o.init.all,
+                o.init.dirty,
+                o.sandbox_enter.all,
+                o.sandbox_enter.dirty,
+                o.pasta.all,
+                o.pasta.dirty
+            ),
+        ]);
+    }
     let seconds = args.common.seconds;
     for (c, r) in rates {
         print_row(&[

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_common;
+mod bench_proc;
 mod bench_sandbox;
 mod bench_serve;
 mod runtime_cmd;

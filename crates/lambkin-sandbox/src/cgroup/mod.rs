@@ -219,6 +219,66 @@ fn write(path: &Path, value: &str) -> Result<(), CgroupError> {
     fs::write(path, value).map_err(io_err("write", path))
 }
 
+/// A control file read and written often (the freezer, OOM kills): opened once, then read and written in place
+/// (`pread`/`pwrite` at offset 0: one system call instead of open, stat, read, close).
+#[derive(Debug)]
+pub(crate) struct Knob {
+    path: PathBuf,
+    file: std::sync::Mutex<Option<fs::File>>,
+}
+
+impl Knob {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            file: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Runs `op` on the open file (opened now if it is not yet).
+    fn with<T>(&self, op: impl FnOnce(&fs::File) -> io::Result<T>) -> io::Result<T> {
+        let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        if f.is_none() {
+            *f = Some(
+                fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .open(&self.path)?,
+            );
+        }
+        match f.as_ref() {
+            Some(file) => op(file),
+            None => Err(io::ErrorKind::NotFound.into()),
+        }
+    }
+
+    /// The whole file (empty when it cannot be read).
+    pub(crate) fn read(&self) -> String {
+        use std::os::unix::fs::FileExt;
+        let mut buf = [0u8; 512];
+        match self.with(|f| f.read_at(&mut buf, 0)) {
+            Ok(n) => String::from_utf8_lossy(&buf[..n]).into_owned(),
+            Err(_) => read(&self.path),
+        }
+    }
+
+    /// Value of `key` in the flat-keyed file.
+    pub(crate) fn keyed(&self, key: &str) -> u64 {
+        find_key(&self.read(), key)
+    }
+
+    pub(crate) fn write(&self, value: &str) -> Result<(), CgroupError> {
+        use std::os::unix::fs::FileExt;
+        self.with(|f| f.write_at(value.as_bytes(), 0).map(drop))
+            .map_err(io_err("write", &self.path))
+    }
+
+    /// Closes the file (before its cgroup is removed).
+    pub(crate) fn close(&self) {
+        *self.file.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
 fn read(path: &Path) -> String {
     fs::read_to_string(path).unwrap_or_default()
 }
@@ -229,8 +289,11 @@ fn read_u64(path: &Path) -> u64 {
 
 /// Value of `key` in a flat-keyed file (`memory.events`, `cpu.stat`, `memory.oom_control`).
 fn keyed(path: &Path, key: &str) -> u64 {
-    read(path)
-        .lines()
+    find_key(&read(path), key)
+}
+
+fn find_key(text: &str, key: &str) -> u64 {
+    text.lines()
         .find_map(|l| {
             let (k, v) = l.split_once(' ')?;
             (k == key).then(|| v.trim().parse().ok())?

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{
-    io_err, keyed, kill_by_signal, read, read_u64, remove_dir, wait, write, Cgroup, CgroupError,
-    Cgroups, Limits, Mount, Version, CPU_PERIOD_US, PARENT,
+    io_err, kill_by_signal, read_u64, remove_dir, wait, write, Cgroup, CgroupError, Cgroups, Knob,
+    Limits, Mount, Version, CPU_PERIOD_US, PARENT,
 };
 
 /// Controllers an environment uses.
@@ -49,7 +49,7 @@ impl Cgroups for CgroupsV1 {
 
     fn make(&self, name: &str) -> Result<Box<dyn Cgroup>, CgroupError> {
         let dirs = self.dirs(name);
-        let mut made = CgroupV1 { dirs: Vec::new() };
+        let mut made = CgroupV1::new(Vec::new());
         for (controller, dir) in dirs {
             // Controllers mounted together share one directory.
             if !made.dirs.iter().any(|(_, d)| *d == dir) {
@@ -64,7 +64,7 @@ impl Cgroups for CgroupsV1 {
             }
             made.dirs.push((controller, dir));
         }
-        Ok(Box::new(made))
+        Ok(Box::new(CgroupV1::new(made.dirs)))
     }
 
     fn open_existing(&self, name: &str) -> Option<Box<dyn Cgroup>> {
@@ -73,7 +73,7 @@ impl Cgroups for CgroupsV1 {
             .into_iter()
             .filter(|(_, d)| d.is_dir())
             .collect();
-        (!dirs.is_empty()).then(|| Box::new(CgroupV1 { dirs }) as Box<dyn Cgroup>)
+        (!dirs.is_empty()).then(|| Box::new(CgroupV1::new(dirs)) as Box<dyn Cgroup>)
     }
 }
 
@@ -82,9 +82,30 @@ impl Cgroups for CgroupsV1 {
 pub struct CgroupV1 {
     /// The directory of each controller (controllers mounted together share one).
     dirs: Vec<(&'static str, PathBuf)>,
+    /// `freezer.state`, kept open.
+    freezer: Knob,
+    /// `memory.oom_control`, kept open.
+    oom: Knob,
 }
 
 impl CgroupV1 {
+    fn new(dirs: Vec<(&'static str, PathBuf)>) -> Self {
+        let in_dir = |controller: &str, file: &str| {
+            let dir = dirs
+                .iter()
+                .find(|(c, _)| *c == controller)
+                .or_else(|| dirs.first())
+                .map(|(_, d)| d.as_path())
+                .unwrap_or(Path::new("/nonexistent"));
+            Knob::new(dir.join(file))
+        };
+        Self {
+            freezer: in_dir("freezer", "freezer.state"),
+            oom: in_dir("memory", "memory.oom_control"),
+            dirs,
+        }
+    }
+
     /// The directory of `controller` (the first one if it has none: a cgroup opened partly).
     fn dir(&self, controller: &str) -> &Path {
         self.dirs
@@ -104,10 +125,6 @@ impl CgroupV1 {
             }
         }
         out
-    }
-
-    fn freezer_state(&self) -> PathBuf {
-        self.dir("freezer").join("freezer.state")
     }
 }
 
@@ -151,15 +168,13 @@ impl Cgroup for CgroupV1 {
     }
 
     fn freeze(&self) -> Result<(), CgroupError> {
-        let state = self.freezer_state();
-        write(&state, "FROZEN")?;
-        wait("freeze", || read(&state).trim() == "FROZEN")
+        self.freezer.write("FROZEN")?;
+        wait("freeze", || self.freezer.read().trim() == "FROZEN")
     }
 
     fn thaw(&self) -> Result<(), CgroupError> {
-        let state = self.freezer_state();
-        write(&state, "THAWED")?;
-        wait("thaw", || read(&state).trim() == "THAWED")
+        self.freezer.write("THAWED")?;
+        wait("thaw", || self.freezer.read().trim() == "THAWED")
     }
 
     fn memory_peak(&self) -> u64 {
@@ -171,7 +186,7 @@ impl Cgroup for CgroupV1 {
     }
 
     fn oom_kills(&self) -> u64 {
-        keyed(&self.dir("memory").join("memory.oom_control"), "oom_kill")
+        self.oom.keyed("oom_kill")
     }
 
     fn kill_all(&self) -> Result<(), CgroupError> {
@@ -180,6 +195,8 @@ impl Cgroup for CgroupV1 {
 
     fn destroy(&self) -> Result<(), CgroupError> {
         self.kill_all()?;
+        self.freezer.close();
+        self.oom.close();
         for dir in self.unique_dirs() {
             remove_dir(dir)?;
         }
@@ -189,8 +206,8 @@ impl Cgroup for CgroupV1 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse_mounts;
     use super::super::tests::{limits, on_host, unique};
+    use super::super::{parse_mounts, read};
     use super::*;
 
     fn host_v1() -> Option<CgroupsV1> {
@@ -208,7 +225,7 @@ mod tests {
         let v1 = CgroupsV1::find(&mounts).expect("all controllers");
         let dirs = v1.dirs("e");
         assert_eq!(dirs.len(), 5);
-        let cg = CgroupV1 { dirs };
+        let cg = CgroupV1::new(dirs);
         assert_eq!(cg.dir("cpu"), cg.dir("cpuacct"));
         assert_eq!(cg.dir("cpuacct"), Path::new("/cg/cpu,cpuacct/lambkin/e"));
         assert_eq!(cg.procs_files().len(), 4, "one cgroup.procs per directory");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{
     io_err, keyed, kill_by_signal, read, read_u64, remove_dir, wait, write, Cgroup, CgroupError,
-    Cgroups, Limits, Mount, Version, CPU_PERIOD_US, PARENT,
+    Cgroups, Knob, Limits, Mount, Version, CPU_PERIOD_US, PARENT,
 };
 
 /// Controllers an environment needs, enabled on every level above it.
@@ -58,13 +58,13 @@ impl Cgroups for CgroupsV2 {
         }
         let dir = self.dir(name);
         fs::create_dir(&dir).map_err(io_err("create", &dir))?;
-        Ok(Box::new(CgroupV2 { dir }))
+        Ok(Box::new(CgroupV2::new(dir)))
     }
 
     fn open_existing(&self, name: &str) -> Option<Box<dyn Cgroup>> {
         let dir = self.dir(name);
         dir.is_dir()
-            .then(|| Box::new(CgroupV2 { dir }) as Box<dyn Cgroup>)
+            .then(|| Box::new(CgroupV2::new(dir)) as Box<dyn Cgroup>)
     }
 }
 
@@ -72,15 +72,28 @@ impl Cgroups for CgroupsV2 {
 #[derive(Debug)]
 pub struct CgroupV2 {
     dir: PathBuf,
+    /// `cgroup.freeze`, `cgroup.events` and `memory.events`, kept open.
+    freeze: Knob,
+    events: Knob,
+    memory_events: Knob,
 }
 
 impl CgroupV2 {
+    fn new(dir: PathBuf) -> Self {
+        Self {
+            freeze: Knob::new(dir.join("cgroup.freeze")),
+            events: Knob::new(dir.join("cgroup.events")),
+            memory_events: Knob::new(dir.join("memory.events")),
+            dir,
+        }
+    }
+
     fn file(&self, name: &str) -> PathBuf {
         self.dir.join(name)
     }
 
     fn frozen(&self) -> u64 {
-        keyed(&self.file("cgroup.events"), "frozen")
+        self.events.keyed("frozen")
     }
 }
 
@@ -109,12 +122,12 @@ impl Cgroup for CgroupV2 {
     }
 
     fn freeze(&self) -> Result<(), CgroupError> {
-        write(&self.file("cgroup.freeze"), "1")?;
+        self.freeze.write("1")?;
         wait("freeze", || self.frozen() == 1)
     }
 
     fn thaw(&self) -> Result<(), CgroupError> {
-        write(&self.file("cgroup.freeze"), "0")?;
+        self.freeze.write("0")?;
         wait("thaw", || self.frozen() == 0)
     }
 
@@ -133,7 +146,7 @@ impl Cgroup for CgroupV2 {
     }
 
     fn oom_kills(&self) -> u64 {
-        keyed(&self.file("memory.events"), "oom_kill")
+        self.memory_events.keyed("oom_kill")
     }
 
     fn kill_all(&self) -> Result<(), CgroupError> {
@@ -148,6 +161,9 @@ impl Cgroup for CgroupV2 {
 
     fn destroy(&self) -> Result<(), CgroupError> {
         self.kill_all()?;
+        for knob in [&self.freeze, &self.events, &self.memory_events] {
+            knob.close();
+        }
         remove_dir(&self.dir)
     }
 }
@@ -187,7 +203,7 @@ mod tests {
         let dir = std::env::temp_dir().join(unique("v2-files"));
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(dir.join("memory.swap.max"), "max").expect("write");
-        let cg = CgroupV2 { dir: dir.clone() };
+        let cg = CgroupV2::new(dir.clone());
         cg.apply(&limits()).expect("apply");
         let at = |f: &str| read(&dir.join(f)).trim().to_owned();
         assert_eq!(at("memory.max"), (64u64 << 20).to_string());
