@@ -1,6 +1,6 @@
 //! What `lambkin bench serve` reads of the server's processes in `/proc`: the CPU time of the server and every
 //! process below it (its environments' `sandbox-enter`, init and function), and the private memory an idle
-//! environment costs beyond the function's own processes (init, `sandbox-enter`, its `pasta`).
+//! environment costs beyond the function's own processes (init, `sandbox-enter` — `lambkin-enter` —, its `pasta`).
 
 use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
@@ -167,7 +167,11 @@ pub(crate) fn idle_overhead(serve: u32) -> Option<Overhead> {
     let mut seen = Vec::new();
     for child in children(&procs, serve) {
         let args = cmdline(child);
-        let (enter, init) = if args.get(1).is_some_and(|a| a == "sandbox-enter") {
+        let is_enter = args.get(1).is_some_and(|a| a == "sandbox-enter")
+            || args
+                .first()
+                .is_some_and(|a| a.ends_with(lambkin_sandbox::enter::ENTER_EXECUTABLE));
+        let (enter, init) = if is_enter {
             (Some(child), children(&procs, child).next())
         } else if args.iter().any(|a| a == "--control-fd") {
             (None, Some(child))
