@@ -118,6 +118,15 @@ class Serve:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        # A child the server was forking at that moment holds its listening socket until it execs or dies (a few
+        # milliseconds): wait until nothing answers on the port, so a restart is not taken for up too early.
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            except OSError:
+                return
+            time.sleep(0.02)
 
     def restart(self) -> None:
         self.start()

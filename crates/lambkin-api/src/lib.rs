@@ -120,9 +120,7 @@ pub async fn run(
             }
         }),
     );
-    let listener = TcpListener::bind(&config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let listener = bind(&config.listen).await?;
     let local = listener
         .local_addr()
         .map_err(|e| format!("listen address: {e}"))?;
@@ -162,6 +160,24 @@ pub async fn run(
         lambkin_sandbox::netpool::sweep(true);
     }
     Ok(())
+}
+
+/// Binds the API's address. A port still held for a moment is waited for (up to 3 s): after a crash, a child
+/// the dead server was forking may hold its listening socket until that child's exec or death.
+async fn bind(addr: &str) -> Result<TcpListener, String> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e)
+                if e.kind() == std::io::ErrorKind::AddrInUse
+                    && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(format!("cannot listen on {addr}: {e}")),
+        }
+    }
 }
 
 async fn accept_loop(listener: TcpListener, local: SocketAddr, service: Arc<Service>) {
