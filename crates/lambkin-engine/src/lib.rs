@@ -159,7 +159,7 @@ impl Engine {
         let init = InitCommand::beside(&cfg.lambkin);
         let isolator: Arc<dyn Isolator> = match cfg.isolation {
             Isolation::Namespace => Arc::new(NamespaceIsolator::new(
-                lambkin_sandbox::BlankSpec {
+                lambkin_sandbox::EnvironmentShape {
                     ephemeral_mb: DEFAULT_EPHEMERAL_MB,
                     network: cfg.network,
                     rootfs: cfg.rootfs.clone(),

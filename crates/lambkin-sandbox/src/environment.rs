@@ -81,6 +81,15 @@ pub struct EnvironmentSpec {
     pub shared_dirs: Vec<crate::plan::SharedDir>,
     /// `MemorySize`.
     pub memory_mb: u32,
+    /// Everything else: what a prepared environment is built with before its function is known.
+    pub shape: EnvironmentShape,
+}
+
+/// What an environment is made of besides its function: `/tmp`'s size, egress, the root filesystem, where its
+/// state lives, the executables that build it. A prepared environment ([`crate::prepared::Blank`]) is built
+/// from this alone, and fits any function of the same shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentShape {
     /// `EphemeralStorage` (size of `/tmp`).
     pub ephemeral_mb: u32,
     /// Egress.
@@ -255,7 +264,7 @@ impl Environment {
     ) -> Result<(Self, UnixStream, Option<OwnedFd>), SandboxError> {
         let limits = limits(spec.memory_mb);
         let cgroups = crate::cgroup::host()?;
-        let state_dir = spec.state_dir.join(&spec.id);
+        let state_dir = spec.shape.state_dir.join(&spec.id);
         // The record first: the state directory names its owner before anything of the environment exists.
         std::fs::create_dir_all(&state_dir).map_err(io_err("create the state directory"))?;
         if let Err(e) = std::fs::write(state_dir.join(OWNER_FILE), Owner::me().to_string()) {
@@ -275,7 +284,7 @@ impl Environment {
             .insert(cgroups.create(&spec.id, &limits)?)
             .procs_files();
         let image = state_dir.join("tmp.img");
-        let tmp_image = match crate::tmpimage::take(spec.ephemeral_mb, &image) {
+        let tmp_image = match crate::tmpimage::take(spec.shape.ephemeral_mb, &image) {
             Ok(()) => Some(image),
             Err(e) => {
                 tracing::warn!(
@@ -285,10 +294,10 @@ impl Environment {
             }
         };
         let mut root = RootPlan::skeleton(
-            spec.ephemeral_mb,
+            spec.shape.ephemeral_mb,
             tmp_image.as_deref(),
-            spec.rootfs.as_deref(),
-            &spec.init.program,
+            spec.shape.rootfs.as_deref(),
+            &spec.shape.init.program,
             &resolv_conf(),
         );
         if !prepared {
@@ -310,14 +319,14 @@ impl Environment {
             root_dir: state_dir.join("root"),
             root,
             hostname: "sandbox".into(),
-            init_args: spec.init.args(3, true),
+            init_args: spec.shape.init.args(3, true),
             attach_fd: prepared.then_some(ATTACH_FD),
         };
         let plan_json = serde_json::to_string(&plan)
             .map_err(|e| SandboxError::Io("encode the plan", e.into()))?;
         // A prepared network namespace when the pool has one (joined with setns), else a new one. The
         // environment records it before the pool forgets it, and owns it from then on.
-        let netns_file = match crate::netpool::take(spec.network) {
+        let netns_file = match crate::netpool::take(spec.shape.network) {
             Some(p) => match std::fs::File::open(&p.netns) {
                 Ok(f) => {
                     if let Some(pid) = p.pasta_pid {
@@ -352,7 +361,7 @@ impl Environment {
             .map_err(io_err("open cgroup.procs"))?;
         let procs_fds: Vec<i32> = procs.iter().map(|f| f.as_raw_fd()).collect();
         let attach_fd: i32 = attach_child.as_ref().map(|f| f.as_raw_fd()).unwrap_or(-1);
-        let (enter_program, enter_prefix) = crate::enter::command(&spec.lambkin);
+        let (enter_program, enter_prefix) = crate::enter::command(&spec.shape.lambkin);
         let mut cmd = Command::new(enter_program);
         cmd.args(enter_prefix)
             .args(["--plan", &plan_json])
@@ -404,7 +413,7 @@ impl Environment {
         drop(attach_child);
         drop(procs);
         drop(netns_file);
-        if env.egress.is_none() && spec.network == Network::Pasta {
+        if env.egress.is_none() && spec.shape.network == Network::Pasta {
             Egress::start(&mut env, enter_pid)?;
         }
         Ok((env, host, attach_host))
@@ -762,13 +771,15 @@ mod tests {
             host_binds: Vec::new(),
             shared_dirs: Vec::new(),
             memory_mb: 128,
-            ephemeral_mb: 16,
-            network: Network::None,
-            rootfs: None,
-            state_dir: root.clone(),
-            // sandbox-enter cannot start: everything made before must go.
-            lambkin: root.join("no-such-binary"),
-            init: InitCommand::beside(&root.join("no-such-binary")),
+            shape: EnvironmentShape {
+                ephemeral_mb: 16,
+                network: Network::None,
+                rootfs: None,
+                state_dir: root.clone(),
+                // sandbox-enter cannot start: everything made before must go.
+                lambkin: root.join("no-such-binary"),
+                init: InitCommand::beside(&root.join("no-such-binary")),
+            },
         };
         let claimed_of_mine = || {
             std::fs::read_dir("/run/lambkin/netns-pool")

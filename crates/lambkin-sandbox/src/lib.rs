@@ -14,5 +14,7 @@ pub mod plan;
 pub mod prepared;
 pub mod tmpimage;
 
-pub use environment::{Environment, EnvironmentSpec, Network, SandboxError, Stats};
-pub use prepared::{Blank, BlankSpec};
+pub use environment::{
+    Environment, EnvironmentShape, EnvironmentSpec, Network, SandboxError, Stats,
+};
+pub use prepared::Blank;

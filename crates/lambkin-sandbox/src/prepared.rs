@@ -15,41 +15,9 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lambkin_wire::launch::InitCommand;
-
-use crate::environment::{function_plan, Environment, EnvironmentSpec, Network, SandboxError};
-
-/// What a prepared environment is made for: everything of an [`EnvironmentSpec`] that is decided before the
-/// function is known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BlankSpec {
-    /// `EphemeralStorage` (size of `/tmp`).
-    pub ephemeral_mb: u32,
-    /// Egress.
-    pub network: Network,
-    /// Operator root filesystem.
-    pub rootfs: Option<PathBuf>,
-    /// Where environments keep their state directories.
-    pub state_dir: PathBuf,
-    /// The lambkin binary (runs as `sandbox-enter`).
-    pub lambkin: PathBuf,
-    /// How the init is started.
-    pub init: InitCommand,
-}
-
-impl BlankSpec {
-    /// The part of `spec` a prepared environment must match.
-    pub fn of(spec: &EnvironmentSpec) -> Self {
-        Self {
-            ephemeral_mb: spec.ephemeral_mb,
-            network: spec.network,
-            rootfs: spec.rootfs.clone(),
-            state_dir: spec.state_dir.clone(),
-            lambkin: spec.lambkin.clone(),
-            init: spec.init.clone(),
-        }
-    }
-}
+use crate::environment::{
+    function_plan, Environment, EnvironmentShape, EnvironmentSpec, SandboxError,
+};
 
 /// The nice value of the calling thread (Linux's priorities are per thread).
 fn current_nice() -> i32 {
@@ -80,14 +48,14 @@ pub struct Blank {
     env: Environment,
     control: UnixStream,
     attach: OwnedFd,
-    spec: BlankSpec,
+    shape: EnvironmentShape,
 }
 
 impl Blank {
     /// Builds one. Blocking (it forks): call it from a thread that lives as long as the environment
     /// (`PR_SET_PDEATHSIG` is tied to the forking thread), ideally one at a low priority
     /// ([`lower_this_thread`]): its processes keep the priority until assigned.
-    pub fn create(id: &str, spec: &BlankSpec) -> Result<Self, SandboxError> {
+    pub fn create(id: &str, shape: &EnvironmentShape) -> Result<Self, SandboxError> {
         let full = EnvironmentSpec {
             id: id.to_owned(),
             code_dir: PathBuf::new(),
@@ -96,12 +64,7 @@ impl Blank {
             host_binds: Vec::new(),
             shared_dirs: Vec::new(),
             memory_mb: BLANK_MEMORY_MB,
-            ephemeral_mb: spec.ephemeral_mb,
-            network: spec.network,
-            rootfs: spec.rootfs.clone(),
-            state_dir: spec.state_dir.clone(),
-            lambkin: spec.lambkin.clone(),
-            init: spec.init.clone(),
+            shape: shape.clone(),
         };
         let (env, control, attach) = Environment::build(&full, true)?;
         let attach = attach.ok_or(SandboxError::Io(
@@ -112,18 +75,18 @@ impl Blank {
             env,
             control,
             attach,
-            spec: spec.clone(),
+            shape: shape.clone(),
         })
     }
 
     /// What it was prepared for.
-    pub fn spec(&self) -> &BlankSpec {
-        &self.spec
+    pub fn shape(&self) -> &EnvironmentShape {
+        &self.shape
     }
 
     /// Whether it can become `spec`'s environment.
     pub fn fits(&self, spec: &EnvironmentSpec) -> bool {
-        self.spec == BlankSpec::of(spec)
+        self.shape == spec.shape
     }
 
     /// Makes it `spec`'s environment: limits, the function's trees, the read-only root. Returns the

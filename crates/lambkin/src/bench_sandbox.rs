@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use lambkin_sandbox::{Blank, BlankSpec, Environment, EnvironmentSpec, Network};
+use lambkin_sandbox::{Blank, Environment, EnvironmentShape, EnvironmentSpec, Network};
 use lambkin_wire::client::{InitClient, LogSink};
 use lambkin_wire::launch::InitCommand;
 use lambkin_wire::{InitType, StartConfig};
@@ -79,12 +79,14 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
         host_binds: Vec::new(),
         shared_dirs: Vec::new(),
         memory_mb,
-        ephemeral_mb: 512,
-        network: Network::None,
-        rootfs: None,
-        state_dir: PathBuf::from("/run/lambkin/environments"),
-        lambkin: std::env::current_exe()?,
-        init: InitCommand::beside(&std::env::current_exe()?),
+        shape: EnvironmentShape {
+            ephemeral_mb: 512,
+            network: Network::None,
+            rootfs: None,
+            state_dir: PathBuf::from("/run/lambkin/environments"),
+            lambkin: std::env::current_exe()?,
+            init: InitCommand::beside(&std::env::current_exe()?),
+        },
     })
 }
 
@@ -94,6 +96,19 @@ fn show(d: Duration) -> String {
     } else {
         format!("{:.2} ms", d.as_secs_f64() * 1e3)
     }
+}
+
+/// Starts the init on `channel` and waits until it is ready.
+async fn ready(
+    channel: std::os::unix::net::UnixStream,
+    memory_mb: u32,
+    logs: &LogSink,
+) -> Result<InitClient> {
+    let (client, started) = InitClient::start(channel, start_config(memory_mb), logs.clone())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(started.ready, "the init did not become ready");
+    Ok(client)
 }
 
 /// Runs the benchmark and prints a Markdown table.
@@ -108,11 +123,7 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     for n in 0..args.environments {
         let t = Instant::now();
         let (env, channel) = Environment::create(&spec(&code, n, args.memory_mb)?)?;
-        let (client, started) =
-            InitClient::start(channel, start_config(args.memory_mb), quiet.clone())
-                .await
-                .map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(started.ready, "the init did not become ready");
+        let client = ready(channel, args.memory_mb, &quiet).await?;
         create.push(t.elapsed());
         if n == 0 {
             for _ in 0..args.freezes {
@@ -138,17 +149,13 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
         let spec = spec(&code, n, args.memory_mb)?;
         let blank = Blank::create(
             &format!("bench-prep-{}-{n}", std::process::id()),
-            &BlankSpec::of(&spec),
+            &spec.shape,
         )?;
         tokio::time::sleep(Duration::from_millis(20)).await;
         let t = Instant::now();
         let (env, channel) = blank.assign(&spec)?;
         assign.push(t.elapsed());
-        let (client, started) =
-            InitClient::start(channel, start_config(args.memory_mb), quiet.clone())
-                .await
-                .map_err(anyhow::Error::msg)?;
-        anyhow::ensure!(started.ready, "the init did not become ready");
+        let client = ready(channel, args.memory_mb, &quiet).await?;
         assigned_ready.push(t.elapsed());
         drop(client);
         env.destroy()?;
@@ -167,39 +174,34 @@ pub async fn run(args: SandboxBenchArgs) -> Result<()> {
     println!();
     println!("| measure | p50 | p99 |");
     println!("|---|---|---|");
-    println!(
-        "| create → init ready ({} environments) | {} | {} |",
-        args.environments,
-        show(percentile(&create, 0.5)),
-        show(percentile(&create, 0.99))
+    let row = |label: String, v: &[Duration]| {
+        println!(
+            "| {label} | {} | {} |",
+            show(percentile(v, 0.5)),
+            show(percentile(v, 0.99))
+        );
+    };
+    let n = args.environments;
+    row(format!("create → init ready ({n} environments)"), &create);
+    row(
+        format!("freeze + thaw round trip ({} times)", args.freezes),
+        &freeze,
     );
-    println!(
-        "| freeze + thaw round trip ({} times) | {} | {} |",
-        args.freezes,
-        show(percentile(&freeze, 0.5)),
-        show(percentile(&freeze, 0.99))
+    row(
+        "destroy (kill, cgroup removal, state removal)".into(),
+        &destroy,
     );
-    println!(
-        "| destroy (kill, cgroup removal, state removal) | {} | {} |",
-        show(percentile(&destroy, 0.5)),
-        show(percentile(&destroy, 0.99))
-    );
-    println!(
-        "| thaw alone | {} | {} |",
-        show(percentile(&thaw, 0.5)),
-        show(percentile(&thaw, 0.99))
-    );
+    row("thaw alone".into(), &thaw);
     println!("| environments created, readied and destroyed per second, one at a time | {per_second:.1}/s | |");
-    println!(
-        "| prepared environment: assign (limits, the code attached, read-only root) ({} environments) | {} | {} |",
-        args.environments,
-        show(percentile(&assign, 0.5)),
-        show(percentile(&assign, 0.99))
+    row(
+        format!(
+            "prepared environment: assign (limits, the code attached, read-only root) ({n} environments)"
+        ),
+        &assign,
     );
-    println!(
-        "| prepared environment: assign → init ready | {} | {} |",
-        show(percentile(&assigned_ready, 0.5)),
-        show(percentile(&assigned_ready, 0.99))
+    row(
+        "prepared environment: assign → init ready".into(),
+        &assigned_ready,
     );
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use lambkin_sandbox::{Blank, BlankSpec, Environment, EnvironmentSpec};
+use lambkin_sandbox::{Blank, Environment, EnvironmentShape, EnvironmentSpec};
 
 use super::{Built, Isolated, Isolator};
 use crate::spawner::Spawner;
@@ -27,7 +27,7 @@ const QUIET_AFTER_TAKE: Duration = Duration::from_millis(30);
 /// Builds sandboxed environments.
 pub struct NamespaceIsolator {
     /// What every environment shares (its `ephemeral_mb` is the shape prepared first).
-    base: BlankSpec,
+    base: EnvironmentShape,
     /// Prepared environments kept per shape; 0: none.
     depth: usize,
     pool: Mutex<Pool>,
@@ -50,7 +50,7 @@ struct Pool {
 
 impl NamespaceIsolator {
     /// An isolator building environments like `base`, keeping `depth` prepared per shape (starting now).
-    pub fn new(base: BlankSpec, depth: usize) -> std::sync::Arc<Self> {
+    pub fn new(base: EnvironmentShape, depth: usize) -> std::sync::Arc<Self> {
         let me = std::sync::Arc::new(Self {
             base,
             depth,
@@ -85,7 +85,7 @@ impl NamespaceIsolator {
             if let Some(old) = pool.shapes.pop_front() {
                 let (gone, kept) = std::mem::take(&mut pool.ready)
                     .into_iter()
-                    .partition(|b| b.spec().ephemeral_mb == old);
+                    .partition(|b| b.shape().ephemeral_mb == old);
                 pool.ready = kept;
                 evicted.extend::<Vec<Blank>>(gone);
             }
@@ -108,7 +108,7 @@ impl NamespaceIsolator {
         pool.shapes.iter().rev().copied().find(|mb| {
             pool.ready
                 .iter()
-                .filter(|b| b.spec().ephemeral_mb == *mb)
+                .filter(|b| b.shape().ephemeral_mb == *mb)
                 .count()
                 < self.depth
         })
@@ -138,12 +138,12 @@ impl NamespaceIsolator {
             }) else {
                 return;
             };
-            let spec = BlankSpec {
+            let shape = EnvironmentShape {
                 ephemeral_mb: mb,
                 ..self.base.clone()
             };
             let id = format!("prep-{}", uuid::Uuid::new_v4().simple());
-            match Blank::create(&id, &spec) {
+            match Blank::create(&id, &shape) {
                 Ok(blank) => {
                     let mut pool = self.pool();
                     if pool.stopped || !pool.shapes.contains(&mb) {
@@ -195,15 +195,13 @@ impl Isolator for std::sync::Arc<NamespaceIsolator> {
             host_binds: spec.host_binds.clone(),
             shared_dirs: spec.shared_dirs.clone(),
             memory_mb: spec.memory_mb,
-            ephemeral_mb: spec.ephemeral_mb,
-            network: self.base.network,
-            rootfs: self.base.rootfs.clone(),
-            state_dir: self.base.state_dir.clone(),
-            lambkin: self.base.lambkin.clone(),
-            init: self.base.init.clone(),
+            shape: EnvironmentShape {
+                ephemeral_mb: spec.ephemeral_mb,
+                ..self.base.clone()
+            },
         };
         let taken = self.take(&sandbox);
-        self.want(sandbox.ephemeral_mb);
+        self.want(sandbox.shape.ephemeral_mb);
         if let Some(blank) = taken {
             match blank.assign(&sandbox) {
                 Ok((environment, channel)) => {
