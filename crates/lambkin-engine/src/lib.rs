@@ -70,10 +70,10 @@ enum Acquire {
     Go(Option<Arc<Env>>, Vec<Arc<Env>>),
 }
 
-/// How long an idle environment keeps running before it is frozen.
 /// Lambda's default `EphemeralStorage` (MB): the `/tmp` size environments are prepared with first.
 const DEFAULT_EPHEMERAL_MB: u32 = 512;
 
+/// How long an idle environment keeps running before it is frozen.
 const FREEZE_AFTER: Duration = Duration::from_millis(5);
 
 /// How long an invoke waits for an environment that is finishing its invoke phase before building

@@ -6,7 +6,7 @@
 //! (or when assigning fails) the environment is built whole, as before.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lambkin_sandbox::{Blank, Environment, EnvironmentShape, EnvironmentSpec};
@@ -26,6 +26,11 @@ const QUIET_AFTER_TAKE: Duration = Duration::from_millis(30);
 
 /// Builds sandboxed environments.
 pub struct NamespaceIsolator {
+    prepared: Arc<Prepared>,
+}
+
+/// The pool of prepared environments, shared with the fills queued on its thread.
+struct Prepared {
     /// What every environment shares (its `ephemeral_mb` is the shape prepared first).
     base: EnvironmentShape,
     /// Prepared environments kept per shape; 0: none.
@@ -50,8 +55,8 @@ struct Pool {
 
 impl NamespaceIsolator {
     /// An isolator building environments like `base`, keeping `depth` prepared per shape (starting now).
-    pub fn new(base: EnvironmentShape, depth: usize) -> std::sync::Arc<Self> {
-        let me = std::sync::Arc::new(Self {
+    pub fn new(base: EnvironmentShape, depth: usize) -> Self {
+        let me = Arc::new(Prepared {
             base,
             depth,
             pool: Mutex::new(Pool::default()),
@@ -62,15 +67,17 @@ impl NamespaceIsolator {
             .submit(lambkin_sandbox::prepared::lower_this_thread);
         let first = me.base.ephemeral_mb;
         me.want(first);
-        me
+        Self { prepared: me }
     }
+}
 
+impl Prepared {
     fn pool(&self) -> std::sync::MutexGuard<'_, Pool> {
         self.pool.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Notes that `ephemeral_mb` is asked for and queues a fill when the pool lacks any.
-    fn want(self: &std::sync::Arc<Self>, ephemeral_mb: u32) {
+    fn want(self: &Arc<Self>, ephemeral_mb: u32) {
         if self.depth == 0 {
             return;
         }
@@ -169,6 +176,16 @@ impl NamespaceIsolator {
         let i = pool.ready.iter().position(|b| b.fits(spec))?;
         Some(pool.ready.swap_remove(i))
     }
+
+    /// Stops preparing and destroys what is ready.
+    fn stop(&self) {
+        let ready = {
+            let mut pool = self.pool();
+            pool.stopped = true;
+            std::mem::take(&mut pool.ready)
+        };
+        ready.into_iter().for_each(destroy);
+    }
 }
 
 fn destroy(blank: Blank) {
@@ -177,7 +194,7 @@ fn destroy(blank: Blank) {
     }
 }
 
-impl Isolator for std::sync::Arc<NamespaceIsolator> {
+impl Isolator for NamespaceIsolator {
     fn name(&self) -> &'static str {
         "namespace"
     }
@@ -197,11 +214,11 @@ impl Isolator for std::sync::Arc<NamespaceIsolator> {
             memory_mb: spec.memory_mb,
             shape: EnvironmentShape {
                 ephemeral_mb: spec.ephemeral_mb,
-                ..self.base.clone()
+                ..self.prepared.base.clone()
             },
         };
-        let taken = self.take(&sandbox);
-        self.want(sandbox.shape.ephemeral_mb);
+        let taken = self.prepared.take(&sandbox);
+        self.prepared.want(sandbox.shape.ephemeral_mb);
         if let Some(blank) = taken {
             match blank.assign(&sandbox) {
                 Ok((environment, channel)) => {
@@ -219,12 +236,7 @@ impl Isolator for std::sync::Arc<NamespaceIsolator> {
     }
 
     fn shutdown(&self) {
-        let ready = {
-            let mut pool = self.pool();
-            pool.stopped = true;
-            std::mem::take(&mut pool.ready)
-        };
-        ready.into_iter().for_each(destroy);
+        self.prepared.stop();
     }
 }
 
