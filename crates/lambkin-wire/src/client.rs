@@ -99,7 +99,7 @@ impl InitClient {
             &HostMessage::Start {
                 config: Box::new(config),
             },
-            b"",
+            Bytes::new(),
         )
         .await
         .map_err(|e| format!("send Start: {e}"))?;
@@ -171,7 +171,7 @@ impl InitClient {
                 let msg = HostMessage::Invoke { request: req };
                 // A failed write means the init is gone: the reader sees the channel close and ends this
                 // invoke (no frames, no summary) with every other one.
-                let _ = write_frame(&mut *self.writer.lock().await, &msg, &payload).await;
+                let _ = write_frame(&mut *self.writer.lock().await, &msg, payload).await;
             }
             Err(mpsc::error::SendError((_, pending))) => pending.finish(None),
         }
@@ -190,7 +190,7 @@ impl InitClient {
     /// SHUTDOWN with a reason; returns when the init reports it stopped (at most 5 s).
     pub async fn shutdown(&self, reason: ShutdownReason) {
         let msg = HostMessage::Shutdown { reason };
-        if write_frame(&mut *self.writer.lock().await, &msg, b"")
+        if write_frame(&mut *self.writer.lock().await, &msg, Bytes::new())
             .await
             .is_ok()
         {
@@ -388,7 +388,9 @@ mod tests {
             runtime_api: "x".into(),
             init_ms: 1.0,
         };
-        write_frame(&mut w, &ready, b"").await.expect("ready");
+        write_frame(&mut w, &ready, Bytes::new())
+            .await
+            .expect("ready");
         for _ in 0..exit_after {
             let (msg, payload): (HostMessage, Bytes) = r.next().await.expect("invoke");
             let HostMessage::Invoke { request } = msg else {
@@ -404,14 +406,16 @@ mod tests {
                 request_id: id.clone(),
                 head,
             };
-            write_frame(&mut w, &frame, &body).await.expect("frame");
+            write_frame(&mut w, &frame, body).await.expect("frame");
             let done = InitMessage::Done {
                 request_id: id,
                 status: crate::InvokeStatus::Success,
                 error_type: None,
                 duration_ms: 1.0,
             };
-            write_frame(&mut w, &done, b"tail").await.expect("done");
+            write_frame(&mut w, &done, Bytes::from_static(b"tail"))
+                .await
+                .expect("done");
         }
     }
 

@@ -64,14 +64,14 @@ fn encode_head<M: Serialize>(
     Ok(())
 }
 
-/// Writes one frame: one write unless the payload is large.
-pub async fn write_frame<W, M>(w: &mut W, msg: &M, payload: &[u8]) -> std::io::Result<()>
+/// Writes one frame: one write unless the payload is large (then written from where it is, not copied).
+pub async fn write_frame<W, M>(w: &mut W, msg: &M, payload: Bytes) -> std::io::Result<()>
 where
     W: AsyncWriteExt + Unpin,
     M: Serialize,
 {
     let mut batch = FrameBatch::default();
-    batch.push(msg, Bytes::copy_from_slice(payload))?;
+    batch.push(msg, payload)?;
     batch.write_to(w).await
 }
 
@@ -119,27 +119,6 @@ impl FrameBatch {
         }
         w.flush().await
     }
-}
-
-/// Reads one frame (unbuffered: for a channel with a single message to read; else use [`FrameReader`]).
-pub async fn read_frame<R, M>(r: &mut R) -> Result<(M, Bytes), FrameError>
-where
-    R: AsyncReadExt + Unpin,
-    M: for<'de> Deserialize<'de>,
-{
-    let mut head = [0u8; 8];
-    match r.read_exact(&mut head).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
-        Err(e) => return Err(FrameError::Io(e)),
-    }
-    let (json_len, payload_len) = lengths(&head)?;
-    let mut json = vec![0u8; json_len];
-    r.read_exact(&mut json).await.map_err(FrameError::Io)?;
-    let mut payload = vec![0u8; payload_len];
-    r.read_exact(&mut payload).await.map_err(FrameError::Io)?;
-    let msg = serde_json::from_slice(&json).map_err(FrameError::Json)?;
-    Ok((msg, Bytes::from(payload)))
 }
 
 /// The two lengths of a frame head, checked against the limits.
@@ -226,30 +205,33 @@ mod tests {
 
     #[tokio::test]
     async fn frames_round_trip() {
-        let (mut a, mut b) = tokio::io::duplex(1 << 16);
+        let (mut a, b) = tokio::io::duplex(1 << 16);
         let msg = InitMessage::Log {
             source: LogSource::Extension("x".into()),
             timestamp_ms: 1,
         };
-        write_frame(&mut a, &msg, b"chunk").await.expect("write");
-        let (got, payload): (InitMessage, Bytes) = read_frame(&mut b).await.expect("read");
+        write_frame(&mut a, &msg, Bytes::from_static(b"chunk"))
+            .await
+            .expect("write");
+        let mut b = FrameReader::new(b);
+        let (got, payload): (InitMessage, Bytes) = b.next().await.expect("read");
         assert_eq!(got, msg);
         assert_eq!(&payload[..], b"chunk");
         drop(a);
         assert!(matches!(
-            read_frame::<_, InitMessage>(&mut b).await,
+            b.next::<InitMessage>().await,
             Err(FrameError::Closed)
         ));
     }
 
     #[tokio::test]
     async fn oversized_frames_are_refused() {
-        let (mut a, mut b) = tokio::io::duplex(64);
+        let (mut a, b) = tokio::io::duplex(64);
         tokio::spawn(async move {
             let _ = a.write_all(&[0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]).await;
         });
         assert!(matches!(
-            read_frame::<_, InitMessage>(&mut b).await,
+            FrameReader::new(b).next::<InitMessage>().await,
             Err(FrameError::TooLarge(_))
         ));
     }

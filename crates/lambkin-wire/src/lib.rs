@@ -27,9 +27,7 @@ pub mod message;
 pub mod process;
 
 pub use config::{InitType, StartConfig, SystemLogLevel};
-pub use frame::{
-    read_frame, write_frame, FrameBatch, FrameError, FrameReader, MAX_HEADER, MAX_PAYLOAD,
-};
+pub use frame::{write_frame, FrameBatch, FrameError, FrameReader, MAX_HEADER, MAX_PAYLOAD};
 pub use invoke::{
     InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ResponseFrame, ResponseHead,
     ShutdownReason,

@@ -4,7 +4,8 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
-use lambkin_wire::{read_frame, write_frame, HostMessage, InitMessage, StartConfig};
+use bytes::Bytes;
+use lambkin_wire::{write_frame, FrameReader, HostMessage, InitMessage, StartConfig};
 use tokio::net::UnixStream;
 
 /// A runtime in Python's standard library: answers each event with the list of its own open descriptors.
@@ -77,15 +78,18 @@ async fn init_serves_a_host_over_the_control_channel() {
     let mut child = cmd.spawn().expect("spawn lambkin init");
     drop(child_fd);
     host.set_nonblocking(true).expect("nonblocking");
-    let mut host = UnixStream::from_std(host).expect("tokio stream");
+    let (reader, mut host) = UnixStream::from_std(host)
+        .expect("tokio stream")
+        .into_split();
+    let mut reader = FrameReader::new(reader);
 
     let start = HostMessage::Start {
         config: Box::new(start_config(RUNTIME)),
     };
-    write_frame(&mut host, &start, b"")
+    write_frame(&mut host, &start, Bytes::new())
         .await
         .expect("send start");
-    let (ready, _): (InitMessage, _) = read_frame(&mut host).await.expect("ready");
+    let (ready, _): (InitMessage, _) = reader.next().await.expect("ready");
     assert!(matches!(ready, InitMessage::Ready { .. }), "{ready:?}");
 
     let invoke = HostMessage::Invoke {
@@ -94,13 +98,13 @@ async fn init_serves_a_host_over_the_control_channel() {
             ..Default::default()
         },
     };
-    write_frame(&mut host, &invoke, br#"{"n":1}"#)
+    write_frame(&mut host, &invoke, Bytes::from_static(br#"{"n":1}"#))
         .await
         .expect("send invoke");
     let mut response = None;
     let mut logs = Vec::new();
     loop {
-        let (msg, payload): (InitMessage, _) = read_frame(&mut host).await.expect("frame");
+        let (msg, payload): (InitMessage, _) = reader.next().await.expect("frame");
         match msg {
             InitMessage::Response { request_id, .. } => {
                 assert_eq!(request_id, "req-1");
@@ -156,12 +160,12 @@ async fn init_serves_a_host_over_the_control_channel() {
         &HostMessage::Shutdown {
             reason: lambkin_wire::ShutdownReason::Spindown,
         },
-        b"",
+        Bytes::new(),
     )
     .await
     .expect("send shutdown");
     loop {
-        let (msg, _): (InitMessage, _) = read_frame(&mut host).await.expect("frame");
+        let (msg, _): (InitMessage, _) = reader.next().await.expect("frame");
         if msg == InitMessage::Stopped {
             break;
         }

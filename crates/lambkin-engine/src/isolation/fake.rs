@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use lambkin_wire::{
-    read_frame, write_frame, HostMessage, InitMessage, InvokeStatus, ResponseFrame,
+    write_frame, FrameReader, HostMessage, InitMessage, InvokeStatus, ResponseFrame,
 };
 
 use super::{Built, Isolated, Isolator};
@@ -140,22 +140,23 @@ async fn fake_init(stream: UnixStream) {
     let Ok(stream) = tokio::net::UnixStream::from_std(stream) else {
         return;
     };
-    let (mut r, mut w) = stream.into_split();
-    let Ok((HostMessage::Start { .. }, _)) = read_frame::<_, HostMessage>(&mut r).await else {
+    let (r, mut w) = stream.into_split();
+    let mut r = FrameReader::new(r);
+    let Ok((HostMessage::Start { .. }, _)) = r.next::<HostMessage>().await else {
         return;
     };
     let ready = InitMessage::Ready {
         runtime_api: "127.0.0.1:9001".into(),
         init_ms: 1.0,
     };
-    if write_frame(&mut w, &ready, b"").await.is_err() {
+    if write_frame(&mut w, &ready, Bytes::new()).await.is_err() {
         return;
     }
-    while let Ok((msg, payload)) = read_frame::<_, HostMessage>(&mut r).await {
+    while let Ok((msg, payload)) = r.next::<HostMessage>().await {
         let request = match msg {
             HostMessage::Invoke { request } => request,
             HostMessage::Shutdown { .. } => {
-                let _ = write_frame(&mut w, &InitMessage::Stopped, b"").await;
+                let _ = write_frame(&mut w, &InitMessage::Stopped, Bytes::new()).await;
                 return;
             }
             HostMessage::Start { .. } => continue,
@@ -175,7 +176,7 @@ async fn fake_init(stream: UnixStream) {
             request_id: request_id.clone(),
             head,
         };
-        if write_frame(&mut w, &response, &body).await.is_err() {
+        if write_frame(&mut w, &response, body).await.is_err() {
             return;
         }
         tokio::time::sleep(millis(&ask, "finish_ms")).await;
@@ -185,7 +186,7 @@ async fn fake_init(stream: UnixStream) {
             error_type: None,
             duration_ms: 1.0,
         };
-        if write_frame(&mut w, &done, b"").await.is_err() {
+        if write_frame(&mut w, &done, Bytes::new()).await.is_err() {
             return;
         }
     }
