@@ -13,7 +13,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use rustix::process::Signal;
@@ -117,13 +117,6 @@ struct ShutdownEventBody {
     deadline_ms: u64,
     #[serde(rename = "shutdownReason")]
     reason: &'static str,
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -566,7 +559,7 @@ impl Init {
         // Dispatch to the runtime and the INVOKE-subscribed extensions at once.
         let trace = req.trace_id.clone().unwrap_or_else(report::new_trace_id);
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let deadline_ms = epoch_ms() + remaining.as_millis() as u64;
+        let deadline_ms = lambkin_wire::log::now_ms() + remaining.as_millis() as u64;
         let arn = req
             .invoked_function_arn
             .clone()
@@ -891,7 +884,7 @@ impl Init {
             let body = Bytes::from(
                 serde_json::to_vec(&ShutdownEventBody {
                     event_type: "SHUTDOWN",
-                    deadline_ms: epoch_ms()
+                    deadline_ms: lambkin_wire::log::now_ms()
                         + deadline
                             .saturating_duration_since(Instant::now())
                             .as_millis() as u64,
