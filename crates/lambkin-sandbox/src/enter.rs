@@ -28,12 +28,7 @@ pub const ENTER_EXECUTABLE: &str = "lambkin-enter";
 /// The program and leading arguments that run `sandbox-enter`: `lambkin-enter` next to `host_binary` when it is
 /// there, else `host_binary sandbox-enter`. The plan follows as `--plan JSON`.
 pub fn command(host_binary: &Path) -> (PathBuf, Vec<String>) {
-    let own = host_binary.with_file_name(ENTER_EXECUTABLE);
-    if own.is_file() {
-        (own, Vec::new())
-    } else {
-        (host_binary.to_path_buf(), vec!["sandbox-enter".into()])
-    }
+    lambkin_wire::launch::beside(host_binary, ENTER_EXECUTABLE, "sandbox-enter")
 }
 
 /// Everything `sandbox-enter` needs, passed by the host as JSON.
@@ -396,6 +391,26 @@ fn attach_function(channel: &std::os::fd::OwnedFd) {
     };
     if let Err(e) = crate::attach::answer(channel.as_fd(), result) {
         eprintln!("lambkin-enter: answering the host: {e}");
+    }
+}
+
+/// `sandbox-enter --plan JSON` as a process: parses the plan, runs it, and exits with the init's status (2 for
+/// a plan that does not parse; failures are told on stderr, prefixed with `who`).
+pub fn main(plan_json: &str, who: &str) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let plan: EnterPlan = match serde_json::from_str(plan_json) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{who}: invalid plan: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(plan) {
+        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
+        Err(e) => {
+            eprintln!("{who}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

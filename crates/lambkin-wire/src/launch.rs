@@ -19,21 +19,22 @@ pub struct InitCommand {
     pub prefix: Vec<String>,
 }
 
+/// A helper executable's program and leading arguments: `executable` next to `host_binary` when it is there,
+/// else `host_binary subcommand` (a build of the `lambkin` package alone).
+pub fn beside(host_binary: &Path, executable: &str, subcommand: &str) -> (PathBuf, Vec<String>) {
+    let own = host_binary.with_file_name(executable);
+    if own.is_file() {
+        (own, Vec::new())
+    } else {
+        (host_binary.to_path_buf(), vec![subcommand.to_owned()])
+    }
+}
+
 impl InitCommand {
     /// `lambkin-init` next to `host_binary` when it is there, else `host_binary init`.
     pub fn beside(host_binary: &Path) -> Self {
-        let own = host_binary.with_file_name(INIT_EXECUTABLE);
-        if own.is_file() {
-            Self {
-                program: own,
-                prefix: Vec::new(),
-            }
-        } else {
-            Self {
-                program: host_binary.to_path_buf(),
-                prefix: vec!["init".into()],
-            }
-        }
+        let (program, prefix) = beside(host_binary, INIT_EXECUTABLE, "init");
+        Self { program, prefix }
     }
 
     /// The arguments for an init on descriptor `control_fd`.

@@ -189,20 +189,7 @@ fn main() -> std::process::ExitCode {
     match cli.command {
         Command::SandboxEnter { plan } => {
             init_tracing(None);
-            let plan: lambkin_sandbox::enter::EnterPlan = match serde_json::from_str(&plan) {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("lambkin sandbox-enter: invalid plan: {e}");
-                    return std::process::ExitCode::from(2);
-                }
-            };
-            match lambkin_sandbox::enter::run(plan) {
-                Ok(code) => std::process::ExitCode::from(code.clamp(0, 255) as u8),
-                Err(e) => {
-                    eprintln!("lambkin sandbox-enter: {e}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+            lambkin_sandbox::enter::main(&plan, "lambkin sandbox-enter")
         }
         Command::Init { control_fd, pid1 } => {
             init_tracing(None);

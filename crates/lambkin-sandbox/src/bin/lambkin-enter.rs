@@ -14,18 +14,5 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let plan: lambkin_sandbox::enter::EnterPlan = match serde_json::from_str(plan) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("lambkin-enter: invalid plan: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match lambkin_sandbox::enter::run(plan) {
-        Ok(code) => ExitCode::from(code.clamp(0, 255) as u8),
-        Err(e) => {
-            eprintln!("lambkin-enter: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    lambkin_sandbox::enter::main(plan, "lambkin-enter")
 }
