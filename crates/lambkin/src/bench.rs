@@ -70,14 +70,6 @@ fn us(d: Duration) -> String {
     format!("{:.0} µs", d.as_secs_f64() * 1e6)
 }
 
-fn private_kib(pid: u32) -> Result<u64> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
-    Ok(s.lines()
-        .filter(|l| l.starts_with("Private_"))
-        .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .sum())
-}
-
 /// Time from spawning the function to its first byte on a bare listener posing as the Runtime API.
 async fn function_startup(function: &Path) -> Result<Duration> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -123,7 +115,7 @@ pub async fn run(args: FunctionBenchArgs) -> Result<()> {
     )
     .await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let idle_private = private_kib(rie.child.id())?;
+    let idle_private = crate::bench_proc::private_kb(rie.child.id())?.all;
     drop(send);
     drop(rie);
 

@@ -87,8 +87,8 @@ fn cmdline(pid: u32) -> Vec<String> {
 /// Private memory of a process in KiB (`smaps_rollup`): `Private_Clean` + `Private_Dirty`, and
 /// `Private_Dirty` alone (anonymous memory and written pages: what every environment costs, while clean pages
 /// are file pages only this process maps, shared as soon as another environment maps them too).
-fn private_kb(pid: u32) -> Private {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+pub(crate) fn private_kb(pid: u32) -> std::io::Result<Private> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))?;
     let field = |name: &str| -> u64 {
         text.lines()
             .filter(|l| l.starts_with(name))
@@ -96,10 +96,15 @@ fn private_kb(pid: u32) -> Private {
             .sum()
     };
     let dirty = field("Private_Dirty:");
-    Private {
+    Ok(Private {
         all: field("Private_Clean:") + dirty,
         dirty,
-    }
+    })
+}
+
+/// [`private_kb`], nothing for a process that is gone.
+fn private_or_none(pid: u32) -> Private {
+    private_kb(pid).unwrap_or_default()
 }
 
 /// Private memory in KiB: all of it, and the dirty part.
@@ -183,10 +188,10 @@ pub(crate) fn idle_overhead(serve: u32) -> Option<Overhead> {
             continue; // a blank environment, no function yet
         }
         seen.push(Overhead {
-            init: private_kb(init),
-            sandbox_enter: enter.map(private_kb).unwrap_or_default(),
+            init: private_or_none(init),
+            sandbox_enter: enter.map(private_or_none).unwrap_or_default(),
             pasta: pasta_of(&procs, enter.unwrap_or(init))
-                .map(private_kb)
+                .map(private_or_none)
                 .unwrap_or_default(),
         });
     }
