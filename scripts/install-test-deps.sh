@@ -3,7 +3,7 @@
 # each step is skipped when its result is already present.
 #
 #   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
-#     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2); installed with apt-get only when missing (as root, or via sudo).
+#     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2), nats-server (the cluster suite's JetStream); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
@@ -49,6 +49,8 @@ PATH="$PATH:/usr/sbin:/sbin" command -v mkfs.ext4 >/dev/null 2>&1 || missing+=(e
 command -v pasta >/dev/null 2>&1 || missing+=(passt)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The cluster suite starts a 3-node NATS JetStream cluster (Debian's nats-server, 2.9.x).
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 # AWS CLI v2 as Debian ships it (2.9.x: an older model that sends trailing slashes), for the serve suite.
 [ -x /usr/bin/aws ] || missing+=(awscli)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with

@@ -88,6 +88,43 @@ pub struct ServeArgs {
     #[arg(long = "efs", env = "LAMBKIN_EFS", value_delimiter = ',')]
     #[serde(default)]
     pub efs: Vec<String>,
+    /// Cluster mode: the NATS servers (JetStream enabled) that hosts share state through,
+    /// `nats://H:P[,nats://H:P…]`. Without it, this host keeps everything in its data directory (SQLite).
+    #[arg(long, env = "LAMBKIN_CLUSTER")]
+    pub cluster: Option<String>,
+    /// This host's id in the cluster, unique among its hosts [default: the host name and the API's port].
+    #[arg(long, env = "LAMBKIN_HOST_ID")]
+    pub host_id: Option<String>,
+    /// Replicas of the cluster's streams and buckets [default: 3 when the NATS server is clustered, else 1].
+    #[arg(long, env = "LAMBKIN_CLUSTER_REPLICAS")]
+    pub cluster_replicas: Option<usize>,
+    /// NATS credentials file (`.creds`: JWT and NKey seed).
+    #[arg(long, env = "LAMBKIN_CLUSTER_CREDENTIALS")]
+    pub cluster_credentials: Option<PathBuf>,
+    /// NATS user, with `--cluster-password`.
+    #[arg(long, env = "LAMBKIN_CLUSTER_USER")]
+    pub cluster_user: Option<String>,
+    /// NATS password.
+    #[arg(long, env = "LAMBKIN_CLUSTER_PASSWORD")]
+    pub cluster_password: Option<String>,
+    /// NATS token.
+    #[arg(long, env = "LAMBKIN_CLUSTER_TOKEN")]
+    pub cluster_token: Option<String>,
+    /// NATS NKey seed.
+    #[arg(long, env = "LAMBKIN_CLUSTER_NKEY")]
+    pub cluster_nkey: Option<String>,
+    /// CA certificates (PEM) that NATS servers' TLS certificates are checked against.
+    #[arg(long, env = "LAMBKIN_CLUSTER_TLS_CA")]
+    pub cluster_tls_ca: Option<PathBuf>,
+    /// Client certificate (PEM) for NATS, with `--cluster-tls-key`.
+    #[arg(long, env = "LAMBKIN_CLUSTER_TLS_CERT")]
+    pub cluster_tls_cert: Option<PathBuf>,
+    /// Client key (PEM) for NATS.
+    #[arg(long, env = "LAMBKIN_CLUSTER_TLS_KEY")]
+    pub cluster_tls_key: Option<PathBuf>,
+    /// Refuse NATS connections without TLS.
+    #[arg(long, env = "LAMBKIN_CLUSTER_REQUIRE_TLS")]
+    pub cluster_require_tls: Option<bool>,
 }
 
 /// The resolved settings.
@@ -127,6 +164,96 @@ pub struct ServeConfig {
     pub s3_endpoint_url: Option<String>,
     /// EFS access point ARN → host directory (`--efs`).
     pub efs: crate::efs::EfsMap,
+    /// Cluster mode (`--cluster`): how to reach NATS and this host's id.
+    pub cluster: Option<lambkin_cluster::ClusterConfig>,
+}
+
+/// The cluster options other than the servers, resolved.
+struct ClusterArgs {
+    host_id: Option<String>,
+    replicas: Option<usize>,
+    credentials: Option<PathBuf>,
+    user: Option<String>,
+    password: Option<String>,
+    token: Option<String>,
+    nkey: Option<String>,
+    tls_ca: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    require_tls: bool,
+}
+
+fn cluster_config(
+    servers: &str,
+    listen: &str,
+    a: ClusterArgs,
+) -> Result<lambkin_cluster::ClusterConfig, String> {
+    let servers: Vec<String> = servers
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if servers.is_empty() {
+        return Err("--cluster: expected nats://HOST:PORT[,nats://HOST:PORT…]".into());
+    }
+    for s in &servers {
+        let scheme_ok = ["nats://", "tls://", "ws://", "wss://"]
+            .iter()
+            .any(|p| s.starts_with(p))
+            || !s.contains("://");
+        if !scheme_ok {
+            return Err(format!(
+                "--cluster {s:?}: expected nats://HOST:PORT (or tls://, ws://, wss://)"
+            ));
+        }
+    }
+    let host_id = match a.host_id {
+        Some(id) => id,
+        None => {
+            let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_else(|_| "host".into());
+            let port = listen.rsplit(':').next().unwrap_or("9000");
+            format!("{name}-{port}")
+        }
+    };
+    if host_id.is_empty()
+        || host_id.len() > 64
+        || !host_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    {
+        return Err(format!(
+            "--host-id {host_id:?}: 1 to 64 letters, digits, '-', '_' or '.'"
+        ));
+    }
+    if a.replicas.is_some_and(|r| !(1..=5).contains(&r)) {
+        return Err("--cluster-replicas: 1 to 5 (JetStream's range)".into());
+    }
+    let user_password = match (a.user, a.password) {
+        (Some(u), Some(p)) => Some((u, p)),
+        (None, None) => None,
+        _ => return Err("--cluster-user and --cluster-password go together".into()),
+    };
+    let tls_client = match (a.tls_cert, a.tls_key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err("--cluster-tls-cert and --cluster-tls-key go together".into()),
+    };
+    Ok(lambkin_cluster::ClusterConfig {
+        servers,
+        host_id,
+        api: format!("http://{listen}"),
+        credentials: a.credentials,
+        user_password,
+        token: a.token,
+        nkey: a.nkey,
+        tls_ca: a.tls_ca,
+        tls_client,
+        require_tls: a.require_tls,
+        replicas: a.replicas,
+    })
 }
 
 fn host_memory_mb() -> u64 {
@@ -243,14 +370,39 @@ impl ServeConfig {
         } else {
             &args.efs
         })?;
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:9000".into());
+        let cluster = match args.cluster.or(file.cluster) {
+            None => None,
+            Some(servers) => Some(cluster_config(
+                &servers,
+                &listen,
+                ClusterArgs {
+                    host_id: args.host_id.or(file.host_id),
+                    replicas: args.cluster_replicas.or(file.cluster_replicas),
+                    credentials: args.cluster_credentials.or(file.cluster_credentials),
+                    user: args.cluster_user.or(file.cluster_user),
+                    password: args.cluster_password.or(file.cluster_password),
+                    token: args.cluster_token.or(file.cluster_token),
+                    nkey: args.cluster_nkey.or(file.cluster_nkey),
+                    tls_ca: args.cluster_tls_ca.or(file.cluster_tls_ca),
+                    tls_cert: args.cluster_tls_cert.or(file.cluster_tls_cert),
+                    tls_key: args.cluster_tls_key.or(file.cluster_tls_key),
+                    require_tls: args
+                        .cluster_require_tls
+                        .or(file.cluster_require_tls)
+                        .unwrap_or(false),
+                },
+            )?),
+        };
         Ok(Self {
+            cluster,
             s3_endpoint_url,
             runtime_interpreters,
             efs,
-            listen: args
-                .listen
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:9000".into()),
+            listen,
             data_dir: args
                 .data_dir
                 .or(file.data_dir)

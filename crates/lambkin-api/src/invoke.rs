@@ -114,9 +114,27 @@ pub(crate) async fn ready_spec(
             error,
             version: res.version.config.version.clone(),
         })?;
+    fetch_code(service, res).await;
     let mut spec = base_spec(service, res, arns).map_err(Refused::Spec)?;
     with_runtime(service, runtime, &mut spec).map_err(Refused::Spec)?;
     Ok(spec)
+}
+
+/// In a cluster, the version's code and layers another host stored are fetched and unpacked here first, off
+/// the async threads (once per host; [`base_spec`] then finds them).
+async fn fetch_code(service: &Service, res: &Resolved) {
+    if service.cluster.is_none() {
+        return;
+    }
+    let mut zips: Vec<String> = vec![res.version.code_hex.clone()];
+    zips.extend(res.version.layers.iter().map(|l| l.sha256_hex.clone()));
+    let store = service.store.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for hex in zips {
+            let _ = store.unpacked_dir(&hex);
+        }
+    })
+    .await;
 }
 
 /// Waits until a managed runtime's directory is built (building it if needed); `provided*` runtimes and
@@ -250,19 +268,64 @@ pub(crate) async fn start(
         tenant_id: call.tenant_id,
         invoked_function_arn: Some(call.invoked_function_arn),
     };
-    let inv = service
-        .engine
-        .invoke(spec, request)
-        .await
-        .map_err(Refused::Engine)?;
+    let slot = cluster_slot(service, spec).await?;
+    let inv = service.engine.invoke(spec, request).await;
+    let inv = match inv {
+        Ok(inv) => inv,
+        Err(e) => {
+            if let (Some(cluster), Some(slot)) = (&service.cluster, slot) {
+                cluster.slots().release(slot).await;
+            }
+            return Err(Refused::Engine(e));
+        }
+    };
+    let done = match (&service.cluster, slot) {
+        (Some(cluster), Some(slot)) => {
+            // The slot is the environment's for the whole invoke phase, as the local count is.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let (slots, done) = (cluster.slots().clone(), inv.done);
+            tokio::spawn(async move {
+                let summary = done.await;
+                slots.release(slot).await;
+                if let Ok(summary) = summary {
+                    let _ = tx.send(summary);
+                }
+            });
+            rx
+        }
+        _ => inv.done,
+    };
     Ok(Running {
         handle: InvokeHandle {
             request_id: inv.request_id,
             frames: inv.frames,
-            done: inv.done,
+            done,
         },
         version: spec.version.clone(),
     })
+}
+
+/// In a cluster, a function with reserved concurrency takes one of its cluster-wide slots first; with none
+/// free the whole cluster runs as many as it may, and the invoke is throttled as Lambda throttles it. (When
+/// NATS cannot answer, the host's own count still applies.)
+async fn cluster_slot(
+    service: &Service,
+    spec: &FunctionSpec,
+) -> Result<Option<lambkin_cluster::Slot>, Refused> {
+    let (Some(cluster), Some(limit)) = (&service.cluster, spec.reserved_concurrency) else {
+        return Ok(None);
+    };
+    let function = format!("{}/{}", spec.region, spec.function_name);
+    match cluster.slots().acquire(&function, limit).await {
+        Ok(Some(slot)) => Ok(Some(slot)),
+        Ok(None) => Err(Refused::Engine(EngineError::Throttled {
+            reason: "ReservedFunctionConcurrentInvocationLimitExceeded",
+        })),
+        Err(e) => {
+            tracing::warn!("cluster: concurrency slots of {function} unavailable ({e}); counted on this host only");
+            Ok(None)
+        }
+    }
 }
 
 /// What [`run`] invokes.

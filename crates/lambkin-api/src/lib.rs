@@ -58,12 +58,23 @@ pub async fn run(
             config.data_dir.display()
         )
     })?;
-    let store = Arc::new(Store::open(&config.data_dir).map_err(|e| {
+    let cluster = match &config.cluster {
+        Some(c) => Some(lambkin_cluster::Cluster::connect(c.clone()).await?),
+        None => None,
+    };
+    let opened = match &cluster {
+        Some(c) => Store::open_shared(&config.data_dir, c.shared()),
+        None => Store::open(&config.data_dir),
+    };
+    let store = Arc::new(opened.map_err(|e| {
         format!(
             "cannot open the store in {}: {e}",
             config.data_dir.display()
         )
     })?);
+    if let Some(c) = &cluster {
+        c.mirror_logs(store.clone());
+    }
     let engine_cfg = EngineConfig {
         isolation: config.isolation,
         lambkin: std::env::current_exe().map_err(|e| format!("own executable: {e}"))?,
@@ -145,6 +156,7 @@ pub async fn run(
         store,
         engine: engine.clone(),
         writes: tokio::sync::Mutex::new(()),
+        cluster,
         queue: schedule::Queue::default(),
         runtimes,
     });

@@ -22,6 +22,8 @@ pub struct Service {
     /// Serialises changes to one function's records (read-modify-write of the store), and keeps settings of a
     /// function (URL, event-invoke, provisioned) from being written while it is deleted.
     pub(crate) writes: tokio::sync::Mutex<()>,
+    /// Cluster mode: this host's connection to the others (`--cluster`).
+    pub(crate) cluster: Option<Arc<lambkin_cluster::Cluster>>,
     /// Durable asynchronous invocation: the commit channel and the schedule (`queue.rs` runs them).
     pub(crate) queue: Queue,
     /// Managed runtimes (`/var/runtime` directories) of the data directory.

@@ -153,6 +153,13 @@ impl Store {
             }
         }
 
+        // Shared before the row that makes later uploads of these bytes take the fast path.
+        if let Some(shared) = &self.shared {
+            shared
+                .code
+                .publish(&hex, &blob_path)
+                .map_err(|e| ZipError::Io(std::io::Error::other(e.to_string())))?;
+        }
         self.db()
             .execute(
                 "INSERT INTO blobs (sha256, size, unpacked_size, entries) VALUES (?1, ?2, ?3, ?4)
@@ -169,31 +176,66 @@ impl Store {
         Ok(blob(unpacked.unpacked_size))
     }
 
-    /// The unpacked tree of a stored zip (`data_dir/code/<hex>`); None if absent.
+    /// The unpacked tree of a stored zip (`data_dir/code/<hex>`); None if absent. In a cluster, a zip another
+    /// host stored is fetched and unpacked here first (once per host; this blocks for the download).
     pub fn unpacked_dir(&self, sha256_hex: &str) -> Option<PathBuf> {
         if !valid_hex(sha256_hex) {
             return None;
         }
         let p = self.code_path(sha256_hex);
-        p.is_dir().then_some(p)
+        if p.is_dir() || self.fetch_shared(sha256_hex) {
+            return p.is_dir().then_some(p);
+        }
+        None
     }
 
-    /// Where the stored zip lies (code downloads stream it from there); None if absent.
+    /// Where the stored zip lies (code downloads stream it from there); None if absent. In a cluster, fetched
+    /// from the shared store first when this host does not have it.
     pub fn zip_path(&self, sha256_hex: &str) -> Option<PathBuf> {
         if !valid_hex(sha256_hex) {
             return None;
         }
         let p = self.blob_path(sha256_hex);
-        p.is_file().then_some(p)
+        if p.is_file() || self.fetch_shared(sha256_hex) {
+            return p.is_file().then_some(p);
+        }
+        None
+    }
+
+    /// Fetches a zip another host published and stores it here as an upload would (checked, unpacked once).
+    /// Whether it is here now.
+    fn fetch_shared(&self, hex: &str) -> bool {
+        let Some(shared) = &self.shared else {
+            return false;
+        };
+        let zip = match shared.code.fetch(hex) {
+            Ok(Some(zip)) => zip,
+            Ok(None) => return false,
+            Err(e) => {
+                tracing::warn!("code {hex}: cannot fetch it from the cluster: {e}");
+                return false;
+            }
+        };
+        if hex::encode(Sha256::digest(&zip)) != hex {
+            tracing::warn!("code {hex}: the cluster's copy has another SHA-256; not used");
+            return false;
+        }
+        match self.put_zip(&zip, &ZipLimits::default()) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!("code {hex}: cannot unpack the cluster's copy: {e}");
+                false
+            }
+        }
     }
 
     /// The stored zip's bytes (for GetFunction's Code.Location / GetLayerVersion download).
     pub fn read_zip(&self, sha256_hex: &str) -> Result<Vec<u8>, StoreError> {
         let not_found = || StoreError::NotFound(format!("code blob {sha256_hex}"));
-        if !valid_hex(sha256_hex) {
+        let Some(path) = self.zip_path(sha256_hex) else {
             return Err(not_found());
-        }
-        match fs::read(self.blob_path(sha256_hex)) {
+        };
+        match fs::read(path) {
             Ok(b) => Ok(b),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_found()),
             Err(e) => Err(e.into()),

@@ -32,6 +32,7 @@
 mod blobs;
 mod logs;
 mod meta;
+mod shared;
 pub mod unzip;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,7 @@ use rusqlite::Connection;
 pub use blobs::CodeBlob;
 pub use logs::{LogCursor, LogEvent};
 pub use meta::{Expect, Op, Record};
+pub use shared::{CodeShare, LogShare, Metadata, Shared};
 pub use unzip::{safe_unzip, Unpacked, ZipError, ZipLimits};
 
 /// Errors of the store.
@@ -69,6 +71,9 @@ pub enum StoreError {
     /// The requested object does not exist.
     #[error("not found: {0}")]
     NotFound(String),
+    /// The cluster's shared store (NATS JetStream) failed or could not be reached.
+    #[error("cluster store: {0}")]
+    Cluster(String),
 }
 
 /// The embedded store: SQLite metadata, content-addressed code blobs and function logs.
@@ -78,6 +83,8 @@ pub struct Store {
     dir: PathBuf,
     conn: Mutex<Connection>,
     logs: Mutex<logs::LogFiles>,
+    /// In cluster mode, the metadata, zips and logs every host shares; `None`: all of it in this directory.
+    shared: Option<Shared>,
 }
 
 impl std::fmt::Debug for Store {
@@ -91,6 +98,16 @@ impl Store {
     /// synchronous=FULL), `data_dir/blobs/`, `data_dir/code/`, `data_dir/tmp/`,
     /// `data_dir/logs/`. Clears `data_dir/tmp/` leftovers on open (crash recovery).
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with(data_dir, None)
+    }
+
+    /// Opens the store of a cluster's host: metadata, zips and logs are `shared`; `data_dir` keeps the host's
+    /// caches (zips it used and their trees, the mirror of every host's logs).
+    pub fn open_shared(data_dir: &Path, shared: Shared) -> Result<Store, StoreError> {
+        Store::open_with(data_dir, Some(shared))
+    }
+
+    fn open_with(data_dir: &Path, shared: Option<Shared>) -> Result<Store, StoreError> {
         std::fs::create_dir_all(data_dir)?;
         for sub in ["blobs", "code", "tmp", "logs"] {
             std::fs::create_dir_all(data_dir.join(sub))?;
@@ -110,7 +127,13 @@ impl Store {
             dir: data_dir.to_path_buf(),
             conn: Mutex::new(conn),
             logs: Mutex::new(logs::LogFiles::default()),
+            shared,
         })
+    }
+
+    /// Whether metadata, zips and logs are shared with other hosts (cluster mode).
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// The data directory this store was opened on.

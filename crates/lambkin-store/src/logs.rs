@@ -215,6 +215,21 @@ impl Store {
         stream: &str,
         lines: &[(u64, L)],
     ) -> Result<(), StoreError> {
+        if let Some(shared) = &self.shared {
+            let lines: Vec<(u64, &[u8])> = lines.iter().map(|(t, l)| (*t, l.as_ref())).collect();
+            return shared.logs.publish(function, stream, &lines);
+        }
+        self.mirror_logs(function, stream, lines)
+    }
+
+    /// Writes lines of any host into this host's files (in a cluster, the log mirror calls this for the lines
+    /// every host published; alone, [`Store::append_logs`] does).
+    pub fn mirror_logs<L: AsRef<[u8]>>(
+        &self,
+        function: &str,
+        stream: &str,
+        lines: &[(u64, L)],
+    ) -> Result<(), StoreError> {
         let mut rec = Vec::new();
         for (timestamp_ms, line) in lines {
             let (timestamp_ms, line) = (*timestamp_ms, line.as_ref());
@@ -308,8 +323,16 @@ impl Store {
         Ok(streams.into_iter().map(|(_, n)| n).collect())
     }
 
-    /// Deletes every log stream of a function.
+    /// Deletes every log stream of a function (in a cluster, on every host).
     pub fn delete_logs(&self, function: &str) -> Result<(), StoreError> {
+        if let Some(shared) = &self.shared {
+            shared.logs.delete(function)?;
+        }
+        self.mirror_delete_logs(function)
+    }
+
+    /// Deletes this host's files of a function's logs.
+    pub fn mirror_delete_logs(&self, function: &str) -> Result<(), StoreError> {
         let dir = self.function_log_dir(function);
         let mut files = self.log_files();
         files.forget_under(&dir);

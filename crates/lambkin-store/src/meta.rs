@@ -169,6 +169,9 @@ fn check(conn: &Connection, table: &str, key: &str, expect: Expect) -> Result<()
 impl Store {
     /// The record stored under `table`/`key`, if any.
     pub fn get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.metadata.get(table, key);
+        }
         let conn = self.db();
         let rec = conn
             .query_row(
@@ -194,6 +197,9 @@ impl Store {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Record)>, StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.metadata.list(table, prefix, after, limit);
+        }
         let mut out = Vec::new();
         if limit == 0 {
             return Ok(out);
@@ -231,6 +237,9 @@ impl Store {
     ///
     /// Ops see the effects of earlier ops of the same batch.
     pub fn apply(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.metadata.apply(ops);
+        }
         let mut conn = self.db();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut revision: u64 = tx
@@ -284,6 +293,9 @@ impl Store {
     /// Atomically increments and returns a named counter (the first call returns 1), e.g. for
     /// version numbers.
     pub fn next_sequence(&self, name: &str) -> Result<u64, StoreError> {
+        if let Some(shared) = &self.shared {
+            return shared.metadata.next_sequence(name);
+        }
         let conn = self.db();
         let v: i64 = conn.query_row(
             "INSERT INTO seq (name, value) VALUES (?1, 1)

@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// The Lambda service: the REST API (boto3, the AWS CLI and the SDKs with `--endpoint-url`) on an
     /// embedded store, with a pool of warm, sandboxed environments.
-    Serve(lambkin_api::config::ServeArgs),
+    Serve(Box<lambkin_api::config::ServeArgs>),
     #[command(flatten)]
     People(lambkin_cli::Command),
     /// Managed runtimes (python3.x, nodejsNN.x): which this host serves; install one into the data directory.
@@ -239,7 +239,7 @@ fn main() -> std::process::ExitCode {
         }
         Command::Serve(args) => {
             init_tracing(None);
-            let config = match lambkin_api::ServeConfig::resolve(args) {
+            let config = match lambkin_api::ServeConfig::resolve(*args) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("lambkin serve: {e}");

@@ -1,0 +1,142 @@
+//! Host membership: every host puts a heartbeat in the KV bucket `lambkin-hosts` every [`HEARTBEAT`] and
+//! follows everyone's; a host not heard from for [`DEAD_AFTER`] is forgotten (its slots are free, its work is
+//! taken over). The bucket's stream keeps a value [`FORGET`] long, so long-dead hosts leave it by themselves.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use async_nats::jetstream::{self, kv};
+use futures_util::StreamExt;
+
+/// The bucket.
+pub(crate) const BUCKET: &str = "lambkin-hosts";
+/// How often a host says it is alive.
+pub const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long without a heartbeat before a host is taken for dead.
+pub const DEAD_AFTER: Duration = Duration::from_secs(3);
+/// How long the bucket keeps a heartbeat.
+const FORGET: Duration = Duration::from_secs(300);
+
+/// What a host says of itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostInfo {
+    /// `--host-id`.
+    pub host: String,
+    /// Its Lambda API, `http://ADDR`.
+    pub api: String,
+    /// When it started (ms since the epoch): a restarted host is a new incarnation.
+    pub started_ms: u64,
+}
+
+/// The hosts this host has heard from, and when.
+#[derive(Default)]
+pub struct Hosts {
+    seen: Mutex<HashMap<String, (HostInfo, Instant)>>,
+}
+
+impl Hosts {
+    /// Hosts heard from within [`DEAD_AFTER`], sorted by id.
+    pub fn live(&self) -> Vec<HostInfo> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut live: Vec<HostInfo> = seen
+            .values()
+            .filter(|(_, at)| at.elapsed() < DEAD_AFTER)
+            .map(|(h, _)| h.clone())
+            .collect();
+        live.sort_by(|a, b| a.host.cmp(&b.host));
+        live
+    }
+
+    /// Whether `host` was heard from within [`DEAD_AFTER`].
+    pub fn is_live(&self, host: &str) -> bool {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(host)
+            .is_some_and(|(_, at)| at.elapsed() < DEAD_AFTER)
+    }
+
+    fn heard(&self, info: HostInfo, at: Instant) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.insert(info.host.clone(), (info, at));
+    }
+}
+
+/// Opens the bucket (creating its stream) and starts this host's heartbeat and the following of everyone's.
+pub(crate) async fn start(
+    rt: &crate::rt::Rt,
+    js: &jetstream::Context,
+    me: HostInfo,
+    replicas: usize,
+) -> Result<Arc<Hosts>, String> {
+    crate::ensure_stream(
+        js,
+        jetstream::stream::Config {
+            name: format!("KV_{BUCKET}"),
+            description: Some("lambkin host heartbeats".into()),
+            subjects: vec![format!("$KV.{BUCKET}.>")],
+            max_messages_per_subject: 1,
+            max_age: FORGET,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: jetstream::stream::DiscardPolicy::New,
+            num_replicas: replicas,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let store = js
+        .get_key_value(BUCKET)
+        .await
+        .map_err(|e| format!("KV bucket {BUCKET}: {e}"))?;
+    let hosts = Arc::new(Hosts::default());
+    let body = serde_json::to_vec(&me).map_err(|e| e.to_string())?;
+    store
+        .put(crate::token(&me.host), body.clone().into())
+        .await
+        .map_err(|e| format!("heartbeat: {e}"))?;
+    hosts.heard(me.clone(), Instant::now());
+    let beat = store.clone();
+    rt.handle().spawn(async move {
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = beat.put(crate::token(&me.host), body.clone().into()).await {
+                tracing::warn!("cluster: heartbeat not stored: {e}");
+            }
+        }
+    });
+    rt.handle().spawn(follow(store, hosts.clone()));
+    Ok(hosts)
+}
+
+async fn follow(store: kv::Store, hosts: Arc<Hosts>) {
+    loop {
+        let mut watch = match store.watch_with_history(">").await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!("cluster: cannot follow heartbeats ({e}); retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        while let Some(entry) = watch.next().await {
+            let Ok(entry) = entry else { break };
+            if !matches!(entry.operation, kv::Operation::Put) {
+                continue;
+            }
+            let Ok(info) = serde_json::from_slice::<HostInfo>(&entry.value) else {
+                continue;
+            };
+            // A heartbeat from the history may be old: date it by when it was written.
+            let written = SystemTime::from(entry.created);
+            let age = SystemTime::now()
+                .duration_since(written)
+                .unwrap_or(Duration::ZERO);
+            let at = Instant::now().checked_sub(age).unwrap_or_else(Instant::now);
+            hosts.heard(info, at);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
