@@ -6,6 +6,7 @@
 //! in one atomic batch) → a JSON answer or an AWS-shaped error with `x-amzn-ErrorType`.
 
 mod auth;
+mod clusterqueue;
 mod codeurl;
 pub mod config;
 mod constraints;
@@ -160,7 +161,12 @@ pub async fn run(
         queue: schedule::Queue::default(),
         runtimes,
     });
-    queue::start(service.clone());
+    match &service.cluster {
+        Some(cluster) => {
+            tokio::spawn(clusterqueue::run(service.clone(), cluster.events().clone()));
+        }
+        None => queue::start(service.clone()),
+    }
     ops::provisioned::restore(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;

@@ -354,25 +354,32 @@ async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>,
     tracing::error!("cannot settle {what}: it stays queued and is delivered again after a restart");
 }
 
-async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
+/// What becomes of an event after its turn (`judge`), carried out on the store (`settle_local`) or, in a
+/// cluster, on the event stream (`clusterqueue.rs`).
+pub(crate) enum Verdict {
+    /// Delivered, or nothing is left to deliver it to: it goes, with the `OnSuccess` record, if any.
+    Done(Option<QueuedEvent>),
+    /// Ended for good: its dead letter `rec`, and its `OnFailure` record, if any.
+    Ended {
+        ev: Box<QueuedEvent>,
+        rec: serde_json::Value,
+        follow_up: Option<Box<QueuedEvent>>,
+    },
+    /// A function error with retries left: runs again at its `due_ms`.
+    Retry(QueuedEvent),
+    /// Throttled, or its environment could not start: tried again at its `due_ms`.
+    Deferred(QueuedEvent),
+}
+
+/// One turn of an event: Lambda's loop detection, maximum age, the invoke, and retries.
+pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
     let cfg = effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
     if stopped_as_loop(service, &ev) {
-        stop_loop(service, &key, &ev, &cfg).await;
-        return;
+        return stop_loop(ev, &cfg);
     }
     let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
     if age_ms > u64::from(cfg.max_age_secs) * 1000 {
-        fail(
-            service,
-            &key,
-            &ev,
-            "EventAgeExceeded",
-            "$LATEST",
-            None,
-            &cfg,
-        )
-        .await;
-        return;
+        return ended(ev, "EventAgeExceeded", "$LATEST", None, &cfg);
     }
     match attempt(service, &ev).await {
         Outcome::Gone => {
@@ -381,65 +388,74 @@ async fn deliver(service: &Service, key: String, mut ev: QueuedEvent) {
                 ev.id,
                 ev.function
             );
-            let _ = service.queue.done_tx.send(events::delete(&key));
+            Verdict::Done(None)
         }
         Outcome::Success(body, version) => {
             ev.attempts += 1;
-            let rec = cfg.on_success.as_deref().and_then(|dest| {
+            Verdict::Done(cfg.on_success.as_deref().and_then(|dest| {
                 destination_event(
                     &ev,
                     dest,
                     &record(&ev, "Success", &version, Some((&body, false))),
                 )
-            });
-            match rec {
-                None => {
-                    let _ = service.queue.done_tx.send(events::delete(&key));
-                }
-                Some(rec) => match events::put(&rec) {
-                    Ok(put) => {
-                        let what = format!("async event {} (OnSuccess record)", ev.id);
-                        settle(service, vec![put, events::delete(&key)], Some(rec), &what).await;
-                    }
-                    Err(e) => {
-                        tracing::warn!("cannot write the OnSuccess record of {}: {e}", ev.id);
-                        let _ = service.queue.done_tx.send(events::delete(&key));
-                    }
-                },
-            }
+            }))
         }
         Outcome::FunctionError(body, version) => {
             ev.attempts += 1;
             if ev.attempts > cfg.max_retries {
-                fail(
-                    service,
-                    &key,
-                    &ev,
-                    "RetriesExhausted",
-                    &version,
-                    Some(&body),
-                    &cfg,
-                )
-                .await;
+                ended(ev, "RetriesExhausted", &version, Some(&body), &cfg)
             } else {
                 // Lambda waits one minute before the first retry and two before the second.
                 let delay = scaled(service, Duration::from_secs(60 * u64::from(ev.attempts)));
-                reschedule(service, &key, ev, delay).await;
+                ev.due_ms = now_ms() + delay.as_millis() as u64;
+                Verdict::Retry(ev)
             }
         }
         Outcome::Deferred => {
-            // Throttled (or the environment could not start): the function's other events wait too, and
-            // nothing is rewritten — the store keeps the event as it was, due again after a restart.
             ev.deferrals += 1;
             let backoff =
                 Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
-            let until = now_ms() + scaled(service, backoff).as_millis() as u64;
+            ev.due_ms = now_ms() + scaled(service, backoff).as_millis() as u64;
+            Verdict::Deferred(ev)
+        }
+    }
+}
+
+async fn deliver(service: &Service, key: String, ev: QueuedEvent) {
+    let verdict = judge(service, ev).await;
+    settle_local(service, &key, verdict).await;
+}
+
+/// Carries a verdict out on the store: the event's row goes, or moves, with what it writes, in one batch.
+async fn settle_local(service: &Service, key: &str, verdict: Verdict) {
+    match verdict {
+        Verdict::Done(None) => {
+            let _ = service.queue.done_tx.send(events::delete(key));
+        }
+        Verdict::Done(Some(rec)) => match events::put(&rec) {
+            Ok(put) => {
+                let what = format!("async event {key} (its destination record)");
+                settle(service, vec![put, events::delete(key)], Some(rec), &what).await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot write the destination record of {key}: {e}");
+                let _ = service.queue.done_tx.send(events::delete(key));
+            }
+        },
+        Verdict::Ended { ev, rec, follow_up } => {
+            let ops = final_ops(key, &ev, follow_up.as_deref(), &rec);
+            let what = format!("async event {} (ended)", ev.id);
+            settle(service, ops, follow_up.map(|f| *f), &what).await;
+        }
+        Verdict::Retry(ev) => reschedule(service, key, ev).await,
+        Verdict::Deferred(ev) => {
+            // The function's other events wait too, and nothing is rewritten — the store keeps the event as
+            // it was, due again after a restart.
             service
                 .queue
                 .schedule
-                .hold(&crate::schedule::lane_of(&ev), until);
-            ev.due_ms = until;
-            service.queue.schedule.insert(key, ev);
+                .hold(&crate::schedule::lane_of(&ev), ev.due_ms);
+            service.queue.schedule.insert(key.to_owned(), ev);
         }
     }
 }
@@ -459,26 +475,29 @@ fn stopped_as_loop(service: &Service, ev: &QueuedEvent) -> bool {
 /// Stops an event of a recursive loop, as Lambda does: not invoked; its record goes to the dead letters and
 /// to the `OnFailure` destination, if one is configured (as the start of a chain of its own, unless it is
 /// itself such a record); and the log says so.
-async fn stop_loop(service: &Service, key: &str, ev: &QueuedEvent, cfg: &Effective) {
+fn stop_loop(ev: QueuedEvent, cfg: &Effective) -> Verdict {
     tracing::warn!(
-        "recursive loop detected: {} was invoked {MAX_CHAIN} times by one chain of events; async event {} is          stopped, not delivered (PutFunctionRecursionConfig RecursiveLoop=Allow lets such chains continue)",
+        "recursive loop detected: {} was invoked {MAX_CHAIN} times by one chain of events; async event {} is \
+         stopped, not delivered (PutFunctionRecursionConfig RecursiveLoop=Allow lets such chains continue)",
         ev.function,
         ev.id
     );
-    let rec = record(ev, "RecursiveInvocationException", "$LATEST", None);
+    let rec = record(&ev, "RecursiveInvocationException", "$LATEST", None);
     let follow_up = cfg
         .on_failure
         .as_deref()
         .filter(|_| !ev.after_stop)
-        .and_then(|dest| destination_event(ev, dest, &rec))
+        .and_then(|dest| destination_event(&ev, dest, &rec))
         .map(|f| QueuedEvent {
             hops: 0,
             after_stop: true,
             ..f
         });
-    let ops = final_ops(key, ev, follow_up.as_ref(), &rec);
-    let what = format!("async event {} (recursive loop)", ev.id);
-    settle(service, ops, follow_up, &what).await;
+    Verdict::Ended {
+        ev: Box::new(ev),
+        rec,
+        follow_up: follow_up.map(Box::new),
+    }
 }
 
 /// The batch that ends an event for good: its `OnFailure` record (if any), its dead letter and its deletion.
@@ -504,8 +523,7 @@ fn final_ops(
 }
 
 /// Moves an event to its retry time (one batch: the old key goes, the new one comes).
-async fn reschedule(service: &Service, key: &str, mut ev: QueuedEvent, delay: Duration) {
-    ev.due_ms = now_ms() + delay.as_millis() as u64;
+async fn reschedule(service: &Service, key: &str, ev: QueuedEvent) {
     let put = match events::put(&ev) {
         Ok(p) => p,
         Err(e) => {
@@ -522,28 +540,27 @@ async fn reschedule(service: &Service, key: &str, mut ev: QueuedEvent, delay: Du
     }
 }
 
-/// The final failure of an event: its dead letter, and its record to the `OnFailure` destination, written
-/// together with its deletion.
-async fn fail(
-    service: &Service,
-    key: &str,
-    ev: &QueuedEvent,
+/// The final failure of an event: its dead letter, and its record to the `OnFailure` destination.
+fn ended(
+    ev: QueuedEvent,
     condition: &str,
     version: &str,
     body: Option<&[u8]>,
     cfg: &Effective,
-) {
-    let rec = record(ev, condition, version, body.map(|b| (b, true)));
+) -> Verdict {
+    let rec = record(&ev, condition, version, body.map(|b| (b, true)));
     let follow_up = cfg
         .on_failure
         .as_deref()
-        .and_then(|dest| destination_event(ev, dest, &rec));
+        .and_then(|dest| destination_event(&ev, dest, &rec));
     tracing::info!(
         "async event {} of {} failed: {condition}",
         ev.id,
         ev.function
     );
-    let ops = final_ops(key, ev, follow_up.as_ref(), &rec);
-    let what = format!("async event {} ({condition})", ev.id);
-    settle(service, ops, follow_up, &what).await;
+    Verdict::Ended {
+        ev: Box::new(ev),
+        rec,
+        follow_up: follow_up.map(Box::new),
+    }
 }

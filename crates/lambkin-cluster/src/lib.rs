@@ -8,6 +8,7 @@
 //! | function logs of every host | stream `LAMBKIN_LOGS` | `logs.rs` |
 //! | host heartbeats | KV `lambkin-hosts` | `hosts.rs` |
 //! | reserved-concurrency slots | KV `lambkin-slots` | `slots.rs` |
+//! | asynchronous events | work-queue stream `LAMBKIN_EVENTS` | `events.rs` |
 //!
 //! [`Cluster::connect`] opens them all (creating what is missing, replicated `--cluster-replicas` times) on a
 //! thread of the cluster's own (`rt.rs`); [`Cluster::shared`] is what `lambkin_store::Store::open_shared`
@@ -15,6 +16,7 @@
 //! asks for account fields a 2.9 server does not send.
 
 mod code;
+mod events;
 mod hosts;
 mod keys;
 mod logs;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 
+pub use events::{Delivery, Events, ACK_WAIT, PROGRESS};
 pub use hosts::{HostInfo, Hosts, DEAD_AFTER, HEARTBEAT};
 pub use slots::{Slot, Slots};
 
@@ -69,6 +72,7 @@ pub struct Cluster {
     logs: Arc<logs::LogStream>,
     hosts: Arc<Hosts>,
     slots: Arc<Slots>,
+    events: Arc<Events>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -127,6 +131,11 @@ impl Cluster {
     /// Reserved-concurrency slots.
     pub fn slots(&self) -> &Arc<Slots> {
         &self.slots
+    }
+
+    /// Asynchronous events.
+    pub fn events(&self) -> &Arc<Events> {
+        &self.events
     }
 }
 
@@ -204,6 +213,7 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
     };
     let hosts = hosts::start(&rt, &js, me, replicas).await?;
     let slots = Arc::new(Slots::open(&js, hosts.clone(), config.host_id.clone(), replicas).await?);
+    let events = Arc::new(Events::open(&js, replicas).await?);
     tracing::info!(
         "cluster: host {} joined through {servers} (NATS {}, {} replica(s))",
         config.host_id,
@@ -220,6 +230,7 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
         logs,
         hosts,
         slots,
+        events,
     }))
 }
 

@@ -401,7 +401,7 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
                 &r.name,
                 records::functions::delete(store, &arns.region, &r.name, rev),
             )?;
-            ctx.service.queue.forget(&arns.region, &r.name, None);
+            crate::clusterqueue::forget(&ctx.service, &arns.region, &r.name, None).await;
             ctx.service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
         }
@@ -452,7 +452,7 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
                 &r.name,
                 records::functions::delete_version(store, &arns.region, &r.name, n, updated),
             )?;
-            ctx.service.queue.forget(&arns.region, &r.name, Some(v));
+            crate::clusterqueue::forget(&ctx.service, &arns.region, &r.name, Some(v)).await;
             ctx.service.engine.drain(&r.name, Some(v));
         }
     }

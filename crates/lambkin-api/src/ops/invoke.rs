@@ -169,9 +169,7 @@ async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
         hops: 0,
         after_stop: false,
     };
-    ctx.service
-        .queue
-        .enqueue(ev)
+    crate::clusterqueue::enqueue(&ctx.service, ev)
         .await
         .map_err(|e| ApiError::service(format!("cannot queue the event: {e}")))
 }
