@@ -146,3 +146,34 @@ def test_logs_of_every_host_on_any_host(hosts):
 
     wait_for(lambda: "from-h1" in logs_on(hosts[1]) and "from-h3" in logs_on(hosts[1]),
              timeout=10, what="both hosts' lines on h2")
+
+
+def environments(host) -> int:
+    import urllib.request
+    with urllib.request.urlopen(f"{host.endpoint}/lambkin/v1/health") as r:
+        return int(json.loads(r.read())["environments"])
+
+
+def test_a_function_runs_on_its_home_host_and_stays_warm(hosts):
+    lams = clients(hosts)
+    create(lams[0], "homed")
+    before = sum(environments(h) for h in hosts)
+    for _ in range(3):
+        for lam in lams:
+            r = lam.invoke(FunctionName="homed", Payload=json.dumps({"n": 2}).encode(), LogType="Tail")
+            assert json.loads(r["Payload"].read())["event"] == {"n": 2}
+            assert "REPORT RequestId" in __import__("base64").b64decode(r["LogResult"]).decode()
+    # Nine invokes through three hosts, one after another: one environment, on the function's home host.
+    assert sum(environments(h) for h in hosts) - before == 1
+
+
+def test_streaming_and_big_payloads_cross_hosts(hosts):
+    lams = clients(hosts)
+    create(lams[0], "big")
+    big = "x" * (3 * 1024 * 1024)
+    for lam in lams:
+        r = lam.invoke(FunctionName="big", Payload=json.dumps({"blob": big}).encode())
+        assert json.loads(r["Payload"].read())["event"]["blob"] == big
+        s = lam.invoke_with_response_stream(FunctionName="big", Payload=json.dumps({"n": 3}).encode())
+        body = b"".join(e["PayloadChunk"]["Payload"] for e in s["EventStream"] if "PayloadChunk" in e)
+        assert json.loads(body)["event"] == {"n": 3}

@@ -164,6 +164,7 @@ pub async fn run(
     match &service.cluster {
         Some(cluster) => {
             tokio::spawn(clusterqueue::run(service.clone(), cluster.events().clone()));
+            tokio::spawn(invoke::serve_forwarded(service.clone(), cluster.clone()));
         }
         None => queue::start(service.clone()),
     }

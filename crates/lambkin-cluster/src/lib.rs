@@ -9,12 +9,14 @@
 //! | host heartbeats | KV `lambkin-hosts` | `hosts.rs` |
 //! | reserved-concurrency slots | KV `lambkin-slots` | `slots.rs` |
 //! | asynchronous events | work-queue stream `LAMBKIN_EVENTS` | `events.rs` |
+//! | invokes routed to another host | request/reply on `lambkin.call.<host>` | `calls.rs` |
 //!
 //! [`Cluster::connect`] opens them all (creating what is missing, replicated `--cluster-replicas` times) on a
 //! thread of the cluster's own (`rt.rs`); [`Cluster::shared`] is what `lambkin_store::Store::open_shared`
 //! takes. Every structure is created by lambkin itself rather than by the client's `create_key_value`, which
 //! asks for account fields a 2.9 server does not send.
 
+mod calls;
 mod code;
 mod events;
 mod hosts;
@@ -30,6 +32,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 
+pub use calls::{Answer, CallError, Calls, Incoming, Part, PART};
 pub use events::{Delivery, Events, ACK_WAIT, PROGRESS};
 pub use hosts::{HostInfo, Hosts, DEAD_AFTER, HEARTBEAT};
 pub use slots::{Slot, Slots};
@@ -73,6 +76,7 @@ pub struct Cluster {
     hosts: Arc<Hosts>,
     slots: Arc<Slots>,
     events: Arc<Events>,
+    calls: Arc<Calls>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -131,6 +135,11 @@ impl Cluster {
     /// Reserved-concurrency slots.
     pub fn slots(&self) -> &Arc<Slots> {
         &self.slots
+    }
+
+    /// Calls to and from other hosts.
+    pub fn calls(&self) -> &Arc<Calls> {
+        &self.calls
     }
 
     /// Asynchronous events.
@@ -196,6 +205,7 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
     let replicas = config
         .replicas
         .unwrap_or(if info.cluster.is_some() { 3 } else { 1 });
+    let client_for_calls = client.clone();
     let js = jetstream::new(client);
     let metadata = Arc::new(
         metadata::KvMetadata::open(rt.clone(), js.clone(), config.host_id.clone(), replicas)
@@ -214,6 +224,11 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
     let hosts = hosts::start(&rt, &js, me, replicas).await?;
     let slots = Arc::new(Slots::open(&js, hosts.clone(), config.host_id.clone(), replicas).await?);
     let events = Arc::new(Events::open(&js, replicas).await?);
+    let calls = Arc::new(Calls::new(
+        client_for_calls,
+        hosts.clone(),
+        config.host_id.clone(),
+    ));
     tracing::info!(
         "cluster: host {} joined through {servers} (NATS {}, {} replica(s))",
         config.host_id,
@@ -231,6 +246,7 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
         hosts,
         slots,
         events,
+        calls,
     }))
 }
 

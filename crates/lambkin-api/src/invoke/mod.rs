@@ -26,6 +26,10 @@ use lambkin_wire::{InvokeHandle, InvokeRequest, ResponseFrame};
 pub(crate) use lambkin_wire::invoke::new_request_id;
 use tokio::sync::mpsc;
 
+mod forward;
+
+pub(crate) use forward::serve as serve_forwarded;
+
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
 use crate::resolve::Resolved;
@@ -236,7 +240,7 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
 }
 
 /// The request of an invoke.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Call {
     /// Request id (the caller's `x-amzn-RequestId`, or the async event's id).
     pub request_id: String,
@@ -252,8 +256,31 @@ pub(crate) struct Call {
     pub invoked_function_arn: String,
 }
 
-/// Step 3: starts the invoke on an environment of `spec`.
+/// Step 3: starts the invoke on an environment of `spec` — in a cluster, on the function's home host
+/// (`forward.rs`), here when this host ranks first or the ones before it cannot take it.
 pub(crate) async fn start(
+    service: &Service,
+    spec: &FunctionSpec,
+    call: Call,
+) -> Result<Running, Refused> {
+    if let Some(cluster) = &service.cluster {
+        let function = format!("{}/{}", spec.region, spec.function_name);
+        for host in forward::ranking(cluster, &function) {
+            if host == cluster.host_id() {
+                break;
+            }
+            match forward::start(cluster, &host, spec, &call).await {
+                Ok(running) => return Ok(running),
+                Err(forward::Remote::Refused(r)) => return Err(r),
+                Err(forward::Remote::Elsewhere) => {}
+            }
+        }
+    }
+    start_here(service, spec, call).await
+}
+
+/// Step 3 on this host.
+pub(crate) async fn start_here(
     service: &Service,
     spec: &FunctionSpec,
     call: Call,
