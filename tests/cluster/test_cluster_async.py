@@ -73,20 +73,31 @@ def test_retries_and_dead_letters_count_cluster_wide(hosts):
     assert len(dead_letters()) == 1
 
 
+def environments(host) -> int:
+    with urllib.request.urlopen(f"{host.endpoint}/lambkin/v1/health", timeout=5) as r:
+        return int(json.loads(r.read())["environments"])
+
+
 def test_host_killed_mid_delivery_loses_nothing(hosts, nats):
     lams = [h.client() for h in hosts]
     create(lams[0], "async-slow")
+    # The host that runs the function's invokes (its home): the one whose environments grow.
+    before = [environments(h) for h in hosts]
+    lams[0].invoke(FunctionName="async-slow", Payload=b"{}")
+    (home,) = [i for i, h in enumerate(hosts) if environments(h) > before[i]]
+    survivor = hosts[(home + 1) % 3]
     n = 24
     for i in range(n):
         lams[i % 3].invoke(FunctionName="async-slow", InvocationType="Event",
                            Payload=json.dumps({"sleep": 1, "print": f"slow-{i}"}).encode())
-    # Let deliveries start everywhere, then kill host 3 in the middle of its own.
-    time.sleep(2)
-    hosts[2].kill9()
+    # Let deliveries start, then kill the host running them in the middle of its invokes.
+    time.sleep(2.5)
+    hosts[home].kill9()
     want = {f"slow-{i}" for i in range(n)}
-    wait_for(lambda: want <= set(printed(hosts[0], "async-slow", "slow-")), timeout=90,
+    wait_for(lambda: want <= set(printed(survivor, "async-slow", "slow-")), timeout=120,
              what="every accepted event delivered by the surviving hosts")
     # Sync invokes through the surviving hosts keep succeeding.
-    for lam in lams[:2]:
-        assert lam.invoke(FunctionName="async-slow", Payload=b"{}")["StatusCode"] == 200
-    hosts[2].restart()
+    for i, lam in enumerate(lams):
+        if i != home:
+            assert lam.invoke(FunctionName="async-slow", Payload=b"{}")["StatusCode"] == 200
+    hosts[home].restart()

@@ -165,6 +165,7 @@ pub async fn run(
         Some(cluster) => {
             tokio::spawn(clusterqueue::run(service.clone(), cluster.events().clone()));
             tokio::spawn(invoke::serve_forwarded(service.clone(), cluster.clone()));
+            report_load(&service, cluster);
         }
         None => queue::start(service.clone()),
     }
@@ -179,6 +180,24 @@ pub async fn run(
         lambkin_sandbox::netpool::sweep(true);
     }
     Ok(())
+}
+
+/// In a cluster: this host's heartbeats carry what it runs, and the account's concurrency limit counts what
+/// the other hosts run (as they last reported, at most a heartbeat old).
+fn report_load(service: &Arc<Service>, cluster: &Arc<lambkin_cluster::Cluster>) {
+    let engine = service.engine.clone();
+    let hosts = cluster.hosts().clone();
+    cluster.hosts().set_report(Arc::new(move || {
+        engine.set_busy_elsewhere(hosts.busy_elsewhere());
+        lambkin_cluster::HostLoad {
+            busy: engine.busy_total(),
+            provisioned: engine
+                .provisioned_ready()
+                .into_iter()
+                .map(|((f, v), n)| (format!("{f}:{v}"), n))
+                .collect(),
+        }
+    }));
 }
 
 /// Binds the API's address. A port still held for a moment is waited for (up to 3 s): after a crash, a child

@@ -33,3 +33,10 @@ pub struct Service {
     /// Signs and checks code download URLs.
     pub(crate) code_urls: CodeUrls,
 }
+
+impl Service {
+    /// This host's id in the cluster ("" on one host).
+    pub(crate) fn engine_host(&self) -> &str {
+        self.cluster.as_ref().map_or("", |c| c.host_id())
+    }
+}

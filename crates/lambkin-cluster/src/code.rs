@@ -5,6 +5,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_nats::jetstream::{self, object_store};
 use lambkin_store::StoreError;
@@ -14,6 +15,8 @@ use crate::rt::Rt;
 
 /// The bucket.
 pub(crate) const BUCKET: &str = "lambkin-code";
+/// How long one download attempt may go without finishing (a consumer on a dead node never does).
+const ATTEMPT: Duration = Duration::from_secs(3);
 
 /// [`lambkin_store::CodeShare`] on the object store.
 pub(crate) struct ObjectCode {
@@ -71,17 +74,34 @@ impl lambkin_store::CodeShare for ObjectCode {
         let store = self.store.clone();
         let name = sha256_hex.to_owned();
         self.rt.block("code download", async move {
-            let mut object = match store.get(&name).await {
-                Ok(o) => o,
-                Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
-                Err(e) => return Err(StoreError::Cluster(format!("object {name}: {e}"))),
-            };
-            let mut bytes = Vec::new();
-            object
-                .read_to_end(&mut bytes)
-                .await
-                .map_err(|e| StoreError::Cluster(format!("object {name}: {e}")))?;
-            Ok(Some(bytes))
+            // A NATS node that dies takes the reading consumer with it, and a stream electing a new leader
+            // answers nothing for a moment: try again (within the call's time limit).
+            let mut delay = Duration::from_millis(100);
+            loop {
+                let attempt = tokio::time::timeout(ATTEMPT, read(&store, &name)).await;
+                match attempt.unwrap_or_else(|_| Err("no progress".into())) {
+                    Ok(found) => return Ok(found),
+                    Err(e) => {
+                        tracing::debug!("object {name}: {e}; again");
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_secs(2));
+                    }
+                }
+            }
         })
     }
+}
+
+async fn read(store: &object_store::ObjectStore, name: &str) -> Result<Option<Vec<u8>>, String> {
+    let mut object = match store.get(name).await {
+        Ok(o) => o,
+        Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    object
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(bytes))
 }

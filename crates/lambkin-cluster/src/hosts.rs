@@ -27,38 +27,105 @@ pub struct HostInfo {
     pub api: String,
     /// When it started (ms since the epoch): a restarted host is a new incarnation.
     pub started_ms: u64,
+    /// What it runs, as of its last heartbeat.
+    #[serde(default)]
+    pub load: HostLoad,
 }
+
+/// What a host runs, reported with every heartbeat.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HostLoad {
+    /// Invokes running (environments busy): the account's concurrency counts them on every host.
+    #[serde(default)]
+    pub busy: u32,
+    /// Provisioned environments ready, by `<function>:<version>`.
+    #[serde(default)]
+    pub provisioned: std::collections::BTreeMap<String, u32>,
+}
+
+/// Computes this host's [`HostLoad`] for its next heartbeat.
+pub type LoadReport = Arc<dyn Fn() -> HostLoad + Send + Sync>;
 
 /// The hosts this host has heard from, and when.
 #[derive(Default)]
 pub struct Hosts {
+    /// This host's id: while its own heartbeats do not come back, its view is stale and nobody is forgotten.
+    me: String,
     seen: Mutex<HashMap<String, (HostInfo, Instant)>>,
+    report: Mutex<Option<LoadReport>>,
 }
 
 impl Hosts {
-    /// Hosts heard from within [`DEAD_AFTER`], sorted by id.
+    /// Hosts heard from within [`DEAD_AFTER`] of this host's own last heartbeat, sorted by id.
     pub fn live(&self) -> Vec<HostInfo> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let alive = alive_test(&seen, &self.me);
         let mut live: Vec<HostInfo> = seen
             .values()
-            .filter(|(_, at)| at.elapsed() < DEAD_AFTER)
+            .filter(|(_, at)| alive(*at))
             .map(|(h, _)| h.clone())
             .collect();
         live.sort_by(|a, b| a.host.cmp(&b.host));
         live
     }
 
-    /// Whether `host` was heard from within [`DEAD_AFTER`].
+    /// Whether `host` is among [`Hosts::live`].
     pub fn is_live(&self, host: &str) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let alive = alive_test(&seen, &self.me);
+        seen.get(host).is_some_and(|(_, at)| alive(*at))
+    }
+
+    /// What a live host reported last.
+    pub fn get(&self, host: &str) -> Option<HostInfo> {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let alive = alive_test(&seen, &self.me);
         seen.get(host)
-            .is_some_and(|(_, at)| at.elapsed() < DEAD_AFTER)
+            .filter(|(_, at)| alive(*at))
+            .map(|(h, _)| h.clone())
+    }
+
+    /// Invokes running on live hosts other than this one, as they last reported.
+    pub fn busy_elsewhere(&self) -> u32 {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let alive = alive_test(&seen, &self.me);
+        seen.values()
+            .filter(|(h, at)| h.host != self.me && alive(*at))
+            .map(|(h, _)| h.load.busy)
+            .sum()
+    }
+
+    /// Sets how this host's load is computed for its heartbeats.
+    pub fn set_report(&self, report: LoadReport) {
+        *self.report.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
+    }
+
+    fn load(&self) -> HostLoad {
+        let report = self
+            .report
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        report.map(|r| r()).unwrap_or_default()
     }
 
     fn heard(&self, info: HostInfo, at: Instant) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.insert(info.host.clone(), (info, at));
     }
+}
+
+/// Whether a host last heard at `at` is alive: heard within [`DEAD_AFTER`] of this host's own last heartbeat
+/// coming back. A host that does not hear itself (its watch of the bucket, or NATS, is failing) cannot tell
+/// a dead host from a silent watch, and forgets nobody until it hears itself again.
+fn alive_test(seen: &HashMap<String, (HostInfo, Instant)>, me: &str) -> impl Fn(Instant) -> bool {
+    let now = Instant::now();
+    let reference = seen
+        .get(me)
+        .map(|(_, at)| *at)
+        .filter(|at| now.duration_since(*at) >= DEAD_AFTER)
+        .unwrap_or(now);
+    move |at: Instant| reference.saturating_duration_since(at) < DEAD_AFTER
 }
 
 /// Opens the bucket (creating its stream) and starts this host's heartbeat and the following of everyone's.
@@ -89,20 +156,28 @@ pub(crate) async fn start(
         .get_key_value(BUCKET)
         .await
         .map_err(|e| format!("KV bucket {BUCKET}: {e}"))?;
-    let hosts = Arc::new(Hosts::default());
+    let hosts = Arc::new(Hosts {
+        me: me.host.clone(),
+        ..Hosts::default()
+    });
     let body = serde_json::to_vec(&me).map_err(|e| e.to_string())?;
     store
-        .put(crate::token(&me.host), body.clone().into())
+        .put(crate::token(&me.host), body.into())
         .await
         .map_err(|e| format!("heartbeat: {e}"))?;
     hosts.heard(me.clone(), Instant::now());
-    let beat = store.clone();
+    let (beat, beating) = (store.clone(), hosts.clone());
     rt.handle().spawn(async move {
         let mut tick = tokio::time::interval(HEARTBEAT);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut me = me;
         loop {
             tick.tick().await;
-            if let Err(e) = beat.put(crate::token(&me.host), body.clone().into()).await {
+            me.load = beating.load();
+            let Ok(body) = serde_json::to_vec(&me) else {
+                continue;
+            };
+            if let Err(e) = beat.put(crate::token(&me.host), body.into()).await {
                 tracing::warn!("cluster: heartbeat not stored: {e}");
             }
         }
@@ -121,7 +196,8 @@ async fn follow(store: kv::Store, hosts: Arc<Hosts>) {
                 continue;
             }
         };
-        while let Some(entry) = watch.next().await {
+        // This host's own heartbeat comes back every second: a watch silent for longer lost its consumer.
+        while let Ok(Some(entry)) = tokio::time::timeout(HEARTBEAT * 3, watch.next()).await {
             let Ok(entry) = entry else { break };
             if !matches!(entry.operation, kv::Operation::Put) {
                 continue;

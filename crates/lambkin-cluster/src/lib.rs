@@ -34,7 +34,7 @@ use async_nats::jetstream;
 
 pub use calls::{Answer, CallError, Calls, Incoming, Part, PART};
 pub use events::{Delivery, Events, ACK_WAIT, PROGRESS};
-pub use hosts::{HostInfo, Hosts, DEAD_AFTER, HEARTBEAT};
+pub use hosts::{HostInfo, HostLoad, Hosts, LoadReport, DEAD_AFTER, HEARTBEAT};
 pub use slots::{Slot, Slots};
 
 /// How to reach the cluster and who this host is.
@@ -220,6 +220,7 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0),
+        load: HostLoad::default(),
     };
     let hosts = hosts::start(&rt, &js, me, replicas).await?;
     let slots = Arc::new(Slots::open(&js, hosts.clone(), config.host_id.clone(), replicas).await?);

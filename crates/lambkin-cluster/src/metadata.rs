@@ -48,6 +48,8 @@ const INTENT: &str = "_txn";
 const SEQUENCES: &str = "_seq";
 /// How long an intent may sit without any change to the bucket before a reader replays it.
 const STALE_INTENT: Duration = Duration::from_secs(2);
+/// How long a reader waits for a watch that is behind the stream and silent before the watch is started again.
+const STALLED_WATCH: Duration = Duration::from_secs(1);
 
 /// A batch, expanded: the final value of every key it changes (`None`: deleted).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -80,6 +82,10 @@ struct State {
 struct Cache {
     state: Mutex<State>,
     changed: Condvar,
+    /// Asks the watch to start again after the last sequence applied (a reader found it stalled): the flag says
+    /// it is asked, the notification wakes the watch (a stored wake-up without the flag is ignored).
+    restart: tokio::sync::Notify,
+    restart_asked: std::sync::atomic::AtomicBool,
 }
 
 impl Cache {
@@ -136,6 +142,8 @@ impl KvMetadata {
         let cache = Arc::new(Cache {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
+            restart: tokio::sync::Notify::new(),
+            restart_asked: std::sync::atomic::AtomicBool::new(false),
         });
         rt.handle().spawn(follow(store, cache.clone()));
         Ok(KvMetadata {
@@ -164,6 +172,7 @@ impl KvMetadata {
     fn caught_up(&self) -> Result<MutexGuard<'_, State>, StoreError> {
         let mut last = self.last_sequence()?;
         let deadline = Instant::now() + CALL_TIMEOUT;
+        let mut waited_since = Instant::now();
         let mut state = self.cache.lock();
         loop {
             if state.applied >= last {
@@ -188,10 +197,38 @@ impl KvMetadata {
                     Some(_) => {}
                 }
             }
+            // A watch that delivers nothing while the stream is ahead (its consumer lived on a NATS node that
+            // died) is started again.
+            if state.applied < last
+                && state
+                    .progressed
+                    .is_none_or(|at| at.elapsed() >= STALLED_WATCH)
+                && waited_since.elapsed() >= STALLED_WATCH
+            {
+                waited_since = Instant::now();
+                self.cache
+                    .restart_asked
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                self.cache.restart.notify_one();
+                // Meanwhile, read what is missing straight from the stream (no consumer needed).
+                let from = state.applied + 1;
+                drop(state);
+                let (stream, cache) = (self.stream.clone(), self.cache.clone());
+                if let Err(e) = self.rt.block("metadata catch-up", async move {
+                    catch_up(&stream, &cache, from, last)
+                        .await
+                        .map_err(StoreError::Cluster)
+                }) {
+                    tracing::warn!("metadata: {e}");
+                }
+                state = self.cache.lock();
+                continue;
+            }
             if Instant::now() >= deadline {
                 return Err(StoreError::Cluster(format!(
-                    "this host's copy of the metadata did not catch up with sequence {last} within {} s",
-                    CALL_TIMEOUT.as_secs()
+                    "this host's copy of the metadata did not catch up with sequence {last} within {} s (it has {})",
+                    CALL_TIMEOUT.as_secs(),
+                    state.applied
                 )));
             }
             state = self
@@ -397,10 +434,10 @@ fn check(
 async fn follow(store: kv::Store, cache: Arc<Cache>) {
     let mut resume: Option<u64> = None;
     loop {
-        let watch = match resume {
-            None => store.watch_with_history(">").await,
-            Some(seq) => store.watch_all_from_revision(seq + 1).await,
-        };
+        // From the stream's first message (not "last per subject"), so entries come in sequence order.
+        let watch = store
+            .watch_all_from_revision(resume.map_or(1, |seq| seq + 1))
+            .await;
         let mut watch = match watch {
             Ok(w) => w,
             Err(e) => {
@@ -409,16 +446,31 @@ async fn follow(store: kv::Store, cache: Arc<Cache>) {
                 continue;
             }
         };
-        while let Some(entry) = watch.next().await {
+        // Asked before this watch existed: not about it.
+        cache
+            .restart_asked
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        loop {
+            let entry = tokio::select! {
+                entry = watch.next() => entry,
+                () = cache.restart.notified() => {
+                    if !cache.restart_asked.swap(false, std::sync::atomic::Ordering::SeqCst) {
+                        continue;
+                    }
+                    tracing::warn!("metadata: the bucket's watch stalled; starting it again");
+                    break;
+                }
+            };
             match entry {
-                Ok(entry) => {
+                Some(Ok(entry)) => {
                     resume = Some(entry.revision);
                     apply_entry(&cache, entry);
                 }
-                Err(e) => {
+                Some(Err(e)) => {
                     tracing::warn!("metadata: the bucket's watch broke ({e}); resuming");
                     break;
                 }
+                None => break,
             }
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -427,10 +479,50 @@ async fn follow(store: kv::Store, cache: Arc<Cache>) {
 
 fn apply_entry(cache: &Cache, entry: kv::Entry) {
     let put = matches!(entry.operation, kv::Operation::Put);
+    apply_change(cache, &entry.key, entry.revision, put, entry.value);
+}
+
+/// Reads the stream's messages `from..=to` one request each and applies them; a sequence with no message was
+/// superseded by a later one (or never held a value) and only counts as seen.
+async fn catch_up(
+    stream: &jetstream::stream::Stream,
+    cache: &Cache,
+    from: u64,
+    to: u64,
+) -> Result<(), String> {
+    let prefix = format!("$KV.{BUCKET}.");
+    for seq in from..=to {
+        match stream.get_raw_message(seq).await {
+            Ok(m) => {
+                let key = m.subject.as_str().strip_prefix(&prefix).unwrap_or("");
+                let put = m
+                    .headers
+                    .get("KV-Operation")
+                    .is_none_or(|op| op.as_str() == "PUT");
+                apply_change(cache, key, seq, put, m.payload);
+            }
+            Err(e) if e.kind() == jetstream::stream::RawMessageErrorKind::NoMessageFound => {
+                let mut state = cache.lock();
+                state.applied = state.applied.max(seq);
+                drop(state);
+                cache.changed.notify_all();
+            }
+            Err(e) => return Err(format!("catching up at sequence {seq}: {e}")),
+        }
+    }
+    Ok(())
+}
+
+/// Applies the change of sequence `revision` to `key`, unless a later one was applied already (the watch and
+/// the catch-up both apply in sequence order).
+fn apply_change(cache: &Cache, key: &str, revision: u64, put: bool, value: bytes::Bytes) {
     let mut state = cache.lock();
-    if entry.key == INTENT {
+    if revision <= state.applied {
+        return;
+    }
+    if key == INTENT {
         state.intent = if put {
-            match serde_json::from_slice(&entry.value) {
+            match serde_json::from_slice(&value) {
                 Ok(intent) => Some(intent),
                 Err(e) => {
                     tracing::warn!("metadata: an unreadable batch intent is ignored: {e}");
@@ -440,20 +532,20 @@ fn apply_entry(cache: &Cache, entry: kv::Entry) {
         } else {
             None
         };
-    } else if let Some((table, key)) = keys::decode(&entry.key) {
+    } else if let Some((table, key)) = keys::decode(key) {
         if put {
             state.tables.entry(table).or_default().insert(
                 key,
                 Record {
-                    value: entry.value.to_vec(),
-                    revision: entry.revision,
+                    value: value.to_vec(),
+                    revision,
                 },
             );
         } else if let Some(rows) = state.tables.get_mut(&table) {
             rows.remove(&key);
         }
     }
-    state.applied = state.applied.max(entry.revision);
+    state.applied = revision;
     state.progressed = Some(Instant::now());
     drop(state);
     cache.changed.notify_all();

@@ -134,6 +134,8 @@ struct Inner {
     returned: tokio::sync::Notify,
     /// Retirements under way (SHUTDOWN, destroy); shutdown waits for them.
     retiring: AtomicUsize,
+    /// Invokes other hosts of a cluster run, counted against the account's limit with this host's own.
+    busy_elsewhere: std::sync::atomic::AtomicU32,
 }
 
 /// The engine: cheap to clone.
@@ -185,6 +187,7 @@ impl Engine {
                 state: Mutex::new(State::default()),
                 returned: tokio::sync::Notify::new(),
                 retiring: AtomicUsize::new(0),
+                busy_elsewhere: std::sync::atomic::AtomicU32::new(0),
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -216,6 +219,29 @@ impl Engine {
             idle: st.idle.values().map(Vec::len).sum(),
             memory_mb: st.memory_mb,
         }
+    }
+
+    /// Environments running or starting an invoke right now, of every function.
+    pub fn busy_total(&self) -> u32 {
+        self.state().busy.values().sum()
+    }
+
+    /// In a cluster: the invokes other hosts run right now (as they last reported), which count against the
+    /// account's concurrency limit with this host's own.
+    pub fn set_busy_elsewhere(&self, n: u32) {
+        self.inner.busy_elsewhere.store(n, Ordering::Relaxed);
+    }
+
+    /// Provisioned environments ready, by (function, version).
+    pub fn provisioned_ready(&self) -> Vec<((String, String), u32)> {
+        let st = self.state();
+        st.provisioned_live
+            .iter()
+            .map(|(k, live)| {
+                let starting = st.provisioned_starting.get(k).copied().unwrap_or(0);
+                (k.clone(), live.saturating_sub(starting))
+            })
+            .collect()
     }
 
     /// Environments of a function running or starting an invoke right now.
@@ -338,7 +364,8 @@ impl Engine {
                     .any(|((f, v), n)| *n > 0 && *f == key.0 && (function_wide || *v == key.1))
         };
         let busy = st.busy.get(&spec.function_name).copied().unwrap_or(0);
-        let total: u32 = st.busy.values().sum();
+        let total: u32 =
+            st.busy.values().sum::<u32>() + self.inner.busy_elsewhere.load(Ordering::Relaxed);
         if total >= self.inner.cfg.concurrency_limit && !waiting_helps(&st, true) {
             return Acquire::Fail(
                 Vec::new(),

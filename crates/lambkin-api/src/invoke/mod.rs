@@ -279,6 +279,15 @@ pub(crate) async fn start(
     start_here(service, spec, call).await
 }
 
+/// In a cluster, the host a function's invokes (and provisioned environments) go to: the live host it ranks
+/// first. `None` on one host.
+pub(crate) fn home(service: &Service, region: &str, function: &str) -> Option<String> {
+    let cluster = service.cluster.as_ref()?;
+    forward::ranking(cluster, &format!("{region}/{function}"))
+        .into_iter()
+        .next()
+}
+
 /// Step 3 on this host.
 pub(crate) async fn start_here(
     service: &Service,

@@ -1,6 +1,10 @@
 //! Put/Get/Delete/ListProvisionedConcurrencyConfigs: environments of a published version (or an alias's
 //! version) initialised ahead of invokes and kept warm; `IN_PROGRESS` until they are all ready, then `READY`.
-//! Settings are stored and applied again when the server starts.
+//! Settings are stored and applied again when the server starts. In a cluster, the function's home host
+//! (the host its invokes go to) holds its provisioned environments: every host reconciles the stored settings
+//! with what it runs each second ([`reconcile`]), so a setting made anywhere, or a home host that died, is
+//! taken up by the right host within seconds; the status of a setting is its home host's, as its heartbeat
+//! reports it.
 
 use std::sync::Arc;
 
@@ -100,6 +104,15 @@ fn must_exist(ctx: &Ctx, name: &str, q: &str) -> ApiResult<()> {
 /// weighted) and hands its spec to the engine, through the invoke path's spec stage (the managed runtime is
 /// installed by then; dropping a setting needs none).
 fn apply(service: &Service, s: &Setting) -> ApiResult<String> {
+    if service.cluster.is_some() {
+        // The home host applies it (`reconcile`).
+        return Ok(String::new());
+    }
+    apply_here(service, s)
+}
+
+/// Applies a setting to this host's engine.
+fn apply_here(service: &Service, s: &Setting) -> ApiResult<String> {
     let arns = Arns {
         region: s.region.clone(),
         account: s.account.clone(),
@@ -118,7 +131,20 @@ fn answer(service: &Service, arns: &Arns, s: &Setting) -> serde_json::Value {
     let version = resolve(service, arns, &s.function, Some(&s.qualifier))
         .map(|r| r.version.config.version)
         .unwrap_or_default();
-    let (ready, _) = service.engine.provisioned(&s.function, &version);
+    let ready = match invoke::home(service, &s.region, &s.function) {
+        Some(home) if home != service.engine_host() => service
+            .cluster
+            .as_ref()
+            .and_then(|c| c.hosts().get(&home))
+            .and_then(|h| {
+                h.load
+                    .provisioned
+                    .get(&format!("{}:{version}", s.function))
+                    .copied()
+            })
+            .unwrap_or(0),
+        _ => service.engine.provisioned(&s.function, &version).0,
+    };
     let status = if ready >= s.requested {
         "READY"
     } else {
@@ -275,8 +301,104 @@ pub(crate) async fn list(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     ))
 }
 
+/// In a cluster, once a second: the stored settings of functions this host is home to are applied here, and
+/// the ones it applied that are gone or belong to another host now are dropped.
+pub(crate) async fn reconcile(service: Arc<Service>) {
+    // (region, function, qualifier) → the setting applied here, and its version.
+    let mut applied: std::collections::HashMap<(String, String, String), (Setting, String)> =
+        std::collections::HashMap::new();
+    let me = service.engine_host().to_owned();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let rows = match per_qualifier::all::<Setting>(&service.store) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("cluster: cannot read provisioned concurrency settings: {e}");
+                continue;
+            }
+        };
+        let mut wanted = std::collections::HashMap::new();
+        for (_, s) in rows.into_iter().filter_map(|(k, s)| s.ok().map(|s| (k, s))) {
+            if invoke::home(&service, &s.region, &s.function).as_deref() == Some(me.as_str()) {
+                wanted.insert(
+                    (s.region.clone(), s.function.clone(), s.qualifier.clone()),
+                    s,
+                );
+            }
+        }
+        let gone: Vec<_> = applied
+            .keys()
+            .filter(|k| !wanted.contains_key(*k))
+            .cloned()
+            .collect();
+        for k in gone {
+            if let Some((mut s, _)) = applied.remove(&k) {
+                s.requested = 0;
+                let _ = apply_here(&service, &s);
+            }
+        }
+        for (k, s) in wanted {
+            let current = resolve(
+                &service,
+                &Arns {
+                    region: s.region.clone(),
+                    account: s.account.clone(),
+                },
+                &s.function,
+                Some(&s.qualifier),
+            )
+            .map(|r| r.version.config.version);
+            let same = applied.get(&k).is_some_and(|(a, v)| {
+                a.requested == s.requested && current.as_ref().is_ok_and(|c| c == v)
+            });
+            if same {
+                continue;
+            }
+            if let Ok(res) = resolve(
+                &service,
+                &Arns {
+                    region: s.region.clone(),
+                    account: s.account.clone(),
+                },
+                &s.function,
+                Some(&s.qualifier),
+            ) {
+                let _ =
+                    invoke::ensure_runtime(&service, res.version.config.runtime.as_deref()).await;
+            }
+            if let Some((mut old, _)) = applied.remove(&k) {
+                // A new version or count: the old environments go first.
+                old.requested = 0;
+                let _ = apply_here(&service, &old);
+            }
+            match apply_here(&service, &s) {
+                Ok(version) => {
+                    tracing::info!(
+                        "cluster: provisioned concurrency {}:{} ({}) now on this host",
+                        s.function,
+                        s.qualifier,
+                        s.requested
+                    );
+                    applied.insert(k, (s, version));
+                }
+                Err(e) => tracing::warn!(
+                    "provisioned concurrency {}:{}: {}",
+                    s.function,
+                    s.qualifier,
+                    e.message
+                ),
+            }
+        }
+    }
+}
+
 /// Applies every stored setting (at startup).
 pub(crate) fn restore(service: &Arc<Service>) {
+    if service.cluster.is_some() {
+        tokio::spawn(reconcile(service.clone()));
+        return;
+    }
     let rows = match per_qualifier::all::<Setting>(&service.store) {
         Ok(r) => r,
         Err(e) => {
