@@ -102,9 +102,9 @@ class NatsCluster:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def cluster_host(nats: NatsCluster, i: int, *args: str) -> Serve:
+def cluster_host(nats: NatsCluster, i: int, *args: str, env=None) -> Serve:
     """Host `h<i>` of the cluster."""
-    return Serve("--cluster", nats.urls, "--host-id", f"h{i}", *args)
+    return Serve("--cluster", nats.urls, "--host-id", f"h{i}", *args, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -177,3 +177,16 @@ def test_streaming_and_big_payloads_cross_hosts(hosts):
         s = lam.invoke_with_response_stream(FunctionName="big", Payload=json.dumps({"n": 3}).encode())
         body = b"".join(e["PayloadChunk"]["Payload"] for e in s["EventStream"] if "PayloadChunk" in e)
         assert json.loads(body)["event"] == {"n": 3}
+
+
+def test_function_urls_answer_through_every_host(hosts):
+    import urllib.request
+    lams = clients(hosts)
+    create(lams[0], "by-url")
+    url = lams[1].create_function_url_config(FunctionName="by-url", AuthType="NONE")["FunctionUrl"]
+    url_id = url.split("//", 1)[1].split(".", 1)[0]
+    for h in hosts:
+        with urllib.request.urlopen(f"{h.endpoint}/lambkin/v1/urls/{url_id}/hello?x=1") as r:
+            assert r.status == 200
+            seen = json.loads(r.read())
+        assert seen["path"] == "/hello" and seen["query"] == {"x": "1"}

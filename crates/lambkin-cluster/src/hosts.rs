@@ -69,6 +69,12 @@ impl Hosts {
         live
     }
 
+    /// The live hosts ranked for `key` ([`rank`]), best first.
+    pub fn ranking(&self, key: &str) -> Vec<String> {
+        let live = self.live();
+        rank(key, live.iter().map(|h| h.host.as_str()))
+    }
+
     /// Whether `host` is among [`Hosts::live`].
     pub fn is_live(&self, host: &str) -> bool {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -113,6 +119,22 @@ impl Hosts {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         seen.insert(info.host.clone(), (info, at));
     }
+}
+
+/// `hosts` ranked for `key`, best first: rendezvous hashing (FNV-1a of `key NUL host`, stable across builds and
+/// machines), so every host ranks alike and a host that leaves moves only its own keys.
+pub fn rank<'a>(key: &str, hosts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let score = |host: &str| {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in key.bytes().chain([0]).chain(host.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h
+    };
+    let mut ranked: Vec<(u64, &str)> = hosts.into_iter().map(|h| (score(h), h)).collect();
+    ranked.sort_by(|a, b| b.cmp(a));
+    ranked.into_iter().map(|(_, h)| h.to_owned()).collect()
 }
 
 /// Whether a host last heard at `at` is alive: heard within [`DEAD_AFTER`] of this host's own last heartbeat
@@ -161,10 +183,14 @@ pub(crate) async fn start(
         ..Hosts::default()
     });
     let body = serde_json::to_vec(&me).map_err(|e| e.to_string())?;
-    store
-        .put(crate::token(&me.host), body.into())
-        .await
-        .map_err(|e| format!("heartbeat: {e}"))?;
+    // A stream just created may not take messages for a moment (its replicas are electing a leader).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while let Err(e) = store.put(crate::token(&me.host), body.clone().into()).await {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("heartbeat: {e}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     hosts.heard(me.clone(), Instant::now());
     let (beat, beating) = (store.clone(), hosts.clone());
     rt.handle().spawn(async move {

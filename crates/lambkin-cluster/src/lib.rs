@@ -34,7 +34,7 @@ use async_nats::jetstream;
 
 pub use calls::{Answer, CallError, Calls, Incoming, Part, PART};
 pub use events::{Delivery, Events, ACK_WAIT, PROGRESS};
-pub use hosts::{HostInfo, HostLoad, Hosts, LoadReport, DEAD_AFTER, HEARTBEAT};
+pub use hosts::{rank, HostInfo, HostLoad, Hosts, LoadReport, DEAD_AFTER, HEARTBEAT};
 pub use slots::{Slot, Slots};
 
 /// How to reach the cluster and who this host is.
@@ -96,9 +96,23 @@ impl Cluster {
             return Err("cluster mode needs a host id (--host-id or LAMBKIN_HOST_ID)".into());
         }
         let rt = Arc::new(rt::Rt::start().map_err(|e| format!("cluster thread: {e}"))?);
-        let task = rt.handle().spawn(open(rt.clone(), config));
-        task.await
-            .map_err(|e| format!("cluster connection task: {e}"))?
+        // A cluster that is still forming can refuse a step (a stream without a leader yet): start again, up to
+        // 60 s (every step is idempotent).
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let task = rt.handle().spawn(open(rt.clone(), config.clone()));
+            match task
+                .await
+                .map_err(|e| format!("cluster connection task: {e}"))?
+            {
+                Ok(cluster) => return Ok(cluster),
+                Err(e) if tokio::time::Instant::now() < deadline => {
+                    tracing::warn!("cluster: joining failed ({e}); trying again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// The metadata, code and logs `lambkin_store::Store::open_shared` shares through the cluster.
@@ -251,22 +265,33 @@ async fn open(rt: Arc<rt::Rt>, config: ClusterConfig) -> Result<Arc<Cluster>, St
     }))
 }
 
-/// The stream `config.name`, created with `config` when missing.
+/// The stream `config.name`, created with `config` when missing. A cluster still forming (no JetStream leader
+/// yet, too few servers for the replicas) is waited for, up to 60 s.
 async fn ensure_stream(
     js: &jetstream::Context,
     config: jetstream::stream::Config,
 ) -> Result<jetstream::stream::Stream, String> {
     let name = config.name.clone();
-    if let Ok(stream) = js.get_stream(&name).await {
-        return Ok(stream);
-    }
-    match js.create_stream(config).await {
-        Ok(stream) => Ok(stream),
-        // Another host created it meanwhile.
-        Err(e) => js
-            .get_stream(&name)
-            .await
-            .map_err(|_| format!("cannot create the stream {name}: {e}")),
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(stream) = js.get_stream(&name).await {
+            return Ok(stream);
+        }
+        let error = match js.create_stream(config.clone()).await {
+            Ok(stream) => return Ok(stream),
+            Err(e) => e.to_string(),
+        };
+        // Another host may have created it meanwhile.
+        if let Ok(stream) = js.get_stream(&name).await {
+            return Ok(stream);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!("cannot create the stream {name}: {error}"));
+        }
+        tracing::info!(
+            "cluster: stream {name} not created yet ({error}); the cluster may be forming"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

@@ -101,6 +101,16 @@ pub(crate) struct KvMetadata {
     stream: Arc<jetstream::stream::Stream>,
     host: String,
     cache: Arc<Cache>,
+    barrier: Mutex<Barrier>,
+    barrier_done: Condvar,
+}
+
+/// The requests for the stream's last sequence: numbered as they start; the last answer and its number.
+#[derive(Default)]
+struct Barrier {
+    next: u64,
+    running: bool,
+    done: Option<(u64, u64)>,
 }
 
 /// Why a commit did not happen.
@@ -152,19 +162,44 @@ impl KvMetadata {
             stream: Arc::new(stream),
             host,
             cache,
+            barrier: Mutex::new(Barrier::default()),
+            barrier_done: Condvar::new(),
         })
     }
 
-    /// The stream's last sequence now.
+    /// The stream's last sequence as of a request sent after this call began. Concurrent callers share one
+    /// request: one that started after a caller arrived answers for it too.
     fn last_sequence(&self) -> Result<u64, StoreError> {
-        let stream = self.stream.clone();
-        self.rt.block("metadata", async move {
-            let info = stream
-                .get_info()
-                .await
-                .map_err(|e| StoreError::Cluster(format!("stream info: {e}")))?;
-            Ok(info.state.last_sequence)
-        })
+        let mut b = self.barrier.lock().unwrap_or_else(|e| e.into_inner());
+        let mine = b.next;
+        loop {
+            if b.done.is_some_and(|(generation, _)| generation >= mine) {
+                return Ok(b.done.map_or(0, |(_, seq)| seq));
+            }
+            if !b.running {
+                b.running = true;
+                let generation = b.next;
+                b.next += 1;
+                drop(b);
+                let stream = self.stream.clone();
+                let asked = self.rt.block("metadata", async move {
+                    let info = stream
+                        .get_info()
+                        .await
+                        .map_err(|e| StoreError::Cluster(format!("stream info: {e}")))?;
+                    Ok(info.state.last_sequence)
+                });
+                let mut b = self.barrier.lock().unwrap_or_else(|e| e.into_inner());
+                b.running = false;
+                if let Ok(seq) = &asked {
+                    b.done = Some((generation, *seq));
+                }
+                drop(b);
+                self.barrier_done.notify_all();
+                return asked;
+            }
+            b = self.barrier_done.wait(b).unwrap_or_else(|e| e.into_inner());
+        }
     }
 
     /// The cache once it has applied everything the stream held when this was called, with no batch in

@@ -64,7 +64,16 @@ impl Rt {
             };
             let _ = tx.send(out);
         });
-        match rx.recv() {
+        // On a worker of a multi-threaded runtime (`serve`'s), the wait gives the worker's other tasks to
+        // another thread first, so a waiting store call never stalls invokes and requests queued behind it.
+        let wait = || rx.recv();
+        let received = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        match received {
             Ok(out) => out.map_err(|e| match e {
                 StoreError::Cluster(m) => StoreError::Cluster(format!("{what}: {m}")),
                 other => other,

@@ -57,7 +57,7 @@ fn hello(runtime: &str) -> Result<(&'static str, &'static str, &'static str)> {
     }
 }
 
-fn zip_file(name: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>> {
+pub(crate) fn zip_file(name: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>> {
     let mut out = std::io::Cursor::new(Vec::new());
     let mut z = zip::ZipWriter::new(&mut out);
     let opts = zip::write::SimpleFileOptions::default().unix_permissions(mode);
@@ -68,12 +68,12 @@ fn zip_file(name: &str, contents: &[u8], mode: u32) -> Result<Vec<u8>> {
 }
 
 /// The Invoke path of function `name`.
-fn invocations(name: &str) -> String {
+pub(crate) fn invocations(name: &str) -> String {
     format!("/2015-03-31/functions/{name}/invocations")
 }
 
 /// CreateFunction of `name` with a base64 zip.
-async fn create_function(
+pub(crate) async fn create_function(
     send: &mut Conn,
     name: &str,
     runtime: &str,
@@ -203,7 +203,7 @@ impl Drop for Server {
     }
 }
 
-async fn call(send: &mut Conn, method: &str, path: &str, body: Bytes) -> Result<Bytes> {
+pub(crate) async fn call(send: &mut Conn, method: &str, path: &str, body: Bytes) -> Result<Bytes> {
     let req = http::Request::builder()
         .method(method)
         .uri(path)
@@ -222,12 +222,12 @@ async fn call(send: &mut Conn, method: &str, path: &str, body: Bytes) -> Result<
     Ok(body)
 }
 
-fn zip_bootstrap(function: &Path) -> Result<Vec<u8>> {
+pub(crate) fn zip_bootstrap(function: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(function).with_context(|| format!("read {}", function.display()))?;
     zip_file("bootstrap", &bytes, 0o755)
 }
 
-fn fmt(d: Duration) -> String {
+pub(crate) fn fmt(d: Duration) -> String {
     if d >= Duration::from_millis(10) {
         format!("{:.1} ms", d.as_secs_f64() * 1e3)
     } else {
@@ -258,7 +258,7 @@ async fn throughput(server: &Server, payload: &Bytes, workers: usize, seconds: u
     .await
 }
 
-async fn call_event(send: &mut Conn, payload: Bytes) -> Result<String> {
+pub(crate) async fn call_event(send: &mut Conn, payload: Bytes) -> Result<String> {
     let req = http::Request::post(INVOKE)
         .header("host", "localhost")
         .header("x-amz-invocation-type", "Event")

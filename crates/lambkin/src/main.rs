@@ -1,6 +1,7 @@
 //! The `lambkin` binary: one file, several roles.
 
 mod bench;
+mod bench_cluster;
 mod bench_common;
 mod bench_proc;
 mod bench_sandbox;
@@ -93,6 +94,9 @@ enum BenchTarget {
     /// `lambkin serve` through the REST API: warm latency, throughput at concurrency 1/2/8, cold starts,
     /// CreateFunction + first invoke.
     Serve(bench_serve::ServeBenchArgs),
+    /// Cluster mode: a warm invoke routed to the function's home host against a local one, Event invokes
+    /// accepted per second, a host's death to its events running elsewhere (needs `nats-server`).
+    Cluster(bench_cluster::ClusterBenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -204,6 +208,11 @@ fn main() -> std::process::ExitCode {
             target: BenchTarget::Serve(args),
         } => run_on_one_thread("bench", async {
             bench_serve::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
+        Command::Bench {
+            target: BenchTarget::Cluster(args),
+        } => run_on_one_thread("bench", async {
+            bench_cluster::run(args).await.map_err(|e| format!("{e:#}"))
         }),
         Command::Bench {
             target: BenchTarget::Rie(args),

@@ -1,5 +1,5 @@
 //! In a cluster, where an invoke runs: each function has a *home* host, the live host its name ranks first
-//! (rendezvous hashing over the hosts that heartbeat), so every host sends a function's invokes to the same
+//! (`lambkin_cluster::rank`: rendezvous hashing over the hosts that heartbeat), so every host sends a function's invokes to the same
 //! place and its warm environments (and provisioned ones) gather there. An invoke arriving anywhere else is
 //! forwarded to the home host over a call (`lambkin_cluster::Calls`), and the response comes back frame by
 //! frame as the home host's init sends it (buffered, streamed, URL and async invokes alike). When the home host
@@ -69,24 +69,7 @@ pub(crate) enum Remote {
 
 /// Live hosts, best first, for `function` (`<region>/<name>`).
 pub(crate) fn ranking(cluster: &Cluster, function: &str) -> Vec<String> {
-    let mut hosts: Vec<(u64, String)> = cluster
-        .hosts()
-        .live()
-        .into_iter()
-        .map(|h| (score(function, &h.host), h.host))
-        .collect();
-    hosts.sort_by(|a, b| b.cmp(a));
-    hosts.into_iter().map(|(_, h)| h).collect()
-}
-
-/// FNV-1a of `function NUL host`: stable across builds and machines, so every host ranks alike.
-fn score(function: &str, host: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in function.bytes().chain([0]).chain(host.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+    cluster.hosts().ranking(function)
 }
 
 /// Runs the invoke on `host` and returns it in flight, or says why not.
