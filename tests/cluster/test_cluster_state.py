@@ -108,7 +108,7 @@ def test_reserved_concurrency_counts_cluster_wide(hosts):
     a, b, c = clients(hosts)
     create(a, "one-at-a-time")
     a.put_function_concurrency(FunctionName="one-at-a-time", ReservedConcurrentExecutions=1)
-    # Warm an environment on both hosts first, so both invokes below start at once.
+    # Back-to-back invokes through both hosts are not throttled (a slot just given back is waited for).
     for lam in (a, b):
         lam.invoke(FunctionName="one-at-a-time", Payload=b"{}")
     outcomes: list[str] = []

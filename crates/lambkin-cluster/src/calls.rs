@@ -101,7 +101,8 @@ impl Calls {
             .subscribe(inbox.clone())
             .await
             .map_err(|e| CallError::Nats(e.to_string()))?;
-        let call_id = format!("{}-{}", self.me, nuid_like());
+        // The inbox is unique (a NUID), so it names the call too.
+        let call_id = inbox.clone();
         send(
             &self.client,
             subject(host),
@@ -259,16 +260,4 @@ async fn send(
             return Ok(());
         }
     }
-}
-
-/// A call id unique enough within one host's lifetime.
-fn nuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!("{nanos:x}-{n}")
 }

@@ -9,12 +9,13 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, object_store};
 use lambkin_store::StoreError;
-use tokio::io::AsyncReadExt;
 
 use crate::rt::Rt;
 
 /// The bucket.
 pub(crate) const BUCKET: &str = "lambkin-code";
+/// How long a download may take in all, attempts included.
+const DOWNLOAD: Duration = Duration::from_secs(30);
 /// How long one download attempt may go without finishing (a consumer on a dead node never does).
 const ATTEMPT: Duration = Duration::from_secs(3);
 
@@ -22,6 +23,7 @@ const ATTEMPT: Duration = Duration::from_secs(3);
 pub(crate) struct ObjectCode {
     rt: Arc<Rt>,
     store: object_store::ObjectStore,
+    stream: Arc<jetstream::stream::Stream>,
 }
 
 impl ObjectCode {
@@ -31,7 +33,7 @@ impl ObjectCode {
         js: &jetstream::Context,
         replicas: usize,
     ) -> Result<ObjectCode, String> {
-        crate::ensure_stream(
+        let stream = crate::ensure_stream(
             js,
             jetstream::stream::Config {
                 name: format!("OBJ_{BUCKET}"),
@@ -49,7 +51,11 @@ impl ObjectCode {
             .get_object_store(BUCKET)
             .await
             .map_err(|e| format!("object store {BUCKET}: {e}"))?;
-        Ok(ObjectCode { rt, store })
+        Ok(ObjectCode {
+            rt,
+            store,
+            stream: Arc::new(stream),
+        })
     }
 }
 
@@ -71,14 +77,16 @@ impl lambkin_store::CodeShare for ObjectCode {
     }
 
     fn fetch(&self, sha256_hex: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let store = self.store.clone();
+        let (store, stream) = (self.store.clone(), self.stream.clone());
         let name = sha256_hex.to_owned();
-        self.rt.block("code download", async move {
+        // A download may outlast a stream's leader election after a node's death (seconds): it is on the first
+        // invoke on this host only, so it may wait longer than a metadata read.
+        self.rt.block_for("code download", DOWNLOAD, async move {
             // A NATS node that dies takes the reading consumer with it, and a stream electing a new leader
             // answers nothing for a moment: try again (within the call's time limit).
             let mut delay = Duration::from_millis(100);
             loop {
-                let attempt = tokio::time::timeout(ATTEMPT, read(&store, &name)).await;
+                let attempt = tokio::time::timeout(ATTEMPT, read(&store, &stream, &name)).await;
                 match attempt.unwrap_or_else(|_| Err("no progress".into())) {
                     Ok(found) => return Ok(found),
                     Err(e) => {
@@ -92,16 +100,31 @@ impl lambkin_store::CodeShare for ObjectCode {
     }
 }
 
-async fn read(store: &object_store::ObjectStore, name: &str) -> Result<Option<Vec<u8>>, String> {
-    let mut object = match store.get(name).await {
-        Ok(o) => o,
-        Err(e) if e.kind() == object_store::GetErrorKind::NotFound => return Ok(None),
+/// The object's bytes, read chunk by chunk with direct message requests to the stream (the client's `get` makes
+/// a consumer, which a NATS node's death can leave waiting for a new leader much longer than a read).
+async fn read(
+    store: &object_store::ObjectStore,
+    stream: &jetstream::stream::Stream,
+    name: &str,
+) -> Result<Option<Vec<u8>>, String> {
+    let info = match store.info(name).await {
+        Ok(i) => i,
+        Err(e) if e.kind() == object_store::InfoErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e.to_string()),
     };
-    let mut bytes = Vec::new();
-    object
-        .read_to_end(&mut bytes)
-        .await
-        .map_err(|e| e.to_string())?;
+    let subject = format!("$O.{BUCKET}.C.{}", info.nuid);
+    let mut bytes = Vec::with_capacity(info.size);
+    let mut next = 1;
+    for _ in 0..info.chunks {
+        let chunk = stream
+            .get_first_raw_message_by_subject(&subject, next)
+            .await
+            .map_err(|e| e.to_string())?;
+        bytes.extend_from_slice(&chunk.payload);
+        next = chunk.sequence + 1;
+    }
+    if bytes.len() != info.size {
+        return Err(format!("{} of {} bytes", bytes.len(), info.size));
+    }
     Ok(Some(bytes))
 }

@@ -157,27 +157,8 @@ pub(crate) async fn start(
     me: HostInfo,
     replicas: usize,
 ) -> Result<Arc<Hosts>, String> {
-    crate::ensure_stream(
-        js,
-        jetstream::stream::Config {
-            name: format!("KV_{BUCKET}"),
-            description: Some("lambkin host heartbeats".into()),
-            subjects: vec![format!("$KV.{BUCKET}.>")],
-            max_messages_per_subject: 1,
-            max_age: FORGET,
-            allow_rollup: true,
-            deny_delete: true,
-            allow_direct: true,
-            discard: jetstream::stream::DiscardPolicy::New,
-            num_replicas: replicas,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let store = js
-        .get_key_value(BUCKET)
-        .await
-        .map_err(|e| format!("KV bucket {BUCKET}: {e}"))?;
+    let (_, store) =
+        crate::kv_bucket(js, BUCKET, "lambkin host heartbeats", replicas, FORGET).await?;
     let hosts = Arc::new(Hosts {
         me: me.host.clone(),
         ..Hosts::default()

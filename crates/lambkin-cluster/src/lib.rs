@@ -295,6 +295,40 @@ async fn ensure_stream(
     }
 }
 
+/// A KV bucket made as the client's `create_key_value` makes one (stream `KV_<bucket>`, one value per key,
+/// rollups, direct gets), which on a 2.9 server cannot be called; messages older than `max_age` go (zero: none
+/// do). Its stream and the bucket.
+async fn kv_bucket(
+    js: &jetstream::Context,
+    bucket: &str,
+    description: &str,
+    replicas: usize,
+    max_age: Duration,
+) -> Result<(jetstream::stream::Stream, jetstream::kv::Store), String> {
+    let stream = ensure_stream(
+        js,
+        jetstream::stream::Config {
+            name: format!("KV_{bucket}"),
+            description: Some(description.into()),
+            subjects: vec![format!("$KV.{bucket}.>")],
+            max_messages_per_subject: 1,
+            max_age,
+            allow_rollup: true,
+            deny_delete: true,
+            allow_direct: true,
+            discard: jetstream::stream::DiscardPolicy::New,
+            num_replicas: replicas,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let store = js
+        .get_key_value(bucket)
+        .await
+        .map_err(|e| format!("KV bucket {bucket}: {e}"))?;
+    Ok((stream, store))
+}
+
 /// `s` as one NATS subject token or consumer name: bytes outside `[-_a-zA-Z0-9]` become `=HH`.
 pub(crate) fn token(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

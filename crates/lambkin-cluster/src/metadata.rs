@@ -129,26 +129,8 @@ impl KvMetadata {
         host: String,
         replicas: usize,
     ) -> Result<KvMetadata, String> {
-        let stream = crate::ensure_stream(
-            &js,
-            jetstream::stream::Config {
-                name: format!("KV_{BUCKET}"),
-                description: Some("lambkin metadata".into()),
-                subjects: vec![format!("$KV.{BUCKET}.>")],
-                max_messages_per_subject: 1,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: jetstream::stream::DiscardPolicy::New,
-                num_replicas: replicas,
-                ..Default::default()
-            },
-        )
-        .await?;
-        let store = js
-            .get_key_value(BUCKET)
-            .await
-            .map_err(|e| format!("KV bucket {BUCKET}: {e}"))?;
+        let (stream, store) =
+            crate::kv_bucket(&js, BUCKET, "lambkin metadata", replicas, Duration::ZERO).await?;
         let cache = Arc::new(Cache {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
@@ -183,11 +165,16 @@ impl KvMetadata {
                 drop(b);
                 let stream = self.stream.clone();
                 let asked = self.rt.block("metadata", async move {
-                    let info = stream
-                        .get_info()
-                        .await
-                        .map_err(|e| StoreError::Cluster(format!("stream info: {e}")))?;
-                    Ok(info.state.last_sequence)
+                    // A stream electing a leader answers nothing for a moment: ask again until the call's limit.
+                    loop {
+                        match stream.get_info().await {
+                            Ok(info) => return Ok(info.state.last_sequence),
+                            Err(e) => {
+                                tracing::debug!("metadata: stream info: {e}; again");
+                                tokio::time::sleep(Duration::from_millis(200)).await;
+                            }
+                        }
+                    }
                 });
                 let mut b = self.barrier.lock().unwrap_or_else(|e| e.into_inner());
                 b.running = false;
@@ -327,6 +314,8 @@ impl lambkin_store::Metadata for KvMetadata {
     }
 
     fn apply(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        // A stream electing a leader (after a node's death or a restart) refuses writes for a few seconds.
+        let patience = Instant::now() + CALL_TIMEOUT;
         for _ in 0..100 {
             let (base, writes) = {
                 let state = self.caught_up()?;
@@ -342,6 +331,11 @@ impl lambkin_store::Metadata for KvMetadata {
                     return Ok(());
                 }
                 Err(CommitError::Raced) => continue,
+                Err(CommitError::Failed(e)) if transient(&e) && Instant::now() < patience => {
+                    tracing::debug!("metadata: a write waits for the stream ({e})");
+                    std::thread::sleep(Duration::from_millis(200));
+                    continue;
+                }
                 Err(CommitError::Failed(e)) => return Err(StoreError::Cluster(e)),
             }
         }
@@ -376,6 +370,15 @@ impl lambkin_store::Metadata for KvMetadata {
             }
         }
     }
+}
+
+/// Whether a failed publish may succeed in a moment: no stream leader yet (JetStream answers "no responders",
+/// the client "no stream found"), or no answer in time. Either way the batch's conditions are checked again before
+/// it is written again, so a write that did land is never written twice.
+fn transient(error: &str) -> bool {
+    error.contains("no stream found")
+        || error.contains("timed out")
+        || error.contains("no responders")
 }
 
 /// Checks a batch's conditions against `state` and expands it into the final value of every key it changes

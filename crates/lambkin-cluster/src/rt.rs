@@ -53,13 +53,22 @@ impl Rt {
         F: Future<Output = Result<T, StoreError>> + Send + 'static,
         T: Send + 'static,
     {
+        self.block_for(what, CALL_TIMEOUT, f)
+    }
+
+    /// [`Rt::block`] with another time limit.
+    pub(crate) fn block_for<F, T>(&self, what: &str, limit: Duration, f: F) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>> + Send + 'static,
+        T: Send + 'static,
+    {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.handle.spawn(async move {
-            let out = match tokio::time::timeout(CALL_TIMEOUT, f).await {
+            let out = match tokio::time::timeout(limit, f).await {
                 Ok(out) => out,
                 Err(_) => Err(StoreError::Cluster(format!(
                     "no answer from NATS within {} s",
-                    CALL_TIMEOUT.as_secs()
+                    limit.as_secs()
                 ))),
             };
             let _ = tx.send(out);

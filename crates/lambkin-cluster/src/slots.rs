@@ -39,26 +39,14 @@ impl Slots {
         me: String,
         replicas: usize,
     ) -> Result<Slots, String> {
-        crate::ensure_stream(
+        let (_, store) = crate::kv_bucket(
             js,
-            jetstream::stream::Config {
-                name: format!("KV_{BUCKET}"),
-                description: Some("lambkin concurrency slots".into()),
-                subjects: vec![format!("$KV.{BUCKET}.>")],
-                max_messages_per_subject: 1,
-                allow_rollup: true,
-                deny_delete: true,
-                allow_direct: true,
-                discard: jetstream::stream::DiscardPolicy::New,
-                num_replicas: replicas,
-                ..Default::default()
-            },
+            BUCKET,
+            "lambkin concurrency slots",
+            replicas,
+            std::time::Duration::ZERO,
         )
         .await?;
-        let store = js
-            .get_key_value(BUCKET)
-            .await
-            .map_err(|e| format!("KV bucket {BUCKET}: {e}"))?;
         Ok(Slots { store, hosts, me })
     }
 

@@ -15,7 +15,7 @@ use crate::bench_common::{
     free_port, per_second, print_head, print_latency, print_row, timed, Port,
 };
 use crate::bench_serve::{
-    call, call_event, create_function, fmt, invocations, zip_bootstrap, zip_file,
+    call, call_event, create_function, fmt, invocations, serve_command, zip_bootstrap, zip_file,
 };
 
 /// What to measure.
@@ -89,22 +89,9 @@ fn nats_cluster(dir: &std::path::Path) -> Result<(Vec<Proc>, String)> {
 /// Host `id` of the cluster.
 fn host(id: &str, nats: &str, dir: &std::path::Path) -> Result<(Proc, Port)> {
     let port = Port::free("lambkin serve", Duration::from_millis(20))?;
-    let child = Command::new(std::env::current_exe()?)
-        .args(["serve", "--listen", &format!("127.0.0.1:{}", port.number)])
-        .arg("--data-dir")
-        .arg(dir.join(id))
+    let child = serve_command(&port, &dir.join(id))?
         .args(["--cluster", nats, "--host-id", id])
         .args(["--async-delay-scale", "0.01"])
-        .env(
-            "LOG_LEVEL",
-            std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
-        )
-        .stdout(Stdio::null())
-        .stderr(if std::env::var_os("LAMBKIN_BENCH_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
         .spawn()
         .context("cannot start lambkin serve")?;
     Ok((Proc(child), port))

@@ -170,26 +170,33 @@ impl Server {
     fn spawn(isolation: Option<&str>) -> Result<Self> {
         let port = Port::free("lambkin serve", Duration::from_millis(5))?;
         let data = std::env::temp_dir().join(format!("lambkin-bench-{}", std::process::id()));
-        let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", port.number)])
-            .arg("--data-dir")
-            .arg(&data)
-            .env(
-                "LOG_LEVEL",
-                std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::null())
-            .stderr(if std::env::var_os("LAMBKIN_BENCH_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            });
+        let mut cmd = serve_command(&port, &data)?;
         if let Some(i) = isolation {
             cmd.args(["--isolation", i]);
         }
         let child = cmd.spawn().context("cannot start lambkin serve")?;
         Ok(Self { child, port, data })
     }
+}
+
+/// `lambkin serve` on `port` with the data directory `data`, quiet unless `LAMBKIN_BENCH_LOG` is set (its
+/// level: `LOG_LEVEL`, default `warn`).
+pub(crate) fn serve_command(port: &Port, data: &Path) -> Result<Command> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.args(["serve", "--listen", &format!("127.0.0.1:{}", port.number)])
+        .arg("--data-dir")
+        .arg(data)
+        .env(
+            "LOG_LEVEL",
+            std::env::var("LOG_LEVEL").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::null())
+        .stderr(if std::env::var_os("LAMBKIN_BENCH_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        });
+    Ok(cmd)
 }
 
 impl Drop for Server {

@@ -341,6 +341,9 @@ pub(crate) async fn start_here(
     })
 }
 
+/// How long an invoke waits for a reserved-concurrency slot that is about to be given back.
+const SLOT_PATIENCE: Duration = Duration::from_millis(300);
+
 /// In a cluster, a function with reserved concurrency takes one of its cluster-wide slots first; with none
 /// free the whole cluster runs as many as it may, and the invoke is throttled as Lambda throttles it. (When
 /// NATS cannot answer, the host's own count still applies.)
@@ -352,7 +355,18 @@ async fn cluster_slot(
         return Ok(None);
     };
     let function = format!("{}/{}", spec.region, spec.function_name);
-    match cluster.slots().acquire(&function, limit).await {
+    // A slot given back by an invoke that just answered (its invoke phase ends a moment later) is waited for
+    // briefly, as the engine waits for an environment that is finishing: back-to-back invokes are not throttled.
+    let patience = tokio::time::Instant::now() + SLOT_PATIENCE;
+    let taken = loop {
+        match cluster.slots().acquire(&function, limit).await {
+            Ok(None) if tokio::time::Instant::now() < patience => {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            other => break other,
+        }
+    };
+    match taken {
         Ok(Some(slot)) => Ok(Some(slot)),
         Ok(None) => Err(Refused::Engine(EngineError::Throttled {
             reason: "ReservedFunctionConcurrentInvocationLimitExceeded",

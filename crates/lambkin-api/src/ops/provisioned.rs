@@ -339,31 +339,21 @@ pub(crate) async fn reconcile(service: Arc<Service>) {
             }
         }
         for (k, s) in wanted {
-            let current = resolve(
-                &service,
-                &Arns {
-                    region: s.region.clone(),
-                    account: s.account.clone(),
-                },
-                &s.function,
-                Some(&s.qualifier),
-            )
-            .map(|r| r.version.config.version);
+            let arns = Arns {
+                region: s.region.clone(),
+                account: s.account.clone(),
+            };
+            let resolved = resolve(&service, &arns, &s.function, Some(&s.qualifier));
             let same = applied.get(&k).is_some_and(|(a, v)| {
-                a.requested == s.requested && current.as_ref().is_ok_and(|c| c == v)
+                a.requested == s.requested
+                    && resolved
+                        .as_ref()
+                        .is_ok_and(|r| r.version.config.version == *v)
             });
             if same {
                 continue;
             }
-            if let Ok(res) = resolve(
-                &service,
-                &Arns {
-                    region: s.region.clone(),
-                    account: s.account.clone(),
-                },
-                &s.function,
-                Some(&s.qualifier),
-            ) {
+            if let Ok(res) = &resolved {
                 let _ =
                     invoke::ensure_runtime(&service, res.version.config.runtime.as_deref()).await;
             }
