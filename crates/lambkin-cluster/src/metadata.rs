@@ -451,20 +451,7 @@ fn check(
         Some(v) => (v.is_some(), None),
         None => (stored.is_some(), stored.map(|r| r.revision)),
     };
-    let ok = match expect {
-        Expect::Any => true,
-        Expect::Absent => !present,
-        Expect::Present => present,
-        Expect::Revision(r) => present && revision == Some(r),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict {
-            table: id.0.clone(),
-            key: id.1.clone(),
-        })
-    }
+    expect.check(&id.0, &id.1, present, revision)
 }
 
 /// Follows the bucket into the cache: every key's latest value first, then each change, forever (a broken

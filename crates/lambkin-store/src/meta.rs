@@ -150,19 +150,38 @@ fn current_revision(conn: &Connection, table: &str, key: &str) -> rusqlite::Resu
 }
 
 fn check(conn: &Connection, table: &str, key: &str, expect: Expect) -> Result<(), StoreError> {
-    let ok = match expect {
-        Expect::Any => true,
-        Expect::Absent => current_revision(conn, table, key)?.is_none(),
-        Expect::Present => current_revision(conn, table, key)?.is_some(),
-        Expect::Revision(rev) => current_revision(conn, table, key)? == Some(rev),
+    let revision = match expect {
+        Expect::Any => None,
+        _ => current_revision(conn, table, key)?,
     };
-    if ok {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict {
-            table: table.to_owned(),
-            key: key.to_owned(),
-        })
+    expect.check(table, key, revision.is_some(), revision)
+}
+
+impl Expect {
+    /// Whether the condition holds of a key that is `present` with `revision` (`None` when absent, or when a
+    /// batch wrote it and it has no revision a condition could name yet); [`StoreError::Conflict`] if not.
+    /// Every metadata backend checks its batches with this.
+    pub fn check(
+        self,
+        table: &str,
+        key: &str,
+        present: bool,
+        revision: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let ok = match self {
+            Expect::Any => true,
+            Expect::Absent => !present,
+            Expect::Present => present,
+            Expect::Revision(r) => present && revision == Some(r),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(StoreError::Conflict {
+                table: table.to_owned(),
+                key: key.to_owned(),
+            })
+        }
     }
 }
 
