@@ -132,7 +132,9 @@ def test_a_nats_node_dies_and_the_service_goes_on():
 
 def test_stop_and_start_everything_and_nothing_is_lost():
     nats = NatsCluster()
-    hosts = [cluster_host(nats, i) for i in (10, 11)]
+    # Throttled events back off as on Lambda (1 s, 2 s, 4 s, … up to 5 min); scaled down so that the events
+    # throttled through the restart are tried again within the test's patience.
+    hosts = [cluster_host(nats, i, "--async-delay-scale", "0.05") for i in (10, 11)]
     try:
         a, b = (h.client() for h in hosts)
         create(a, "lasting", Environment={"Variables": {"KEEP": "me"}})

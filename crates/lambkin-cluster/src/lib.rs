@@ -330,6 +330,14 @@ async fn kv_bucket(
 }
 
 /// `s` as one NATS subject token or consumer name: bytes outside `[-_a-zA-Z0-9]` become `=HH`.
+/// Whether a failed publish may succeed in a moment: no stream leader yet (JetStream answers "no responders",
+/// the client "no stream found"), or no answer in time.
+pub(crate) fn transient(error: &str) -> bool {
+    error.contains("no stream found")
+        || error.contains("timed out")
+        || error.contains("no responders")
+}
+
 pub(crate) fn token(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {

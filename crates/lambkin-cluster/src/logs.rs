@@ -68,17 +68,8 @@ impl LogStream {
                 let Ok(body) = serde_json::to_vec(&msg) else {
                     continue;
                 };
-                match js.publish(subject, body.into()).await {
-                    // The acknowledgement is awaited apart, so publishing keeps its order and pace.
-                    Ok(ack) => {
-                        tokio::spawn(async move {
-                            if let Err(e) = ack.await {
-                                tracing::warn!("logs: a batch of lines was not stored: {e}");
-                            }
-                        });
-                    }
-                    Err(e) => tracing::warn!("logs: cannot publish lines: {e}"),
-                }
+                // The acknowledgement is awaited apart, so publishing keeps its order and pace.
+                tokio::spawn(publish_batch(js.clone(), subject, body.into()));
             }
         });
         Ok(LogStream {
@@ -93,6 +84,40 @@ impl LogStream {
             .map_err(|e| StoreError::Cluster(format!("log lines dropped: {e}")))
     }
 }
+
+/// Publishes one batch of lines until the stream stored it: while the stream has no leader (NATS nodes
+/// restarting, an election) the batch is published again, for up to [`PATIENCE`]; its message id lets the stream
+/// drop a copy whose first publication did land. A batch retried this way may land after later ones.
+async fn publish_batch(js: jetstream::Context, subject: String, body: bytes::Bytes) {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let until = tokio::time::Instant::now() + PATIENCE;
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Nats-Msg-Id", id.as_str());
+        let stored = match js
+            .publish_with_headers(subject.clone(), headers, body.clone())
+            .await
+        {
+            Ok(ack) => ack.await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match stored {
+            Ok(()) => return,
+            Err(e) if crate::transient(&e) && tokio::time::Instant::now() < until => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(2));
+            }
+            Err(e) => {
+                tracing::warn!("logs: a batch of lines was not stored: {e}");
+                return;
+            }
+        }
+    }
+}
+
+/// How long a batch of lines is tried again while the stream is unavailable.
+const PATIENCE: Duration = Duration::from_secs(60);
 
 impl lambkin_store::LogShare for LogStream {
     fn publish(

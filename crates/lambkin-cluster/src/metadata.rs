@@ -331,7 +331,9 @@ impl lambkin_store::Metadata for KvMetadata {
                     return Ok(());
                 }
                 Err(CommitError::Raced) => continue,
-                Err(CommitError::Failed(e)) if transient(&e) && Instant::now() < patience => {
+                Err(CommitError::Failed(e))
+                    if crate::transient(&e) && Instant::now() < patience =>
+                {
                     tracing::debug!("metadata: a write waits for the stream ({e})");
                     std::thread::sleep(Duration::from_millis(200));
                     continue;
@@ -370,15 +372,6 @@ impl lambkin_store::Metadata for KvMetadata {
             }
         }
     }
-}
-
-/// Whether a failed publish may succeed in a moment: no stream leader yet (JetStream answers "no responders",
-/// the client "no stream found"), or no answer in time. Either way the batch's conditions are checked again before
-/// it is written again, so a write that did land is never written twice.
-fn transient(error: &str) -> bool {
-    error.contains("no stream found")
-        || error.contains("timed out")
-        || error.contains("no responders")
 }
 
 /// Checks a batch's conditions against `state` and expands it into the final value of every key it changes
