@@ -1,0 +1,504 @@
+//! Importing images from files: `docker save` archives (classic `<id>/layer.tar` and the
+//! Docker 25+ OCI-style layout), OCI image layout directories, and OCI archives (a tar of a
+//! layout, optionally gzip- or zstd-compressed).
+//!
+//! An archive is first unpacked (safely, like a layer but without whiteout conversion) into a
+//! temp directory; files of a layout are then opened beneath it with `openat2(RESOLVE_BENEATH)`
+//! (docker-save's symlinks between layers work, escapes do not). Docker-save images without a
+//! manifest digest get one from a synthesised OCI manifest.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use rustix::fs::{Mode, OFlags, ResolveFlags};
+use serde::Deserialize;
+
+use crate::digest::{hex_of, sha256, HashingReader};
+use crate::reference::ImageRef;
+use crate::spec::{self, Descriptor, Manifest, ManifestOrIndex};
+use crate::store::{ImageRecord, Store};
+use crate::{unpack, Image, ImageError};
+
+/// Imports the images at `path` for `arch`.
+pub(crate) fn import(
+    store: &Store,
+    path: &Path,
+    arch: &str,
+    max: u64,
+) -> Result<Vec<(String, Image)>, ImageError> {
+    let shown = path.display().to_string();
+    let meta =
+        std::fs::metadata(path).map_err(|e| ImageError::io(format!("import of {shown}"), e))?;
+    let mut staged = None;
+    let dir = if meta.is_dir() {
+        path.to_path_buf()
+    } else {
+        let tmp = store.tmp_path("import");
+        std::fs::create_dir(&tmp)
+            .map_err(|e| ImageError::io(format!("creating {}", tmp.display()), e))?;
+        staged = Some(Cleanup(tmp.clone()));
+        let file = File::open(path).map_err(|e| ImageError::io(format!("import of {shown}"), e))?;
+        let reader = unpack::decompress(file)
+            .map_err(|e| ImageError::Invalid(format!("import of {shown}: reading failed: {e}")))?;
+        let limited = HashingReader::new(reader, max.saturating_add(64 << 20));
+        let opts = unpack::Options {
+            whiteouts: false,
+            chown: false,
+        };
+        unpack::unpack_tar(limited, &tmp, &format!("archive {shown}"), opts)?;
+        tmp
+    };
+    let layout = Layout::open(&dir, &shown)?;
+    let result = if layout.exists("index.json") {
+        import_oci(store, &layout, arch, max)
+    } else if layout.exists("manifest.json") {
+        import_docker(store, &layout, arch, max)
+    } else {
+        Err(ImageError::Invalid(format!(
+            "import of {shown}: neither an OCI layout (index.json) nor a docker save archive (manifest.json)"
+        )))
+    };
+    drop(staged);
+    result
+}
+
+/// Removes a temp directory when dropped.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A directory whose files are opened beneath it (symlinks inside it are fine, out of it not).
+struct Layout {
+    root: OwnedFd,
+    shown: String,
+}
+
+impl Layout {
+    fn open(dir: &Path, shown: &str) -> Result<Layout, ImageError> {
+        let root = rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            ImageError::io(
+                format!("import of {shown}: opening {}", dir.display()),
+                e.into(),
+            )
+        })?;
+        Ok(Layout {
+            root,
+            shown: shown.to_string(),
+        })
+    }
+
+    fn file(&self, rel: &str) -> Result<File, ImageError> {
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        rustix::fs::openat2(
+            &self.root,
+            OsStr::from_bytes(rel.trim_start_matches('/').as_bytes()),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+            resolve,
+        )
+        .map(File::from)
+        .map_err(|e| match e {
+            rustix::io::Errno::NOENT => {
+                ImageError::NotFound(format!("import of {}: `{rel}` is missing", self.shown))
+            }
+            rustix::io::Errno::XDEV => ImageError::Invalid(format!(
+                "import of {}: `{rel}` leads out of the archive",
+                self.shown
+            )),
+            e => ImageError::io(
+                format!("import of {}: opening `{rel}`", self.shown),
+                e.into(),
+            ),
+        })
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.file(rel).is_ok()
+    }
+
+    fn read(&self, rel: &str, max: u64) -> Result<Vec<u8>, ImageError> {
+        let mut out = Vec::new();
+        self.file(rel)?
+            .take(max + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| ImageError::io(format!("import of {}: reading `{rel}`", self.shown), e))?;
+        if out.len() as u64 > max {
+            return Err(ImageError::Invalid(format!(
+                "import of {}: `{rel}` is larger than {max} bytes",
+                self.shown
+            )));
+        }
+        Ok(out)
+    }
+
+    fn blob_rel(digest: &str) -> Result<String, ImageError> {
+        Ok(format!("blobs/sha256/{}", hex_of(digest)?))
+    }
+
+    /// The blob `digest`, verified.
+    fn blob(&self, digest: &str) -> Result<Vec<u8>, ImageError> {
+        let bytes = self.read(&Self::blob_rel(digest)?, MAX_DOCUMENT)?;
+        let actual = sha256(&bytes);
+        if actual != digest {
+            return Err(ImageError::Invalid(format!(
+                "import of {}: blob {digest} has digest {actual}",
+                self.shown
+            )));
+        }
+        Ok(bytes)
+    }
+
+    /// The digest and size of file `rel`.
+    fn hash(&self, rel: &str) -> Result<(String, u64), ImageError> {
+        let mut r = HashingReader::new(self.file(rel)?, u64::MAX);
+        io::copy(&mut r, &mut io::sink())
+            .map_err(|e| ImageError::io(format!("import of {}: reading `{rel}`", self.shown), e))?;
+        Ok(r.finish())
+    }
+}
+
+/// The largest manifest, index or config accepted, in bytes.
+const MAX_DOCUMENT: u64 = 4 << 20;
+
+const NAME_ANNOTATIONS: [&str; 2] = [
+    "io.containerd.image.name",
+    "org.opencontainers.image.ref.name",
+];
+
+fn import_oci(
+    store: &Store,
+    layout: &Layout,
+    arch: &str,
+    max: u64,
+) -> Result<Vec<(String, Image)>, ImageError> {
+    let index_bytes = layout.read("index.json", MAX_DOCUMENT)?;
+    let what = format!("import of {}", layout.shown);
+    let index = match spec::parse_manifest(&index_bytes, &format!("{what} (index.json)"))? {
+        ManifestOrIndex::Index(i) => i,
+        ManifestOrIndex::Manifest(_) => {
+            return Err(ImageError::Invalid(format!(
+                "{what}: index.json is not an image index"
+            )))
+        }
+    };
+    // Names docker-save puts in manifest.json, by config digest (for layouts whose index
+    // carries no names).
+    let docker_names: BTreeMap<String, Vec<String>> = if layout.exists("manifest.json") {
+        docker_entries(layout)?
+            .into_iter()
+            .filter_map(|e| {
+                let hex = e
+                    .config
+                    .rsplit('/')
+                    .next()?
+                    .trim_end_matches(".json")
+                    .to_string();
+                Some((format!("sha256:{hex}"), e.repo_tags.unwrap_or_default()))
+            })
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
+    let mut out = Vec::new();
+    let mut wrong = Vec::new();
+    for entry in &index.manifests {
+        if let Some(p) = &entry.platform {
+            if p.os != "linux" || p.architecture != arch {
+                wrong.push(format!("{}/{}", p.os, p.architecture));
+                continue;
+            }
+        }
+        let mut digest = entry.digest.clone();
+        let mut bytes = layout.blob(&digest)?;
+        let manifest = match spec::parse_manifest(&bytes, &format!("{what} ({digest})"))? {
+            ManifestOrIndex::Manifest(m) => m,
+            ManifestOrIndex::Index(inner) => {
+                let picked = match spec::pick_platform(&inner, arch, &format!("{what} ({digest})"))
+                {
+                    Ok(p) => p.digest.clone(),
+                    Err(e) => {
+                        wrong.push(e.to_string());
+                        continue;
+                    }
+                };
+                digest = picked;
+                bytes = layout.blob(&digest)?;
+                match spec::parse_manifest(&bytes, &format!("{what} ({digest})"))? {
+                    ManifestOrIndex::Manifest(m) => m,
+                    ManifestOrIndex::Index(_) => {
+                        return Err(ImageError::Invalid(format!(
+                            "{what}: index {digest} nests another index"
+                        )))
+                    }
+                }
+            }
+        };
+        let config = layout.blob(&manifest.config.digest)?;
+        match spec::parse_config(&config, Some(arch), &format!("{what} ({digest})")) {
+            Err(ImageError::WrongArchitecture(m)) => {
+                wrong.push(m);
+                continue;
+            }
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        let mut names: Vec<String> = NAME_ANNOTATIONS
+            .iter()
+            .find_map(|k| entry.annotations.get(*k))
+            .map(|n| vec![n.clone()])
+            .unwrap_or_default();
+        if names.is_empty() {
+            names = docker_names
+                .get(&manifest.config.digest)
+                .cloned()
+                .unwrap_or_default();
+        }
+        let image = install(
+            store,
+            layout,
+            &bytes,
+            &digest,
+            &manifest,
+            &config,
+            arch,
+            max,
+            &names,
+            |d| Layout::blob_rel(&d.digest),
+        )?;
+        out.extend(name_all(store, &names, &image)?);
+    }
+    if out.is_empty() {
+        return Err(ImageError::WrongArchitecture(format!(
+            "{what}: no linux/{arch} image ({})",
+            if wrong.is_empty() {
+                "the index is empty".to_string()
+            } else {
+                wrong.join("; ")
+            }
+        )));
+    }
+    Ok(out)
+}
+
+/// One image of a docker-save `manifest.json`.
+#[derive(Debug, Deserialize)]
+struct DockerEntry {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers", default)]
+    layers: Vec<String>,
+}
+
+fn docker_entries(layout: &Layout) -> Result<Vec<DockerEntry>, ImageError> {
+    let bytes = layout.read("manifest.json", MAX_DOCUMENT)?;
+    serde_json::from_slice(&bytes).map_err(|e| {
+        ImageError::Invalid(format!(
+            "import of {}: manifest.json is not valid: {e}",
+            layout.shown
+        ))
+    })
+}
+
+fn import_docker(
+    store: &Store,
+    layout: &Layout,
+    arch: &str,
+    max: u64,
+) -> Result<Vec<(String, Image)>, ImageError> {
+    let what = format!("import of {}", layout.shown);
+    let mut out = Vec::new();
+    for entry in docker_entries(layout)? {
+        let config = layout.read(&entry.config, MAX_DOCUMENT)?;
+        let config_digest = sha256(&config);
+        let names = entry.repo_tags.clone().unwrap_or_default();
+        let label = names
+            .first()
+            .cloned()
+            .unwrap_or_else(|| config_digest.clone());
+        spec::parse_config(&config, Some(arch), &format!("{what} ({label})"))?;
+        // A manifest for the image as it is: the layer files' digests and media types.
+        let mut layers = Vec::new();
+        let mut files = BTreeMap::new();
+        for rel in &entry.layers {
+            let (digest, size) = layout.hash(rel)?;
+            let media_type = sniff_media_type(layout.file(rel)?)
+                .map_err(|e| ImageError::io(format!("{what}: reading `{rel}`"), e))?;
+            files.insert(digest.clone(), rel.clone());
+            layers.push(Descriptor {
+                media_type: media_type.to_string(),
+                digest,
+                size,
+                ..Descriptor::default()
+            });
+        }
+        let manifest = Manifest {
+            schema_version: 2,
+            media_type: Some(spec::OCI_MANIFEST.to_string()),
+            config: Descriptor {
+                media_type: spec::OCI_CONFIG.to_string(),
+                digest: config_digest.clone(),
+                size: config.len() as u64,
+                ..Descriptor::default()
+            },
+            layers,
+        };
+        let bytes = serde_json::to_vec(&manifest)
+            .map_err(|e| ImageError::Io(format!("{what}: encoding a manifest: {e}")))?;
+        let digest = sha256(&bytes);
+        let image = install(
+            store,
+            layout,
+            &bytes,
+            &digest,
+            &manifest,
+            &config,
+            arch,
+            max,
+            &names,
+            |d| {
+                files.get(&d.digest).cloned().ok_or_else(|| {
+                    ImageError::Invalid(format!("{what}: no file for layer {}", d.digest))
+                })
+            },
+        )?;
+        out.extend(name_all(store, &names, &image)?);
+    }
+    if out.is_empty() {
+        return Err(ImageError::Invalid(format!(
+            "{what}: manifest.json lists no image"
+        )));
+    }
+    Ok(out)
+}
+
+/// The OCI layer media type of a file, from its magic bytes.
+fn sniff_media_type(mut f: File) -> io::Result<&'static str> {
+    let mut head = [0u8; 4];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(if head[..n].starts_with(&[0x1f, 0x8b]) {
+        "application/vnd.oci.image.layer.v1.tar+gzip"
+    } else if head[..n].starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        "application/vnd.oci.image.layer.v1.tar+zstd"
+    } else {
+        "application/vnd.oci.image.layer.v1.tar"
+    })
+}
+
+/// Unpacks the layers of one image (verifying each file's digest and each diff_id), stores
+/// its manifest and config, and records it.
+#[allow(clippy::too_many_arguments)]
+fn install(
+    store: &Store,
+    layout: &Layout,
+    manifest_bytes: &[u8],
+    digest: &str,
+    manifest: &Manifest,
+    config_bytes: &[u8],
+    arch: &str,
+    max: u64,
+    names: &[String],
+    layer_file: impl Fn(&Descriptor) -> Result<String, ImageError>,
+) -> Result<Image, ImageError> {
+    let label = names.first().cloned().unwrap_or_else(|| digest.to_string());
+    let what = format!("import of {} ({label})", layout.shown);
+    let (_, diff_ids) = spec::parse_config(config_bytes, Some(arch), &what)?;
+    if diff_ids.len() != manifest.layers.len() {
+        return Err(ImageError::Invalid(format!(
+            "{what}: the manifest has {} layers but the config {} diff_ids",
+            manifest.layers.len(),
+            diff_ids.len()
+        )));
+    }
+    let mut used = 0u64;
+    for (layer, diff_id) in manifest.layers.iter().zip(&diff_ids) {
+        let lwhat = format!("layer {} of {label} ({})", layer.digest, layout.shown);
+        let size = match store.layer_size(diff_id)? {
+            Some(s) => s,
+            None => {
+                let rel = layer_file(layer)?;
+                let (actual, _) = layout.hash(&rel)?;
+                if actual != layer.digest {
+                    return Err(ImageError::Invalid(format!(
+                        "{lwhat}: `{rel}` has digest {actual}"
+                    )));
+                }
+                store.ensure_layer(
+                    diff_id,
+                    || layout.file(&rel),
+                    max.saturating_sub(used),
+                    &lwhat,
+                )?
+            }
+        };
+        used = used.saturating_add(size);
+        if used > max {
+            return Err(ImageError::TooBig(format!(
+                "{what}: its layers unpack to more than max_unpacked_bytes ({max})"
+            )));
+        }
+    }
+    store.put_blob(&manifest.config.digest, config_bytes)?;
+    store.put_blob(digest, manifest_bytes)?;
+    let (reference, resolved) = match names.first().map(|n| ImageRef::parse(n)) {
+        Some(Ok(r)) => (r.to_string(), r.resolved(digest)),
+        _ => (digest.to_string(), digest.to_string()),
+    };
+    let record = ImageRecord {
+        reference,
+        resolved,
+        config_digest: manifest.config.digest.clone(),
+        diff_ids,
+        size: manifest.layers.iter().map(|l| l.size).sum(),
+    };
+    store.put_image(digest, &record)?;
+    store.image(digest)?.ok_or_else(|| {
+        ImageError::Io(format!(
+            "{what}: the image vanished from the store while being recorded"
+        ))
+    })
+}
+
+/// Records `names` (normalised) for `image`; returns them with the image as each names it.
+/// An image without names is returned under its manifest digest and not recorded.
+fn name_all(
+    store: &Store,
+    names: &[String],
+    image: &Image,
+) -> Result<Vec<(String, Image)>, ImageError> {
+    if names.is_empty() {
+        return Ok(vec![(image.manifest_digest.clone(), image.clone())]);
+    }
+    let mut out = Vec::new();
+    for n in names {
+        let r = ImageRef::parse(n)?;
+        let name = r.to_string();
+        store.set_name(&name, &image.manifest_digest)?;
+        let mut img = image.clone();
+        img.reference = name.clone();
+        img.resolved = r.resolved(&image.manifest_digest);
+        out.push((name, img));
+    }
+    Ok(out)
+}
