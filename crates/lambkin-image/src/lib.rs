@@ -27,6 +27,8 @@ mod registry;
 mod spec;
 mod store;
 mod unpack;
+#[cfg(test)]
+mod testutil;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
