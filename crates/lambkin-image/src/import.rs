@@ -526,22 +526,38 @@ mod tests {
     }
 
     fn layers() -> (Vec<u8>, Vec<u8>) {
-        let l1 = tar(&[E::dir("etc"), E::file("etc/base", b"base"), E::file("etc/old", b"old")]);
+        let l1 = tar(&[
+            E::dir("etc"),
+            E::file("etc/base", b"base"),
+            E::file("etc/old", b"old"),
+        ]);
         let l2 = tar(&[E::file("app", b"#!/bin/sh"), E::file("etc/.wh.old", b"")]);
         (l1, l2)
     }
 
     fn pull_local(s: &ImageStore, name: &str, arch: &str) -> Result<Image, ImageError> {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(s.pull(name, arch))
     }
 
     fn check_image(img: &Image) {
         assert_eq!(img.layers.len(), 2);
-        assert_eq!(std::fs::read(img.layers[0].join("etc/base")).unwrap(), b"base");
-        assert_eq!(std::fs::read(img.layers[1].join("app")).unwrap(), b"#!/bin/sh");
+        assert_eq!(
+            std::fs::read(img.layers[0].join("etc/base")).unwrap(),
+            b"base"
+        );
+        assert_eq!(
+            std::fs::read(img.layers[1].join("app")).unwrap(),
+            b"#!/bin/sh"
+        );
         use std::os::unix::fs::FileTypeExt;
-        assert!(std::fs::symlink_metadata(img.layers[1].join("etc/old")).unwrap().file_type().is_char_device());
+        assert!(std::fs::symlink_metadata(img.layers[1].join("etc/old"))
+            .unwrap()
+            .file_type()
+            .is_char_device());
         assert_eq!(img.config.entrypoint, ["/app"]);
         assert_eq!(img.config.cmd, ["handler"]);
         assert_eq!(img.config.env, ["A=1"]);
@@ -565,7 +581,10 @@ mod tests {
                 (format!("{}.json", hex(&cfg)), cfg.clone()),
                 ("aaa/layer.tar".into(), l1.clone()),
                 ("real/layer.tar".into(), l2gz),
-                ("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()),
+                (
+                    "manifest.json".into(),
+                    serde_json::to_vec(&manifest).unwrap(),
+                ),
             ],
             // docker save links layers it already wrote
             &[("bbb/layer.tar", "../real/layer.tar")],
@@ -580,7 +599,10 @@ mod tests {
         check_image(img);
         assert_eq!(img.reference, "fn:latest");
         assert_eq!(img.resolved, format!("fn@{}", img.manifest_digest));
-        assert_eq!(got[1].1.resolved, format!("localhost:5000/fn@{}", img.manifest_digest));
+        assert_eq!(
+            got[1].1.resolved,
+            format!("localhost:5000/fn@{}", img.manifest_digest)
+        );
         assert_eq!(s.local(&img.manifest_digest).unwrap().layers, img.layers);
         // Imported names resolve without any registry (nothing listens on :5000).
         let pulled = pull_local(&s, "fn", "amd64").unwrap();
@@ -592,15 +614,24 @@ mod tests {
         // The same import again yields the same digest (the synthesised manifest is stable).
         let again = s.import(&path, "amd64").unwrap();
         assert_eq!(again[0].1.manifest_digest, img.manifest_digest);
-        assert_eq!(std::fs::read_dir(s.root().join("layers")).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read_dir(s.root().join("layers")).unwrap().count(),
+            2
+        );
         // Wrong architecture.
         let e = s.import(&path, "arm64").unwrap_err();
-        assert!(matches!(&e, ImageError::WrongArchitecture(m) if m.contains("is an image for amd64, not arm64")), "{e}");
+        assert!(
+            matches!(&e, ImageError::WrongArchitecture(m) if m.contains("is an image for amd64, not arm64")),
+            "{e}"
+        );
     }
 
     /// An OCI layout's files: blobs, index.json, oci-layout; `extra` entries in the index.
     fn oci_layout(entries: &[(&str, &[u8], &[u8], Option<&str>)]) -> Vec<(String, Vec<u8>)> {
-        let mut files = vec![("oci-layout".to_string(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec())];
+        let mut files = vec![(
+            "oci-layout".to_string(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        )];
         let mut index_entries = Vec::new();
         let mut platform_entries = Vec::new();
         for (arch, l1, l2, name) in entries {
@@ -675,11 +706,17 @@ mod tests {
         check_image(&got[0].1);
         // Shared layers are unpacked once.
         assert_eq!(got[0].1.layers, got[1].1.layers);
-        assert_eq!(std::fs::read_dir(s.root().join("layers")).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read_dir(s.root().join("layers")).unwrap().count(),
+            2
+        );
         // arm64 picks the arm64 entry of the nested index and skips the amd64-only one.
         let arm = s.import(&layout, "arm64").unwrap();
         assert_eq!(arm.len(), 1);
-        assert_eq!(std::fs::read(arm[0].1.layers[0].join("arm")).unwrap(), b"arm");
+        assert_eq!(
+            std::fs::read(arm[0].1.layers[0].join("arm")).unwrap(),
+            b"arm"
+        );
 
         // The same layout as a tar and as a tar.gz: same images.
         let t = archive(&files, &[]);
@@ -689,7 +726,12 @@ mod tests {
             let s2 = store(&dir.path().join(name).with_extension("d"));
             let got2 = s2.import(&p, "amd64").unwrap();
             assert_eq!(got2[1].1.manifest_digest, got[1].1.manifest_digest);
-            assert_eq!(pull_local(&s2, "localhost:5000/oci:v1", "amd64").unwrap().manifest_digest, got[1].1.manifest_digest);
+            assert_eq!(
+                pull_local(&s2, "localhost:5000/oci:v1", "amd64")
+                    .unwrap()
+                    .manifest_digest,
+                got[1].1.manifest_digest
+            );
         }
     }
 
@@ -701,9 +743,13 @@ mod tests {
         // Docker 25+: containerd's name annotation, plus a manifest.json pointing into blobs/.
         let index: serde_json::Value = serde_json::from_slice(&files.last().unwrap().1).unwrap();
         let mut index = index;
-        index["manifests"][0]["annotations"]["io.containerd.image.name"] = "docker.io/library/fn:25".into();
+        index["manifests"][0]["annotations"]["io.containerd.image.name"] =
+            "docker.io/library/fn:25".into();
         files.last_mut().unwrap().1 = serde_json::to_vec(&index).unwrap();
-        files.push(("manifest.json".into(), br#"[{"Config":"blobs/sha256/00","RepoTags":["fn:25"],"Layers":[]}]"#.to_vec()));
+        files.push((
+            "manifest.json".into(),
+            br#"[{"Config":"blobs/sha256/00","RepoTags":["fn:25"],"Layers":[]}]"#.to_vec(),
+        ));
         let p = dir.path().join("d25.tar");
         std::fs::write(&p, archive(&files, &[])).unwrap();
         let got = store(dir.path()).import(&p, "amd64").unwrap();
@@ -736,7 +782,12 @@ mod tests {
         let t = archive(&files, &[(&l1_path, "/etc/passwd")]);
         let p = dir.path().join("escape.tar");
         std::fs::write(&p, t).unwrap();
-        let e = store(&dir.path().join("s2")).import(&p, "amd64").unwrap_err();
-        assert!(matches!(&e, ImageError::Invalid(m) if m.contains("leads out of the archive")), "{e}");
+        let e = store(&dir.path().join("s2"))
+            .import(&p, "amd64")
+            .unwrap_err();
+        assert!(
+            matches!(&e, ImageError::Invalid(m) if m.contains("leads out of the archive")),
+            "{e}"
+        );
     }
 }

@@ -26,9 +26,9 @@ mod reference;
 mod registry;
 mod spec;
 mod store;
-mod unpack;
 #[cfg(test)]
 mod testutil;
+mod unpack;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

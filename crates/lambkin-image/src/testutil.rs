@@ -17,19 +17,43 @@ pub(crate) struct E<'a> {
 
 impl<'a> E<'a> {
     pub(crate) fn file(path: &'a str, data: &'a [u8]) -> Self {
-        E { path, kind: EntryType::Regular, data, link: "", mode: 0o644, uid: 0, dev: (0, 0) }
+        E {
+            path,
+            kind: EntryType::Regular,
+            data,
+            link: "",
+            mode: 0o644,
+            uid: 0,
+            dev: (0, 0),
+        }
     }
     pub(crate) fn dir(path: &'a str) -> Self {
-        E { kind: EntryType::Directory, mode: 0o755, ..E::file(path, b"") }
+        E {
+            kind: EntryType::Directory,
+            mode: 0o755,
+            ..E::file(path, b"")
+        }
     }
     pub(crate) fn symlink(path: &'a str, target: &'a str) -> Self {
-        E { kind: EntryType::Symlink, link: target, mode: 0o777, ..E::file(path, b"") }
+        E {
+            kind: EntryType::Symlink,
+            link: target,
+            mode: 0o777,
+            ..E::file(path, b"")
+        }
     }
     pub(crate) fn hardlink(path: &'a str, target: &'a str) -> Self {
-        E { kind: EntryType::Link, link: target, ..E::file(path, b"") }
+        E {
+            kind: EntryType::Link,
+            link: target,
+            ..E::file(path, b"")
+        }
     }
     pub(crate) fn kind(path: &'a str, kind: EntryType) -> Self {
-        E { kind, ..E::file(path, b"") }
+        E {
+            kind,
+            ..E::file(path, b"")
+        }
     }
 }
 
