@@ -626,8 +626,11 @@ mod tests {
         );
     }
 
-    /// An OCI layout's files: blobs, index.json, oci-layout; `extra` entries in the index.
-    fn oci_layout(entries: &[(&str, &[u8], &[u8], Option<&str>)]) -> Vec<(String, Vec<u8>)> {
+    /// One image of a test layout: arch, two layers, and a name (`None`: in a nested index).
+    type Entry<'a> = (&'a str, &'a [u8], &'a [u8], Option<&'a str>);
+
+    /// An OCI layout's files: blobs, index.json, oci-layout.
+    fn oci_layout(entries: &[Entry<'_>]) -> Vec<(String, Vec<u8>)> {
         let mut files = vec![(
             "oci-layout".to_string(),
             br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
