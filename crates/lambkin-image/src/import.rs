@@ -502,3 +502,295 @@ fn name_all(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{config, gzip, tar, E};
+    use crate::{ImageStore, RegistrySettings};
+    use std::path::Path;
+
+    fn store(dir: &Path) -> ImageStore {
+        ImageStore::open(&dir.join("store"), RegistrySettings::default()).unwrap()
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        sha256(bytes).trim_start_matches("sha256:").to_string()
+    }
+
+    /// Files of an archive: (path, contents) and symlinks (path -> target).
+    fn archive(files: &[(String, Vec<u8>)], links: &[(&str, &str)]) -> Vec<u8> {
+        let mut entries: Vec<E<'_>> = files.iter().map(|(p, d)| E::file(p, d)).collect();
+        entries.extend(links.iter().map(|(p, t)| E::symlink(p, t)));
+        tar(&entries)
+    }
+
+    fn layers() -> (Vec<u8>, Vec<u8>) {
+        let l1 = tar(&[
+            E::dir("etc"),
+            E::file("etc/base", b"base"),
+            E::file("etc/old", b"old"),
+        ]);
+        let l2 = tar(&[E::file("app", b"#!/bin/sh"), E::file("etc/.wh.old", b"")]);
+        (l1, l2)
+    }
+
+    fn pull_local(s: &ImageStore, name: &str, arch: &str) -> Result<Image, ImageError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(s.pull(name, arch))
+    }
+
+    fn check_image(img: &Image) {
+        assert_eq!(img.layers.len(), 2);
+        assert_eq!(
+            std::fs::read(img.layers[0].join("etc/base")).unwrap(),
+            b"base"
+        );
+        assert_eq!(
+            std::fs::read(img.layers[1].join("app")).unwrap(),
+            b"#!/bin/sh"
+        );
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(img.layers[1].join("etc/old"))
+            .unwrap()
+            .file_type()
+            .is_char_device());
+        assert_eq!(img.config.entrypoint, ["/app"]);
+        assert_eq!(img.config.cmd, ["handler"]);
+        assert_eq!(img.config.env, ["A=1"]);
+        assert_eq!(img.config.working_dir, "/w");
+        assert_eq!(img.config.user, "1000");
+    }
+
+    #[test]
+    fn docker_save_classic_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l1, l2) = layers();
+        let l2gz = gzip(&l2);
+        let cfg = config("amd64", &[&l1, &l2]);
+        let manifest = serde_json::json!([{
+            "Config": format!("{}.json", hex(&cfg)),
+            "RepoTags": ["fn:latest", "localhost:5000/fn:1"],
+            "Layers": ["aaa/layer.tar", "bbb/layer.tar"],
+        }]);
+        let tarball = archive(
+            &[
+                (format!("{}.json", hex(&cfg)), cfg.clone()),
+                ("aaa/layer.tar".into(), l1.clone()),
+                ("real/layer.tar".into(), l2gz),
+                (
+                    "manifest.json".into(),
+                    serde_json::to_vec(&manifest).unwrap(),
+                ),
+            ],
+            // docker save links layers it already wrote
+            &[("bbb/layer.tar", "../real/layer.tar")],
+        );
+        let path = dir.path().join("fn.tar");
+        std::fs::write(&path, &tarball).unwrap();
+        let s = store(dir.path());
+        let got = s.import(&path, "amd64").unwrap();
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["fn:latest", "localhost:5000/fn:1"]);
+        let img = &got[0].1;
+        check_image(img);
+        assert_eq!(img.reference, "fn:latest");
+        assert_eq!(img.resolved, format!("fn@{}", img.manifest_digest));
+        assert_eq!(
+            got[1].1.resolved,
+            format!("localhost:5000/fn@{}", img.manifest_digest)
+        );
+        assert_eq!(s.local(&img.manifest_digest).unwrap().layers, img.layers);
+        // Imported names resolve without any registry (nothing listens on :5000).
+        let pulled = pull_local(&s, "fn", "amd64").unwrap();
+        assert_eq!(pulled.manifest_digest, img.manifest_digest);
+        let pulled = pull_local(&s, "localhost:5000/fn:1", "amd64").unwrap();
+        assert_eq!(pulled.reference, "localhost:5000/fn:1");
+        let e = pull_local(&s, "fn:latest", "arm64").unwrap_err();
+        assert!(matches!(e, ImageError::WrongArchitecture(_)), "{e}");
+        // The same import again yields the same digest (the synthesised manifest is stable).
+        let again = s.import(&path, "amd64").unwrap();
+        assert_eq!(again[0].1.manifest_digest, img.manifest_digest);
+        assert_eq!(
+            std::fs::read_dir(s.root().join("layers")).unwrap().count(),
+            2
+        );
+        // Wrong architecture.
+        let e = s.import(&path, "arm64").unwrap_err();
+        assert!(
+            matches!(&e, ImageError::WrongArchitecture(m) if m.contains("is an image for amd64, not arm64")),
+            "{e}"
+        );
+    }
+
+    /// One image of a test layout: arch, two layers, and a name (`None`: in a nested index).
+    type Entry<'a> = (&'a str, &'a [u8], &'a [u8], Option<&'a str>);
+
+    /// An OCI layout's files: blobs, index.json, oci-layout.
+    fn oci_layout(entries: &[Entry<'_>]) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![(
+            "oci-layout".to_string(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        )];
+        let mut index_entries = Vec::new();
+        let mut platform_entries = Vec::new();
+        for (arch, l1, l2, name) in entries {
+            let l2gz = gzip(l2);
+            let cfg = config(arch, &[l1, l2]);
+            let manifest = serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2,
+                "mediaType": spec::OCI_MANIFEST,
+                "config": {"mediaType": spec::OCI_CONFIG, "digest": sha256(&cfg), "size": cfg.len()},
+                "layers": [
+                    {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha256(l1), "size": l1.len()},
+                    {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": sha256(&l2gz), "size": l2gz.len()},
+                ],
+            }))
+            .unwrap();
+            for b in [cfg, l1.to_vec(), l2gz, manifest.clone()] {
+                files.push((format!("blobs/sha256/{}", hex(&b)), b));
+            }
+            let desc = serde_json::json!({
+                "mediaType": spec::OCI_MANIFEST, "digest": sha256(&manifest), "size": manifest.len(),
+                "platform": {"os": "linux", "architecture": arch},
+            });
+            match name {
+                Some(n) => {
+                    let mut d = desc.clone();
+                    d["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": n});
+                    index_entries.push(d);
+                }
+                None => platform_entries.push(desc),
+            }
+        }
+        if !platform_entries.is_empty() {
+            let inner = serde_json::to_vec(&serde_json::json!({
+                "schemaVersion": 2, "mediaType": spec::OCI_INDEX, "manifests": platform_entries,
+            }))
+            .unwrap();
+            index_entries.push(serde_json::json!({
+                "mediaType": spec::OCI_INDEX, "digest": sha256(&inner), "size": inner.len(),
+                "annotations": {"io.containerd.image.name": "docker.io/library/multi:2"},
+            }));
+            files.push((format!("blobs/sha256/{}", hex(&inner)), inner));
+        }
+        let index = serde_json::json!({"schemaVersion": 2, "mediaType": spec::OCI_INDEX, "manifests": index_entries});
+        files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
+        files
+    }
+
+    fn write_dir(root: &Path, files: &[(String, Vec<u8>)]) {
+        for (p, b) in files {
+            let p = root.join(p);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, b).unwrap();
+        }
+    }
+
+    #[test]
+    fn oci_layout_directory_and_archives() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l1, l2) = layers();
+        let other = tar(&[E::file("arm", b"arm")]);
+        let files = oci_layout(&[
+            ("amd64", &l1, &l2, None),
+            ("arm64", &other, &l2, None),
+            ("amd64", &l1, &l2, Some("localhost:5000/oci:v1")),
+        ]);
+        let layout = dir.path().join("layout");
+        write_dir(&layout, &files);
+        let s = store(dir.path());
+        let got = s.import(&layout, "amd64").unwrap();
+        let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["localhost:5000/oci:v1", "multi:2"]);
+        check_image(&got[0].1);
+        // Shared layers are unpacked once.
+        assert_eq!(got[0].1.layers, got[1].1.layers);
+        assert_eq!(
+            std::fs::read_dir(s.root().join("layers")).unwrap().count(),
+            2
+        );
+        // arm64 picks the arm64 entry of the nested index and skips the amd64-only one.
+        let arm = s.import(&layout, "arm64").unwrap();
+        assert_eq!(arm.len(), 1);
+        assert_eq!(
+            std::fs::read(arm[0].1.layers[0].join("arm")).unwrap(),
+            b"arm"
+        );
+
+        // The same layout as a tar and as a tar.gz: same images.
+        let t = archive(&files, &[]);
+        for (name, bytes) in [("l.tar", t.clone()), ("l.tar.gz", gzip(&t))] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let s2 = store(&dir.path().join(name).with_extension("d"));
+            let got2 = s2.import(&p, "amd64").unwrap();
+            assert_eq!(got2[1].1.manifest_digest, got[1].1.manifest_digest);
+            assert_eq!(
+                pull_local(&s2, "localhost:5000/oci:v1", "amd64")
+                    .unwrap()
+                    .manifest_digest,
+                got[1].1.manifest_digest
+            );
+        }
+    }
+
+    #[test]
+    fn docker_25_layout_uses_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l1, l2) = layers();
+        let mut files = oci_layout(&[("amd64", &l1, &l2, Some("latest"))]);
+        // Docker 25+: containerd's name annotation, plus a manifest.json pointing into blobs/.
+        let index: serde_json::Value = serde_json::from_slice(&files.last().unwrap().1).unwrap();
+        let mut index = index;
+        index["manifests"][0]["annotations"]["io.containerd.image.name"] =
+            "docker.io/library/fn:25".into();
+        files.last_mut().unwrap().1 = serde_json::to_vec(&index).unwrap();
+        files.push((
+            "manifest.json".into(),
+            br#"[{"Config":"blobs/sha256/00","RepoTags":["fn:25"],"Layers":[]}]"#.to_vec(),
+        ));
+        let p = dir.path().join("d25.tar");
+        std::fs::write(&p, archive(&files, &[])).unwrap();
+        let got = store(dir.path()).import(&p, "amd64").unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].0, "fn:25");
+        check_image(&got[0].1);
+    }
+
+    #[test]
+    fn tampered_blobs_and_escapes_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (l1, l2) = layers();
+        let mut files = oci_layout(&[("amd64", &l1, &l2, Some("t:1"))]);
+        let l1_path = format!("blobs/sha256/{}", hex(&l1));
+        for f in &mut files {
+            if f.0 == l1_path {
+                f.1 = tar(&[E::file("etc/base", b"evil")]);
+            }
+        }
+        let layout = dir.path().join("bad");
+        write_dir(&layout, &files);
+        let e = store(dir.path()).import(&layout, "amd64").unwrap_err();
+        assert!(
+            matches!(&e, ImageError::Invalid(m) if m.contains(&format!("layer {} of t:1", sha256(&l1))) && m.contains("has digest")),
+            "{e}"
+        );
+        // A layout whose blob is a symlink out of it.
+        let mut files = oci_layout(&[("amd64", &l1, &l2, Some("t:2"))]);
+        files.retain(|f| f.0 != l1_path);
+        let t = archive(&files, &[(&l1_path, "/etc/passwd")]);
+        let p = dir.path().join("escape.tar");
+        std::fs::write(&p, t).unwrap();
+        let e = store(&dir.path().join("s2"))
+            .import(&p, "amd64")
+            .unwrap_err();
+        assert!(
+            matches!(&e, ImageError::Invalid(m) if m.contains("leads out of the archive")),
+            "{e}"
+        );
+    }
+}

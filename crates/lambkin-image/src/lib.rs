@@ -26,6 +26,8 @@ mod reference;
 mod registry;
 mod spec;
 mod store;
+#[cfg(test)]
+mod testutil;
 mod unpack;
 
 use std::path::{Path, PathBuf};

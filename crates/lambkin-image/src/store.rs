@@ -263,3 +263,94 @@ impl Store {
         self.write_atomically(&self.root.join("names.json"), &bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{gzip, tar, E};
+
+    fn blob<'a>(bytes: &'a [u8]) -> impl FnOnce() -> Result<&'a [u8], ImageError> + 'a {
+        move || Ok(bytes)
+    }
+
+    #[test]
+    fn layers_are_verified_unpacked_once_and_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let t = tar(&[E::file("f", b"data")]);
+        let diff_id = crate::digest::sha256(&t);
+        let gz = gzip(&t);
+
+        // A wrong diff_id: refused, nothing left behind.
+        let wrong = crate::digest::sha256(b"other");
+        let e = store
+            .ensure_layer(&wrong, blob(&gz), u64::MAX, "layer sha256:1 of t")
+            .unwrap_err();
+        assert!(
+            matches!(&e, ImageError::Invalid(m) if m.contains(&format!("has digest {diff_id}, but the config's diff_id is {wrong}"))),
+            "{e}"
+        );
+        assert!(store.layer_size(&wrong).unwrap().is_none());
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+
+        // Over budget: TooBig.
+        let e = store
+            .ensure_layer(&diff_id, blob(&gz), 100, "l")
+            .unwrap_err();
+        assert!(matches!(e, ImageError::TooBig(_)), "{e}");
+
+        // Unpacked once, then found.
+        let size = store
+            .ensure_layer(&diff_id, blob(&gz), u64::MAX, "l")
+            .unwrap();
+        assert_eq!(size, t.len() as u64);
+        let again = store
+            .ensure_layer(
+                &diff_id,
+                || -> Result<&[u8], ImageError> { panic!("fetched twice") },
+                u64::MAX,
+                "l",
+            )
+            .unwrap();
+        assert_eq!(again, size);
+        assert_eq!(
+            std::fs::read(store.layer_dir(&diff_id).unwrap().join("f")).unwrap(),
+            b"data"
+        );
+    }
+
+    #[test]
+    fn concurrent_unpacks_of_one_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = tar(&[E::file("a/b", b"x"), E::file("c", b"y")]);
+        let diff_id = crate::digest::sha256(&t);
+        // Two stores on one root stand for two processes (no shared in-process lock).
+        let stores = [
+            Store::open(dir.path()).unwrap(),
+            Store::open(dir.path()).unwrap(),
+        ];
+        std::thread::scope(|s| {
+            for store in &stores {
+                for _ in 0..3 {
+                    let (t, d) = (&t, &diff_id);
+                    s.spawn(move || store.ensure_layer(d, blob(t), u64::MAX, "l").unwrap());
+                }
+            }
+        });
+        let layer = stores[0].layer_dir(&diff_id).unwrap();
+        assert_eq!(std::fs::read(layer.join("a/b")).unwrap(), b"x");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("layers"))
+                .unwrap()
+                .count(),
+            1
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
+    }
+}

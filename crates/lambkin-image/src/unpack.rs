@@ -484,3 +484,189 @@ fn times(mtime: u64) -> Timestamps {
         last_modification: t,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{tar, E};
+    use std::os::unix::fs::{FileTypeExt, MetadataExt, PermissionsExt};
+    use tar::EntryType;
+
+    fn unpack(entries: &[E<'_>]) -> (tempfile::TempDir, Result<(), ImageError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let bytes = tar(entries);
+        let r = unpack_tar(
+            &bytes[..],
+            dir.path(),
+            "layer sha256:ab12 of t",
+            Options::layer(),
+        )
+        .map(|_| ());
+        (dir, r)
+    }
+
+    fn err(entries: &[E<'_>]) -> String {
+        match unpack(entries).1 {
+            Err(e @ ImageError::Invalid(_)) => e.to_string(),
+            other => panic!("expected Invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unpacks_files_links_modes_owners() {
+        let setuid = E {
+            mode: 0o4755,
+            uid: 1234,
+            ..E::file("/usr/bin/su", b"#!")
+        };
+        let (dir, r) = unpack(&[
+            E::dir("./usr/"),
+            setuid,
+            E::file("./etc/hosts", b"127.0.0.1 x\n"),
+            E::symlink("etc/abs", "/etc/passwd"),
+            E::hardlink("etc/hosts2", "./etc/hosts"),
+            E::kind("run/fifo", EntryType::Fifo),
+            E::file("etc/hosts", b"later wins\n"),
+            E {
+                mode: 0o555,
+                ..E::dir("ro")
+            },
+            E::file("ro/inside", b"x"),
+        ]);
+        r.unwrap();
+        let p = dir.path();
+        let su = std::fs::symlink_metadata(p.join("usr/bin/su")).unwrap();
+        assert_eq!(su.permissions().mode() & 0o7777, 0o4755);
+        assert_eq!((su.uid(), su.gid()), (1234, 1234));
+        assert_eq!(su.mtime(), 1_600_000_000);
+        assert_eq!(
+            std::fs::read_link(p.join("etc/abs")).unwrap(),
+            Path::new("/etc/passwd")
+        );
+        assert_eq!(std::fs::read(p.join("etc/hosts")).unwrap(), b"later wins\n");
+        assert_eq!(
+            std::fs::read(p.join("etc/hosts2")).unwrap(),
+            b"127.0.0.1 x\n"
+        );
+        assert!(std::fs::symlink_metadata(p.join("run/fifo"))
+            .unwrap()
+            .file_type()
+            .is_fifo());
+        let ro = std::fs::metadata(p.join("ro")).unwrap();
+        assert_eq!(ro.permissions().mode() & 0o777, 0o555);
+        assert_eq!(std::fs::read(p.join("ro/inside")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn refuses_dotdot() {
+        let e = err(&[E::file("a/../../escape", b"x")]);
+        assert!(
+            e.contains("entry `a/../../escape` has a `..` component"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn refuses_writing_through_symlinks() {
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().to_str().unwrap().to_string();
+        let e = err(&[E::symlink("x", &target), E::file("x/passwd", b"pwned")]);
+        assert!(
+            e.contains("entry `x/passwd` goes through `x`, a symlink"),
+            "{e}"
+        );
+        assert!(!outside.path().join("passwd").exists());
+        // A relative symlink inside the layer is refused as a parent too.
+        let e = err(&[E::dir("d"), E::symlink("l", "d"), E::file("l/f", b"x")]);
+        assert!(e.contains("a symlink"), "{e}");
+        // Replacing a symlink by a file never writes through it.
+        let (dir, r) = unpack(&[
+            E::symlink("s", &format!("{target}/victim")),
+            E::file("s", b"mine"),
+        ]);
+        r.unwrap();
+        assert!(!outside.path().join("victim").exists());
+        assert_eq!(std::fs::read(dir.path().join("s")).unwrap(), b"mine");
+    }
+
+    #[test]
+    fn refuses_device_nodes() {
+        let e = err(&[E {
+            dev: (8, 0),
+            ..E::kind("dev/sda", EntryType::Block)
+        }]);
+        assert!(
+            e.contains("layer sha256:ab12 of t: entry `dev/sda` is a block device (8:0); lambkin refuses device nodes"),
+            "{e}"
+        );
+        let e = err(&[E {
+            dev: (1, 3),
+            ..E::kind("dev/null", EntryType::Char)
+        }]);
+        assert!(e.contains("is a character device (1:3)"), "{e}");
+    }
+
+    #[test]
+    fn refuses_hard_links_out_of_the_layer() {
+        let e = err(&[E::hardlink("h", "../../etc/passwd")]);
+        assert!(e.contains("hard link to `../../etc/passwd`"), "{e}");
+        let e = err(&[E::hardlink("h", "/etc/passwd")]);
+        assert!(
+            e.contains("whose path goes through `etc`, which does not exist"),
+            "{e}"
+        );
+        let e = err(&[E::dir("etc"), E::hardlink("h", "/etc/passwd")]);
+        assert!(e.contains("which is not in this layer"), "{e}");
+        let e = err(&[E::symlink("s", "/etc/passwd"), E::hardlink("h", "s")]);
+        assert!(e.contains("not a regular file"), "{e}");
+        let e = err(&[E::symlink("d", "/etc"), E::hardlink("h", "d/passwd")]);
+        assert!(e.contains("a symlink"), "{e}");
+    }
+
+    #[test]
+    fn converts_whiteouts_to_overlayfs_format() {
+        let (dir, r) = unpack(&[
+            E::dir("etc"),
+            E::file("etc/.wh.gone", b""),
+            E::file("opq/.wh..wh..opq", b""),
+            E::file("opq/kept", b"k"),
+            E::file(".wh..wh.plnk", b""),
+            E {
+                dev: (0, 0),
+                ..E::kind("already", EntryType::Char)
+            },
+        ]);
+        r.unwrap();
+        let p = dir.path();
+        let w = std::fs::symlink_metadata(p.join("etc/gone")).unwrap();
+        assert!(w.file_type().is_char_device());
+        assert_eq!(w.rdev(), 0);
+        assert!(!p.join("etc/.wh.gone").exists());
+        let mut buf = [0u8; 8];
+        let n =
+            rustix::fs::getxattr(p.join("opq"), "trusted.overlay.opaque", &mut buf[..]).unwrap();
+        assert_eq!(&buf[..n], b"y");
+        assert!(!p.join("opq/.wh..wh..opq").exists());
+        assert_eq!(std::fs::read(p.join("opq/kept")).unwrap(), b"k");
+        assert!(!p.join(".wh..wh.plnk").exists() && !p.join("plnk").exists());
+        assert!(std::fs::symlink_metadata(p.join("already"))
+            .unwrap()
+            .file_type()
+            .is_char_device());
+    }
+
+    #[test]
+    fn decompresses_by_magic() {
+        let t = tar(&[E::file("f", b"zzz")]);
+        for bytes in [
+            t.clone(),
+            crate::testutil::gzip(&t),
+            zstd::encode_all(&t[..], 1).unwrap(),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let r = decompress(&bytes[..]).unwrap();
+            unpack_tar(r, dir.path(), "l", Options::layer()).unwrap();
+            assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"zzz");
+        }
+    }
+}
