@@ -88,6 +88,23 @@ pub struct ServeArgs {
     #[arg(long = "efs", env = "LAMBKIN_EFS", value_delimiter = ',')]
     #[serde(default)]
     pub efs: Vec<String>,
+    /// A registry (`HOST[:PORT]`) that container images may be pulled from over plain HTTP (repeat, or
+    /// comma-separate in the variable); registries on loopback always may [default: none].
+    #[arg(
+        long = "insecure-registry",
+        env = "LAMBKIN_INSECURE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    #[serde(default)]
+    pub insecure_registry: Vec<String>,
+    /// The registry (`HOST[:PORT]`) that Amazon ECR image URIs (`<account>.dkr.ecr.<region>.amazonaws.com/
+    /// <repository>:<tag>`) are pulled from, the repository path kept [default: ECR itself].
+    #[arg(long, env = "LAMBKIN_ECR_REGISTRY")]
+    pub ecr_registry: Option<String>,
+    /// Registry credentials, in Docker's `config.json` format [default: `$DOCKER_CONFIG/config.json`, else
+    /// `~/.docker/config.json`].
+    #[arg(long, env = "LAMBKIN_REGISTRY_AUTH")]
+    pub registry_auth: Option<PathBuf>,
     /// Cluster mode: the NATS servers (JetStream enabled) that hosts share state through,
     /// `nats://H:P[,nats://H:P…]`. Without it, this host keeps everything in its data directory (SQLite).
     #[arg(long, env = "LAMBKIN_CLUSTER")]
@@ -166,6 +183,8 @@ pub struct ServeConfig {
     pub efs: crate::efs::EfsMap,
     /// Cluster mode (`--cluster`): how to reach NATS and this host's id.
     pub cluster: Option<lambkin_cluster::ClusterConfig>,
+    /// Where container images come from (`--insecure-registry`, `--ecr-registry`, `--registry-auth`).
+    pub registries: lambkin_image::RegistrySettings,
 }
 
 /// The cluster options other than the servers, resolved.
@@ -397,8 +416,19 @@ impl ServeConfig {
                 },
             )?),
         };
+        let registries = lambkin_image::RegistrySettings {
+            insecure: if args.insecure_registry.is_empty() {
+                file.insecure_registry
+            } else {
+                args.insecure_registry
+            },
+            ecr_registry: args.ecr_registry.or(file.ecr_registry),
+            auth_file: args.registry_auth.or(file.registry_auth),
+            ..Default::default()
+        };
         Ok(Self {
             cluster,
+            registries,
             s3_endpoint_url,
             runtime_interpreters,
             efs,

@@ -12,6 +12,7 @@ pub mod config;
 mod constraints;
 pub mod efs;
 pub mod error;
+mod images;
 mod invoke;
 pub mod model;
 pub mod names;
@@ -148,6 +149,9 @@ pub async fn run(
         }
     );
     let code_urls = codeurl::CodeUrls::open(&config.data_dir)?;
+    let images =
+        lambkin_image::ImageStore::open(&config.data_dir.join("images"), config.registries.clone())
+            .map_err(|e| format!("the image store: {e}"))?;
     let s3 = s3code::S3Code::new(config.s3_endpoint_url.clone());
     s3.warn_if_self(&local);
     let service = Arc::new(Service {
@@ -160,6 +164,7 @@ pub async fn run(
         cluster,
         queue: schedule::Queue::default(),
         runtimes,
+        images,
     });
     match &service.cluster {
         Some(cluster) => {
@@ -170,6 +175,7 @@ pub async fn run(
         None => queue::start(service.clone()),
     }
     ops::provisioned::restore(&service);
+    images::resume(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

@@ -203,6 +203,58 @@ pub struct FunctionConfiguration {
     /// EFS access points (at most one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub file_system_configs: Vec<FileSystemConfig>,
+    /// A container image function's `ImageConfig`, as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config_response: Option<ImageConfigResponse>,
+}
+
+/// `ImageConfigResponse`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfigResponse {
+    /// The overrides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_config: Option<ImageConfig>,
+}
+
+/// `ImageConfig`: what a container image function overrides of its image's configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ImageConfig {
+    /// Replaces the image's `ENTRYPOINT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry_point: Option<Vec<String>>,
+    /// Replaces the image's `CMD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<Vec<String>>,
+    /// Replaces the image's `WORKDIR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_directory: Option<String>,
+}
+
+/// A container image function's image, as the store keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct ImageRecord {
+    /// `Code.ImageUri` of the image that runs (or, before the first pull ended, the one asked for).
+    pub uri: String,
+    /// `repository@sha256:…` of the image that runs; empty until the first pull succeeded.
+    #[serde(default)]
+    pub resolved: String,
+    /// The image's own `ENTRYPOINT`, `CMD`, `WORKDIR` and `ENV` (`K=V`).
+    #[serde(default)]
+    pub entrypoint: Vec<String>,
+    /// `CMD`.
+    #[serde(default)]
+    pub cmd: Vec<String>,
+    /// `WORKDIR` (empty: unset).
+    #[serde(default)]
+    pub working_dir: String,
+    /// `ENV`.
+    #[serde(default)]
+    pub env: Vec<String>,
+    /// The `ImageUri` being pulled (a create, or an `UpdateFunctionCode` still in progress).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pulling: Option<String>,
 }
 
 /// Members only `GetFunction`, `GetFunctionConfiguration` and the create/update/publish answers carry:
@@ -287,6 +339,9 @@ pub struct VersionRecord {
     pub unpacked_size: u64,
     /// Layers in order.
     pub layers: Vec<LayerUse>,
+    /// A container image function's image (`PackageType: Image`; its code and layers are then empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRecord>,
     /// The customer-managed KMS key the code's zip is encrypted with (`Code.SourceKMSKeyArn`), answered in
     /// `GetFunction`'s `Code` (Terraform's `source_kms_key_arn` is read from there). lambkin does not encrypt.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -507,6 +507,7 @@ pub(crate) struct CreateFunctionInput {
     pub package_type: Option<String>,
     pub tags: Option<BTreeMap<String, String>>,
     pub logging_config: Option<LoggingConfig>,
+    pub image_config: Option<crate::model::ImageConfig>,
     #[serde(flatten)]
     pub settings: SettingsInput,
     pub code_signing_config_arn: Option<String>,
@@ -608,6 +609,7 @@ pub(crate) struct UpdateConfigInput {
     pub ephemeral_storage: Option<EphemeralStorageInput>,
     pub revision_id: Option<String>,
     pub logging_config: Option<LoggingConfig>,
+    pub image_config: Option<crate::model::ImageConfig>,
     #[serde(flatten)]
     pub settings: SettingsInput,
     #[serde(flatten)]

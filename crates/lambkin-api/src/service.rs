@@ -32,6 +32,8 @@ pub struct Service {
     pub(crate) s3: S3Code,
     /// Signs and checks code download URLs.
     pub(crate) code_urls: CodeUrls,
+    /// Container images of image functions: pulled, imported, unpacked (`<data>/images`).
+    pub(crate) images: lambkin_image::ImageStore,
 }
 
 impl Service {

@@ -110,9 +110,26 @@ pub struct FunctionSpec {
     pub log_group: String,
     /// Reserved concurrency: most environments of this function (all versions) at once.
     pub reserved_concurrency: Option<u32>,
+    /// A container-image function (`PackageType: Image`): its root and its command, instead of the code, layers
+    /// and runtime above.
+    pub image: Option<ImageRun>,
     /// The init's configuration as the caller made it (`lambkin rie` takes AWS's emulator's from its
     /// environment); `None`: derived from the fields above.
     pub start: Option<Box<StartConfig>>,
+}
+
+/// How a container-image function runs: the image's configuration with the function's `ImageConfig` applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRun {
+    /// The image's unpacked layers, bottom first: the environment's whole root, read-only.
+    pub layers: Vec<PathBuf>,
+    /// The runtime's command: the entry point, then the command's arguments.
+    pub command: Vec<String>,
+    /// The runtime's working directory.
+    pub working_dir: String,
+    /// The image's environment (`ENV`): over Lambda's defaults, under the function's own variables and the
+    /// reserved ones.
+    pub env: Vec<(String, String)>,
 }
 
 impl FunctionSpec {
@@ -142,6 +159,7 @@ impl FunctionSpec {
             account_id: "123456789012".into(),
             log_group: "/aws/lambda/f".into(),
             reserved_concurrency: None,
+            image: None,
             start: None,
         }
     }

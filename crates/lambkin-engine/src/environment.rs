@@ -61,9 +61,25 @@ struct Paths {
     runtime_dir: String,
     bootstrap: Option<String>,
     extensions_dir: String,
+    /// The runtime's working directory when it is not the task root (an image's).
+    cwd: Option<String>,
+    /// An image's command (with arguments), instead of `bootstrap`.
+    command: Vec<String>,
 }
 
 fn paths(sandboxed: bool, spec: &FunctionSpec) -> Paths {
+    if let Some(image) = &spec.image {
+        // The image's own: its command and working directory (only ever sandboxed).
+        return Paths {
+            api: SANDBOX_API.into(),
+            task_root: "/var/task".into(),
+            runtime_dir: "/var/runtime".into(),
+            bootstrap: None,
+            extensions_dir: "/opt/extensions".into(),
+            cwd: Some(image.working_dir.clone()),
+            command: image.command.clone(),
+        };
+    }
     match sandboxed {
         true => Paths {
             api: SANDBOX_API.into(),
@@ -71,6 +87,8 @@ fn paths(sandboxed: bool, spec: &FunctionSpec) -> Paths {
             runtime_dir: "/var/runtime".into(),
             bootstrap: bootstrap_inside(spec),
             extensions_dir: "/opt/extensions".into(),
+            cwd: None,
+            command: Vec::new(),
         },
         false => {
             let host = |p: &Path| p.to_string_lossy().into_owned();
@@ -105,6 +123,8 @@ fn paths(sandboxed: bool, spec: &FunctionSpec) -> Paths {
                     .last()
                     .map(|l| host(&l.join("extensions")))
                     .unwrap_or_else(|| "/opt/extensions".into()),
+                cwd: None,
+                command: Vec::new(),
             }
         }
     }
@@ -132,10 +152,14 @@ fn start_config(
         task_root: p.task_root.clone(),
         runtime_dir: p.runtime_dir.clone(),
         credentials: Vec::new(),
-        language: spec
-            .language
-            .map(|f| lambkin_runtimes::bootstrap::language_env(f, &p.runtime_dir, &p.task_root))
-            .unwrap_or_default(),
+        // The image's `ENV` takes the place of a managed runtime's language defaults.
+        language: match &spec.image {
+            Some(image) => image.env.clone(),
+            None => spec
+                .language
+                .map(|f| lambkin_runtimes::bootstrap::language_env(f, &p.runtime_dir, &p.task_root))
+                .unwrap_or_default(),
+        },
         logging: std::iter::once(("AWS_LAMBDA_LOG_FORMAT".to_owned(), spec.log_format.clone()))
             .chain(
                 spec.log_level
@@ -157,8 +181,11 @@ fn start_config(
         log_group: spec.log_group.clone(),
         log_stream: log_stream.to_owned(),
         init_type,
-        bootstrap: p.bootstrap.into_iter().collect(),
-        cwd: p.task_root.into(),
+        bootstrap: match p.command.is_empty() {
+            true => p.bootstrap.into_iter().collect(),
+            false => p.command,
+        },
+        cwd: p.cwd.unwrap_or(p.task_root).into(),
         extensions_dir: p.extensions_dir.into(),
         runtime_env: envs.runtime,
         extension_env: envs.extension,

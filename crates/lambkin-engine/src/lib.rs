@@ -32,7 +32,7 @@ use lambkin_wire::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-pub use config::{EngineConfig, EngineError, FunctionSpec, Isolation, LogWriter};
+pub use config::{EngineConfig, EngineError, FunctionSpec, ImageRun, Isolation, LogWriter};
 pub use environment::Env;
 use isolation::namespace::NamespaceIsolator;
 use isolation::process::ProcessIsolator;

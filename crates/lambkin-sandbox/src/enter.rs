@@ -20,7 +20,7 @@ use rustix::mount::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{overlay_lowerdir, MountOp, RootPlan, INIT_PATH};
+use crate::plan::{overlay_lowerdir, MountOp, RootPlan, TopEntry, INIT_PATH};
 
 /// The file name of `sandbox-enter`'s own executable.
 pub const ENTER_EXECUTABLE: &str = "lambkin-enter";
@@ -114,7 +114,10 @@ fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
                 if let Some(parent) = at.parent() {
                     ctx("mkdir", parent, fs::create_dir_all(parent))?;
                 }
-                ctx("create", &at, fs::File::create(&at).map(|_| ()))?;
+                // An image root's top layer already has it (and is read-only by now).
+                if fs::symlink_metadata(&at).is_err() {
+                    ctx("create", &at, fs::File::create(&at).map(|_| ()))?;
+                }
             } else {
                 ctx("mkdir", &at, fs::create_dir_all(&at))?;
             }
@@ -184,6 +187,7 @@ fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
                 )?;
             }
         }
+        MountOp::ImageRoot { layers, top } => image_root(root, layers, top)?,
         MountOp::Ext4Image { image, target } => {
             let at = inside(root, target);
             ctx("mkdir", &at, fs::create_dir_all(&at))?;
@@ -233,6 +237,92 @@ fn apply(root: &Path, op: &MountOp) -> Result<(), EnterError> {
             ctx("write", &at, fs::write(&at, contents))?;
         }
     }
+    Ok(())
+}
+
+/// Mounts a container image's layers as `root`: lambkin's top layer is made in a tmpfs beside `root` (never
+/// inside the image), then the overlay of top and layers is mounted read-only on `root`.
+fn image_root(root: &Path, layers: &[PathBuf], top: &[TopEntry]) -> Result<(), EnterError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut top_dir = root.as_os_str().to_owned();
+    top_dir.push(".top");
+    let top_dir = PathBuf::from(top_dir);
+    ctx("mkdir", &top_dir, fs::create_dir_all(&top_dir))?;
+    ctx(
+        "mount tmpfs on",
+        &top_dir,
+        fs_mount(
+            "tmpfs",
+            &top_dir,
+            "tmpfs",
+            MountFlags::NOSUID | MountFlags::NODEV,
+            "size=1m,mode=0755",
+        ),
+    )?;
+    for entry in top {
+        let at = inside(&top_dir, entry.at());
+        if let Some(parent) = at.parent() {
+            ctx("mkdir", parent, fs::create_dir_all(parent))?;
+        }
+        match entry {
+            TopEntry::Dir { mode, .. } => {
+                ctx("mkdir", &at, fs::create_dir_all(&at))?;
+                ctx(
+                    "chmod",
+                    &at,
+                    fs::set_permissions(&at, fs::Permissions::from_mode(*mode)),
+                )?;
+            }
+            TopEntry::File { contents, .. } => ctx("write", &at, fs::write(&at, contents))?,
+        }
+    }
+    ctx("mkdir", root, fs::create_dir_all(root))?;
+    let mut lower = vec![top_dir.clone()];
+    lower.extend(layers.iter().rev().cloned());
+    ctx("mount the image on", root, read_only_overlay(&lower, root))
+}
+
+/// Mounts the overlay of `lower` (top first) read-only, `nosuid`, `nodev` on `at`. Each layer is its own
+/// `lowerdir+` (Linux 6.8), so an image of many layers is not limited by one option string's page; older
+/// kernels get the one `lowerdir` string.
+fn read_only_overlay(lower: &[PathBuf], at: &Path) -> io::Result<()> {
+    use rustix::mount::{
+        fsconfig_create, fsconfig_set_string, fsmount, fsopen, move_mount, FsMountFlags,
+        FsOpenFlags, MountAttrFlags, MoveMountFlags,
+    };
+    let attrs = MountAttrFlags::MOUNT_ATTR_RDONLY
+        | MountAttrFlags::MOUNT_ATTR_NOSUID
+        | MountAttrFlags::MOUNT_ATTR_NODEV;
+    let per_layer = (|| -> io::Result<std::os::fd::OwnedFd> {
+        let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+        for dir in lower {
+            fsconfig_set_string(&fs, "lowerdir+", dir.as_os_str())?;
+        }
+        fsconfig_create(&fs)?;
+        Ok(fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?)
+    })();
+    let mounted = match per_layer {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::debug!("overlay with lowerdir+ failed ({e}); one lowerdir string");
+            let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
+            let joined = lower
+                .iter()
+                .map(|p| p.to_string_lossy().replace(':', "\\:"))
+                .collect::<Vec<_>>()
+                .join(":");
+            fsconfig_set_string(&fs, "lowerdir", joined)?;
+            fsconfig_create(&fs)?;
+            fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?
+        }
+    };
+    move_mount(
+        &mounted,
+        "",
+        rustix::fs::CWD,
+        at,
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+    )?;
     Ok(())
 }
 
@@ -440,26 +530,36 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
     for op in &plan.root.ops {
         apply(root, op)?;
     }
-    for dir in [
-        "proc",
-        "var/task",
-        "opt",
-        "var/runtime",
-        "root",
-        "home/sbx_user1051",
-        ".lambkin/cgroup",
-    ] {
-        let at = root.join(dir);
-        ctx("mkdir", &at, fs::create_dir_all(&at))?;
+    if !plan.root.is_image() {
+        // An image root has its own directories; these are in lambkin's top layer over it.
+        for dir in [
+            "proc",
+            "var/task",
+            "opt",
+            "var/runtime",
+            "root",
+            "home/sbx_user1051",
+            ".lambkin/cgroup",
+        ] {
+            let at = root.join(dir);
+            ctx("mkdir", &at, fs::create_dir_all(&at))?;
+        }
+        // Only root (the init) may look into /.lambkin: the init's binary and the environment's cgroup figures.
+        let own = root.join(".lambkin");
+        ctx(
+            "chmod",
+            &own,
+            fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o700)),
+        )?;
     }
-    // Only root (the init) may look into /.lambkin: the init's binary and the environment's cgroup figures.
-    let own = root.join(".lambkin");
-    ctx(
-        "chmod",
-        &own,
-        fs::set_permissions(&own, std::os::unix::fs::PermissionsExt::from_mode(0o700)),
-    )?;
-    let old = root.join(".old");
+    // Where the old root goes for pivot_root: a directory of the new root, removed after; an image root is
+    // read-only already, so there it is a directory of lambkin's top layer, left empty.
+    let old_inside = if plan.root.is_image() {
+        crate::plan::IMAGE_OLD_ROOT
+    } else {
+        "/.old"
+    };
+    let old = inside(root, old_inside);
     ctx("mkdir", &old, fs::create_dir_all(&old))?;
     ctx(
         "pivot_root to",
@@ -469,10 +569,12 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
     ctx("chdir", "/", std::env::set_current_dir("/"))?;
     ctx(
         "detach old root",
-        "/.old",
-        unmount("/.old", UnmountFlags::DETACH),
+        old_inside,
+        unmount(old_inside, UnmountFlags::DETACH),
     )?;
-    ctx("rmdir", "/.old", fs::remove_dir("/.old"))?;
+    if !plan.root.is_image() {
+        ctx("rmdir", old_inside, fs::remove_dir(old_inside))?;
+    }
     if plan.attach_fd.is_none() {
         ctx("remount root read-only", "/", root_read_only())?;
     }

@@ -25,7 +25,7 @@ use lambkin_wire::launch::InitCommand;
 use crate::cgroup::{Cgroup, CgroupError, Limits};
 use crate::enter::EnterPlan;
 use crate::owner::Owner;
-use crate::plan::RootPlan;
+use crate::plan::{Base, RootPlan};
 
 /// Memory that buys one full vCPU on Lambda.
 pub const MB_PER_VCPU: u64 = 1769;
@@ -79,6 +79,9 @@ pub struct EnvironmentSpec {
     pub host_binds: Vec<PathBuf>,
     /// Host directories shared read-write at `/mnt/<name>` (EFS access points as the operator mapped them).
     pub shared_dirs: Vec<crate::plan::SharedDir>,
+    /// A container image's unpacked layers, bottom first: the whole root (read-only), instead of the host's
+    /// system directories, the code, the layers and the runtime, which are then unused.
+    pub image: Option<Vec<PathBuf>>,
     /// `MemorySize`.
     pub memory_mb: u32,
     /// Everything else: what a prepared environment is built with before its function is known.
@@ -231,13 +234,17 @@ fn limits(memory_mb: u32) -> Limits {
 
 /// The function's own mounts: code, runtime, interpreter directories, layers, shared directories.
 pub(crate) fn function_plan(spec: &EnvironmentSpec) -> RootPlan {
-    RootPlan::function(
-        &spec.code_dir,
-        &spec.layers,
-        spec.runtime_dir.as_deref(),
-        &spec.host_binds,
-    )
-    .with_shared(&spec.shared_dirs)
+    let own = match spec.image {
+        // The image is the root: only the shared directories are the function's own.
+        Some(_) => RootPlan { ops: Vec::new() },
+        None => RootPlan::function(
+            &spec.code_dir,
+            &spec.layers,
+            spec.runtime_dir.as_deref(),
+            &spec.host_binds,
+        ),
+    };
+    own.with_shared(&spec.shared_dirs)
 }
 
 fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> SandboxError {
@@ -293,16 +300,22 @@ impl Environment {
                 None
             }
         };
+        let base = match (&spec.image, &spec.shape.rootfs) {
+            (Some(layers), _) => Base::Image(layers),
+            (None, Some(rootfs)) => Base::Rootfs(rootfs),
+            (None, None) => Base::Host,
+        };
         let mut root = RootPlan::skeleton(
             spec.shape.ephemeral_mb,
             tmp_image.as_deref(),
-            spec.shape.rootfs.as_deref(),
+            base,
             &spec.shape.init.program,
             &resolv_conf(),
         );
         if !prepared {
             root.ops.extend(function_plan(spec).ops);
         }
+        let root = root.seal_image_top();
         let (attach_host, attach_child) = if prepared {
             let (h, c) = rustix::net::socketpair(
                 rustix::net::AddressFamily::UNIX,
@@ -770,6 +783,7 @@ mod tests {
             runtime_dir: None,
             host_binds: Vec::new(),
             shared_dirs: Vec::new(),
+            image: None,
             memory_mb: 128,
             shape: EnvironmentShape {
                 ephemeral_mb: 16,

@@ -19,6 +19,10 @@ pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty
 /// Where the init's executable appears inside the environment.
 pub const INIT_PATH: &str = "/.lambkin/init";
 
+/// Where an image root keeps the old root during `pivot_root` (a directory of lambkin's top layer, only root
+/// may enter it).
+pub const IMAGE_OLD_ROOT: &str = "/.lambkin/old";
+
 /// One step of building the root.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MountOp {
@@ -71,6 +75,16 @@ pub enum MountOp {
         /// Mount point inside the new root (`/mnt/<name>`).
         target: String,
     },
+    /// A container image as the whole root: its unpacked layers (bottom first, the later winning) under lambkin's
+    /// own top layer, `top`, merged read-only by overlayfs. `top` holds every directory and file the later steps
+    /// mount on or write, so none of them is ever looked up in the image: a symlink in the image (`etc ->
+    /// /host/path`) can never lead a mount or a write outside the root before `pivot_root`. Must be the first step.
+    ImageRoot {
+        /// Unpacked layers, bottom first.
+        layers: Vec<PathBuf>,
+        /// lambkin's top layer, made in a tmpfs before the overlay is mounted.
+        top: Vec<TopEntry>,
+    },
     /// A file written into the (still writable) new root.
     File {
         /// Path inside the new root.
@@ -78,6 +92,61 @@ pub enum MountOp {
         /// Contents.
         contents: String,
     },
+}
+
+/// One entry of lambkin's top layer over a container image ([`MountOp::ImageRoot`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TopEntry {
+    /// A directory (its parents are made `0755`).
+    Dir {
+        /// Path inside the root.
+        at: String,
+        /// Permission bits.
+        mode: u32,
+    },
+    /// A file (its parents are made `0755`).
+    File {
+        /// Path inside the root.
+        at: String,
+        /// Contents.
+        contents: String,
+    },
+}
+
+impl TopEntry {
+    /// Its path inside the root.
+    pub fn at(&self) -> &str {
+        match self {
+            Self::Dir { at, .. } | Self::File { at, .. } => at,
+        }
+    }
+}
+
+/// What an environment's system directories come from.
+#[derive(Debug, Clone, Copy)]
+pub enum Base<'a> {
+    /// The host's `/usr`, `/lib*`, `/bin`, `/sbin`, bound read-only.
+    Host,
+    /// An operator's root filesystem: its `usr`, `lib`, `lib64`, `bin`, `sbin`.
+    Rootfs(&'a Path),
+    /// A container image's unpacked layers, bottom first: the whole root, its own `/etc` but for the files
+    /// that describe the environment (`hosts`, `hostname`, `resolv.conf`).
+    Image(&'a [PathBuf]),
+}
+
+impl MountOp {
+    /// The path inside the root it mounts on or writes (`/` for an image root).
+    pub fn target(&self) -> &str {
+        match self {
+            Self::Tmpfs { target, .. }
+            | Self::Bind { target, .. }
+            | Self::Overlay { target, .. }
+            | Self::Ext4Image { target, .. }
+            | Self::Shared { target, .. } => target,
+            Self::Symlink { at, .. } | Self::File { at, .. } => at,
+            Self::ImageRoot { .. } => "/",
+        }
+    }
 }
 
 /// The ordered mounts of one environment.
@@ -133,11 +202,11 @@ impl RootPlan {
         host_binds: &[PathBuf],
         tmp_mb: u32,
         tmp_image: Option<&Path>,
-        rootfs: Option<&Path>,
+        base: Base<'_>,
         init_binary: &Path,
         resolv_conf: &str,
     ) -> Self {
-        let mut plan = Self::skeleton(tmp_mb, tmp_image, rootfs, init_binary, resolv_conf);
+        let mut plan = Self::skeleton(tmp_mb, tmp_image, base, init_binary, resolv_conf);
         plan.ops
             .extend(Self::function(code, layers, runtime, host_binds).ops);
         plan
@@ -149,16 +218,52 @@ impl RootPlan {
     pub fn skeleton(
         tmp_mb: u32,
         tmp_image: Option<&Path>,
-        rootfs: Option<&Path>,
+        base: Base<'_>,
         init_binary: &Path,
         resolv_conf: &str,
     ) -> Self {
-        let mut ops = vec![MountOp::Tmpfs {
-            target: "/".into(),
-            options: "size=16m,mode=0755".into(),
+        let mut ops = vec![match base {
+            Base::Image(layers) => MountOp::ImageRoot {
+                layers: layers.to_vec(),
+                // What the init mounts itself; the rest is added by `seal_image_top` from the later steps.
+                top: vec![
+                    TopEntry::Dir {
+                        at: "/proc".into(),
+                        mode: 0o555,
+                    },
+                    TopEntry::Dir {
+                        at: "/.lambkin".into(),
+                        mode: 0o700,
+                    },
+                    TopEntry::Dir {
+                        at: "/.lambkin/cgroup".into(),
+                        mode: 0o755,
+                    },
+                    TopEntry::Dir {
+                        at: IMAGE_OLD_ROOT.into(),
+                        mode: 0o700,
+                    },
+                ],
+            },
+            _ => MountOp::Tmpfs {
+                target: "/".into(),
+                options: "size=16m,mode=0755".into(),
+            },
         }];
-        match rootfs {
-            Some(root) => {
+        let own_etc: &[&str] = match base {
+            Base::Image(_) => &["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"],
+            _ => &[
+                "/etc/passwd",
+                "/etc/group",
+                "/etc/hosts",
+                "/etc/hostname",
+                "/etc/nsswitch.conf",
+                "/etc/resolv.conf",
+            ],
+        };
+        match base {
+            Base::Image(_) => {}
+            Base::Rootfs(root) => {
                 for dir in ["usr", "lib", "lib64", "bin", "sbin"] {
                     let src = root.join(dir);
                     ops.push(MountOp::Bind {
@@ -169,7 +274,7 @@ impl RootPlan {
                     });
                 }
             }
-            None => {
+            Base::Host => {
                 for dir in HOST_DIRS {
                     let p = Path::new(dir);
                     match std::fs::read_link(p) {
@@ -197,6 +302,9 @@ impl RootPlan {
             ("/etc/nsswitch.conf", NSSWITCH.to_owned()),
             ("/etc/resolv.conf", resolv_conf.to_owned()),
         ] {
+            if !own_etc.contains(&at) {
+                continue;
+            }
             ops.push(MountOp::File {
                 at: at.into(),
                 contents,
@@ -338,6 +446,99 @@ impl RootPlan {
     }
 }
 
+impl RootPlan {
+    /// Whether the root is a container image's.
+    pub fn is_image(&self) -> bool {
+        matches!(self.ops.first(), Some(MountOp::ImageRoot { .. }))
+    }
+
+    /// For an image root, completes lambkin's top layer from the steps after it: every mount target not
+    /// inside an earlier step's mount becomes a directory (or, for a file bind, an empty file) of the top
+    /// layer, and every written file moves into it; their parents become directories. Then nothing the later
+    /// steps touch is looked up in the image. Other roots are returned as they are.
+    pub fn seal_image_top(mut self) -> Self {
+        let Some(MountOp::ImageRoot { top, .. }) = self.ops.first_mut() else {
+            return self;
+        };
+        let mut entries = std::mem::take(top);
+        let mut mounted: Vec<String> = Vec::new();
+        let mut kept = Vec::new();
+        for op in self.ops.drain(1..) {
+            let target = op.target().to_owned();
+            let inside_a_mount = mounted
+                .iter()
+                .any(|m| target != *m && Path::new(&target).starts_with(m));
+            match &op {
+                MountOp::File { contents, .. } if !inside_a_mount => {
+                    let contents = contents.clone();
+                    add_top(
+                        &mut entries,
+                        TopEntry::File {
+                            at: target,
+                            contents,
+                        },
+                    );
+                    continue;
+                }
+                // Written inside one of lambkin's own mounts (a symlink on the image itself would fail: the
+                // root is read-only).
+                MountOp::File { .. } | MountOp::Symlink { .. } | MountOp::ImageRoot { .. } => {}
+                MountOp::Bind { file: true, .. } => {
+                    if !inside_a_mount {
+                        let contents = String::new();
+                        add_top(
+                            &mut entries,
+                            TopEntry::File {
+                                at: target.clone(),
+                                contents,
+                            },
+                        );
+                    }
+                    mounted.push(target);
+                }
+                _ => {
+                    if !inside_a_mount {
+                        let mode = 0o755;
+                        add_top(
+                            &mut entries,
+                            TopEntry::Dir {
+                                at: target.clone(),
+                                mode,
+                            },
+                        );
+                    }
+                    mounted.push(target);
+                }
+            }
+            kept.push(op);
+        }
+        if let Some(MountOp::ImageRoot { top, .. }) = self.ops.first_mut() {
+            *top = entries;
+        }
+        self.ops.extend(kept);
+        self
+    }
+}
+
+/// Adds `entry` and its missing parents to a top layer (an entry already there stays as it is).
+fn add_top(entries: &mut Vec<TopEntry>, entry: TopEntry) {
+    let mut parents: Vec<String> = Path::new(entry.at())
+        .ancestors()
+        .skip(1)
+        .filter(|p| *p != Path::new("/"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    parents.reverse();
+    for at in parents {
+        if !entries.iter().any(|e| e.at() == at) {
+            entries.push(TopEntry::Dir { at, mode: 0o755 });
+        }
+    }
+    if !entries.iter().any(|e| e.at() == entry.at()) {
+        entries.push(entry);
+    }
+}
+
 /// The overlayfs `lowerdir` option for layers in Lambda's order: overlayfs lists the top layer first.
 pub fn overlay_lowerdir(layers: &[PathBuf]) -> String {
     layers
@@ -364,7 +565,7 @@ mod tests {
             ],
             512,
             None,
-            None,
+            Base::Host,
             Path::new("/usr/bin/lambkin"),
             "",
         )

@@ -63,6 +63,7 @@ impl Blank {
             runtime_dir: None,
             host_binds: Vec::new(),
             shared_dirs: Vec::new(),
+            image: None,
             memory_mb: BLANK_MEMORY_MB,
             shape: shape.clone(),
         };
@@ -84,9 +85,10 @@ impl Blank {
         &self.shape
     }
 
-    /// Whether it can become `spec`'s environment.
+    /// Whether it can become `spec`'s environment: the same shape, and not a container image's (whose root is
+    /// the image, not the skeleton a blank was built on).
     pub fn fits(&self, spec: &EnvironmentSpec) -> bool {
-        self.shape == spec.shape
+        self.shape == spec.shape && spec.image.is_none()
     }
 
     /// Makes it `spec`'s environment: limits, the function's trees, the read-only root. Returns the

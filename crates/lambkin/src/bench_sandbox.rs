@@ -78,6 +78,7 @@ fn spec(code: &std::path::Path, n: usize, memory_mb: u32) -> Result<EnvironmentS
         runtime_dir: None,
         host_binds: Vec::new(),
         shared_dirs: Vec::new(),
+        image: None,
         memory_mb,
         shape: EnvironmentShape {
             ephemeral_mb: 512,

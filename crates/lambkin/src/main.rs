@@ -6,6 +6,7 @@ mod bench_common;
 mod bench_proc;
 mod bench_sandbox;
 mod bench_serve;
+mod image_cmd;
 mod runtime_cmd;
 
 use std::sync::Arc;
@@ -36,6 +37,12 @@ enum Command {
     Runtime {
         #[command(subcommand)]
         command: runtime_cmd::RuntimeCommand,
+    },
+    /// Container images for `PackageType: Image` functions: `lambkin image import FILE` loads a `docker save`
+    /// archive or an OCI layout/archive into the data directory's image store.
+    Image {
+        #[command(subcommand)]
+        command: image_cmd::ImageCommand,
     },
     /// Drop-in for AWS's Runtime Interface Emulator: `lambkin rie [options] [BOOTSTRAP [ARGS...]]`.
     ///
@@ -229,6 +236,13 @@ fn main() -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("lambkin runtime: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Command::Image { command } => match image_cmd::run(command) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lambkin image: {e}");
                 std::process::ExitCode::FAILURE
             }
         },

@@ -127,6 +127,11 @@ pub(crate) async fn ready_spec(
 /// In a cluster, the version's code and layers another host stored are fetched and unpacked here first, off
 /// the async threads (once per host; [`base_spec`] then finds them).
 async fn fetch_code(service: &Service, res: &Resolved) {
+    if res.version.image.is_some() {
+        // An image this host lacks (another host pulled it, or its layers were removed) is pulled by digest.
+        crate::images::ensure_local(service, &res.version).await;
+        return;
+    }
     if service.cluster.is_none() {
         return;
     }
@@ -160,12 +165,17 @@ pub(crate) fn with_runtime(
 pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiResult<FunctionSpec> {
     let v = &res.version;
     let c = &v.config;
-    let code_dir = service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
-        ApiError::service(format!(
-            "the code of {} ({}) is missing from the store",
-            c.function_name, c.code_sha256
-        ))
-    })?;
+    crate::images::check_invocable(v)?;
+    let image = v.image.as_ref().map(|_| crate::images::run(service, v));
+    let code_dir = match image {
+        Some(_) => Default::default(),
+        None => service.store.unpacked_dir(&v.code_hex).ok_or_else(|| {
+            ApiError::service(format!(
+                "the code of {} ({}) is missing from the store",
+                c.function_name, c.code_sha256
+            ))
+        })?,
+    };
     let layers = v
         .layers
         .iter()
@@ -194,7 +204,10 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
         layers,
         runtime_dir: None,
         execution_env: None,
-        handler: c.handler.clone().unwrap_or_default(),
+        handler: match &image {
+            Some(_) => crate::images::handler(v),
+            None => c.handler.clone().unwrap_or_default(),
+        },
         memory_mb: c.memory_size,
         timeout: Duration::from_secs(u64::from(c.timeout)),
         ephemeral_mb: c.ephemeral_storage.size,
@@ -234,6 +247,7 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
         language: None,
         host_binds: Vec::new(),
         shared_dirs,
+        image,
         start: None,
     };
     Ok(spec)

@@ -97,10 +97,20 @@ pub(crate) async fn update_code(
     input: UpdateCodeInput,
 ) -> ApiResult<Reply> {
     super::unsupported::refuse_beyond(&input.beyond)?;
-    if input.image_uri.is_some() {
-        return Err(ApiError::invalid(
-            "Please don't provide ImageUri when updating a function with packageType Zip.",
-        ));
+    let (current, _) = crate::resolve::load(&ctx.service, &ctx.arns, &r.name)?;
+    match (&current.latest.image, &input.image_uri) {
+        (Some(_), Some(uri)) => return update_image(ctx, r, &input, uri).await,
+        (Some(_), None) => {
+            return Err(ApiError::invalid(
+                "Please provide ImageUri when updating a function with packageType Image.",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "Please don't provide ImageUri when updating a function with packageType Zip.",
+            ))
+        }
+        (None, None) => {}
     }
     let src = source::function_source(source::Members {
         zip_file: &input.zip_file,
@@ -133,6 +143,60 @@ pub(crate) async fn update_code(
     l.config.last_modified = time_fmt::now();
     l.config.revision_id = new_revision();
     let answer = finish_update(&ctx.service, &ctx.arns, record, rev, input.publish)?;
+    Ok(Reply::Json(StatusCode::OK, answer.answer()))
+}
+
+/// `UpdateFunctionCode` of an image function: `$LATEST` keeps running its image (`LastUpdateStatus:
+/// InProgress`) while the new one is pulled in the background. With `Publish` the image is pulled first, so
+/// the version pins its digest.
+async fn update_image(
+    ctx: &Ctx,
+    r: FunctionRef,
+    input: &UpdateCodeInput,
+    uri: &str,
+) -> ApiResult<Reply> {
+    if uri.is_empty() {
+        return Err(ApiError::invalid(
+            "Please provide ImageUri when updating a function with packageType Image.",
+        ));
+    }
+    let pulled = match input.publish && !input.dry_run {
+        true => {
+            let (current, _) = crate::resolve::load(&ctx.service, &ctx.arns, &r.name)?;
+            let mut latest = current.latest;
+            if let Some(given) = input.architectures.as_deref().filter(|a| !a.is_empty()) {
+                latest.config.architectures = architectures(&r.name, Some(given));
+            }
+            Some(crate::images::pull(&ctx.service, uri, &latest.config.architectures).await)
+        }
+        false => None,
+    };
+    let _guard = ctx.service.writes.lock().await;
+    let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
+    if let Some(given) = input.architectures.as_deref().filter(|a| !a.is_empty()) {
+        record.latest.config.architectures = architectures(&r.name, Some(given));
+    }
+    if input.dry_run {
+        return Ok(Reply::Json(StatusCode::OK, record.latest.config.answer()));
+    }
+    let l = &mut record.latest;
+    if let Some(image) = l.image.as_mut() {
+        image.pulling = Some(uri.to_owned());
+    }
+    l.source_kms_key_arn = input.source_kms_key_arn.clone();
+    l.config.last_modified = time_fmt::now();
+    l.config.revision_id = new_revision();
+    let publish = match &pulled {
+        Some(outcome) => {
+            crate::images::record_outcome(l, uri, outcome);
+            outcome.is_ok()
+        }
+        None => false,
+    };
+    let answer = finish_update(&ctx.service, &ctx.arns, record, rev, publish)?;
+    if pulled.is_none() {
+        crate::images::start_pull(&ctx.service, &ctx.arns.region, &r.name);
+    }
     Ok(Reply::Json(StatusCode::OK, answer.answer()))
 }
 

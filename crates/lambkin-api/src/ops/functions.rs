@@ -39,23 +39,39 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     {
         return Err(super::tags::too_many());
     }
-    if input.package_type.as_deref() == Some("Image")
-        || input.code.as_ref().is_some_and(|c| c.image_uri.is_some())
-    {
+    let image_uri = crate::images::create_uri(
+        input.package_type.as_deref(),
+        input.code.as_ref().and_then(|c| c.image_uri.as_deref()),
+    )?;
+    let (runtime, handler) = match &image_uri {
+        Some(_) => {
+            crate::images::check_create(
+                input.runtime.as_deref(),
+                input.handler.as_deref(),
+                input.layers.as_deref(),
+            )?;
+            (None, None)
+        }
+        None => {
+            let (Some(runtime), Some(handler)) = (input.runtime.clone(), input.handler.clone())
+            else {
+                return Err(ApiError::invalid(
+                    "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
+                ));
+            };
+            crate::runtimes::check(&ctx.service, &runtime).await?;
+            (Some(runtime), Some(handler))
+        }
+    };
+    if image_uri.is_none() && input.image_config.is_some() {
         return Err(ApiError::invalid(
-            "PackageType Image is not supported by lambkin yet: deploy the function as a .zip (PackageType Zip) with a provided.al2023 bootstrap.",
+            "ImageConfig is only supported for functions with PackageType Image.",
         ));
     }
-    let (Some(runtime), Some(handler)) = (input.runtime.clone(), input.handler.clone()) else {
-        return Err(ApiError::invalid(
-            "Runtime and Handler are mandatory parameters for functions created with deployment packages.",
-        ));
-    };
-    crate::runtimes::check(&ctx.service, &runtime).await?;
     let settings = settings::apply(
         &ctx.service,
         &ctx.arns.region,
-        &runtime,
+        runtime.as_deref().unwrap_or_default(),
         Settings::new_function(),
         input.settings,
         Request::Create,
@@ -69,12 +85,15 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     check_env(&vars)?;
     let code = input.code.unwrap_or_default();
     let source_kms_key_arn = code.source_kms_key_arn.clone();
-    let src = source::function_source(source::Members {
-        zip_file: &code.zip_file,
-        s3_bucket: &code.s3_bucket,
-        s3_key: &code.s3_key,
-        s3_object_version: &code.s3_object_version,
-    })?;
+    let src = match image_uri {
+        Some(_) => None,
+        None => Some(source::function_source(source::Members {
+            zip_file: &code.zip_file,
+            s3_bucket: &code.s3_bucket,
+            s3_key: &code.s3_key,
+            s3_object_version: &code.s3_object_version,
+        })?),
+    };
     let arns = &ctx.arns;
     // Cheap conflict check before unpacking; the batch below re-checks atomically.
     if records::functions::exists(&ctx.service.store, &arns.region, &name)? {
@@ -85,20 +104,30 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     let layers = resolve_layers(&ctx.service, arns, input.layers.as_deref().unwrap_or(&[]))?;
     let signing =
         super::codesigning::check_create(ctx, &name, input.code_signing_config_arn.as_deref())?;
-    let blob = source::store(&ctx.service, src, "Code.ZipFile").await?;
-    check_total_size(blob.unpacked_size, &layers)?;
+    let blob = match src {
+        Some(src) => {
+            let blob = source::store(&ctx.service, src, "Code.ZipFile").await?;
+            check_total_size(blob.unpacked_size, &layers)?;
+            Some(blob)
+        }
+        None => None,
+    };
+    let (code_size, code_sha256) = blob
+        .as_ref()
+        .map(|b| (b.size, b.code_sha256.clone()))
+        .unwrap_or_default();
     let mut config = FunctionConfiguration {
         function_name: name.clone(),
         function_arn: arns.function(&name),
-        runtime: Some(runtime),
+        runtime,
         role,
-        handler: Some(handler),
-        code_size: blob.size,
+        handler,
+        code_size,
         description: input.description.unwrap_or_default(),
         timeout: input.timeout.unwrap_or(3) as u32,
         memory_size: input.memory_size.unwrap_or(128) as u32,
         last_modified: time_fmt::now(),
-        code_sha256: blob.code_sha256.clone(),
+        code_sha256,
         version: "$LATEST".into(),
         // As given, even empty (AWS answers `Environment: {Variables: {}}` to a create that sent it: LocalStack's
         // recorded test_function_lifecycle); an update that empties the variables removes it.
@@ -122,7 +151,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         last_update_status: "Successful".into(),
         last_update_status_reason: None,
         last_update_status_reason_code: None,
-        package_type: "Zip".into(),
+        package_type: if image_uri.is_some() { "Image" } else { "Zip" }.into(),
         architectures,
         ephemeral_storage: EphemeralStorage {
             size: input
@@ -136,13 +165,24 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         kms_key_arn: None,
         vpc_config: None,
         file_system_configs: Vec::new(),
+        image_config_response: crate::images::image_config(input.image_config),
     };
     settings.put(&mut config);
+    if image_uri.is_some() {
+        // Pending until the image is pulled (`images::settle`).
+        config.state = "Pending".into();
+        config.state_reason = Some(crate::images::CREATING.into());
+        config.state_reason_code = Some("Creating".into());
+    }
     let latest = VersionRecord {
         config,
-        code_hex: blob.sha256_hex.clone(),
-        unpacked_size: blob.unpacked_size,
+        code_hex: blob
+            .as_ref()
+            .map(|b| b.sha256_hex.clone())
+            .unwrap_or_default(),
+        unpacked_size: blob.as_ref().map_or(0, |b| b.unpacked_size),
         layers,
+        image: image_uri.as_deref().map(crate::images::pending),
         source_kms_key_arn,
     };
     let mut record = FunctionRecord {
@@ -158,7 +198,11 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
     };
     let mut answer = latest.config.clone();
     let mut published = None;
-    if input.publish {
+    if input.publish && record.latest.image.is_some() {
+        // Version 1 pins the image's digest: pulled before anything is written.
+        crate::images::pull_now(&ctx.service, &mut record.latest).await;
+    }
+    if input.publish && record.latest.config.state != "Failed" {
         let v = publish_record(arns, &record, 1, "");
         record.last_version = 1;
         record.published_description = Some(record.latest.config.description.clone());
@@ -182,7 +226,13 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         Err(e) => return Err(e.into()),
     }
     super::codesigning::bind_created(ctx, &name, signing).await?;
-    tracing::info!("created function {name} ({} bytes of code)", blob.size);
+    match &image_uri {
+        Some(uri) => {
+            tracing::info!("created function {name} (image {uri})");
+            crate::images::start_pull(&ctx.service, &arns.region, &name);
+        }
+        None => tracing::info!("created function {name} ({code_size} bytes of code)"),
+    }
     if let Some(rt) = &answer.runtime {
         crate::runtimes::prefetch(&ctx.service, rt);
     }
@@ -205,9 +255,15 @@ fn answered_environment(
 pub(crate) async fn get(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (r, q) = parse_qualified(&ctx.service, t)?;
     let res = resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
+    let code = match &res.version.image {
+        Some(image) => crate::images::code_answer(image),
+        None => {
+            json!({"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)})
+        }
+    };
     let mut out = json!({
         "Configuration": config_for(&ctx.service, &res, &ctx.arns, q.as_deref()).answer(),
-        "Code": {"RepositoryType": "S3", "Location": code_location(ctx, &res.version.code_hex)},
+        "Code": code,
     });
     if let Some(key) = &res.version.source_kms_key_arn {
         out["Code"]["SourceKMSKeyArn"] = json!(key);
@@ -309,6 +365,26 @@ pub(crate) async fn update_configuration(
     let (mut record, rev) = load_current(ctx, &r.name, input.revision_id.as_deref())?;
     if input.runtime.is_none() {
         crate::runtimes::check_current(record.latest.config.runtime.as_deref())?;
+    }
+    let image_function = record.latest.image.is_some();
+    match image_function {
+        true => crate::images::check_create(
+            input.runtime.as_deref(),
+            input.handler.as_deref(),
+            input.layers.as_deref(),
+        )?,
+        false if input.image_config.is_some() => {
+            return Err(ApiError::invalid(
+                "ImageConfig is only supported for functions with PackageType Image.",
+            ))
+        }
+        false => {}
+    }
+    if let Some(given) = input.image_config {
+        // The whole ImageConfig is replaced; an empty one removes it.
+        let empty = given == Default::default();
+        record.latest.config.image_config_response =
+            crate::images::image_config((!empty).then_some(given));
     }
     let l = &mut record.latest;
     if let Some(layers) = layers {

@@ -84,7 +84,7 @@ fn same_as_published(a: &VersionRecord, b: &VersionRecord) -> bool {
         c.description = String::new();
         c.state_reason = None;
         c.snap_start.optimization_status = String::new();
-        (c, v.code_hex.clone(), v.layers.clone())
+        (c, v.code_hex.clone(), v.layers.clone(), v.image.clone())
     };
     strip(a) == strip(b)
 }
@@ -99,6 +99,7 @@ pub(crate) async fn publish_version(
     let arns = &ctx.arns;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
+    crate::images::check_settled(&record, &arns.function(&r.name))?;
     if let Some(sha) = &input.code_sha256 {
         if *sha != record.latest.config.code_sha256 {
             return Err(ApiError::invalid(format!(

@@ -41,6 +41,11 @@ pub(crate) fn all(store: &Store, region: &str) -> Result<Vec<FunctionRecord>, St
     list(store, region, None, usize::MAX)
 }
 
+/// Every function of every region.
+pub(crate) fn everywhere(store: &Store) -> Result<Vec<FunctionRecord>, StoreError> {
+    values(store, FUNCTIONS, "", None, usize::MAX)
+}
+
 /// Creates a function (and its version 1 when published at once); fails with `Conflict` if it exists.
 /// Anything left under its name (by a store written before deletes cascaded) is cleared in the same batch.
 pub(crate) fn create(

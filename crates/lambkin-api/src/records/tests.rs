@@ -70,10 +70,12 @@ fn version(name: &str, v: &str) -> VersionRecord {
             kms_key_arn: None,
             vpc_config: None,
             file_system_configs: Vec::new(),
+            image_config_response: None,
         },
         code_hex: "00".into(),
         unpacked_size: 1,
         layers: Vec::new(),
+        image: None,
         source_kms_key_arn: None,
     }
 }

@@ -211,14 +211,22 @@ impl Isolator for NamespaceIsolator {
             runtime_dir: spec.runtime_dir.clone(),
             host_binds: spec.host_binds.clone(),
             shared_dirs: spec.shared_dirs.clone(),
+            image: spec.image.as_ref().map(|i| i.layers.clone()),
             memory_mb: spec.memory_mb,
             shape: EnvironmentShape {
                 ephemeral_mb: spec.ephemeral_mb,
                 ..self.prepared.base.clone()
             },
         };
-        let taken = self.prepared.take(&sandbox);
-        self.prepared.want(sandbox.shape.ephemeral_mb);
+        // An image is its own root: never a prepared environment's skeleton.
+        let taken = match sandbox.image {
+            Some(_) => None,
+            None => {
+                let taken = self.prepared.take(&sandbox);
+                self.prepared.want(sandbox.shape.ephemeral_mb);
+                taken
+            }
+        };
         if let Some(blank) = taken {
             match blank.assign(&sandbox) {
                 Ok((environment, channel)) => {

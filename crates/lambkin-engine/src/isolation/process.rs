@@ -28,6 +28,12 @@ impl Isolator for ProcessIsolator {
 
     fn create(&self, _id: &str, spec: &FunctionSpec) -> Result<Built, String> {
         use std::os::fd::{AsRawFd, OwnedFd};
+        if spec.image.is_some() {
+            return Err(
+                "a container-image function runs only in a sandbox (isolation namespace, as root)"
+                    .into(),
+            );
+        }
         for dir in &spec.shared_dirs {
             link_shared(dir);
         }
