@@ -662,6 +662,72 @@ mod tests {
     }
 
     #[test]
+    fn an_image_root_touches_only_its_top_layer() {
+        let layers = [PathBuf::from("/images/l1"), PathBuf::from("/images/l2")];
+        let shared = [SharedDir {
+            source: "/srv/efs".into(),
+            target: "/mnt/efs".into(),
+        }];
+        let image = RootPlan::skeleton(
+            512,
+            None,
+            Base::Image(&layers),
+            Path::new("/usr/bin/lambkin-init"),
+            "nameserver 10.0.0.1\n",
+        )
+        .with_shared(&shared)
+        .seal_image_top();
+        assert!(image.is_image());
+        let MountOp::ImageRoot { layers: got, top } = &image.ops[0] else {
+            panic!("not an image root: {:?}", image.ops[0]);
+        };
+        assert_eq!(got, &layers);
+        let at = |p: &str| top.iter().find(|e| e.at() == p);
+        // Every mount point and written file outside lambkin's own mounts is in the top layer…
+        for dir in [
+            "/proc",
+            "/tmp",
+            "/dev",
+            "/mnt",
+            "/mnt/efs",
+            "/.lambkin/cgroup",
+            IMAGE_OLD_ROOT,
+        ] {
+            assert!(
+                matches!(at(dir), Some(TopEntry::Dir { .. })),
+                "{dir} missing"
+            );
+        }
+        assert!(matches!(
+            at("/.lambkin"),
+            Some(TopEntry::Dir { mode: 0o700, .. })
+        ));
+        assert!(matches!(at(INIT_PATH), Some(TopEntry::File { .. })));
+        assert!(matches!(
+            at("/etc/resolv.conf"),
+            Some(TopEntry::File { contents, .. }) if contents == "nameserver 10.0.0.1\n"
+        ));
+        // … the image keeps its own users and groups, and nothing inside /dev's tmpfs is in the top layer.
+        assert!(at("/etc/passwd").is_none());
+        assert!(at("/dev/null").is_none());
+        // No step after the root writes a file outside a mount, nor binds a host system directory.
+        for op in &image.ops[1..] {
+            let target = op.target();
+            assert!(
+                !matches!(op, MountOp::File { .. }),
+                "{target} written on the image"
+            );
+            assert!(!HOST_DIRS.contains(&target), "{target} bound from the host");
+            if let MountOp::Symlink { at, .. } = op {
+                assert!(at.starts_with("/dev/"), "symlink {at} on the image");
+            }
+        }
+        // Other roots are unchanged by sealing.
+        let host = plan(&[]);
+        assert_eq!(host.clone().seal_image_top(), host);
+    }
+
+    #[test]
     fn sandbox_host_name_is_loopback() {
         assert!(HOSTS.contains("127.0.0.1\tlocalhost sandbox.localdomain"));
         assert!(PASSWD.contains("sbx_user1051:x:993:"));
