@@ -103,14 +103,20 @@ impl std::fmt::Debug for ImageStore {
     }
 }
 
+/// Makes ring the process's TLS provider unless one is installed: `oci-client`'s HTTP client is built without
+/// a provider of its own (aws-lc is a long C build). [`ImageStore::open`] calls it; call it before building an
+/// `oci_client::Client` of your own.
+pub fn install_tls_provider() {
+    // rustls deprecates ring's provider only for lacking post-quantum key exchange.
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl ImageStore {
     /// Opens (creating if needed) the store under `root`; leftovers of interrupted work in
     /// `root/tmp` are removed.
     pub fn open(root: &Path, settings: RegistrySettings) -> Result<ImageStore, ImageError> {
-        // reqwest is built without a TLS provider of its own (aws-lc is a long C build): ring,
-        // whose provider rustls deprecates only for lacking post-quantum key exchange.
-        #[allow(deprecated)]
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let store = Arc::new(store::Store::open(root)?);
         Ok(ImageStore {
             inner: Arc::new(Inner { store, settings }),

@@ -98,7 +98,7 @@ pub(crate) async fn create_function(
 
 /// Cold starts of function `name`: a configuration change drains its environments; the next invoke builds a
 /// new one. Sorted.
-async fn cold_starts(
+pub(crate) async fn cold_starts(
     send: &mut Conn,
     name: &str,
     payload: &Bytes,
@@ -124,7 +124,7 @@ async fn cold_starts(
 }
 
 /// Sequential warm invokes of function `name` after `warmup` unmeasured ones. Sorted.
-async fn warm_invokes(
+pub(crate) async fn warm_invokes(
     send: &mut Conn,
     name: &str,
     payload: &Bytes,
@@ -160,14 +160,16 @@ async fn managed(
     Ok((cold, warm))
 }
 
-struct Server {
+/// A `lambkin serve` started for a benchmark (stopped, its data removed, when dropped).
+pub(crate) struct Server {
     child: Child,
-    port: Port,
+    pub(crate) port: Port,
     data: PathBuf,
 }
 
 impl Server {
-    fn spawn(isolation: Option<&str>) -> Result<Self> {
+    /// Starts one with `--isolation` `isolation` (the server's default when `None`).
+    pub(crate) fn spawn(isolation: Option<&str>) -> Result<Self> {
         let port = Port::free("lambkin serve", Duration::from_millis(5))?;
         let data = std::env::temp_dir().join(format!("lambkin-bench-{}", std::process::id()));
         let mut cmd = serve_command(&port, &data)?;

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_cluster;
 mod bench_common;
+mod bench_image;
 mod bench_proc;
 mod bench_sandbox;
 mod bench_serve;
@@ -104,6 +105,9 @@ enum BenchTarget {
     /// Cluster mode: a warm invoke routed to the function's home host against a local one, Event invokes
     /// accepted per second, a host's death to its events running elsewhere (needs `nats-server`).
     Cluster(bench_cluster::ClusterBenchArgs),
+    /// Container-image functions: pull and unpack time per MB from a real registry (needs `docker-registry`),
+    /// cold and warm invokes of an image function next to the same function as a zip.
+    Image(bench_image::ImageBenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -220,6 +224,11 @@ fn main() -> std::process::ExitCode {
             target: BenchTarget::Cluster(args),
         } => run_on_one_thread("bench", async {
             bench_cluster::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
+        Command::Bench {
+            target: BenchTarget::Image(args),
+        } => run_on_one_thread("bench", async {
+            bench_image::run(args).await.map_err(|e| format!("{e:#}"))
         }),
         Command::Bench {
             target: BenchTarget::Rie(args),
