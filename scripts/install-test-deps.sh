@@ -3,9 +3,11 @@
 # each step is skipped when its result is already present.
 #
 #   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
-#     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2), nats-server (the cluster suite's JetStream); installed with apt-get only when missing (as root, or via sudo).
+#     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2), nats-server (the cluster suite's JetStream),
+#     docker-registry (the image suite's OCI registry); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
-#     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips).
+#     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips),
+#     cryptography and bcrypt (the image suite's token server and htpasswd file).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
@@ -14,8 +16,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }
@@ -51,6 +53,8 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The cluster suite starts a 3-node NATS JetStream cluster (Debian's nats-server, 2.9.x).
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+# The image suite (tests/images) pushes its images to Debian's docker-registry (distribution 2.8) on loopback.
+[ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 # AWS CLI v2 as Debian ships it (2.9.x: an older model that sends trailing slashes), for the serve suite.
 [ -x /usr/bin/aws ] || missing+=(awscli)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
@@ -88,7 +92,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli)"
+    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli, nats-server, docker-registry)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

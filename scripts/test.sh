@@ -14,6 +14,12 @@ scripts/install-test-deps.sh
 echo "==> cargo build --workspace --all-targets"
 cargo build --workspace --all-targets
 
+# The image suite's Rust function image holds a static (glibc, crt-static) echo-function; its own target dir,
+# so that target/debug stays as the workspace build left it.
+echo "==> cargo build -p echo-function (static, target/static)"
+RUSTFLAGS="-C target-feature=+crt-static" cargo build -p echo-function --target x86_64-unknown-linux-gnu \
+    --target-dir target/static
+
 echo "==> cargo test --workspace"
 cargo test --workspace
 

@@ -75,6 +75,47 @@ pub(crate) fn pending(uri: &str) -> ImageRecord {
     }
 }
 
+/// Records that `$LATEST` waits for a new image (`UpdateFunctionCode`): `LastUpdateStatus: InProgress` until the
+/// pull ends, so `function_updated_v2` waits for it; a function whose first image never arrived is `Pending`
+/// again meanwhile.
+pub(crate) fn mark_updating(c: &mut crate::model::FunctionConfiguration, image: &ImageRecord) {
+    c.last_update_status = "InProgress".into();
+    c.last_update_status_reason = Some(CREATING.into());
+    c.last_update_status_reason_code = Some("Creating".into());
+    if image.resolved.is_empty() {
+        c.state = "Pending".into();
+        c.state_reason = Some(CREATING.into());
+        c.state_reason_code = Some("Creating".into());
+    }
+}
+
+/// How long a create or update waits for the registry to say which image a tag names.
+const RESOLVE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Pins what `image` waits for to the digest its `uri` names now, as Lambda resolves a tag when the function is
+/// created or updated; answers the digest's hex (`CodeSha256`). When the registry cannot say (it refuses,
+/// is unreachable, has no such tag), nothing is pinned: the pull in the background meets the same error and
+/// records it as the function's state.
+pub(crate) async fn pin(
+    service: &Service,
+    image: &mut ImageRecord,
+    architectures: &[String],
+) -> Option<String> {
+    let arch = oci_architecture(architectures);
+    let asked = service.images.resolve(&image.uri, arch);
+    let resolved = match tokio::time::timeout(RESOLVE_PATIENCE, asked).await {
+        Ok(Ok(resolved)) => resolved,
+        Ok(Err(e)) => {
+            tracing::info!("image {}: {e}", image.uri);
+            return None;
+        }
+        Err(_) => return None,
+    };
+    let hex = resolved.rsplit_once("@sha256:").map(|(_, h)| h.to_owned());
+    image.pulling = Some(resolved);
+    hex
+}
+
 /// `GetFunction`'s `Code` of an image function.
 pub(crate) fn code_answer(image: &ImageRecord) -> serde_json::Value {
     let mut code = serde_json::json!({"RepositoryType": "ECR", "ImageUri": image.uri});
@@ -126,7 +167,7 @@ pub(crate) async fn settle(service: &Service, region: &str, name: &str) -> Optio
         if !waiting {
             return None;
         }
-        record_outcome(&mut record.latest, &uri, &outcome);
+        record_outcome(&mut record.latest, &outcome);
         match records::functions::save(&service.store, region, &record, rev) {
             Ok(()) => return Some(record),
             Err(lambkin_store::StoreError::Conflict { .. }) => continue,
@@ -146,7 +187,7 @@ pub(crate) async fn pull_now(service: &Service, latest: &mut VersionRecord) {
         return;
     };
     let outcome = pull(service, &uri, &latest.config.architectures).await;
-    record_outcome(latest, &uri, &outcome);
+    record_outcome(latest, &outcome);
 }
 
 /// Pulls `uri` for a function of `architectures` (failures logged).
@@ -166,11 +207,7 @@ pub(crate) async fn pull(
 }
 
 /// Writes a pull's outcome into `$LATEST`.
-pub(crate) fn record_outcome(
-    latest: &mut VersionRecord,
-    uri: &str,
-    outcome: &Result<Image, ImageError>,
-) {
+pub(crate) fn record_outcome(latest: &mut VersionRecord, outcome: &Result<Image, ImageError>) {
     let c = &mut latest.config;
     let Some(image) = latest.image.as_mut() else {
         return;
@@ -179,7 +216,6 @@ pub(crate) fn record_outcome(
     c.revision_id = uuid::Uuid::new_v4().to_string();
     match outcome {
         Ok(pulled) => {
-            image.uri = uri.to_owned();
             image.resolved = pulled.resolved.clone();
             image.entrypoint = pulled.config.entrypoint.clone();
             image.cmd = pulled.config.cmd.clone();

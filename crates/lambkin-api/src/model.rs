@@ -235,7 +235,7 @@ pub struct ImageConfig {
 /// A container image function's image, as the store keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct ImageRecord {
-    /// `Code.ImageUri` of the image that runs (or, before the first pull ended, the one asked for).
+    /// `Code.ImageUri`, as last asked for (by the create, or an `UpdateFunctionCode` that may still be pulling).
     pub uri: String,
     /// `repository@sha256:…` of the image that runs; empty until the first pull succeeded.
     #[serde(default)]
@@ -252,7 +252,8 @@ pub struct ImageRecord {
     /// `ENV`.
     #[serde(default)]
     pub env: Vec<String>,
-    /// The `ImageUri` being pulled (a create, or an `UpdateFunctionCode` still in progress).
+    /// What is being pulled for `uri` (a create, or an `UpdateFunctionCode` still in progress): the digest it
+    /// named when it was asked for (`repository@sha256:…`), else `uri` itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pulling: Option<String>,
 }

@@ -147,6 +147,7 @@ impl ImageStore {
                         image.config.architecture
                     )));
                 }
+                image.resolved = r.resolved(&digest);
                 image.reference = name;
                 return Ok(image);
             }
@@ -161,6 +162,22 @@ impl ImageStore {
             }
         }
         registry::pull(&self.inner.store, &self.inner.settings, &r, arch).await
+    }
+
+    /// The `repository@sha256:…` that `reference` names for `arch` now: a tag resolved against its registry
+    /// (only manifests are fetched), an imported name against the store, a digest reference as it is. Pulling
+    /// the answer later gets exactly this image, whatever the tag names by then.
+    pub async fn resolve(&self, reference: &str, arch: &str) -> Result<String, ImageError> {
+        check_arch(arch)?;
+        let r = ImageRef::parse(reference)?;
+        if let Some(digest) = self.inner.store.name(&r.to_string())? {
+            return Ok(r.resolved(&digest));
+        }
+        if let Some(digest) = &r.digest {
+            return Ok(r.resolved(digest));
+        }
+        let digest = registry::resolve(&self.inner.settings, &r, arch).await?;
+        Ok(r.resolved(&digest))
     }
 
     /// The image with this manifest digest if it is complete in the local store (no network).

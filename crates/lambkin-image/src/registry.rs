@@ -21,6 +21,113 @@ use crate::{auth, Image, ImageError, RegistrySettings};
 /// The largest manifest or config accepted, in bytes.
 const MAX_DOCUMENT: u64 = 4 << 20;
 
+/// A client of the registry that holds `r`, authenticated for pulling.
+struct Session {
+    client: Client,
+    creds: RegistryAuth,
+    registry: String,
+}
+
+impl Session {
+    async fn open(settings: &RegistrySettings, r: &ImageRef) -> Result<Session, ImageError> {
+        let registry = r
+            .fetch_registry(settings.ecr_registry.as_deref())
+            .to_string();
+        let plain_http = is_loopback(&registry) || settings.insecure.iter().any(|i| i == &registry);
+        let client = Client::new(ClientConfig {
+            protocol: if plain_http {
+                ClientProtocol::HttpsExcept(vec![registry.clone()])
+            } else {
+                ClientProtocol::Https
+            },
+            platform_resolver: None,
+            connect_timeout: Some(std::time::Duration::from_secs(10)),
+            read_timeout: Some(std::time::Duration::from_secs(60)),
+            ..ClientConfig::default()
+        });
+        let file = auth::auth_file(settings.auth_file.as_deref());
+        let creds = auth::credentials(file.as_deref(), settings.auth_file.is_some(), &registry)?;
+        let session = Session {
+            client,
+            creds,
+            registry,
+        };
+        let top = session.reference(r, r.digest.as_deref());
+        session
+            .client
+            .auth(&top, &session.creds, RegistryOperation::Pull)
+            .await
+            .map_err(|e| {
+                map_error(
+                    e,
+                    &format!("authenticating to {} for {r}", session.registry),
+                )
+            })?;
+        Ok(session)
+    }
+
+    /// `r`'s repository at `digest`, else at its tag (`latest` when it has none).
+    fn reference(&self, r: &ImageRef, digest: Option<&str>) -> Reference {
+        let (registry, repository) = (self.registry.clone(), r.repository.clone());
+        match (digest, &r.tag) {
+            (Some(d), _) => Reference::with_digest(registry, repository, d.to_string()),
+            (None, Some(t)) => Reference::with_tag(registry, repository, t.clone()),
+            (None, None) => Reference::with_tag(registry, repository, "latest".into()),
+        }
+    }
+
+    /// `r`'s image manifest for `arch` (through its index, if it has one): its bytes, digest and contents.
+    async fn manifest(
+        &self,
+        r: &ImageRef,
+        arch: &str,
+    ) -> Result<(Vec<u8>, String, spec::Manifest), ImageError> {
+        let name = r.to_string();
+        let top = self.reference(r, r.digest.as_deref());
+        let (bytes, digest) = fetch_manifest(&self.client, &self.creds, &top, &name).await?;
+        if let Some(asked) = &r.digest {
+            if &digest != asked {
+                return Err(ImageError::Invalid(format!(
+                    "manifest of {name}: the registry sent content with digest {digest}"
+                )));
+            }
+        }
+        match spec::parse_manifest(&bytes, &name)? {
+            ManifestOrIndex::Manifest(m) => Ok((bytes, digest, m)),
+            ManifestOrIndex::Index(index) => {
+                let entry = spec::pick_platform(&index, arch, &name)?;
+                let what = format!("{name} (linux/{arch})");
+                let at = self.reference(r, Some(&entry.digest));
+                let (b, d) = fetch_manifest(&self.client, &self.creds, &at, &what).await?;
+                if d != entry.digest {
+                    return Err(ImageError::Invalid(format!(
+                        "manifest of {what}: the registry sent content with digest {d}, not {}",
+                        entry.digest
+                    )));
+                }
+                match spec::parse_manifest(&b, &what)? {
+                    ManifestOrIndex::Manifest(m) => Ok((b, d, m)),
+                    ManifestOrIndex::Index(_) => Err(ImageError::Invalid(format!(
+                        "the index of {name} points at another index for linux/{arch}"
+                    ))),
+                }
+            }
+        }
+    }
+}
+
+/// The digest of `r`'s image manifest for `arch`, as the registry answers now (nothing is downloaded but
+/// manifests).
+pub(crate) async fn resolve(
+    settings: &RegistrySettings,
+    r: &ImageRef,
+    arch: &str,
+) -> Result<String, ImageError> {
+    let session = Session::open(settings, r).await?;
+    let (_, digest, _) = session.manifest(r, arch).await?;
+    Ok(digest)
+}
+
 /// Pulls `r` for `arch` into `store`.
 pub(crate) async fn pull(
     store: &Arc<Store>,
@@ -29,70 +136,9 @@ pub(crate) async fn pull(
     arch: &str,
 ) -> Result<Image, ImageError> {
     let name = r.to_string();
-    let registry = r
-        .fetch_registry(settings.ecr_registry.as_deref())
-        .to_string();
-    let plain_http = is_loopback(&registry) || settings.insecure.iter().any(|i| i == &registry);
-    let client = Client::new(ClientConfig {
-        protocol: if plain_http {
-            ClientProtocol::HttpsExcept(vec![registry.clone()])
-        } else {
-            ClientProtocol::Https
-        },
-        platform_resolver: None,
-        connect_timeout: Some(std::time::Duration::from_secs(10)),
-        read_timeout: Some(std::time::Duration::from_secs(60)),
-        ..ClientConfig::default()
-    });
-    let file = auth::auth_file(settings.auth_file.as_deref());
-    let creds = auth::credentials(file.as_deref(), settings.auth_file.is_some(), &registry)?;
-    let oci_ref = |digest: Option<&str>| match (digest, &r.tag) {
-        (Some(d), _) => {
-            Reference::with_digest(registry.clone(), r.repository.clone(), d.to_string())
-        }
-        (None, Some(t)) => Reference::with_tag(registry.clone(), r.repository.clone(), t.clone()),
-        (None, None) => {
-            Reference::with_tag(registry.clone(), r.repository.clone(), "latest".into())
-        }
-    };
-    let top = oci_ref(r.digest.as_deref());
-    client
-        .auth(&top, &creds, RegistryOperation::Pull)
-        .await
-        .map_err(|e| map_error(e, &format!("authenticating to {registry} for {name}")))?;
-
-    // The manifest (through the index, if there is one).
-    let (bytes, digest) = fetch_manifest(&client, &creds, &top, &name).await?;
-    if let Some(asked) = &r.digest {
-        if &digest != asked {
-            return Err(ImageError::Invalid(format!(
-                "manifest of {name}: the registry sent content with digest {digest}"
-            )));
-        }
-    }
-    let (manifest_bytes, manifest_digest, manifest) = match spec::parse_manifest(&bytes, &name)? {
-        ManifestOrIndex::Manifest(m) => (bytes, digest, m),
-        ManifestOrIndex::Index(index) => {
-            let entry = spec::pick_platform(&index, arch, &name)?;
-            let what = format!("{name} (linux/{arch})");
-            let (b, d) =
-                fetch_manifest(&client, &creds, &oci_ref(Some(&entry.digest)), &what).await?;
-            if d != entry.digest {
-                return Err(ImageError::Invalid(format!(
-                    "manifest of {what}: the registry sent content with digest {d}, not {}",
-                    entry.digest
-                )));
-            }
-            match spec::parse_manifest(&b, &what)? {
-                ManifestOrIndex::Manifest(m) => (b, d, m),
-                ManifestOrIndex::Index(_) => {
-                    return Err(ImageError::Invalid(format!(
-                        "the index of {name} points at another index for linux/{arch}"
-                    )))
-                }
-            }
-        }
-    };
+    let session = Session::open(settings, r).await?;
+    let (client, top) = (&session.client, session.reference(r, r.digest.as_deref()));
+    let (manifest_bytes, manifest_digest, manifest) = session.manifest(r, arch).await?;
     let resolved = r.resolved(&manifest_digest);
     if let Some(mut image) = store.image(&manifest_digest)? {
         if image.config.architecture != arch {
@@ -113,7 +159,7 @@ pub(crate) async fn pull(
             let what = format!("config {} of {name}", manifest.config.digest);
             let tmp = store.tmp_path("config");
             download(
-                &client,
+                client,
                 &top,
                 &manifest.config.digest,
                 &tmp,
@@ -153,7 +199,7 @@ pub(crate) async fn pull(
                 let budget = settings.max_unpacked_bytes.saturating_sub(used);
                 let tmp = store.tmp_path("blob");
                 let got =
-                    download(&client, &top, &layer.digest, &tmp, layer.size.max(1), &what).await;
+                    download(client, &top, &layer.digest, &tmp, layer.size.max(1), &what).await;
                 let result = match got {
                     Ok(()) => unpack_blocking(store, diff_id, &tmp, budget, &what).await,
                     Err(e) => Err(e),

@@ -20,7 +20,9 @@ use rustix::mount::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{overlay_lowerdir, MountOp, RootPlan, TopEntry, INIT_PATH};
+use crate::plan::{
+    overlay_lowerdir, MountOp, RootPlan, TopEntry, INIT_LIBRARIES, INIT_LOADER, INIT_PATH,
+};
 
 /// The file name of `sandbox-enter`'s own executable.
 pub const ENTER_EXECUTABLE: &str = "lambkin-enter";
@@ -585,7 +587,15 @@ pub fn run(plan: EnterPlan) -> Result<i32, EnterError> {
         rustix::system::sethostname(plan.hostname.as_bytes()),
     )?;
 
-    let mut cmd = Command::new(INIT_PATH);
+    let mut cmd = match plan.root.init_through_loader() {
+        // An image's root: the init runs on the host's loader and libraries, bound beside it.
+        true => {
+            let mut cmd = Command::new(INIT_LOADER);
+            cmd.args(["--library-path", INIT_LIBRARIES, INIT_PATH]);
+            cmd
+        }
+        false => Command::new(INIT_PATH),
+    };
     cmd.args(&plan.init_args)
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")

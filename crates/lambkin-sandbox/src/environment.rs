@@ -300,8 +300,15 @@ impl Environment {
                 None
             }
         };
+        let init_deps = spec
+            .image
+            .as_ref()
+            .and_then(|_| crate::initdeps::of(&spec.shape.init.program));
         let base = match (&spec.image, &spec.shape.rootfs) {
-            (Some(layers), _) => Base::Image(layers),
+            (Some(layers), _) => Base::Image {
+                layers,
+                init_deps: init_deps.as_ref(),
+            },
             (None, Some(rootfs)) => Base::Rootfs(rootfs),
             (None, None) => Base::Host,
         };

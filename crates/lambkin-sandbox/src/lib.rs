@@ -8,6 +8,7 @@ pub mod attach;
 pub mod cgroup;
 pub mod enter;
 pub mod environment;
+pub mod initdeps;
 pub mod netpool;
 pub mod owner;
 pub mod plan;

@@ -19,6 +19,11 @@ pub const DEVICES: &[&str] = &["null", "zero", "full", "random", "urandom", "tty
 /// Where the init's executable appears inside the environment.
 pub const INIT_PATH: &str = "/.lambkin/init";
 
+/// In an image root, the host's ELF loader the init is started through (its own C library, never the image's).
+pub const INIT_LOADER: &str = "/.lambkin/ld.so";
+/// In an image root, the directory of the host's libraries the init needs.
+pub const INIT_LIBRARIES: &str = "/.lambkin/lib";
+
 /// Where an image root keeps the old root during `pivot_root` (a directory of lambkin's top layer, only root
 /// may enter it).
 pub const IMAGE_OLD_ROOT: &str = "/.lambkin/old";
@@ -130,8 +135,14 @@ pub enum Base<'a> {
     /// An operator's root filesystem: its `usr`, `lib`, `lib64`, `bin`, `sbin`.
     Rootfs(&'a Path),
     /// A container image's unpacked layers, bottom first: the whole root, its own `/etc` but for the files
-    /// that describe the environment (`hosts`, `hostname`, `resolv.conf`).
-    Image(&'a [PathBuf]),
+    /// that describe the environment (`hosts`, `hostname`, `resolv.conf`). The init's loader and libraries (for
+    /// a dynamically linked init) are bound at [`INIT_LOADER`] and [`INIT_LIBRARIES`].
+    Image {
+        /// The layers.
+        layers: &'a [PathBuf],
+        /// The init executable's loader and libraries on the host; `None` for a static init.
+        init_deps: Option<&'a crate::initdeps::InitDeps>,
+    },
 }
 
 impl MountOp {
@@ -223,7 +234,7 @@ impl RootPlan {
         resolv_conf: &str,
     ) -> Self {
         let mut ops = vec![match base {
-            Base::Image(layers) => MountOp::ImageRoot {
+            Base::Image { layers, .. } => MountOp::ImageRoot {
                 layers: layers.to_vec(),
                 // What the init mounts itself; the rest is added by `seal_image_top` from the later steps.
                 top: vec![
@@ -251,7 +262,7 @@ impl RootPlan {
             },
         }];
         let own_etc: &[&str] = match base {
-            Base::Image(_) => &["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"],
+            Base::Image { .. } => &["/etc/hosts", "/etc/hostname", "/etc/resolv.conf"],
             _ => &[
                 "/etc/passwd",
                 "/etc/group",
@@ -262,7 +273,7 @@ impl RootPlan {
             ],
         };
         match base {
-            Base::Image(_) => {}
+            Base::Image { .. } => {}
             Base::Rootfs(root) => {
                 for dir in ["usr", "lib", "lib64", "bin", "sbin"] {
                     let src = root.join(dir);
@@ -353,6 +364,25 @@ impl RootPlan {
             readonly: true,
             file: true,
         });
+        if let Base::Image {
+            init_deps: Some(deps),
+            ..
+        } = base
+        {
+            let file = |source: &Path, target: String| MountOp::Bind {
+                source: source.to_path_buf(),
+                target,
+                readonly: true,
+                file: true,
+            };
+            ops.push(file(&deps.loader, INIT_LOADER.into()));
+            for lib in &deps.libraries {
+                if let Some(name) = lib.file_name() {
+                    let at = format!("{INIT_LIBRARIES}/{}", name.to_string_lossy());
+                    ops.push(file(lib, at));
+                }
+            }
+        }
         Self { ops }
     }
 }
@@ -450,6 +480,11 @@ impl RootPlan {
     /// Whether the root is a container image's.
     pub fn is_image(&self) -> bool {
         matches!(self.ops.first(), Some(MountOp::ImageRoot { .. }))
+    }
+
+    /// Whether the init is started through the host's loader bound at [`INIT_LOADER`].
+    pub fn init_through_loader(&self) -> bool {
+        self.ops.iter().any(|op| op.target() == INIT_LOADER)
     }
 
     /// For an image root, completes lambkin's top layer from the steps after it: every mount target not
@@ -671,7 +706,13 @@ mod tests {
         let image = RootPlan::skeleton(
             512,
             None,
-            Base::Image(&layers),
+            Base::Image {
+                layers: &layers,
+                init_deps: Some(&crate::initdeps::InitDeps {
+                    loader: "/lib64/ld-linux-x86-64.so.2".into(),
+                    libraries: vec!["/lib/x86_64-linux-gnu/libc.so.6".into()],
+                }),
+            },
             Path::new("/usr/bin/lambkin-init"),
             "nameserver 10.0.0.1\n",
         )
@@ -703,6 +744,13 @@ mod tests {
             Some(TopEntry::Dir { mode: 0o700, .. })
         ));
         assert!(matches!(at(INIT_PATH), Some(TopEntry::File { .. })));
+        // The init runs on the host's C library, bound beside it, never on the image's.
+        assert!(matches!(at(INIT_LOADER), Some(TopEntry::File { .. })));
+        assert!(matches!(
+            at("/.lambkin/lib/libc.so.6"),
+            Some(TopEntry::File { .. })
+        ));
+        assert!(image.init_through_loader());
         assert!(matches!(
             at("/etc/resolv.conf"),
             Some(TopEntry::File { contents, .. }) if contents == "nameserver 10.0.0.1\n"

@@ -160,15 +160,17 @@ async fn update_image(
             "Please provide ImageUri when updating a function with packageType Image.",
         ));
     }
+    let (current, _) = crate::resolve::load(&ctx.service, &ctx.arns, &r.name)?;
+    let archs = match input.architectures.as_deref().filter(|a| !a.is_empty()) {
+        Some(given) => architectures(&r.name, Some(given)),
+        None => current.latest.config.architectures,
+    };
+    // The tag is resolved now, as Lambda does; the image is pulled in the background (or now, to publish it).
+    let mut asked = crate::images::pending(uri);
+    let digest_hex = crate::images::pin(&ctx.service, &mut asked, &archs).await;
+    let pulling = asked.pulling.clone().unwrap_or_else(|| uri.to_owned());
     let pulled = match input.publish && !input.dry_run {
-        true => {
-            let (current, _) = crate::resolve::load(&ctx.service, &ctx.arns, &r.name)?;
-            let mut latest = current.latest;
-            if let Some(given) = input.architectures.as_deref().filter(|a| !a.is_empty()) {
-                latest.config.architectures = architectures(&r.name, Some(given));
-            }
-            Some(crate::images::pull(&ctx.service, uri, &latest.config.architectures).await)
-        }
+        true => Some(crate::images::pull(&ctx.service, &pulling, &archs).await),
         false => None,
     };
     let _guard = ctx.service.writes.lock().await;
@@ -177,18 +179,22 @@ async fn update_image(
         record.latest.config.architectures = architectures(&r.name, Some(given));
     }
     if input.dry_run {
-        return Ok(Reply::Json(StatusCode::OK, record.latest.config.answer()));
+        let mut c = record.latest.config.clone();
+        c.code_sha256 = digest_hex.unwrap_or_default();
+        return Ok(Reply::Json(StatusCode::OK, c.answer()));
     }
     let l = &mut record.latest;
     if let Some(image) = l.image.as_mut() {
-        image.pulling = Some(uri.to_owned());
+        image.uri = uri.to_owned();
+        image.pulling = Some(pulling.clone());
+        crate::images::mark_updating(&mut l.config, image);
     }
     l.source_kms_key_arn = input.source_kms_key_arn.clone();
     l.config.last_modified = time_fmt::now();
     l.config.revision_id = new_revision();
     let publish = match &pulled {
         Some(outcome) => {
-            crate::images::record_outcome(l, uri, outcome);
+            crate::images::record_outcome(l, outcome);
             outcome.is_ok()
         }
         None => false,

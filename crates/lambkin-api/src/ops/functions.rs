@@ -174,7 +174,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         config.state_reason = Some(crate::images::CREATING.into());
         config.state_reason_code = Some("Creating".into());
     }
-    let latest = VersionRecord {
+    let mut latest = VersionRecord {
         config,
         code_hex: blob
             .as_ref()
@@ -185,6 +185,12 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         image: image_uri.as_deref().map(crate::images::pending),
         source_kms_key_arn,
     };
+    if let Some(image) = latest.image.as_mut() {
+        let archs = latest.config.architectures.clone();
+        if let Some(hex) = crate::images::pin(&ctx.service, image, &archs).await {
+            latest.config.code_sha256 = hex;
+        }
+    }
     let mut record = FunctionRecord {
         latest: latest.clone(),
         tags: input.tags.unwrap_or_default(),
