@@ -32,6 +32,21 @@ def bin_path(name: str) -> Path:
     return TARGET / PROFILE / name
 
 
+def wait_listening(proc: subprocess.Popen, port: int, what: str, log, timeout: float = 30) -> None:
+    """Waits until 127.0.0.1:`port` accepts connections; raises with `log()` (the server's output) when `proc`
+    exits first or nothing listens within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited: {log()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen: {log()}")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

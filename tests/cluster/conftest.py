@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
-from harness import free_port
+from harness import free_port, wait_listening
 from serve.conftest import Serve
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -45,16 +43,7 @@ class Nats:
              "--routes", ",".join(f"nats://127.0.0.1:{p}" for p in self.routes)],
             stdout=log, stderr=log, start_new_session=True,
         )
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"nats-server {self.name} exited: {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"nats-server {self.name} did not listen: {self.log()}")
+        wait_listening(self.proc, self.port, f"nats-server {self.name}", self.log, timeout=20)
 
     def log(self) -> str:
         try:

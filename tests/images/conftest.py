@@ -26,7 +26,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import tarfile
@@ -38,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import FIXTURES, LAMBKIN, ROOT, free_port
+from harness import FIXTURES, LAMBKIN, ROOT, free_port, wait_listening
 from serve.conftest import ROLE, Serve  # noqa: F401 - re-exported to the test modules
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -292,16 +291,7 @@ class Registry:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([REGISTRY_BIN, "serve", str(self.dir / "config.yml")], stdout=log,
                                      stderr=log, start_new_session=True)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"docker-registry exited: {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"docker-registry did not listen: {self.log()}")
+        wait_listening(self.proc, self.port, "docker-registry", self.log)
 
     @property
     def host(self) -> str:

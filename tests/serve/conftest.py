@@ -29,7 +29,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from harness import FIXTURES, LAMBKIN, ROOT, bin_path, free_port
+from harness import FIXTURES, LAMBKIN, ROOT, bin_path, free_port, wait_listening
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
 
@@ -80,16 +80,7 @@ class Serve:
             stdout=log, stderr=log, start_new_session=True,
             env=None if self.env is None else {**os.environ, **self.env},
         )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"lambkin serve exited: {self.log()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"lambkin serve did not listen: {self.log()}")
+        wait_listening(self.proc, self.port, "lambkin serve", self.log)
 
     def log(self) -> str:
         try:

@@ -169,7 +169,13 @@ pub(crate) async fn settle(service: &Service, region: &str, name: &str) -> Optio
         }
         record_outcome(&mut record.latest, &outcome);
         match records::functions::save(&service.store, region, &record, rev) {
-            Ok(()) => return Some(record),
+            Ok(()) => {
+                if outcome.is_ok() {
+                    // Environments of the image that ran until now finish what they do and are replaced.
+                    service.engine.drain(name, Some("$LATEST"));
+                }
+                return Some(record);
+            }
             Err(lambkin_store::StoreError::Conflict { .. }) => continue,
             Err(e) => {
                 tracing::warn!("function {name}: the image's outcome was not stored: {e}");
