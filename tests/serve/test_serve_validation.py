@@ -176,9 +176,10 @@ def test_lambdas_own_rules(raw):
     # A role of another account.
     assert refused(raw.create_function, **create_args(Role="arn:aws:iam::999999999999:role/r")) == (
         "AccessDeniedException", 403, "Cross-account pass role is not allowed.")
-    # Image packages: a clear "not yet".
+    # An image package with a runtime and a handler: refused, as Lambda refuses it.
     code, status, message = refused(raw.create_function, **create_args(PackageType="Image", Code={"ImageUri": "x"}))
-    assert (code, status) == ("InvalidParameterValueException", 400) and "Image is not supported" in message
+    assert (code, status) == ("InvalidParameterValueException", 400)
+    assert "Runtime and Handler are not supported for functions with PackageType Image" in message
 
 
 def test_valid_requests_pass(raw):
