@@ -4,7 +4,7 @@
 #
 #   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
 #     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2), nats-server (the cluster suite's JetStream),
-#     docker-registry (the image suite's OCI registry); installed with apt-get only when missing (as root, or via sudo).
+#     docker-registry and skopeo (the image suite's OCI registry and image tool); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips),
 #     cryptography and bcrypt (the image suite's token server and htpasswd file).
@@ -55,6 +55,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 # The image suite (tests/images) pushes its images to Debian's docker-registry (distribution 2.8) on loopback.
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+# … and checks images made by skopeo (pushed to it, written as docker save archives) run too.
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 # AWS CLI v2 as Debian ships it (2.9.x: an older model that sends trailing slashes), for the serve suite.
 [ -x /usr/bin/aws ] || missing+=(awscli)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
@@ -92,7 +94,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli, nats-server, docker-registry)"
+    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli, nats-server, docker-registry, skopeo)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------

@@ -53,7 +53,7 @@ pub(crate) fn import(
         unpack::unpack_tar(limited, &tmp, &format!("archive {shown}"), opts)?;
         tmp
     };
-    let layout = Layout::open(&dir, &shown)?;
+    let layout = Layout::open(&dir, &shown, stem_of(path))?;
     let result = if layout.exists("index.json") {
         import_oci(store, &layout, arch, max)
     } else if layout.exists("manifest.json") {
@@ -80,10 +80,38 @@ impl Drop for Cleanup {
 struct Layout {
     root: OwnedFd,
     shown: String,
+    /// The repository name of images that carry only a tag, or no name: the file's or directory's name.
+    stem: String,
+}
+
+/// A repository name made of `path`'s file name without its archive extensions (`fn.tar.gz` → `fn`):
+/// lowercase, characters a repository name cannot hold made `-`.
+fn stem_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let mut stem = name.as_str();
+    for ext in [".gz", ".tgz", ".zst", ".tar", ".oci"] {
+        stem = stem.strip_suffix(ext).unwrap_or(stem);
+    }
+    let cleaned: String = stem
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | '0'..='9' | '.' | '_' | '-' => c,
+            _ => '-',
+        })
+        .collect();
+    let cleaned = cleaned.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if cleaned.is_empty() {
+        "image".into()
+    } else {
+        cleaned.to_owned()
+    }
 }
 
 impl Layout {
-    fn open(dir: &Path, shown: &str) -> Result<Layout, ImageError> {
+    fn open(dir: &Path, shown: &str, stem: String) -> Result<Layout, ImageError> {
         let root = rustix::fs::open(
             dir,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -98,6 +126,7 @@ impl Layout {
         Ok(Layout {
             root,
             shown: shown.to_string(),
+            stem,
         })
     }
 
@@ -279,7 +308,7 @@ fn import_oci(
             &names,
             |d| Layout::blob_rel(&d.digest),
         )?;
-        out.extend(name_all(store, &names, &image)?);
+        out.extend(name_all(store, &layout.stem, &names, &image)?);
     }
     if out.is_empty() {
         return Err(ImageError::WrongArchitecture(format!(
@@ -377,7 +406,7 @@ fn import_docker(
                 })
             },
         )?;
-        out.extend(name_all(store, &names, &image)?);
+        out.extend(name_all(store, &layout.stem, &names, &image)?);
     }
     if out.is_empty() {
         return Err(ImageError::Invalid(format!(
@@ -480,18 +509,28 @@ fn install(
     })
 }
 
-/// Records `names` (normalised) for `image`; returns them with the image as each names it.
-/// An image without names is returned under its manifest digest and not recorded.
+/// Records `image` under each of `names` (normalised); returns them with the image as each names it. A name that is only a tag (what `skopeo`, `umoci` and the OCI layout
+/// convention put in `org.opencontainers.image.ref.name`) names `stem:<tag>`; an image without names is
+/// `stem:latest`.
 fn name_all(
     store: &Store,
+    stem: &str,
     names: &[String],
     image: &Image,
 ) -> Result<Vec<(String, Image)>, ImageError> {
-    if names.is_empty() {
-        return Ok(vec![(image.manifest_digest.clone(), image.clone())]);
-    }
+    let bare_tag = |n: &str| !n.contains(['/', ':', '@']);
+    let names: Vec<String> = match names.is_empty() {
+        true => vec![format!("{stem}:latest")],
+        false => names
+            .iter()
+            .map(|n| match bare_tag(n) {
+                true => format!("{stem}:{n}"),
+                false => n.clone(),
+            })
+            .collect(),
+    };
     let mut out = Vec::new();
-    for n in names {
+    for n in &names {
         let r = ImageRef::parse(n)?;
         let name = r.to_string();
         store.set_name(&name, &image.manifest_digest)?;
@@ -507,6 +546,14 @@ fn name_all(
 mod tests {
     use super::*;
     use crate::testutil::{config, gzip, tar, E};
+
+    #[test]
+    fn names_from_the_file_name() {
+        assert_eq!(stem_of(Path::new("/x/My_Fn.tar.gz")), "my_fn");
+        assert_eq!(stem_of(Path::new("layout")), "layout");
+        assert_eq!(stem_of(Path::new("img.oci.tar")), "img");
+        assert_eq!(stem_of(Path::new("/x/@@.tar")), "image");
+    }
     use crate::{ImageStore, RegistrySettings};
     use std::path::Path;
 

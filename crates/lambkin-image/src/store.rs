@@ -40,14 +40,34 @@ pub(crate) struct Store {
 
 static UNIQUE: AtomicU64 = AtomicU64::new(0);
 
+/// Removes what processes that are gone left in `tmp` (their pid is in each name: [`Store::tmp_path`]). Another
+/// process may share the store (`lambkin image import` next to a running `serve`): its work is left alone.
+fn sweep_tmp(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owner = name.split('-').nth(1).and_then(|p| p.parse::<i32>().ok());
+        let alive = owner.is_some_and(|pid| {
+            // SAFETY: kill(2) with signal 0 only checks that the process exists; no memory is involved.
+            pid > 0 && (unsafe { libc::kill(pid, 0) } == 0 || io_errno() == libc::EPERM)
+        });
+        if !alive {
+            let path = entry.path();
+            let _ = fs::remove_dir_all(&path).or_else(|_| fs::remove_file(&path));
+        }
+    }
+}
+
+fn io_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
 impl Store {
     /// Opens (creating) the store at `root` and empties its `tmp/`.
     pub(crate) fn open(root: &Path) -> Result<Store, ImageError> {
-        let tmp = root.join("tmp");
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp)
-                .map_err(|e| ImageError::io(format!("emptying {}", tmp.display()), e))?;
-        }
+        sweep_tmp(&root.join("tmp"));
         for d in ["blobs/sha256", "layers", "layer-sizes", "images", "tmp"] {
             let p = root.join(d);
             fs::create_dir_all(&p)
@@ -65,7 +85,7 @@ impl Store {
         &self.root
     }
 
-    /// A fresh, unique path in `tmp/` (not created).
+    /// A fresh, unique path in `tmp/` (not created), named after this process (`<what>-<pid>-…`).
     pub(crate) fn tmp_path(&self, what: &str) -> PathBuf {
         let n = UNIQUE.fetch_add(1, Ordering::Relaxed);
         let nanos = std::time::SystemTime::now()
@@ -271,6 +291,21 @@ mod tests {
 
     fn blob<'a>(bytes: &'a [u8]) -> impl FnOnce() -> Result<&'a [u8], ImageError> + 'a {
         move || Ok(bytes)
+    }
+
+    #[test]
+    fn opening_sweeps_only_what_dead_processes_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join("tmp");
+        let live = tmp.join(format!("layer-{}-0-0", std::process::id()));
+        let dead = tmp.join("layer-2147483646-0-0");
+        let odd = tmp.join("leftover");
+        for d in [&live, &dead, &odd] {
+            fs::create_dir_all(d).unwrap();
+        }
+        Store::open(dir.path()).unwrap();
+        assert!(live.exists(), "a live process's work was removed");
+        assert!(!dead.exists() && !odd.exists());
     }
 
     #[test]
