@@ -40,6 +40,17 @@ pub(crate) fn check_create(
     Ok(())
 }
 
+/// Refuses image functions on a server whose environments are plain processes: an image is a whole root, which
+/// only the sandbox can give a function.
+pub(crate) fn check_isolation(service: &Service) -> ApiResult<()> {
+    match service.config.isolation {
+        lambkin_engine::Isolation::Namespace => Ok(()),
+        lambkin_engine::Isolation::Process => Err(ApiError::invalid(
+            "lambkin runs container-image functions only in its sandbox, whose root the image becomes: start lambkin serve as root (--isolation namespace).",
+        )),
+    }
+}
+
 /// The `ImageUri` of a create: required with `PackageType: Image`, refused with a zip.
 pub(crate) fn create_uri(
     package_type: Option<&str>,

@@ -1,7 +1,7 @@
 //! Pulling from an OCI registry (v2 API) with `oci-client`: manifests, indexes, configs and
 //! layers, every blob verified by digest and layers streamed to disk before unpacking.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use futures_util::StreamExt as _;
@@ -189,23 +189,33 @@ pub(crate) async fn pull(
         )));
     }
 
-    // The layers, bottom first.
+    // The layers, bottom first: the missing ones download up to DOWNLOADS_AHEAD at once, each unpacked in
+    // order as soon as it and the ones below it are in.
+    let what = |layer: &spec::Descriptor| format!("layer {} of {name}", layer.digest);
+    let mut downloads = Downloads::default();
+    let mut missing = Vec::new();
+    for diff_id in &diff_ids {
+        missing.push(store.layer_size(diff_id)?.is_none());
+    }
+    let mut started = 0;
     let mut used = 0u64;
-    for (layer, diff_id) in manifest.layers.iter().zip(&diff_ids) {
-        let what = format!("layer {} of {name}", layer.digest);
-        let size = match store.layer_size(diff_id)? {
-            Some(size) => size,
-            None => {
+    for (i, (layer, diff_id)) in manifest.layers.iter().zip(&diff_ids).enumerate() {
+        while started < manifest.layers.len() && started <= i + DOWNLOADS_AHEAD {
+            if missing[started] {
+                let l = &manifest.layers[started];
+                downloads.start(started, client, &top, l, store.tmp_path("blob"), what(l));
+            }
+            started += 1;
+        }
+        let size = match downloads.finish(i).await? {
+            None => store.layer_size(diff_id)?.ok_or_else(|| {
+                ImageError::Io(format!("{}: vanished from the store", what(layer)))
+            })?,
+            Some(tmp) => {
                 let budget = settings.max_unpacked_bytes.saturating_sub(used);
-                let tmp = store.tmp_path("blob");
-                let got =
-                    download(client, &top, &layer.digest, &tmp, layer.size.max(1), &what).await;
-                let result = match got {
-                    Ok(()) => unpack_blocking(store, diff_id, &tmp, budget, &what).await,
-                    Err(e) => Err(e),
-                };
+                let unpacked = unpack_blocking(store, diff_id, &tmp, budget, &what(layer)).await;
                 let _ = std::fs::remove_file(&tmp);
-                result?
+                unpacked?
             }
         };
         used = used.saturating_add(size);
@@ -232,6 +242,71 @@ pub(crate) async fn pull(
             "{name}: the image vanished from the store while being recorded"
         ))
     })
+}
+
+/// Layer downloads running ahead of the unpacking (Docker pulls three at once, too).
+const DOWNLOADS_AHEAD: usize = 3;
+
+/// Downloads in flight, by layer index; whatever is dropped unfinished is stopped and its file removed.
+#[derive(Default)]
+struct Downloads {
+    running: std::collections::BTreeMap<
+        usize,
+        (tokio::task::JoinHandle<Result<(), ImageError>>, PathBuf),
+    >,
+}
+
+impl Downloads {
+    /// Starts downloading `layer` into `dest`.
+    fn start(
+        &mut self,
+        i: usize,
+        client: &Client,
+        reference: &Reference,
+        layer: &spec::Descriptor,
+        dest: PathBuf,
+        what: String,
+    ) {
+        let (client, reference, digest, to) = (
+            client.clone(),
+            reference.clone(),
+            layer.digest.clone(),
+            dest.clone(),
+        );
+        let max = layer.size.max(1);
+        let task =
+            tokio::spawn(
+                async move { download(&client, &reference, &digest, &to, max, &what).await },
+            );
+        self.running.insert(i, (task, dest));
+    }
+
+    /// Waits for layer `i`'s download: its file, or `None` when it was not downloaded (already stored).
+    async fn finish(&mut self, i: usize) -> Result<Option<PathBuf>, ImageError> {
+        let Some((task, dest)) = self.running.remove(&i) else {
+            return Ok(None);
+        };
+        let done = task
+            .await
+            .map_err(|e| ImageError::Io(format!("a layer download stopped: {e}")))
+            .and_then(|r| r);
+        match done {
+            Ok(()) => Ok(Some(dest)),
+            Err(e) => {
+                let _ = std::fs::remove_file(&dest);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for Downloads {
+    fn drop(&mut self) {
+        for (task, dest) in self.running.values() {
+            task.abort();
+            let _ = std::fs::remove_file(dest);
+        }
+    }
 }
 
 /// Unpacks the downloaded blob at `path` as layer `diff_id`, on a blocking thread.

@@ -279,15 +279,19 @@ fn image_root(root: &Path, layers: &[PathBuf], top: &[TopEntry]) -> Result<(), E
         }
     }
     ctx("mkdir", root, fs::create_dir_all(root))?;
-    let mut lower = vec![top_dir.clone()];
-    lower.extend(layers.iter().rev().cloned());
-    ctx("mount the image on", root, read_only_overlay(&lower, root))
+    let mut bottom_first = layers.to_vec();
+    bottom_first.push(top_dir);
+    ctx(
+        "mount the image on",
+        root,
+        read_only_overlay(&bottom_first, root),
+    )
 }
 
-/// Mounts the overlay of `lower` (top first) read-only, `nosuid`, `nodev` on `at`. Each layer is its own
-/// `lowerdir+` (Linux 6.8), so an image of many layers is not limited by one option string's page; older
-/// kernels get the one `lowerdir` string.
-fn read_only_overlay(lower: &[PathBuf], at: &Path) -> io::Result<()> {
+/// Mounts the overlay of `layers` (bottom first, the later winning) read-only, `nosuid`, `nodev` on `at`. Each
+/// layer is its own `lowerdir+` (Linux 6.8), so an image of many layers is not limited by one option string's
+/// page; older kernels get the one `lowerdir` string.
+fn read_only_overlay(layers: &[PathBuf], at: &Path) -> io::Result<()> {
     use rustix::mount::{
         fsconfig_create, fsconfig_set_string, fsmount, fsopen, move_mount, FsMountFlags,
         FsOpenFlags, MountAttrFlags, MoveMountFlags,
@@ -297,7 +301,7 @@ fn read_only_overlay(lower: &[PathBuf], at: &Path) -> io::Result<()> {
         | MountAttrFlags::MOUNT_ATTR_NODEV;
     let per_layer = (|| -> io::Result<std::os::fd::OwnedFd> {
         let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
-        for dir in lower {
+        for dir in layers.iter().rev() {
             fsconfig_set_string(&fs, "lowerdir+", dir.as_os_str())?;
         }
         fsconfig_create(&fs)?;
@@ -308,12 +312,7 @@ fn read_only_overlay(lower: &[PathBuf], at: &Path) -> io::Result<()> {
         Err(e) => {
             tracing::debug!("overlay with lowerdir+ failed ({e}); one lowerdir string");
             let fs = fsopen("overlay", FsOpenFlags::FSOPEN_CLOEXEC)?;
-            let joined = lower
-                .iter()
-                .map(|p| p.to_string_lossy().replace(':', "\\:"))
-                .collect::<Vec<_>>()
-                .join(":");
-            fsconfig_set_string(&fs, "lowerdir", joined)?;
+            fsconfig_set_string(&fs, "lowerdir", overlay_lowerdir(layers))?;
             fsconfig_create(&fs)?;
             fsmount(&fs, FsMountFlags::FSMOUNT_CLOEXEC, attrs)?
         }

@@ -50,6 +50,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
                 input.handler.as_deref(),
                 input.layers.as_deref(),
             )?;
+            crate::images::check_isolation(&ctx.service)?;
             (None, None)
         }
         None => {
