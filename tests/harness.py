@@ -32,6 +32,14 @@ def bin_path(name: str) -> Path:
     return TARGET / PROFILE / name
 
 
+def log_tail(path: Path, chars: int = 4000) -> str:
+    """The last `chars` characters of a server's log file ("" when it cannot be read)."""
+    try:
+        return Path(path).read_text(errors="replace")[-chars:]
+    except OSError:
+        return ""
+
+
 def wait_listening(proc: subprocess.Popen, port: int, what: str, log, timeout: float = 30) -> None:
     """Waits until 127.0.0.1:`port` accepts connections; raises with `log()` (the server's output) when `proc`
     exits first or nothing listens within `timeout` seconds."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import free_port, wait_listening
+from harness import free_port, log_tail, wait_listening
 from serve.conftest import Serve
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -46,10 +46,7 @@ class Nats:
         wait_listening(self.proc, self.port, f"nats-server {self.name}", self.log, timeout=20)
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path, 3000)
 
     def kill9(self) -> None:
         if self.proc and self.proc.poll() is None:

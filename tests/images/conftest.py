@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import FIXTURES, LAMBKIN, ROOT, free_port, wait_listening
+from harness import FIXTURES, LAMBKIN, ROOT, free_port, log_tail, wait_listening
 from serve.conftest import ROLE, Serve  # noqa: F401 - re-exported to the test modules
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -298,10 +298,7 @@ class Registry:
         return f"127.0.0.1:{self.port}"
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path)
 
     def close(self) -> None:
         if self.proc.poll() is None:

@@ -29,7 +29,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from harness import FIXTURES, LAMBKIN, ROOT, bin_path, free_port, wait_listening
+from harness import FIXTURES, LAMBKIN, ROOT, bin_path, free_port, log_tail, wait_listening
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
 
@@ -83,10 +83,7 @@ class Serve:
         wait_listening(self.proc, self.port, "lambkin serve", self.log)
 
     def log(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
+        return log_tail(self.log_path)
 
     def client(self, region: str = "us-east-1", key: str = "test", secret: str = "test", **cfg):
         return boto3.client(
