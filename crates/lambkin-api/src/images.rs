@@ -156,19 +156,17 @@ pub(crate) fn start_pull(service: &Arc<Service>, region: &str, name: &str) {
 pub(crate) async fn settle(service: &Service, region: &str, name: &str) -> Option<FunctionRecord> {
     let (record, _) = records::functions::get(&service.store, region, name).ok()??;
     let uri = record.latest.image.as_ref()?.pulling.clone()?;
-    let arch = oci_architecture(&record.latest.config.architectures);
     tracing::info!("function {name}: pulling its image {uri}");
     let t0 = std::time::Instant::now();
-    let outcome = service.images.pull(&uri, arch).await;
-    match &outcome {
-        Ok(image) => tracing::info!(
+    let outcome = pull(service, &uri, &record.latest.config.architectures).await;
+    if let Ok(image) = &outcome {
+        tracing::info!(
             "function {name}: image {} ready ({} layers, {} bytes) in {:?}",
             image.resolved,
             image.layers.len(),
             image.size,
             t0.elapsed()
-        ),
-        Err(e) => tracing::warn!("function {name}: image {uri}: {e}"),
+        );
     }
     // The outcome is written only while the function still waits for this image.
     for _ in 0..20 {
