@@ -7,7 +7,8 @@
 #     docker-registry and skopeo (the image suite's OCI registry and image tool); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips),
-#     cryptography and bcrypt (the image suite's token server and htpasswd file).
+#     cryptography and bcrypt (the image suite's token server and htpasswd file), nats-py (the event source
+#     suite publishes to JetStream with it; moto's server is its SQS, SNS, EventBridge and S3).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
@@ -16,8 +17,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }

@@ -60,11 +60,18 @@ def test_event_invoke_config_crud(lam):
     assert upd["MaximumRetryAttempts"] == 0 and upd["MaximumEventAgeInSeconds"] == 120
     listed = lam.list_function_event_invoke_configs(FunctionName="cfg-target")["FunctionEventInvokeConfigs"]
     assert len(listed) == 1
-    with pytest.raises(botocore.exceptions.ClientError) as e:
-        lam.put_function_event_invoke_config(
-            FunctionName="cfg-target",
-            DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}})
-    assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+    # Queues, topics, buses and buckets are destinations (tests/esm delivers to them); other services are not,
+    # and a bucket takes failure records only.
+    out = lam.put_function_event_invoke_config(
+        FunctionName="cfg-target",
+        DestinationConfig={"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:123456789012:q"}})
+    assert out["DestinationConfig"]["OnFailure"]["Destination"] == "arn:aws:sqs:us-east-1:123456789012:q"
+    for bad in ({"OnFailure": {"Destination": "arn:aws:dynamodb:us-east-1:123456789012:table/t"}},
+                {"OnSuccess": {"Destination": "arn:aws:s3:::bucket"}}):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            lam.put_function_event_invoke_config(FunctionName="cfg-target", DestinationConfig=bad)
+        assert e.value.response["Error"]["Code"] == "InvalidParameterValueException"
+        assert "is invalid" in e.value.response["Error"]["Message"]
     lam.delete_function_event_invoke_config(FunctionName="cfg-target")
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
         lam.get_function_event_invoke_config(FunctionName="cfg-target")

@@ -22,7 +22,7 @@ use crate::time_fmt::now_ms;
 
 /// The stream's subject key of an event's function.
 fn function_key(ev: &QueuedEvent) -> String {
-    format!("{}/{}", ev.region, ev.function)
+    ev.lane()
 }
 
 /// Commits an event (durable before this returns): to this host's store, or to the cluster's stream.
@@ -173,11 +173,13 @@ async fn settle(service: &Service, events: &Events, delivery: Delivery, verdict:
         Verdict::Done(Some(rec)) => enqueue_on(events, rec).await,
         Verdict::Retry(ev) => enqueue_on(events, ev).await,
         Verdict::Ended { ev, rec, follow_up } => {
-            let dead = dead_letter(service, ev, rec).await;
-            match follow_up {
-                Some(f) if dead.is_ok() => enqueue_on(events, f).await,
-                _ => dead,
+            let mut written = dead_letter(service, ev, rec).await;
+            for f in follow_up {
+                if written.is_ok() {
+                    written = enqueue_on(events, f).await;
+                }
             }
+            written
         }
     };
     if let Err(e) = written {

@@ -105,6 +105,11 @@ pub struct ServeArgs {
     /// `~/.docker/config.json`].
     #[arg(long, env = "LAMBKIN_REGISTRY_AUTH")]
     pub registry_auth: Option<PathBuf>,
+    /// The NATS server(s) whose JetStream streams event source mappings read
+    /// (`arn:aws:nats:<region>:<account>:stream/<name>`), `nats://H:P[,…]` [default: the `--cluster` servers,
+    /// else `nats://127.0.0.1:4222`].
+    #[arg(long, env = "LAMBKIN_NATS_URL")]
+    pub nats_url: Option<String>,
     /// Cluster mode: the NATS servers (JetStream enabled) that hosts share state through,
     /// `nats://H:P[,nats://H:P…]`. Without it, this host keeps everything in its data directory (SQLite).
     #[arg(long, env = "LAMBKIN_CLUSTER")]
@@ -185,6 +190,8 @@ pub struct ServeConfig {
     pub cluster: Option<lambkin_cluster::ClusterConfig>,
     /// Where container images come from (`--insecure-registry`, `--ecr-registry`, `--registry-auth`).
     pub registries: lambkin_image::RegistrySettings,
+    /// The NATS server(s) of NATS event sources (`--nats-url`; None: the pollers' default).
+    pub nats_url: Option<String>,
 }
 
 /// The cluster options other than the servers, resolved.
@@ -393,6 +400,8 @@ impl ServeConfig {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:9000".into());
+        let cluster_servers = args.cluster.clone().or(file.cluster.clone());
+        let nats_url = args.nats_url.or(file.nats_url).or(cluster_servers);
         let cluster = match args.cluster.or(file.cluster) {
             None => None,
             Some(servers) => Some(cluster_config(
@@ -429,6 +438,7 @@ impl ServeConfig {
         Ok(Self {
             cluster,
             registries,
+            nats_url,
             s3_endpoint_url,
             runtime_interpreters,
             efs,

@@ -12,12 +12,14 @@ pub mod config;
 mod constraints;
 pub mod efs;
 pub mod error;
+mod esm;
 mod images;
 mod invoke;
 pub mod model;
 pub mod names;
 mod operation;
 mod ops;
+mod pollers;
 mod queue;
 mod records;
 mod reply;
@@ -153,6 +155,7 @@ pub async fn run(
         lambkin_image::ImageStore::open(&config.data_dir.join("images"), config.registries.clone())
             .map_err(|e| format!("the image store: {e}"))?;
     let s3 = s3code::S3Code::new(config.s3_endpoint_url.clone());
+    let destinations = lambkin_destinations::Destinations::new(&config.region);
     s3.warn_if_self(&local);
     let service = Arc::new(Service {
         s3,
@@ -165,6 +168,8 @@ pub async fn run(
         queue: schedule::Queue::default(),
         runtimes,
         images,
+        destinations,
+        mappings: pollers::Mappings::default(),
     });
     match &service.cluster {
         Some(cluster) => {
@@ -176,6 +181,7 @@ pub async fn run(
     }
     ops::provisioned::restore(&service);
     images::resume(&service);
+    esm::start(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

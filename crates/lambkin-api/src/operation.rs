@@ -1,3 +1,6 @@
+//! Long because it is the table of every operation (botocore's 91 and lambkin's own) and the input shape each
+//! one parses: splitting it would scatter one table.
+//!
 //! The operations of the API as typed values: `routes.rs` turns a request into an [`Operation`] (one variant per
 //! Lambda operation, named as botocore names it, plus lambkin's own endpoints), `ops` executes it. A variant
 //! carries what its operation reads of the request: path members as given (percent-decoded; names are
@@ -279,10 +282,11 @@ pub(crate) enum Operation {
         arn: String,
         revision_id: Option<String>,
     },
-    // Event source mappings (not supported yet: `ops/unsupported.rs`)
+    // Event source mappings (`ops/mappings.rs`)
     ListEventSourceMappings {
         page: Page,
         function: Option<String>,
+        source: Option<String>,
     },
     CreateEventSourceMapping(Body<EventSourceMappingInput>),
     GetEventSourceMapping {
@@ -290,6 +294,7 @@ pub(crate) enum Operation {
     },
     UpdateEventSourceMapping {
         uuid: String,
+        input: Body<EventSourceMappingInput>,
     },
     DeleteEventSourceMapping {
         uuid: String,
@@ -697,6 +702,53 @@ pub(crate) struct EventSourceMappingInput {
     pub function_name: Option<String>,
     pub event_source_arn: Option<String>,
     pub self_managed_event_source: Option<serde_json::Value>,
+    pub enabled: Option<bool>,
+    pub batch_size: Option<u32>,
+    pub maximum_batching_window_in_seconds: Option<u32>,
+    pub filter_criteria: Option<FilterCriteria>,
+    pub function_response_types: Option<Vec<String>>,
+    pub scaling_config: Option<ScalingConfig>,
+    pub destination_config: Option<DestinationConfig>,
+    pub starting_position: Option<String>,
+    pub starting_position_timestamp: Option<f64>,
+    pub maximum_retry_attempts: Option<i64>,
+    pub maximum_record_age_in_seconds: Option<i64>,
+    pub parallelization_factor: Option<u32>,
+    pub bisect_batch_on_function_error: Option<bool>,
+    pub tumbling_window_in_seconds: Option<u32>,
+    pub topics: Option<Vec<String>>,
+    pub queues: Option<Vec<String>>,
+    pub source_access_configurations: Option<serde_json::Value>,
+    pub document_d_b_event_source_config: Option<serde_json::Value>,
+    pub amazon_managed_kafka_event_source_config: Option<serde_json::Value>,
+    pub self_managed_kafka_event_source_config: Option<serde_json::Value>,
+    pub provisioned_poller_config: Option<serde_json::Value>,
+    #[serde(rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
+    pub metrics_config: Option<serde_json::Value>,
+    pub logging_config: Option<serde_json::Value>,
+    pub tags: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// An event source mapping's `FilterCriteria`.
+#[derive(Deserialize, Default, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct FilterCriteria {
+    pub filters: Option<Vec<Filter>>,
+}
+
+/// One filter of `FilterCriteria`.
+#[derive(Deserialize, Default, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Filter {
+    pub pattern: Option<String>,
+}
+
+/// An event source mapping's `ScalingConfig`.
+#[derive(Deserialize, Default, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ScalingConfig {
+    pub maximum_concurrency: Option<u32>,
 }
 
 /// `Put`/`UpdateFunctionEventInvokeConfig`'s body.

@@ -11,7 +11,11 @@
 //! A destination record is itself a queued event (of the destination function), written in the same atomic
 //! batch that settles the event it reports on (its deletion, its dead letter): it exists in the store exactly
 //! when the original is gone, and is then delivered like any event — retried after throttles and start
-//! failures, again after a restart.
+//! failures, again after a restart. A record for a destination that is not a function (SQS, SNS, EventBridge,
+//! S3) and a dead letter for the function's `DeadLetterConfig` queue or topic are queued events the same way,
+//! marked `outbound` and delivered through `lambkin-destinations` (in a lane of their destination): retried
+//! with backoff while the service fails for a reason that can pass, for up to 6 hours; a delivery that cannot
+//! succeed is logged as an error and kept in the function's dead letters — never dropped silently.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -43,6 +47,8 @@ struct Effective {
     on_success: Option<String>,
     /// Function ARN for failures.
     on_failure: Option<String>,
+    /// The function's `DeadLetterConfig.TargetArn` (an SQS queue or SNS topic).
+    dead_letter: Option<String>,
 }
 
 /// The configuration an async event of `function[:qualifier]` is delivered with (Lambda's defaults: 2
@@ -70,7 +76,28 @@ fn effective(
             .as_ref()
             .and_then(|c| c.destination_config.on_success.destination.clone()),
         on_failure: cfg.and_then(|c| c.destination_config.on_failure.destination),
+        dead_letter: dead_letter_target(service, region, function, qualifier),
     }
+}
+
+/// The `DeadLetterConfig.TargetArn` of the version an event of `function[:qualifier]` runs.
+fn dead_letter_target(
+    service: &Service,
+    region: &str,
+    function: &str,
+    qualifier: Option<&str>,
+) -> Option<String> {
+    let arns = Arns {
+        region: region.to_owned(),
+        account: service.config.account_id.clone(),
+    };
+    crate::resolve::resolve(service, &arns, function, qualifier)
+        .ok()?
+        .version
+        .config
+        .dead_letter_config?
+        .target_arn
+        .filter(|t| !t.is_empty())
 }
 
 /// Fills the schedule from the store, then starts the committer, the deleter and the delivery loop.
@@ -297,12 +324,63 @@ fn record(
     r
 }
 
-/// The destination's queued event carrying `rec`.
+/// The source function's ARN (qualified as it was invoked) an event reports on.
+fn function_arn(ev: &QueuedEvent, version: &str) -> String {
+    let arns = Arns {
+        region: ev.region.clone(),
+        account: ev.account.clone(),
+    };
+    arns.qualified(&ev.function, ev.qualifier.as_deref().unwrap_or(version))
+}
+
+/// A queued delivery of `payload` to a destination that is not a function.
+pub(crate) fn outbound_event(
+    ev: &QueuedEvent,
+    outbound: crate::records::events::Outbound,
+    payload: &[u8],
+) -> QueuedEvent {
+    let now = now_ms();
+    QueuedEvent {
+        id: uuid::Uuid::new_v4().to_string(),
+        region: ev.region.clone(),
+        account: ev.account.clone(),
+        function: ev.function.clone(),
+        qualifier: ev.qualifier.clone(),
+        payload: base64::engine::general_purpose::STANDARD.encode(payload),
+        client_context: None,
+        trace_id: None,
+        enqueued_ms: now,
+        due_ms: now,
+        attempts: 0,
+        deferrals: 0,
+        incarnation: None,
+        hops: 0,
+        after_stop: false,
+        outbound: Some(outbound),
+    }
+}
+
+/// The destination's queued event carrying `rec`: an event of the destination function, or a delivery to a
+/// queue, topic, bus or bucket.
 fn destination_event(
     ev: &QueuedEvent,
     destination: &str,
     rec: &serde_json::Value,
 ) -> Option<QueuedEvent> {
+    if destination.split(':').nth(2) != Some("lambda") {
+        let success = rec["requestContext"]["condition"] == "Success";
+        let outbound = crate::records::events::Outbound {
+            target: destination.to_owned(),
+            function_arn: rec["requestContext"]["functionArn"]
+                .as_str()
+                .map_or_else(|| function_arn(ev, "$LATEST"), str::to_owned),
+            request_id: ev.id.clone(),
+            success: Some(success),
+            error: None,
+            mapping: None,
+        };
+        return Some(outbound_event(ev, outbound, rec.to_string().as_bytes()));
+    }
     let Ok(dest) = crate::names::parse_function(destination, &ev.account) else {
         tracing::warn!(
             "destination {destination} of {} is not a function",
@@ -327,20 +405,57 @@ fn destination_event(
         incarnation: None,
         hops: ev.hops + 1,
         after_stop: false,
+        outbound: None,
     })
+}
+
+/// The dead letter of an event for its function's `DeadLetterConfig` target: the event as it came, with
+/// Lambda's `RequestID`, `ErrorCode` and `ErrorMessage` attributes (the error's first kilobyte).
+fn dead_letter_event(
+    ev: &QueuedEvent,
+    target: &str,
+    version: &str,
+    error: Option<&[u8]>,
+) -> QueuedEvent {
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&ev.payload)
+        .unwrap_or_default();
+    let message = match error {
+        Some(body) => {
+            let v = as_json(body);
+            let text = v["errorMessage"]
+                .as_str()
+                .map_or_else(|| String::from_utf8_lossy(body).into_owned(), str::to_owned);
+            let mut end = text.len().min(1024);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text[..end].to_owned()
+        }
+        None => "Event age exceeded".to_owned(),
+    };
+    let outbound = crate::records::events::Outbound {
+        target: target.to_owned(),
+        function_arn: function_arn(ev, version),
+        request_id: ev.id.clone(),
+        success: None,
+        error: Some(("200".to_owned(), message)),
+        mapping: None,
+    };
+    outbound_event(ev, outbound, &payload)
 }
 
 /// Applies the batch that settles an event (with the destination record it writes, if any), retrying while
 /// the store fails; then schedules the destination record. If the store keeps failing the event stays in it
 /// and is delivered again after a restart (at least once).
-async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>, what: &str) {
+async fn settle(service: &Service, ops: Vec<Op>, follow_up: Vec<QueuedEvent>, what: &str) {
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=10 {
         let store = service.store.clone();
         let batch = ops.clone();
         match tokio::task::spawn_blocking(move || records::apply(&store, batch)).await {
             Ok(Ok(())) => {
-                if let Some(f) = follow_up {
+                for f in follow_up {
                     service.queue.schedule.insert(f.key(), f);
                 }
                 return;
@@ -359,11 +474,12 @@ async fn settle(service: &Service, ops: Vec<Op>, follow_up: Option<QueuedEvent>,
 pub(crate) enum Verdict {
     /// Delivered, or nothing is left to deliver it to: it goes, with the `OnSuccess` record, if any.
     Done(Option<QueuedEvent>),
-    /// Ended for good: its dead letter `rec`, and its `OnFailure` record, if any.
+    /// Ended for good: its dead letter `rec`, and what it sends on: its `OnFailure` record and its dead
+    /// letter for the `DeadLetterConfig` target, if any.
     Ended {
         ev: Box<QueuedEvent>,
         rec: serde_json::Value,
-        follow_up: Option<Box<QueuedEvent>>,
+        follow_up: Vec<QueuedEvent>,
     },
     /// A function error with retries left: runs again at its `due_ms`.
     Retry(QueuedEvent),
@@ -373,6 +489,9 @@ pub(crate) enum Verdict {
 
 /// One turn of an event: Lambda's loop detection, maximum age, the invoke, and retries.
 pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
+    if ev.outbound.is_some() {
+        return deliver_outbound(service, ev).await;
+    }
     let cfg = effective(service, &ev.region, &ev.function, ev.qualifier.as_deref());
     if stopped_as_loop(service, &ev) {
         return stop_loop(ev, &cfg);
@@ -435,7 +554,7 @@ async fn settle_local(service: &Service, key: &str, verdict: Verdict) {
         Verdict::Done(Some(rec)) => match events::put(&rec) {
             Ok(put) => {
                 let what = format!("async event {key} (its destination record)");
-                settle(service, vec![put, events::delete(key)], Some(rec), &what).await;
+                settle(service, vec![put, events::delete(key)], vec![rec], &what).await;
             }
             Err(e) => {
                 tracing::warn!("cannot write the destination record of {key}: {e}");
@@ -443,9 +562,9 @@ async fn settle_local(service: &Service, key: &str, verdict: Verdict) {
             }
         },
         Verdict::Ended { ev, rec, follow_up } => {
-            let ops = final_ops(key, &ev, follow_up.as_deref(), &rec);
+            let ops = final_ops(key, &ev, &follow_up, &rec);
             let what = format!("async event {} (ended)", ev.id);
-            settle(service, ops, follow_up.map(|f| *f), &what).await;
+            settle(service, ops, follow_up, &what).await;
         }
         Verdict::Retry(ev) => reschedule(service, key, ev).await,
         Verdict::Deferred(ev) => {
@@ -496,7 +615,7 @@ fn stop_loop(ev: QueuedEvent, cfg: &Effective) -> Verdict {
     Verdict::Ended {
         ev: Box::new(ev),
         rec,
-        follow_up: follow_up.map(Box::new),
+        follow_up: follow_up.into_iter().collect(),
     }
 }
 
@@ -504,11 +623,11 @@ fn stop_loop(ev: QueuedEvent, cfg: &Effective) -> Verdict {
 fn final_ops(
     key: &str,
     ev: &QueuedEvent,
-    follow_up: Option<&QueuedEvent>,
+    follow_up: &[QueuedEvent],
     rec: &serde_json::Value,
 ) -> Vec<lambkin_store::Op> {
     let mut ops = Vec::new();
-    if let Some(f) = follow_up {
+    for f in follow_up {
         match events::put(f) {
             Ok(put) => ops.push(put),
             Err(e) => tracing::warn!("cannot write the OnFailure record of {}: {e}", ev.id),
@@ -549,10 +668,15 @@ fn ended(
     cfg: &Effective,
 ) -> Verdict {
     let rec = record(&ev, condition, version, body.map(|b| (b, true)));
-    let follow_up = cfg
+    let mut follow_up: Vec<QueuedEvent> = cfg
         .on_failure
         .as_deref()
-        .and_then(|dest| destination_event(&ev, dest, &rec));
+        .and_then(|dest| destination_event(&ev, dest, &rec))
+        .into_iter()
+        .collect();
+    if let Some(target) = &cfg.dead_letter {
+        follow_up.push(dead_letter_event(&ev, target, version, body));
+    }
     tracing::info!(
         "async event {} of {} failed: {condition}",
         ev.id,
@@ -561,6 +685,99 @@ fn ended(
     Verdict::Ended {
         ev: Box::new(ev),
         rec,
-        follow_up: follow_up.map(Box::new),
+        follow_up,
+    }
+}
+
+/// How long a delivery to a destination is retried while it fails for a reason that can pass.
+const OUTBOUND_MAX_AGE_MS: u64 = 6 * 3600 * 1000;
+
+/// One turn of an outbound delivery: sent, retried later, or ended as a dead letter of its function.
+async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
+    let Some(out) = ev.outbound.clone() else {
+        return Verdict::Done(None);
+    };
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(&ev.payload)
+        .unwrap_or_default();
+    let result = match lambkin_destinations::Target::parse(&out.target) {
+        None => Err(lambkin_destinations::SendError {
+            permanent: true,
+            message: format!(
+                "{} is not a destination lambkin delivers to (an SQS queue, SNS topic, EventBridge bus or S3 bucket)",
+                out.target
+            ),
+        }),
+        Some(target) => {
+            let delivery = match (&out.success, &out.error) {
+                (_, Some((code, message))) => lambkin_destinations::Delivery::DeadLetter {
+                    payload: payload.clone().into(),
+                    request_id: out.request_id.clone(),
+                    error_code: code.clone(),
+                    error_message: message.clone(),
+                },
+                (success, None) => lambkin_destinations::Delivery::Record {
+                    record: as_json(&payload),
+                    success: success.unwrap_or(false),
+                    function_arn: out.function_arn.clone(),
+                    request_id: out.request_id.clone(),
+                    origin: match &out.mapping {
+                        Some((uuid, shard)) => lambkin_destinations::Origin::EventSourceMapping {
+                            uuid: uuid.clone(),
+                            shard: shard.clone(),
+                        },
+                        None => lambkin_destinations::Origin::Async,
+                    },
+                },
+            };
+            service.destinations.send(&target, &delivery).await
+        }
+    };
+    let what = if out.error.is_some() {
+        "dead letter"
+    } else {
+        "destination record"
+    };
+    match result {
+        Ok(()) => {
+            tracing::debug!("{what} of {} delivered to {}", out.request_id, out.target);
+            Verdict::Done(None)
+        }
+        Err(e) if !e.permanent && now_ms().saturating_sub(ev.enqueued_ms) < OUTBOUND_MAX_AGE_MS => {
+            service.queue.count_delivery_failure();
+            ev.deferrals += 1;
+            let backoff =
+                Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
+            tracing::warn!(
+                "cannot deliver the {what} of {} ({}) to {}: {e}; trying again in {} s",
+                out.request_id,
+                out.function_arn,
+                out.target,
+                backoff.as_secs()
+            );
+            ev.due_ms = now_ms() + scaled(service, backoff).as_millis() as u64;
+            Verdict::Deferred(ev)
+        }
+        Err(e) => {
+            service.queue.count_delivery_failure();
+            tracing::error!(
+                "the {what} of {} ({}) cannot be delivered to {}: {e}; it is kept in the function's dead letters",
+                out.request_id,
+                out.function_arn,
+                out.target
+            );
+            let rec = serde_json::json!({
+                "undeliverable": what,
+                "destination": out.target,
+                "error": e.message,
+                "requestId": out.request_id,
+                "payload": as_json(&payload),
+            });
+            Verdict::Ended {
+                ev: Box::new(ev),
+                rec,
+                follow_up: Vec::new(),
+            }
+        }
     }
 }

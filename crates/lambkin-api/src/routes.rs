@@ -467,6 +467,7 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         (["2015-03-31", "event-source-mappings"], &M::GET) => O::ListEventSourceMappings {
             page: req.page(100),
             function: q("FunctionName"),
+            source: q("EventSourceArn"),
         },
         (["2015-03-31", "event-source-mappings"], &M::POST) => {
             O::CreateEventSourceMapping(req.json())
@@ -474,9 +475,10 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         (["2015-03-31", "event-source-mappings", u], &M::GET) => {
             O::GetEventSourceMapping { uuid: s(u) }
         }
-        (["2015-03-31", "event-source-mappings", u], &M::PUT) => {
-            O::UpdateEventSourceMapping { uuid: s(u) }
-        }
+        (["2015-03-31", "event-source-mappings", u], &M::PUT) => O::UpdateEventSourceMapping {
+            uuid: s(u),
+            input: req.json(),
+        },
         (["2015-03-31", "event-source-mappings", u], &M::DELETE) => {
             O::DeleteEventSourceMapping { uuid: s(u) }
         }

@@ -31,6 +31,9 @@ pub(crate) struct Queue {
     pub(crate) schedule: Schedule,
     pub(crate) done_tx: mpsc::UnboundedSender<Op>,
     pub(crate) done_rx: Mutex<Option<mpsc::UnboundedReceiver<Op>>>,
+    /// Failed attempts to deliver a destination record or dead letter to SQS, SNS, EventBridge or S3
+    /// (Lambda's `DestinationDeliveryFailures` and `DeadLetterErrors`), since the start.
+    delivery_failures: std::sync::atomic::AtomicU64,
 }
 
 impl Default for Queue {
@@ -43,11 +46,24 @@ impl Default for Queue {
             schedule: Schedule::default(),
             done_tx,
             done_rx: Mutex::new(Some(done_rx)),
+            delivery_failures: std::sync::atomic::AtomicU64::new(0),
         }
     }
 }
 
 impl Queue {
+    /// Counts a failed delivery to a destination or dead-letter target.
+    pub(crate) fn count_delivery_failure(&self) {
+        self.delivery_failures
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Failed deliveries to destinations and dead-letter targets since the start.
+    pub(crate) fn delivery_failures(&self) -> u64 {
+        self.delivery_failures
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Commits an event; returns once it is durable.
     pub async fn enqueue(&self, ev: QueuedEvent) -> Result<(), String> {
         let (tx, rx) = oneshot::channel();
@@ -121,7 +137,7 @@ pub(crate) struct Schedule {
 
 /// The lane of an event: its function, by region and name.
 pub(crate) fn lane_of(ev: &QueuedEvent) -> String {
-    format!("{}/{}", ev.region, ev.function)
+    ev.lane()
 }
 
 impl Schedule {
@@ -278,6 +294,7 @@ mod tests {
             incarnation: None,
             hops: 0,
             after_stop: false,
+            outbound: None,
         };
         (e.key(), e)
     }

@@ -34,6 +34,10 @@ pub struct Service {
     pub(crate) code_urls: CodeUrls,
     /// Container images of image functions: pulled, imported, unpacked (`<data>/images`).
     pub(crate) images: lambkin_image::ImageStore,
+    /// Destinations and dead-letter targets that are not functions: SQS, SNS, EventBridge, S3.
+    pub(crate) destinations: lambkin_destinations::Destinations,
+    /// Event source mappings: their pollers and reconciler (`esm.rs`).
+    pub(crate) mappings: crate::pollers::Mappings,
 }
 
 impl Service {

@@ -109,3 +109,12 @@ pub(crate) fn host_architecture() -> &'static str {
         other => other,
     }
 }
+
+/// Lambda's limit of tags on a function, and its text when a create or a tag request passes it (LocalStack
+/// snapshot test_tag_limits).
+pub(crate) const MAX_TAGS: usize = 50;
+
+/// Lambda's answer to more than [`MAX_TAGS`] tags.
+pub(crate) fn too_many() -> ApiError {
+    ApiError::invalid("Number of tags exceeds resource tag limit.")
+}

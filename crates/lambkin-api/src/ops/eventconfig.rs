@@ -51,13 +51,17 @@ fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResul
             Some(d) => format!("{kind}(destination={d})"),
             None => "null".into(),
         };
+        let service = |d: &str| d.split(':').nth(2).unwrap_or("").to_owned();
+        // S3 takes failure records only.
         let foreign = [&dc.on_success.destination, &dc.on_failure.destination]
             .into_iter()
             .flatten()
-            .any(|d| {
-                let service = d.split(':').nth(2).unwrap_or("");
-                !["lambda", "sqs", "sns", "events", "s3"].contains(&service)
-            });
+            .any(|d| !["lambda", "sqs", "sns", "events", "s3"].contains(&service(d).as_str()))
+            || dc
+                .on_success
+                .destination
+                .as_deref()
+                .is_some_and(|d| service(d) == "s3");
         if foreign {
             return Err(ApiError::invalid(format!(
                 "The provided destination config DestinationConfig(onSuccess={}, onFailure={}) is invalid.",
@@ -69,11 +73,15 @@ fn check(input: &EventInvokeConfigInput, arns: &Arns, account: &str) -> ApiResul
             .into_iter()
             .flatten()
         {
-            let ok = d.starts_with(&format!("arn:aws:lambda:{}:", arns.region))
-                && names::parse_function(d, account).is_ok();
+            let ok = if service(d) == "lambda" {
+                d.starts_with(&format!("arn:aws:lambda:{}:", arns.region))
+                    && names::parse_function(d, account).is_ok()
+            } else {
+                lambkin_destinations::Target::parse(d).is_some()
+            };
             if !ok {
                 return Err(ApiError::invalid(format!(
-                    "The destination ARN {d} is invalid. lambkin delivers destinations to Lambda functions of the same region only (SQS, SNS, S3 and EventBridge destinations are not available)."
+                    "The destination ARN {d} is invalid."
                 )));
             }
         }
@@ -143,6 +151,7 @@ pub(crate) async fn put(
         .into_iter()
         .flat_map(|dc| [&dc.on_success.destination, &dc.on_failure.destination])
         .flatten()
+        .filter(|d| d.split(':').nth(2) == Some("lambda"))
     {
         let r = names::parse_function(d, &ctx.service.config.account_id)?;
         if resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref()).is_err() {

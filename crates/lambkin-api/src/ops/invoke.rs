@@ -168,6 +168,7 @@ async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
         incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
         hops: 0,
         after_stop: false,
+        outbound: None,
     };
     crate::clusterqueue::enqueue(&ctx.service, ev)
         .await

@@ -107,6 +107,11 @@ pub(crate) async fn dead_letters(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
 pub(crate) fn health(service: &Service) -> Reply {
     Reply::Json(
         StatusCode::OK,
-        json!({"status": "ok", "environments": service.engine.stats().environments}),
+        json!({
+            "status": "ok",
+            "environments": service.engine.stats().environments,
+            "destinationDeliveryFailures": service.queue.delivery_failures(),
+            "eventSourceMappings": service.mappings.running(),
+        }),
     )
 }

@@ -13,6 +13,7 @@ mod invoke;
 mod lambkin;
 mod layerpolicy;
 mod layers;
+mod mappings;
 mod policy;
 pub(crate) mod provisioned;
 mod recursion;
@@ -204,13 +205,15 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
         O::DeleteResourcePolicy { arn, revision_id } => {
             resourcepolicy::delete(ctx, &arn, revision_id.as_deref()).await
         }
-        O::ListEventSourceMappings { page, function } => {
-            unsupported::list_event_source_mappings(ctx, page, function.as_deref()).await
-        }
-        O::CreateEventSourceMapping(input) => unsupported::create_event_source_mapping(ctx, input?),
-        O::GetEventSourceMapping { uuid }
-        | O::UpdateEventSourceMapping { uuid }
-        | O::DeleteEventSourceMapping { uuid } => unsupported::event_source_mapping(&uuid),
+        O::ListEventSourceMappings {
+            page,
+            function,
+            source,
+        } => mappings::list(ctx, page, function.as_deref(), source.as_deref()).await,
+        O::CreateEventSourceMapping(input) => mappings::create(ctx, input?).await,
+        O::GetEventSourceMapping { uuid } => mappings::get(ctx, &uuid).await,
+        O::UpdateEventSourceMapping { uuid, input } => mappings::update(ctx, &uuid, input?).await,
+        O::DeleteEventSourceMapping { uuid } => mappings::delete(ctx, &uuid).await,
         O::ListCapacityProviders { page } => unsupported::list_capacity_providers(page),
         O::CreateCapacityProvider => unsupported::create_capacity_provider(),
         O::GetCapacityProvider { name }

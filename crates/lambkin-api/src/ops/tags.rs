@@ -1,5 +1,5 @@
-//! Tags of a function (by its unqualified ARN) or of a code signing configuration (by its ARN, as Terraform's
-//! `aws_lambda_code_signing_config` reads and writes them): `ListTags`, `TagResource`, `UntagResource`.
+//! Tags of a function (by its unqualified ARN), of an event source mapping or of a code signing configuration
+//! (by its ARN, as Terraform's `aws_lambda_code_signing_config` reads and writes them): `ListTags`, `TagResource`, `UntagResource`.
 
 use http::StatusCode;
 use serde_json::json;
@@ -11,38 +11,28 @@ use crate::request::Ctx;
 use crate::resolve::load;
 use crate::service::Service;
 
-use super::codesigning;
 use super::common::{parse_ref, save};
+use super::{codesigning, mappings};
 
-/// Lambda's limit of tags on a function, and its text when a create or a tag request passes it (LocalStack
-/// snapshot test_tag_limits).
-pub(crate) const MAX_TAGS: usize = 50;
-
-/// Lambda's answer to more than [`MAX_TAGS`] tags.
-pub(crate) fn too_many() -> ApiError {
-    ApiError::invalid("Number of tags exceeds resource tag limit.")
-}
+pub(crate) use super::common::{too_many, MAX_TAGS};
 
 /// A code signing configuration's ARN (`arn:…:lambda:…:code-signing-config:csc-…`).
 fn is_csc(raw: &str) -> bool {
     raw.split(':').nth(5) == Some("code-signing-config")
 }
 
+/// An event source mapping's ARN (`arn:…:lambda:…:event-source-mapping:<uuid>`).
+fn is_esm(raw: &str) -> bool {
+    raw.split(':').nth(5) == Some("event-source-mapping")
+}
+
 fn tag_target(service: &Service, raw: &str) -> ApiResult<String> {
-    // Event source mappings and capacity providers are taggable, and lambkin has none of either: Lambda's
-    // 404s for them (LocalStack snapshot test_tag_exceptions[event_source_mapping], [capacity_provider]).
-    match raw.split(':').nth(5) {
-        Some("event-source-mapping") => {
-            return Err(ApiError::not_found(format!(
-                "Event source mapping not found: {raw}"
-            )))
-        }
-        Some("capacity-provider") => {
-            return Err(ApiError::not_found(format!(
-                "Capacity provider not found: {raw}"
-            )))
-        }
-        _ => {}
+    // Capacity providers are taggable, and lambkin has none: Lambda's 404 (LocalStack snapshot
+    // test_tag_exceptions[capacity_provider]).
+    if raw.split(':').nth(5) == Some("capacity-provider") {
+        return Err(ApiError::not_found(format!(
+            "Capacity provider not found: {raw}"
+        )));
     }
     let r = parse_ref(service, raw)?;
     if !raw.starts_with("arn:") {
@@ -64,6 +54,10 @@ pub(crate) async fn list_tags(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
         let tags = codesigning::tags(ctx, raw)?;
         return Ok(Reply::Json(StatusCode::OK, json!({ "Tags": tags })));
     }
+    if is_esm(raw) {
+        let tags = mappings::retag(ctx, raw, |_| Ok(())).await?;
+        return Ok(Reply::Json(StatusCode::OK, json!({ "Tags": tags })));
+    }
     let name = tag_target(&ctx.service, raw)?;
     let (record, _) = load(&ctx.service, &ctx.arns, &name)?;
     Ok(Reply::Json(StatusCode::OK, json!({"Tags": record.tags})))
@@ -74,6 +68,23 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
     if is_csc(raw) {
         let add = input?.tags.unwrap_or_default();
         codesigning::retag(ctx, raw, |tags| {
+            tags.extend(add);
+            if tags.len() > MAX_TAGS {
+                return Err(too_many());
+            }
+            Ok(())
+        })
+        .await?;
+        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
+    }
+    if is_esm(raw) {
+        let add = input?.tags.unwrap_or_default();
+        if add.is_empty() {
+            return Err(ApiError::invalid(
+                "An error occurred and the request cannot be processed.",
+            ));
+        }
+        mappings::retag(ctx, raw, |tags| {
             tags.extend(add);
             if tags.len() > MAX_TAGS {
                 return Err(too_many());
@@ -106,6 +117,16 @@ pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResul
 pub(crate) async fn untag(ctx: &Ctx, raw: &str, tag_keys: &[String]) -> ApiResult<Reply> {
     if is_csc(raw) {
         codesigning::retag(ctx, raw, |tags| {
+            tag_keys.iter().for_each(|k| {
+                tags.remove(k);
+            });
+            Ok(())
+        })
+        .await?;
+        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
+    }
+    if is_esm(raw) {
+        mappings::retag(ctx, raw, |tags| {
             tag_keys.iter().for_each(|k| {
                 tags.remove(k);
             });

@@ -1,66 +1,21 @@
 //! The operations of what lambkin does not have yet, each answering what Lambda would truthfully answer
-//! here, or a specific error naming what is missing (never `UnknownOperationException`): event source
-//! mappings (nothing polls SQS, Kinesis, DynamoDB, Kafka, MQ or DocumentDB), capacity providers (Lambda
-//! Managed Instances) and durable executions. The error types are ones botocore's model declares for each
+//! here, or a specific error naming what is missing (never `UnknownOperationException`): capacity providers
+//! (Lambda Managed Instances) and durable executions. The error types are ones botocore's model declares for each
 //! operation.
 
 use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::operation::{BeyondLambkin, EventSourceMappingInput, Page, Qualified};
+use crate::operation::{BeyondLambkin, Page, Qualified};
 use crate::reply::Reply;
 use crate::request::Ctx;
 use crate::resolve::{load, resolve};
 
-use super::common::{parse_qualified, parse_ref};
+use super::common::parse_qualified;
 
-const NO_ESM: &str = "lambkin does not support event source mappings yet: nothing polls Amazon SQS, Kinesis, DynamoDB streams, Kafka, Amazon MQ or DocumentDB for a function. Invoke the function directly (Invoke, or InvocationType Event for asynchronous delivery) instead.";
 const NO_CAPACITY: &str = "lambkin does not support capacity providers (Lambda Managed Instances) yet: functions run in lambkin's own execution environments on this host.";
 const NO_DURABLE: &str = "lambkin does not support durable executions yet: functions run as ordinary invocations, without checkpoints or callbacks.";
-
-/// `ListEventSourceMappings`: there are none (of a function that must exist, when one is named).
-pub(crate) async fn list_event_source_mappings(
-    ctx: &Ctx,
-    page: Page,
-    function: Option<&str>,
-) -> ApiResult<Reply> {
-    page?;
-    if let Some(f) = function {
-        let r = parse_ref(&ctx.service, f)?;
-        resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref())?;
-    }
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({"EventSourceMappings": []}),
-    ))
-}
-
-/// `CreateEventSourceMapping`: Lambda's own checks first — a mapping without an event source is
-/// "Unrecognized event source.", one for a function that does not exist "Function does not exist" (LocalStack
-/// snapshot test_event_source_mapping_exceptions) — then lambkin's refusal.
-pub(crate) fn create_event_source_mapping(
-    ctx: &Ctx,
-    input: EventSourceMappingInput,
-) -> ApiResult<Reply> {
-    if input.event_source_arn.is_none() && input.self_managed_event_source.is_none() {
-        return Err(ApiError::invalid("Unrecognized event source."));
-    }
-    if let Some(f) = &input.function_name {
-        let r = parse_ref(&ctx.service, f)?;
-        if resolve(&ctx.service, &ctx.arns, &r.name, r.qualifier.as_deref()).is_err() {
-            return Err(ApiError::invalid("Function does not exist"));
-        }
-    }
-    Err(ApiError::invalid(NO_ESM))
-}
-
-/// `Get`/`Update`/`DeleteEventSourceMapping`: no mapping exists.
-pub(crate) fn event_source_mapping(_uuid: &str) -> ApiResult<Reply> {
-    Err(ApiError::not_found(
-        "The resource you requested does not exist.",
-    ))
-}
 
 /// `ListCapacityProviders`: there are none.
 pub(crate) fn list_capacity_providers(page: Page) -> ApiResult<Reply> {

@@ -45,6 +45,31 @@ pub struct QueuedEvent {
     /// loop: if its own chain is stopped again, it goes nowhere further.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub after_stop: bool,
+    /// A delivery to a destination that is not a function (an SQS queue, SNS topic, EventBridge bus or S3
+    /// bucket) rather than an invocation: what goes where. `payload` is then what is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound: Option<Outbound>,
+}
+
+/// What a delivery to a destination that is not a function sends.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Outbound {
+    /// The destination's ARN.
+    pub target: String,
+    /// The function whose invocation it reports on (its ARN).
+    pub function_arn: String,
+    /// The request id it reports on.
+    pub request_id: String,
+    /// A destination record (`Some(success)`) or a dead letter (`None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success: Option<bool>,
+    /// A dead letter's `ErrorCode` and `ErrorMessage` attributes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<(String, String)>,
+    /// The event source mapping (UUID) and shard (stream) whose failed batch it reports; `None`: an
+    /// asynchronous invocation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<(String, String)>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -52,6 +77,14 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl QueuedEvent {
+    /// The lane it is delivered in: its function's, or its destination's for an outbound delivery.
+    pub fn lane(&self) -> String {
+        match &self.outbound {
+            Some(o) => format!("outbound/{}", o.target),
+            None => format!("{}/{}", self.region, self.function),
+        }
+    }
+
     /// Its store key.
     pub fn key(&self) -> String {
         format!("{:013}/{}", self.due_ms, self.id)

@@ -22,13 +22,16 @@
 //! | `recursion` | `<region>/<name>/$LATEST` | `RecursionConfig` |
 //! | `runtimemgmt` | `<region>/<name>/<qualifier>` | `RuntimeManagement` |
 //! | `scaling` | `<region>/<name>/<qualifier>` | `FunctionScalingConfig` |
+//! | `mappings` | `<region>/<uuid>` | `MappingRecord` (event source mappings) |
 //!
-//! A function owns its rows of every table but `layers`, `layerpolicies` and `codesigning`;
+//! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning` and `mappings` (as on
+//! Lambda, a mapping outlives its function: it then reports the function missing);
 //! `functions::delete` removes them all in one batch. A layer version's policy goes with the layer version.
 
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod layers;
+pub(crate) mod mappings;
 pub(crate) mod per_qualifier;
 pub(crate) mod settings;
 pub(crate) mod urls;
@@ -53,6 +56,7 @@ const FN_CODE_SIGNING: &str = "fncodesigning";
 const RECURSION: &str = "recursion";
 const RUNTIME_MANAGEMENT: &str = "runtimemgmt";
 const SCALING: &str = "scaling";
+const MAPPINGS: &str = "mappings";
 
 /// Every table (the cascade tests look in all of them).
 #[cfg(test)]
@@ -73,6 +77,7 @@ const TABLES: &[&str] = &[
     RECURSION,
     RUNTIME_MANAGEMENT,
     SCALING,
+    MAPPINGS,
 ];
 
 /// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in

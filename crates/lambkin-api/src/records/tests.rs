@@ -126,6 +126,7 @@ fn event(name: &str, qualifier: Option<&str>, id: &str) -> QueuedEvent {
         incarnation: None,
         hops: 0,
         after_stop: false,
+        outbound: None,
     }
 }
 
