@@ -96,32 +96,33 @@ async fn reconcile(service: &Service) {
         seen.insert(m.uuid.clone());
         let here = runs_here(service, &m);
         if m.state == "Deleting" {
-            if here {
-                let source = Source::parse(&m.event_source_arn, None);
-                match source {
-                    Some(s) => sources.remove(&m.uuid, &s).await,
-                    None => sources.stop(&m.uuid).await,
+            sources.stop(&m.uuid);
+            if here && sources.settled(&m.uuid) {
+                if let Some(s) = Source::parse(&m.event_source_arn, None) {
+                    sources.forget(&m.uuid, &s).await;
                 }
                 settle(service, &m, None).await;
-            } else {
-                sources.stop(&m.uuid).await;
             }
             continue;
         }
         if !here {
-            sources.stop(&m.uuid).await;
+            sources.stop(&m.uuid);
             continue;
         }
         if m.enabled {
             match run_of(&m) {
-                Ok(run) => sources.ensure(run).await,
+                Ok(run) => sources.ensure(run),
                 Err(e) => {
                     tracing::warn!("event source mapping {}: {e}", m.uuid);
                     continue;
                 }
             }
         } else {
-            sources.stop(&m.uuid).await;
+            sources.stop(&m.uuid);
+            if !sources.settled(&m.uuid) {
+                // `Disabling` until its batches in flight are settled.
+                continue;
+            }
         }
         let target = if m.enabled { "Enabled" } else { "Disabled" };
         let result = service.mappings.result(&m.uuid);
@@ -132,7 +133,7 @@ async fn reconcile(service: &Service) {
     }
     for uuid in sources.uuids() {
         if !seen.contains(&uuid) {
-            sources.stop(&uuid).await;
+            sources.stop(&uuid);
         }
     }
 }
@@ -373,6 +374,12 @@ impl Host for ServiceHost {
         record: serde_json::Value,
     ) -> BoxFuture<'a, Result<(), String>> {
         Box::pin(self.on_failure_now(mapping, record))
+    }
+
+    fn poller_ended(&self, _uuid: &str) {
+        if let Some(service) = self.service.upgrade() {
+            service.mappings.changed();
+        }
     }
 
     fn processed(&self, mapping: &Mapping, result: &str) {

@@ -48,6 +48,8 @@ pub trait Host: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), String>>;
     /// The mapping's `LastProcessingResult` changed (`OK`, `PROBLEM: …`).
     fn processed(&self, mapping: &Mapping, result: &str);
+    /// A mapping's poller ended after [`Sources::stop`] (its batches in flight are settled).
+    fn poller_ended(&self, _uuid: &str) {}
 }
 
 /// How an invoke ended.
@@ -201,6 +203,8 @@ pub struct Sources {
     host: Arc<dyn Host>,
     clients: Arc<Clients>,
     running: Mutex<HashMap<String, Running>>,
+    /// Pollers told to stop, ending their batches in flight.
+    stopping: Mutex<Vec<(String, JoinHandle<()>)>>,
 }
 
 /// Connections shared by every poller, made on first need.
@@ -227,6 +231,7 @@ impl Sources {
                 endpoints,
             }),
             running: Mutex::new(HashMap::new()),
+            stopping: Mutex::new(Vec::new()),
         }
     }
 
@@ -241,30 +246,31 @@ impl Sources {
             .is_some_and(|r| r.generation == generation && !r.task.is_finished())
     }
 
-    /// The UUIDs of the mappings that have a poller.
+    /// The UUIDs of the mappings whose poller runs.
     pub fn uuids(&self) -> Vec<String> {
         self.lock().keys().cloned().collect()
     }
 
-    /// Runs the mapping's poller: started, or restarted when its generation changed (the old one first ends
-    /// its batch in flight). Does nothing when that generation already runs.
-    pub async fn ensure(&self, mapping: Mapping) {
+    /// Runs the mapping's poller: started, or replaced when its generation changed (the old one is told to
+    /// stop and ends its batch in flight meanwhile). Does nothing when that generation already runs.
+    pub fn ensure(&self, mapping: Mapping) {
         if self.runs(&mapping.uuid, mapping.generation) {
             return;
         }
-        self.stop(&mapping.uuid).await;
+        self.stop(&mapping.uuid);
         let (stop, stopped) = watch::channel(false);
         let uuid = mapping.uuid.clone();
         let generation = mapping.generation;
         let host = self.host.clone();
         let clients = self.clients.clone();
         let task = tokio::spawn(async move {
-            let what = format!("event source mapping {}", mapping.uuid);
+            let uuid = mapping.uuid.clone();
             match &mapping.source {
-                Source::Sqs { .. } => sqs::run(host, clients, mapping, stopped).await,
-                Source::Nats { .. } => nats::run(host, clients, mapping, stopped).await,
+                Source::Sqs { .. } => sqs::run(host.clone(), clients, mapping, stopped).await,
+                Source::Nats { .. } => nats::run(host.clone(), clients, mapping, stopped).await,
             }
-            tracing::debug!("{what}: poller ended");
+            tracing::debug!("event source mapping {uuid}: poller ended");
+            host.poller_ended(&uuid);
         });
         self.lock().insert(
             uuid,
@@ -290,23 +296,35 @@ impl Sources {
         }
     }
 
-    /// Stops a deleted mapping's poller and forgets its position (a NATS source's durable consumer).
-    pub async fn remove(&self, uuid: &str, source: &Source) {
-        self.stop(uuid).await;
+    /// Forgets a deleted mapping's position (a NATS source's durable consumer); call once it is [`settled`].
+    ///
+    /// [`settled`]: Sources::settled
+    pub async fn forget(&self, uuid: &str, source: &Source) {
         if let Source::Nats { stream, .. } = source {
             nats::delete_consumer(&self.clients, uuid, stream).await;
         }
     }
 
-    /// Stops the mapping's poller, if it runs, and waits until its batches in flight are settled.
-    pub async fn stop(&self, uuid: &str) {
-        let Some(r) = self.lock().remove(uuid) else {
-            return;
-        };
-        let _ = r.stop.send(true);
-        if let Err(e) = r.task.await {
-            tracing::warn!("event source mapping {uuid}: poller failed: {e}");
+    /// Tells the mapping's poller to stop, if it runs; it ends its batches in flight, then [`Host::poller_ended`].
+    pub fn stop(&self, uuid: &str) {
+        let mut running = self.lock();
+        if let Some(r) = running.remove(uuid) {
+            let _ = r.stop.send(true);
+            self.stopping
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((uuid.to_owned(), r.task));
         }
+    }
+
+    /// Whether no poller of the mapping runs or is still ending its batches.
+    pub fn settled(&self, uuid: &str) -> bool {
+        if self.lock().contains_key(uuid) {
+            return false;
+        }
+        let mut stopping = self.stopping.lock().unwrap_or_else(|p| p.into_inner());
+        stopping.retain(|(_, task)| !task.is_finished());
+        !stopping.iter().any(|(u, _)| u == uuid)
     }
 }
 

@@ -355,7 +355,13 @@ pub(crate) async fn create(ctx: &Ctx, input: EventSourceMappingInput) -> ApiResu
         batch_size: kind.default_batch(),
         window_secs: 0,
         enabled: input.enabled.unwrap_or(true),
-        state: "Creating".into(),
+        // Lambda answers a mapping made disabled as `Disabled` at once.
+        state: if input.enabled == Some(false) {
+            "Disabled"
+        } else {
+            "Creating"
+        }
+        .into(),
         state_reason: "USER_INITIATED".into(),
         last_modified_ms: now,
         last_result: None,
