@@ -106,8 +106,8 @@ pub struct ServeArgs {
     #[arg(long, env = "LAMBKIN_REGISTRY_AUTH")]
     pub registry_auth: Option<PathBuf>,
     /// The NATS server(s) whose JetStream streams event source mappings read
-    /// (`arn:aws:nats:<region>:<account>:stream/<name>`), `nats://H:P[,…]` [default: the `--cluster` servers,
-    /// else `nats://127.0.0.1:4222`].
+    /// (`arn:aws:nats:<region>:<account>:stream/<name>`), `nats://H:P[,…]` [default: the cluster's own
+    /// connection with `--cluster`, else `nats://127.0.0.1:4222`].
     #[arg(long, env = "LAMBKIN_NATS_URL")]
     pub nats_url: Option<String>,
     /// Cluster mode: the NATS servers (JetStream enabled) that hosts share state through,
@@ -190,7 +190,8 @@ pub struct ServeConfig {
     pub cluster: Option<lambkin_cluster::ClusterConfig>,
     /// Where container images come from (`--insecure-registry`, `--ecr-registry`, `--registry-auth`).
     pub registries: lambkin_image::RegistrySettings,
-    /// The NATS server(s) of NATS event sources (`--nats-url`; None: the pollers' default).
+    /// The NATS server(s) of NATS event sources (`--nats-url`; None: the cluster's connection, or the pollers'
+    /// default).
     pub nats_url: Option<String>,
 }
 
@@ -400,8 +401,7 @@ impl ServeConfig {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:9000".into());
-        let cluster_servers = args.cluster.clone().or(file.cluster.clone());
-        let nats_url = args.nats_url.or(file.nats_url).or(cluster_servers);
+        let nats_url = args.nats_url.or(file.nats_url);
         let cluster = match args.cluster.or(file.cluster) {
             None => None,
             Some(servers) => Some(cluster_config(

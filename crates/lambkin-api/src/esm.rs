@@ -37,6 +37,10 @@ pub(crate) fn start(service: &Arc<Service>) {
     });
     let endpoints = lambkin_sources::Endpoints {
         nats: service.config.nats_url.clone(),
+        nats_client: match (&service.config.nats_url, &service.cluster) {
+            (None, Some(cluster)) => Some(cluster.client()),
+            _ => None,
+        },
     };
     if service
         .mappings

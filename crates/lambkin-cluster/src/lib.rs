@@ -131,6 +131,11 @@ impl Cluster {
             .spawn(logs::mirror(self.js.clone(), self.host_id.clone(), store));
     }
 
+    /// The cluster's NATS connection (event source mappings read the cluster's own JetStream through it).
+    pub fn client(&self) -> async_nats::Client {
+        self.js.client()
+    }
+
     /// This host's id.
     pub fn host_id(&self) -> &str {
         &self.host_id

@@ -194,8 +194,11 @@ pub struct Mapping {
 /// Where pollers connect: the NATS server of NATS sources (the SQS client configures itself as the SDKs do).
 #[derive(Debug, Clone, Default)]
 pub struct Endpoints {
-    /// The NATS server URL(s), comma-separated (`nats://127.0.0.1:4222` when unset).
+    /// The NATS server URL(s), comma-separated.
     pub nats: Option<String>,
+    /// A connection to use instead, when no URL is given (a cluster's own); with neither,
+    /// `nats://127.0.0.1:4222`.
+    pub nats_client: Option<async_nats::Client>,
 }
 
 /// The pollers of every mapping this host runs.
@@ -227,7 +230,7 @@ impl Sources {
             host,
             clients: Arc::new(Clients {
                 sqs: sqs::Clients::default(),
-                nats: nats::Connection::default(),
+                nats: nats::Connection::new(endpoints.nats_client.clone()),
                 endpoints,
             }),
             running: Mutex::new(HashMap::new()),

@@ -33,17 +33,31 @@ const PROGRESS: Duration = Duration::from_secs(20);
 /// Longest wait for a first message before polling again (and checking for a stop).
 const LONG_POLL: Duration = Duration::from_secs(5);
 
-/// The NATS connection of every NATS poller, made on first need.
-#[derive(Default)]
+/// The NATS connection of every NATS poller: given, or made on first need.
 pub(crate) struct Connection {
     client: OnceCell<async_nats::Client>,
 }
 
 impl Connection {
+    pub(crate) fn new(given: Option<async_nats::Client>) -> Self {
+        Self {
+            client: OnceCell::new_with(given),
+        }
+    }
+
     async fn get(&self, url: &str) -> Result<async_nats::Client, String> {
         self.client
             .get_or_try_init(|| async {
-                async_nats::connect(url)
+                let servers = url
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse::<async_nats::ServerAddr>()
+                            .map_err(|e| format!("NATS server {s:?}: {e}"))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                async_nats::connect(servers)
                     .await
                     .map_err(|e| format!("cannot connect to NATS at {url}: {e}"))
             })

@@ -170,14 +170,30 @@ pub(crate) struct Server {
 impl Server {
     /// Starts one with `--isolation` `isolation` (the server's default when `None`).
     pub(crate) fn spawn(isolation: Option<&str>) -> Result<Self> {
+        Self::spawn_with(isolation, &[], &[])
+    }
+
+    /// Starts one with `--isolation` `isolation`, the further arguments `args` and the environment variables
+    /// `env` (set on top of this process's).
+    pub(crate) fn spawn_with(
+        isolation: Option<&str>,
+        args: &[String],
+        env: &[(&str, String)],
+    ) -> Result<Self> {
         let port = Port::free("lambkin serve", Duration::from_millis(5))?;
         let data = std::env::temp_dir().join(format!("lambkin-bench-{}", std::process::id()));
         let mut cmd = serve_command(&port, &data)?;
         if let Some(i) = isolation {
             cmd.args(["--isolation", i]);
         }
+        cmd.args(args).envs(env.iter().map(|(k, v)| (k, v)));
         let child = cmd.spawn().context("cannot start lambkin serve")?;
         Ok(Self { child, port, data })
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod bench_cluster;
 mod bench_common;
+mod bench_esm;
 mod bench_image;
 mod bench_proc;
 mod bench_sandbox;
@@ -108,6 +109,10 @@ enum BenchTarget {
     /// Container-image functions: pull and unpack time per MB from a real registry (needs `docker-registry`),
     /// cold and warm invokes of an image function next to the same function as a zip.
     Image(bench_image::ImageBenchArgs),
+    /// Event source mappings: messages per second from an SQS-compatible queue (moto's server) and a NATS
+    /// JetStream stream (`nats-server`) into a trivial function at BatchSize 10 and 100, send → invoke start
+    /// on an idle queue, and moto alone.
+    Esm(bench_esm::EsmBenchArgs),
 }
 
 fn init_tracing(level: Option<&str>) {
@@ -229,6 +234,11 @@ fn main() -> std::process::ExitCode {
             target: BenchTarget::Image(args),
         } => run_on_one_thread("bench", async {
             bench_image::run(args).await.map_err(|e| format!("{e:#}"))
+        }),
+        Command::Bench {
+            target: BenchTarget::Esm(args),
+        } => run_on_one_thread("bench", async {
+            bench_esm::run(args).await.map_err(|e| format!("{e:#}"))
         }),
         Command::Bench {
             target: BenchTarget::Rie(args),
