@@ -27,9 +27,9 @@ use crate::{iso, pause, stopping, Clients, Host, Invoked, Mapping, Source, Start
 
 /// How long JetStream waits for an ack before delivering a message again; progress is reported more often
 /// while an invoke runs, so only a dead host's messages wait this long.
-const ACK_WAIT: Duration = Duration::from_secs(60);
+const ACK_WAIT: Duration = Duration::from_secs(30);
 /// How often a running invoke's messages are reported in progress.
-const PROGRESS: Duration = Duration::from_secs(20);
+const PROGRESS: Duration = Duration::from_secs(10);
 /// Longest wait for a first message before polling again (and checking for a stop).
 const LONG_POLL: Duration = Duration::from_secs(5);
 

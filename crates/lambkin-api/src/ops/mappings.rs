@@ -171,7 +171,7 @@ fn apply(m: &mut MappingRecord, input: &EventSourceMappingInput, kind: Kind) -> 
             None | Some("") => None,
             Some(arn) => {
                 let service = arn.split(':').nth(2).unwrap_or("");
-                if !["sqs", "sns", "s3", "lambda"].contains(&service) {
+                if !["sqs", "sns", "s3", "events", "lambda"].contains(&service) {
                     return Err(ApiError::invalid(format!(
                         "The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination={arn})) is invalid."
                     )));
