@@ -94,28 +94,17 @@ impl S3Code {
     async fn client(&self) -> &aws_sdk_s3::Client {
         self.client
             .get_or_init(|| async {
-                use aws_smithy_http_client::tls;
-                let http = aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
-                    .build_https();
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .read_timeout(READ_TIMEOUT)
-                    .operation_attempt_timeout(READ_TIMEOUT + CONNECT_TIMEOUT)
-                    .build();
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(http)
-                    .timeout_config(timeouts)
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(2));
-                if let Some(c) = &self.credentials {
-                    loader = loader.credentials_provider(c.clone());
-                }
-                let sdk = loader.load().await;
+                let sdk = lambkin_awssdk::load(&lambkin_awssdk::Settings {
+                    connect_timeout: CONNECT_TIMEOUT,
+                    read_timeout: READ_TIMEOUT,
+                    max_attempts: 2,
+                    region: None,
+                    credentials: self.credentials.clone(),
+                })
+                .await;
                 let mut b = aws_sdk_s3::config::Builder::from(&sdk);
                 if sdk.region().is_none() {
-                    b = b.region(aws_config::Region::new("us-east-1"));
+                    b = b.region(lambkin_awssdk::Region::new("us-east-1"));
                 }
                 if let Some(url) = &self.endpoint {
                     // Virtual-host names (bucket.localhost) do not resolve for most S3-compatible servers.
@@ -171,7 +160,7 @@ impl S3Code {
                         READ_TIMEOUT.as_secs()
                     )))
                 }
-                Ok(Err(e)) => return Err(self.unreachable(causes(&e))),
+                Ok(Err(e)) => return Err(self.unreachable(lambkin_awssdk::causes(&e))),
                 Ok(Ok(None)) => break,
                 Ok(Ok(Some(c))) => c,
             };
@@ -201,7 +190,7 @@ impl S3Code {
                     (READ_TIMEOUT + CONNECT_TIMEOUT).as_secs()
                 ),
                 _ => {
-                    let chain = causes(&e);
+                    let chain = lambkin_awssdk::causes(&e);
                     if chain.contains("loading credentials") {
                         format!("no usable AWS credentials (environment, shared profile, web identity, ECS or IMDS): {chain}")
                     } else {
@@ -224,21 +213,6 @@ impl S3Code {
         let message = err.message().unwrap_or_default();
         s3_error(status, &code, message, loc)
     }
-}
-
-/// An error and its causes, `a: b: c` (without the SDK's debug dump).
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(c) = next {
-        let text = c.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = c.source();
-    }
-    out
 }
 
 /// Lambda's error for an S3 error answered to its GetObject.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use aws_config::{Region, SdkConfig};
+use lambkin_awssdk::{Region, SdkConfig};
 
 /// How long to wait for a connection.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -16,7 +16,7 @@ const READ_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_ATTEMPTS: u32 = 2;
 
 /// Fixed access keys instead of the standard chain.
-pub(crate) type Credentials = aws_sdk_sqs::config::Credentials;
+pub(crate) type Credentials = lambkin_awssdk::Credentials;
 
 /// Clients by region, built once each.
 struct PerRegion<C>(Mutex<HashMap<String, C>>);
@@ -75,30 +75,16 @@ impl Clients {
     async fn sdk(&self) -> &SdkConfig {
         self.sdk
             .get_or_init(|| async {
-                use aws_smithy_http_client::tls;
-                let http = aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
-                    .build_https();
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .read_timeout(READ_TIMEOUT)
-                    .operation_attempt_timeout(READ_TIMEOUT + CONNECT_TIMEOUT)
-                    .build();
                 // Every client names its region, so the configuration's is only a default: giving it
                 // spares the region chain (and its instance-metadata lookups).
-                let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(http)
-                    .timeout_config(timeouts)
-                    .retry_config(
-                        aws_config::retry::RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS),
-                    )
-                    .region(Region::new(self.default_region.clone()));
-                if let Some(c) = &self.credentials {
-                    loader = loader.credentials_provider(c.clone());
-                }
-                let sdk = loader.load().await;
+                let sdk = lambkin_awssdk::load(&lambkin_awssdk::Settings {
+                    connect_timeout: CONNECT_TIMEOUT,
+                    read_timeout: READ_TIMEOUT,
+                    max_attempts: MAX_ATTEMPTS,
+                    region: Some(self.default_region.clone()),
+                    credentials: self.credentials.clone(),
+                })
+                .await;
                 tracing::info!(
                     "SDK clients for destinations: {}",
                     self.endpoint

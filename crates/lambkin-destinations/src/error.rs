@@ -52,13 +52,16 @@ impl SendError {
             }
             SdkError::TimeoutError(_) => SendError {
                 permanent: false,
-                message: format!("{target}: {operation}: no answer in time ({})", causes(e)),
+                message: format!(
+                    "{target}: {operation}: no answer in time ({})",
+                    lambkin_awssdk::causes(e)
+                ),
             },
             // Not sent: no usable credentials (ConstructionFailure), no connection, an unreadable answer.
             // None of these says anything of the target.
             _ => SendError {
                 permanent: false,
-                message: format!("{target}: {operation}: {}", causes(e)),
+                message: format!("{target}: {operation}: {}", lambkin_awssdk::causes(e)),
             },
         }
     }
@@ -129,21 +132,6 @@ fn is_transient_code(code: &str) -> bool {
                 | "KMSInternalException"
                 | "KMSUnavailableException"
         )
-}
-
-/// An error and its causes, `a: b: c`.
-fn causes(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(c) = next {
-        let text = c.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = c.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -77,21 +77,15 @@ struct Aws {
 }
 
 async fn aws(url: &str) -> Aws {
-    use aws_smithy_http_client::tls;
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
-        .region(aws_config::Region::new(REGION))
-        .endpoint_url(url)
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+    let loaded = lambkin_awssdk::load(&lambkin_awssdk::Settings {
+        region: Some(REGION.into()),
+        credentials: Some(lambkin_awssdk::Credentials::new(
             "test", "test", None, None, "test",
-        ))
-        .load()
-        .await;
+        )),
+        ..Default::default()
+    })
+    .await;
+    let sdk = loaded.into_builder().endpoint_url(url).build();
     let s3 = aws_sdk_s3::config::Builder::from(&sdk)
         .force_path_style(true)
         .build();

@@ -31,7 +31,7 @@ const LONG_POLL_SECS: i32 = 20;
 /// SQS clients, one per region, from one SDK configuration loaded on first need.
 #[derive(Default)]
 pub(crate) struct Clients {
-    sdk: OnceCell<aws_config::SdkConfig>,
+    sdk: OnceCell<lambkin_awssdk::SdkConfig>,
     by_region: Mutex<HashMap<String, aws_sdk_sqs::Client>>,
 }
 
@@ -40,24 +40,13 @@ impl Clients {
         let sdk = self
             .sdk
             .get_or_init(|| async {
-                use aws_smithy_http_client::tls;
-                let http = aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::Ring,
-                    ))
-                    .build_https();
                 // A long poll lasts up to 20 s: the read timeout leaves room for it.
-                let timeouts = aws_config::timeout::TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(5))
-                    .read_timeout(Duration::from_secs(30))
-                    .operation_attempt_timeout(Duration::from_secs(35))
-                    .build();
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .http_client(http)
-                    .timeout_config(timeouts)
-                    .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3))
-                    .load()
-                    .await
+                lambkin_awssdk::load(&lambkin_awssdk::Settings {
+                    read_timeout: Duration::from_secs(30),
+                    max_attempts: 3,
+                    ..Default::default()
+                })
+                .await
             })
             .await;
         let mut by_region = self.by_region.lock().unwrap_or_else(|p| p.into_inner());
@@ -65,7 +54,7 @@ impl Clients {
             .entry(region.to_owned())
             .or_insert_with(|| {
                 let conf = aws_sdk_sqs::config::Builder::from(sdk)
-                    .region(aws_config::Region::new(region.to_owned()))
+                    .region(lambkin_awssdk::Region::new(region.to_owned()))
                     .build();
                 aws_sdk_sqs::Client::from_conf(conf)
             })
@@ -86,15 +75,7 @@ where
                 None => code.to_owned(),
             }
         }
-        other => {
-            let mut s = other.to_string();
-            let mut src = std::error::Error::source(other);
-            while let Some(e) = src {
-                s = format!("{s}: {e}");
-                src = e.source();
-            }
-            s
-        }
+        other => lambkin_awssdk::causes(other),
     }
 }
 

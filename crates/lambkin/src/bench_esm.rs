@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context, Result};
 use aws_sdk_sqs::types::{
-    DeleteMessageBatchRequestEntry, QueueAttributeName, SendMessageBatchRequestEntry,
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+    SendMessageBatchRequestEntry,
 };
 use base64::Engine as _;
 use bytes::Bytes;
@@ -81,9 +82,14 @@ pub struct EsmBenchArgs {
     /// `moto_server` on PATH).
     #[arg(long)]
     pub moto: Option<PathBuf>,
-    /// Messages queued before each throughput run (and of each moto-alone run).
+    /// Messages queued before each NATS throughput run.
     #[arg(long, default_value_t = 2000)]
     pub messages: usize,
+    /// Messages queued before each SQS throughput run and each moto-alone run. Fewer than NATS's by default:
+    /// moto's work per message grows with the queue's depth (each receive and send walks the whole queue),
+    /// so 2,000 take minutes and measure moto.
+    #[arg(long, default_value_t = 500)]
+    pub sqs_messages: usize,
     /// Send → invoke start samples per source.
     #[arg(long, default_value_t = 200)]
     pub samples: usize,
@@ -185,34 +191,24 @@ fn now_ms() -> f64 {
 }
 
 /// A client of the SQS-compatible server at `endpoint`, with moto's `test` credentials.
-fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
-    use aws_smithy_http_client::tls;
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let conf = aws_sdk_sqs::Config::builder()
-        .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
-        .region(aws_sdk_sqs::config::Region::new(REGION))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+async fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
+    let sdk = lambkin_awssdk::load(&lambkin_awssdk::Settings {
+        region: Some(REGION.into()),
+        credentials: Some(lambkin_awssdk::Credentials::new(
             "test", "test", None, None, "bench",
-        ))
+        )),
+        ..Default::default()
+    })
+    .await;
+    let conf = aws_sdk_sqs::config::Builder::from(&sdk)
         .endpoint_url(endpoint)
-        .http_client(http)
         .build();
     aws_sdk_sqs::Client::from_conf(conf)
 }
 
 /// An error of the SDK with its causes.
 fn sdk_err(e: impl std::error::Error + Send + Sync + 'static) -> anyhow::Error {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s = format!("{s}: {c}");
-        src = c.source();
-    }
-    anyhow!(s)
+    anyhow!(lambkin_awssdk::causes(&e))
 }
 
 /// Creates queue `name`: its URL and ARN.
@@ -521,10 +517,8 @@ struct Bench<'a> {
 }
 
 impl Bench<'_> {
-    fn bodies(&self) -> Vec<String> {
-        (0..self.args.messages)
-            .map(|i| format!("m{i:06}"))
-            .collect()
+    fn bodies(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("m{i:06}")).collect()
     }
 
     /// SQS throughput at `batch` (a 1 s window above 10, as Lambda requires).
@@ -538,8 +532,9 @@ impl Bench<'_> {
         create_warm_function(&mut self.send, &name, self.args.memory_mb).await?;
         let (url, arn) = create_queue(sqs, &format!("bench-b{batch}")).await?;
         let t = Instant::now();
-        send_all(sqs, &url, &self.bodies()).await?;
-        let queued_rate = self.args.messages as f64 / t.elapsed().as_secs_f64();
+        let want = self.args.sqs_messages;
+        send_all(sqs, &url, &Self::bodies(want)).await?;
+        let queued_rate = want as f64 / t.elapsed().as_secs_f64();
         let window = if batch > 10 { 1 } else { 0 };
         let (serve_before, moto_before) = (
             bench_proc::cpu_ticks(self.server.pid()),
@@ -554,7 +549,6 @@ impl Bench<'_> {
         .await?;
         // The function's logs first, the queue's depth then: moto answers GetQueueAttributes by walking the
         // whole queue, which a tight poll of a deep queue would keep it busy with.
-        let want = self.args.messages;
         let send = &mut self.send;
         let mut seen = (0, 0);
         let saw = until(SLOW, Duration::from_secs(1200), "", async || {
@@ -605,7 +599,7 @@ impl Bench<'_> {
         let stream = format!("BENCH_B{batch}");
         let subject = create_stream(js, &stream).await?;
         let t = Instant::now();
-        let last = publish_all(js, &subject, &self.bodies()).await?;
+        let last = publish_all(js, &subject, &Self::bodies(self.args.messages)).await?;
         let queued_rate = self.args.messages as f64 / t.elapsed().as_secs_f64();
         let (serve_before, nats_before) = (
             bench_proc::cpu_ticks(self.server.pid()),
@@ -850,6 +844,64 @@ async fn moto_alone(
     })
 }
 
+/// moto alone, latency: one client long-polls (as lambkin's poller does: up to ten messages, every attribute)
+/// while another sends `samples` messages `T<now ms>`, `gap` apart: each one's send → received, sorted.
+async fn moto_alone_latency(
+    sqs: &aws_sdk_sqs::Client,
+    samples: usize,
+    gap: Duration,
+) -> Result<Vec<Duration>> {
+    let (url, _) = create_queue(sqs, "bench-raw-lat").await?;
+    let (rsqs, rurl) = (sqs.clone(), url.clone());
+    let receiver = tokio::spawn(async move {
+        let mut out = Vec::new();
+        while out.len() < samples {
+            let got = rsqs
+                .receive_message()
+                .queue_url(&rurl)
+                .max_number_of_messages(10)
+                .wait_time_seconds(20)
+                .message_system_attribute_names(MessageSystemAttributeName::All)
+                .message_attribute_names("All")
+                .send()
+                .await
+                .map_err(sdk_err)?;
+            let now = now_ms();
+            for m in got.messages.unwrap_or_default() {
+                if let Some(sent) = m
+                    .body()
+                    .and_then(|b| b.strip_prefix('T'))
+                    .and_then(|b| b.parse::<f64>().ok())
+                {
+                    out.push(Duration::from_secs_f64(((now - sent) / 1e3).max(0.0)));
+                }
+                rsqs.delete_message()
+                    .queue_url(&rurl)
+                    .receipt_handle(m.receipt_handle.unwrap_or_default())
+                    .send()
+                    .await
+                    .map_err(sdk_err)?;
+            }
+        }
+        anyhow::Ok(out)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for _ in 0..samples {
+        sqs.send_message()
+            .queue_url(&url)
+            .message_body(format!("T{:.3}", now_ms()))
+            .send()
+            .await
+            .map_err(sdk_err)?;
+        tokio::time::sleep(gap).await;
+    }
+    let mut out = tokio::time::timeout(Duration::from_secs(60), receiver)
+        .await
+        .map_err(|_| anyhow!("moto alone: not every sample was received"))???;
+    out.sort();
+    Ok(out)
+}
+
 /// What moto alone did.
 struct MotoAlone {
     consumers: usize,
@@ -865,8 +917,8 @@ struct MotoAlone {
 
 /// Runs the benchmark and prints the table.
 pub async fn run(args: EsmBenchArgs) -> Result<()> {
-    if args.messages == 0 || args.samples == 0 {
-        bail!("--messages and --samples must be at least 1");
+    if args.messages == 0 || args.sqs_messages == 0 || args.samples == 0 {
+        bail!("--messages, --sqs-messages and --samples must be at least 1");
     }
     let dir =
         TempDir(std::env::temp_dir().join(format!("lambkin-bench-esm-{}", std::process::id())));
@@ -921,13 +973,15 @@ pub async fn run(args: EsmBenchArgs) -> Result<()> {
 
     let mut rows_sqs = None;
     if let Some((d, endpoint)) = &moto {
-        let sqs = sqs_client(endpoint);
-        let alone1 = moto_alone(&sqs, d.pid(), args.messages, 1).await?;
-        let alone4 = moto_alone(&sqs, d.pid(), args.messages, 4).await?;
+        let sqs = sqs_client(endpoint).await;
+        let alone1 = moto_alone(&sqs, d.pid(), args.sqs_messages, 1).await?;
+        let alone4 = moto_alone(&sqs, d.pid(), args.sqs_messages, 4).await?;
+        let alone_lat =
+            moto_alone_latency(&sqs, args.samples, Duration::from_millis(args.gap_ms)).await?;
         let t10 = bench.sqs_throughput(&sqs, d.pid(), 10).await?;
         let t100 = bench.sqs_throughput(&sqs, d.pid(), 100).await?;
         let lat = bench.sqs_latency(&sqs).await?;
-        rows_sqs = Some((alone1, alone4, t10, t100, lat));
+        rows_sqs = Some((alone1, alone4, alone_lat, t10, t100, lat));
     }
     let mut rows_nats = None;
     if let Some((d, url)) = &nats {
@@ -939,7 +993,8 @@ pub async fn run(args: EsmBenchArgs) -> Result<()> {
     }
 
     println!(
-        "{} messages per throughput run, {} latency samples {} ms apart; function `MemorySize` {} MB, isolation {}.\n",
+        "Messages per throughput run: SQS {}, NATS {}; {} latency samples {} ms apart; function `MemorySize` {} MB, isolation {}.\n",
+        args.sqs_messages,
         args.messages,
         args.samples,
         args.gap_ms,
@@ -947,12 +1002,12 @@ pub async fn run(args: EsmBenchArgs) -> Result<()> {
         args.isolation.as_deref().unwrap_or("default")
     );
     print_head();
-    if let Some((alone1, alone4, t10, t100, lat)) = &rows_sqs {
+    if let Some((alone1, alone4, alone_lat, t10, t100, lat)) = &rows_sqs {
         for a in [alone1, alone4] {
             print_row(&[
                 &format!(
                     "moto alone: {} msgs sent (SendMessageBatch of 10, 1 client), then received + deleted (ReceiveMessage of 10, DeleteMessageBatch) by {} client(s)",
-                    args.messages, a.consumers
+                    args.sqs_messages, a.consumers
                 ),
                 "",
                 "",
@@ -965,6 +1020,15 @@ pub async fn run(args: EsmBenchArgs) -> Result<()> {
                 ),
             ]);
         }
+        print_latency(
+            &format!(
+                "moto alone: send → received by a waiting long poll (ReceiveMessage of 10, every attribute), idle queue ({} samples)",
+                alone_lat.len()
+            ),
+            alone_lat,
+            fmt,
+            "",
+        );
         t10.print("moto");
         t100.print("moto");
         print_latency(
