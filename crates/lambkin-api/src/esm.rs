@@ -13,7 +13,6 @@ use std::collections::HashSet;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use lambkin_sources::{BoxFuture, Host, Invoked, Mapping, Source, Sources, StartingPosition};
 
@@ -320,35 +319,18 @@ impl ServiceHost {
         };
         // Its `payload` (the batch's records) goes only to an S3 destination: `lambkin-destinations` removes it
         // for the others, as Lambda does.
-        let now = now_ms();
-        let base = QueuedEvent {
-            id: uuid::Uuid::new_v4().to_string(),
-            region,
-            account,
-            function: name,
-            qualifier,
-            payload: String::new(),
-            client_context: None,
-            trace_id: None,
-            enqueued_ms: now,
-            due_ms: now,
-            attempts: 0,
-            deferrals: 0,
-            incarnation: None,
-            hops: 0,
-            after_stop: false,
-            outbound: None,
-        };
+        let base = QueuedEvent::new(&region, &account, &name, qualifier.as_deref(), &[]);
         let ev = if target.split(':').nth(2) == Some("lambda") {
             // A function destination: its async invocation with the record.
             let dest =
                 crate::names::parse_function(&target, &base.account).map_err(|e| e.message)?;
-            QueuedEvent {
-                function: dest.name,
-                qualifier: dest.qualifier,
-                payload: base64::engine::general_purpose::STANDARD.encode(record.to_string()),
-                ..base
-            }
+            QueuedEvent::new(
+                &base.region,
+                &base.account,
+                &dest.name,
+                dest.qualifier.as_deref(),
+                record.to_string().as_bytes(),
+            )
         } else {
             let outbound = Outbound {
                 target,

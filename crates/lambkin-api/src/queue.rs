@@ -20,7 +20,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use bytes::Bytes;
 use lambkin_store::Op;
 use serde_json::json;
@@ -232,10 +231,7 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
     };
     let call = Call {
         request_id: ev.id.clone(),
-        payload: base64::engine::general_purpose::STANDARD
-            .decode(&ev.payload)
-            .unwrap_or_default()
-            .into(),
+        payload: ev.payload_bytes().into(),
         client_context: ev.client_context.clone(),
         trace_id: ev.trace_id.clone(),
         tenant_id: None,
@@ -299,9 +295,7 @@ fn record(
         region: ev.region.clone(),
         account: ev.account.clone(),
     };
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(&ev.payload)
-        .unwrap_or_default();
+    let payload = ev.payload_bytes();
     let mut r = json!({
         "version": "1.0",
         "timestamp": time_fmt::iso_now(),
@@ -339,24 +333,15 @@ pub(crate) fn outbound_event(
     outbound: crate::records::events::Outbound,
     payload: &[u8],
 ) -> QueuedEvent {
-    let now = now_ms();
     QueuedEvent {
-        id: uuid::Uuid::new_v4().to_string(),
-        region: ev.region.clone(),
-        account: ev.account.clone(),
-        function: ev.function.clone(),
-        qualifier: ev.qualifier.clone(),
-        payload: base64::engine::general_purpose::STANDARD.encode(payload),
-        client_context: None,
-        trace_id: None,
-        enqueued_ms: now,
-        due_ms: now,
-        attempts: 0,
-        deferrals: 0,
-        incarnation: None,
-        hops: 0,
-        after_stop: false,
         outbound: Some(outbound),
+        ..QueuedEvent::new(
+            &ev.region,
+            &ev.account,
+            &ev.function,
+            ev.qualifier.as_deref(),
+            payload,
+        )
     }
 }
 
@@ -388,24 +373,15 @@ fn destination_event(
         );
         return None;
     };
-    let now = now_ms();
     Some(QueuedEvent {
-        id: uuid::Uuid::new_v4().to_string(),
-        region: ev.region.clone(),
-        account: ev.account.clone(),
-        function: dest.name,
-        qualifier: dest.qualifier,
-        payload: base64::engine::general_purpose::STANDARD.encode(rec.to_string()),
-        client_context: None,
-        trace_id: None,
-        enqueued_ms: now,
-        due_ms: now,
-        attempts: 0,
-        deferrals: 0,
-        incarnation: None,
         hops: ev.hops + 1,
-        after_stop: false,
-        outbound: None,
+        ..QueuedEvent::new(
+            &ev.region,
+            &ev.account,
+            &dest.name,
+            dest.qualifier.as_deref(),
+            rec.to_string().as_bytes(),
+        )
     })
 }
 
@@ -417,9 +393,7 @@ fn dead_letter_event(
     version: &str,
     error: Option<&[u8]>,
 ) -> QueuedEvent {
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(&ev.payload)
-        .unwrap_or_default();
+    let payload = ev.payload_bytes();
     let message = match error {
         Some(body) => {
             let v = as_json(body);
@@ -697,9 +671,7 @@ async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
     let Some(out) = ev.outbound.clone() else {
         return Verdict::Done(None);
     };
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(&ev.payload)
-        .unwrap_or_default();
+    let payload = ev.payload_bytes();
     let result = match lambkin_destinations::Target::parse(&out.target) {
         None => Err(lambkin_destinations::SendError {
             permanent: true,

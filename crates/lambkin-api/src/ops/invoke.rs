@@ -150,25 +150,18 @@ pub(crate) async fn invoke_async(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Re
 
 /// Commits an `Event` invoke to the durable queue (`queue.rs`); returns once it is on disk.
 async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
-    use base64::Engine as _;
-    let now = crate::time_fmt::now_ms();
     let ev = crate::records::events::QueuedEvent {
         id: p.call.request_id.clone(),
-        region: ctx.arns.region.clone(),
-        account: ctx.arns.account.clone(),
-        function: p.name.clone(),
-        qualifier: p.qualifier.clone(),
-        payload: base64::engine::general_purpose::STANDARD.encode(&p.call.payload),
         client_context: p.call.client_context.clone(),
         trace_id: p.call.trace_id.clone(),
-        enqueued_ms: now,
-        due_ms: now,
-        attempts: 0,
-        deferrals: 0,
         incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
-        hops: 0,
-        after_stop: false,
-        outbound: None,
+        ..crate::records::events::QueuedEvent::new(
+            &ctx.arns.region,
+            &ctx.arns.account,
+            &p.name,
+            p.qualifier.as_deref(),
+            &p.call.payload,
+        )
     };
     crate::clusterqueue::enqueue(&ctx.service, ev)
         .await

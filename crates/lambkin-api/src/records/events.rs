@@ -77,6 +77,44 @@ fn is_zero(n: &u32) -> bool {
 }
 
 impl QueuedEvent {
+    /// A new event of `function[:qualifier]` carrying `payload`, due now, with a new request id.
+    pub fn new(
+        region: &str,
+        account: &str,
+        function: &str,
+        qualifier: Option<&str>,
+        payload: &[u8],
+    ) -> QueuedEvent {
+        use base64::Engine as _;
+        let now = crate::time_fmt::now_ms();
+        QueuedEvent {
+            id: uuid::Uuid::new_v4().to_string(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+            function: function.to_owned(),
+            qualifier: qualifier.map(str::to_owned),
+            payload: base64::engine::general_purpose::STANDARD.encode(payload),
+            client_context: None,
+            trace_id: None,
+            enqueued_ms: now,
+            due_ms: now,
+            attempts: 0,
+            deferrals: 0,
+            incarnation: None,
+            hops: 0,
+            after_stop: false,
+            outbound: None,
+        }
+    }
+
+    /// Its payload, decoded (empty if the stored base64 is damaged).
+    pub fn payload_bytes(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.payload)
+            .unwrap_or_default()
+    }
+
     /// The lane it is delivered in: its function's, or its destination's for an outbound delivery.
     pub fn lane(&self) -> String {
         match &self.outbound {
