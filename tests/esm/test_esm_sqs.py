@@ -189,6 +189,64 @@ def test_filtered_out_messages_are_deleted_without_invoking(server, lam, sqs):
         lam.delete_event_source_mapping(UUID=uuid)
 
 
+# Each operator of Lambda's filter language through the whole path (a queue, a mapping, the poller): the pattern,
+# a message it passes, one it drops. Bodies are JSON unless they start with "raw:" (a plain-string body).
+OPERATORS = {
+    "equals": ({"body": {"kind": ["keep"]}}, {"kind": "keep"}, {"kind": "other"}),
+    "number": ({"body": {"n": [5]}}, {"n": 5}, {"n": 6}),
+    "prefix": ({"body": {"id": [{"prefix": "ord-"}]}}, {"id": "ord-1"}, {"id": "inv-1"}),
+    "suffix": ({"body": {"file": [{"suffix": ".png"}]}}, {"file": "a.png"}, {"file": "a.jpg"}),
+    "ignore-case": ({"body": {"kind": [{"equals-ignore-case": "KEEP"}]}}, {"kind": "kEeP"}, {"kind": "keeps"}),
+    "numeric": ({"body": {"price": [{"numeric": [">", 10, "<=", 20]}]}}, {"price": 20}, {"price": 10}),
+    "exists": ({"body": {"tag": [{"exists": True}]}}, {"tag": "x"}, {"other": "x"}),
+    "not-exists": ({"body": {"tag": [{"exists": False}]}}, {"other": 1}, {"tag": "y"}),
+    "anything-but": ({"body": {"kind": [{"anything-but": ["a", "b"]}]}}, {"kind": "c"}, {"kind": "b"}),
+    "anything-but-prefix": ({"body": {"kind": [{"anything-but": {"prefix": "tmp"}}]}}, {"kind": "real"},
+                            {"kind": "tmp-1"}),
+    "null": ({"body": {"v": [None]}}, {"v": None}, {"v": "x"}),
+    "empty": ({"body": {"v": [""]}}, {"v": ""}, {"v": "x"}),
+    "or": ({"$or": [{"body": {"a": [1]}}, {"body": {"b": [2]}}]}, {"b": 2}, {"a": 2, "b": 1}),
+    "nested": ({"body": {"order": {"lines": {"sku": ["x1"]}}}}, {"order": {"lines": [{"sku": "x0"}, {"sku": "x1"}]}},
+               {"order": {"lines": [{"sku": "x0"}]}}),
+    "array": ({"body": {"tags": ["red"]}}, {"tags": ["blue", "red"]}, {"tags": ["blue"]}),
+    "plain-string": ({"body": ["raw-keep"]}, "raw:raw-keep", "raw:raw-drop"),
+    "attributes": ({"messageAttributes": {"type": {"stringValue": ["order"]}}}, {"x": 1}, {"x": 2}),
+}
+
+
+def test_each_filter_operator(server, lam, sqs):
+    fn = "sqs-operators"
+    create_recorder(lam, fn)
+
+    def text(b) -> str:
+        return b[len("raw:"):] if isinstance(b, str) and b.startswith("raw:") else json.dumps(b)
+
+    made = []
+    try:
+        for op, (pattern, _, _) in OPERATORS.items():
+            url, arn = make_queue(sqs, unique(f"op-{op}"))
+            uuid = mapping(server, lam, arn, fn, FilterCriteria={"Filters": [{"Pattern": json.dumps(pattern)}]})
+            made.append((op, url, uuid))
+        for op, url, _ in made:
+            _, keep, drop = OPERATORS[op]
+            for body, kind in ((keep, "order"), (drop, "other")):
+                attrs = {"type": {"DataType": "String", "StringValue": kind}} if op == "attributes" else {}
+                sqs.send_message(QueueUrl=url, MessageBody=text(body), MessageAttributes=attrs)
+        want = {text(keep) for _, keep, _ in OPERATORS.values()}
+        wait(server, lambda: want <= set(bodies(server, fn)), what="every matching message at the function",
+             extra=lambda: f"missing: {sorted(want - set(bodies(server, fn)))}")
+        for op, url, _ in made:
+            wait_drained(server, sqs, url, f"{op}: the dropped message deleted")
+        got = bodies(server, fn)
+        # Only the matching messages ran the function ("attributes" sends the same body twice; one matched).
+        dropped = {text(drop) for op, (_, _, drop) in OPERATORS.items() if op != "attributes"}
+        assert not dropped & set(got), sorted(dropped & set(got))
+        assert got.count(json.dumps({"x": 2})) == 0, got
+    finally:
+        for _, _, uuid in made:
+            lam.delete_event_source_mapping(UUID=uuid)
+
+
 def test_fifo_groups_keep_their_order(server, lam, sqs):
     fn = "sqs-fifo"
     create_recorder(lam, fn)
