@@ -131,6 +131,9 @@ def test_settings_are_stored_and_answered(server, lam, sqs, fn):
         assert got.get("FunctionResponseTypes", []) == []
         assert got["BatchSize"] == 50
         assert [json.loads(f["Pattern"]) for f in got["FilterCriteria"]["Filters"]] == [pattern]
+        # An empty FilterCriteria removes the filters.
+        lam.update_event_source_mapping(UUID=uuid, FilterCriteria={})
+        assert "Filters" not in wait_state(server, lam, uuid, "Enabled").get("FilterCriteria", {})
     finally:
         lam.delete_event_source_mapping(UUID=uuid)
         wait_gone(server, lam, uuid)

@@ -139,6 +139,12 @@ async fn reconcile(service: &Service) {
             sources.stop(&uuid);
         }
     }
+    service
+        .mappings
+        .results
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|uuid, _| seen.contains(uuid));
 }
 
 /// Writes a mapping's new state (or removes it: `None`), if it is still of the generation acted on.

@@ -259,7 +259,8 @@ fn apply(m: &mut MappingRecord, input: &EventSourceMappingInput, kind: Kind) -> 
     }
     if let Some(f) = &input.filter_criteria {
         let patterns = filters_of(f)?;
-        m.filters = (!patterns.is_empty() || f.filters.is_some()).then_some(patterns);
+        // `FilterCriteria: {}` or no filters removes them.
+        m.filters = (!patterns.is_empty()).then_some(patterns);
     }
     if let Some(t) = &input.function_response_types {
         m.response_types = t.clone();
@@ -286,7 +287,7 @@ fn refuse_beyond(input: &EventSourceMappingInput) -> ApiResult<()> {
         || input.amazon_managed_kafka_event_source_config.is_some()
     {
         return Err(ApiError::invalid(
-            "lambkin does not support Apache Kafka event sources (SelfManagedEventSource, Amazon MSK): no Kafka broker can be run from the package registries lambkin is tested with, so this source is not offered rather than offered untested. Use an Amazon SQS queue or a NATS JetStream stream.",
+            "lambkin does not support Apache Kafka event sources (SelfManagedEventSource, Amazon MSK) yet: no Kafka broker can be run in its tests, so this source is not offered rather than offered untested. Use an Amazon SQS queue or a NATS JetStream stream (arn:aws:nats:<region>:<account>:stream/<name>).",
         ));
     }
     for (given, name) in [
