@@ -115,7 +115,7 @@ CALLS: list[tuple[str, object, str | None]] = [
     ("PutResourcePolicy", dict(ResourceArn=FN_ARN, Policy=POLICY), None),
     ("GetResourcePolicy", dict(ResourceArn=FN_ARN), None),
     ("DeleteResourcePolicy", dict(ResourceArn=FN_ARN), None),
-    # Event source mappings: none exist; creating one is refused, naming what is missing.
+    # Event source mappings: none exist; one of a queue SQS cannot show (none is reachable here) is refused.
     ("ListEventSourceMappings", {}, None),
     ("CreateEventSourceMapping", dict(FunctionName=FN,
                                       EventSourceArn=f"arn:aws:sqs:{REGION}:{ACCOUNT}:ops-queue"),

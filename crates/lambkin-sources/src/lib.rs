@@ -285,8 +285,9 @@ impl Sources {
         );
     }
 
-    /// Whether a source can be read now, in Lambda's words when it cannot: an SQS queue that does not exist is
-    /// refused at `CreateEventSourceMapping`. (A NATS stream may be made later: its poller waits for it.)
+    /// Whether a source can be read now, in Lambda's words when it cannot: an SQS queue that does not exist, or
+    /// that cannot be reached, is refused at `CreateEventSourceMapping`. (A NATS stream may be made later: its
+    /// poller waits for it.)
     pub async fn check(&self, source: &Source) -> Result<(), String> {
         match source {
             Source::Sqs {

@@ -179,11 +179,11 @@ pub(crate) async fn check(
                 e.err().message().unwrap_or("")
             ))
         }
-        // Unreachable now: the poller keeps trying (and says so in LastProcessingResult).
-        Err(e) => {
-            tracing::warn!("cannot check SQS queue {queue}: {}", describe(&e));
-            Ok(())
-        }
+        // No answer (no credentials, no route, a timeout): Lambda cannot check the queue either, and refuses.
+        Err(e) => Err(format!(
+            "Error occurred while ReceiveMessage. SQS Error Message: {}",
+            describe(&e)
+        )),
     }
 }
 
