@@ -245,9 +245,14 @@ async fn worker(
         };
         if batch.is_empty() {
             empty_polls += 1;
-            // Scale down: an extra worker whose long polls come back empty ends.
-            if empty_polls >= 2 && p.workers.load(Ordering::SeqCst) > 1 {
-                p.workers.fetch_sub(1, Ordering::SeqCst);
+            // Scale down: an extra worker whose long polls come back empty ends (never the last one).
+            if empty_polls >= 2
+                && p.workers
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                        n.checked_sub(1).filter(|m| *m >= 1)
+                    })
+                    .is_ok()
+            {
                 return;
             }
             continue;
@@ -270,7 +275,8 @@ async fn worker(
 }
 
 /// Receives messages until the batch is full, its payload nears 6 MB, or its window (from the first message)
-/// ends; a long poll when nothing is held yet. Stopping ends the gathering with what it holds.
+/// ends; a long poll when nothing is held yet, and nothing when it comes back empty. Stopping ends the gathering
+/// with what it holds.
 async fn gather(p: &Poller, stopped: &mut watch::Receiver<bool>) -> Result<Vec<Message>, String> {
     let mut batch: Vec<Message> = Vec::new();
     let mut bytes = 0usize;
@@ -304,7 +310,11 @@ async fn gather(p: &Poller, stopped: &mut watch::Receiver<bool>) -> Result<Vec<M
             bytes += m.body.as_deref().map_or(0, str::len) + 1024;
             batch.push(m);
         }
-        if !batch.is_empty() && first.is_none() {
+        if batch.is_empty() {
+            // An empty long poll: the worker decides whether it is one too many.
+            return Ok(batch);
+        }
+        if first.is_none() {
             first = Some(Instant::now());
         }
         let window_over = first.is_some_and(|t| t.elapsed() >= p.mapping.window);
