@@ -247,6 +247,25 @@ def test_each_filter_operator(server, lam, sqs):
             lam.delete_event_source_mapping(UUID=uuid)
 
 
+def test_maximum_concurrency_bounds_the_batches_in_flight(server, lam, sqs):
+    """Pollers scale up while batches come back full, never past ScalingConfig.MaximumConcurrency."""
+    fn = "sqs-concurrency"
+    create_recorder(lam, fn)
+    url, arn = make_queue(sqs, unique("sqs-concurrency"), VisibilityTimeout=30)
+    want = [f"w-{i} sleep=1.5" for i in range(12)]
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(want[:10])])
+    sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": b} for i, b in enumerate(want[10:])])
+    uuid = mapping(server, lam, arn, fn, BatchSize=1, ScalingConfig={"MaximumConcurrency": 2})
+    try:
+        wait(server, lambda: set(want) <= set(bodies(server, fn)), timeout=60, what="every message at the function")
+        # Each invoke starts when its EVENT line is logged and lasts 1.5 s: count the overlaps of the intervals.
+        starts = sorted(ts for ts, r in timed_records(server, fn) if r["body"] in want)
+        most = max(sum(1 for t in starts if s <= t < s + 1400) for s in starts)
+        assert most == 2, f"at most {most} invokes at once (starts: {starts})"
+    finally:
+        lam.delete_event_source_mapping(UUID=uuid)
+
+
 def test_fifo_groups_keep_their_order(server, lam, sqs):
     fn = "sqs-fifo"
     create_recorder(lam, fn)
