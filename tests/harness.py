@@ -55,6 +55,48 @@ def wait_listening(proc: subprocess.Popen, port: int, what: str, log, timeout: f
     raise RuntimeError(f"{what} did not listen: {log()}")
 
 
+def stop_process(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    """Ends a server the tests started: SIGTERM, then SIGKILL after `timeout` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class MotoServer:
+    """moto's standalone server (`.venv/bin/moto_server`: S3, SQS, SNS, EventBridge, IAM, … in memory) on a free
+    port of loopback; `env` adds to its environment (e.g. `INITIAL_NO_AUTH_ACTION_COUNT`)."""
+
+    PATH = ROOT / ".venv" / "bin" / "moto_server"
+
+    def __init__(self, env: dict[str, str] | None = None):
+        import tempfile
+        self.port = free_port()
+        self.log_path = Path(tempfile.gettempdir()) / f"lambkin-moto-{self.port}.log"
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([str(self.PATH), "-H", "127.0.0.1", "-p", str(self.port)], stdout=log,
+                                     stderr=log, start_new_session=True, env={**os.environ, **(env or {})})
+        wait_listening(self.proc, self.port, "moto_server", self.log, timeout=60)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return log_tail(self.log_path, 2000)
+
+    def close(self) -> None:
+        stop_process(self.proc, timeout=30)
+        try:
+            self.log_path.unlink()
+        except OSError:
+            pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import free_port, log_tail, wait_listening
+from harness import free_port, log_tail, stop_process, wait_listening
 from serve.conftest import Serve
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -54,13 +54,7 @@ class Nats:
             self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 class NatsCluster:

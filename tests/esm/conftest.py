@@ -31,11 +31,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness import ROOT, free_port, log_tail, wait_for, wait_listening
+from harness import ROOT, MotoServer, free_port, log_tail, stop_process, wait_for, wait_listening
 from serve.conftest import ACCOUNT, ROLE, ROOT_ONLY, Serve, create, zip_files  # noqa: F401 - re-exported
 
 REGION = "us-east-1"
-MOTO = ROOT / ".venv" / "bin" / "moto_server"
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 AWS_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": REGION,
            "AWS_REGION": REGION}
@@ -248,40 +247,12 @@ def error_of(excinfo) -> tuple[str, int, str]:
 
 # -- moto ---------------------------------------------------------------------------------------------------------
 
-class Moto:
-    """moto's standalone server on a free port (all services, in memory)."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.log_path = Path(tempfile.gettempdir()) / f"lambkin-esm-moto-{self.port}.log"
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(self.port)], stdout=log, stderr=log,
-                                     start_new_session=True)
-        wait_listening(self.proc, self.port, "moto_server", self.log, timeout=60)
-
-    @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return log_tail(self.log_path, 2000)
+class Moto(MotoServer):
+    """moto's standalone server on a free port (all services, in memory), with boto3 clients on it."""
 
     def client(self, service: str):
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION,
                             aws_access_key_id="test", aws_secret_access_key="test")
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        try:
-            self.log_path.unlink()
-        except OSError:
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -368,13 +339,7 @@ class NatsServer:
         return log_tail(self.log_path, 2000)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
         try:
             self.log_path.unlink()

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import FIXTURES, LAMBKIN, ROOT, free_port, log_tail, wait_listening
+from harness import FIXTURES, LAMBKIN, ROOT, free_port, log_tail, stop_process, wait_listening
 from serve.conftest import ROLE, Serve  # noqa: F401 - re-exported to the test modules
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="serve's default isolation needs root")
@@ -301,13 +301,7 @@ class Registry:
         return log_tail(self.log_path)
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- registry API ---------------------------------------------------------------------------------------------

@@ -9,10 +9,6 @@ import base64
 import hashlib
 import io
 import json
-import os
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -22,13 +18,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from harness import ROOT, free_port
+from harness import MotoServer, free_port
 
 from .conftest import ROLE, ROOT_ONLY, Serve, cli, zip_bootstrap
 
 pytestmark = ROOT_ONLY
 
-MOTO = ROOT / ".venv" / "bin" / "moto_server"
 BUCKET = "lambkin-code"
 
 
@@ -44,22 +39,9 @@ def sha(code: bytes) -> str:
 
 @pytest.fixture(scope="module")
 def s3_endpoint():
-    port = free_port()
-    log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"moto-{port}.log", "wb")
-    proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
-                            start_new_session=True)
-    deadline = time.time() + 60
-    while True:
-        assert proc.poll() is None, "moto_server exited"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert time.time() < deadline, "moto_server did not listen"
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=30)
+    moto = MotoServer()
+    yield moto.endpoint
+    moto.close()
 
 
 @pytest.fixture(scope="module")
@@ -291,21 +273,10 @@ def test_s3_endpoint_option_and_unreachable_endpoint(s3_endpoint):
 
 def test_access_denied(tmp_path):
     # Its own S3 server enforcing IAM after the setup's 4 calls: a user without a policy cannot GetObject.
-    port = free_port()
-    log = open(tmp_path / "moto.log", "wb")
-    proc = subprocess.Popen([str(MOTO), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=log,
-                            start_new_session=True, env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    moto = MotoServer(env={"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
     s = None
     try:
-        endpoint = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, "moto_server did not listen"
-                time.sleep(0.1)
+        endpoint = moto.endpoint
         kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test",
                   aws_secret_access_key="test")
         admin = boto3.client("s3", **kw)
@@ -327,8 +298,7 @@ def test_access_denied(tmp_path):
     finally:
         if s is not None:
             s.close()
-        proc.terminate()
-        proc.wait(timeout=30)
+        moto.close()
 
 
 def test_download_off_loopback_and_after_restart(s3_endpoint):
