@@ -63,84 +63,74 @@ pub(crate) async fn list_tags(ctx: &Ctx, raw: &str) -> ApiResult<Reply> {
     Ok(Reply::Json(StatusCode::OK, json!({"Tags": record.tags})))
 }
 
+/// The tags of a resource.
+type Tags = std::collections::BTreeMap<String, String>;
+
+/// An edit that adds `add` (Lambda refuses an empty `Tags`, LocalStack snapshot test_tag_exceptions,
+/// tag_empty_tags) within [`MAX_TAGS`].
+fn adding(add: Tags) -> ApiResult<impl FnOnce(&mut Tags) -> ApiResult<()>> {
+    if add.is_empty() {
+        return Err(ApiError::invalid(
+            "An error occurred and the request cannot be processed.",
+        ));
+    }
+    Ok(move |tags: &mut Tags| {
+        tags.extend(add);
+        if tags.len() > MAX_TAGS {
+            return Err(too_many());
+        }
+        Ok(())
+    })
+}
+
+/// An edit that removes `keys`.
+fn removing(keys: &[String]) -> impl FnOnce(&mut Tags) -> ApiResult<()> + '_ {
+    move |tags: &mut Tags| {
+        for k in keys {
+            tags.remove(k);
+        }
+        Ok(())
+    }
+}
+
+/// Edits the tags of a code signing configuration or an event source mapping, which `raw` names.
+async fn retag_other(
+    ctx: &Ctx,
+    raw: &str,
+    change: impl FnOnce(&mut Tags) -> ApiResult<()>,
+) -> ApiResult<()> {
+    if is_csc(raw) {
+        codesigning::retag(ctx, raw, change).await
+    } else {
+        mappings::retag(ctx, raw, change).await.map(|_| ())
+    }
+}
+
 /// `TagResource`.
 pub(crate) async fn tag(ctx: &Ctx, raw: &str, input: Body<TagInput>) -> ApiResult<Reply> {
-    if is_csc(raw) {
-        let add = input?.tags.unwrap_or_default();
-        codesigning::retag(ctx, raw, |tags| {
-            tags.extend(add);
-            if tags.len() > MAX_TAGS {
-                return Err(too_many());
-            }
-            Ok(())
-        })
-        .await?;
-        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
-    }
-    if is_esm(raw) {
-        let add = input?.tags.unwrap_or_default();
-        if add.is_empty() {
-            return Err(ApiError::invalid(
-                "An error occurred and the request cannot be processed.",
-            ));
-        }
-        mappings::retag(ctx, raw, |tags| {
-            tags.extend(add);
-            if tags.len() > MAX_TAGS {
-                return Err(too_many());
-            }
-            Ok(())
-        })
-        .await?;
+    if is_csc(raw) || is_esm(raw) {
+        retag_other(ctx, raw, adding(input?.tags.unwrap_or_default())?).await?;
         return Ok(Reply::Empty(StatusCode::NO_CONTENT));
     }
     let name = tag_target(&ctx.service, raw)?;
     let input = input?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
-    let tags = input.tags.unwrap_or_default();
-    if tags.is_empty() {
-        // Lambda's answer to an empty `Tags` (LocalStack snapshot test_tag_exceptions, tag_empty_tags).
-        return Err(ApiError::invalid(
-            "An error occurred and the request cannot be processed.",
-        ));
-    }
-    record.tags.extend(tags);
-    if record.tags.len() > MAX_TAGS {
-        return Err(too_many());
-    }
+    adding(input.tags.unwrap_or_default())?(&mut record.tags)?;
     save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
 
 /// `UntagResource`.
 pub(crate) async fn untag(ctx: &Ctx, raw: &str, tag_keys: &[String]) -> ApiResult<Reply> {
-    if is_csc(raw) {
-        codesigning::retag(ctx, raw, |tags| {
-            tag_keys.iter().for_each(|k| {
-                tags.remove(k);
-            });
-            Ok(())
-        })
-        .await?;
-        return Ok(Reply::Empty(StatusCode::NO_CONTENT));
-    }
-    if is_esm(raw) {
-        mappings::retag(ctx, raw, |tags| {
-            tag_keys.iter().for_each(|k| {
-                tags.remove(k);
-            });
-            Ok(())
-        })
-        .await?;
+    if is_csc(raw) || is_esm(raw) {
+        retag_other(ctx, raw, removing(tag_keys)).await?;
         return Ok(Reply::Empty(StatusCode::NO_CONTENT));
     }
     let name = tag_target(&ctx.service, raw)?;
     let _guard = ctx.service.writes.lock().await;
     let (mut record, rev) = load(&ctx.service, &ctx.arns, &name)?;
-    for k in tag_keys {
-        record.tags.remove(k);
-    }
+    removing(tag_keys)(&mut record.tags)?;
     save(&ctx.service, &ctx.arns, &record, rev)?;
     Ok(Reply::Empty(StatusCode::NO_CONTENT))
 }
