@@ -242,3 +242,32 @@ def test_success_goes_nowhere_without_on_success(server, lam, sqs):
     msgs = drain(sqs, url, want=1, timeout=30, server=server, what="the failure record")
     assert [json.loads(m["Body"])["requestContext"]["requestId"] for m in msgs] == [rid]
     assert sqs.receive_message(QueueUrl=url, WaitTimeSeconds=2).get("Messages", []) == []
+
+
+def test_an_undeliverable_record_is_counted_logged_and_kept(server, lam):
+    # A queue that does not exist: SQS's answer cannot change by retrying, so the record is not retried for
+    # hours; it is counted, logged as an error and kept in the function's dead letters with the reason.
+    import urllib.request
+
+    def health() -> dict:
+        with urllib.request.urlopen(f"{server.endpoint}/lambkin/v1/health", timeout=5) as r:
+            return json.loads(r.read())
+
+    name = "dest-undeliverable"
+    create_recorder(lam, name)
+    missing = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{unique('no-such-queue')}"
+    before = health()["destinationDeliveryFailures"]
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnSuccess": {"Destination": missing}})
+    rid = invoke_event(lam, name, {"fine": True})
+
+    def kept() -> list:
+        url = f"{server.endpoint}/lambkin/v1/functions/{name}/dead-letters"
+        with urllib.request.urlopen(url, timeout=5) as r:
+            return [d for d in json.loads(r.read())["deadLetters"] if "undeliverable" in json.dumps(d)]
+
+    wait(server, lambda: kept(), timeout=30, what="the undeliverable record in the function's dead letters")
+    letter = json.dumps(kept()[0])
+    assert missing in letter and rid in letter and "NonExistentQueue" in letter, letter
+    assert health()["destinationDeliveryFailures"] > before
+    assert "cannot be delivered to " + missing in server.log()
