@@ -46,8 +46,6 @@ struct Effective {
     on_success: Option<String>,
     /// Function ARN for failures.
     on_failure: Option<String>,
-    /// The function's `DeadLetterConfig.TargetArn` (an SQS queue or SNS topic).
-    dead_letter: Option<String>,
 }
 
 /// The configuration an async event of `function[:qualifier]` is delivered with (Lambda's defaults: 2
@@ -75,22 +73,16 @@ fn effective(
             .as_ref()
             .and_then(|c| c.destination_config.on_success.destination.clone()),
         on_failure: cfg.and_then(|c| c.destination_config.on_failure.destination),
-        dead_letter: dead_letter_target(service, region, function, qualifier),
     }
 }
 
-/// The `DeadLetterConfig.TargetArn` of the version an event of `function[:qualifier]` runs.
-fn dead_letter_target(
-    service: &Service,
-    region: &str,
-    function: &str,
-    qualifier: Option<&str>,
-) -> Option<String> {
+/// The `DeadLetterConfig.TargetArn` of the version an event runs (read only when an event ends for good).
+fn dead_letter_target(service: &Service, ev: &QueuedEvent) -> Option<String> {
     let arns = Arns {
-        region: region.to_owned(),
-        account: service.config.account_id.clone(),
+        region: ev.region.clone(),
+        account: ev.account.clone(),
     };
-    crate::resolve::resolve(service, &arns, function, qualifier)
+    crate::resolve::resolve(service, &arns, &ev.function, ev.qualifier.as_deref())
         .ok()?
         .version
         .config
@@ -461,6 +453,15 @@ pub(crate) enum Verdict {
     Deferred(QueuedEvent),
 }
 
+/// Counts a deferral (a throttle, a start failure, a delivery that can succeed later) and sets the event due
+/// after a backoff that doubles with each, from 2 s up to 5 minutes (scaled); the backoff, unscaled.
+fn defer(service: &Service, ev: &mut QueuedEvent) -> Duration {
+    ev.deferrals += 1;
+    let backoff = Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
+    ev.due_ms = now_ms() + scaled(service, backoff).as_millis() as u64;
+    backoff
+}
+
 /// One turn of an event: Lambda's loop detection, maximum age, the invoke, and retries.
 pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
     if ev.outbound.is_some() {
@@ -472,7 +473,7 @@ pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
     }
     let age_ms = now_ms().saturating_sub(ev.enqueued_ms);
     if age_ms > u64::from(cfg.max_age_secs) * 1000 {
-        return ended(ev, "EventAgeExceeded", "$LATEST", None, &cfg);
+        return ended(service, ev, "EventAgeExceeded", "$LATEST", None, &cfg);
     }
     match attempt(service, &ev).await {
         Outcome::Gone => {
@@ -496,7 +497,7 @@ pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
         Outcome::FunctionError(body, version) => {
             ev.attempts += 1;
             if ev.attempts > cfg.max_retries {
-                ended(ev, "RetriesExhausted", &version, Some(&body), &cfg)
+                ended(service, ev, "RetriesExhausted", &version, Some(&body), &cfg)
             } else {
                 // Lambda waits one minute before the first retry and two before the second.
                 let delay = scaled(service, Duration::from_secs(60 * u64::from(ev.attempts)));
@@ -505,10 +506,7 @@ pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
             }
         }
         Outcome::Deferred => {
-            ev.deferrals += 1;
-            let backoff =
-                Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
-            ev.due_ms = now_ms() + scaled(service, backoff).as_millis() as u64;
+            defer(service, &mut ev);
             Verdict::Deferred(ev)
         }
     }
@@ -635,6 +633,7 @@ async fn reschedule(service: &Service, key: &str, ev: QueuedEvent) {
 
 /// The final failure of an event: its dead letter, and its record to the `OnFailure` destination.
 fn ended(
+    service: &Service,
     ev: QueuedEvent,
     condition: &str,
     version: &str,
@@ -648,8 +647,8 @@ fn ended(
         .and_then(|dest| destination_event(&ev, dest, &rec))
         .into_iter()
         .collect();
-    if let Some(target) = &cfg.dead_letter {
-        follow_up.push(dead_letter_event(&ev, target, version, body));
+    if let Some(target) = dead_letter_target(service, &ev) {
+        follow_up.push(dead_letter_event(&ev, &target, version, body));
     }
     tracing::info!(
         "async event {} of {} failed: {condition}",
@@ -717,9 +716,7 @@ async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
         }
         Err(e) if !e.permanent && now_ms().saturating_sub(ev.enqueued_ms) < OUTBOUND_MAX_AGE_MS => {
             service.queue.count_delivery_failure();
-            ev.deferrals += 1;
-            let backoff =
-                Duration::from_secs(1 << ev.deferrals.min(8)).min(Duration::from_secs(300));
+            let backoff = defer(service, &mut ev);
             tracing::warn!(
                 "cannot deliver the {what} of {} ({}) to {}: {e}; trying again in {} s",
                 out.request_id,
@@ -727,7 +724,6 @@ async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
                 out.target,
                 backoff.as_secs()
             );
-            ev.due_ms = now_ms() + scaled(service, backoff).as_millis() as u64;
             Verdict::Deferred(ev)
         }
         Err(e) => {
