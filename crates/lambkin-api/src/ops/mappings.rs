@@ -74,6 +74,14 @@ fn unsupported(member: &str) -> ApiError {
     ))
 }
 
+/// Refuses the first member given (`true`) of `members`, as Lambda refuses members of another kind of source.
+fn refuse_given(members: &[(&str, bool)]) -> ApiResult<()> {
+    match members.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(unsupported(name)),
+        None => Ok(()),
+    }
+}
+
 /// The mapping's ARN.
 fn arn_of(m: &MappingRecord) -> String {
     format!(
@@ -181,7 +189,7 @@ fn apply(m: &mut MappingRecord, input: &EventSourceMappingInput, kind: Kind) -> 
         };
     }
     if !kind.is_stream() {
-        let stream_only = [
+        refuse_given(&[
             (
                 "MaximumRetryAttempts",
                 input.maximum_retry_attempts.is_some(),
@@ -203,10 +211,7 @@ fn apply(m: &mut MappingRecord, input: &EventSourceMappingInput, kind: Kind) -> 
                 input.tumbling_window_in_seconds.is_some(),
             ),
             ("StartingPosition", input.starting_position.is_some()),
-        ];
-        if let Some((name, _)) = stream_only.iter().find(|(_, given)| *given) {
-            return Err(unsupported(name));
-        }
+        ])?;
     } else {
         if input.tumbling_window_in_seconds.is_some_and(|t| t > 0) {
             return Err(ApiError::invalid(
@@ -290,27 +295,22 @@ fn refuse_beyond(input: &EventSourceMappingInput) -> ApiResult<()> {
             "lambkin does not support Apache Kafka event sources (SelfManagedEventSource, Amazon MSK) yet: no Kafka broker can be run in its tests, so this source is not offered rather than offered untested. Use an Amazon SQS queue or a NATS JetStream stream (arn:aws:nats:<region>:<account>:stream/<name>).",
         ));
     }
-    for (given, name) in [
-        (input.queues.is_some(), "Queues"),
-        (input.topics.is_some(), "Topics"),
+    refuse_given(&[
+        ("Queues", input.queues.is_some()),
+        ("Topics", input.topics.is_some()),
         (
-            input.source_access_configurations.is_some(),
             "SourceAccessConfigurations",
+            input.source_access_configurations.is_some(),
         ),
         (
-            input.document_d_b_event_source_config.is_some(),
             "DocumentDBEventSourceConfig",
+            input.document_d_b_event_source_config.is_some(),
         ),
         (
-            input.provisioned_poller_config.is_some(),
             "ProvisionedPollerConfig",
+            input.provisioned_poller_config.is_some(),
         ),
-    ] {
-        if given {
-            return Err(unsupported(name));
-        }
-    }
-    Ok(())
+    ])
 }
 
 /// `CreateEventSourceMapping`.
