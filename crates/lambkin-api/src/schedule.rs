@@ -280,21 +280,9 @@ mod tests {
     fn ev(function: &str, id: &str, due: u64) -> (String, QueuedEvent) {
         let e = QueuedEvent {
             id: id.into(),
-            region: "us-east-1".into(),
-            account: "123456789012".into(),
-            function: function.into(),
-            qualifier: None,
-            payload: String::new(),
-            client_context: None,
-            trace_id: None,
             enqueued_ms: due,
             due_ms: due,
-            attempts: 0,
-            deferrals: 0,
-            incarnation: None,
-            hops: 0,
-            after_stop: false,
-            outbound: None,
+            ..QueuedEvent::new("us-east-1", "123456789012", function, None, b"")
         };
         (e.key(), e)
     }

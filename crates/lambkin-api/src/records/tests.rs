@@ -112,21 +112,9 @@ fn url(name: &str, qualifier: Option<&str>) -> UrlConfig {
 fn event(name: &str, qualifier: Option<&str>, id: &str) -> QueuedEvent {
     QueuedEvent {
         id: id.into(),
-        region: REGION.into(),
-        account: "123456789012".into(),
-        function: name.into(),
-        qualifier: qualifier.map(str::to_owned),
-        payload: String::new(),
-        client_context: None,
-        trace_id: None,
         enqueued_ms: 1,
         due_ms: 1,
-        attempts: 0,
-        deferrals: 0,
-        incarnation: None,
-        hops: 0,
-        after_stop: false,
-        outbound: None,
+        ..QueuedEvent::new(REGION, "123456789012", name, qualifier, b"")
     }
 }
 
