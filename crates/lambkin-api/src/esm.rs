@@ -222,7 +222,7 @@ fn run_of(m: &MappingRecord) -> Result<Mapping, String> {
             .max_record_age
             .filter(|a| *a > 0)
             .map(|a| Duration::from_secs(a as u64)),
-        on_failure: m.on_failure.is_some(),
+        on_failure: m.on_failure.clone(),
         generation: m.generation,
         source,
     })
@@ -314,13 +314,7 @@ impl ServiceHost {
         let service = self.service.upgrade().ok_or("the server is stopping")?;
         let (region, account, name, qualifier) =
             function_parts(&mapping.function_arn).ok_or("not a function ARN")?;
-        let store = service.store.clone();
-        let (r, u) = (region.clone(), mapping.uuid.clone());
-        let stored = tokio::task::spawn_blocking(move || records::mappings::get(&store, &r, &u))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
-        let Some(target) = stored.and_then(|(m, _)| m.on_failure) else {
+        let Some(target) = mapping.on_failure.clone() else {
             return Ok(());
         };
         // Its `payload` (the batch's records) goes only to an S3 destination: `lambkin-destinations` removes it

@@ -39,8 +39,9 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Host: Send + Sync + 'static {
     /// Invokes the mapping's function synchronously with `payload` (the batch's event).
     fn invoke<'a>(&'a self, mapping: &'a Mapping, payload: Bytes) -> BoxFuture<'a, Invoked>;
-    /// Delivers the record of a batch that exhausted its retries to the mapping's `OnFailure` destination;
-    /// durable when this resolves `Ok` (the messages are then ended for good).
+    /// Delivers the record of a batch that exhausted its retries to the mapping's `OnFailure` destination
+    /// (`Mapping::on_failure`, set when this is called); durable when this resolves `Ok` (the messages are then
+    /// ended for good).
     fn on_failure<'a>(
         &'a self,
         mapping: &'a Mapping,
@@ -185,8 +186,8 @@ pub struct Mapping {
     pub max_retries: Option<u32>,
     /// Records older than this are ended without invoking (`MaximumRecordAgeInSeconds`). Streams only.
     pub max_record_age: Option<Duration>,
-    /// Whether the mapping has an `OnFailure` destination.
-    pub on_failure: bool,
+    /// The mapping's `OnFailure` destination (an ARN the host delivers to; the pollers only pass it on).
+    pub on_failure: Option<String>,
     /// Bumped by every change of the mapping: a poller of another generation is replaced.
     pub generation: u64,
 }

@@ -486,7 +486,7 @@ async fn end(
         first.sequence,
         last.sequence
     );
-    if p.mapping.on_failure {
+    if p.mapping.on_failure.is_some() {
         let mut response = json!({"statusCode": 200, "executedVersion": version});
         if error.is_some() {
             response["functionError"] = json!("Unhandled");
