@@ -343,3 +343,15 @@ def test_deleting_the_function_keeps_the_mapping(server, lam, sqs):
     assert got["FunctionArn"] == fn_arn(name)
     assert lam.delete_event_source_mapping(UUID=uuid)["State"] == "Deleting"
     wait_gone(server, lam, uuid)
+
+
+def test_changes_while_the_pollers_settle_the_mapping(server, lam, sqs, fn):
+    # Tools such as Terraform update, tag and delete a mapping right after creating it, while lambkin's
+    # reconciler is still moving it from Creating to Enabled; the user's change must win, not fail.
+    _, queue_arn = make_queue(sqs, unique("api-race"))
+    for _ in range(15):
+        uuid = lam.create_event_source_mapping(EventSourceArn=queue_arn, FunctionName=fn)["UUID"]
+        lam.update_event_source_mapping(UUID=uuid, BatchSize=7)
+        lam.tag_resource(Resource=f"{ESM_ARN_PREFIX}{uuid}", Tags={"k": "v"})
+        assert lam.delete_event_source_mapping(UUID=uuid)["State"] == "Deleting"
+        wait_gone(server, lam, uuid)

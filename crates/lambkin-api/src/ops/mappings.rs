@@ -8,7 +8,6 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
-use crate::names::Arns;
 use crate::operation::{EventSourceMappingInput, Page};
 use crate::records::mappings::{self, MappingRecord};
 use crate::reply::Reply;
@@ -482,66 +481,86 @@ pub(crate) async fn update(
     if input.starting_position.is_some() || input.starting_position_timestamp.is_some() {
         return Err(unsupported("StartingPosition"));
     }
-    let _guard = ctx.service.writes.lock().await;
-    let (mut m, rev) = load(ctx, uuid)?;
-    if m.state == "Deleting" {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "ResourceInUseException",
-            format!("Cannot update the event source mapping {uuid} because it is being deleted."),
-        ));
-    }
-    let kind = Kind::of(&m.event_source_arn)?;
-    if let Some(f) = input.function_name.as_deref() {
-        let (function, qualifier, arn) = function_of(ctx, f)?;
-        m.function = function;
-        m.qualifier = qualifier;
-        m.function_arn = arn;
-    }
-    apply(&mut m, &input, kind)?;
-    let was_enabled = m.enabled;
-    if let Some(e) = input.enabled {
-        m.enabled = e;
-    }
-    m.state = match (was_enabled, m.enabled) {
-        (true, false) => "Disabling",
-        (false, true) => "Enabling",
-        _ => "Updating",
-    }
-    .into();
-    m.state_reason = if kind.is_stream() {
-        "User action".into()
-    } else {
-        "USER_INITIATED".into()
-    };
-    m.last_modified_ms = now_ms();
-    m.generation += 1;
-    mappings::update(&ctx.service.store, &m, rev).map_err(|e| conflict(e, &ctx.arns, uuid))?;
-    ctx.service.mappings.changed();
+    let m = change(ctx, uuid, |m| {
+        if m.state == "Deleting" {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "ResourceInUseException",
+                format!(
+                    "Cannot update the event source mapping {uuid} because it is being deleted."
+                ),
+            ));
+        }
+        let kind = Kind::of(&m.event_source_arn)?;
+        if let Some(f) = input.function_name.as_deref() {
+            let (function, qualifier, arn) = function_of(ctx, f)?;
+            m.function = function;
+            m.qualifier = qualifier;
+            m.function_arn = arn;
+        }
+        apply(m, &input, kind)?;
+        let was_enabled = m.enabled;
+        if let Some(e) = input.enabled {
+            m.enabled = e;
+        }
+        m.state = match (was_enabled, m.enabled) {
+            (true, false) => "Disabling",
+            (false, true) => "Enabling",
+            _ => "Updating",
+        }
+        .into();
+        m.state_reason = if kind.is_stream() {
+            "User action".into()
+        } else {
+            "USER_INITIATED".into()
+        };
+        m.last_modified_ms = now_ms();
+        m.generation += 1;
+        Ok(())
+    })
+    .await?;
     Ok(Reply::Json(StatusCode::ACCEPTED, shape(&m)))
 }
 
 /// `DeleteEventSourceMapping`: answers the mapping `Deleting`; the pollers stop and then remove it.
 pub(crate) async fn delete(ctx: &Ctx, uuid: &str) -> ApiResult<Reply> {
-    let _guard = ctx.service.writes.lock().await;
-    let (mut m, rev) = load(ctx, uuid)?;
-    m.state = "Deleting".into();
-    m.last_modified_ms = now_ms();
-    m.generation += 1;
-    mappings::update(&ctx.service.store, &m, rev).map_err(|e| conflict(e, &ctx.arns, uuid))?;
-    ctx.service.mappings.changed();
+    let m = change(ctx, uuid, |m| {
+        m.state = "Deleting".into();
+        m.last_modified_ms = now_ms();
+        m.generation += 1;
+        Ok(())
+    })
+    .await?;
     Ok(Reply::Json(StatusCode::ACCEPTED, shape(&m)))
 }
 
-fn conflict(e: lambkin_store::StoreError, _arns: &Arns, uuid: &str) -> ApiError {
-    match e {
-        lambkin_store::StoreError::Conflict { .. } => ApiError::new(
-            StatusCode::CONFLICT,
-            "ResourceInUseException",
-            format!("The operation cannot be performed at this time. The event source mapping {uuid} is being changed."),
-        ),
-        e => e.into(),
+/// Makes a user's change to a stored mapping and tells the pollers. The reconciler writes a mapping's
+/// state and last result concurrently (without the API's write lock, and from other hosts in a cluster),
+/// so a write that lost the race is made again on the new revision, as the user asked it of that one.
+async fn change(
+    ctx: &Ctx,
+    uuid: &str,
+    mut edit: impl FnMut(&mut MappingRecord) -> ApiResult<()>,
+) -> ApiResult<MappingRecord> {
+    const ATTEMPTS: usize = 8;
+    let _guard = ctx.service.writes.lock().await;
+    for _ in 0..ATTEMPTS {
+        let (mut m, rev) = load(ctx, uuid)?;
+        edit(&mut m)?;
+        match mappings::update(&ctx.service.store, &m, rev) {
+            Ok(()) => {
+                ctx.service.mappings.changed();
+                return Ok(m);
+            }
+            Err(lambkin_store::StoreError::Conflict { .. }) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
     }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "ResourceInUseException",
+        format!("The operation cannot be performed at this time. The event source mapping {uuid} is being changed."),
+    ))
 }
 
 /// The tags of a mapping by its ARN (`ListTags`, `TagResource`, `UntagResource`).
@@ -552,14 +571,20 @@ pub(crate) async fn retag(
 ) -> ApiResult<std::collections::BTreeMap<String, String>> {
     let not_found = || ApiError::not_found(format!("Event source mapping not found: {arn}"));
     let uuid = arn.rsplit(':').next().ok_or_else(not_found)?;
-    let _guard = ctx.service.writes.lock().await;
-    let (mut m, rev) = mappings::get(&ctx.service.store, &ctx.arns.region, uuid)?
+    let (m, _) = mappings::get(&ctx.service.store, &ctx.arns.region, uuid)?
         .filter(|(m, _)| arn_of(m) == arn)
         .ok_or_else(not_found)?;
-    let before = m.tags.clone();
-    change(&mut m.tags)?;
-    if m.tags != before {
-        mappings::update(&ctx.service.store, &m, rev).map_err(|e| conflict(e, &ctx.arns, uuid))?;
+    // Only the API changes tags, under its write lock: the new set is made once and written over
+    // whatever revision of the state the reconciler left.
+    let mut tags = m.tags.clone();
+    change(&mut tags)?;
+    if tags == m.tags {
+        return Ok(tags);
     }
+    let m = self::change(ctx, uuid, |m| {
+        m.tags = tags.clone();
+        Ok(())
+    })
+    .await?;
     Ok(m.tags)
 }
