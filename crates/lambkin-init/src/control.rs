@@ -181,6 +181,8 @@ async fn relay(handle: InvokeHandle, out: mpsc::UnboundedSender<Outgoing>) {
                 status: s.status,
                 error_type: s.error_type,
                 duration_ms: s.duration_ms,
+                init_duration_ms: s.init_duration_ms,
+                max_memory_used_mb: s.max_memory_used_mb,
             },
             Bytes::from(s.tail),
         ));

@@ -818,6 +818,8 @@ impl Init {
             error_type,
             tail: self.shared.logs.tail(),
             duration_ms: duration,
+            init_duration_ms: init_ms,
+            max_memory_used_mb: max_mb,
         }
     }
 
@@ -832,6 +834,8 @@ impl Init {
             error_type,
             tail: self.shared.logs.tail(),
             duration_ms: ms(since.elapsed()),
+            init_duration_ms: None,
+            max_memory_used_mb: 0,
         }
     }
 

@@ -93,6 +93,8 @@ fn failed(request_id: String, cause: &str) -> InvokeHandle {
         error_type: Some("Sandbox.Failure".into()),
         tail: Vec::new(),
         duration_ms: 0.0,
+        init_duration_ms: None,
+        max_memory_used_mb: 0,
     });
     InvokeHandle {
         request_id,

@@ -273,6 +273,8 @@ async fn read_loop(
                 status,
                 error_type,
                 duration_ms,
+                init_duration_ms,
+                max_memory_used_mb,
             } => {
                 if let Some(p) = pending.remove(&request_id) {
                     p.finish(Some(InvokeSummary {
@@ -280,6 +282,8 @@ async fn read_loop(
                         error_type,
                         tail: payload.to_vec(),
                         duration_ms,
+                        init_duration_ms,
+                        max_memory_used_mb,
                     }));
                 }
             }

@@ -214,6 +214,11 @@ pub struct InvokeSummary {
     pub tail: Vec<u8>,
     /// Invoke duration.
     pub duration_ms: f64,
+    /// The init phase's duration when this invoke was its environment's first (a cold start; REPORT's
+    /// `Init Duration`).
+    pub init_duration_ms: Option<f64>,
+    /// The environment's peak memory so far, MB (REPORT's `Max Memory Used`; 0 when unknown).
+    pub max_memory_used_mb: u64,
 }
 
 /// What the caller holds while an invoke runs.

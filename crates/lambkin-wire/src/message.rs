@@ -62,6 +62,12 @@ pub enum InitMessage {
         error_type: Option<String>,
         /// Duration in ms.
         duration_ms: f64,
+        /// Init Duration in ms, on an environment's first invoke.
+        #[serde(default)]
+        init_duration_ms: Option<f64>,
+        /// Max Memory Used in MB.
+        #[serde(default)]
+        max_memory_used_mb: u64,
     },
     /// A log line; payload = the line.
     Log {

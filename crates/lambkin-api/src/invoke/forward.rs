@@ -57,6 +57,10 @@ struct Summary {
     status: InvokeStatus,
     error_type: Option<String>,
     duration_ms: f64,
+    #[serde(default)]
+    init_duration_ms: Option<f64>,
+    #[serde(default)]
+    max_memory_used_mb: u64,
 }
 
 /// Why the invoke did not start on a host.
@@ -149,7 +153,9 @@ pub(crate) async fn start(
                         status: s.as_ref().map_or(InvokeStatus::Failure, |s| s.status),
                         error_type: s.as_ref().and_then(|s| s.error_type.clone()),
                         tail: p.body.to_vec(),
-                        duration_ms: s.map_or(0.0, |s| s.duration_ms),
+                        duration_ms: s.as_ref().map_or(0.0, |s| s.duration_ms),
+                        init_duration_ms: s.as_ref().and_then(|s| s.init_duration_ms),
+                        max_memory_used_mb: s.map_or(0, |s| s.max_memory_used_mb),
                     });
                     return;
                 }
@@ -182,6 +188,8 @@ pub(crate) async fn start(
                         error_type: Some("Sandbox.Failure".into()),
                         tail: Vec::new(),
                         duration_ms: 0.0,
+                        init_duration_ms: None,
+                        max_memory_used_mb: 0,
                     });
                     return;
                 }
@@ -301,6 +309,8 @@ async fn run(service: &Service, incoming: Incoming) {
                 status: s.status,
                 error_type: s.error_type,
                 duration_ms: s.duration_ms,
+                init_duration_ms: s.init_duration_ms,
+                max_memory_used_mb: s.max_memory_used_mb,
             },
             s.tail,
         ),
@@ -309,6 +319,8 @@ async fn run(service: &Service, incoming: Incoming) {
                 status: InvokeStatus::Failure,
                 error_type: None,
                 duration_ms: 0.0,
+                init_duration_ms: None,
+                max_memory_used_mb: 0,
             },
             Vec::new(),
         ),

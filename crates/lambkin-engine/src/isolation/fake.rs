@@ -185,6 +185,8 @@ async fn fake_init(stream: UnixStream) {
             status: InvokeStatus::Success,
             error_type: None,
             duration_ms: 1.0,
+            init_duration_ms: None,
+            max_memory_used_mb: 0,
         };
         if write_frame(&mut w, &done, Bytes::new()).await.is_err() {
             return;
