@@ -8,7 +8,7 @@
 //!   blobs/<hh>/<hex>.zip  uploaded code/layer zips, named by the hex SHA-256 of their bytes
 //!   code/<hex>/           the unpacked tree of blobs/<hh>/<hex>.zip (shared by every user of that zip)
 //!   tmp/                  scratch space for unpacking and writing; emptied on every open
-//!   logs/<function>/<stream>.log   function logs, one compact JSON object per line
+//!   logs/<function>/<stream>[.<base>].log   function logs in segments, one compact JSON object per line
 //! ```
 //!
 //! # Crash-safety invariants
@@ -31,6 +31,7 @@
 
 mod blobs;
 mod logs;
+mod logseg;
 mod meta;
 mod shared;
 pub mod unzip;
@@ -43,7 +44,10 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 pub use blobs::CodeBlob;
-pub use logs::{LogCursor, LogEvent};
+pub use logs::{
+    Backward, LogCursor, LogEvent, StreamInfo, StreamLine, StreamRead, StreamReadBack,
+    DEFAULT_LOG_LIMIT,
+};
 pub use meta::{Expect, Op, Record};
 pub use shared::{CodeShare, LogShare, Metadata, Shared};
 pub use unzip::{safe_unzip, Unpacked, ZipError, ZipLimits};

@@ -1,19 +1,19 @@
-//! Function logs: every line of every execution environment, per function, in Lambda-named
-//! streams (`logs/<function>/<stream>.log`, names escaped), one compact JSON object per line.
+//! Function logs: every line of every execution environment, per function, in Lambda-named streams, one
+//! compact JSON object per line (`logs/<function>/<stream>.log` and its later segments, names escaped: see
+//! `logseg.rs`). Writes keep each function within a bound (oldest segments removed first, [`Store::set_log_limit`]);
+//! [`Store::expire_logs`] removes what is older than a retention.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub(crate) use crate::logseg::LogFiles;
+use crate::logseg::{self, escape, is_not_found, list_streams, unescape, Segment};
+pub use crate::logseg::{Backward, StreamLine, StreamRead, StreamReadBack, DEFAULT_LOG_LIMIT};
 use crate::{Store, StoreError};
-
-/// How many log files are kept open for appending.
-const MAX_OPEN_LOGS: usize = 64;
-const LOG_EXT: &str = ".log";
 
 /// One log line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,7 +30,7 @@ pub struct LogEvent {
 /// returns only newer lines. Opaque to callers; see [`LogCursor::encode`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogCursor {
-    /// Byte offset of the first unread line, per stream name.
+    /// Logical byte offset of the first unread line, per stream name.
     #[serde(default, rename = "o")]
     offsets: BTreeMap<String, u64>,
 }
@@ -53,136 +53,25 @@ impl LogCursor {
     }
 }
 
+/// What a stream holds, as `DescribeLogStreams` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The stream's name.
+    pub name: String,
+    /// Timestamp of its first line still kept.
+    pub first_timestamp_ms: Option<u64>,
+    /// Timestamp of its last line.
+    pub last_timestamp_ms: Option<u64>,
+    /// When it was last written (its newest segment's modification time).
+    pub last_write_ms: u64,
+    /// Bytes kept.
+    pub stored_bytes: u64,
+}
+
 #[derive(Serialize)]
 struct LineOut<'a> {
     t: u64,
     m: Cow<'a, str>,
-}
-
-#[derive(Deserialize)]
-struct LineIn {
-    t: u64,
-    m: String,
-}
-
-/// Cache of open append handles, evicting the least recently used.
-#[derive(Default)]
-pub(crate) struct LogFiles {
-    open: HashMap<PathBuf, (File, u64)>,
-    tick: u64,
-}
-
-impl LogFiles {
-    fn get(&mut self, path: &Path) -> std::io::Result<&mut File> {
-        self.tick += 1;
-        let tick = self.tick;
-        if !self.open.contains_key(path) {
-            if self.open.len() >= MAX_OPEN_LOGS {
-                let oldest = self
-                    .open
-                    .iter()
-                    .min_by_key(|(_, (_, used))| *used)
-                    .map(|(p, _)| p.clone());
-                if let Some(p) = oldest {
-                    self.open.remove(&p);
-                }
-            }
-            if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            let f = OpenOptions::new().append(true).create(true).open(path)?;
-            self.open.insert(path.to_path_buf(), (f, tick));
-        }
-        let (file, used) = self
-            .open
-            .get_mut(path)
-            .ok_or_else(|| std::io::Error::other("log handle vanished"))?;
-        *used = tick;
-        Ok(file)
-    }
-
-    fn forget_under(&mut self, dir: &Path) {
-        self.open.retain(|p, _| !p.starts_with(dir));
-    }
-}
-
-/// Escapes a name into a single safe path component: `[A-Za-z0-9_-]` are kept, every other
-/// byte becomes `%XX`.
-fn escape(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    if out.is_empty() {
-        out.push('%');
-    }
-    out
-}
-
-/// Reverses [`escape`]; `None` for names it cannot have produced.
-fn unescape(s: &str) -> Option<String> {
-    if s == "%" {
-        return Some(String::new());
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// A parsed line and the file offset just after it.
-struct Line {
-    t: u64,
-    m: String,
-    end: u64,
-}
-
-/// Complete lines of `path` from `offset`, plus the offset after the last complete line.
-fn read_stream(path: &Path, offset: u64) -> std::io::Result<(Vec<Line>, u64)> {
-    let mut f = File::open(path)?;
-    let len = f.metadata()?.len();
-    if offset >= len {
-        return Ok((Vec::new(), offset.min(len)));
-    }
-    f.seek(SeekFrom::Start(offset))?;
-    let mut buf = Vec::new();
-    f.take(len - offset).read_to_end(&mut buf)?;
-    let mut lines = Vec::new();
-    let mut pos = 0usize;
-    while let Some(nl) = buf[pos..].iter().position(|&c| c == b'\n') {
-        let raw = &buf[pos..pos + nl];
-        pos += nl + 1;
-        // Malformed lines are skipped (but consumed).
-        if let Ok(l) = serde_json::from_slice::<LineIn>(raw) {
-            lines.push(Line {
-                t: l.t,
-                m: l.m,
-                end: offset + pos as u64,
-            });
-        }
-    }
-    Ok((lines, offset + pos as u64))
-}
-
-fn not_found_ok<T: Default>(r: std::io::Result<T>) -> std::io::Result<T> {
-    match r {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        other => other,
-    }
 }
 
 impl Store {
@@ -192,6 +81,13 @@ impl Store {
 
     fn log_files(&self) -> std::sync::MutexGuard<'_, LogFiles> {
         self.logs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Bounds each function's log files to `bytes` (0: no bound; [`DEFAULT_LOG_LIMIT`] until set): a write
+    /// that passes it removes the function's oldest segments (by last write) down to 90% of it. A stream's
+    /// segment is an eighth of the bound (64 KiB–8 MiB), so a single long-lived stream is trimmed too.
+    pub fn set_log_limit(&self, bytes: u64) {
+        self.log_files().set_limit(bytes);
     }
 
     /// Appends one line to `logs/<function>/<stream>.log` (names escaped so `/`, `[`, `$` in
@@ -223,7 +119,8 @@ impl Store {
     }
 
     /// Writes lines of any host into this host's files (in a cluster, the log mirror calls this for the lines
-    /// every host published; alone, [`Store::append_logs`] does).
+    /// every host published; alone, [`Store::append_logs`] does). Rotation and the bound apply here, so every
+    /// host keeps its own files within them.
     pub fn mirror_logs<L: AsRef<[u8]>>(
         &self,
         function: &str,
@@ -244,11 +141,8 @@ impl Store {
             )?;
             rec.push(b'\n');
         }
-        let path = self
-            .function_log_dir(function)
-            .join(format!("{}{LOG_EXT}", escape(stream)));
-        let mut files = self.log_files();
-        files.get(&path)?.write_all(&rec)?;
+        let dir = self.function_log_dir(function);
+        self.log_files().append(&dir, &escape(stream), &rec)?;
         Ok(())
     }
 
@@ -264,34 +158,35 @@ impl Store {
     ) -> Result<(Vec<LogEvent>, LogCursor), StoreError> {
         let dir = self.function_log_dir(function);
         let mut next = cursor.clone();
-        let mut streams: Vec<(String, std::vec::IntoIter<Line>, u64)> = Vec::new();
-        for (name, path) in list_stream_files(&dir)? {
+        let mut streams: Vec<(String, std::vec::IntoIter<StreamLine>, u64)> = Vec::new();
+        for (name, segments) in list_streams(&dir, None)? {
             let start = cursor.offsets.get(&name).copied().unwrap_or(0);
-            let (lines, end) = match read_stream(&path, start) {
-                Ok(x) => x,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(e.into()),
-            };
-            let lines: Vec<Line> = lines.into_iter().filter(|l| l.t >= since_ms).collect();
+            let min_time = (since_ms > 0).then_some(since_ms);
+            let read = logseg::read_forward(&segments, start, min_time, u64::MAX)?;
+            let lines: Vec<StreamLine> = read
+                .lines
+                .into_iter()
+                .filter(|l| l.timestamp_ms >= since_ms)
+                .collect();
             if lines.is_empty() {
-                // Everything up to `end` was read (possibly filtered out).
-                if end > start {
-                    next.offsets.insert(name, end);
+                // Everything up to `next` was read (possibly filtered out).
+                if read.next != start {
+                    next.offsets.insert(name, read.next);
                 }
                 continue;
             }
-            streams.push((name, lines.into_iter(), end));
+            streams.push((name, lines.into_iter(), read.next));
         }
 
         // k-way merge by timestamp; each stream is consumed in file order so the cursor can be
         // a per-stream offset.
-        let mut heads: Vec<Option<Line>> = streams.iter_mut().map(|s| s.1.next()).collect();
+        let mut heads: Vec<Option<StreamLine>> = streams.iter_mut().map(|s| s.1.next()).collect();
         let mut events = Vec::new();
         while events.len() < limit {
             let best = heads
                 .iter()
                 .enumerate()
-                .filter_map(|(i, h)| h.as_ref().map(|l| (l.t, i)))
+                .filter_map(|(i, h)| h.as_ref().map(|l| (l.timestamp_ms, i)))
                 .min();
             let Some((_, i)) = best else { break };
             let Some(line) = heads[i].take() else { break };
@@ -304,9 +199,9 @@ impl Store {
             };
             next.offsets.insert(streams[i].0.clone(), offset);
             events.push(LogEvent {
-                timestamp_ms: line.t,
+                timestamp_ms: line.timestamp_ms,
                 stream: streams[i].0.clone(),
-                message: line.m,
+                message: line.message,
             });
         }
         Ok((events, next))
@@ -314,13 +209,142 @@ impl Store {
 
     /// Stream names of a function (unescaped), newest (most recently written) first.
     pub fn log_streams(&self, function: &str) -> Result<Vec<String>, StoreError> {
-        let mut streams = Vec::new();
-        for (name, path) in list_stream_files(&self.function_log_dir(function))? {
-            let modified = not_found_ok(fs::metadata(&path).map(|m| m.modified().ok()))?;
-            streams.push((modified, name));
-        }
+        let mut streams: Vec<(u64, String)> = list_streams(&self.function_log_dir(function), None)?
+            .into_iter()
+            .map(|(name, segs)| (segs.iter().map(|s| s.modified_ms).max().unwrap_or(0), name))
+            .collect();
         streams.sort_by(|a, b| b.cmp(a));
         Ok(streams.into_iter().map(|(_, n)| n).collect())
+    }
+
+    /// Every stream of a function with when it was last written (ms), in name order: cheap (one directory
+    /// listing).
+    pub fn log_stream_times(&self, function: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        Ok(list_streams(&self.function_log_dir(function), None)?
+            .into_iter()
+            .map(|(name, segs)| (name, segs.iter().map(|s| s.modified_ms).max().unwrap_or(0)))
+            .collect())
+    }
+
+    /// What a stream holds (`None` if the function has no such stream): reads its first and last line.
+    pub fn log_stream_info(
+        &self,
+        function: &str,
+        stream: &str,
+    ) -> Result<Option<StreamInfo>, StoreError> {
+        let Some(segs) = self.stream_segments(function, stream)? else {
+            return Ok(None);
+        };
+        Ok(Some(StreamInfo {
+            name: stream.to_owned(),
+            first_timestamp_ms: segs.iter().find_map(logseg::first_timestamp),
+            last_timestamp_ms: segs.iter().rev().find_map(logseg::last_timestamp),
+            last_write_ms: segs.iter().map(|s| s.modified_ms).max().unwrap_or(0),
+            stored_bytes: segs.iter().map(|s| s.len).sum(),
+        }))
+    }
+
+    fn stream_segments(
+        &self,
+        function: &str,
+        stream: &str,
+    ) -> Result<Option<Vec<Segment>>, StoreError> {
+        let esc = escape(stream);
+        Ok(list_streams(&self.function_log_dir(function), Some(&esc))?
+            .into_values()
+            .next())
+    }
+
+    /// Reads one stream forward from logical offset `from` (0: its start), about `budget` bytes at most;
+    /// segments last written before `min_time_ms` are skipped. `None` if there is no such stream.
+    pub fn read_log_stream(
+        &self,
+        function: &str,
+        stream: &str,
+        from: u64,
+        min_time_ms: Option<u64>,
+        budget: u64,
+    ) -> Result<Option<StreamRead>, StoreError> {
+        let Some(segs) = self.stream_segments(function, stream)? else {
+            return Ok(None);
+        };
+        Ok(Some(logseg::read_forward(
+            &segs,
+            from,
+            min_time_ms,
+            budget,
+        )?))
+    }
+
+    /// Reads one stream backward (see [`Backward`]): the last lines before `q.before` (`u64::MAX`: its end)
+    /// that `q.keep` accepts. `None` if there is no such stream.
+    pub fn read_log_stream_back(
+        &self,
+        function: &str,
+        stream: &str,
+        q: &Backward<'_>,
+    ) -> Result<Option<StreamReadBack>, StoreError> {
+        let Some(segs) = self.stream_segments(function, stream)? else {
+            return Ok(None);
+        };
+        let end = segs.last().map_or(0, |s| s.end());
+        let q = Backward {
+            before: q.before.min(end),
+            ..*q
+        };
+        Ok(Some(logseg::read_backward(&segs, &q)?))
+    }
+
+    /// Bytes of a function's log files.
+    pub fn log_bytes(&self, function: &str) -> Result<u64, StoreError> {
+        Ok(list_streams(&self.function_log_dir(function), None)?
+            .values()
+            .flatten()
+            .map(|s| s.len)
+            .sum())
+    }
+
+    /// When a function's logs began (its log directory's creation time, else its modification time).
+    pub fn log_created_ms(&self, function: &str) -> Option<u64> {
+        let meta = fs::metadata(self.function_log_dir(function)).ok()?;
+        meta.created()
+            .or_else(|_| meta.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64)
+    }
+
+    /// The functions that have log files on this host (names unescaped).
+    pub fn log_functions(&self) -> Result<Vec<String>, StoreError> {
+        let entries = match fs::read_dir(self.dir.join("logs")) {
+            Ok(e) => e,
+            Err(e) if is_not_found(&e) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            if let Some(name) = entry?.file_name().to_str().and_then(unescape) {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Removes this host's segments of a function last written before `cutoff_ms` (retention; `None`: none),
+    /// then its oldest segments while it is past the bound; returns the bytes removed. In a cluster every
+    /// host expires its own mirror.
+    pub fn expire_logs(&self, function: &str, cutoff_ms: Option<u64>) -> Result<u64, StoreError> {
+        let dir = self.function_log_dir(function);
+        let mut files = self.log_files();
+        let mut removed = 0;
+        if let Some(cutoff) = cutoff_ms {
+            removed += files.expire(&dir, cutoff)?;
+        }
+        if files.over_limit(&dir)? {
+            removed += files.trim(&dir)?;
+        }
+        Ok(removed)
     }
 
     /// Deletes every log stream of a function (in a cluster, on every host).
@@ -336,35 +360,18 @@ impl Store {
         let dir = self.function_log_dir(function);
         let mut files = self.log_files();
         files.forget_under(&dir);
-        not_found_ok(fs::remove_dir_all(&dir))?;
-        Ok(())
-    }
-}
-
-/// `(stream name, path)` of every stream file in `dir` (empty if `dir` does not exist).
-fn list_stream_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, StoreError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    let mut out = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        let file_name = entry.file_name();
-        let Some(stem) = file_name.to_str().and_then(|n| n.strip_suffix(LOG_EXT)) else {
-            continue;
-        };
-        if let Some(name) = unescape(stem) {
-            out.push((name, entry.path()));
+        match fs::remove_dir_all(&dir) {
+            Err(e) if !is_not_found(&e) => Err(e.into()),
+            _ => Ok(()),
         }
     }
-    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs::OpenOptions;
+    use std::io::Write;
 
     const S1: &str = "2026/11/24/[$LATEST]abc123";
     const S2: &str = "2026/11/24/[$LATEST]def456";
@@ -523,19 +530,204 @@ mod tests {
     fn many_streams_exceed_handle_cache() {
         let (_dir, store) = fresh();
         for round in 0..2u64 {
-            for i in 0..(MAX_OPEN_LOGS as u64 + 10) {
+            for i in 0..(crate::logseg::MAX_OPEN_LOGS as u64 + 10) {
                 store
                     .append_log("fn", &format!("s{i}"), round * 1000 + i, b"x")
                     .unwrap();
             }
         }
-        assert!(store.log_files().open.len() <= MAX_OPEN_LOGS);
+        assert!(store.log_files().open_count() <= crate::logseg::MAX_OPEN_LOGS);
         let (ev, _) = store
             .read_logs("fn", 0, &LogCursor::default(), 10_000)
             .unwrap();
-        assert_eq!(ev.len(), 2 * (MAX_OPEN_LOGS + 10));
+        assert_eq!(ev.len(), 2 * (crate::logseg::MAX_OPEN_LOGS + 10));
         assert!(ev
             .windows(2)
             .all(|w| w[0].timestamp_ms <= w[1].timestamp_ms));
+    }
+
+    /// Segment files of function `fn` (names), sorted.
+    fn files(dir: &tempfile::TempDir) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir.path().join("logs/fn"))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_long_stream_rotates_into_segments_and_cursors_keep_working() {
+        let (dir, store) = fresh();
+        store.set_log_limit(1 << 20); // segments of 128 KiB
+        let line = "x".repeat(1000);
+        let (_, mut cursor) = store.read_logs("fn", 0, &LogCursor::default(), 10).unwrap();
+        let mut seen = 0;
+        for i in 0..400u64 {
+            store
+                .append_log("fn", S1, i, format!("{i} {line}").as_bytes())
+                .unwrap();
+            if i % 97 == 0 {
+                let (ev, c) = store.read_logs("fn", 0, &cursor, 10_000).unwrap();
+                for e in &ev {
+                    assert!(
+                        e.message.starts_with(&format!("{seen} ")),
+                        "{seen}: {}",
+                        &e.message[..10]
+                    );
+                    seen += 1;
+                }
+                cursor = c;
+            }
+        }
+        let (ev, _) = store.read_logs("fn", 0, &cursor, 10_000).unwrap();
+        seen += ev.len();
+        assert_eq!(seen, 400);
+        let names = files(&dir);
+        assert!(names.len() >= 3, "{names:?}");
+        assert!(names.iter().all(|n| n.ends_with(".log")));
+        // Every line is still there, in order, read from the start.
+        let (all, _) = store
+            .read_logs("fn", 0, &LogCursor::default(), 10_000)
+            .unwrap();
+        assert_eq!(all.len(), 400);
+        assert!(all
+            .windows(2)
+            .all(|w| w[0].timestamp_ms + 1 == w[1].timestamp_ms));
+        // The stream's logical offsets run on across segments.
+        let r = store
+            .read_log_stream("fn", S1, 0, None, u64::MAX)
+            .unwrap()
+            .unwrap();
+        assert!(r.at_end);
+        assert_eq!(r.lines.len(), 400);
+        assert!(r.lines.windows(2).all(|w| w[0].end == w[1].start));
+        assert_eq!(store.log_streams("fn").unwrap(), [S1]);
+    }
+
+    #[test]
+    fn the_bound_removes_the_oldest_segments_first() {
+        let (dir, store) = fresh();
+        store.set_log_limit(256 << 10); // segments of 64 KiB
+        let line = "y".repeat(1000);
+        store.append_log("fn", "old", 1, b"old line").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        for i in 0..1000u64 {
+            store
+                .append_log("fn", S1, 10 + i, format!("{i} {line}").as_bytes())
+                .unwrap();
+        }
+        let bytes = store.log_bytes("fn").unwrap();
+        assert!(bytes <= 256 << 10, "{bytes}");
+        assert!(bytes > 128 << 10, "{bytes}");
+        // The old stream went first; the newest lines are kept; the oldest of the long stream are gone.
+        assert_eq!(store.log_streams("fn").unwrap(), [S1]);
+        let (all, _) = store
+            .read_logs("fn", 0, &LogCursor::default(), 10_000)
+            .unwrap();
+        assert_eq!(all.last().unwrap().timestamp_ms, 1009);
+        assert!(all.first().unwrap().timestamp_ms > 10);
+        // A cursor from before the trim reads on from the first line kept.
+        let stale = LogCursor {
+            offsets: [(S1.to_owned(), 5)].into_iter().collect(),
+        };
+        let (ev, _) = store.read_logs("fn", 0, &stale, 10_000).unwrap();
+        assert_eq!(ev.len(), all.len());
+        assert!(files(&dir).len() <= 5, "{:?}", files(&dir));
+        // A stream written again after all of it was removed starts over; an old cursor past its end reads it
+        // from the start.
+        let far = LogCursor {
+            offsets: [("old".to_owned(), 1 << 30)].into_iter().collect(),
+        };
+        store.append_log("fn", "old", 2000, b"again").unwrap();
+        let (ev, _) = store.read_logs("fn", 0, &far, 10_000).unwrap();
+        assert!(ev.iter().any(|e| e.message == "again"));
+    }
+
+    #[test]
+    fn expire_removes_segments_last_written_before_the_cutoff() {
+        let (_dir, store) = fresh();
+        store.append_log("fn", S1, 1, b"a").unwrap();
+        store.append_log("fn", S2, 2, b"b").unwrap();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        assert_eq!(store.expire_logs("fn", Some(now - 60_000)).unwrap(), 0);
+        assert_eq!(store.log_streams("fn").unwrap().len(), 2);
+        assert!(store.expire_logs("fn", Some(now + 60_000)).unwrap() > 0);
+        assert!(store.log_streams("fn").unwrap().is_empty());
+        // The cached handle was dropped: a new line lands in a file that exists.
+        store.append_log("fn", S1, 3, b"c").unwrap();
+        let (ev, _) = store.read_logs("fn", 0, &LogCursor::default(), 10).unwrap();
+        assert_eq!(msgs(&ev), ["c"]);
+        assert_eq!(store.log_functions().unwrap(), ["fn"]);
+    }
+
+    #[test]
+    fn stream_reads_forward_backward_and_info() {
+        let (_dir, store) = fresh();
+        store.set_log_limit(1 << 20);
+        for i in 0..300u64 {
+            store
+                .append_log(
+                    "fn",
+                    S1,
+                    1000 + i,
+                    format!("line {i} {}", "z".repeat(700)).as_bytes(),
+                )
+                .unwrap();
+        }
+        let info = store.log_stream_info("fn", S1).unwrap().unwrap();
+        assert_eq!(info.first_timestamp_ms, Some(1000));
+        assert_eq!(info.last_timestamp_ms, Some(1299));
+        assert!(info.stored_bytes > 200_000);
+        assert!(store.log_stream_info("fn", "nope").unwrap().is_none());
+        // Forward in small budgets: every line once.
+        let mut pos = 0;
+        let mut n = 0;
+        loop {
+            let r = store
+                .read_log_stream("fn", S1, pos, None, 10_000)
+                .unwrap()
+                .unwrap();
+            n += r.lines.len();
+            pos = r.next;
+            if r.at_end {
+                break;
+            }
+        }
+        assert_eq!(n, 300);
+        // Backward from the end: the last 5, then the 5 before them.
+        let back = |before: u64, max_lines: usize, keep: &dyn Fn(u64) -> bool| {
+            store
+                .read_log_stream_back(
+                    "fn",
+                    S1,
+                    &Backward {
+                        before,
+                        max_lines,
+                        min_time_ms: None,
+                        budget: u64::MAX,
+                        keep,
+                    },
+                )
+                .unwrap()
+                .unwrap()
+        };
+        let b = back(u64::MAX, 5, &|_| true);
+        let ts: Vec<u64> = b.lines.iter().map(|l| l.timestamp_ms).collect();
+        assert_eq!(ts, [1295, 1296, 1297, 1298, 1299]);
+        assert_eq!(b.stop, b.lines[0].start);
+        let b2 = back(b.stop, 5, &|_| true);
+        let ts: Vec<u64> = b2.lines.iter().map(|l| l.timestamp_ms).collect();
+        assert_eq!(ts, [1290, 1291, 1292, 1293, 1294]);
+        // Backward across segment boundaries, with a time filter: only even timestamps below 1100.
+        let b3 = back(u64::MAX, 1000, &|t| t < 1100 && t % 2 == 0);
+        assert_eq!(b3.lines.len(), 50);
+        assert_eq!(b3.lines[0].timestamp_ms, 1000);
+        assert_eq!(b3.stop, 0);
     }
 }
