@@ -62,3 +62,54 @@ pub fn caller_account(
         })
         .unwrap_or_else(|| owner.to_owned())
 }
+
+/// Whether an `Authorization: Basic …` header names one of the access keys, with its secret as the password:
+/// how browsers and scrapers (the console, Prometheus' `basic_auth`) reach `serve` beyond loopback. The
+/// secret is compared in constant time.
+pub fn basic(keys: &[(String, String)], authorization: Option<&str>) -> bool {
+    use base64::Engine as _;
+    let Some(encoded) = authorization.and_then(|h| h.strip_prefix("Basic ")) else {
+        return false;
+    };
+    let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(encoded.trim()) else {
+        return false;
+    };
+    let Ok(pair) = std::str::from_utf8(&decoded) else {
+        return false;
+    };
+    let Some((id, secret)) = pair.split_once(':') else {
+        return false;
+    };
+    keys.iter()
+        .any(|(k, s)| k == id && constant_time_eq(s.as_bytes(), secret.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod basic_tests {
+    use super::*;
+
+    #[test]
+    fn basic_auth_takes_an_access_key_and_its_secret() {
+        use base64::Engine as _;
+        let keys = vec![("AKID".to_owned(), "s3cret".to_owned())];
+        let header = |s: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(s)
+            )
+        };
+        assert!(basic(&keys, Some(&header("AKID:s3cret"))));
+        assert!(!basic(&keys, Some(&header("AKID:wrong!"))));
+        assert!(!basic(&keys, Some(&header("OTHER:s3cret"))));
+        assert!(!basic(&keys, Some("Basic !!!")));
+        assert!(!basic(&keys, Some("Bearer x")));
+        assert!(!basic(&keys, None));
+    }
+}

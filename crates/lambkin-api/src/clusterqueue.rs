@@ -27,10 +27,18 @@ fn function_key(ev: &QueuedEvent) -> String {
 
 /// Commits an event (durable before this returns): to this host's store, or to the cluster's stream.
 pub(crate) async fn enqueue(service: &Service, ev: QueuedEvent) -> Result<(), String> {
+    let received = ev
+        .outbound
+        .is_none()
+        .then(|| (ev.region.clone(), ev.function.clone()));
     match &service.cluster {
         Some(cluster) => enqueue_on(cluster.events(), &ev).await,
         None => service.queue.enqueue(ev).await,
+    }?;
+    if let Some((region, function)) = received {
+        service.metrics.async_received(&region, &function);
     }
+    Ok(())
 }
 
 /// Forgets the queued events of a deleted function (all qualifiers) or version: on one host the store's cascade

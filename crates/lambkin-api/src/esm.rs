@@ -274,6 +274,8 @@ impl ServiceHost {
             trace_id: None,
             tenant_id: None,
             invoked_function_arn: mapping.function_arn.clone(),
+            trigger: crate::observe::Trigger::PubSub,
+            received: None,
         };
         let target = Target {
             arns: &arns,

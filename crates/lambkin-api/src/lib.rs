@@ -9,6 +9,7 @@ mod auth;
 mod clusterqueue;
 mod codeurl;
 pub mod config;
+mod console;
 mod constraints;
 pub mod efs;
 pub mod error;
@@ -17,6 +18,7 @@ mod images;
 mod invoke;
 pub mod model;
 pub mod names;
+mod observe;
 mod operation;
 mod ops;
 mod pollers;
@@ -157,6 +159,7 @@ pub async fn run(
     let s3 = s3code::S3Code::new(config.s3_endpoint_url.clone());
     let destinations = lambkin_destinations::Destinations::new(&config.region);
     s3.warn_if_self(&local);
+    let metrics = lambkin_metrics::Metrics::open(Some(&config.data_dir.join("metrics.sqlite")));
     let service = Arc::new(Service {
         s3,
         code_urls,
@@ -170,6 +173,7 @@ pub async fn run(
         images,
         destinations,
         mappings: pollers::Mappings::default(),
+        metrics,
     });
     match &service.cluster {
         Some(cluster) => {
@@ -182,11 +186,14 @@ pub async fn run(
     ops::provisioned::restore(&service);
     images::resume(&service);
     esm::start(&service);
+    observe::start_flushing(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");
     server.abort();
     engine.shutdown(Duration::from_secs(5)).await;
+    let metrics = service.metrics.clone();
+    let _ = tokio::task::spawn_blocking(move || metrics.flush()).await;
     if service.config.isolation == lambkin_engine::Isolation::Namespace {
         // Network namespaces prepared for environments that will not come.
         lambkin_sandbox::netpool::sweep(true);

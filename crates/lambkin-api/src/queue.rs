@@ -217,6 +217,11 @@ fn scaled(service: &Service, d: Duration) -> Duration {
 
 /// One delivery attempt, through the one invoke path.
 async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
+    service.metrics.async_event_age(
+        &ev.region,
+        &ev.function,
+        now_ms().saturating_sub(ev.enqueued_ms) as f64 / 1000.0,
+    );
     let arns = Arns {
         region: ev.region.clone(),
         account: ev.account.clone(),
@@ -231,6 +236,8 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
             Some(q) => arns.qualified(&ev.function, q),
             None => arns.function(&ev.function),
         },
+        trigger: crate::observe::Trigger::PubSub,
+        received: Some(crate::observe::from_unix_ms(ev.enqueued_ms)),
     };
     let target = Target {
         arns: &arns,
@@ -650,6 +657,9 @@ fn ended(
     if let Some(target) = dead_letter_target(service, &ev) {
         follow_up.push(dead_letter_event(&ev, &target, version, body));
     }
+    service
+        .metrics
+        .async_dropped(&ev.region, &ev.function, condition);
     tracing::info!(
         "async event {} of {} failed: {condition}",
         ev.id,
@@ -715,7 +725,7 @@ async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
             Verdict::Done(None)
         }
         Err(e) if !e.permanent && now_ms().saturating_sub(ev.enqueued_ms) < OUTBOUND_MAX_AGE_MS => {
-            service.queue.count_delivery_failure();
+            crate::observe::delivery_failed(service, &ev.region, &ev.function, out.error.is_some());
             let backoff = defer(service, &mut ev);
             tracing::warn!(
                 "cannot deliver the {what} of {} ({}) to {}: {e}; trying again in {} s",
@@ -727,7 +737,7 @@ async fn deliver_outbound(service: &Service, mut ev: QueuedEvent) -> Verdict {
             Verdict::Deferred(ev)
         }
         Err(e) => {
-            service.queue.count_delivery_failure();
+            crate::observe::delivery_failed(service, &ev.region, &ev.function, out.error.is_some());
             tracing::error!(
                 "the {what} of {} ({}) cannot be delivered to {}: {e}; it is kept in the function's dead letters",
                 out.request_id,

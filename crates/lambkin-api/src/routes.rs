@@ -48,6 +48,12 @@ pub async fn handle(
     if let Some((id, path)) = urlserve::addressed(host.as_deref(), req.uri().path()) {
         return urlserve::serve(service, req, &id, &path, peer, &request_id).await;
     }
+    if crate::console::is_console(req.uri().path()) {
+        return crate::console::serve(service, req, local, &request_id).await;
+    }
+    if req.uri().path() == "/metrics" {
+        return crate::observe::metrics_endpoint(service, &req, local);
+    }
     match handle_inner(service, req, local, &request_id).await {
         Ok(reply) => reply_response(reply, &request_id),
         Err(e) => error_response(&e, &request_id),

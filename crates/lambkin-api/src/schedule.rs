@@ -267,7 +267,6 @@ impl Schedule {
     }
 
     /// Events waiting (not in flight).
-    #[cfg(test)]
     pub fn waiting(&self) -> usize {
         self.lock().waiting.len()
     }

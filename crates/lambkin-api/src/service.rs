@@ -38,6 +38,8 @@ pub struct Service {
     pub(crate) destinations: lambkin_destinations::Destinations,
     /// Event source mappings: their pollers and reconciler (`esm.rs`).
     pub(crate) mappings: crate::pollers::Mappings,
+    /// Lambda's metrics and the one-minute history behind the console's plots (`observe.rs` feeds them).
+    pub(crate) metrics: lambkin_metrics::Metrics,
 }
 
 impl Service {

@@ -210,6 +210,7 @@ fn the_plumbing_is_made_of_leaves() {
     ];
     let leaves = [
         "service",
+        "observe",
         "pollers",
         "reply",
         "request",

@@ -394,6 +394,8 @@ async fn invoke(
             Some(q) => arns.qualified(&c.function, q),
             None => arns.function(&c.function),
         },
+        trigger: crate::observe::Trigger::Http,
+        received: Some(std::time::SystemTime::now()),
         ..Default::default()
     };
     let target = Target {

@@ -38,6 +38,12 @@ struct Request {
     trace_id: Option<String>,
     tenant_id: Option<String>,
     invoked_function_arn: String,
+    /// `faas.trigger`.
+    #[serde(default)]
+    trigger: String,
+    /// When the request arrived or the event was queued, ms since the epoch.
+    #[serde(default)]
+    received_ms: Option<u64>,
 }
 
 /// A refusal on the wire: which [`Refused`] it was, and the API error it carries.
@@ -93,6 +99,8 @@ pub(crate) async fn start(
         trace_id: call.trace_id.clone(),
         tenant_id: call.tenant_id.clone(),
         invoked_function_arn: call.invoked_function_arn.clone(),
+        trigger: call.trigger.as_str().to_owned(),
+        received_ms: call.received.map(crate::observe::unix_ms),
     };
     let head = serde_json::to_string(&request).map_err(|e| lost(host, &e.to_string()))?;
     let part = Part {
@@ -249,6 +257,8 @@ async fn run(service: &Service, incoming: Incoming) {
         trace_id: request.trace_id,
         tenant_id: request.tenant_id,
         invoked_function_arn: request.invoked_function_arn,
+        trigger: crate::observe::Trigger::parse(&request.trigger),
+        received: request.received_ms.map(crate::observe::from_unix_ms),
     };
     let started = async {
         let res =

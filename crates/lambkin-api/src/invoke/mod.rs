@@ -268,6 +268,10 @@ pub(crate) struct Call {
     pub tenant_id: Option<String>,
     /// The ARN the function was invoked with (qualified or not).
     pub invoked_function_arn: String,
+    /// What invoked it.
+    pub trigger: crate::observe::Trigger,
+    /// When the request arrived or the event was queued (`None`: now).
+    pub received: Option<std::time::SystemTime>,
 }
 
 /// Step 3: starts the invoke on an environment of `spec` — in a cluster, on the function's home host
@@ -302,12 +306,23 @@ pub(crate) fn home(service: &Service, region: &str, function: &str) -> Option<St
         .next()
 }
 
-/// Step 3 on this host.
+/// Step 3 on this host. When the invoke phase ends, its figures go to the observers (`observe.rs`).
 pub(crate) async fn start_here(
     service: &Service,
     spec: &FunctionSpec,
     call: Call,
 ) -> Result<Running, Refused> {
+    let started = std::time::SystemTime::now();
+    let mut observed = crate::observe::Started {
+        request_id: call.request_id.clone(),
+        function_arn: call.invoked_function_arn.clone(),
+        trigger: call.trigger,
+        trace: call.trace_id.clone(),
+        received: call.received.unwrap_or(started),
+        started,
+        acquired: started,
+        concurrency: 0,
+    };
     let request = InvokeRequest {
         request_id: Some(call.request_id),
         payload: call.payload,
@@ -318,7 +333,13 @@ pub(crate) async fn start_here(
         tenant_id: call.tenant_id,
         invoked_function_arn: Some(call.invoked_function_arn),
     };
-    let slot = cluster_slot(service, spec).await?;
+    let slot = match cluster_slot(service, spec).await {
+        Ok(slot) => slot,
+        Err(refused) => {
+            crate::observe::throttled(service, spec, &observed.function_arn);
+            return Err(refused);
+        }
+    };
     let inv = service.engine.invoke(spec, request).await;
     let inv = match inv {
         Ok(inv) => inv,
@@ -326,25 +347,34 @@ pub(crate) async fn start_here(
             if let (Some(cluster), Some(slot)) = (&service.cluster, slot) {
                 cluster.slots().release(slot).await;
             }
+            if matches!(e, EngineError::Throttled { .. }) {
+                crate::observe::throttled(service, spec, &observed.function_arn);
+            }
             return Err(Refused::Engine(e));
         }
     };
-    let done = match (&service.cluster, slot) {
-        (Some(cluster), Some(slot)) => {
-            // The slot is the environment's for the whole invoke phase, as the local count is.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            let (slots, done) = (cluster.slots().clone(), inv.done);
-            tokio::spawn(async move {
-                let summary = done.await;
-                slots.release(slot).await;
-                if let Ok(summary) = summary {
-                    let _ = tx.send(summary);
-                }
-            });
-            rx
-        }
-        _ => inv.done,
+    observed.acquired = std::time::SystemTime::now();
+    observed.concurrency = service.engine.busy(&spec.function_name);
+    // The end of the invoke phase is awaited here, whoever reads the answer: the cluster's slot is the
+    // environment's for the whole invoke phase (as the local count is), and the observers get its figures.
+    let (tx, done) = tokio::sync::oneshot::channel();
+    let (slot, slots) = match (&service.cluster, slot) {
+        (Some(cluster), Some(slot)) => (Some(slot), Some(cluster.slots().clone())),
+        _ => (None, None),
     };
+    let observers = crate::observe::observers(service);
+    let figures = Figures::of(spec);
+    let inv_done = inv.done;
+    tokio::spawn(async move {
+        let summary = inv_done.await.ok();
+        if let (Some(slots), Some(slot)) = (slots, slot) {
+            slots.release(slot).await;
+        }
+        observers.finished(&figures.invocation(&observed, summary.as_ref()));
+        if let Some(summary) = summary {
+            let _ = tx.send(summary);
+        }
+    });
     Ok(Running {
         handle: InvokeHandle {
             request_id: inv.request_id,
@@ -353,6 +383,65 @@ pub(crate) async fn start_here(
         },
         version: spec.version.clone(),
     })
+}
+
+/// What the observers need of a spec, taken before the invoke runs.
+struct Figures {
+    region: String,
+    function: String,
+    version: String,
+    memory_mb: u32,
+}
+
+impl Figures {
+    fn of(spec: &FunctionSpec) -> Figures {
+        Figures {
+            region: spec.region.clone(),
+            function: spec.function_name.clone(),
+            version: spec.version.clone(),
+            memory_mb: spec.memory_mb,
+        }
+    }
+
+    /// The record of an invoke that ended with `summary` (`None`: its environment vanished).
+    fn invocation(
+        self,
+        s: &crate::observe::Started,
+        summary: Option<&lambkin_wire::InvokeSummary>,
+    ) -> crate::observe::Invocation {
+        let finished = std::time::SystemTime::now();
+        let elapsed_ms = finished
+            .duration_since(s.acquired)
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1000.0;
+        let init_duration_ms = summary.and_then(|x| x.init_duration_ms);
+        crate::observe::Invocation {
+            region: self.region,
+            function: self.function,
+            version: self.version,
+            qualifier: crate::observe::qualifier_of(&s.function_arn),
+            function_arn: s.function_arn.clone(),
+            request_id: s.request_id.clone(),
+            trigger: s.trigger,
+            trace: s.trace.clone(),
+            received: s.received,
+            started: s.started,
+            acquired: s.acquired,
+            finished,
+            cold: init_duration_ms.is_some(),
+            init_duration_ms,
+            duration_ms: summary.map_or(elapsed_ms, |x| x.duration_ms),
+            memory_mb: self.memory_mb,
+            max_memory_used_mb: summary.map_or(0, |x| x.max_memory_used_mb),
+            concurrency: s.concurrency,
+            succeeded: summary.is_some_and(|x| x.status == lambkin_wire::InvokeStatus::Success),
+            error_type: match summary {
+                Some(x) => x.error_type.clone(),
+                None => Some("Sandbox.Failure".to_owned()),
+            },
+        }
+    }
 }
 
 /// How long an invoke waits for a reserved-concurrency slot that is about to be given back.

@@ -55,6 +55,8 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
         trace_id: input.trace_id.clone(),
         tenant_id: input.tenant_id.clone(),
         invoked_function_arn,
+        trigger: crate::observe::Trigger::Http,
+        received: Some(std::time::SystemTime::now()),
     };
     Ok(Prepared {
         spec,

@@ -1,0 +1,306 @@
+//! What every invocation tells the observers: one [`Invocation`] record per finished invoke, made by the one
+//! invoke path (`invoke::start_here`), handed to the metrics (`lambkin-metrics`); throttles and the async
+//! queue's events counted here too. A leaf: it names no operation module.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::service::Service;
+
+/// What invoked a function, as OpenTelemetry's `faas.trigger` names it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum Trigger {
+    /// A synchronous `Invoke` or a function URL: an HTTP request waits for the answer.
+    Http,
+    /// An asynchronous event, or a message of a queue or stream (event source mappings).
+    PubSub,
+    /// Anything else (provisioned warm-ups, tools).
+    #[default]
+    Other,
+}
+
+impl Trigger {
+    /// The trigger a `faas.trigger` value names (anything unknown is `Other`).
+    pub(crate) fn parse(s: &str) -> Trigger {
+        match s {
+            "http" => Trigger::Http,
+            "pubsub" => Trigger::PubSub,
+            _ => Trigger::Other,
+        }
+    }
+
+    /// The `faas.trigger` value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Http => "http",
+            Trigger::PubSub => "pubsub",
+            Trigger::Other => "other",
+        }
+    }
+}
+
+/// One finished invocation.
+#[derive(Debug, Clone)]
+pub(crate) struct Invocation {
+    /// Region.
+    pub region: String,
+    /// Function name.
+    pub function: String,
+    /// The version that ran.
+    pub version: String,
+    /// The qualifier the caller named (version or alias), if any.
+    pub qualifier: Option<String>,
+    /// The ARN it was invoked with.
+    pub function_arn: String,
+    /// Request id.
+    pub request_id: String,
+    /// What invoked it.
+    pub trigger: Trigger,
+    /// The `X-Amzn-Trace-Id` handed to the function.
+    pub trace: Option<String>,
+    /// When the request arrived, or the async event was queued.
+    pub received: SystemTime,
+    /// When the engine was asked for an environment.
+    pub started: SystemTime,
+    /// When an environment took the invoke.
+    pub acquired: SystemTime,
+    /// When the invoke phase ended.
+    pub finished: SystemTime,
+    /// Whether this invoke ran its environment's init phase first.
+    pub cold: bool,
+    /// Init duration, ms (cold starts).
+    pub init_duration_ms: Option<f64>,
+    /// Duration, ms.
+    pub duration_ms: f64,
+    /// Configured memory, MB.
+    pub memory_mb: u32,
+    /// Max Memory Used, MB.
+    pub max_memory_used_mb: u64,
+    /// Invocations of the function running when it started, itself included.
+    pub concurrency: u32,
+    /// Whether the function answered (not an error, crash or timeout).
+    pub succeeded: bool,
+    /// The error type, when it did not succeed.
+    pub error_type: Option<String>,
+}
+
+/// What is known of an invoke once an environment took it.
+#[derive(Debug, Clone)]
+pub(crate) struct Started {
+    /// Request id.
+    pub request_id: String,
+    /// The ARN it was invoked with.
+    pub function_arn: String,
+    /// What invoked it.
+    pub trigger: Trigger,
+    /// The `X-Amzn-Trace-Id` handed to the function.
+    pub trace: Option<String>,
+    /// When the request arrived, or the async event was queued.
+    pub received: SystemTime,
+    /// When the engine was asked for an environment.
+    pub started: SystemTime,
+    /// When an environment took it.
+    pub acquired: SystemTime,
+    /// Invocations of the function running then, itself included.
+    pub concurrency: u32,
+}
+
+/// `arn:aws:lambda:R:A:function:NAME[:QUALIFIER]` → the qualifier.
+pub(crate) fn qualifier_of(arn: &str) -> Option<String> {
+    let mut parts = arn.splitn(8, ':');
+    parts.nth(7).map(str::to_owned)
+}
+
+/// The observers of finished invocations, cheap to clone into the task that awaits an invoke's end.
+#[derive(Clone)]
+pub(crate) struct Observers {
+    metrics: lambkin_metrics::Metrics,
+}
+
+/// The service's observers.
+pub(crate) fn observers(service: &Service) -> Observers {
+    Observers {
+        metrics: service.metrics.clone(),
+    }
+}
+
+impl Observers {
+    /// Hands a finished invocation to every observer.
+    pub(crate) fn finished(&self, inv: &Invocation) {
+        record_metrics(&self.metrics, inv);
+    }
+}
+
+fn record_metrics(metrics: &lambkin_metrics::Metrics, inv: &Invocation) {
+    let outcome = if inv.succeeded {
+        lambkin_metrics::Outcome::Success
+    } else {
+        lambkin_metrics::Outcome::Error
+    };
+    metrics.record(&lambkin_metrics::Invocation {
+        region: &inv.region,
+        function: &inv.function,
+        qualifier: inv.qualifier.as_deref(),
+        version: &inv.version,
+        request_id: &inv.request_id,
+        trigger: inv.trigger.as_str(),
+        started: inv.started,
+        outcome,
+        error_type: inv.error_type.as_deref(),
+        duration_ms: inv.duration_ms,
+        init_duration_ms: inv.init_duration_ms,
+        memory_mb: inv.memory_mb,
+        max_memory_used_mb: inv.max_memory_used_mb,
+        concurrency: inv.concurrency,
+        spillover: false,
+    });
+}
+
+/// Counts a throttled invoke of `spec`.
+pub(crate) fn throttled(
+    service: &Service,
+    spec: &lambkin_engine::FunctionSpec,
+    function_arn: &str,
+) {
+    let qualifier = qualifier_of(function_arn);
+    service.metrics.throttled(&lambkin_metrics::Throttle {
+        region: &spec.region,
+        function: &spec.function_name,
+        qualifier: qualifier.as_deref(),
+        version: &spec.version,
+        at: SystemTime::now(),
+    });
+}
+
+/// Counts a record a destination, or an event a dead-letter target, did not take (each failed attempt, as
+/// Lambda's `DestinationDeliveryFailures` and `DeadLetterErrors` count them).
+pub(crate) fn delivery_failed(service: &Service, region: &str, function: &str, dead_letter: bool) {
+    service.queue.count_delivery_failure();
+    if dead_letter {
+        service.metrics.dead_letter_error(region, function);
+    } else {
+        service.metrics.destination_failure(region, function);
+    }
+}
+
+/// Milliseconds since the epoch.
+pub(crate) fn unix_ms(t: SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// The time `ms` milliseconds after the epoch.
+pub(crate) fn from_unix_ms(ms: u64) -> SystemTime {
+    std::time::UNIX_EPOCH + Duration::from_millis(ms)
+}
+
+/// Writes the metrics' history to disk every few seconds, off the async threads, until the process ends.
+pub(crate) fn start_flushing(service: &Arc<Service>) {
+    let metrics = service.metrics.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let m = metrics.clone();
+            let _ = tokio::task::spawn_blocking(move || m.flush()).await;
+        }
+    });
+}
+
+/// How often the metrics' history is written: a restart loses at most this much of the plots.
+const FLUSH_EVERY: Duration = Duration::from_secs(5);
+
+/// `GET /metrics`: every family as OpenMetrics text, for Prometheus. On loopback anyone may read it; elsewhere
+/// only with HTTP Basic auth by an access key and its secret (Prometheus' `basic_auth`).
+pub(crate) fn metrics_endpoint<B>(
+    service: &Service,
+    req: &http::Request<B>,
+    local: std::net::SocketAddr,
+) -> lambkin_respond::FrontResponse {
+    use http::{header, HeaderValue, Method, Response, StatusCode};
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if service.config.verifies_signatures(&local)
+        && !crate::auth::basic(&service.config.access_keys, authorization)
+    {
+        let mut r = lambkin_respond::aws_error(
+            StatusCode::UNAUTHORIZED,
+            "UnrecognizedClientException",
+            "The metrics need HTTP Basic auth with an access key id and its secret key.",
+        );
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"lambkin\""),
+        );
+        return r;
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = lambkin_respond::aws_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowedException",
+            "The metrics are read with GET.",
+        );
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
+    let text = scrape(service);
+    let mut r = Response::new(lambkin_respond::body::full(
+        if req.method() == Method::HEAD {
+            String::new()
+        } else {
+            text
+        },
+    ));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(lambkin_metrics::CONTENT_TYPE),
+    );
+    r
+}
+
+/// The platform's gauges, read now, then every family as OpenMetrics text.
+fn scrape(service: &Service) -> String {
+    let stats = service.engine.stats();
+    let busy = service.engine.busy_total();
+    let mut concurrency = Vec::new();
+    for (function, n) in service.engine.busy_by_function() {
+        concurrency.push((service.config.region.clone(), function, u64::from(n)));
+    }
+    service.metrics.set_platform(&lambkin_metrics::Platform {
+        environments: vec![
+            ("busy", u64::from(busy)),
+            ("idle", stats.idle as u64),
+            (
+                "other",
+                (stats.environments as u64).saturating_sub(u64::from(busy) + stats.idle as u64),
+            ),
+        ],
+        memory_budget_bytes: service.engine.config().memory_budget_mb * 1024 * 1024,
+        memory_reserved_bytes: stats.memory_mb * 1024 * 1024,
+        async_queue_depth: service.queue.schedule.waiting() as u64,
+        concurrency,
+        provisioned: Vec::new(),
+    });
+    service.metrics.encode()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualifiers_of_arns() {
+        assert_eq!(
+            qualifier_of("arn:aws:lambda:us-east-1:123456789012:function:f:live"),
+            Some("live".into())
+        );
+        assert_eq!(
+            qualifier_of("arn:aws:lambda:us-east-1:123456789012:function:f"),
+            None
+        );
+    }
+}
