@@ -331,6 +331,11 @@ impl Env {
         self.lifecycle().freeze_due(epoch)
     }
 
+    /// Where it is in its life.
+    pub fn status(&self) -> crate::lifecycle::Status {
+        self.lifecycle().status()
+    }
+
     /// Whether the init is gone (the environment cannot serve again).
     pub fn is_dead(&self) -> bool {
         self.client.is_closed()

@@ -22,7 +22,7 @@ mod spawner;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use lambkin_wire::client::{out_of_memory, InvokeHooks};
@@ -104,9 +104,33 @@ struct State {
     provisioned_live: HashMap<PoolKey, u32>,
     /// Provisioned environments still in their init phase.
     provisioned_starting: HashMap<PoolKey, u32>,
+    /// Environments being built for an invoke, per (function, version): how many, and their memory (MB).
+    starting: HashMap<PoolKey, (u32, u32)>,
+    /// Every environment built, for [`Engine::environments`]: weak, so the pool's own references alone
+    /// decide how long one lives; pruned as environments are added.
+    built: Vec<(PoolKey, Weak<Env>)>,
 }
 
 impl State {
+    /// Remembers a built environment for [`Engine::environments`], forgetting those that are gone.
+    fn remember(&mut self, key: &PoolKey, env: &Arc<Env>) {
+        self.built.retain(|(_, w)| w.strong_count() > 0);
+        self.built.push((key.clone(), Arc::downgrade(env)));
+    }
+
+    /// Counts an environment of `key` being built for an invoke (`+1`) or built (`-1`).
+    fn starting(&mut self, key: &PoolKey, memory_mb: u32, up: bool) {
+        let entry = self.starting.entry(key.clone()).or_insert((0, memory_mb));
+        if up {
+            *entry = (entry.0 + 1, memory_mb);
+        } else {
+            entry.0 = entry.0.saturating_sub(1);
+            if entry.0 == 0 {
+                self.starting.remove(key);
+            }
+        }
+    }
+
     /// Gives back the room one environment took (it left, or it was never built).
     fn unreserve(&mut self, memory_mb: u32) {
         self.memory_mb = self.memory_mb.saturating_sub(u64::from(memory_mb));
@@ -142,6 +166,73 @@ struct Inner {
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
+}
+
+/// One environment of a function, as a status page shows it ([`Engine::environments`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvironmentInfo {
+    /// Its id (the sandbox's name); empty for one still being built.
+    pub id: String,
+    /// The function version it runs.
+    pub version: String,
+    /// Where it is in its life.
+    pub status: EnvironmentStatus,
+    /// `MemorySize`, MB.
+    pub memory_mb: u32,
+    /// Started for provisioned concurrency.
+    pub provisioned: bool,
+}
+
+/// An environment's status, as a status page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EnvironmentStatus {
+    /// Being built, or running its init phase.
+    Starting,
+    /// Running an invoke (or finishing its invoke phase).
+    Busy,
+    /// In the pool, not yet frozen.
+    Idle,
+    /// In the pool, stopped by the cgroup freezer.
+    Frozen,
+}
+
+impl EnvironmentStatus {
+    /// `starting`, `busy`, `idle` or `frozen`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Starting => "starting",
+            Self::Busy => "busy",
+            Self::Idle => "idle",
+            Self::Frozen => "frozen",
+        }
+    }
+}
+
+/// An environment being built for an invoke, counted for [`Engine::environments`] until dropped (also when
+/// the invoke is abandoned).
+struct Starting<'a> {
+    engine: &'a Engine,
+    key: &'a PoolKey,
+    memory_mb: u32,
+}
+
+impl<'a> Starting<'a> {
+    fn count(engine: &'a Engine, key: &'a PoolKey, memory_mb: u32) -> Self {
+        engine.state().starting(key, memory_mb, true);
+        Self {
+            engine,
+            key,
+            memory_mb,
+        }
+    }
+}
+
+impl Drop for Starting<'_> {
+    fn drop(&mut self) {
+        self.engine
+            .state()
+            .starting(self.key, self.memory_mb, false);
+    }
 }
 
 /// Figures for status pages and tests.
@@ -244,6 +335,16 @@ impl Engine {
             .collect()
     }
 
+    /// Environments running or starting an invoke right now, per function (those with any).
+    pub fn busy_by_function(&self) -> Vec<(String, u32)> {
+        self.state()
+            .busy
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(f, n)| (f.clone(), *n))
+            .collect()
+    }
+
     /// Environments of a function running or starting an invoke right now.
     pub fn busy(&self, function: &str) -> u32 {
         self.state().busy.get(function).copied().unwrap_or(0)
@@ -326,6 +427,7 @@ impl Engine {
             env.begin_use();
             return Ok((env, false));
         }
+        let counted = Starting::count(self, key, spec.memory_mb);
         let started = Env::start(
             &self.inner.isolator,
             self.inner.cfg.environment_prefix,
@@ -335,10 +437,14 @@ impl Engine {
             self.inner.logs.clone(),
         )
         .await;
+        drop(counted);
+        let mut st = self.state();
         match started {
-            Ok(env) => Ok((env, true)),
+            Ok(env) => {
+                st.remember(key, &env);
+                Ok((env, true))
+            }
             Err(e) => {
-                let mut st = self.state();
                 st.unreserve(spec.memory_mb);
                 release_busy(&mut st, &spec.function_name);
                 drop(st);
@@ -595,6 +701,7 @@ impl Engine {
                     }
                     match started {
                         Ok(env) => {
+                            st.remember(&key, &env);
                             let wanted = st.provisioned.contains_key(&key)
                                 && st.current.get(&key) == Some(&env.revision)
                                 && !st.shutting_down;

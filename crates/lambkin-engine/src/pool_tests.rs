@@ -312,3 +312,42 @@ async fn idle_environments_are_frozen_and_thawed_when_taken() {
     engine.shutdown(Duration::from_secs(5)).await;
     assert_eq!(log.destroyed(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_snapshot_shows_each_environment_of_a_function_as_it_goes() {
+    use crate::EnvironmentStatus as S;
+    let (engine, log) = engine(10_000, Duration::from_secs(60));
+    let f = spec("f");
+    let statuses = |name: &str| -> Vec<(S, bool)> {
+        engine
+            .environments(name)
+            .iter()
+            .map(|e| (e.status, e.provisioned))
+            .collect()
+    };
+    let run = spawn_invoke(&engine, &f, r#"{"work_ms":300}"#.into());
+    eventually("busy while the invoke runs", || {
+        statuses("f") == [(S::Busy, false)]
+    })
+    .await;
+    run.await.expect("task").expect("invoke");
+    eventually("frozen in the pool", || {
+        statuses("f") == [(S::Frozen, false)]
+    })
+    .await;
+    let env = &engine.environments("f")[0];
+    assert_eq!((env.version.as_str(), env.memory_mb), ("$LATEST", 128));
+    assert!(env.id.starts_with("fn-"), "{}", env.id);
+    assert!(engine.environments("g").is_empty());
+    let g = spec("g");
+    engine.set_provisioned(&g, 1);
+    eventually("a provisioned one", || {
+        statuses("g") == [(S::Frozen, true)] || statuses("g") == [(S::Idle, true)]
+    })
+    .await;
+    engine.drain("f", None);
+    eventually("gone once drained", || statuses("f").is_empty()).await;
+    engine.set_provisioned(&g, 0);
+    engine.shutdown(Duration::from_secs(5)).await;
+    assert_eq!(log.created(), 2);
+}
