@@ -312,6 +312,71 @@ impl Engine {
         }
     }
 
+    /// The environments of `function` on this host right now — being built, busy, idle or frozen —, by
+    /// version; a read-only snapshot for status pages.
+    pub fn environments(&self, function: &str) -> Vec<EnvironmentInfo> {
+        let (built, starting) = {
+            let st = self.state();
+            let built: Vec<(String, Arc<Env>)> = st
+                .built
+                .iter()
+                .filter(|((f, _), _)| f == function)
+                .filter_map(|((_, v), w)| Some((v.clone(), w.upgrade()?)))
+                .collect();
+            let mut starting: Vec<(String, u32, u32, bool)> = st
+                .starting
+                .iter()
+                .filter(|((f, _), _)| f == function)
+                .map(|((_, v), (n, mb))| (v.clone(), *n, *mb, false))
+                .collect();
+            starting.extend(
+                st.provisioned_starting
+                    .iter()
+                    .filter(|((f, _), n)| f == function && **n > 0)
+                    .map(|(k, n)| {
+                        let mb = st.provisioned.get(k).map_or(0, |(s, _)| s.memory_mb);
+                        (k.1.clone(), *n, mb, true)
+                    }),
+            );
+            (built, starting)
+        };
+        // Statuses are read off the state lock (a freeze holds an environment's own lock for a while).
+        let mut out: Vec<EnvironmentInfo> = built
+            .into_iter()
+            .filter_map(|(version, env)| {
+                let status = match env.status() {
+                    lifecycle::Status::Creating | lifecycle::Status::Initialising => {
+                        EnvironmentStatus::Starting
+                    }
+                    lifecycle::Status::Busy | lifecycle::Status::Finishing => {
+                        EnvironmentStatus::Busy
+                    }
+                    lifecycle::Status::Idle { frozen: false } => EnvironmentStatus::Idle,
+                    lifecycle::Status::Idle { frozen: true } => EnvironmentStatus::Frozen,
+                    lifecycle::Status::Retiring | lifecycle::Status::Gone => return None,
+                };
+                Some(EnvironmentInfo {
+                    id: env.id.clone(),
+                    version,
+                    status,
+                    memory_mb: env.memory_mb,
+                    provisioned: env.provisioned,
+                })
+            })
+            .collect();
+        for (version, n, memory_mb, provisioned) in starting {
+            out.extend((0..n).map(|_| EnvironmentInfo {
+                id: String::new(),
+                version: version.clone(),
+                status: EnvironmentStatus::Starting,
+                memory_mb,
+                provisioned,
+            }));
+        }
+        out.sort_by(|a, b| (&a.version, a.status, &a.id).cmp(&(&b.version, b.status, &b.id)));
+        out
+    }
+
     /// Environments running or starting an invoke right now, of every function.
     pub fn busy_total(&self) -> u32 {
         self.state().busy.values().sum()
@@ -380,6 +445,7 @@ impl Engine {
             frames,
             done,
             cold,
+            provisioned: env.provisioned,
         })
     }
 
