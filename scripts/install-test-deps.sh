@@ -4,11 +4,13 @@
 #
 #   - Debian/Ubuntu packages: cmake, autoconf, automake, libtool (build the Node RIC's native addon), curl,
 #     python3-venv, e2fsprogs, passt, iproute2, awscli (AWS CLI v2), nats-server (the cluster suite's JetStream),
-#     docker-registry and skopeo (the image suite's OCI registry and image tool); installed with apt-get only when missing (as root, or via sudo).
+#     docker-registry and skopeo (the image suite's OCI registry and image tool), chromium and chromium-driver (the
+#     console suite's headless browser); installed with apt-get only when missing (as root, or via sudo).
 #   - .venv at the repository root: awslambdaric 4.x (Python runtime interface
 #     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips),
 #     cryptography and bcrypt (the image suite's token server and htpasswd file), nats-py (the event source
-#     suite publishes to JetStream with it; moto's server is its SQS, SNS, EventBridge and S3).
+#     suite publishes to JetStream with it; moto's server is its SQS, SNS, EventBridge and S3), selenium (drives
+#     Chromium through chromium-driver in the console suite).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
@@ -17,8 +19,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client" "selenium>=4.11,<5")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client, selenium"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }
@@ -58,6 +60,9 @@ command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 # … and checks images made by skopeo (pushed to it, written as docker save archives) run too.
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+# The console suite drives Debian's Chromium headless through its WebDriver (Selenium).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # AWS CLI v2 as Debian ships it (2.9.x: an older model that sends trailing slashes), for the serve suite.
 [ -x /usr/bin/aws ] || missing+=(awscli)
 # `python3 -m venv` needs ensurepip, which Debian/Ubuntu's system python only has with
@@ -95,7 +100,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     fi
     rm -f "$apt_log"
 else
-    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli, nats-server, docker-registry, skopeo)"
+    step "system packages present (cmake, autotools, curl, python3-venv, e2fsprogs, /usr/bin/python3, passt, iproute2, awscli, nats-server, docker-registry, skopeo, chromium, chromium-driver)"
 fi
 
 # --- Python virtualenv -----------------------------------------------------------------
