@@ -136,3 +136,34 @@ def test_beyond_loopback_metrics_need_an_access_key(tmp_path):
         assert "lambkin_environments" in text
     finally:
         s.close()
+
+
+def test_provisioned_concurrency_utilization_and_spillover(server, lam):
+    name = "metrics-provisioned"
+    create(lam, name)
+    v = lam.publish_version(FunctionName=name)["Version"]
+    lam.create_alias(FunctionName=name, Name="live", FunctionVersion=v)
+    lam.put_provisioned_concurrency_config(FunctionName=name, Qualifier="live", ProvisionedConcurrentExecutions=1)
+    deadline = time.time() + 120
+    while lam.get_provisioned_concurrency_config(FunctionName=name, Qualifier="live")["Status"] != "READY":
+        assert time.time() < deadline, "provisioned concurrency never READY"
+        time.sleep(0.3)
+    res = dict(function_name=name, resource=f"{name}:{v}")
+    _, text = scrape(server)
+    assert value(text, "lambda_provisioned_concurrency_utilization", **res) == 0
+    # Two invokes at once: one on the provisioned environment, the other spills over to an on-demand one.
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        busy = pool.submit(lam.invoke, FunctionName=name, Qualifier="live", Payload=b'{"sleep": 3}')
+        deadline = time.time() + 60
+        while value(scrape(server)[1], "lambda_provisioned_concurrent_executions", **res) != 1:
+            assert time.time() < deadline, "the provisioned environment never busy"
+            time.sleep(0.05)
+        assert value(scrape(server)[1], "lambda_provisioned_concurrency_utilization", **res) == 1
+        spill = pool.submit(lam.invoke, FunctionName=name, Qualifier="live", Payload=b"{}")
+        spill.result()
+        busy.result()
+    text = wait_for(server, "lambda_invocations_total", 2, function_name=name, resource=f"{name}:live")
+    assert value(text, "lambda_provisioned_concurrency_spillover_invocations_total", function_name=name,
+                 resource=f"{name}:live") == 1
+    lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")

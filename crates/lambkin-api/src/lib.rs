@@ -11,6 +11,7 @@ mod codeurl;
 pub mod config;
 mod console;
 mod constraints;
+mod cwlogs;
 pub mod efs;
 pub mod error;
 mod esm;
@@ -36,6 +37,7 @@ mod shapes;
 #[cfg(test)]
 mod tidy;
 mod time_fmt;
+mod traces;
 mod urlserve;
 
 use std::convert::Infallible;
@@ -160,6 +162,14 @@ pub async fn run(
     let destinations = lambkin_destinations::Destinations::new(&config.region);
     s3.warn_if_self(&local);
     let metrics = lambkin_metrics::Metrics::open(Some(&config.data_dir.join("metrics.sqlite")));
+    {
+        let metrics = metrics.clone();
+        store.observe_latency(Box::new(move |operation, took| {
+            metrics.store_operation(operation, took.as_secs_f64());
+        }));
+    }
+    // After the image store's `open`, which installs the TLS provider the OTLP client's rustls needs.
+    let tracer = traces::tracer_from_env(&config.region);
     let service = Arc::new(Service {
         s3,
         code_urls,
@@ -174,6 +184,7 @@ pub async fn run(
         destinations,
         mappings: pollers::Mappings::default(),
         metrics,
+        tracer,
     });
     match &service.cluster {
         Some(cluster) => {
@@ -186,12 +197,16 @@ pub async fn run(
     ops::provisioned::restore(&service);
     images::resume(&service);
     esm::start(&service);
+    cwlogs::start(&service);
     observe::start_flushing(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");
     server.abort();
     engine.shutdown(Duration::from_secs(5)).await;
+    if let Some(tracer) = &service.tracer {
+        tracer.shutdown().await;
+    }
     let metrics = service.metrics.clone();
     let _ = tokio::task::spawn_blocking(move || metrics.flush()).await;
     if service.config.isolation == lambkin_engine::Isolation::Namespace {

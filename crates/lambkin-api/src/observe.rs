@@ -78,6 +78,12 @@ pub(crate) struct Invocation {
     pub max_memory_used_mb: u64,
     /// Invocations of the function running when it started, itself included.
     pub concurrency: u32,
+    /// On an on-demand environment while the version has provisioned ones.
+    pub spillover: bool,
+    /// Its place in its trace, when traced (`traces.rs`).
+    pub span: Option<lambkin_trace::InvocationTrace>,
+    /// When the runtime's response came (traced invokes only).
+    pub responded: Option<SystemTime>,
     /// Whether the function answered (not an error, crash or timeout).
     pub succeeded: bool,
     /// The error type, when it did not succeed.
@@ -103,6 +109,12 @@ pub(crate) struct Started {
     pub acquired: SystemTime,
     /// Invocations of the function running then, itself included.
     pub concurrency: u32,
+    /// On an on-demand environment while the version has provisioned ones.
+    pub spillover: bool,
+    /// Its place in its trace, when traced (`traces.rs`).
+    pub span: Option<lambkin_trace::InvocationTrace>,
+    /// Set when the runtime's response comes (traced invokes only: `traces::watch_response`).
+    pub responded: Option<std::sync::Arc<std::sync::OnceLock<SystemTime>>>,
 }
 
 /// `arn:aws:lambda:R:A:function:NAME[:QUALIFIER]` → the qualifier.
@@ -115,12 +127,14 @@ pub(crate) fn qualifier_of(arn: &str) -> Option<String> {
 #[derive(Clone)]
 pub(crate) struct Observers {
     metrics: lambkin_metrics::Metrics,
+    tracer: Option<lambkin_trace::Tracer>,
 }
 
 /// The service's observers.
 pub(crate) fn observers(service: &Service) -> Observers {
     Observers {
         metrics: service.metrics.clone(),
+        tracer: service.tracer.clone(),
     }
 }
 
@@ -128,7 +142,87 @@ impl Observers {
     /// Hands a finished invocation to every observer.
     pub(crate) fn finished(&self, inv: &Invocation) {
         record_metrics(&self.metrics, inv);
+        if let (Some(tracer), Some(spans)) = (&self.tracer, invocation_spans(inv)) {
+            tracer.record(&spans);
+        }
     }
+}
+
+/// A traced invocation as its span and phases: `queue` (an async event, from its queueing to its start), `cold
+/// start` (its `environment` acquisition and `init` phase), `invoke` (until the runtime's response) and
+/// `extensions` (from the response to the end of the invoke phase), with OpenTelemetry's FaaS attributes.
+/// `None` when it was not traced.
+fn invocation_spans(inv: &Invocation) -> Option<lambkin_trace::InvocationSpans> {
+    use lambkin_trace::{KeyValue, Phase};
+    let trace = inv.span.clone()?;
+    let mut children = Vec::new();
+    if inv.trigger == Trigger::PubSub && inv.received < inv.started {
+        children.push(Phase::new("queue", inv.received, inv.started));
+    }
+    if inv.cold {
+        let init = Duration::from_secs_f64(inv.init_duration_ms.unwrap_or(0.0).max(0.0) / 1000.0);
+        let init_start = inv
+            .acquired
+            .checked_sub(init)
+            .unwrap_or(inv.started)
+            .max(inv.started);
+        let mut cold = Phase::new("cold start", inv.started, inv.acquired);
+        cold.children = vec![
+            Phase::new("environment", inv.started, init_start),
+            Phase::new("init", init_start, inv.acquired),
+        ];
+        children.push(cold);
+    }
+    let responded = inv.responded.unwrap_or(inv.finished).min(inv.finished);
+    children.push(Phase::new("invoke", inv.acquired, responded));
+    if inv.responded.is_some() {
+        children.push(Phase::new("extensions", responded, inv.finished));
+    }
+    let mut attributes = vec![
+        KeyValue::new("faas.invocation_id", inv.request_id.clone()),
+        KeyValue::new("faas.trigger", inv.trigger.as_str()),
+        KeyValue::new("faas.coldstart", inv.cold),
+        KeyValue::new("faas.name", inv.function.clone()),
+        KeyValue::new("faas.version", inv.version.clone()),
+        KeyValue::new("faas.max_memory", i64::from(inv.memory_mb) * 1024 * 1024),
+        KeyValue::new("cloud.provider", crate::traces::CLOUD_PROVIDER),
+        KeyValue::new("cloud.platform", crate::traces::CLOUD_PLATFORM),
+        KeyValue::new("cloud.region", inv.region.clone()),
+        KeyValue::new("cloud.resource_id", inv.function_arn.clone()),
+        KeyValue::new("aws.lambda.invoked_arn", inv.function_arn.clone()),
+        KeyValue::new("lambkin.duration_ms", inv.duration_ms),
+        KeyValue::new(
+            "lambkin.max_memory_used_mb",
+            i64::try_from(inv.max_memory_used_mb).unwrap_or(i64::MAX),
+        ),
+    ];
+    if let Some(account) = inv.function_arn.split(':').nth(4) {
+        attributes.push(KeyValue::new("cloud.account.id", account.to_owned()));
+    }
+    if let Some(ms) = inv.init_duration_ms {
+        attributes.push(KeyValue::new("lambkin.init_duration_ms", ms));
+    }
+    let error = (!inv.succeeded).then(|| {
+        inv.error_type
+            .clone()
+            .unwrap_or_else(|| "Unhandled".to_owned())
+    });
+    if let Some(e) = &error {
+        attributes.push(KeyValue::new("error.type", e.clone()));
+    }
+    Some(lambkin_trace::InvocationSpans {
+        trace,
+        name: inv.function.clone(),
+        kind: match inv.trigger {
+            Trigger::PubSub => lambkin_trace::Kind::Consumer,
+            _ => lambkin_trace::Kind::Server,
+        },
+        start: inv.received.min(inv.started),
+        end: inv.finished.max(inv.received),
+        attributes,
+        error,
+        children,
+    })
 }
 
 fn record_metrics(metrics: &lambkin_metrics::Metrics, inv: &Invocation) {
@@ -152,7 +246,7 @@ fn record_metrics(metrics: &lambkin_metrics::Metrics, inv: &Invocation) {
         memory_mb: inv.memory_mb,
         max_memory_used_mb: inv.max_memory_used_mb,
         concurrency: inv.concurrency,
-        spillover: false,
+        spillover: inv.spillover,
     });
 }
 
@@ -262,6 +356,31 @@ pub(crate) fn metrics_endpoint<B>(
     r
 }
 
+/// Each version's provisioned environments: (region, function, `function:version`, busy, ready).
+fn provisioned_usage(service: &Service) -> Vec<(String, String, String, u64, u64)> {
+    let mut out = Vec::new();
+    for ((function, version), ready) in service.engine.provisioned_ready() {
+        let busy = service
+            .engine
+            .environments(&function)
+            .iter()
+            .filter(|e| {
+                e.provisioned
+                    && e.version == version
+                    && e.status == lambkin_engine::EnvironmentStatus::Busy
+            })
+            .count() as u64;
+        out.push((
+            service.config.region.clone(),
+            function.clone(),
+            format!("{function}:{version}"),
+            busy,
+            u64::from(ready),
+        ));
+    }
+    out
+}
+
 /// The platform's gauges, read now, then every family as OpenMetrics text.
 fn scrape(service: &Service) -> String {
     let stats = service.engine.stats();
@@ -283,7 +402,7 @@ fn scrape(service: &Service) -> String {
         memory_reserved_bytes: stats.memory_mb * 1024 * 1024,
         async_queue_depth: service.queue.schedule.waiting() as u64,
         concurrency,
-        provisioned: Vec::new(),
+        provisioned: provisioned_usage(service),
     });
     service.metrics.encode()
 }

@@ -83,10 +83,16 @@ fn missing(service: &Service, runtime: Option<&str>) -> Option<String> {
 /// progress in the log.
 fn build(service: &Service, name: String) -> tokio::task::JoinHandle<Result<(), String>> {
     let runtimes = service.runtimes.clone();
+    let metrics = service.metrics.clone();
     tokio::task::spawn_blocking(move || {
+        // Counted as a build only when this call had to build (it was not installed when it began).
+        let building = runtimes.installed(&name).is_none();
         let built = runtimes.ensure(&name, &|line: &str| {
             tracing::info!("runtime {name}: {line}");
         });
+        if building {
+            metrics.runtime_build(&name, built.is_ok());
+        }
         built
             .map(|_| ())
             .inspect_err(|e| tracing::warn!("runtime {name}: {e}"))

@@ -51,6 +51,8 @@ pub struct Invocation {
     pub done: oneshot::Receiver<InvokeSummary>,
     /// Whether this invoke built its environment.
     pub cold: bool,
+    /// Whether its environment is one of the version's provisioned ones.
+    pub provisioned: bool,
 }
 
 struct Idle {

@@ -89,6 +89,26 @@ pub struct Store {
     logs: Mutex<logs::LogFiles>,
     /// In cluster mode, the metadata, zips and logs every host shares; `None`: all of it in this directory.
     shared: Option<Shared>,
+    /// Told each metadata operation's latency ([`Store::observe_latency`]).
+    latency: std::sync::OnceLock<LatencyObserver>,
+}
+
+/// What is told the latency of each metadata read (`"read"`) and write batch (`"write"`).
+pub type LatencyObserver = Box<dyn Fn(&'static str, std::time::Duration) + Send + Sync>;
+
+/// Tells the observer how long an operation took when dropped.
+pub(crate) struct Timed<'a> {
+    store: &'a Store,
+    operation: &'static str,
+    since: std::time::Instant,
+}
+
+impl Drop for Timed<'_> {
+    fn drop(&mut self) {
+        if let Some(observe) = self.store.latency.get() {
+            observe(self.operation, self.since.elapsed());
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -132,7 +152,22 @@ impl Store {
             conn: Mutex::new(conn),
             logs: Mutex::new(logs::LogFiles::default()),
             shared,
+            latency: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Sets what is told each metadata operation's latency (once; later calls are ignored).
+    pub fn observe_latency(&self, observer: LatencyObserver) {
+        let _ = self.latency.set(observer);
+    }
+
+    /// Times one operation until the guard is dropped.
+    pub(crate) fn timed(&self, operation: &'static str) -> Timed<'_> {
+        Timed {
+            store: self,
+            operation,
+            since: std::time::Instant::now(),
+        }
     }
 
     /// Whether metadata, zips and logs are shared with other hosts (cluster mode).

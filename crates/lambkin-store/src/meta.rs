@@ -188,6 +188,7 @@ impl Expect {
 impl Store {
     /// The record stored under `table`/`key`, if any.
     pub fn get(&self, table: &str, key: &str) -> Result<Option<Record>, StoreError> {
+        let _timed = self.timed("read");
         if let Some(shared) = &self.shared {
             return shared.metadata.get(table, key);
         }
@@ -216,6 +217,7 @@ impl Store {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<(String, Record)>, StoreError> {
+        let _timed = self.timed("read");
         if let Some(shared) = &self.shared {
             return shared.metadata.list(table, prefix, after, limit);
         }
@@ -256,6 +258,7 @@ impl Store {
     ///
     /// Ops see the effects of earlier ops of the same batch.
     pub fn apply(&self, ops: Vec<Op>) -> Result<(), StoreError> {
+        let _timed = self.timed("write");
         if let Some(shared) = &self.shared {
             return shared.metadata.apply(ops);
         }

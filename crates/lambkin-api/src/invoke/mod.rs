@@ -272,6 +272,8 @@ pub(crate) struct Call {
     pub trigger: crate::observe::Trigger,
     /// When the request arrived or the event was queued (`None`: now).
     pub received: Option<std::time::SystemTime>,
+    /// Its place in its trace when tracing is on (`traces.rs`); `trace_id` is then its function header.
+    pub trace: Option<lambkin_trace::InvocationTrace>,
 }
 
 /// Step 3: starts the invoke on an environment of `spec` — in a cluster, on the function's home host
@@ -322,6 +324,9 @@ pub(crate) async fn start_here(
         started,
         acquired: started,
         concurrency: 0,
+        spillover: false,
+        span: call.trace,
+        responded: None,
     };
     let request = InvokeRequest {
         request_id: Some(call.request_id),
@@ -355,8 +360,17 @@ pub(crate) async fn start_here(
     };
     observed.acquired = std::time::SystemTime::now();
     observed.concurrency = service.engine.busy(&spec.function_name);
+    // On-demand while the version has provisioned environments: Lambda's spillover.
+    observed.spillover = !inv.provisioned
+        && service
+            .engine
+            .provisioned(&spec.function_name, &spec.version)
+            .1
+            > 0;
     // The end of the invoke phase is awaited here, whoever reads the answer: the cluster's slot is the
     // environment's for the whole invoke phase (as the local count is), and the observers get its figures.
+    let (frames, responded) = crate::traces::watch_response(observed.span.is_some(), inv.frames);
+    observed.responded = responded;
     let (tx, done) = tokio::sync::oneshot::channel();
     let (slot, slots) = match (&service.cluster, slot) {
         (Some(cluster), Some(slot)) => (Some(slot), Some(cluster.slots().clone())),
@@ -378,7 +392,7 @@ pub(crate) async fn start_here(
     Ok(Running {
         handle: InvokeHandle {
             request_id: inv.request_id,
-            frames: inv.frames,
+            frames,
             done,
         },
         version: spec.version.clone(),
@@ -435,6 +449,9 @@ impl Figures {
             memory_mb: self.memory_mb,
             max_memory_used_mb: summary.map_or(0, |x| x.max_memory_used_mb),
             concurrency: s.concurrency,
+            spillover: s.spillover,
+            span: s.span.clone(),
+            responded: s.responded.as_ref().and_then(|r| r.get().copied()),
             succeeded: summary.is_some_and(|x| x.status == lambkin_wire::InvokeStatus::Success),
             error_type: match summary {
                 Some(x) => x.error_type.clone(),
