@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import time
 import urllib.error
 import urllib.request
@@ -167,3 +168,54 @@ def test_provisioned_concurrency_utilization_and_spillover(server, lam):
     assert value(text, "lambda_provisioned_concurrency_spillover_invocations_total", function_name=name,
                  resource=f"{name}:live") == 1
     lam.delete_provisioned_concurrency_config(FunctionName=name, Qualifier="live")
+
+
+def console_metrics(server: Serve, name: str) -> dict:
+    with urllib.request.urlopen(f"{server.endpoint}/console/api/functions/{name}/metrics?window=1h",
+                                timeout=30) as r:
+        return json.loads(r.read())
+
+
+def written_invocations(server: Serve, name: str) -> int:
+    db = sqlite3.connect(f"file:{server.data_dir / 'metrics.sqlite'}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = db.execute("SELECT data FROM minutes WHERE function = ?", (name,)).fetchall()
+    finally:
+        db.close()
+    return sum(json.loads(d).get("i", 0) for (d,) in rows)
+
+
+def test_the_one_minute_history_survives_restarts():
+    s = Serve()
+    try:
+        lam = s.client()
+        name = "metrics-history"
+        create(lam, name)
+        for _ in range(4):
+            lam.invoke(FunctionName=name, Payload=b"{}")
+        lam.invoke(FunctionName=name, Payload=b'{"fail": "no"}')
+
+        def totals() -> tuple[int, int, int]:
+            m = console_metrics(s, name)
+            return (sum(p["invocations"] for p in m["points"]), sum(p["errors"] for p in m["points"]),
+                    len(m["recent"]))
+
+        deadline = time.time() + 60
+        while totals() != (5, 1, 5):
+            assert time.time() < deadline, totals()
+            time.sleep(0.2)
+        # A graceful stop writes the history; so does the flush every few seconds before a kill -9.
+        s.stop()
+        s.restart()
+        assert totals() == (5, 1, 5)
+        lam.invoke(FunctionName=name, Payload=b"{}")
+        # The file has it once the periodic flush ran (read as any SQLite reader would).
+        deadline = time.time() + 60
+        while written_invocations(s, name) != 6:
+            assert time.time() < deadline, written_invocations(s, name)
+            time.sleep(0.2)
+        s.kill9()
+        s.restart()
+        assert totals() == (6, 1, 6)
+    finally:
+        s.close()
