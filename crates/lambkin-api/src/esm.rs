@@ -267,15 +267,19 @@ impl ServiceHost {
             return Invoked::Unavailable(format!("{} is not a function ARN", mapping.function_arn));
         };
         let arns = Arns { region, account };
+        let trace = crate::traces::enter(&service, None, None, None);
         let call = Call {
             request_id: uuid::Uuid::new_v4().to_string(),
             payload,
             client_context: None,
-            trace_id: None,
+            trace_id: trace
+                .as_ref()
+                .map(lambkin_trace::InvocationTrace::function_header),
             tenant_id: None,
             invoked_function_arn: mapping.function_arn.clone(),
             trigger: crate::observe::Trigger::PubSub,
             received: None,
+            trace,
         };
         let target = Target {
             arns: &arns,

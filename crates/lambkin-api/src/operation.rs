@@ -45,6 +45,29 @@ pub(crate) struct Qualified {
     pub qualifier: Option<String>,
 }
 
+/// The trace headers of an invoke request.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TraceHeaders {
+    /// `X-Amzn-Trace-Id`.
+    pub amzn: Option<String>,
+    /// W3C `traceparent` (read when tracing is on).
+    pub traceparent: Option<String>,
+    /// W3C `tracestate` (with `traceparent`).
+    pub tracestate: Option<String>,
+}
+
+impl TraceHeaders {
+    /// The headers of a request; `None` when it has none of them.
+    pub(crate) fn of(header: impl Fn(&str) -> Option<String>) -> Option<TraceHeaders> {
+        let h = TraceHeaders {
+            amzn: header("X-Amzn-Trace-Id"),
+            traceparent: header("traceparent"),
+            tracestate: header("tracestate"),
+        };
+        (h.amzn.is_some() || h.traceparent.is_some()).then_some(h)
+    }
+}
+
 /// What an invoke reads of the request (`Invoke`, `InvokeWithResponseStream`, `InvokeAsync`).
 #[derive(Debug, Default)]
 pub(crate) struct InvokeInput {
@@ -58,8 +81,8 @@ pub(crate) struct InvokeInput {
     pub log_type: Option<String>,
     /// `X-Amz-Client-Context` (base64 JSON, decoded by the operation).
     pub client_context: Option<String>,
-    /// `X-Amzn-Trace-Id`.
-    pub trace_id: Option<String>,
+    /// The caller's trace headers, when it sent any.
+    pub trace_id: Option<TraceHeaders>,
     /// `X-Amz-Tenant-Id`.
     pub tenant_id: Option<String>,
     /// The event.

@@ -226,11 +226,13 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         region: ev.region.clone(),
         account: ev.account.clone(),
     };
+    // Each attempt is an invocation span of its own under the caller's span the event kept.
+    let trace = crate::traces::enter(service, None, None, ev.trace_id.as_deref());
     let call = Call {
         request_id: ev.id.clone(),
         payload: ev.payload_bytes().into(),
         client_context: ev.client_context.clone(),
-        trace_id: ev.trace_id.clone(),
+        trace_id: crate::traces::function_header(trace.as_ref(), ev.trace_id.as_deref()),
         tenant_id: None,
         invoked_function_arn: match &ev.qualifier {
             Some(q) => arns.qualified(&ev.function, q),
@@ -238,6 +240,7 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         },
         trigger: crate::observe::Trigger::PubSub,
         received: Some(crate::observe::from_unix_ms(ev.enqueued_ms)),
+        trace,
     };
     let target = Target {
         arns: &arns,

@@ -15,7 +15,7 @@ use lambkin_respond::FrontResponse;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
-use crate::operation::{InvokeInput, LayerFilter, Operation, Qualified};
+use crate::operation::{InvokeInput, LayerFilter, Operation, Qualified, TraceHeaders};
 use crate::reply::{error_response, reply_response, Reply};
 use crate::request::{ApiRequest, Ctx};
 use crate::service::Service;
@@ -187,7 +187,7 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         invocation_type: req.header("X-Amz-Invocation-Type").map(str::to_owned),
         log_type: req.header("X-Amz-Log-Type").map(str::to_owned),
         client_context: req.header("X-Amz-Client-Context").map(str::to_owned),
-        trace_id: req.header("X-Amzn-Trace-Id").map(str::to_owned),
+        trace_id: TraceHeaders::of(|name| req.header(name).map(str::to_owned)),
         tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
         payload: req.body.clone(),
     };

@@ -40,6 +40,9 @@ pub struct Service {
     pub(crate) mappings: crate::pollers::Mappings,
     /// Lambda's metrics and the one-minute history behind the console's plots (`observe.rs` feeds them).
     pub(crate) metrics: lambkin_metrics::Metrics,
+    /// Invocations' OpenTelemetry traces, exported over OTLP; `None` unless the `OTEL_*` variables ask
+    /// (`traces.rs`).
+    pub(crate) tracer: Option<lambkin_trace::Tracer>,
 }
 
 impl Service {

@@ -211,6 +211,7 @@ fn the_plumbing_is_made_of_leaves() {
     let leaves = [
         "service",
         "observe",
+        "traces",
         "pollers",
         "reply",
         "request",

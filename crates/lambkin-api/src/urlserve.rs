@@ -387,6 +387,14 @@ async fn invoke(
         account: c.account.clone(),
     };
     let ev = event(&parts, path, &body, &c.id, "", peer, request_id);
+    // Tracing on, the caller's trace headers are continued (off, a URL's invoke gets a new trace as before).
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let trace = crate::traces::enter(
+        service,
+        header("traceparent"),
+        header("tracestate"),
+        header("x-amzn-trace-id"),
+    );
     let call = Call {
         request_id: request_id.to_owned(),
         payload: Bytes::from(ev.to_string()),
@@ -396,6 +404,10 @@ async fn invoke(
         },
         trigger: crate::observe::Trigger::Http,
         received: Some(std::time::SystemTime::now()),
+        trace_id: trace
+            .as_ref()
+            .map(lambkin_trace::InvocationTrace::function_header),
+        trace,
         ..Default::default()
     };
     let target = Target {

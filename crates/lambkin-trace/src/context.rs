@@ -171,6 +171,30 @@ impl InvocationTrace {
         )
     }
 
+    /// The invocation whose function header is `function_header` (its `Parent` is the invocation span) under the
+    /// caller's span `caller` (16 hex digits), with the caller's `tracestate`: an invocation's trace handed to
+    /// another host. `None` when the header or the caller's id is not one.
+    pub fn from_function_header(
+        function_header: &str,
+        caller: Option<&str>,
+        trace_state: Option<String>,
+    ) -> Option<InvocationTrace> {
+        let named = TraceContext::parse_amzn(function_header)?;
+        let own = named.parent_id?;
+        let parent_id = match caller {
+            Some(c) => Some(span_id(c)?),
+            None => None,
+        };
+        Some(InvocationTrace {
+            context: TraceContext {
+                parent_id,
+                trace_state,
+                ..named
+            },
+            span_id: own,
+        })
+    }
+
     /// The `X-Amzn-Trace-Id` the function gets (`_X_AMZN_TRACE_ID`, `Lambda-Runtime-Trace-Id`): the trace, with
     /// the invocation span as `Parent`, so that the function's own spans are its children.
     pub fn function_header(&self) -> String {
@@ -354,6 +378,31 @@ mod tests {
         let back = TraceContext::parse_amzn(&inv.function_header()).unwrap();
         assert_eq!(back.trace_id, c.trace_id);
         assert_eq!(back.parent_id, Some(inv.span_id));
+    }
+
+    #[test]
+    fn handed_to_another_host() {
+        let inv = InvocationTrace::enter(Some(TP), Some("k=v"), None);
+        let caller = inv.context.parent_id.map(|p| format!("{p:016x}"));
+        let back = InvocationTrace::from_function_header(
+            &inv.function_header(),
+            caller.as_deref(),
+            inv.context.trace_state.clone(),
+        );
+        assert_eq!(back, Some(inv));
+        let root = InvocationTrace::new(TraceContext::new_root());
+        assert_eq!(
+            InvocationTrace::from_function_header(&root.function_header(), None, None),
+            Some(root)
+        );
+        assert_eq!(
+            InvocationTrace::from_function_header(
+                "Root=1-5759e988-bd862e3fe1be46a994272793",
+                None,
+                None
+            ),
+            None
+        );
     }
 
     #[test]

@@ -44,6 +44,16 @@ struct Request {
     /// When the request arrived or the event was queued, ms since the epoch.
     #[serde(default)]
     received_ms: Option<u64>,
+    /// A traced invoke: what of its trace `trace_id` (the function's header) does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    traced: Option<Traced>,
+}
+
+/// The caller's side of a traced invoke's trace: its span (16 hex digits) and `tracestate`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Traced {
+    caller: Option<String>,
+    state: Option<String>,
 }
 
 /// A refusal on the wire: which [`Refused`] it was, and the API error it carries.
@@ -101,6 +111,10 @@ pub(crate) async fn start(
         invoked_function_arn: call.invoked_function_arn.clone(),
         trigger: call.trigger.as_str().to_owned(),
         received_ms: call.received.map(crate::observe::unix_ms),
+        traced: call.trace.as_ref().map(|t| Traced {
+            caller: t.context.parent_id.map(|p| format!("{p:016x}")),
+            state: t.context.trace_state.clone(),
+        }),
     };
     let head = serde_json::to_string(&request).map_err(|e| lost(host, &e.to_string()))?;
     let part = Part {
@@ -250,6 +264,14 @@ async fn run(service: &Service, incoming: Incoming) {
         region: request.region.clone(),
         account: request.account.clone(),
     };
+    let trace = match (&request.traced, &request.trace_id) {
+        (Some(t), Some(header)) => lambkin_trace::InvocationTrace::from_function_header(
+            header,
+            t.caller.as_deref(),
+            t.state.clone(),
+        ),
+        _ => None,
+    };
     let call = Call {
         request_id: request.request_id,
         payload: incoming.part.body.clone(),
@@ -259,6 +281,7 @@ async fn run(service: &Service, incoming: Incoming) {
         invoked_function_arn: request.invoked_function_arn,
         trigger: crate::observe::Trigger::parse(&request.trigger),
         received: request.received_ms.map(crate::observe::from_unix_ms),
+        trace,
     };
     let started = async {
         let res =

@@ -48,15 +48,23 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
         Some(q) => ctx.arns.qualified(&r.name, q),
         None => ctx.arns.function(&r.name),
     };
+    let headers = input.trace_id.clone().unwrap_or_default();
+    let trace = crate::traces::enter(
+        &ctx.service,
+        headers.traceparent.as_deref(),
+        headers.tracestate.as_deref(),
+        headers.amzn.as_deref(),
+    );
     let call = Call {
         request_id: ctx.request_id.clone(),
         payload: input.payload.clone(),
         client_context,
-        trace_id: input.trace_id.clone(),
+        trace_id: crate::traces::function_header(trace.as_ref(), headers.amzn.as_deref()),
         tenant_id: input.tenant_id.clone(),
         invoked_function_arn,
         trigger: crate::observe::Trigger::Http,
         received: Some(std::time::SystemTime::now()),
+        trace,
     };
     Ok(Prepared {
         spec,
@@ -155,7 +163,8 @@ async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
     let ev = crate::records::events::QueuedEvent {
         id: p.call.request_id.clone(),
         client_context: p.call.client_context.clone(),
-        trace_id: p.call.trace_id.clone(),
+        // Tracing on, the caller's context, continued by each delivery attempt's span.
+        trace_id: crate::traces::queued(p.call.trace.as_ref(), p.call.trace_id.as_deref()),
         incarnation: Some(p.incarnation.clone()).filter(|i| !i.is_empty()),
         ..crate::records::events::QueuedEvent::new(
             &ctx.arns.region,
