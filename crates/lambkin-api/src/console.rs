@@ -197,10 +197,8 @@ async fn api_call(ctx: &Ctx, req: Request<Incoming>, segs: &[String]) -> ApiResu
                     qualifier,
                     invocation_type: Some("RequestResponse".into()),
                     log_type: Some("Tail".into()),
-                    client_context: None,
-                    trace_id: None,
-                    tenant_id: None,
                     payload,
+                    ..InvokeInput::default()
                 }),
             )
             .await

@@ -57,9 +57,13 @@ function functionRow(f) {
     h("td", { title: f.lastModified }, ago(f.lastModified)),
     h(
       "td",
-      { class: "spark-cell" },
-      sparkline(f.invocations, `invocations of ${f.name}, last hour`),
-      h("span", { class: "num", "data-invocations": f.invocationsTotal }, num(f.invocationsTotal)),
+      {},
+      h(
+        "div",
+        { class: "spark-cell" },
+        sparkline(f.invocations, `invocations of ${f.name}, last hour`),
+        h("span", { class: "num", "data-invocations": f.invocationsTotal }, num(f.invocationsTotal)),
+      ),
     ),
   );
 }

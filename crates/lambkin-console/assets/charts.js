@@ -3,9 +3,9 @@
 
 import { h, s, num, clock } from "./dom.js";
 
-const W = 640;
-const H = 170;
-const PAD = { l: 46, r: 12, t: 10, b: 22 };
+const W = 420;
+const H = 150;
+const PAD = { l: 40, r: 8, t: 8, b: 20 };
 
 /** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `v` (1 for nothing). */
 export function niceMax(v) {
@@ -28,6 +28,18 @@ function summary(series) {
   return out;
 }
 
+/** A number for an axis: 0, 2.5, 750, 1.5k, 2M. */
+export function short(v) {
+  if (v >= 1e6) return `${num(v / 1e6, 1)}M`;
+  if (v >= 1e3) return `${num(v / 1e3, 1)}k`;
+  return num(v, 2);
+}
+
+/** Milliseconds for an axis: 0, 250 ms, 1.5 s. */
+export function shortMs(v) {
+  return v >= 1000 ? `${num(v / 1000, 2)} s` : `${num(v, 1)} ms`;
+}
+
 /**
  * A line chart.
  * spec: {metric, title, unit, minutes: [Unix minutes], series: [{key, label, values: [number|null]}], format(v)}
@@ -35,6 +47,7 @@ function summary(series) {
 export function chart(spec) {
   const { minutes, series } = spec;
   const fmt = spec.format || ((v) => num(v, 1));
+  const axis = spec.axis || short;
   const n = minutes.length;
   const values = series.flatMap((x) => x.values).filter((v) => v !== null && v !== undefined);
   const max = niceMax(Math.max(0, ...values));
@@ -46,7 +59,7 @@ export function chart(spec) {
     const v = max * f;
     svg.append(
       s("line", { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: f === 0 ? "base" : "grid" }),
-      s("text", { x: PAD.l - 6, y: y(v) + 4, class: "axis", "text-anchor": "end" }, fmt(v)),
+      s("text", { x: PAD.l - 5, y: y(v) + 3.5, class: "axis", "text-anchor": "end" }, axis(v)),
     );
   }
   const ticks = Math.min(4, Math.max(1, n - 1));

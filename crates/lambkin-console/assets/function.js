@@ -3,7 +3,7 @@
 
 import { h, fill, num, ms, clock, when, ago, pretty, badge } from "./dom.js";
 import { get, invoke, fnPath } from "./api.js";
-import { chart } from "./charts.js";
+import { chart, shortMs } from "./charts.js";
 
 const WINDOWS = ["1h", "3h", "12h", "24h"];
 
@@ -207,6 +207,7 @@ function plots(data) {
       area: p.area,
       minutes,
       format: p.time ? ms : (v) => num(v, 1),
+      axis: p.time ? shortMs : undefined,
       legend: p.time ? (ser, s) => (s.max == null ? "" : `max ${ms(s.max)}`) : (ser, s) => num(s.total),
       series: p.series.map(([key, label, f]) => ({ key, label, values: minutes.map((m) => f(at.get(m))) })),
     }),
@@ -328,7 +329,7 @@ export function functionPage(page, ui, name) {
   const plotGrid = h("div", { class: "plots", id: "plots" });
   const recentBox = section("recent", "Recent invocations");
   const inv = invokeForm(name, page);
-  const invokeBox = section("invoke", "Invoke", inv.form, inv.result);
+  const invokeBox = section("invoke-panel", "Invoke", inv.form, inv.result);
   const tail = logTail(name, page);
   const logBox = section("logs", "Log tail", tail.list);
   logBox.querySelector(".head-extra").append(tail.extra);
