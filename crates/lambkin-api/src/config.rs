@@ -147,6 +147,14 @@ pub struct ServeArgs {
     /// Refuse NATS connections without TLS.
     #[arg(long, env = "LAMBKIN_CLUSTER_REQUIRE_TLS")]
     pub cluster_require_tls: Option<bool>,
+    /// Days function log lines are kept (a log group's CloudWatch Logs retention policy overrides it)
+    /// [default: forever, as Lambda's log groups].
+    #[arg(long, env = "LAMBKIN_LOG_RETENTION_DAYS")]
+    pub log_retention_days: Option<u32>,
+    /// MiB of log files kept per function: past it, its oldest log segments are removed; 0 keeps everything
+    /// [default: 256].
+    #[arg(long, env = "LAMBKIN_LOG_MAX_MB")]
+    pub log_max_mb: Option<u64>,
 }
 
 /// The resolved settings.
@@ -193,6 +201,11 @@ pub struct ServeConfig {
     /// The NATS server(s) of NATS event sources (`--nats-url`; None: the cluster's connection, or the pollers'
     /// default).
     pub nats_url: Option<String>,
+    /// Days function log lines are kept unless their log group's retention policy says otherwise (None:
+    /// forever).
+    pub log_retention_days: Option<u32>,
+    /// Bytes of log files kept per function (0: no bound).
+    pub log_max_bytes: u64,
 }
 
 /// The cluster options other than the servers, resolved.
@@ -435,7 +448,16 @@ impl ServeConfig {
             auth_file: args.registry_auth.or(file.registry_auth),
             ..Default::default()
         };
+        let log_retention_days = args.log_retention_days.or(file.log_retention_days);
+        if log_retention_days == Some(0) {
+            return Err(
+                "--log-retention-days: at least 1 (leave it out to keep logs forever)".into(),
+            );
+        }
+        let log_max_mb = args.log_max_mb.or(file.log_max_mb).unwrap_or(256);
         Ok(Self {
+            log_retention_days,
+            log_max_bytes: log_max_mb.saturating_mul(1 << 20),
             cluster,
             registries,
             nats_url,

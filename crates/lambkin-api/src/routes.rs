@@ -127,6 +127,10 @@ async fn handle_inner(
         crate::auth::signed_region(&header_pairs, &raw_query)
             .unwrap_or_else(|| service.config.region.clone())
     };
+    // CloudWatch Logs' JSON protocol on the same port: `POST /` with `X-Amz-Target: Logs_20140328.*`.
+    if let Some(op) = crate::cwlogs::operation(&parts.method, &raw_path, &header_pairs) {
+        return Ok(crate::cwlogs::serve(service, region, op, body, request_id).await);
+    }
     let host = parts
         .headers
         .get(header::HOST)

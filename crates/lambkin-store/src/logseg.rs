@@ -56,6 +56,8 @@ pub struct StreamReadBack {
     pub lines: Vec<StreamLine>,
     /// Where the read stopped: the start of the earliest line it looked at (or of the stream).
     pub stop: u64,
+    /// Where it began (the offset asked for, at most the stream's end).
+    pub before: u64,
 }
 
 #[derive(Deserialize)]
@@ -357,7 +359,11 @@ pub(crate) fn read_backward(
         while hi > 0 {
             if found.len() >= max_lines || used >= budget {
                 found.reverse();
-                return Ok(StreamReadBack { lines: found, stop });
+                return Ok(StreamReadBack {
+                    lines: found,
+                    stop,
+                    before,
+                });
             }
             let lo = hi.saturating_sub(chunk);
             // One byte before the piece tells whether it starts at a line boundary.
@@ -401,7 +407,11 @@ pub(crate) fn read_backward(
             for line in piece.into_iter().rev() {
                 if found.len() >= max_lines {
                     found.reverse();
-                    return Ok(StreamReadBack { lines: found, stop });
+                    return Ok(StreamReadBack {
+                        lines: found,
+                        stop,
+                        before,
+                    });
                 }
                 stop = line.start;
                 if keep(line.timestamp_ms) {
@@ -414,7 +424,11 @@ pub(crate) fn read_backward(
         }
     }
     found.reverse();
-    Ok(StreamReadBack { lines: found, stop })
+    Ok(StreamReadBack {
+        lines: found,
+        stop,
+        before,
+    })
 }
 
 /// The timestamp of a segment's first complete line.

@@ -23,14 +23,16 @@
 //! | `runtimemgmt` | `<region>/<name>/<qualifier>` | `RuntimeManagement` |
 //! | `scaling` | `<region>/<name>/<qualifier>` | `FunctionScalingConfig` |
 //! | `mappings` | `<region>/<uuid>` | `MappingRecord` (event source mappings) |
+//! | `logretention` | `<region>/<log group>` | `Retention` (CloudWatch Logs' retention policy of a log group) |
 //!
-//! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning` and `mappings` (as on
+//! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning`, `logretention` and `mappings` (as on
 //! Lambda, a mapping outlives its function: it then reports the function missing);
 //! `functions::delete` removes them all in one batch. A layer version's policy goes with the layer version.
 
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod layers;
+pub(crate) mod loggroups;
 pub(crate) mod mappings;
 pub(crate) mod per_qualifier;
 pub(crate) mod settings;
@@ -57,6 +59,7 @@ const RECURSION: &str = "recursion";
 const RUNTIME_MANAGEMENT: &str = "runtimemgmt";
 const SCALING: &str = "scaling";
 const MAPPINGS: &str = "mappings";
+const LOG_RETENTION: &str = "logretention";
 
 /// Every table (the cascade tests look in all of them).
 #[cfg(test)]
@@ -78,6 +81,7 @@ const TABLES: &[&str] = &[
     RUNTIME_MANAGEMENT,
     SCALING,
     MAPPINGS,
+    LOG_RETENTION,
 ];
 
 /// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in
