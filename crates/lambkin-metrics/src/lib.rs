@@ -25,8 +25,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-pub use history::{MinutePoint, RecentInvocation, KEEP_MINUTES};
 use history::{bucket_of, Disk, FnKey, History};
+pub use history::{MinutePoint, RecentInvocation, KEEP_MINUTES};
 
 /// The content type of [`Metrics::encode`]'s text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -442,7 +442,9 @@ impl Metrics {
             .observe(inv.duration_ms / 1000.0);
         if let Some(init) = inv.init_duration_ms {
             f.cold_starts.get_or_create(&labels).inc();
-            f.init_duration.get_or_create(&labels).observe(init / 1000.0);
+            f.init_duration
+                .get_or_create(&labels)
+                .observe(init / 1000.0);
         }
         if inv.max_memory_used_mb > 0 {
             f.max_memory
