@@ -273,6 +273,7 @@ def test_cold_then_warm_span_trees(server, fn, receiver):
     assert f["Root"] == xray_root(inv["trace_id"])
     assert f["Parent"] == inv["span_id"]
     assert f["Sampled"] == "1"
+    assert a["lambkin.trace_header"] == out1["trace"]
 
     warm, spans2 = receiver.trace_of(rid2, want_children=2)
     assert warm["attrs"]["faas.coldstart"] is False

@@ -202,6 +202,10 @@ fn invocation_spans(inv: &Invocation) -> Option<lambkin_trace::InvocationSpans> 
     if let Some(ms) = inv.init_duration_ms {
         attributes.push(KeyValue::new("lambkin.init_duration_ms", ms));
     }
+    if let Some(header) = &inv.trace {
+        // What the function got (`_X_AMZN_TRACE_ID`): the key to its own X-Ray-style spans and log lines.
+        attributes.push(KeyValue::new("lambkin.trace_header", header.clone()));
+    }
     let error = (!inv.succeeded).then(|| {
         inv.error_type
             .clone()
