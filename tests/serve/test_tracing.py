@@ -188,7 +188,8 @@ def receiver():
 
 @pytest.fixture(scope="module")
 def server(receiver):
-    s = Serve("--isolation", "process", env={
+    # Lambda's retry delays scaled down (an event throttled while queued is tried again within a second).
+    s = Serve("--isolation", "process", "--async-delay-scale", "0.01", env={
         "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
         "OTEL_EXPORTER_OTLP_HEADERS": "x-test-token=sesame",
         "OTEL_RESOURCE_ATTRIBUTES": "deployment.environment=ci",
@@ -352,6 +353,24 @@ def test_async_event_has_a_queue_span(server, fn, receiver):
     assert {"queue", "invoke", "extensions"} <= set(kids), kids.keys()
     assert kids["queue"]["start"] == inv["start"]
     assert kids["queue"]["end"] <= kids["invoke"]["start"]
+
+
+def test_queued_event_keeps_its_trace_across_a_restart(server, fn, receiver):
+    root, parent = "1-5759e988-0123456789abcdef01234567", "1111222233334444"
+    server.client().put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
+    rid, _, _ = invoke(server, fn, {}, invocation_type="Event", headers={
+        "X-Amzn-Trace-Id": f"Root={root};Parent={parent};Sampled=1"})
+    server.stop()  # graceful: the tracer sends what it holds
+    server.restart()
+    server.client().delete_function_concurrency(FunctionName=fn)
+    inv, spans = receiver.trace_of(rid, want_children=4)
+    assert inv["trace_id"] == "5759e9880123456789abcdef01234567"
+    assert inv["parent"] == parent
+    kids = children(spans, inv)
+    assert {"queue", "cold start", "invoke", "extensions"} == set(kids), kids.keys()
+    # The queue span starts when the event was queued, before the restart.
+    assert kids["queue"]["start"] == inv["start"]
+    assert kids["queue"]["end"] <= kids["cold start"]["start"]
 
 
 def test_tracing_off_changes_nothing(fn, runtime, receiver):
