@@ -119,17 +119,25 @@ class Receiver:
 
     @staticmethod
     def from_json(body: bytes) -> list[dict]:
+        """OTLP/JSON: ids in hex, 64-bit integers as strings."""
+        def attrs(items):
+            out = {}
+            for a in items or []:
+                (kind, v), = a["value"].items()
+                out[a["key"]] = int(v) if kind == "intValue" else v
+            return out
         out = []
         for rs in json.loads(body)["resourceSpans"]:
-            resource = {a["key"]: next(iter(a["value"].values())) for a in rs["resource"]["attributes"]}
+            resource = attrs(rs.get("resource", {}).get("attributes"))
             for ss in rs["scopeSpans"]:
                 for s in ss["spans"]:
                     out.append({
                         "trace_id": s["traceId"], "span_id": s["spanId"], "parent": s.get("parentSpanId", ""),
                         "name": s["name"], "kind": s.get("kind", 0),
                         "start": int(s["startTimeUnixNano"]), "end": int(s["endTimeUnixNano"]),
-                        "attrs": {}, "status": 0, "status_message": "", "trace_state": "",
-                        "resource": resource, "scope": ss["scope"]["name"],
+                        "attrs": attrs(s.get("attributes")), "status": s.get("status", {}).get("code", 0),
+                        "status_message": "", "trace_state": s.get("traceState", ""),
+                        "resource": resource, "scope": ss.get("scope", {}).get("name", ""),
                     })
         return out
 
@@ -355,6 +363,20 @@ def test_async_event_has_a_queue_span(server, fn, receiver):
     assert kids["queue"]["end"] <= kids["invoke"]["start"]
 
 
+def test_function_url_continues_the_callers_trace(server, fn, receiver):
+    trace = "0af7651916cd43dd8448eb211c80319c"
+    cfg = server.client().create_function_url_config(FunctionName=fn, AuthType="NONE")
+    uid = cfg["FunctionUrl"].split("//", 1)[1].split(".", 1)[0]
+    req = urllib.request.Request(f"{server.endpoint}/lambkin/v1/urls/{uid}/hello", headers={
+        "traceparent": f"00-{trace}-b7ad6b7169203331-01"})
+    with urllib.request.urlopen(req, timeout=600) as r:
+        out = json.loads(r.read())
+    inv = receiver.wait(lambda s: s["trace_id"] == trace and s["scope"] == "lambkin" and s["name"] == fn)[0]
+    assert inv["kind"] == SERVER and inv["parent"] == "b7ad6b7169203331"
+    assert inv["attrs"]["faas.trigger"] == "http"
+    assert header_fields(out["trace"])["Parent"] == inv["span_id"]
+
+
 def test_queued_event_keeps_its_trace_across_a_restart(server, fn, receiver):
     root, parent = "1-5759e988-0123456789abcdef01234567", "1111222233334444"
     server.client().put_function_concurrency(FunctionName=fn, ReservedConcurrentExecutions=0)
@@ -388,3 +410,30 @@ def test_tracing_off_changes_nothing(fn, runtime, receiver):
         s.close()
     with receiver.lock:
         assert not [x for x in receiver.spans if x["attrs"].get("faas.invocation_id") == rid]
+
+
+def test_http_json_to_a_traces_endpoint(runtime, receiver):
+    """`http/json` to `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, a whole URL (nothing appended), with the service name
+    of `OTEL_SERVICE_NAME`."""
+    s = Serve("--isolation", "process", env={
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": f"{receiver.endpoint}/custom/traces",
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json",
+        "OTEL_SERVICE_NAME": "lambkin-json",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    })
+    try:
+        lam = s.client(read_timeout=600)
+        create(lam, "json-traced", zip_files({"app.py": HANDLER}), Runtime=runtime, Handler="app.handler",
+               MemorySize=256)
+        rid, out, _ = invoke(s, "json-traced", {})
+        inv, spans = receiver.trace_of(rid, want_children=3)
+    finally:
+        s.close()
+    assert inv["resource"]["service.name"] == "lambkin-json"
+    assert inv["attrs"]["faas.max_memory"] == 256 * 1024 * 1024
+    assert inv["attrs"]["faas.coldstart"] is True
+    assert set(children(spans, inv)) == {"cold start", "invoke", "extensions"}
+    assert header_fields(out["trace"])["Parent"] == inv["span_id"]
+    with receiver.lock:
+        paths = {path for path, h in receiver.requests if h.get("content-type") == "application/json"}
+    assert "/custom/traces" in paths
