@@ -27,8 +27,8 @@ const PLOTS = [
   },
   { metric: "coldStarts", title: "Cold starts", unit: "per minute", series: [["coldStarts", "cold starts", count("coldStarts")]] },
   { metric: "initDuration", title: "Init duration", unit: "ms, average", time: true, series: [["initDuration", "init", maybe("initDurationAvgMs")]] },
-  { metric: "concurrency", title: "Concurrency", unit: "max per minute", series: [["concurrency", "concurrent", count("concurrencyMax")]] },
-  { metric: "memory", title: "Max memory used", unit: "MB", series: [["memory", "max used", maybe("maxMemoryUsedMb")]] },
+  { metric: "concurrency", title: "Concurrency", unit: "max per minute", peak: true, series: [["concurrency", "concurrent", count("concurrencyMax")]] },
+  { metric: "memory", title: "Max memory used", unit: "MB", peak: true, series: [["memory", "max used", maybe("maxMemoryUsedMb")]] },
 ];
 
 function section(id, title, ...rest) {
@@ -208,7 +208,11 @@ function plots(data) {
       minutes,
       format: p.time ? ms : (v) => num(v, 1),
       axis: p.time ? shortMs : undefined,
-      legend: p.time ? (ser, s) => (s.max == null ? "" : `max ${ms(s.max)}`) : (ser, s) => num(s.total),
+      legend: p.time
+        ? (ser, s) => (s.max == null ? "" : `max ${ms(s.max)}`)
+        : p.peak
+          ? (ser, s) => (s.max == null ? "" : `max ${num(s.max)}`)
+          : (ser, s) => num(s.total),
       series: p.series.map(([key, label, f]) => ({ key, label, values: minutes.map((m) => f(at.get(m))) })),
     }),
   );
