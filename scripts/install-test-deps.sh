@@ -19,8 +19,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client" "selenium>=4.11,<5" "opentelemetry-proto")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client" "selenium>=4.11,<5" "opentelemetry-proto" "grpcio")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }

@@ -15,9 +15,12 @@ import subprocess
 import threading
 import time
 import urllib.request
+from concurrent import futures
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import grpc
 import pytest
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from harness import LAMBKIN
@@ -101,6 +104,10 @@ class Receiver:
     def from_proto(body: bytes) -> list[dict]:
         req = ExportTraceServiceRequest()
         req.ParseFromString(body)
+        return Receiver.spans_of(req)
+
+    @staticmethod
+    def spans_of(req: ExportTraceServiceRequest) -> list[dict]:
         out = []
         for rs in req.resource_spans:
             resource = {a.key: any_value(a.value) for a in rs.resource.attributes}
@@ -162,8 +169,28 @@ class Receiver:
             spans = [s for s in self.spans if s["trace_id"] == inv["trace_id"]]
         return inv, spans
 
+    def serve_grpc(self) -> str:
+        """Also an OTLP/gRPC receiver (`TraceService/Export`, plain HTTP/2); its endpoint."""
+        receiver = self
+
+        class Service(trace_service_pb2_grpc.TraceServiceServicer):
+            def Export(self, request, context):
+                metadata = dict(context.invocation_metadata())
+                with receiver.lock:
+                    receiver.requests.append(("grpc", metadata))
+                    receiver.spans.extend(Receiver.spans_of(request))
+                return trace_service_pb2.ExportTraceServiceResponse()
+
+        self.grpc = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        trace_service_pb2_grpc.add_TraceServiceServicer_to_server(Service(), self.grpc)
+        port = self.grpc.add_insecure_port("127.0.0.1:0")
+        self.grpc.start()
+        return f"http://127.0.0.1:{port}"
+
     def close(self):
         self.server.shutdown()
+        if getattr(self, "grpc", None):
+            self.grpc.stop(None)
 
 
 def any_value(v):
@@ -437,3 +464,27 @@ def test_http_json_to_a_traces_endpoint(runtime, receiver):
     with receiver.lock:
         paths = {path for path, h in receiver.requests if h.get("content-type") == "application/json"}
     assert "/custom/traces" in paths
+
+
+def test_grpc(runtime, receiver):
+    """`OTEL_EXPORTER_OTLP_PROTOCOL=grpc`: the same spans through OTLP/gRPC, with the headers as metadata."""
+    endpoint = receiver.serve_grpc()
+    s = Serve("--isolation", "process", env={
+        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
+        "OTEL_EXPORTER_OTLP_HEADERS": "x-test-token=grpc-sesame",
+        "OTEL_BSP_SCHEDULE_DELAY": "200",
+    })
+    try:
+        lam = s.client(read_timeout=600)
+        create(lam, "grpc-traced", zip_files({"app.py": HANDLER}), Runtime=runtime, Handler="app.handler")
+        rid, out, _ = invoke(s, "grpc-traced", {}, headers={"traceparent": f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"})
+        inv, spans = receiver.trace_of(rid, want_children=3)
+    finally:
+        s.close()
+    assert inv["trace_id"] == CALLER_TRACE and inv["parent"] == CALLER_SPAN
+    assert set(children(spans, inv)) == {"cold start", "invoke", "extensions"}
+    assert header_fields(out["trace"])["Parent"] == inv["span_id"]
+    with receiver.lock:
+        metadata = [h for path, h in receiver.requests if path == "grpc"]
+    assert metadata and all(h.get("x-test-token") == "grpc-sesame" for h in metadata)

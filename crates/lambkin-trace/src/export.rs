@@ -32,7 +32,8 @@ pub(crate) enum Settings {
 /// Reads the variables through `var` (unset and empty are the same): off unless an OTLP endpoint is named
 /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) or `OTEL_TRACES_EXPORTER=otlp`; off
 /// with `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`. The protocol is
-/// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`.
+/// `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else `http/protobuf`; `grpc` too
+/// (plain HTTP/2: `tonic` is built without TLS).
 pub(crate) fn settings(var: impl Fn(&str) -> Option<String>) -> Settings {
     let var = |name: &str| {
         var(name)
@@ -62,12 +63,9 @@ pub(crate) fn settings(var: impl Fn(&str) -> Option<String>) -> Settings {
     match protocol.to_ascii_lowercase().as_str() {
         "http/protobuf" => Settings::Otlp(Protocol::HttpBinary),
         "http/json" => Settings::Otlp(Protocol::HttpJson),
-        "grpc" => Settings::Unsupported(
-            "OTLP over gRPC is not built into lambkin: use OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf (port 4318)"
-                .into(),
-        ),
+        "grpc" => Settings::Otlp(Protocol::Grpc),
         other => Settings::Unsupported(format!(
-            "OTEL_EXPORTER_OTLP_PROTOCOL={other}: expected http/protobuf or http/json"
+            "OTEL_EXPORTER_OTLP_PROTOCOL={other}: expected http/protobuf, http/json or grpc"
         )),
     }
 }
@@ -127,11 +125,12 @@ impl Tracer {
             }
             Settings::Otlp(p) => p,
         };
-        let exporter = match opentelemetry_otlp::SpanExporter::builder()
-            .with_http()
-            .with_protocol(protocol)
-            .build()
-        {
+        let builder = opentelemetry_otlp::SpanExporter::builder();
+        let built = match protocol {
+            Protocol::Grpc => builder.with_tonic().build(),
+            http => builder.with_http().with_protocol(http).build(),
+        };
+        let exporter = match built {
             Ok(e) => e,
             Err(e) => {
                 tracing::warn!("tracing is off: the OTLP exporter cannot be built: {e}");
@@ -144,6 +143,7 @@ impl Tracer {
             "OTLP {} to {}",
             match protocol {
                 Protocol::HttpJson => "http/json",
+                Protocol::Grpc => "grpc",
                 _ => "http/protobuf",
             },
             std::env::var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
@@ -245,8 +245,11 @@ mod tests {
     #[test]
     fn unsupported_named() {
         let ep = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://h");
-        for s in [
+        assert_eq!(
             with(&[ep, ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]),
+            Settings::Otlp(Protocol::Grpc)
+        );
+        for s in [
             with(&[ep, ("OTEL_EXPORTER_OTLP_PROTOCOL", "carrier-pigeon")]),
             with(&[ep, ("OTEL_TRACES_EXPORTER", "zipkin")]),
         ] {

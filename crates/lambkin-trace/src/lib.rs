@@ -3,8 +3,8 @@
 //! - [`TraceContext`]: a caller's W3C `traceparent`/`tracestate` or AWS `X-Amzn-Trace-Id`, parsed, or a new
 //!   trace; formatted back as the `X-Amzn-Trace-Id` a function gets ([`InvocationTrace::function_header`], with
 //!   `Parent=` the invocation span's id, chosen before the function runs);
-//! - [`Tracer`]: an OTLP exporter (`opentelemetry-otlp`, HTTP with protobuf or JSON) configured by the standard
-//!   `OTEL_*` variables, off unless they ask for it, batching on the tokio runtime;
+//! - [`Tracer`]: an OTLP exporter (`opentelemetry-otlp`: HTTP with protobuf or JSON, or gRPC) configured by
+//!   the standard `OTEL_*` variables, off unless they ask for it, batching on the tokio runtime;
 //! - [`InvocationSpans`]: a finished invocation as plain data — ids, absolute times, attributes, phases —
 //!   that [`Tracer::record`] turns into the SDK's `SpanData` itself. The SDK's tracer picks its own span ids
 //!   and times; the invocation span's id has to be known before the invoke (the function's spans are its
