@@ -351,9 +351,23 @@ export function functionPage(page, ui, name) {
     h("div", { class: "two" }, envBox, versionBox),
     h("div", { class: "two" }, queueBox, deadBox),
   );
+  // A section's content, replaced; payloads a reader opened stay open.
   const body = (box, ...content) => {
+    const where = (d) => `${d.closest("tr")?.dataset.requestId}:${d.closest("td")?.cellIndex}`;
+    const open = new Set([...box.querySelectorAll("details[open]")].map(where));
     box.querySelectorAll(":scope > :not(.card-head)").forEach((n) => n.remove());
     box.append(...content.flat().filter(Boolean));
+    box.querySelectorAll("details").forEach((d) => {
+      if (open.has(where(d))) d.open = true;
+    });
+  };
+  // Whether `data` differs from what `key` showed last (plots are redrawn only then: a hover survives).
+  const shown = new Map();
+  const changed = (key, data) => {
+    const text = JSON.stringify(data);
+    if (shown.get(key) === text) return false;
+    shown.set(key, text);
+    return true;
   };
 
   let loadedQualifiers = "";
@@ -376,11 +390,13 @@ export function functionPage(page, ui, name) {
     ui.main.dataset.details = String(Date.now());
   };
   const metrics = async (signal) => {
-    const m = await get(`${fnPath(name)}/metrics?window=${windowName}`, signal);
-    if (!page.live) return;
-    fill(plotGrid, plots(m));
-    plotGrid.dataset.window = windowName;
-    body(recentBox, recent(m.recent));
+    const asked = windowName;
+    const m = await get(`${fnPath(name)}/metrics?window=${asked}`, signal);
+    // An answer for a window no longer chosen (a click meanwhile) is dropped.
+    if (!page.live || asked !== windowName) return;
+    if (changed("plots", [m.fromMinute, m.toMinute, m.points])) fill(plotGrid, plots(m));
+    plotGrid.dataset.window = asked;
+    if (changed("recent", m.recent)) body(recentBox, recent(m.recent));
     ui.main.dataset.loaded = String(Date.now());
   };
   for (const b of buttons) {
@@ -390,7 +406,9 @@ export function functionPage(page, ui, name) {
       const url = new URL(location.href);
       url.searchParams.set("window", windowName);
       history.replaceState(null, "", url);
-      metrics(page.ctrl.signal).catch(() => {});
+      metrics(page.ctrl.signal).catch((e) => {
+        if (e.name !== "AbortError") fill(plotGrid, h("p", { class: "bad" }, e.message));
+      });
     });
   }
   page.every(5000, details);
