@@ -416,6 +416,8 @@ mod tests {
                 status: crate::InvokeStatus::Success,
                 error_type: None,
                 duration_ms: 1.0,
+                init_duration_ms: Some(12.5),
+                max_memory_used_mb: 64,
             };
             write_frame(&mut w, &done, Bytes::from_static(b"tail"))
                 .await
@@ -469,6 +471,8 @@ mod tests {
         }
         let summary = (&mut h.done).await.expect("summary");
         assert_eq!(summary.tail, b"tail");
+        assert_eq!(summary.init_duration_ms, Some(12.5));
+        assert_eq!(summary.max_memory_used_mb, 64);
         // The fake init is gone now: the next invoke ends with no frames and its hooks still run.
         let mut h2 = client
             .invoke(InvokeRequest::default(), Box::new(Recorder(seen.clone())))
