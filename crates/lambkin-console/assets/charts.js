@@ -5,7 +5,7 @@ import { h, s, num, clock } from "./dom.js";
 
 const W = 420;
 const H = 150;
-const PAD = { l: 48, r: 8, t: 8, b: 20 };
+const PAD = { l: 60, r: 8, t: 8, b: 20 };
 
 /** The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `v` (1 for nothing). */
 export function niceMax(v) {
