@@ -90,7 +90,9 @@ def test_versions_and_aliases_are_labelled(server, lam):
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion=v)
     lam.invoke(FunctionName=name, Qualifier="live", Payload=b"{}")
     lam.invoke(FunctionName=f"{name}:{v}", Payload=b"{}")
-    text = wait_for(server, "lambda_invocations_total", 1, function_name=name, resource=f"{name}:live")
+    # Each invoke is counted when its invoke phase ends, a moment after its answer.
+    wait_for(server, "lambda_invocations_total", 1, function_name=name, resource=f"{name}:live")
+    text = wait_for(server, "lambda_invocations_total", 1, function_name=name, resource=f"{name}:{v}")
     assert value(text, "lambda_invocations_total", function_name=name, resource=f"{name}:live",
                  executed_version=v) == 1
     assert value(text, "lambda_invocations_total", function_name=name, resource=f"{name}:{v}",

@@ -113,8 +113,8 @@ pub(crate) struct Started {
     pub spillover: bool,
     /// Its place in its trace, when traced (`traces.rs`).
     pub span: Option<lambkin_trace::InvocationTrace>,
-    /// Set when the runtime's response comes (traced invokes only: `traces::watch_response`).
-    pub responded: Option<std::sync::Arc<std::sync::OnceLock<SystemTime>>>,
+    /// When the caller had its whole answer (the engine tells it when the invoke phase ends).
+    pub responded: Option<SystemTime>,
 }
 
 /// `arn:aws:lambda:R:A:function:NAME[:QUALIFIER]` → the qualifier.

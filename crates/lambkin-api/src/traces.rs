@@ -2,14 +2,9 @@
 //! request enters, its caller's trace (`traceparent`/`tracestate` or `X-Amzn-Trace-Id`) is continued or a new
 //! one started, and the invocation span's id chosen ([`enter`]); the function gets the trace as Lambda hands it
 //! over ([`function_header`]: `X-Amzn-Trace-Id` with `Parent=` that span); a queued event keeps its caller's
-//! ([`queued`]); the runtime's response is timed ([`watch_response`]); when the invoke phase ends,
-//! `observe.rs` makes the record its spans. With tracing off, nothing here changes a call. A leaf: it names no
+//! ([`queued`]); when the invoke phase ends (the engine tells when the caller had its answer), `observe.rs`
+//! makes the record its spans. With tracing off, nothing here changes a call. A leaf: it names no
 //! operation module.
-
-use std::sync::{Arc, OnceLock};
-use std::time::SystemTime;
-
-use tokio::sync::mpsc;
 
 use lambkin_trace::{InvocationTrace, KeyValue, Tracer};
 
@@ -69,30 +64,3 @@ pub(crate) fn queued(
         None => amzn_trace_id.map(str::to_owned),
     }
 }
-
-/// When the invocation is traced, a relay of its response frames that notes when the first one came (the
-/// runtime's response: the end of the `invoke` phase); untraced, the frames as they are and no relay.
-pub(crate) fn watch_response<T: Send + 'static>(
-    traced: bool,
-    frames: mpsc::Receiver<T>,
-) -> (mpsc::Receiver<T>, Option<Arc<OnceLock<SystemTime>>>) {
-    if !traced {
-        return (frames, None);
-    }
-    let first = Arc::new(OnceLock::new());
-    let (tx, rx) = mpsc::channel(RELAY_FRAMES);
-    let noted = first.clone();
-    let mut frames = frames;
-    tokio::spawn(async move {
-        while let Some(frame) = frames.recv().await {
-            let _ = noted.set(SystemTime::now());
-            if tx.send(frame).await.is_err() {
-                break;
-            }
-        }
-    });
-    (rx, Some(first))
-}
-
-/// Frames a relay holds before it waits for the reader.
-const RELAY_FRAMES: usize = 8;

@@ -41,7 +41,28 @@ use isolation::Isolator;
 pub use lambkin_wire::LogLine;
 use spawner::Spawner;
 
-/// An invoke in flight.
+/// What runs when an invoke phase ends ([`Engine::invoke_then`]).
+pub type Finished = Box<dyn FnOnce(Ended<'_>) + Send>;
+
+/// How an invoke phase ended, as [`Finished`] is told.
+#[derive(Debug, Clone, Copy)]
+pub struct Ended<'a> {
+    /// The init's summary (`None`: the environment vanished).
+    pub summary: Option<&'a InvokeSummary>,
+    /// When the caller had its whole answer (the runtime's response, or the end of its stream).
+    pub answered: Option<std::time::SystemTime>,
+}
+
+/// The environment an invoke was given ([`Engine::invoke_then`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Taken {
+    /// Whether it was built for this invoke.
+    pub cold: bool,
+    /// Whether it is one of the version's provisioned environments.
+    pub provisioned: bool,
+}
+
+/// An invoke under way.
 pub struct Invocation {
     /// The request id.
     pub request_id: String,
@@ -51,8 +72,6 @@ pub struct Invocation {
     pub done: oneshot::Receiver<InvokeSummary>,
     /// Whether this invoke built its environment.
     pub cold: bool,
-    /// Whether its environment is one of the version's provisioned ones.
-    pub provisioned: bool,
 }
 
 struct Idle {
@@ -425,17 +444,35 @@ impl Engine {
     pub async fn invoke(
         &self,
         spec: &FunctionSpec,
+        req: InvokeRequest,
+    ) -> Result<Invocation, EngineError> {
+        self.invoke_then(spec, req, |_| None).await
+    }
+
+    /// [`Engine::invoke`], and `then` is told the environment taken before the invoke starts: what it answers
+    /// runs when the invoke phase ends ([`Ended`]), in the reader of the environment's channel — it must be
+    /// quick. No task waits for the end: an observer costs a call.
+    pub async fn invoke_then(
+        &self,
+        spec: &FunctionSpec,
         mut req: InvokeRequest,
+        then: impl FnOnce(Taken) -> Option<Finished>,
     ) -> Result<Invocation, EngineError> {
         let key: PoolKey = (spec.function_name.clone(), spec.version.clone());
         let (env, cold) = self.take(spec, &key).await?;
         let request_id = req.ensure_request_id();
+        let finished = then(Taken {
+            cold,
+            provisioned: env.provisioned,
+        });
         let hooks = Box::new(PoolHooks {
             engine: self.clone(),
             key,
             env: env.clone(),
             oom_before: env.oom_kills(),
             request_id,
+            finished,
+            answered: None,
         });
         let InvokeHandle {
             request_id,
@@ -447,7 +484,6 @@ impl Engine {
             frames,
             done,
             cold,
-            provisioned: env.provisioned,
         })
     }
 
@@ -895,6 +931,9 @@ struct PoolHooks {
     env: Arc<Env>,
     oom_before: u64,
     request_id: String,
+    finished: Option<Finished>,
+    /// When the caller had its answer (told to `finished`).
+    answered: Option<std::time::SystemTime>,
 }
 
 impl InvokeHooks for PoolHooks {
@@ -906,6 +945,9 @@ impl InvokeHooks for PoolHooks {
 
     /// The caller has its answer: the environment is finishing its invoke phase, worth waiting for.
     fn answered(&mut self) {
+        if self.finished.is_some() {
+            self.answered = Some(std::time::SystemTime::now());
+        }
         self.env.answered();
         *self
             .engine
@@ -915,11 +957,19 @@ impl InvokeHooks for PoolHooks {
             .or_default() += 1;
     }
 
-    fn finished(self: Box<Self>, _summary: Option<&InvokeSummary>) {
+    fn finished(self: Box<Self>, summary: Option<&InvokeSummary>) {
         let PoolHooks {
-            engine, key, env, ..
+            engine,
+            key,
+            env,
+            finished,
+            answered,
+            ..
         } = *self;
         engine.give_back(key, env);
+        if let Some(finished) = finished {
+            finished(Ended { summary, answered });
+        }
     }
 }
 

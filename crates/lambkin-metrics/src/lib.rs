@@ -433,7 +433,6 @@ impl Metrics {
             resource: resource(inv.function, inv.qualifier),
             executed_version: inv.version.to_owned(),
         };
-        f.invocations.get_or_create(&labels).inc();
         if inv.outcome == Outcome::Error {
             f.errors.get_or_create(&labels).inc();
         }
@@ -454,6 +453,8 @@ impl Metrics {
         if inv.spillover {
             f.provisioned_spillover.get_or_create(&labels).inc();
         }
+        // Last: a reader that sees an invocation counted sees every other figure of it.
+        f.invocations.get_or_create(&labels).inc();
 
         let key = (inv.region.to_owned(), inv.function.to_owned());
         let mut h = lock(&self.inner.history);

@@ -315,6 +315,7 @@ pub(crate) async fn start_here(
     call: Call,
 ) -> Result<Running, Refused> {
     let started = std::time::SystemTime::now();
+    let function_arn = call.invoked_function_arn.clone();
     let mut observed = crate::observe::Started {
         request_id: call.request_id.clone(),
         function_arn: call.invoked_function_arn.clone(),
@@ -341,59 +342,57 @@ pub(crate) async fn start_here(
     let slot = match cluster_slot(service, spec).await {
         Ok(slot) => slot,
         Err(refused) => {
-            crate::observe::throttled(service, spec, &observed.function_arn);
+            crate::observe::throttled(service, spec, &function_arn);
             return Err(refused);
         }
     };
-    let inv = service.engine.invoke(spec, request).await;
+    // The observers get the invoke's figures when its invoke phase ends, from the engine's hook (no task waits
+    // for it); in a cluster, the reserved-concurrency slot is the environment's until then too, as the local
+    // count is.
+    let observers = crate::observe::observers(service);
+    let figures = Figures::of(spec);
+    let engine = service.engine.clone();
+    let slots = match (&service.cluster, &slot) {
+        (Some(cluster), Some(_)) => Some(cluster.slots().clone()),
+        _ => None,
+    };
+    // The slot goes with the environment once one is taken; if none is, it is given back here.
+    let mut held = slot;
+    let inv = service
+        .engine
+        .invoke_then(spec, request, |taken| {
+            observed.acquired = std::time::SystemTime::now();
+            observed.concurrency = engine.busy(&figures.function);
+            // On-demand while the version has provisioned environments: Lambda's spillover.
+            observed.spillover =
+                !taken.provisioned && engine.provisioned(&figures.function, &figures.version).1 > 0;
+            let slot = held.take();
+            Some(Box::new(move |ended: lambkin_engine::Ended<'_>| {
+                if let (Some(slots), Some(slot)) = (slots, slot) {
+                    tokio::spawn(async move { slots.release(slot).await });
+                }
+                observed.responded = ended.answered;
+                observers.finished(&figures.invocation(&observed, ended.summary));
+            }))
+        })
+        .await;
     let inv = match inv {
         Ok(inv) => inv,
         Err(e) => {
-            if let (Some(cluster), Some(slot)) = (&service.cluster, slot) {
+            if let (Some(cluster), Some(slot)) = (&service.cluster, held) {
                 cluster.slots().release(slot).await;
             }
             if matches!(e, EngineError::Throttled { .. }) {
-                crate::observe::throttled(service, spec, &observed.function_arn);
+                crate::observe::throttled(service, spec, &function_arn);
             }
             return Err(Refused::Engine(e));
         }
     };
-    observed.acquired = std::time::SystemTime::now();
-    observed.concurrency = service.engine.busy(&spec.function_name);
-    // On-demand while the version has provisioned environments: Lambda's spillover.
-    observed.spillover = !inv.provisioned
-        && service
-            .engine
-            .provisioned(&spec.function_name, &spec.version)
-            .1
-            > 0;
-    // The end of the invoke phase is awaited here, whoever reads the answer: the cluster's slot is the
-    // environment's for the whole invoke phase (as the local count is), and the observers get its figures.
-    let (frames, responded) = crate::traces::watch_response(observed.span.is_some(), inv.frames);
-    observed.responded = responded;
-    let (tx, done) = tokio::sync::oneshot::channel();
-    let (slot, slots) = match (&service.cluster, slot) {
-        (Some(cluster), Some(slot)) => (Some(slot), Some(cluster.slots().clone())),
-        _ => (None, None),
-    };
-    let observers = crate::observe::observers(service);
-    let figures = Figures::of(spec);
-    let inv_done = inv.done;
-    tokio::spawn(async move {
-        let summary = inv_done.await.ok();
-        if let (Some(slots), Some(slot)) = (slots, slot) {
-            slots.release(slot).await;
-        }
-        observers.finished(&figures.invocation(&observed, summary.as_ref()));
-        if let Some(summary) = summary {
-            let _ = tx.send(summary);
-        }
-    });
     Ok(Running {
         handle: InvokeHandle {
             request_id: inv.request_id,
-            frames,
-            done,
+            frames: inv.frames,
+            done: inv.done,
         },
         version: spec.version.clone(),
     })
@@ -451,7 +450,7 @@ impl Figures {
             concurrency: s.concurrency,
             spillover: s.spillover,
             span: s.span.clone(),
-            responded: s.responded.as_ref().and_then(|r| r.get().copied()),
+            responded: s.responded,
             succeeded: summary.is_some_and(|x| x.status == lambkin_wire::InvokeStatus::Success),
             error_type: match summary {
                 Some(x) => x.error_type.clone(),
