@@ -39,57 +39,6 @@ impl Trigger {
     }
 }
 
-/// One finished invocation.
-#[derive(Debug, Clone)]
-pub(crate) struct Invocation {
-    /// Region.
-    pub region: String,
-    /// Function name.
-    pub function: String,
-    /// The version that ran.
-    pub version: String,
-    /// The qualifier the caller named (version or alias), if any.
-    pub qualifier: Option<String>,
-    /// The ARN it was invoked with.
-    pub function_arn: String,
-    /// Request id.
-    pub request_id: String,
-    /// What invoked it.
-    pub trigger: Trigger,
-    /// The `X-Amzn-Trace-Id` handed to the function.
-    pub trace: Option<String>,
-    /// When the request arrived, or the async event was queued.
-    pub received: SystemTime,
-    /// When the engine was asked for an environment.
-    pub started: SystemTime,
-    /// When an environment took the invoke.
-    pub acquired: SystemTime,
-    /// When the invoke phase ended.
-    pub finished: SystemTime,
-    /// Whether this invoke ran its environment's init phase first.
-    pub cold: bool,
-    /// Init duration, ms (cold starts).
-    pub init_duration_ms: Option<f64>,
-    /// Duration, ms.
-    pub duration_ms: f64,
-    /// Configured memory, MB.
-    pub memory_mb: u32,
-    /// Max Memory Used, MB.
-    pub max_memory_used_mb: u64,
-    /// Invocations of the function running when it started, itself included.
-    pub concurrency: u32,
-    /// On an on-demand environment while the version has provisioned ones.
-    pub spillover: bool,
-    /// Its place in its trace, when traced (`traces.rs`).
-    pub span: Option<lambkin_trace::InvocationTrace>,
-    /// When the runtime's response came (traced invokes only).
-    pub responded: Option<SystemTime>,
-    /// Whether the function answered (not an error, crash or timeout).
-    pub succeeded: bool,
-    /// The error type, when it did not succeed.
-    pub error_type: Option<String>,
-}
-
 /// What is known of an invoke once an environment took it.
 #[derive(Debug, Clone)]
 pub(crate) struct Started {
@@ -117,13 +66,52 @@ pub(crate) struct Started {
     pub responded: Option<SystemTime>,
 }
 
+/// One finished invocation: what was known when it started, and how it ended.
+#[derive(Debug, Clone)]
+pub(crate) struct Invocation {
+    /// What was known once an environment took it.
+    pub call: Started,
+    /// Region.
+    pub region: String,
+    /// Function name.
+    pub function: String,
+    /// The version that ran.
+    pub version: String,
+    /// When the invoke phase ended.
+    pub finished: SystemTime,
+    /// Init duration, ms: present when this invoke ran its environment's init phase first (a cold start).
+    pub init_duration_ms: Option<f64>,
+    /// Duration, ms.
+    pub duration_ms: f64,
+    /// Configured memory, MB.
+    pub memory_mb: u32,
+    /// Max Memory Used, MB.
+    pub max_memory_used_mb: u64,
+    /// Whether the function answered (not an error, crash or timeout).
+    pub succeeded: bool,
+    /// The error type, when it did not succeed.
+    pub error_type: Option<String>,
+}
+
+impl Invocation {
+    /// Whether this invoke ran its environment's init phase first.
+    pub(crate) fn cold(&self) -> bool {
+        self.init_duration_ms.is_some()
+    }
+
+    /// The qualifier the caller named (version or alias), if any.
+    fn qualifier(&self) -> Option<String> {
+        qualifier_of(&self.call.function_arn)
+    }
+}
+
 /// `arn:aws:lambda:R:A:function:NAME[:QUALIFIER]` → the qualifier.
 pub(crate) fn qualifier_of(arn: &str) -> Option<String> {
     let mut parts = arn.splitn(8, ':');
     parts.nth(7).map(str::to_owned)
 }
 
-/// The observers of finished invocations, cheap to clone into the task that awaits an invoke's end.
+/// The observers of finished invocations, cheap to clone into what runs when an invoke phase ends.
 #[derive(Clone)]
 pub(crate) struct Observers {
     metrics: lambkin_metrics::Metrics,
@@ -154,55 +142,56 @@ impl Observers {
 /// `None` when it was not traced.
 fn invocation_spans(inv: &Invocation) -> Option<lambkin_trace::InvocationSpans> {
     use lambkin_trace::{KeyValue, Phase};
-    let trace = inv.span.clone()?;
+    let call = &inv.call;
+    let trace = call.span.clone()?;
     let mut children = Vec::new();
-    if inv.trigger == Trigger::PubSub && inv.received < inv.started {
-        children.push(Phase::new("queue", inv.received, inv.started));
+    if call.trigger == Trigger::PubSub && call.received < call.started {
+        children.push(Phase::new("queue", call.received, call.started));
     }
-    if inv.cold {
+    if inv.cold() {
         let init = Duration::from_secs_f64(inv.init_duration_ms.unwrap_or(0.0).max(0.0) / 1000.0);
-        let init_start = inv
+        let init_start = call
             .acquired
             .checked_sub(init)
-            .unwrap_or(inv.started)
-            .max(inv.started);
-        let mut cold = Phase::new("cold start", inv.started, inv.acquired);
+            .unwrap_or(call.started)
+            .max(call.started);
+        let mut cold = Phase::new("cold start", call.started, call.acquired);
         cold.children = vec![
-            Phase::new("environment", inv.started, init_start),
-            Phase::new("init", init_start, inv.acquired),
+            Phase::new("environment", call.started, init_start),
+            Phase::new("init", init_start, call.acquired),
         ];
         children.push(cold);
     }
-    let responded = inv.responded.unwrap_or(inv.finished).min(inv.finished);
-    children.push(Phase::new("invoke", inv.acquired, responded));
-    if inv.responded.is_some() {
+    let responded = call.responded.unwrap_or(inv.finished).min(inv.finished);
+    children.push(Phase::new("invoke", call.acquired, responded));
+    if call.responded.is_some() {
         children.push(Phase::new("extensions", responded, inv.finished));
     }
     let mut attributes = vec![
-        KeyValue::new("faas.invocation_id", inv.request_id.clone()),
-        KeyValue::new("faas.trigger", inv.trigger.as_str()),
-        KeyValue::new("faas.coldstart", inv.cold),
+        KeyValue::new("faas.invocation_id", call.request_id.clone()),
+        KeyValue::new("faas.trigger", call.trigger.as_str()),
+        KeyValue::new("faas.coldstart", inv.cold()),
         KeyValue::new("faas.name", inv.function.clone()),
         KeyValue::new("faas.version", inv.version.clone()),
         KeyValue::new("faas.max_memory", i64::from(inv.memory_mb) * 1024 * 1024),
         KeyValue::new("cloud.provider", crate::traces::CLOUD_PROVIDER),
         KeyValue::new("cloud.platform", crate::traces::CLOUD_PLATFORM),
         KeyValue::new("cloud.region", inv.region.clone()),
-        KeyValue::new("cloud.resource_id", inv.function_arn.clone()),
-        KeyValue::new("aws.lambda.invoked_arn", inv.function_arn.clone()),
+        KeyValue::new("cloud.resource_id", call.function_arn.clone()),
+        KeyValue::new("aws.lambda.invoked_arn", call.function_arn.clone()),
         KeyValue::new("lambkin.duration_ms", inv.duration_ms),
         KeyValue::new(
             "lambkin.max_memory_used_mb",
             i64::try_from(inv.max_memory_used_mb).unwrap_or(i64::MAX),
         ),
     ];
-    if let Some(account) = inv.function_arn.split(':').nth(4) {
+    if let Some(account) = call.function_arn.split(':').nth(4) {
         attributes.push(KeyValue::new("cloud.account.id", account.to_owned()));
     }
     if let Some(ms) = inv.init_duration_ms {
         attributes.push(KeyValue::new("lambkin.init_duration_ms", ms));
     }
-    if let Some(header) = &inv.trace {
+    if let Some(header) = &call.trace {
         // What the function got (`_X_AMZN_TRACE_ID`): the key to its own X-Ray-style spans and log lines.
         attributes.push(KeyValue::new("lambkin.trace_header", header.clone()));
     }
@@ -217,12 +206,12 @@ fn invocation_spans(inv: &Invocation) -> Option<lambkin_trace::InvocationSpans> 
     Some(lambkin_trace::InvocationSpans {
         trace,
         name: inv.function.clone(),
-        kind: match inv.trigger {
+        kind: match call.trigger {
             Trigger::PubSub => lambkin_trace::Kind::Consumer,
             _ => lambkin_trace::Kind::Server,
         },
-        start: inv.received.min(inv.started),
-        end: inv.finished.max(inv.received),
+        start: call.received.min(call.started),
+        end: inv.finished.max(call.received),
         attributes,
         error,
         children,
@@ -235,22 +224,23 @@ fn record_metrics(metrics: &lambkin_metrics::Metrics, inv: &Invocation) {
     } else {
         lambkin_metrics::Outcome::Error
     };
+    let qualifier = inv.qualifier();
     metrics.record(&lambkin_metrics::Invocation {
         region: &inv.region,
         function: &inv.function,
-        qualifier: inv.qualifier.as_deref(),
+        qualifier: qualifier.as_deref(),
         version: &inv.version,
-        request_id: &inv.request_id,
-        trigger: inv.trigger.as_str(),
-        started: inv.started,
+        request_id: &inv.call.request_id,
+        trigger: inv.call.trigger.as_str(),
+        started: inv.call.started,
         outcome,
         error_type: inv.error_type.as_deref(),
         duration_ms: inv.duration_ms,
         init_duration_ms: inv.init_duration_ms,
         memory_mb: inv.memory_mb,
         max_memory_used_mb: inv.max_memory_used_mb,
-        concurrency: inv.concurrency,
-        spillover: inv.spillover,
+        concurrency: inv.call.concurrency,
+        spillover: inv.call.spillover,
     });
 }
 

@@ -56,8 +56,6 @@ pub struct Ended<'a> {
 /// The environment an invoke was given ([`Engine::invoke_then`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Taken {
-    /// Whether it was built for this invoke.
-    pub cold: bool,
     /// Whether it is one of the version's provisioned environments.
     pub provisioned: bool,
 }
@@ -462,7 +460,6 @@ impl Engine {
         let (env, cold) = self.take(spec, &key).await?;
         let request_id = req.ensure_request_id();
         let finished = then(Taken {
-            cold,
             provisioned: env.provisioned,
         });
         let hooks = Box::new(PoolHooks {

@@ -372,7 +372,7 @@ pub(crate) async fn start_here(
                     tokio::spawn(async move { slots.release(slot).await });
                 }
                 observed.responded = ended.answered;
-                observers.finished(&figures.invocation(&observed, ended.summary));
+                observers.finished(&figures.invocation(observed, ended.summary));
             }))
         })
         .await;
@@ -419,38 +419,25 @@ impl Figures {
     /// The record of an invoke that ended with `summary` (`None`: its environment vanished).
     fn invocation(
         self,
-        s: &crate::observe::Started,
+        call: crate::observe::Started,
         summary: Option<&lambkin_wire::InvokeSummary>,
     ) -> crate::observe::Invocation {
         let finished = std::time::SystemTime::now();
         let elapsed_ms = finished
-            .duration_since(s.acquired)
+            .duration_since(call.acquired)
             .unwrap_or_default()
             .as_secs_f64()
             * 1000.0;
-        let init_duration_ms = summary.and_then(|x| x.init_duration_ms);
         crate::observe::Invocation {
+            call,
             region: self.region,
             function: self.function,
             version: self.version,
-            qualifier: crate::observe::qualifier_of(&s.function_arn),
-            function_arn: s.function_arn.clone(),
-            request_id: s.request_id.clone(),
-            trigger: s.trigger,
-            trace: s.trace.clone(),
-            received: s.received,
-            started: s.started,
-            acquired: s.acquired,
             finished,
-            cold: init_duration_ms.is_some(),
-            init_duration_ms,
+            init_duration_ms: summary.and_then(|x| x.init_duration_ms),
             duration_ms: summary.map_or(elapsed_ms, |x| x.duration_ms),
             memory_mb: self.memory_mb,
             max_memory_used_mb: summary.map_or(0, |x| x.max_memory_used_mb),
-            concurrency: s.concurrency,
-            spillover: s.spillover,
-            span: s.span.clone(),
-            responded: s.responded,
             succeeded: summary.is_some_and(|x| x.status == lambkin_wire::InvokeStatus::Success),
             error_type: match summary {
                 Some(x) => x.error_type.clone(),
