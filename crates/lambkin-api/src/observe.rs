@@ -271,17 +271,6 @@ pub(crate) fn delivery_failed(service: &Service, region: &str, function: &str, d
     }
 }
 
-/// Milliseconds since the epoch.
-pub(crate) fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-/// The time `ms` milliseconds after the epoch.
-pub(crate) fn from_unix_ms(ms: u64) -> SystemTime {
-    std::time::UNIX_EPOCH + Duration::from_millis(ms)
-}
-
 /// Writes the metrics' history to disk every few seconds, off the async threads, until the process ends.
 pub(crate) fn start_flushing(service: &Arc<Service>) {
     let metrics = service.metrics.clone();

@@ -239,7 +239,7 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
             None => arns.function(&ev.function),
         },
         trigger: crate::observe::Trigger::PubSub,
-        received: Some(crate::observe::from_unix_ms(ev.enqueued_ms)),
+        received: Some(crate::time_fmt::from_unix_ms(ev.enqueued_ms)),
         trace,
     };
     let target = Target {

@@ -110,7 +110,7 @@ pub(crate) async fn start(
         tenant_id: call.tenant_id.clone(),
         invoked_function_arn: call.invoked_function_arn.clone(),
         trigger: call.trigger.as_str().to_owned(),
-        received_ms: call.received.map(crate::observe::unix_ms),
+        received_ms: call.received.map(crate::time_fmt::unix_ms),
         traced: call.trace.as_ref().map(|t| Traced {
             caller: t.context.parent_id.map(|p| format!("{p:016x}")),
             state: t.context.trace_state.clone(),
@@ -280,7 +280,7 @@ async fn run(service: &Service, incoming: Incoming) {
         tenant_id: request.tenant_id,
         invoked_function_arn: request.invoked_function_arn,
         trigger: crate::observe::Trigger::parse(&request.trigger),
-        received: request.received_ms.map(crate::observe::from_unix_ms),
+        received: request.received_ms.map(crate::time_fmt::from_unix_ms),
         trace,
     };
     let started = async {
