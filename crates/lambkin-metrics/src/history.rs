@@ -228,14 +228,6 @@ impl History {
         }
         out
     }
-
-    /// Forgets a function (deleted).
-    pub(crate) fn forget(&mut self, key: &FnKey) {
-        self.minutes.remove(key);
-        self.recent.remove(key);
-        self.dirty_minutes.retain(|(k, _)| k != key);
-        self.dirty_recent.remove(key);
-    }
 }
 
 /// The history's file: `minutes` and `recent` tables.
@@ -304,14 +296,8 @@ impl Disk {
         Ok(history)
     }
 
-    /// Writes what changed since the last flush in one transaction, drops minutes before `oldest`, and
-    /// removes `forgotten` functions.
-    pub(crate) fn flush(
-        &mut self,
-        history: &mut History,
-        oldest: u64,
-        forgotten: &[FnKey],
-    ) -> rusqlite::Result<()> {
+    /// Writes what changed since the last flush in one transaction and drops minutes before `oldest`.
+    pub(crate) fn flush(&mut self, history: &mut History, oldest: u64) -> rusqlite::Result<()> {
         let tx = self.conn.transaction()?;
         {
             let mut put = tx.prepare_cached(
@@ -338,16 +324,6 @@ impl Disk {
                 "DELETE FROM minutes WHERE minute < ?1",
                 params![oldest as i64],
             )?;
-            for (region, function) in forgotten {
-                tx.execute(
-                    "DELETE FROM minutes WHERE region = ?1 AND function = ?2",
-                    params![region, function],
-                )?;
-                tx.execute(
-                    "DELETE FROM recent WHERE region = ?1 AND function = ?2",
-                    params![region, function],
-                )?;
-            }
         }
         tx.commit()
     }
@@ -409,7 +385,7 @@ mod tests {
                     trigger: "http".into(),
                 },
             );
-            disk.flush(&mut h, 50, &[]).unwrap();
+            disk.flush(&mut h, 50).unwrap();
         }
         let disk = Disk::open(&path).unwrap();
         let h = disk.load(0).unwrap();

@@ -25,7 +25,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
 
-use history::{bucket_of, Disk, FnKey, History};
+use history::{bucket_of, Disk, History};
 pub use history::{MinutePoint, RecentInvocation, KEEP_MINUTES};
 
 /// The content type of [`Metrics::encode`]'s text.
@@ -364,7 +364,6 @@ struct Inner {
     families: Families,
     history: Mutex<History>,
     disk: Mutex<Option<Disk>>,
-    forgotten: Mutex<Vec<FnKey>>,
     /// Label sets of the gauges set at the last scrape, so that one gone idle reads 0 rather than vanishing.
     concurrent_seen: Mutex<HashSet<NameLabels>>,
     provisioned_seen: Mutex<HashSet<ProvisionedLabels>>,
@@ -417,7 +416,6 @@ impl Metrics {
                 families,
                 history: Mutex::new(history),
                 disk: Mutex::new(disk),
-                forgotten: Mutex::new(Vec::new()),
                 concurrent_seen: Mutex::new(HashSet::new()),
                 provisioned_seen: Mutex::new(HashSet::new()),
             }),
@@ -670,13 +668,6 @@ impl Metrics {
         lock(&self.inner.history).recent(&(region.to_owned(), function.to_owned()), limit)
     }
 
-    /// Forgets a deleted function's history.
-    pub fn forget(&self, region: &str, function: &str) {
-        let key = (region.to_owned(), function.to_owned());
-        lock(&self.inner.history).forget(&key);
-        lock(&self.inner.forgotten).push(key);
-    }
-
     /// Writes the history's changes to its file and drops what is older than [`KEEP_MINUTES`] (blocking: call
     /// it off the async threads).
     pub fn flush(&self) {
@@ -688,9 +679,8 @@ impl Metrics {
             h.prune(oldest);
             h.take_dirty()
         };
-        let forgotten = std::mem::take(&mut *lock(&self.inner.forgotten));
         if let Some(d) = disk.as_mut() {
-            if let Err(e) = d.flush(&mut snapshot, oldest, &forgotten) {
+            if let Err(e) = d.flush(&mut snapshot, oldest) {
                 tracing::warn!("metrics history: cannot write it ({e})");
             }
         }
@@ -813,10 +803,5 @@ mod tests {
         let m = Metrics::open(Some(&file));
         let now = unix_minute(SystemTime::now());
         assert_eq!(m.history("us-east-1", "f", now - 2, now + 1).len(), 1);
-        m.forget("us-east-1", "f");
-        m.flush();
-        drop(m);
-        let m = Metrics::open(Some(&file));
-        assert!(m.history("us-east-1", "f", 0, u64::MAX).is_empty());
     }
 }
