@@ -84,6 +84,22 @@ pub fn basic(keys: &[(String, String)], authorization: Option<&str>) -> bool {
         .any(|(k, s)| k == id && constant_time_eq(s.as_bytes(), secret.as_bytes()))
 }
 
+/// Whether a page read without SigV4 — `/metrics`, the console — may be served: on a loopback address to
+/// anyone, as the API is; elsewhere with HTTP Basic auth by an access key ([`basic`]).
+pub fn page_allowed(
+    config: &crate::config::ServeConfig,
+    local: &std::net::SocketAddr,
+    headers: &http::HeaderMap,
+) -> bool {
+    !config.verifies_signatures(local)
+        || basic(
+            &config.access_keys,
+            headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+        )
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;

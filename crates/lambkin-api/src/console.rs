@@ -56,14 +56,7 @@ pub(crate) async fn serve(
     local: SocketAddr,
     request_id: &str,
 ) -> FrontResponse {
-    if service.config.verifies_signatures(&local)
-        && !crate::auth::basic(
-            &service.config.access_keys,
-            req.headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok()),
-        )
-    {
+    if !crate::auth::page_allowed(&service.config, &local, req.headers()) {
         return secured(unauthorized());
     }
     let path = req.uri().path().to_owned();

@@ -296,13 +296,7 @@ pub(crate) fn metrics_endpoint<B>(
     local: std::net::SocketAddr,
 ) -> lambkin_respond::FrontResponse {
     use http::{header, HeaderValue, Method, Response, StatusCode};
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    if service.config.verifies_signatures(&local)
-        && !crate::auth::basic(&service.config.access_keys, authorization)
-    {
+    if !crate::auth::page_allowed(&service.config, &local, req.headers()) {
         let mut r = lambkin_respond::aws_error(
             StatusCode::UNAUTHORIZED,
             "UnrecognizedClientException",
