@@ -111,21 +111,12 @@ fn execute(service: &Service, region: &str, action: Action) -> Result<serde_json
     }
 }
 
-/// A function's log group.
-fn group_of(f: &crate::model::FunctionRecord) -> String {
-    let c = &f.latest.config;
-    c.logging_config
-        .log_group
-        .clone()
-        .unwrap_or_else(|| format!("/aws/lambda/{}", c.function_name))
-}
-
 /// The region's log groups: name → the functions logging to it (with their `LastModified`).
 fn groups(service: &Service, region: &str) -> Result<BTreeMap<String, Vec<(String, String)>>> {
     let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for f in records::functions::all(&service.store, region).map_err(store_err)? {
         let c = &f.latest.config;
-        out.entry(group_of(&f))
+        out.entry(f.latest.config.log_group())
             .or_default()
             .push((c.function_name.clone(), c.last_modified.clone()));
     }
@@ -521,7 +512,7 @@ fn sweep(service: &Service) {
                 let c = &f.latest.config;
                 let region = c.function_arn.split(':').nth(3).unwrap_or_default();
                 let d = policies
-                    .get(&(region.to_owned(), group_of(&f)))
+                    .get(&(region.to_owned(), f.latest.config.log_group()))
                     .copied()
                     .or(default);
                 let e = days.entry(c.function_name.clone()).or_insert(d);

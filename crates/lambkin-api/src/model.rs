@@ -271,6 +271,15 @@ const STATE_MEMBERS: [&str; 7] = [
 ];
 
 impl FunctionConfiguration {
+    /// The log group the function writes to: its `LoggingConfig.LogGroup`, else Lambda's
+    /// `/aws/lambda/<name>`.
+    pub fn log_group(&self) -> String {
+        self.logging_config
+            .log_group
+            .clone()
+            .unwrap_or_else(|| format!("/aws/lambda/{}", self.function_name))
+    }
+
     /// The configuration as a single-function answer has it: with `RuntimeVersionConfig` for a managed
     /// runtime, as Lambda answers (`arn:aws:lambda:<region>::runtime:<id>`; lambkin's id is derived from the
     /// runtime's name, as it serves one version of each runtime).

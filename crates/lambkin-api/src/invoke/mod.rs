@@ -223,11 +223,7 @@ pub(crate) fn base_spec(service: &Service, res: &Resolved, arns: &Arns) -> ApiRe
             .unwrap_or_default(),
         region: arns.region.clone(),
         account_id: arns.account.clone(),
-        log_group: c
-            .logging_config
-            .log_group
-            .clone()
-            .unwrap_or_else(|| format!("/aws/lambda/{}", c.function_name)),
+        log_group: c.log_group(),
         reserved_concurrency: res.record.reserved_concurrency,
         log_format: if json_logs { "JSON" } else { "Text" }.into(),
         log_level: json_logs.then(|| {
