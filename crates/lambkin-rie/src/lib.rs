@@ -111,6 +111,7 @@ pub fn config_from_env(args: &RieArgs, vars: &[(String, String)]) -> Result<Star
         extension_env: envs.extension,
         api_address: args.runtime_api_address.clone(),
         json_system_log: None,
+        lambda_api: false,
         shutdown_window: Duration::from_secs(2),
         confine_children: false,
     })

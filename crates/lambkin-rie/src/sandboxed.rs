@@ -112,6 +112,7 @@ pub async fn start(args: &RieArgs, cfg: StartConfig) -> Result<Backend, String> 
         api_address: SANDBOX_API.into(),
         confine_children: true,
         json_system_log: None,
+        lambda_api: false,
         ..cfg.clone()
     };
     let mut spec = FunctionSpec::minimal(task_root);

@@ -5,6 +5,10 @@
 //! [`ResponseFrame`] once ([`ResponseFrame::from_wire`]) and hands it to the caller. What the host does at the
 //! moments of an invoke (rewrite a frame, note that the caller has its answer, take the environment back) runs
 //! in that reader through [`InvokeHooks`]: no task or channel of its own per invoke.
+//!
+//! Calls to the environment's Lambda API (`InitMessage::ApiCall`) go to the host's [`ApiHandler`], each in a
+//! task of its own (the reader never waits for one), and its answer goes back as `HostMessage::ApiAnswer`
+//! between whatever else the host sends.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::channel::{self, ChannelReader, ChannelWriter};
 use crate::frame::{write_frame, FrameReader};
+use crate::inside::{ApiAnswer, ApiCall, ApiFuture};
 use crate::invoke::{InvokeHandle, InvokeRequest, InvokeSummary, ResponseFrame, ShutdownReason};
 use crate::log::LogLine;
 use crate::message::{HostMessage, InitMessage};
@@ -23,6 +28,12 @@ use crate::StartConfig;
 
 /// Receives the environment's log lines, in order: every line that arrived together in one call.
 pub type LogSink = Arc<dyn Fn(&[LogLine]) + Send + Sync>;
+
+/// Answers the environment's Lambda API calls. Called in a task of the call's own, never in the reader.
+pub type ApiHandler = Arc<dyn Fn(ApiCall) -> ApiFuture + Send + Sync>;
+
+/// The writing half, shared by the client and the tasks that answer calls.
+type Writer = Arc<tokio::sync::Mutex<ChannelWriter>>;
 
 /// What a host does at the moments of one invoke. Called from the channel's reader, in order; each must be
 /// quick and must not block.
@@ -70,7 +81,7 @@ impl Pending {
 
 /// A started init in an environment.
 pub struct InitClient {
-    writer: tokio::sync::Mutex<ChannelWriter>,
+    writer: Writer,
     register: mpsc::UnboundedSender<(String, Pending)>,
     stopped: Mutex<Option<oneshot::Receiver<()>>>,
     closed: Arc<AtomicBool>,
@@ -92,10 +103,22 @@ impl InitClient {
         config: StartConfig,
         logs: LogSink,
     ) -> Result<(Self, Started), String> {
-        let (reader, mut writer) = channel::split(stream).map_err(|e| e.to_string())?;
+        Self::start_with(stream, config, logs, None).await
+    }
+
+    /// [`InitClient::start`], with `api` answering the environment's Lambda API calls (from the init phase
+    /// on). Without one, a call is answered `501`; a host that has one sets `StartConfig::lambda_api`.
+    pub async fn start_with(
+        stream: std::os::unix::net::UnixStream,
+        config: StartConfig,
+        logs: LogSink,
+        api: Option<ApiHandler>,
+    ) -> Result<(Self, Started), String> {
+        let (reader, writer) = channel::split(stream).map_err(|e| e.to_string())?;
+        let writer: Writer = Arc::new(tokio::sync::Mutex::new(writer));
         let mut reader = FrameReader::new(reader);
         write_frame(
-            &mut writer,
+            &mut *writer.lock().await,
             &HostMessage::Start {
                 config: Box::new(config),
             },
@@ -125,6 +148,22 @@ impl InitClient {
                     timestamp_ms,
                     line: payload,
                 }]),
+                InitMessage::ApiCall {
+                    call_id,
+                    method,
+                    target,
+                    headers,
+                } => answer_call(
+                    &api,
+                    &writer,
+                    call_id,
+                    ApiCall {
+                        method,
+                        target,
+                        headers,
+                        body: payload,
+                    },
+                ),
                 other => return Err(format!("unexpected message before Ready: {other:?}")),
             }
         };
@@ -137,10 +176,11 @@ impl InitClient {
             logs,
             stopped_tx,
             closed.clone(),
+            (api, writer.clone()),
         ));
         Ok((
             Self {
-                writer: tokio::sync::Mutex::new(writer),
+                writer,
                 register,
                 stopped: Mutex::new(Some(stopped_rx)),
                 closed,
@@ -206,12 +246,42 @@ impl InitClient {
     }
 }
 
+/// Answers one Lambda API call in a task of its own: the handler's answer (a `500` if it panicked), fitted to
+/// the channel, goes back as `ApiAnswer`.
+fn answer_call(api: &Option<ApiHandler>, writer: &Writer, call_id: u64, call: ApiCall) {
+    let (api, writer) = (api.clone(), writer.clone());
+    tokio::spawn(async move {
+        let answer = match api {
+            Some(api) => match tokio::spawn(async move { api(call).await }).await {
+                Ok(answer) => answer.fitted(),
+                // The panic hook reported the panic.
+                Err(_) => {
+                    ApiAnswer::error(500, "ServiceException", "The call failed in the service.")
+                }
+            },
+            None => ApiAnswer::error(
+                501,
+                "ServiceException",
+                "This environment has no Lambda API.",
+            ),
+        };
+        let msg = HostMessage::ApiAnswer {
+            call_id,
+            status: answer.status,
+            headers: answer.headers,
+        };
+        // A failed write means the init is gone: no one waits for the answer any more.
+        let _ = write_frame(&mut *writer.lock().await, &msg, answer.body).await;
+    });
+}
+
 async fn read_loop(
     mut reader: FrameReader<ChannelReader>,
     mut registrations: mpsc::UnboundedReceiver<(String, Pending)>,
     logs: LogSink,
     stopped: oneshot::Sender<()>,
     closed: Arc<AtomicBool>,
+    (api, writer): (Option<ApiHandler>, Writer),
 ) {
     let mut pending: HashMap<String, Pending> = HashMap::new();
     // Log lines of consecutive `Log` messages, handed over together: before any other message (a line that
@@ -253,6 +323,22 @@ async fn read_loop(
             InitMessage::Log { .. } => {}
             InitMessage::Stopped => break,
             InitMessage::Ready { .. } | InitMessage::InitFailed { .. } => {}
+            InitMessage::ApiCall {
+                call_id,
+                method,
+                target,
+                headers,
+            } => answer_call(
+                &api,
+                &writer,
+                call_id,
+                ApiCall {
+                    method,
+                    target,
+                    headers,
+                    body: payload,
+                },
+            ),
             InitMessage::Response { request_id, head } => {
                 let Some(p) = pending.get_mut(&request_id) else {
                     continue;
@@ -331,7 +417,7 @@ pub fn out_of_memory(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn exit_error() -> ResponseFrame {
@@ -425,7 +511,7 @@ mod tests {
         }
     }
 
-    fn config() -> StartConfig {
+    pub(crate) fn config() -> StartConfig {
         StartConfig {
             function_name: "f".into(),
             function_version: "$LATEST".into(),
@@ -447,7 +533,131 @@ mod tests {
             shutdown_window: Duration::from_secs(2),
             confine_children: false,
             json_system_log: None,
+            lambda_api: false,
         }
+    }
+
+    /// A fake init that calls the Lambda API during its init phase and during an invoke, whose response is
+    /// the second answer's status and body.
+    async fn calling_init(stream: std::os::unix::net::UnixStream) {
+        stream.set_nonblocking(true).expect("nonblocking");
+        let stream = tokio::net::UnixStream::from_std(stream).expect("tokio");
+        let (r, mut w) = stream.into_split();
+        let mut r = FrameReader::new(r);
+        let _: (HostMessage, Bytes) = r.next().await.expect("start");
+        let call = |call_id: u64, method: &str| InitMessage::ApiCall {
+            call_id,
+            method: method.into(),
+            target: format!("/2015-03-31/functions/f{call_id}"),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+        };
+        write_frame(&mut w, &call(1, "GET"), Bytes::new())
+            .await
+            .expect("call");
+        match r.next::<HostMessage>().await.expect("answer") {
+            (HostMessage::ApiAnswer { call_id: 1, .. }, _) => {}
+            other => panic!("{other:?}"),
+        }
+        let ready = InitMessage::Ready {
+            runtime_api: "x".into(),
+            init_ms: 1.0,
+        };
+        write_frame(&mut w, &ready, Bytes::new())
+            .await
+            .expect("ready");
+        let (HostMessage::Invoke { request }, _) = r.next::<HostMessage>().await.expect("invoke")
+        else {
+            panic!("not an invoke")
+        };
+        write_frame(&mut w, &call(2, "POST"), Bytes::from_static(b"body"))
+            .await
+            .expect("call");
+        let (
+            HostMessage::ApiAnswer {
+                call_id, status, ..
+            },
+            body,
+        ) = r.next::<HostMessage>().await.expect("answer")
+        else {
+            panic!("not an answer")
+        };
+        assert_eq!(call_id, 2);
+        let id = request.request_id.expect("id");
+        let (head, body) = ResponseFrame::Complete {
+            content_type: None,
+            body: Bytes::from(format!("{status} {}", String::from_utf8_lossy(&body))),
+        }
+        .into_wire();
+        let frame = InitMessage::Response {
+            request_id: id.clone(),
+            head,
+        };
+        write_frame(&mut w, &frame, body).await.expect("frame");
+        let done = InitMessage::Done {
+            request_id: id,
+            status: crate::InvokeStatus::Success,
+            error_type: None,
+            duration_ms: 1.0,
+            init_duration_ms: None,
+            max_memory_used_mb: 0,
+        };
+        write_frame(&mut w, &done, Bytes::new())
+            .await
+            .expect("done");
+    }
+
+    /// Runs [`calling_init`] under a client with `api`; the invoke's response.
+    async fn call_through(api: Option<ApiHandler>) -> String {
+        let (host, init) = std::os::unix::net::UnixStream::pair().expect("pair");
+        tokio::spawn(calling_init(init));
+        let logs: LogSink = Arc::new(|_| {});
+        let (client, started) = InitClient::start_with(host, config(), logs, api)
+            .await
+            .expect("start");
+        assert!(started.ready);
+        let mut h = client
+            .invoke(InvokeRequest::default(), Box::new(Recorder(Arc::default())))
+            .await;
+        match h.frames.recv().await {
+            Some(ResponseFrame::Complete { body, .. }) => String::from_utf8_lossy(&body).into(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn api_calls_are_answered_in_the_init_phase_and_during_an_invoke() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let api: ApiHandler = Arc::new(move |call: ApiCall| {
+            record.lock().expect("lock").push(call.clone());
+            Box::pin(async move {
+                ApiAnswer {
+                    status: 201,
+                    headers: Vec::new(),
+                    body: Bytes::from(format!(
+                        "{} {} {}",
+                        call.method,
+                        call.target,
+                        String::from_utf8_lossy(&call.body)
+                    )),
+                }
+            })
+        });
+        assert_eq!(
+            call_through(Some(api)).await,
+            "201 POST /2015-03-31/functions/f2 body"
+        );
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].method, "GET");
+        assert_eq!(
+            seen[1].headers,
+            vec![("Content-Type".to_string(), "application/json".to_string())]
+        );
+        // Without a handler every call is answered at once, in Lambda's error shape.
+        let answer = call_through(None).await;
+        assert!(answer.starts_with("501 {"), "{answer}");
+        assert!(answer.contains("\"Type\":\"Service\""), "{answer}");
     }
 
     #[tokio::test]

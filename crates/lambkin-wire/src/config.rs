@@ -116,6 +116,11 @@ pub struct StartConfig {
     /// `SystemLogLevel` instead of START/END/REPORT text; `None` for `Text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub json_system_log: Option<SystemLogLevel>,
+    /// Serve the Lambda API inside the environment: the init listens on its loopback, points
+    /// `AWS_ENDPOINT_URL_LAMBDA` at it (unless the function's variables set it) and forwards every request to
+    /// the host as `InitMessage::ApiCall`. Only a host that answers those turns it on.
+    #[serde(default)]
+    pub lambda_api: bool,
 }
 
 impl StartConfig {

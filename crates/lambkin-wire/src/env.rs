@@ -169,6 +169,39 @@ pub fn build(
     Environments { runtime, extension }
 }
 
+/// Sets `name` to `value` unless `vars` already has it: a variable the function sets itself wins.
+pub fn set_unless_present(vars: &mut Vec<(String, String)>, name: &str, value: &str) {
+    if !vars.iter().any(|(k, _)| k == name) {
+        vars.push((name.to_owned(), value.to_owned()));
+    }
+}
+
+/// Random credentials for one environment, shaped as an execution role's temporary ones
+/// (`AWS_ACCESS_KEY_ID` `ASIA…`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`): Lambda always gives a function
+/// credentials, and the SDKs sign nothing without them. They grant nothing: what a call from inside an
+/// environment may do is decided by the host, which knows the caller by its channel.
+pub fn session_credentials() -> Vec<(String, String)> {
+    use rand::distr::{Alphanumeric, SampleString};
+    let mut rng = rand::rng();
+    let key_id = format!(
+        "ASIA{}",
+        Alphanumeric
+            .sample_string(&mut rng, 16)
+            .to_ascii_uppercase()
+    );
+    vec![
+        ("AWS_ACCESS_KEY_ID".to_owned(), key_id),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            Alphanumeric.sample_string(&mut rng, 40),
+        ),
+        (
+            "AWS_SESSION_TOKEN".to_owned(),
+            Alphanumeric.sample_string(&mut rng, 256),
+        ),
+    ]
+}
+
 /// Lambda's log stream name: `YYYY/MM/DD/[version]<32 hex>`.
 pub fn log_stream_name(version: &str) -> String {
     let now = std::time::SystemTime::now()
@@ -269,6 +302,37 @@ mod tests {
         assert_eq!(get(&env.extension, "AWS_LAMBDA_LOG_STREAM_NAME"), None);
         assert_eq!(get(&env.extension, "AWS_LAMBDA_FUNCTION_NAME"), Some("f"));
         assert_eq!(get(&env.extension, "AWS_LAMBDA_RUNTIME_API"), Some(API));
+    }
+
+    #[test]
+    fn the_functions_own_value_wins_and_credentials_differ() {
+        let mut vars = vec![(
+            "AWS_ENDPOINT_URL_LAMBDA".to_owned(),
+            "http://mine".to_owned(),
+        )];
+        set_unless_present(&mut vars, "AWS_ENDPOINT_URL_LAMBDA", "http://127.0.0.1:1");
+        set_unless_present(&mut vars, "OTHER", "x");
+        assert_eq!(get(&vars, "AWS_ENDPOINT_URL_LAMBDA"), Some("http://mine"));
+        assert_eq!(get(&vars, "OTHER"), Some("x"));
+
+        let (a, b) = (session_credentials(), session_credentials());
+        assert_ne!(a, b);
+        let key = get(&a, "AWS_ACCESS_KEY_ID").expect("key id");
+        assert!(key.starts_with("ASIA") && key.len() == 20, "{key}");
+        assert_eq!(get(&a, "AWS_SECRET_ACCESS_KEY").map(str::len), Some(40));
+        assert!(get(&a, "AWS_SESSION_TOKEN").is_some());
+        // The platform's credentials are set over the customer's.
+        let platform = PlatformVars {
+            credentials: a.clone(),
+            ..platform()
+        };
+        let customer = vec![("AWS_ACCESS_KEY_ID".to_owned(), "AKIAMINE".to_owned())];
+        let env = build(&customer, &platform, false);
+        assert_eq!(get(&env.runtime, "AWS_ACCESS_KEY_ID"), Some(key));
+        assert_eq!(
+            get(&env.extension, "AWS_SESSION_TOKEN"),
+            get(&a, "AWS_SESSION_TOKEN")
+        );
     }
 
     #[test]

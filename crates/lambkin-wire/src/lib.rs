@@ -7,6 +7,8 @@
 //! - [`env`]: Lambda's environment-variable rules (reserved variables, the runtime/extension split).
 //! - [`message`] and [`frame`]: the control channel's typed messages and their framing; [`channel`]: its socket,
 //!   woken only when there is something to read.
+//! - [`inside`]: the Lambda API inside an environment (`AWS_ENDPOINT_URL_LAMBDA`): a call forwarded by the
+//!   init and its answer, as plain data.
 //! - [`client`] (feature `host`): the host end of the control channel, `InitClient`.
 //! - [`launch`]: how a host starts an init (`lambkin-init --control-fd N`).
 //! - [`process`]: processes of an environment die with their host.
@@ -20,6 +22,7 @@ pub mod client;
 pub mod config;
 pub mod env;
 pub mod frame;
+pub mod inside;
 pub mod invoke;
 pub mod launch;
 pub mod log;
@@ -28,6 +31,7 @@ pub mod process;
 
 pub use config::{InitType, StartConfig, SystemLogLevel};
 pub use frame::{write_frame, FrameBatch, FrameError, FrameReader, MAX_HEADER, MAX_PAYLOAD};
+pub use inside::{ApiAnswer, ApiCall};
 pub use invoke::{
     InvokeHandle, InvokeRequest, InvokeStatus, InvokeSummary, ResponseFrame, ResponseHead,
     ShutdownReason,

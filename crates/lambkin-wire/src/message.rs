@@ -27,6 +27,16 @@ pub enum HostMessage {
         /// Reason.
         reason: ShutdownReason,
     },
+    /// The answer to an `InitMessage::ApiCall`; payload = the response body.
+    ApiAnswer {
+        /// The call's id.
+        call_id: u64,
+        /// HTTP status.
+        status: u16,
+        /// Response headers.
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+    },
 }
 
 /// Init → host.
@@ -79,11 +89,27 @@ pub enum InitMessage {
     },
     /// SHUTDOWN finished; the init exits next.
     Stopped,
+    /// A request to the environment's Lambda API (`AWS_ENDPOINT_URL_LAMBDA`, served only when
+    /// `StartConfig::lambda_api` asked for it), forwarded as received; payload = the request body. The host
+    /// answers `HostMessage::ApiAnswer` with the same `call_id`, in any order.
+    ApiCall {
+        /// Chosen by the init, unique in the environment's life.
+        call_id: u64,
+        /// HTTP method.
+        method: String,
+        /// Path and query as received.
+        target: String,
+        /// End-to-end request headers.
+        #[serde(default)]
+        headers: Vec<(String, String)>,
+    },
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::{write_frame, FrameReader};
+    use bytes::Bytes;
 
     #[test]
     fn log_sources_are_tagged() {
@@ -98,5 +124,64 @@ mod tests {
         );
         let back: InitMessage = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, m);
+    }
+
+    #[tokio::test]
+    async fn api_calls_and_answers_round_trip_with_their_bodies() {
+        let call = InitMessage::ApiCall {
+            call_id: 7,
+            method: "POST".into(),
+            target: "/2015-03-31/functions/f/invocations?Qualifier=1".into(),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+        };
+        let answer = HostMessage::ApiAnswer {
+            call_id: 7,
+            status: 200,
+            headers: vec![("X-Amz-Executed-Version".into(), "1".into())],
+        };
+        let (mut a, b) = tokio::io::duplex(1 << 16);
+        write_frame(&mut a, &call, Bytes::from_static(b"{\"x\":1}"))
+            .await
+            .expect("write");
+        write_frame(&mut a, &answer, Bytes::from_static(b"ok"))
+            .await
+            .expect("write");
+        let mut r = FrameReader::new(b);
+        let (got, body): (InitMessage, Bytes) = r.next().await.expect("call");
+        assert_eq!(got, call);
+        assert_eq!(&body[..], b"{\"x\":1}");
+        let (got, body): (HostMessage, Bytes) = r.next().await.expect("answer");
+        match got {
+            HostMessage::ApiAnswer {
+                call_id,
+                status,
+                headers,
+            } => {
+                assert_eq!((call_id, status), (7, 200));
+                assert_eq!(headers, vec![("X-Amz-Executed-Version".into(), "1".into())]);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(&body[..], b"ok");
+    }
+
+    #[test]
+    fn headers_may_be_absent() {
+        let call: InitMessage =
+            serde_json::from_str(r#"{"type":"ApiCall","call_id":1,"method":"GET","target":"/"}"#)
+                .expect("parse");
+        assert!(matches!(call, InitMessage::ApiCall { headers, .. } if headers.is_empty()));
+        let answer: HostMessage =
+            serde_json::from_str(r#"{"type":"ApiAnswer","call_id":1,"status":204}"#)
+                .expect("parse");
+        assert!(matches!(answer, HostMessage::ApiAnswer { status: 204, .. }));
+    }
+
+    #[test]
+    fn a_start_without_lambda_api_parses_as_off() {
+        let mut config = serde_json::to_value(crate::client::tests::config()).expect("json");
+        config.as_object_mut().expect("object").remove("lambda_api");
+        let start: StartConfig = serde_json::from_value(config).expect("parse");
+        assert!(!start.lambda_api);
     }
 }

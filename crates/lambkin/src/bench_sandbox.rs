@@ -67,6 +67,7 @@ fn start_config(memory_mb: u32) -> StartConfig {
         shutdown_window: std::time::Duration::from_secs(2),
         confine_children: true,
         json_system_log: None,
+        lambda_api: false,
     }
 }
 

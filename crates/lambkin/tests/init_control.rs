@@ -56,6 +56,7 @@ fn start_config(script: &str) -> StartConfig {
         shutdown_window: std::time::Duration::from_secs(2),
         confine_children: false,
         json_system_log: None,
+        lambda_api: false,
     }
 }
 
