@@ -1,11 +1,12 @@
-//! `lambkin deploy | invoke | ls | rm | logs | layer`: the command line for people, against a running
-//! `lambkin serve` over the same Lambda REST API that boto3 and the AWS CLI use. Readable tables by default,
-//! `--json` for scripts; errors say what to fix.
+//! `lambkin deploy | invoke | ls | rm | logs | layer | executions | execution | callback`: the command line for
+//! people, against a running `lambkin serve` over the same Lambda REST API that boto3 and the AWS CLI use.
+//! Readable tables by default, `--json` for scripts; errors say what to fix.
 
 pub mod commands;
 pub mod console;
 pub mod error;
 pub mod http;
+pub mod local_time;
 pub mod pack;
 pub mod since;
 pub mod table;
@@ -53,6 +54,27 @@ pub enum Command {
         #[command(subcommand)]
         cmd: LayerCommand,
     },
+    /// List a function's durable executions.
+    Executions(ExecutionsArgs),
+    /// Show a durable execution and its history as a timeline.
+    Execution(ExecutionArgs),
+    /// Complete (or keep alive) a callback a durable execution waits on.
+    Callback {
+        /// What to send.
+        #[command(subcommand)]
+        cmd: CallbackCommand,
+    },
+}
+
+/// `lambkin callback …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum CallbackCommand {
+    /// Complete the callback with a result.
+    Succeed(CallbackSucceedArgs),
+    /// Complete the callback with an error.
+    Fail(CallbackFailArgs),
+    /// Tell the execution the callback is still being worked on (resets its heartbeat timeout).
+    Heartbeat(CallbackHeartbeatArgs),
 }
 
 /// `lambkin layer …`.
@@ -149,6 +171,71 @@ pub struct DeadLettersArgs {
     pub name: String,
 }
 
+/// `lambkin executions`.
+#[derive(clap::Args, Debug)]
+pub struct ExecutionsArgs {
+    /// Function name (or ARN).
+    pub name: String,
+    /// Only executions of this version or alias.
+    #[arg(long)]
+    pub qualifier: Option<String>,
+    /// Only executions in this status (repeat): RUNNING, SUCCEEDED, FAILED, TIMED_OUT, STOPPED, DELETING,
+    /// PAUSING, PAUSED.
+    #[arg(long = "status", value_name = "STATUS", value_parser = commands::durable::parse_status)]
+    pub statuses: Vec<String>,
+    /// Only executions with this name.
+    #[arg(long = "name", value_name = "EXECUTION_NAME")]
+    pub execution_name: Option<String>,
+}
+
+/// `lambkin execution`.
+#[derive(clap::Args, Debug)]
+pub struct ExecutionArgs {
+    /// The durable execution's ARN (as `lambkin executions` prints it).
+    pub arn: String,
+    /// Show the execution's input, result and error in full.
+    #[arg(long)]
+    pub data: bool,
+    /// Stop the execution instead of showing it.
+    #[arg(long, conflicts_with = "data")]
+    pub stop: bool,
+}
+
+/// `lambkin callback succeed`.
+#[derive(clap::Args, Debug)]
+pub struct CallbackSucceedArgs {
+    /// The callback id (from the execution's CallbackStarted event).
+    pub id: String,
+    /// The result, sent as it is [default: empty].
+    pub result: Option<String>,
+    /// Send this file's bytes as the result (`-` for standard input).
+    #[arg(long, value_name = "FILE", conflicts_with = "result")]
+    pub file: Option<PathBuf>,
+}
+
+/// `lambkin callback fail`.
+#[derive(clap::Args, Debug)]
+pub struct CallbackFailArgs {
+    /// The callback id (from the execution's CallbackStarted event).
+    pub id: String,
+    /// The error type.
+    #[arg(long = "type", value_name = "ERROR_TYPE")]
+    pub error_type: Option<String>,
+    /// The error message.
+    #[arg(long)]
+    pub message: Option<String>,
+    /// Error data (free text, often JSON).
+    #[arg(long)]
+    pub data: Option<String>,
+}
+
+/// `lambkin callback heartbeat`.
+#[derive(clap::Args, Debug)]
+pub struct CallbackHeartbeatArgs {
+    /// The callback id (from the execution's CallbackStarted event).
+    pub id: String,
+}
+
 /// `lambkin layer publish`.
 #[derive(clap::Args, Debug)]
 pub struct LayerPublishArgs {
@@ -207,5 +294,8 @@ async fn dispatch(api: &Api, json: bool, cmd: Command, con: &mut Console) -> Res
         Command::Layer {
             cmd: LayerCommand::Ls(_),
         } => commands::layer::ls(api, con, json).await,
+        Command::Executions(a) => commands::executions::run(api, con, json, a).await,
+        Command::Execution(a) => commands::execution::run(api, con, json, a).await,
+        Command::Callback { cmd } => commands::callback::run(api, con, json, cmd).await,
     }
 }

@@ -1,12 +1,17 @@
 //! One module per command; helpers they share.
 
+pub mod callback;
 pub mod dead_letters;
 pub mod deploy;
+pub mod durable;
+pub mod execution;
+pub mod executions;
 pub mod invoke;
 pub mod layer;
 pub mod logs;
 pub mod ls;
 pub mod rm;
+pub mod timeline;
 
 use serde_json::Value;
 
@@ -102,7 +107,7 @@ pub fn on_not_found(e: CliError, hint: impl Into<String>) -> CliError {
     }
 }
 
-/// Every item of a paginated list (`Marker` in, `NextMarker` out).
+/// Every item of a paginated list (`Marker` in, `NextMarker` out); `path` may carry a query already.
 pub async fn paginate(
     api: &Api,
     con: &mut Console,
@@ -112,9 +117,10 @@ pub async fn paginate(
     let mut all = Vec::new();
     let mut marker: Option<String> = None;
     let mut seen = std::collections::HashSet::new();
+    let sep = if path.contains('?') { '&' } else { '?' };
     loop {
         let page_path = match &marker {
-            Some(m) => format!("{path}?Marker={}", segment(m)),
+            Some(m) => format!("{path}{sep}Marker={}", segment(m)),
             None => path.to_owned(),
         };
         let page = api.get(&page_path).await?.ok()?.json();
