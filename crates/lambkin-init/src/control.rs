@@ -2,6 +2,8 @@
 //!
 //! The host sends `Start`, then `Invoke`s and finally `Shutdown`; the init answers with response frames, log
 //! lines and `Done` per invoke. If the channel closes, the environment shuts down (`spindown`) and the init exits.
+//! With `StartConfig::lambda_api`, the environment's Lambda API calls go to the host as `ApiCall`s and its
+//! `ApiAnswer`s come back, at any time from the init phase on (`lambda_api.rs`).
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
@@ -11,6 +13,7 @@ use bytes::Bytes;
 use lambkin_wire::{FrameBatch, FrameError, FrameReader, HostMessage, InitMessage, StartConfig};
 use tokio::sync::mpsc;
 
+use crate::lambda_api::{self, Calls};
 use crate::logs::{Forward, Source};
 use crate::{Init, InitConfig, InvokeHandle, ShutdownReason};
 use lambkin_wire::ResponseHead;
@@ -58,10 +61,25 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     let (out_tx, out_rx) = mpsc::unbounded_channel::<Outgoing>();
     let writer_task = tokio::spawn(write_loop(writer, out_rx));
 
-    let start = match reader.next::<HostMessage>().await {
+    let mut start = match reader.next::<HostMessage>().await {
         Ok((HostMessage::Start { config: c }, _)) => config(*c)?,
         Ok((other, _)) => return Err(format!("expected Start first, got {other:?}")),
         Err(e) => return Err(e.to_string()),
+    };
+    // Bound before the environments of the runtime and extensions are final: they name its port.
+    let calls = if start.lambda_api {
+        let listener = lambda_api::bind()
+            .await
+            .map_err(|e| format!("cannot start the Lambda API: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("cannot start the Lambda API: {e}"))?;
+        lambda_api::advertise(&mut start.start, addr);
+        let calls = Calls::new(out_tx.clone());
+        tokio::spawn(lambda_api::serve(listener, calls.clone()));
+        Some(calls)
+    } else {
+        None
     };
     let log_tx = out_tx.clone();
     let forward: Forward = Arc::new(move |source: &Source, line: &str| {
@@ -76,18 +94,34 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
     let init = Init::start(start, Some(forward))
         .await
         .map_err(|e| format!("cannot start the Runtime API: {e}"))?;
-    let runtime_api = init.runtime_api().to_string();
-    let ready = match init.wait_initialized().await {
-        Some(init_ms) => InitMessage::Ready {
-            runtime_api,
-            init_ms,
-        },
-        None => InitMessage::InitFailed { runtime_api },
-    };
-    let _ = out_tx.send((ready, Bytes::new()));
+    // The host hears `Ready` when the init phase is over; meanwhile the channel is read (the function may call
+    // the Lambda API while it initialises). The host sends no invoke before `Ready`.
+    let (waiting, ready_tx) = (init.clone(), out_tx.clone());
+    tokio::spawn(async move {
+        let runtime_api = waiting.runtime_api().to_string();
+        let ready = match waiting.wait_initialized().await {
+            Some(init_ms) => InitMessage::Ready {
+                runtime_api,
+                init_ms,
+            },
+            None => InitMessage::InitFailed { runtime_api },
+        };
+        let _ = ready_tx.send((ready, Bytes::new()));
+    });
 
     let reason = loop {
         match reader.next::<HostMessage>().await {
+            Ok((
+                HostMessage::ApiAnswer {
+                    call_id,
+                    status,
+                    headers,
+                },
+                body,
+            )) => match &calls {
+                Some(calls) => calls.answer(call_id, status, headers, body),
+                None => tracing::warn!("ignoring an answer to a Lambda API call never made"),
+            },
             Ok((HostMessage::Invoke { mut request }, payload)) => {
                 request.payload = payload;
                 let handle = init.invoke(request);
@@ -186,5 +220,158 @@ async fn relay(handle: InvokeHandle, out: mpsc::UnboundedSender<Outgoing>) {
             },
             Bytes::from(s.tail),
         ));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use lambkin_wire::client::{ApiHandler, InitClient, InvokeHooks, LogSink};
+    use lambkin_wire::{ApiAnswer, ApiCall, InvokeRequest};
+
+    /// A start configuration that runs `bootstrap` as the runtime, on the host, unconfined.
+    pub(crate) fn start_config(bootstrap: Vec<String>) -> StartConfig {
+        let env = vec![
+            (
+                "AWS_LAMBDA_RUNTIME_API".to_owned(),
+                "127.0.0.1:0".to_owned(),
+            ),
+            ("PATH".to_owned(), "/usr/local/bin:/usr/bin:/bin".to_owned()),
+        ];
+        StartConfig {
+            function_name: "f".into(),
+            function_version: "$LATEST".into(),
+            memory_mb: 128,
+            timeout: Duration::from_secs(10),
+            init_timeout: Duration::from_secs(10),
+            handler: String::new(),
+            region: "us-east-1".into(),
+            account_id: "123456789012".into(),
+            log_group: "/aws/lambda/f".into(),
+            log_stream: "s".into(),
+            init_type: lambkin_wire::InitType::OnDemand,
+            bootstrap,
+            cwd: "/".into(),
+            extensions_dir: "/nonexistent".into(),
+            runtime_env: env.clone(),
+            extension_env: env,
+            api_address: "127.0.0.1:0".into(),
+            shutdown_window: Duration::from_secs(2),
+            confine_children: false,
+            json_system_log: None,
+            lambda_api: false,
+        }
+    }
+
+    /// A runtime in Python's standard library that calls the Lambda API at `AWS_ENDPOINT_URL_LAMBDA` while it
+    /// initialises and while it handles an event, and answers with what it got.
+    const CALLING_RUNTIME: &str = r#"
+import http.client, json, os, urllib.request, urllib.error
+endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA")
+def call(path, body=None):
+    req = urllib.request.Request(endpoint + path, data=body, method="POST" if body else "GET",
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            return [r.status, r.read().decode()]
+    except urllib.error.HTTPError as e:
+        return [e.code, e.read().decode()]
+at_init = call("/2015-03-31/functions/f/configuration") if endpoint else None
+host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+c = http.client.HTTPConnection(host, int(port))
+while True:
+    c.request("GET", "/2018-06-01/runtime/invocation/next")
+    r = c.getresponse()
+    event = r.read()
+    rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+    during = call("/2015-03-31/functions/g/invocations?Qualifier=1", event) if endpoint else None
+    body = json.dumps({"init": at_init, "invoke": during, "endpoint": endpoint})
+    c.request("POST", f"/2018-06-01/runtime/invocation/{rid}/response", body=body)
+    c.getresponse().read()
+"#;
+
+    struct NoHooks;
+    impl InvokeHooks for NoHooks {}
+
+    /// Serves an init in this process for `start`, driven by an `InitClient` with `api`; the response to one
+    /// invoke with `event`, as JSON.
+    async fn invoke_once(
+        start: StartConfig,
+        api: Option<ApiHandler>,
+        event: &'static [u8],
+    ) -> serde_json::Value {
+        let (host, init) = std::os::unix::net::UnixStream::pair().expect("pair");
+        let served = tokio::spawn(serve(OwnedFd::from(init)));
+        let logs: LogSink = Arc::new(|_| {});
+        let (client, started) = InitClient::start_with(host, start, logs, api)
+            .await
+            .expect("start");
+        assert!(started.ready, "the init phase failed");
+        let req = InvokeRequest {
+            payload: Bytes::from_static(event),
+            ..InvokeRequest::default()
+        };
+        let mut h = client.invoke(req, Box::new(NoHooks)).await;
+        let body = match h.frames.recv().await {
+            Some(lambkin_wire::ResponseFrame::Complete { body, .. }) => body,
+            other => panic!("{other:?}"),
+        };
+        let _ = h.done.await;
+        client.shutdown(ShutdownReason::Spindown).await;
+        served.await.expect("task").expect("served");
+        serde_json::from_slice(&body).expect("json")
+    }
+
+    fn python(script: &str) -> Vec<String> {
+        vec!["python3".into(), "-c".into(), script.into()]
+    }
+
+    #[tokio::test]
+    async fn the_environments_lambda_api_calls_reach_the_host_from_init_on() {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let api: ApiHandler = Arc::new(move |call: ApiCall| {
+            record.lock().expect("lock").push(call.clone());
+            Box::pin(async move {
+                ApiAnswer {
+                    status: if call.method == "GET" { 200 } else { 404 },
+                    headers: vec![("Content-Type".into(), "application/json".into())],
+                    body: Bytes::from(format!(
+                        "{} {}",
+                        call.target,
+                        String::from_utf8_lossy(&call.body)
+                    )),
+                }
+            })
+        });
+        let mut start = start_config(python(CALLING_RUNTIME));
+        start.lambda_api = true;
+        let got = invoke_once(start, Some(api), b"{\"n\":1}").await;
+        let endpoint = got["endpoint"].as_str().expect("endpoint set");
+        assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
+        assert_eq!(
+            got["init"],
+            serde_json::json!([200, "/2015-03-31/functions/f/configuration "])
+        );
+        assert_eq!(
+            got["invoke"],
+            serde_json::json!([
+                404,
+                "/2015-03-31/functions/g/invocations?Qualifier=1 {\"n\":1}"
+            ])
+        );
+        let seen = seen.lock().expect("lock").clone();
+        assert_eq!(seen.len(), 2);
+        assert!(seen[1]
+            .headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/json"));
+    }
+
+    #[tokio::test]
+    async fn without_lambda_api_no_endpoint_is_set() {
+        let got = invoke_once(start_config(python(CALLING_RUNTIME)), None, b"{}").await;
+        assert_eq!(got["endpoint"], serde_json::Value::Null);
+        assert_eq!(got["init"], serde_json::Value::Null);
     }
 }

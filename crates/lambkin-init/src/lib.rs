@@ -12,6 +12,7 @@ pub mod config;
 pub mod control;
 pub mod core;
 pub mod invoke;
+pub mod lambda_api;
 pub mod logs;
 pub mod model;
 pub mod pid1;
