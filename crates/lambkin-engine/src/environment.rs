@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use crate::inside::{self, InsideApi, InsideCaller};
 use lambkin_wire::client::{InitClient, InvokeHooks, LogSink};
 use lambkin_wire::env::{self as lenv, log_stream_name, PlatformVars};
 use lambkin_wire::{InitType, InvokeHandle, InvokeRequest, ShutdownReason, StartConfig};
@@ -130,12 +131,14 @@ fn paths(sandboxed: bool, spec: &FunctionSpec) -> Paths {
     }
 }
 
-/// The init's configuration for one environment of `spec`.
+/// The init's configuration for one environment of `spec`; `lambda_api`: the environment gets the Lambda API
+/// endpoint, and credentials to sign its calls with (random, its own).
 fn start_config(
     sandboxed: bool,
     spec: &FunctionSpec,
     log_stream: &str,
     init_type: InitType,
+    lambda_api: bool,
 ) -> StartConfig {
     let p = paths(sandboxed, spec);
     let platform = PlatformVars {
@@ -151,7 +154,10 @@ fn start_config(
         execution_env: spec.execution_env.clone(),
         task_root: p.task_root.clone(),
         runtime_dir: p.runtime_dir.clone(),
-        credentials: Vec::new(),
+        credentials: match lambda_api {
+            true => lenv::session_credentials(),
+            false => Vec::new(),
+        },
         // The image's `ENV` takes the place of a managed runtime's language defaults.
         language: match &spec.image {
             Some(image) => image.env.clone(),
@@ -193,11 +199,13 @@ fn start_config(
         shutdown_window: std::time::Duration::from_secs(2),
         confine_children: sandboxed,
         json_system_log: spec.system_log_level,
+        lambda_api,
     }
 }
 
 impl Env {
     /// Builds an environment for `spec`, starts its init and waits for the init phase; returns it frozen.
+    /// With `inside`, the environment serves the Lambda API and its calls go there.
     pub async fn start(
         isolator: &Arc<dyn Isolator>,
         prefix: &str,
@@ -205,14 +213,33 @@ impl Env {
         init_type: InitType,
         spawner: &Spawner,
         logs: LogWriter,
+        inside: Option<Arc<dyn InsideApi>>,
     ) -> Result<Arc<Env>, String> {
         let id = format!("{prefix}-{}", uuid::Uuid::new_v4().simple());
         let t0 = std::time::Instant::now();
         let log_stream = log_stream_name(&spec.version);
         let start = match &spec.start {
             Some(given) => (**given).clone(),
-            None => start_config(isolator.sandboxed(), spec, &log_stream, init_type),
+            None => start_config(
+                isolator.sandboxed(),
+                spec,
+                &log_stream,
+                init_type,
+                inside.is_some(),
+            ),
         };
+        let api = inside.map(|api| {
+            inside::handler(
+                api,
+                InsideCaller {
+                    function_name: spec.function_name.clone(),
+                    version: spec.version.clone(),
+                    region: spec.region.clone(),
+                    account_id: spec.account_id.clone(),
+                    environment: id.clone(),
+                },
+            )
+        });
         if start.bootstrap.is_empty() {
             tracing::debug!(
                 "{}: no bootstrap in the code or layers; the init reports it",
@@ -230,7 +257,7 @@ impl Env {
         let function = spec.function_name.clone();
         let stream = log_stream.clone();
         let sink: LogSink = Arc::new(move |lines| logs(&function, &stream, lines));
-        let (client, started) = match InitClient::start(channel, start, sink).await {
+        let (client, started) = match InitClient::start_with(channel, start, sink, api).await {
             Ok(c) => c,
             Err(e) => {
                 destroy(isolated).await;
@@ -388,6 +415,43 @@ async fn destroy(isolated: Box<dyn Isolated>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lambda_api_comes_with_credentials_of_the_environments_own() {
+        let spec = FunctionSpec::minimal(std::env::temp_dir());
+        let get = |c: &StartConfig, k: &str| {
+            c.runtime_env
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        let off = start_config(true, &spec, "s", InitType::OnDemand, false);
+        assert!(!off.lambda_api);
+        assert_eq!(get(&off, "AWS_ACCESS_KEY_ID"), None);
+        let (a, b) = (
+            start_config(true, &spec, "s", InitType::OnDemand, true),
+            start_config(true, &spec, "s", InitType::OnDemand, true),
+        );
+        assert!(a.lambda_api);
+        for k in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ] {
+            assert!(get(&a, k).is_some(), "{k}");
+            assert_ne!(get(&a, k), get(&b, k), "{k}");
+            assert_eq!(
+                a.extension_env
+                    .iter()
+                    .find(|(n, _)| n == k)
+                    .map(|(_, v)| v.clone()),
+                get(&a, k),
+                "{k}"
+            );
+        }
+        // The init sets the endpoint once it knows its port.
+        assert_eq!(get(&a, "AWS_ENDPOINT_URL_LAMBDA"), None);
+    }
 
     #[test]
     fn bootstrap_order() {

@@ -14,6 +14,7 @@
 
 mod config;
 pub mod environment;
+pub mod inside;
 pub mod isolation;
 pub mod lifecycle;
 #[cfg(test)]
@@ -34,6 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub use config::{EngineConfig, EngineError, FunctionSpec, ImageRun, Isolation, LogWriter};
 pub use environment::Env;
+pub use inside::{ApiAnswer, ApiCall, ApiFuture, InsideApi, InsideCaller};
 use isolation::namespace::NamespaceIsolator;
 use isolation::process::ProcessIsolator;
 use isolation::Isolator;
@@ -179,6 +181,8 @@ struct Inner {
     retiring: AtomicUsize,
     /// Invokes other hosts of a cluster run, counted against the account's limit with this host's own.
     busy_elsewhere: std::sync::atomic::AtomicU32,
+    /// Answers the Lambda API calls of environments built from now on ([`Engine::set_inside_api`]).
+    inside: std::sync::RwLock<Option<Arc<dyn InsideApi>>>,
 }
 
 /// The engine: cheap to clone.
@@ -298,6 +302,7 @@ impl Engine {
                 returned: tokio::sync::Notify::new(),
                 retiring: AtomicUsize::new(0),
                 busy_elsewhere: std::sync::atomic::AtomicU32::new(0),
+                inside: std::sync::RwLock::new(None),
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -315,6 +320,20 @@ impl Engine {
     /// The configuration.
     pub fn config(&self) -> &EngineConfig {
         &self.inner.cfg
+    }
+
+    /// Gives environments built from now on the Lambda API inside (`AWS_ENDPOINT_URL_LAMBDA` on their own
+    /// loopback, and credentials of their own), answered by `api`. Without it they get neither.
+    pub fn set_inside_api(&self, api: Arc<dyn InsideApi>) {
+        *self.inner.inside.write().unwrap_or_else(|p| p.into_inner()) = Some(api);
+    }
+
+    fn inside_api(&self) -> Option<Arc<dyn InsideApi>> {
+        self.inner
+            .inside
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -536,6 +555,7 @@ impl Engine {
             InitType::OnDemand,
             &self.inner.spawner,
             self.inner.logs.clone(),
+            self.inside_api(),
         )
         .await;
         drop(counted);
@@ -793,6 +813,7 @@ impl Engine {
                     InitType::ProvisionedConcurrency,
                     &me.inner.spawner,
                     me.inner.logs.clone(),
+                    me.inside_api(),
                 )
                 .await;
                 let retire = {

@@ -351,3 +351,55 @@ async fn the_snapshot_shows_each_environment_of_a_function_as_it_goes() {
     engine.shutdown(Duration::from_secs(5)).await;
     assert_eq!(log.created(), 2);
 }
+
+/// Answers every call from inside with who made it and what it asked.
+struct WhoCalls;
+
+impl crate::InsideApi for WhoCalls {
+    fn call(&self, caller: crate::InsideCaller, call: crate::ApiCall) -> crate::ApiFuture {
+        Box::pin(async move {
+            crate::ApiAnswer {
+                status: 200,
+                headers: Vec::new(),
+                body: format!(
+                    "{} {} {} {} {} {}",
+                    caller.function_name,
+                    caller.version,
+                    caller.region,
+                    caller.account_id,
+                    caller.environment,
+                    call.target
+                )
+                .into(),
+            }
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_from_inside_reach_the_inside_api_as_their_environment() {
+    let (engine, _) = engine(10_000, Duration::from_secs(60));
+    let mut f = spec("caller");
+    let ask = r#"{"api_call":"/2015-03-31/functions/other/configuration"}"#;
+    // None installed: the channel answers at once, in Lambda's error shape.
+    let (_, body) = invoke(&engine, &f, ask).await.expect("invoke");
+    assert!(body.starts_with("501 {"), "{body}");
+    // Environments built from now on get it (a new revision: the old environment goes).
+    engine.set_inside_api(Arc::new(WhoCalls));
+    f.revision = "r2".into();
+    let mut ids = Vec::new();
+    for cold in [true, false] {
+        let (was_cold, body) = invoke(&engine, &f, ask).await.expect("invoke");
+        assert_eq!(was_cold, cold);
+        let rest = body
+            .strip_prefix("200 caller $LATEST us-east-1 123456789012 ")
+            .expect(&body);
+        let (id, target) = rest.split_once(' ').expect(&body);
+        assert_eq!(target, "/2015-03-31/functions/other/configuration");
+        assert!(id.starts_with("fn-"), "{id}");
+        ids.push(id.to_owned());
+    }
+    // The warm invoke ran in the environment the cold one built, and its calls say so.
+    assert_eq!(ids[0], ids[1]);
+    engine.shutdown(Duration::from_secs(5)).await;
+}

@@ -3,8 +3,9 @@
 //!
 //! The fake init answers `Start` with `Ready`, and each invoke by echoing its payload. A JSON payload can ask
 //! for more: `{"work_ms": N}` answers after N ms, `{"finish_ms": N}` ends the invoke phase N ms after the
-//! answer, `{"crash": true}` closes the channel as a dying init would. Every create, freeze, thaw and destroy is
-//! recorded in a [`FakeLog`].
+//! answer, `{"crash": true}` closes the channel as a dying init would, `{"api_call": "/path"}` makes that call to
+//! the Lambda API inside (`ApiCall`, as a function would) and answers `<status> <body>` of the host's answer.
+//! Every create, freeze, thaw and destroy is recorded in a [`FakeLog`].
 
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
@@ -152,6 +153,7 @@ async fn fake_init(stream: UnixStream) {
     if write_frame(&mut w, &ready, Bytes::new()).await.is_err() {
         return;
     }
+    let mut calls = 0u64;
     while let Ok((msg, payload)) = r.next::<HostMessage>().await {
         let request = match msg {
             HostMessage::Invoke { request } => request,
@@ -159,17 +161,43 @@ async fn fake_init(stream: UnixStream) {
                 let _ = write_frame(&mut w, &InitMessage::Stopped, Bytes::new()).await;
                 return;
             }
-            HostMessage::Start { .. } => continue,
+            HostMessage::Start { .. } | HostMessage::ApiAnswer { .. } => continue,
         };
         let ask: serde_json::Value = serde_json::from_slice(&payload).unwrap_or_default();
         if ask.get("crash").and_then(|c| c.as_bool()) == Some(true) {
             return;
         }
         tokio::time::sleep(millis(&ask, "work_ms")).await;
+        let answer = match ask.get("api_call").and_then(|t| t.as_str()) {
+            Some(target) => {
+                calls += 1;
+                let call = InitMessage::ApiCall {
+                    call_id: calls,
+                    method: "GET".into(),
+                    target: target.to_owned(),
+                    headers: Vec::new(),
+                };
+                if write_frame(&mut w, &call, Bytes::new()).await.is_err() {
+                    return;
+                }
+                match r.next::<HostMessage>().await {
+                    Ok((
+                        HostMessage::ApiAnswer {
+                            call_id, status, ..
+                        },
+                        body,
+                    )) if call_id == calls => {
+                        Bytes::from(format!("{status} {}", String::from_utf8_lossy(&body)))
+                    }
+                    _ => return,
+                }
+            }
+            None => payload,
+        };
         let request_id = request.request_id.unwrap_or_default();
         let (head, body): (_, Bytes) = ResponseFrame::Complete {
             content_type: None,
-            body: payload,
+            body: answer,
         }
         .into_wire();
         let response = InitMessage::Response {
