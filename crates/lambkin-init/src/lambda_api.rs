@@ -172,7 +172,7 @@ impl Calls {
                 headers,
                 body,
             },
-            // The table was dropped with its senders: the environment is going away.
+            // The call's entry went without an answer: the environment is going away.
             Ok(Err(_)) => unavailable(),
             Err(_) => ApiAnswer::error(
                 504,
