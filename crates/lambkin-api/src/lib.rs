@@ -12,10 +12,13 @@ pub mod config;
 mod console;
 mod constraints;
 mod cwlogs;
+mod durable;
+mod durable_state;
 pub mod efs;
 pub mod error;
 mod esm;
 mod images;
+mod inside;
 mod invoke;
 pub mod model;
 pub mod names;
@@ -185,7 +188,10 @@ pub async fn run(
         mappings: pollers::Mappings::default(),
         metrics,
         tracer,
+        durable: durable_state::DurableState::default(),
     });
+    // Functions call the Lambda API from inside their environment through their init (`inside.rs`).
+    service.engine.set_inside_api(inside::Inside::new(&service));
     match &service.cluster {
         Some(cluster) => {
             tokio::spawn(clusterqueue::run(service.clone(), cluster.events().clone()));
@@ -199,6 +205,7 @@ pub async fn run(
     esm::start(&service);
     cwlogs::start(&service);
     observe::start_flushing(&service);
+    durable::start(&service);
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

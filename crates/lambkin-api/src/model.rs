@@ -206,6 +206,22 @@ pub struct FunctionConfiguration {
     /// A container image function's `ImageConfig`, as given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_config_response: Option<ImageConfigResponse>,
+    /// A durable function's settings (set at creation only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub durable_config: Option<DurableConfig>,
+}
+
+/// `DurableConfig`: a durable function's execution timeout and how long its executions are kept once ended.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DurableConfig {
+    /// `ExecutionTimeout`, seconds (1 to 31,622,400).
+    pub execution_timeout: u64,
+    /// `RetentionPeriodInDays` (1 to 90; 14 when not given).
+    pub retention_period_in_days: u32,
+    /// `KMSKeyArn`, kept and answered (payloads are not encrypted by lambkin).
+    #[serde(rename = "KMSKeyArn", default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_arn: Option<String>,
 }
 
 /// `ImageConfigResponse`.

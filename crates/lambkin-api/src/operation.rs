@@ -85,6 +85,8 @@ pub(crate) struct InvokeInput {
     pub trace_id: Option<TraceHeaders>,
     /// `X-Amz-Tenant-Id`.
     pub tenant_id: Option<String>,
+    /// `X-Amz-Durable-Execution-Name`.
+    pub durable_execution_name: Option<String>,
     /// The event.
     pub payload: Bytes,
 }
@@ -339,41 +341,19 @@ pub(crate) enum Operation {
     ListFunctionVersionsByCapacityProvider {
         name: String,
     },
-    // Durable executions (not supported yet)
-    ListDurableExecutionsByFunction(Qualified),
-    GetDurableExecution {
-        arn: String,
-    },
-    GetDurableExecutionHistory {
-        arn: String,
-    },
-    GetDurableExecutionState {
-        arn: String,
-    },
-    CheckpointDurableExecution {
-        arn: String,
-    },
-    StopDurableExecution {
-        arn: String,
-    },
-    PauseDurableExecution {
-        arn: String,
-    },
-    ResumeDurableExecution {
-        arn: String,
-    },
-    DeleteDurableExecution {
-        arn: String,
-    },
-    SendDurableExecutionCallbackSuccess {
-        callback_id: String,
-    },
-    SendDurableExecutionCallbackFailure {
-        callback_id: String,
-    },
-    SendDurableExecutionCallbackHeartbeat {
-        callback_id: String,
-    },
+    // Durable executions (`ops/durable.rs` reads each one's members from its `DurableCall`)
+    ListDurableExecutionsByFunction(DurableCall),
+    GetDurableExecution(DurableCall),
+    GetDurableExecutionHistory(DurableCall),
+    GetDurableExecutionState(DurableCall),
+    CheckpointDurableExecution(DurableCall),
+    StopDurableExecution(DurableCall),
+    PauseDurableExecution(DurableCall),
+    ResumeDurableExecution(DurableCall),
+    DeleteDurableExecution(DurableCall),
+    SendDurableExecutionCallbackSuccess(DurableCall),
+    SendDurableExecutionCallbackFailure(DurableCall),
+    SendDurableExecutionCallbackHeartbeat(DurableCall),
     // lambkin's own (`/lambkin/v1/…`)
     LambkinListDeadLetters {
         function: String,
@@ -479,20 +459,18 @@ impl Operation {
             O::ListFunctionVersionsByCapacityProvider { .. } => {
                 "ListFunctionVersionsByCapacityProvider"
             }
-            O::ListDurableExecutionsByFunction { .. } => "ListDurableExecutionsByFunction",
-            O::GetDurableExecution { .. } => "GetDurableExecution",
-            O::GetDurableExecutionHistory { .. } => "GetDurableExecutionHistory",
-            O::GetDurableExecutionState { .. } => "GetDurableExecutionState",
-            O::CheckpointDurableExecution { .. } => "CheckpointDurableExecution",
-            O::StopDurableExecution { .. } => "StopDurableExecution",
-            O::PauseDurableExecution { .. } => "PauseDurableExecution",
-            O::ResumeDurableExecution { .. } => "ResumeDurableExecution",
-            O::DeleteDurableExecution { .. } => "DeleteDurableExecution",
-            O::SendDurableExecutionCallbackSuccess { .. } => "SendDurableExecutionCallbackSuccess",
-            O::SendDurableExecutionCallbackFailure { .. } => "SendDurableExecutionCallbackFailure",
-            O::SendDurableExecutionCallbackHeartbeat { .. } => {
-                "SendDurableExecutionCallbackHeartbeat"
-            }
+            O::ListDurableExecutionsByFunction(_) => "ListDurableExecutionsByFunction",
+            O::GetDurableExecution(_) => "GetDurableExecution",
+            O::GetDurableExecutionHistory(_) => "GetDurableExecutionHistory",
+            O::GetDurableExecutionState(_) => "GetDurableExecutionState",
+            O::CheckpointDurableExecution(_) => "CheckpointDurableExecution",
+            O::StopDurableExecution(_) => "StopDurableExecution",
+            O::PauseDurableExecution(_) => "PauseDurableExecution",
+            O::ResumeDurableExecution(_) => "ResumeDurableExecution",
+            O::DeleteDurableExecution(_) => "DeleteDurableExecution",
+            O::SendDurableExecutionCallbackSuccess(_) => "SendDurableExecutionCallbackSuccess",
+            O::SendDurableExecutionCallbackFailure(_) => "SendDurableExecutionCallbackFailure",
+            O::SendDurableExecutionCallbackHeartbeat(_) => "SendDurableExecutionCallbackHeartbeat",
             O::LambkinListDeadLetters { .. } => "LambkinListDeadLetters",
             O::LambkinDownloadCode { .. } => "LambkinDownloadCode",
             O::LambkinGetLogs { .. } => "LambkinGetLogs",
@@ -536,6 +514,7 @@ pub(crate) struct CreateFunctionInput {
     pub tags: Option<BTreeMap<String, String>>,
     pub logging_config: Option<LoggingConfig>,
     pub image_config: Option<crate::model::ImageConfig>,
+    pub durable_config: Option<DurableConfigInput>,
     #[serde(flatten)]
     pub settings: SettingsInput,
     pub code_signing_config_arn: Option<String>,
@@ -587,13 +566,11 @@ pub(crate) struct SettingsInput {
     pub file_system_configs: Option<Vec<FileSystemConfig>>,
 }
 
-/// Members of the function operations' inputs that ask for what lambkin cannot honour yet (durable functions,
-/// Lambda Managed Instances, tenant isolation, accelerators, customer-managed runtimes): given, they are refused by
+/// Members of the function operations' inputs that ask for what lambkin cannot honour yet (Lambda Managed Instances, tenant isolation, accelerators, customer-managed runtimes): given, they are refused by
 /// name (`ops::unsupported::refuse_beyond`) rather than ignored, so a deployment never believes it got them.
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct BeyondLambkin {
-    pub durable_config: Option<serde_json::Value>,
     pub capacity_provider_config: Option<serde_json::Value>,
     pub publish_to: Option<serde_json::Value>,
     pub tenancy_config: Option<serde_json::Value>,
@@ -638,10 +615,56 @@ pub(crate) struct UpdateConfigInput {
     pub revision_id: Option<String>,
     pub logging_config: Option<LoggingConfig>,
     pub image_config: Option<crate::model::ImageConfig>,
+    pub durable_config: Option<DurableConfigInput>,
     #[serde(flatten)]
     pub settings: SettingsInput,
     #[serde(flatten)]
     pub beyond: BeyondLambkin,
+}
+
+/// A durable execution operation's request: what its path names (an execution ARN, a callback id, or a
+/// function), its query and its body; the operation reads its own members.
+pub(crate) struct DurableCall {
+    /// The path's label, percent-decoded.
+    pub target: String,
+    /// Query pairs.
+    pub query: Vec<(String, String)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl DurableCall {
+    /// A query parameter.
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a repeated query parameter.
+    pub fn queries(&self, name: &str) -> Vec<&str> {
+        self.query
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// A query flag (`true`/`false`).
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        self.query(name).map(|v| v.eq_ignore_ascii_case("true"))
+    }
+}
+
+/// `DurableConfig` as given (its ranges are checked by the model's constraints first).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DurableConfigInput {
+    pub execution_timeout: Option<u64>,
+    pub retention_period_in_days: Option<u32>,
+    #[serde(rename = "KMSKeyArn")]
+    pub kms_key_arn: Option<String>,
 }
 
 /// `PublishVersion`'s body.

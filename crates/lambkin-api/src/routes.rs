@@ -15,7 +15,7 @@ use lambkin_respond::FrontResponse;
 
 use crate::error::{ApiError, ApiResult};
 use crate::names::Arns;
-use crate::operation::{InvokeInput, LayerFilter, Operation, Qualified, TraceHeaders};
+use crate::operation::{DurableCall, InvokeInput, LayerFilter, Operation, Qualified, TraceHeaders};
 use crate::reply::{error_response, reply_response, Reply};
 use crate::request::{ApiRequest, Ctx};
 use crate::service::Service;
@@ -179,6 +179,49 @@ async fn handle_inner(
     ops::execute(&ctx, op).await
 }
 
+/// A Lambda API request made from inside an environment (`inside.rs`): parsed like any other, allowed only what
+/// `scope` lets the calling function do, and run in the function's region and account. It carries no signature
+/// to check: the environment's control channel says who calls.
+pub(crate) async fn handle_inside(
+    service: &Arc<Service>,
+    arns: Arns,
+    method: Method,
+    target: &str,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+    scope: impl FnOnce(&Operation) -> ApiResult<()>,
+) -> FrontResponse {
+    let request_id = crate::invoke::new_request_id();
+    let (raw_path, raw_query) = target.split_once('?').unwrap_or((target, ""));
+    let segments: Vec<String> = raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode)
+        .collect();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect();
+    let req = ApiRequest::new(method, query, headers, body);
+    let ctx = Ctx {
+        service: service.clone(),
+        caller: arns.account.clone(),
+        arns,
+        base_url: "http://127.0.0.1".into(),
+        request_id: request_id.clone(),
+    };
+    let run = async {
+        let op = parse(&req, &segs)?;
+        scope(&op)?;
+        crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account, &ctx.arns.region)?;
+        ops::execute(&ctx, op).await
+    };
+    match run.await {
+        Ok(reply) => reply_response(reply, &request_id),
+        Err(e) => error_response(&e, &request_id),
+    }
+}
+
 /// The operation a request asks for (path segments percent-decoded, trailing slash ignored).
 fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
     use Method as M;
@@ -193,11 +236,19 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
         client_context: req.header("X-Amz-Client-Context").map(str::to_owned),
         trace_id: TraceHeaders::of(|name| req.header(name).map(str::to_owned)),
         tenant_id: req.header("X-Amz-Tenant-Id").map(str::to_owned),
+        durable_execution_name: req
+            .header("X-Amz-Durable-Execution-Name")
+            .map(str::to_owned),
         payload: req.body.clone(),
     };
     let qualified = |f: &str| Qualified {
         function: s(f),
         qualifier: q("Qualifier"),
+    };
+    let durable = |target: &str| DurableCall {
+        target: s(target),
+        query: req.query.clone(),
+        body: req.body.clone(),
     };
     let layer_filter = || LayerFilter {
         compatible_runtime: q("CompatibleRuntime"),
@@ -507,30 +558,30 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
             O::ListFunctionVersionsByCapacityProvider { name: s(n) }
         }
         (["2025-12-01", "functions", f, "durable-executions"], &M::GET) => {
-            O::ListDurableExecutionsByFunction(qualified(f))
+            O::ListDurableExecutionsByFunction(durable(f))
         }
-        (["2025-12-01", "durable-executions", a], &M::GET) => O::GetDurableExecution { arn: s(a) },
+        (["2025-12-01", "durable-executions", a], &M::GET) => O::GetDurableExecution(durable(a)),
         (["2025-12-01", "durable-executions", a], &M::DELETE) => {
-            O::DeleteDurableExecution { arn: s(a) }
+            O::DeleteDurableExecution(durable(a))
         }
         (["2025-12-01", "durable-executions", a, action], m) => {
-            let arn = s(a);
+            let call = durable(a);
             match (*action, m) {
-                ("history", &M::GET) => O::GetDurableExecutionHistory { arn },
-                ("state", &M::GET) => O::GetDurableExecutionState { arn },
-                ("checkpoint", &M::POST) => O::CheckpointDurableExecution { arn },
-                ("stop", &M::POST) => O::StopDurableExecution { arn },
-                ("pause", &M::POST) => O::PauseDurableExecution { arn },
-                ("resume", &M::POST) => O::ResumeDurableExecution { arn },
+                ("history", &M::GET) => O::GetDurableExecutionHistory(call),
+                ("state", &M::GET) => O::GetDurableExecutionState(call),
+                ("checkpoint", &M::POST) => O::CheckpointDurableExecution(call),
+                ("stop", &M::POST) => O::StopDurableExecution(call),
+                ("pause", &M::POST) => O::PauseDurableExecution(call),
+                ("resume", &M::POST) => O::ResumeDurableExecution(call),
                 _ => return Err(unknown(req, segs)),
             }
         }
         (["2025-12-01", "durable-execution-callbacks", c, action], &M::POST) => {
-            let callback_id = s(c);
+            let call = durable(c);
             match *action {
-                "succeed" => O::SendDurableExecutionCallbackSuccess { callback_id },
-                "fail" => O::SendDurableExecutionCallbackFailure { callback_id },
-                "heartbeat" => O::SendDurableExecutionCallbackHeartbeat { callback_id },
+                "succeed" => O::SendDurableExecutionCallbackSuccess(call),
+                "fail" => O::SendDurableExecutionCallbackFailure(call),
+                "heartbeat" => O::SendDurableExecutionCallbackHeartbeat(call),
                 _ => return Err(unknown(req, segs)),
             }
         }

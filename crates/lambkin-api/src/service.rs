@@ -43,6 +43,8 @@ pub struct Service {
     /// Invocations' OpenTelemetry traces, exported over OTLP; `None` unless the `OTEL_*` variables ask
     /// (`traces.rs`).
     pub(crate) tracer: Option<lambkin_trace::Tracer>,
+    /// Durable executions' locks, timers, running invocations and waiters (`durable.rs` drives them).
+    pub(crate) durable: crate::durable_state::DurableState,
 }
 
 impl Service {

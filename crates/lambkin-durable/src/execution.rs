@@ -207,6 +207,9 @@ pub struct Execution {
     /// Failed invocations in a row.
     #[serde(default)]
     pub failed_invocations: u32,
+    /// When to invoke again after a failed invocation, Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_at_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     last_checkpoint: Option<CachedCheckpoint>,
     /// History events, in `EventId` order.
@@ -405,6 +408,7 @@ impl Execution {
             token_seq: 0,
             invocations: 0,
             failed_invocations: 0,
+            retry_at_ms: None,
             last_checkpoint: None,
             events: vec![started],
             parent: n.parent,
@@ -445,6 +449,7 @@ impl Execution {
         }
         let invocation = uuid::Uuid::new_v4().to_string();
         self.invocation = Some(invocation.clone());
+        self.retry_at_ms = None;
         self.token_seq = 0;
         self.invocations += 1;
         self.seen_seq = self.seq;
@@ -1058,6 +1063,7 @@ impl Execution {
                 due = Some(due.map_or(t, |d: u64| d.min(t)));
             }
         };
+        consider(self.retry_at_ms);
         for op in &self.ops {
             match (op.kind, op.status) {
                 (OpType::Wait, OpStatus::Started) => consider(op.scheduled_end_ms),
@@ -1088,6 +1094,17 @@ impl Execution {
         };
         self.end(ExecutionStatus::TimedOut, None, Some(error), now);
         true
+    }
+
+    /// Whether it should be invoked now: it is running and has never been invoked, or an invocation was cut
+    /// short (it was running when the service stopped), or a failed invocation's retry is due, or an operation
+    /// changed that the handler has not seen.
+    pub fn needs_invocation(&self, now: u64) -> bool {
+        self.status == ExecutionStatus::Running
+            && (self.invocations == 0
+                || self.invocation.is_some()
+                || self.retry_at_ms.is_some_and(|r| r <= now)
+                || self.has_unseen_changes())
     }
 
     /// Whether an operation changed that the handler has not seen.
@@ -1239,6 +1256,7 @@ impl Execution {
             return InvocationOutcome::Ended;
         }
         let delay = (500u64 << (self.failed_invocations - 1).min(6)).min(30_000);
+        self.retry_at_ms = Some(now + delay);
         InvocationOutcome::Retry(delay)
     }
 

@@ -167,6 +167,7 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         vpc_config: None,
         file_system_configs: Vec::new(),
         image_config_response: crate::images::image_config(input.image_config),
+        durable_config: super::durable::config_for_create(input.durable_config)?,
     };
     settings.put(&mut config);
     if image_uri.is_some() {
@@ -386,6 +387,13 @@ pub(crate) async fn update_configuration(
             ))
         }
         false => {}
+    }
+    if let Some(given) = input.durable_config {
+        record.latest.config.durable_config = Some(super::durable::config_for_update(
+            &r.name,
+            record.latest.config.durable_config.as_ref(),
+            given,
+        )?);
     }
     if let Some(given) = input.image_config {
         // The whole ImageConfig is replaced; an empty one removes it.

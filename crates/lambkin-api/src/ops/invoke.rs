@@ -22,6 +22,8 @@ struct Prepared {
     qualifier: Option<String>,
     /// The incarnation of the function resolved.
     incarnation: String,
+    /// A durable function's settings: its invokes start durable executions.
+    durable: Option<crate::model::DurableConfig>,
 }
 
 fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
@@ -38,6 +40,7 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
     let runtime = res.version.config.runtime.clone();
     crate::runtimes::check_invocable(&ctx.service, runtime.as_deref())?;
     let incarnation = res.record.incarnation.clone();
+    let durable = res.version.config.durable_config.clone();
     let client_context = match input.client_context.as_deref() {
         None => None,
         Some(raw) => Some(lambkin_respond::decode_client_context(raw).map_err(|_| {
@@ -73,6 +76,7 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
         name: r.name,
         qualifier: q,
         incarnation,
+        durable,
     })
 }
 
@@ -110,6 +114,28 @@ pub(crate) async fn invoke(ctx: &Ctx, input: &InvokeInput, streaming: bool) -> A
     }
     check_json(&p.call.payload)?;
     let version = p.spec.version.clone();
+    if let Some(config) = &p.durable {
+        if invocation_type != "DryRun" {
+            if streaming {
+                return Err(ApiError::invalid(
+                    "InvokeWithResponseStream is not supported for durable functions: use Invoke.",
+                ));
+            }
+            let durable = super::durable::DurableInvoke {
+                name: &p.name,
+                qualifier: p.qualifier.as_deref(),
+                version: &version,
+                config,
+                invocation_type: &invocation_type,
+                execution_name: input.durable_execution_name.clone(),
+                payload: &p.call.payload,
+                trace_header: input.trace_id.as_ref().and_then(|t| t.amzn.clone()),
+            };
+            if matches!(invocation_type.as_str(), "Event" | "RequestResponse") {
+                return super::durable::invoke(ctx, durable).await;
+            }
+        }
+    }
     match (invocation_type.as_str(), streaming) {
         ("DryRun", _) => Ok(Reply::Empty(StatusCode::NO_CONTENT)),
         ("Event", false) => {

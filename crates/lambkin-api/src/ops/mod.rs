@@ -7,6 +7,7 @@ mod code;
 mod codesigning;
 mod common;
 mod concurrency;
+pub(crate) mod durable;
 mod eventconfig;
 mod functions;
 mod invoke;
@@ -222,23 +223,18 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
         | O::ListFunctionVersionsByCapacityProvider { name } => {
             unsupported::capacity_provider(&name)
         }
-        O::ListDurableExecutionsByFunction(t) => {
-            unsupported::list_durable_executions(ctx, &t).await
-        }
-        O::GetDurableExecution { arn }
-        | O::GetDurableExecutionHistory { arn }
-        | O::StopDurableExecution { arn }
-        | O::PauseDurableExecution { arn }
-        | O::ResumeDurableExecution { arn }
-        | O::DeleteDurableExecution { arn } => unsupported::durable_execution(&arn, true),
-        O::GetDurableExecutionState { arn } | O::CheckpointDurableExecution { arn } => {
-            unsupported::durable_execution(&arn, false)
-        }
-        O::SendDurableExecutionCallbackSuccess { callback_id }
-        | O::SendDurableExecutionCallbackFailure { callback_id }
-        | O::SendDurableExecutionCallbackHeartbeat { callback_id } => {
-            unsupported::durable_callback(&callback_id)
-        }
+        O::ListDurableExecutionsByFunction(c) => durable::list(ctx, c).await,
+        O::GetDurableExecution(c) => durable::get(ctx, c).await,
+        O::GetDurableExecutionHistory(c) => durable::history(ctx, c).await,
+        O::GetDurableExecutionState(c) => durable::state(ctx, c).await,
+        O::CheckpointDurableExecution(c) => durable::checkpoint(ctx, c).await,
+        O::StopDurableExecution(c) => durable::stop(ctx, c).await,
+        O::PauseDurableExecution(c) => durable::pause(ctx, c).await,
+        O::ResumeDurableExecution(c) => durable::resume(ctx, c).await,
+        O::DeleteDurableExecution(c) => durable::delete(ctx, c).await,
+        O::SendDurableExecutionCallbackSuccess(c) => durable::callback_success(ctx, c).await,
+        O::SendDurableExecutionCallbackFailure(c) => durable::callback_failure(ctx, c).await,
+        O::SendDurableExecutionCallbackHeartbeat(c) => durable::callback_heartbeat(ctx, c).await,
         O::LambkinListDeadLetters { function } => lambkin::dead_letters(ctx, &function).await,
         O::LambkinDownloadCode {
             sha256,

@@ -1,21 +1,16 @@
 //! The operations of what lambkin does not have yet, each answering what Lambda would truthfully answer
 //! here, or a specific error naming what is missing (never `UnknownOperationException`): capacity providers
-//! (Lambda Managed Instances) and durable executions. The error types are ones botocore's model declares for each
+//! (Lambda Managed Instances). The error types are ones botocore's model declares for each
 //! operation.
 
 use http::StatusCode;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
-use crate::operation::{BeyondLambkin, Page, Qualified};
+use crate::operation::{BeyondLambkin, Page};
 use crate::reply::Reply;
-use crate::request::Ctx;
-use crate::resolve::{load, resolve};
-
-use super::common::parse_qualified;
 
 const NO_CAPACITY: &str = "lambkin does not support capacity providers (Lambda Managed Instances) yet: functions run in lambkin's own execution environments on this host.";
-const NO_DURABLE: &str = "lambkin does not support durable executions yet: functions run as ordinary invocations, without checkpoints or callbacks.";
 
 /// `ListCapacityProviders`: there are none.
 pub(crate) fn list_capacity_providers(page: Page) -> ApiResult<Reply> {
@@ -38,46 +33,11 @@ pub(crate) fn capacity_provider(name: &str) -> ApiResult<Reply> {
     )))
 }
 
-/// `ListDurableExecutionsByFunction`: a function (that must exist) has none.
-pub(crate) async fn list_durable_executions(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
-    let (r, q) = parse_qualified(&ctx.service, t)?;
-    if q.is_some() {
-        resolve(&ctx.service, &ctx.arns, &r.name, q.as_deref())?;
-    } else {
-        load(&ctx.service, &ctx.arns, &r.name)?;
-    }
-    Ok(Reply::Json(
-        StatusCode::OK,
-        json!({"DurableExecutions": []}),
-    ))
-}
-
-/// The durable execution operations on an execution ARN: none exists. `GetDurableExecutionState` and
-/// `CheckpointDurableExecution` declare no `ResourceNotFoundException`: they answer
-/// `InvalidParameterValueException`.
-pub(crate) fn durable_execution(arn: &str, not_found: bool) -> ApiResult<Reply> {
-    let message = format!("Durable execution {arn} does not exist. {NO_DURABLE}");
-    Err(if not_found {
-        ApiError::not_found(message)
-    } else {
-        ApiError::invalid(message)
-    })
-}
-
-/// `SendDurableExecutionCallback*`: no callback exists.
-pub(crate) fn durable_callback(callback_id: &str) -> ApiResult<Reply> {
-    Err(ApiError::not_found(format!(
-        "Callback {callback_id} does not exist. {NO_DURABLE}"
-    )))
-}
-
 /// Refuses the members of a function's input that lambkin cannot honour yet, naming the first one given and
 /// what is missing (they are never silently ignored).
 pub(crate) fn refuse_beyond(b: &BeyondLambkin) -> ApiResult<()> {
     let given = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| !v.is_null());
-    let why = if given(&b.durable_config) {
-        format!("DurableConfig: {NO_DURABLE}")
-    } else if given(&b.capacity_provider_config) {
+    let why = if given(&b.capacity_provider_config) {
         format!("CapacityProviderConfig: {NO_CAPACITY}")
     } else if given(&b.publish_to) {
         format!(

@@ -5,8 +5,8 @@ use lambkin_store::{Expect, Op, Store, StoreError};
 
 use super::{
     events, function_key, function_prefix, qualifier_key, read_row, urls, values, versions,
-    ALIASES, EVENT_CONFIGS, FN_CODE_SIGNING, FUNCTIONS, PROVISIONED, RECURSION, RUNTIME_MANAGEMENT,
-    SCALING, VERSIONS,
+    ALIASES, DURABLE, EVENT_CONFIGS, FN_CODE_SIGNING, FUNCTIONS, PROVISIONED, RECURSION,
+    RUNTIME_MANAGEMENT, SCALING, VERSIONS,
 };
 use crate::model::{FunctionRecord, VersionRecord};
 
@@ -134,6 +134,7 @@ fn owned_ops(store: &Store, region: &str, name: &str) -> Result<Vec<Op>, StoreEr
         RECURSION,
         RUNTIME_MANAGEMENT,
         SCALING,
+        DURABLE,
     ]
     .into_iter()
     .map(|t| Op::delete_prefix(t, &prefix))

@@ -24,11 +24,13 @@
 //! | `scaling` | `<region>/<name>/<qualifier>` | `FunctionScalingConfig` |
 //! | `mappings` | `<region>/<uuid>` | `MappingRecord` (event source mappings) |
 //! | `logretention` | `<region>/<log group>` | `Retention` (CloudWatch Logs' retention policy of a log group) |
+//! | `durable` | `<region>/<name>/<execution name>` | `lambkin_durable::Execution` (a durable execution: log, history, tokens) |
 //!
 //! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning`, `logretention` and `mappings` (as on
 //! Lambda, a mapping outlives its function: it then reports the function missing);
 //! `functions::delete` removes them all in one batch. A layer version's policy goes with the layer version.
 
+pub(crate) mod durable;
 pub(crate) mod events;
 pub(crate) mod functions;
 pub(crate) mod layers;
@@ -60,6 +62,7 @@ const RUNTIME_MANAGEMENT: &str = "runtimemgmt";
 const SCALING: &str = "scaling";
 const MAPPINGS: &str = "mappings";
 const LOG_RETENTION: &str = "logretention";
+const DURABLE: &str = "durable";
 
 /// Every table (the cascade tests look in all of them).
 #[cfg(test)]
@@ -82,6 +85,7 @@ const TABLES: &[&str] = &[
     SCALING,
     MAPPINGS,
     LOG_RETENTION,
+    DURABLE,
 ];
 
 /// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in

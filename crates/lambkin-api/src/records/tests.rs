@@ -71,6 +71,7 @@ fn version(name: &str, v: &str) -> VersionRecord {
             vpc_config: None,
             file_system_configs: Vec::new(),
             image_config_response: None,
+            durable_config: None,
         },
         code_hex: "00".into(),
         unpacked_size: 1,

@@ -1,0 +1,647 @@
+//! Durable executions at work (the state machine is `lambkin-durable`'s; this drives it): starting executions,
+//! invoking their function through the one invoke path — at most one invocation of an execution at a time, again
+//! when a wait, a retry, a callback or a chained invoke is due, with backoff after a failed one —, the timers,
+//! chained invokes of plain and durable functions, and the end: whoever waits is answered, a parent's chained
+//! invoke completed, the row kept for the retention period.
+//!
+//! Every change of an execution is one read-modify-write of its row under its lock ([`change`]); what the change
+//! asks for next (a timer, an invocation, a chained invoke, an end) is done after the row is written
+//! ([`settle`]). The row is the truth: a `kill -9` loses at most an invocation in flight, which [`start`] runs
+//! again (the handler replays from the log).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::StatusCode;
+use lambkin_durable::execution::{parse_arn, InvocationResult, NewExecution, ParentLink};
+use lambkin_durable::model::{ChainedInvokeOptions, ChainedTarget};
+use lambkin_durable::{
+    DurableError, Effect, ErrorObject, Execution, ExecutionStatus, InvocationOutcome, OpStatus,
+};
+use serde_json::Value;
+
+use crate::error::{ApiError, ApiResult};
+use crate::invoke::{self, Call, Refused, Target};
+use crate::names::{self, Arns};
+use crate::records;
+use crate::service::Service;
+use crate::time_fmt::now_ms;
+
+/// The store key of an execution.
+pub(crate) fn key(region: &str, function: &str, name: &str) -> String {
+    format!("{region}/{function}/{name}")
+}
+
+fn key_of(e: &Execution) -> String {
+    key(&e.region, &e.function, &e.name)
+}
+
+/// Lambda's error for a refused durable request.
+pub(crate) fn api_error(e: DurableError) -> ApiError {
+    match e {
+        DurableError::Invalid(m) => ApiError::invalid(m),
+        DurableError::NotFound(m) => ApiError::not_found(m),
+        DurableError::Conflict(m) => ApiError::conflict(m),
+        DurableError::CallbackTimeout(m) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "CallbackTimeoutException", m)
+        }
+    }
+}
+
+fn store_error(e: lambkin_store::StoreError) -> ApiError {
+    ApiError::service(format!("the store: {e}"))
+}
+
+/// Where an execution ARN points: its store key, or Lambda's error for an ARN that is not one.
+pub(crate) fn locate(arn: &str) -> Result<String, DurableError> {
+    let (region, _account, function, _version, name, _id) = parse_arn(arn)
+        .ok_or_else(|| DurableError::Invalid(format!("Invalid durable execution ARN: {arn}")))?;
+    Ok(key(&region, &function, &name))
+}
+
+/// Reads an execution by ARN (the id must match: a name reused after a deletion is another execution).
+pub(crate) fn read(service: &Service, arn: &str) -> ApiResult<Option<Execution>> {
+    let (region, _, function, _, name, id) = match parse_arn(arn) {
+        Some(p) => p,
+        None => {
+            return Err(api_error(DurableError::Invalid(format!(
+                "Invalid durable execution ARN: {arn}"
+            ))))
+        }
+    };
+    Ok(
+        records::durable::get(&service.store, &region, &function, &name)
+            .map_err(store_error)?
+            .map(|(e, _)| e)
+            .filter(|e| e.id == id),
+    )
+}
+
+/// The error for an execution that does not exist.
+pub(crate) fn missing(arn: &str) -> DurableError {
+    DurableError::NotFound(format!("Durable execution {arn} not found."))
+}
+
+/// The one read-modify-write of an execution: under its lock, `f` changes it (or refuses, and nothing is
+/// written), the row is written back, then what the change asks for is done ([`settle`]; `kick`: start an
+/// invocation when one is needed).
+pub(crate) async fn change<T>(
+    service: &Arc<Service>,
+    key: &str,
+    id: Option<&str>,
+    kick: bool,
+    f: impl FnOnce(&mut Execution) -> Result<(T, Vec<Effect>), DurableError>,
+) -> ApiResult<(T, Execution)> {
+    let state = &service.durable;
+    let _guard = state.lock(key).await;
+    let (region, rest) = key.split_once('/').unwrap_or((key, ""));
+    let (function, name) = rest.split_once('/').unwrap_or((rest, ""));
+    let store = service.store.clone();
+    let (r, f2, n) = (region.to_owned(), function.to_owned(), name.to_owned());
+    let row = tokio::task::spawn_blocking(move || records::durable::get(&store, &r, &f2, &n))
+        .await
+        .map_err(|e| ApiError::service(format!("the store: {e}")))?
+        .map_err(store_error)?;
+    let Some((mut e, revision)) = row.filter(|(e, _)| id.is_none_or(|id| e.id == id)) else {
+        return Err(api_error(DurableError::NotFound(format!(
+            "Durable execution {name} of {function} not found."
+        ))));
+    };
+    let (out, effects) = f(&mut e).map_err(api_error)?;
+    let store = service.store.clone();
+    let written = e.clone();
+    tokio::task::spawn_blocking(move || records::durable::update(&store, &written, revision))
+        .await
+        .map_err(|e| ApiError::service(format!("the store: {e}")))?
+        .map_err(store_error)?;
+    settle(service, &e, effects, kick);
+    Ok((out, e))
+}
+
+/// After a change is written: the execution's timer, its chained invokes, its end, its next invocation.
+fn settle(service: &Arc<Service>, e: &Execution, effects: Vec<Effect>, kick: bool) {
+    let key = key_of(e);
+    let state = &service.durable;
+    if e.status.is_terminal() {
+        state.arm(&key, e.expires_ms());
+    } else {
+        state.arm(&key, e.next_due());
+    }
+    for effect in effects {
+        match effect {
+            Effect::StartChained { op, target } => {
+                let service = service.clone();
+                let parent = e.arn.clone();
+                let trace = e.trace_header.clone();
+                let (region, account) = (e.region.clone(), e.account.clone());
+                tokio::spawn(async move {
+                    chained(&service, &region, &account, &parent, &op, target, trace).await;
+                });
+            }
+            Effect::Ended => {
+                state.notify_ended(&key);
+                if let Some(parent) = e.parent.clone() {
+                    let service = service.clone();
+                    let child = e.clone();
+                    tokio::spawn(async move { child_ended(&service, &parent, &child).await });
+                }
+            }
+        }
+    }
+    if kick && e.needs_invocation(now_ms()) {
+        self::kick(service, &key);
+    }
+}
+
+/// Starts an invocation of the execution unless one runs (which then looks again when it ends).
+pub(crate) fn kick(service: &Arc<Service>, key: &str) {
+    if service.durable.claim(key) {
+        let service = service.clone();
+        let key = key.to_owned();
+        tokio::spawn(async move { run(service, key).await });
+    }
+}
+
+/// The invocations of one execution, one at a time, while it needs them.
+async fn run(service: Arc<Service>, key: String) {
+    loop {
+        let begun = change(&service, &key, None, false, |e| {
+            if e.needs_invocation(now_ms()) {
+                Ok((Some(e.begin_invocation()?), Vec::new()))
+            } else {
+                Ok((None, Vec::new()))
+            }
+        })
+        .await;
+        let (event, e) = match begun {
+            Ok((Some(event), e)) => (event, e),
+            Ok((None, _)) | Err(_) => {
+                if service.durable.release(&key) {
+                    continue;
+                }
+                return;
+            }
+        };
+        let started = now_ms();
+        let (request_id, result) = invoke_once(&service, &e, event).await;
+        let ended = now_ms();
+        let finished = change(&service, &key, Some(&e.id), false, |e| {
+            let Some(result) = result else {
+                // Throttled: no invocation happened; try again in a second.
+                e.invocation = None;
+                e.retry_at_ms = Some(ended + 1000);
+                return Ok(((), Vec::new()));
+            };
+            let effects = match e.finish_invocation(result, &request_id, started, ended) {
+                InvocationOutcome::Ended => vec![Effect::Ended],
+                _ => Vec::new(),
+            };
+            Ok(((), effects))
+        })
+        .await;
+        if let Err(err) = finished {
+            tracing::warn!("durable execution {}: {}", e.arn, err.message);
+        }
+    }
+}
+
+/// Invokes the execution's function version with its event; `None`: throttled, try again.
+async fn invoke_once(
+    service: &Arc<Service>,
+    e: &Execution,
+    event: Value,
+) -> (String, Option<InvocationResult>) {
+    let request_id = invoke::new_request_id();
+    let arns = Arns {
+        region: e.region.clone(),
+        account: e.account.clone(),
+    };
+    let call = Call {
+        request_id: request_id.clone(),
+        payload: Bytes::from(event.to_string()),
+        trace_id: e.trace_header.clone(),
+        invoked_function_arn: e.function_arn.clone(),
+        ..Call::default()
+    };
+    let target = Target {
+        arns: &arns,
+        function: &e.function,
+        qualifier: Some(&e.version),
+        incarnation: None,
+    };
+    let result = match invoke::run(service, target, call).await {
+        Ok(running) => {
+            let c = running.collect().await;
+            if c.failed {
+                let v: Value = serde_json::from_slice(&c.body).unwrap_or(Value::Null);
+                Some(InvocationResult::FunctionError {
+                    error_type: v
+                        .get("errorType")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Unhandled")
+                        .to_owned(),
+                    body: c.body.to_vec(),
+                })
+            } else {
+                Some(InvocationResult::Answered(c.body.to_vec()))
+            }
+        }
+        Err(Refused::Engine(_)) => None,
+        Err(r) => {
+            let e = r.into_api_error();
+            let body = serde_json::json!({"errorType": e.error_type, "errorMessage": e.message});
+            Some(InvocationResult::FunctionError {
+                error_type: e.error_type.to_owned(),
+                body: body.to_string().into_bytes(),
+            })
+        }
+    };
+    (request_id, result)
+}
+
+/// What `Invoke` asks of a durable function.
+pub(crate) struct Start<'a> {
+    /// The request's region and account.
+    pub arns: &'a Arns,
+    /// The function.
+    pub function: &'a str,
+    /// The qualifier invoked (a version, an alias or `$LATEST`).
+    pub qualifier: &'a str,
+    /// The version it resolved to.
+    pub version: &'a str,
+    /// The function's `DurableConfig`.
+    pub config: &'a crate::model::DurableConfig,
+    /// `X-Amz-Durable-Execution-Name`.
+    pub name: Option<String>,
+    /// The event.
+    pub input: &'a [u8],
+    /// `X-Amzn-Trace-Id`.
+    pub trace_header: Option<String>,
+    /// The chained invoke that starts it.
+    pub parent: Option<ParentLink>,
+}
+
+/// Starts an execution, or finds the one of that name started with the same input (idempotent starts by
+/// name); `DurableExecutionAlreadyStartedException` when its input differs.
+pub(crate) async fn start_execution(service: &Arc<Service>, s: Start<'_>) -> ApiResult<Execution> {
+    let input = String::from_utf8_lossy(s.input).into_owned();
+    let new = NewExecution {
+        region: s.arns.region.clone(),
+        account: s.arns.account.clone(),
+        function: s.function.to_owned(),
+        version: s.version.to_owned(),
+        qualifier: s.qualifier.to_owned(),
+        name: s.name.clone(),
+        input: input.clone(),
+        timeout_s: s.config.execution_timeout,
+        retention_days: s.config.retention_period_in_days,
+        parent: s.parent,
+        trace_header: s.trace_header,
+    };
+    let e = Execution::new(new, now_ms());
+    let k = key_of(&e);
+    let _guard = service.durable.lock(&k).await;
+    let store = service.store.clone();
+    let row = e.clone();
+    let existing = tokio::task::spawn_blocking(move || {
+        match records::durable::get(&store, &row.region, &row.function, &row.name)? {
+            Some((found, _)) => Ok(Some(found)),
+            None => records::durable::create(&store, &row).map(|()| None),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::service(format!("the store: {e}")))?
+    .map_err(store_error)?;
+    if let Some(found) = existing {
+        if found.input == input && s.name.is_some() {
+            return Ok(found);
+        }
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "DurableExecutionAlreadyStartedException",
+            format!(
+                "Durable execution with name {} already exists for function {}.",
+                found.name, found.function
+            ),
+        ));
+    }
+    drop(_guard);
+    settle(service, &e, Vec::new(), true);
+    Ok(e)
+}
+
+/// Waits until the execution ends or `until` (Unix ms) passes; the execution as last read.
+pub(crate) async fn wait_end(
+    service: &Arc<Service>,
+    arn: &str,
+    until: u64,
+) -> ApiResult<Option<Execution>> {
+    let k = locate(arn).map_err(api_error)?;
+    loop {
+        let ended = service.durable.ended(&k);
+        let notified = ended.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let e = read(service, arn)?;
+        let now = now_ms();
+        match &e {
+            Some(x) if !x.status.is_terminal() && now < until => {}
+            _ => return Ok(e),
+        }
+        let wait = Duration::from_millis(until.saturating_sub(now).min(5_000));
+        let _ = tokio::time::timeout(wait, notified).await;
+    }
+}
+
+/// Resolves a chained invoke's target: the version it runs and whether it is durable; the error the operation
+/// fails with otherwise.
+fn resolve_target(
+    service: &Service,
+    arns: &Arns,
+    function_name: &str,
+) -> Result<
+    (
+        String,
+        Option<String>,
+        String,
+        Option<crate::model::DurableConfig>,
+    ),
+    ErrorObject,
+> {
+    let not_found = |m: String| ErrorObject::new("ResourceNotFoundException", m);
+    let r = names::parse_function(function_name, &arns.account)
+        .map_err(|e| ErrorObject::new("InvalidParameterValueException", e.message))?;
+    let q = r.qualifier.clone();
+    let res = crate::resolve::resolve(service, arns, &r.name, q.as_deref())
+        .map_err(|e| not_found(e.message))?;
+    let durable = res.version.config.durable_config.clone();
+    if durable.is_some() && q.is_none() {
+        return Err(ErrorObject::new(
+            "InvalidParameterValueException",
+            "You cannot invoke a durable function using an unqualified ARN.",
+        ));
+    }
+    Ok((r.name, q, res.version.config.version.clone(), durable))
+}
+
+/// The checkpoint's preflight of a chained invoke: the version it will run, or why it fails at once.
+pub(crate) fn preflight<'a>(
+    service: &'a Service,
+    arns: &Arns,
+) -> impl FnMut(&ChainedInvokeOptions) -> Result<String, ErrorObject> + 'a {
+    let arns = arns.clone();
+    move |o: &ChainedInvokeOptions| {
+        resolve_target(service, &arns, &o.function_name).map(|(_, _, version, _)| version)
+    }
+}
+
+/// Runs a chained invoke: a durable target becomes a child execution (its end completes the operation), a
+/// plain one is invoked and its answer completes the operation.
+async fn chained(
+    service: &Arc<Service>,
+    region: &str,
+    account: &str,
+    parent: &str,
+    op: &str,
+    target: ChainedTarget,
+    trace: Option<String>,
+) {
+    let arns = Arns {
+        region: region.to_owned(),
+        account: account.to_owned(),
+    };
+    let Ok(parent_key) = locate(parent) else {
+        return;
+    };
+    let payload = target.payload.clone().unwrap_or_default();
+    let done = |status: OpStatus, result: Option<String>, error: Option<ErrorObject>| {
+        let parent_key = parent_key.clone();
+        let op = op.to_owned();
+        async move {
+            let r = change(service, &parent_key, None, true, |p| {
+                p.chained_done(&op, status, result, error, now_ms());
+                Ok(((), Vec::new()))
+            })
+            .await;
+            if let Err(e) = r {
+                tracing::debug!("chained invoke {op} of {parent_key}: {}", e.message);
+            }
+        }
+    };
+    let resolved = resolve_target(service, &arns, &target.function_name);
+    let (name, qualifier, version, durable) = match resolved {
+        Ok(r) => r,
+        Err(error) => return done(OpStatus::Failed, None, Some(error)).await,
+    };
+    if let Some(config) = durable {
+        let start = Start {
+            arns: &arns,
+            function: &name,
+            qualifier: qualifier.as_deref().unwrap_or("$LATEST"),
+            version: &version,
+            config: &config,
+            name: None,
+            input: payload.as_bytes(),
+            trace_header: trace,
+            parent: Some(ParentLink {
+                arn: parent.to_owned(),
+                op: op.to_owned(),
+            }),
+        };
+        match start_execution(service, start).await {
+            Ok(child) => {
+                let child_arn = child.arn.clone();
+                let _ = change(service, &parent_key, None, false, |p| {
+                    p.chained_child(op, &child_arn);
+                    Ok(((), Vec::new()))
+                })
+                .await;
+            }
+            Err(e) => {
+                let error = ErrorObject::new(e.error_type, e.message);
+                done(OpStatus::Failed, None, Some(error)).await;
+            }
+        }
+        return;
+    }
+    let call = Call {
+        request_id: invoke::new_request_id(),
+        payload: Bytes::from(payload),
+        tenant_id: target.tenant_id.clone(),
+        trace_id: trace,
+        invoked_function_arn: match &qualifier {
+            Some(q) => arns.qualified(&name, q),
+            None => arns.function(&name),
+        },
+        ..Call::default()
+    };
+    let t = Target {
+        arns: &arns,
+        function: &name,
+        qualifier: qualifier.as_deref(),
+        incarnation: None,
+    };
+    match invoke::run(service, t, call).await {
+        Ok(running) => {
+            let c = running.collect().await;
+            let body = String::from_utf8_lossy(&c.body).into_owned();
+            if c.failed {
+                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                let error = ErrorObject {
+                    error_type: Some(
+                        v.get("errorType")
+                            .and_then(Value::as_str)
+                            .unwrap_or("Unhandled")
+                            .to_owned(),
+                    ),
+                    error_message: v
+                        .get("errorMessage")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    error_data: Some(body),
+                    ..ErrorObject::default()
+                };
+                done(OpStatus::Failed, None, Some(error)).await;
+            } else {
+                done(OpStatus::Succeeded, Some(body), None).await;
+            }
+        }
+        Err(r) => {
+            let e = r.into_api_error();
+            done(
+                OpStatus::Failed,
+                None,
+                Some(ErrorObject::new(e.error_type, e.message)),
+            )
+            .await;
+        }
+    }
+}
+
+/// A child execution ended: its parent's chained invoke completes with its result or error.
+async fn child_ended(service: &Arc<Service>, parent: &ParentLink, child: &Execution) {
+    let Ok(parent_key) = locate(&parent.arn) else {
+        return;
+    };
+    let status = match child.status {
+        ExecutionStatus::Succeeded => OpStatus::Succeeded,
+        ExecutionStatus::TimedOut => OpStatus::TimedOut,
+        ExecutionStatus::Stopped => OpStatus::Stopped,
+        _ => OpStatus::Failed,
+    };
+    let (result, error) = (child.result.clone(), child.error.clone());
+    let op = parent.op.clone();
+    let _ = change(service, &parent_key, None, true, move |p| {
+        p.chained_done(&op, status, result, error, now_ms());
+        Ok(((), Vec::new()))
+    })
+    .await;
+}
+
+/// Starts the timers and picks every execution up where the store has it (after a restart: invocations that
+/// were running are run again, chained invokes of plain functions dispatched again, ended children reported
+/// to their parents).
+pub(crate) fn start(service: &Arc<Service>) {
+    tokio::spawn(timers(service.clone()));
+    let service = service.clone();
+    tokio::spawn(async move {
+        let store = service.store.clone();
+        let rows = match tokio::task::spawn_blocking(move || records::durable::all(&store)).await {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => return tracing::warn!("durable executions: cannot read them: {e}"),
+            Err(_) => return,
+        };
+        for (k, row) in rows {
+            let e = match row {
+                Ok(e) => e,
+                Err(err) => {
+                    tracing::warn!("durable execution {k} cannot be read: {err}");
+                    continue;
+                }
+            };
+            let key = key_of(&e);
+            if e.status.is_terminal() {
+                service.durable.arm(&key, e.expires_ms());
+                if let Some(parent) = &e.parent {
+                    child_ended(&service, parent, &e).await;
+                }
+                continue;
+            }
+            service.durable.arm(&key, e.next_due());
+            for (op, target) in e.running_chained() {
+                if target.child_arn.is_none() {
+                    let service = service.clone();
+                    let (region, account, arn) =
+                        (e.region.clone(), e.account.clone(), e.arn.clone());
+                    let trace = e.trace_header.clone();
+                    tokio::spawn(async move {
+                        chained(&service, &region, &account, &arn, &op, target, trace).await;
+                    });
+                }
+            }
+            if e.needs_invocation(now_ms()) {
+                kick(&service, &key);
+            }
+        }
+    });
+}
+
+/// The timer loop: wakes each execution when its next moment comes.
+async fn timers(service: Arc<Service>) {
+    loop {
+        let notified = service.durable.wake.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let now = now_ms();
+        let (due, next) = service.durable.take_due(now);
+        for key in due {
+            let service = service.clone();
+            tokio::spawn(async move { wake(&service, &key).await });
+        }
+        let wait = next.map_or(60_000, |n| n.saturating_sub(now)).min(60_000);
+        let _ = tokio::time::timeout(Duration::from_millis(wait), notified).await;
+    }
+}
+
+/// One execution's timer came due: its timeout, waits and retries and callback timeouts that came due, a
+/// failed invocation's retry — or, ended, the end of its retention.
+async fn wake(service: &Arc<Service>, key: &str) {
+    let now = now_ms();
+    let mut expired = None;
+    let r = change(service, key, None, true, |e| {
+        if e.status.is_terminal() {
+            if e.expires_ms().is_some_and(|x| x <= now) {
+                expired = Some(e.clone());
+            }
+            return Ok(((), Vec::new()));
+        }
+        let mut effects = Vec::new();
+        if e.time_out_if_due(now) {
+            effects.push(Effect::Ended);
+        }
+        e.complete_due(now);
+        Ok(((), effects))
+    })
+    .await;
+    if r.is_err() {
+        service.durable.forget(key);
+        return;
+    }
+    if let Some(e) = expired {
+        let _guard = service.durable.lock(key).await;
+        let store = service.store.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Ok(Some((row, rev))) =
+                records::durable::get(&store, &e.region, &e.function, &e.name)
+            {
+                if row.id == e.id {
+                    let _ = records::durable::delete(&store, &row, rev);
+                }
+            }
+        })
+        .await;
+        drop(_guard);
+        service.durable.forget(key);
+    }
+}

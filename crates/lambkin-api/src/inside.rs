@@ -1,0 +1,127 @@
+//! The Lambda API as functions see it from inside their environment: the engine hands over each call its init
+//! forwarded (`lambkin_engine::InsideApi`), and it runs through the same routes and operations as any request,
+//! scoped to what the calling function may do — its own durable executions' checkpoints and state, callbacks,
+//! and invoking functions (what Lambda functions commonly do with their execution role). Anything else is
+//! `AccessDeniedException`, as an execution role without the permission would have it.
+
+use std::sync::{Arc, Weak};
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http_body_util::BodyExt;
+use lambkin_engine::{ApiAnswer, ApiCall, ApiFuture, InsideApi, InsideCaller};
+
+use crate::error::{ApiError, ApiResult};
+use crate::names::Arns;
+use crate::operation::Operation;
+use crate::service::Service;
+
+/// The service's answer to calls from inside environments.
+pub(crate) struct Inside {
+    service: Weak<Service>,
+}
+
+impl Inside {
+    /// Answers for `service` (held weakly: the engine that calls it belongs to the service).
+    pub(crate) fn new(service: &Arc<Service>) -> Arc<Inside> {
+        Arc::new(Inside {
+            service: Arc::downgrade(service),
+        })
+    }
+}
+
+impl InsideApi for Inside {
+    fn call(&self, caller: InsideCaller, call: ApiCall) -> ApiFuture {
+        let service = self.service.upgrade();
+        Box::pin(async move {
+            match service {
+                Some(service) => answer(&service, caller, call).await,
+                None => ApiAnswer::error(503, "ServiceException", "lambkin is stopping."),
+            }
+        })
+    }
+}
+
+async fn answer(service: &Arc<Service>, caller: InsideCaller, call: ApiCall) -> ApiAnswer {
+    let Ok(method) = Method::from_bytes(call.method.as_bytes()) else {
+        return ApiAnswer::error(400, "InvalidRequestContentException", "Unknown method.");
+    };
+    let mut headers = HeaderMap::new();
+    for (k, v) in &call.headers {
+        if let (Ok(k), Ok(v)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
+            headers.append(k, v);
+        }
+    }
+    let arns = Arns {
+        region: caller.region.clone(),
+        account: caller.account_id.clone(),
+    };
+    let response = crate::routes::handle_inside(
+        service,
+        arns,
+        method,
+        &call.target,
+        headers,
+        call.body,
+        |op| scope(&caller, op),
+    )
+    .await;
+    let (parts, body) = response.into_parts();
+    let body = match body.collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => bytes::Bytes::new(),
+    };
+    ApiAnswer {
+        status: parts.status.as_u16(),
+        headers: parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body,
+    }
+}
+
+/// What a function may do from inside: its own durable executions, callbacks, invokes.
+fn scope(caller: &InsideCaller, op: &Operation) -> ApiResult<()> {
+    use Operation as O;
+    let own = |arn: &str| {
+        lambkin_durable::execution::parse_arn(arn).is_some_and(|(region, account, function, ..)| {
+            region == caller.region
+                && account == caller.account_id
+                && function == caller.function_name
+        })
+    };
+    let (allowed, resource) = match op {
+        O::CheckpointDurableExecution(c)
+        | O::GetDurableExecutionState(c)
+        | O::GetDurableExecution(c)
+        | O::GetDurableExecutionHistory(c) => (own(&c.target), c.target.clone()),
+        O::SendDurableExecutionCallbackSuccess(_)
+        | O::SendDurableExecutionCallbackFailure(_)
+        | O::SendDurableExecutionCallbackHeartbeat(_)
+        | O::Invoke(_)
+        | O::InvokeAsync(_)
+        | O::InvokeWithResponseStream(_) => (true, String::new()),
+        _ => (false, String::new()),
+    };
+    if allowed {
+        return Ok(());
+    }
+    let resource = if resource.is_empty() {
+        format!(
+            "arn:aws:lambda:{}:{}:function:*",
+            caller.region, caller.account_id
+        )
+    } else {
+        resource
+    };
+    let action = op.name();
+    Err(ApiError::new(
+        http::StatusCode::FORBIDDEN,
+        "AccessDeniedException",
+        format!(
+            "User: arn:aws:sts::{}:assumed-role/{}-role/{} is not authorized to perform: lambda:{action} on resource: {resource} because no identity-based policy allows the lambda:{action} action",
+            caller.account_id, caller.function_name, caller.function_name
+        ),
+    ))
+}
