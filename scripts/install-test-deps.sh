@@ -10,8 +10,12 @@
 #     client), boto3, awscli, pytest, moto[server] (its standalone S3 server holds the S3 code suite's zips),
 #     cryptography and bcrypt (the image suite's token server and htpasswd file), nats-py (the event source
 #     suite publishes to JetStream with it; moto's server is its SQS, SNS, EventBridge and S3), selenium (drives
-#     Chromium through chromium-driver in the console suite).
+#     Chromium through chromium-driver in the console suite), AWS's durable execution SDK for Python and its
+#     testing package (the durable suite packages the SDK into its functions and points the testing package's
+#     cloud runner at lambkin).
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
+#   - tests/fixtures/durable-js/node_modules: AWS's durable execution SDK for JavaScript (the version its
+#     package.json pins) and its @aws-sdk/client-lambda, zipped into the durable suite's nodejs22.x functions.
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
 set -euo pipefail
@@ -19,8 +23,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client" "selenium>=4.11,<5" "opentelemetry-proto" "grpcio")
-PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc"
+PY_PACKAGES=("awslambdaric>=4,<5" "boto3" "awscli" "pytest" "moto[server]>=5,<6" "cryptography" "bcrypt" "nats-py>=2,<3" "prometheus-client" "selenium>=4.11,<5" "opentelemetry-proto" "grpcio" "aws-durable-execution-sdk-python-testing==1.4.0" "aws-durable-execution-sdk-python==3.0.0")
+PY_IMPORTS="awslambdaric, boto3, awscli, pytest, moto.server, cryptography, bcrypt, nats, prometheus_client, selenium, opentelemetry.proto.collector.trace.v1.trace_service_pb2, grpc, aws_durable_execution_sdk_python, aws_durable_execution_sdk_python_testing"
 
 step() { printf '==> %s\n' "$*"; }
 die() { printf 'install-test-deps: %s\n' "$*" >&2; exit 1; }
@@ -126,6 +130,23 @@ else
     (cd "$NODE_DIR" && npm install --no-audit --no-fund --loglevel=error)
     [ -f "$NODE_DIR/node_modules/aws-lambda-ric/rapid-client.node" ] \
         || die "npm install finished but aws-lambda-ric/rapid-client.node is missing (did its install scripts run?)"
+fi
+
+# --- AWS's durable execution SDK for JavaScript -----------------------------------------------
+# Plain JavaScript (no native build); npm on the host's Node.js installs it even where that is older than the
+# SDK's `engines` (Node.js >= 22): the functions run it on the nodejs22.x runtime lambkin installs.
+DURABLE_JS_DIR=tests/fixtures/durable-js
+DURABLE_JS_SDK="$DURABLE_JS_DIR/node_modules/@aws/durable-execution-sdk-js/package.json"
+DURABLE_JS_VERSION="$(sed -n 's|.*"@aws/durable-execution-sdk-js": *"\([^"]*\)".*|\1|p' "$DURABLE_JS_DIR/package.json")"
+[ -n "$DURABLE_JS_VERSION" ] || die "$DURABLE_JS_DIR/package.json pins no @aws/durable-execution-sdk-js version"
+if [ -f "$DURABLE_JS_SDK" ] && grep -q "\"version\": \"$DURABLE_JS_VERSION\"" "$DURABLE_JS_SDK"; then
+    step "@aws/durable-execution-sdk-js $DURABLE_JS_VERSION present in $DURABLE_JS_DIR/node_modules"
+else
+    command -v npm >/dev/null 2>&1 || die "npm not found (Node.js 20+ is required)"
+    step "npm install in $DURABLE_JS_DIR (@aws/durable-execution-sdk-js $DURABLE_JS_VERSION)"
+    (cd "$DURABLE_JS_DIR" && npm install --no-audit --no-fund --loglevel=error)
+    grep -q "\"version\": \"$DURABLE_JS_VERSION\"" "$DURABLE_JS_SDK" 2>/dev/null \
+        || die "npm install finished but $DURABLE_JS_SDK is not version $DURABLE_JS_VERSION"
 fi
 
 step "test dependencies ready"
