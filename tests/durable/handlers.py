@@ -7,6 +7,7 @@ documentation shows it; `PLAIN` is an ordinary (not durable) function for chaine
 SUITE = r'''
 import json
 import os
+import time
 
 import boto3
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
@@ -105,6 +106,11 @@ def handler(event, context: DurableContext):
                 os._exit(3)
             return "survived"
         return {"step": context.step(crash_first_time, name="crashy")}
+    if case == "slow":
+        def slow(_):
+            time.sleep(event["seconds"])
+            return "slept"
+        return {"step": context.step(slow, name="slow")}
     if case == "sleep":
         context.wait(Duration.from_seconds(event["seconds"]), name="long")
         return {"woke": True}
