@@ -183,20 +183,25 @@ async fn run(service: Arc<Service>, key: String) {
                 return;
             }
         };
+        let invocation = e.invocation.clone().unwrap_or_default();
         let started = now_ms();
         let (request_id, result) = invoke_once(&service, &e, event).await;
         let ended = now_ms();
         let finished = change(&service, &key, Some(&e.id), false, |e| {
             let Some(result) = result else {
                 // Throttled: no invocation happened; try again in a second.
+                if e.invocation.as_deref() != Some(invocation.as_str()) {
+                    return Ok(((), Vec::new()));
+                }
                 e.invocation = None;
                 e.retry_at_ms = Some(ended + 1000);
                 return Ok(((), Vec::new()));
             };
-            let effects = match e.finish_invocation(result, &request_id, started, ended) {
-                InvocationOutcome::Ended => vec![Effect::Ended],
-                _ => Vec::new(),
-            };
+            let effects =
+                match e.finish_invocation(&invocation, result, &request_id, started, ended) {
+                    InvocationOutcome::Ended => vec![Effect::Ended],
+                    _ => Vec::new(),
+                };
             Ok(((), effects))
         })
         .await;

@@ -206,10 +206,12 @@ fn no_import_cycles() {
 fn the_plumbing_is_made_of_leaves() {
     let edges = graph();
     let runners = [
-        "ops", "routes", "queue", "urlserve", "invoke", "runtimes", "resolve", "esm",
+        "ops", "routes", "queue", "urlserve", "invoke", "runtimes", "resolve", "esm", "durable",
+        "inside",
     ];
     let leaves = [
         "service",
+        "durable_state",
         "observe",
         "traces",
         "pollers",

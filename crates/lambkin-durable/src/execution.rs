@@ -438,7 +438,8 @@ impl Execution {
             .saturating_add(self.timeout_s.saturating_mul(1000))
     }
 
-    /// Starts an invocation: a fresh token and the whole log (paged at [`PAGE_BYTES`]); the invoke event.
+    /// Starts an invocation: a fresh token and the whole log (paged at [`PAGE_BYTES`]); the invoke event. The
+    /// invocation's id is then [`Execution::invocation`].
     pub fn begin_invocation(&mut self) -> Result<Value, DurableError> {
         if self.status != ExecutionStatus::Running {
             return Err(DurableError::Conflict(format!(
@@ -1127,11 +1128,16 @@ impl Execution {
     /// (`{"Status": "SUCCEEDED" | "FAILED" | "PENDING", "Result", "Error"}`).
     pub fn finish_invocation(
         &mut self,
+        invocation: &str,
         result: InvocationResult,
         request_id: &str,
         start_ms: u64,
         end_ms: u64,
     ) -> InvocationOutcome {
+        // Only the current invocation ends itself: one that another replaced (after a restart) changes nothing.
+        if self.invocation.as_deref() != Some(invocation) {
+            return InvocationOutcome::Ignored;
+        }
         self.invocation = None;
         self.last_checkpoint = None;
         let function_error = match &result {

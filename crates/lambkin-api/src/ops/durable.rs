@@ -28,13 +28,20 @@ const SYNC_WAIT_MS: u64 = 15 * 60 * 1000;
 /// `RetentionPeriodInDays` when not given.
 const DEFAULT_RETENTION_DAYS: u32 = 14;
 
-/// `DurableConfig` of `CreateFunction` (the ranges were checked by the model's constraints).
+/// `DurableConfig` of `CreateFunction` (the ranges were checked by the model's constraints). In a cluster,
+/// refused: executions are driven by one host's timers and locks, not yet shared between hosts.
 pub(crate) fn config_for_create(
     given: Option<DurableConfigInput>,
+    clustered: bool,
 ) -> ApiResult<Option<DurableConfig>> {
     let Some(g) = given else {
         return Ok(None);
     };
+    if clustered {
+        return Err(ApiError::invalid(
+            "lambkin runs durable functions on one host only yet: start lambkin serve without --cluster to create one.",
+        ));
+    }
     let Some(execution_timeout) = g.execution_timeout else {
         return Err(ApiError::invalid(
             "DurableConfig.ExecutionTimeout is required to create a durable function.",
@@ -553,15 +560,23 @@ mod tests {
 
     #[test]
     fn durable_config_rules() {
-        let made = config_for_create(Some(DurableConfigInput {
-            execution_timeout: Some(60),
-            retention_period_in_days: None,
-            kms_key_arn: None,
-        }))
+        let made = config_for_create(
+            Some(DurableConfigInput {
+                execution_timeout: Some(60),
+                retention_period_in_days: None,
+                kms_key_arn: None,
+            }),
+            false,
+        )
         .ok()
         .flatten();
         assert_eq!(made.as_ref().map(|c| c.retention_period_in_days), Some(14));
-        assert!(config_for_create(Some(DurableConfigInput::default())).is_err());
+        assert!(config_for_create(Some(DurableConfigInput::default()), false).is_err());
+        let given = DurableConfigInput {
+            execution_timeout: Some(60),
+            ..DurableConfigInput::default()
+        };
+        assert!(config_for_create(Some(given), true).is_err());
         assert!(config_for_update("f", None, DurableConfigInput::default()).is_err());
         let updated = config_for_update(
             "f",

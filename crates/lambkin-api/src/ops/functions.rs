@@ -167,7 +167,10 @@ pub(crate) async fn create(ctx: &Ctx, input: Body<CreateFunctionInput>) -> ApiRe
         vpc_config: None,
         file_system_configs: Vec::new(),
         image_config_response: crate::images::image_config(input.image_config),
-        durable_config: super::durable::config_for_create(input.durable_config)?,
+        durable_config: super::durable::config_for_create(
+            input.durable_config,
+            ctx.service.cluster.is_some(),
+        )?,
     };
     settings.put(&mut config);
     if image_uri.is_some() {

@@ -42,6 +42,10 @@ fn no_preflight(_: &ChainedInvokeOptions) -> Result<String, ErrorObject> {
     Ok("$LATEST".into())
 }
 
+fn inv(e: &Execution) -> String {
+    e.invocation.clone().unwrap_or_default()
+}
+
 fn token_of(event: &Value) -> String {
     event["CheckpointToken"]
         .as_str()
@@ -109,7 +113,13 @@ fn a_step_then_the_result_then_success() {
         Err(DurableError::Invalid("Invalid checkpoint token.".into()))
     );
     let out = br#"{"Status":"SUCCEEDED","Result":"3"}"#.to_vec();
-    let outcome = e.finish_invocation(InvocationResult::Answered(out), "r1", 1_000, 1_300);
+    let outcome = e.finish_invocation(
+        &inv(&e),
+        InvocationResult::Answered(out),
+        "r1",
+        1_000,
+        1_300,
+    );
     assert_eq!(outcome, InvocationOutcome::Ended);
     assert_eq!(e.status, ExecutionStatus::Succeeded);
     assert_eq!(e.result.as_deref(), Some("3"));
@@ -144,7 +154,7 @@ fn waits_suspend_and_come_due() {
     assert_eq!(a.operations[0].scheduled_end_ms, Some(10_500));
     let out = br#"{"Status":"PENDING"}"#.to_vec();
     assert_eq!(
-        e.finish_invocation(InvocationResult::Answered(out), "r1", 0, 600),
+        e.finish_invocation(&inv(&e), InvocationResult::Answered(out), "r1", 0, 600),
         InvocationOutcome::Suspended { now: false }
     );
     assert_eq!(e.next_due(), Some(10_500));
@@ -361,7 +371,7 @@ fn failed_invocations_back_off_then_fail_the_execution() {
             error_type: "Runtime.ExitError".into(),
             body: br#"{"errorType":"Runtime.ExitError","errorMessage":"exit 1"}"#.to_vec(),
         };
-        match e.finish_invocation(r, "r", 0, 1) {
+        match e.finish_invocation(&inv(&e), r, "r", 0, 1) {
             InvocationOutcome::Retry(d) => delays.push(d),
             InvocationOutcome::Ended => break,
             other => panic!("unexpected {other:?}"),
@@ -413,7 +423,7 @@ fn a_large_log_is_paged() {
     let out = br#"{"Status":"PENDING"}"#.to_vec();
     // Nothing pending and nothing unseen: a PENDING answer is an invalid one, retried.
     assert!(matches!(
-        e.finish_invocation(InvocationResult::Answered(out), "r", 0, 2),
+        e.finish_invocation(&inv(&e), InvocationResult::Answered(out), "r", 0, 2),
         InvocationOutcome::Retry(_)
     ));
     let ev = e.begin_invocation().expect("running");
