@@ -101,9 +101,9 @@ def test_pagination(lam):
      "InvalidParameterValueException", "more than 5 layers"),
     ({"Layers": [f"arn:aws:lambda:us-east-1:{ACCOUNT}:layer:missing:1"]},
      "InvalidParameterValueException", "does not exist"),
+    ({"DurableConfig": {"RetentionPeriodInDays": 3}}, "InvalidParameterValueException",
+     "DurableConfig.ExecutionTimeout is required"),
     # What lambkin cannot honour yet is refused by name, never silently ignored.
-    ({"DurableConfig": {"ExecutionTimeout": 60}}, "InvalidParameterValueException",
-     "DurableConfig: lambkin does not support durable executions yet"),
     ({"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}}, "InvalidParameterValueException",
      "TenancyConfig: lambkin does not support tenant isolation yet"),
 ])
@@ -363,8 +363,10 @@ def test_weighted_alias_splits_traffic(lam):
 
 def test_what_lambkin_cannot_honour_is_refused_on_update_and_publish(lam):
     create(lam, "beyond")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.update_function_configuration(FunctionName="beyond", DurableConfig={"ExecutionTimeout": 60})
+    assert "only be set when a function is created" in e.value.response["Error"]["Message"]
     for call, kw, member in [
-        (lam.update_function_configuration, dict(DurableConfig={"ExecutionTimeout": 60}), "DurableConfig"),
         (lam.update_function_code, dict(ZipFile=zip_bootstrap(), PublishTo="LATEST_PUBLISHED"), "PublishTo"),
         (lam.publish_version, dict(PublishTo="LATEST_PUBLISHED"), "PublishTo"),
     ]:

@@ -379,14 +379,13 @@ def test_function_source_kms_key(lam):
 
 
 @pytest.mark.parametrize("member", [
-    {"DurableConfig": {"ExecutionTimeout": 60, "RetentionPeriodInDays": 14}},
     {"CapacityProviderConfig": {"LambdaManagedInstancesCapacityProviderConfig": {
         "CapacityProviderArn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:capacity-provider:tf"}}},
     {"TenancyConfig": {"TenantIsolationMode": "PER_TENANT"}},
 ])
 def test_function_members_lambkin_cannot_apply_are_refused(lam, member):
-    """`durable_config`, `capacity_provider_config`, `tenancy_config`: refused with lambkin's reason (dropped
-    silently, Terraform's read of `durable_config` would find none and replace the function on every apply)."""
+    """`capacity_provider_config`, `tenancy_config`: refused with lambkin's reason (dropped silently, Terraform's
+    read would find none and replace the function on every apply)."""
     with pytest.raises(lam.exceptions.InvalidParameterValueException, match="lambkin does not support"):
         lam.create_function(Code={"ZipFile": code()}, Description="", FunctionName="tf-refused", MemorySize=128,
                             PackageType="Zip", Publish=False, Role=ROLE, Timeout=3, Handler="bootstrap",
@@ -400,6 +399,24 @@ def test_function_members_lambkin_cannot_apply_are_refused(lam, member):
         with pytest.raises(lam.exceptions.InvalidParameterValueException, match="lambkin does not support"):
             lam.update_function_configuration(FunctionName="tf-refused", **member)
         lam.delete_function(FunctionName="tf-refused")
+
+
+def test_durable_config_reads_back_as_applied(lam):
+    """`durable_config`: what Terraform applies it reads back unchanged (no replacement on the next plan); a
+    change of its retention is an in-place update."""
+    name = "tf-durable"
+    lam.create_function(Code={"ZipFile": code()}, Description="", FunctionName=name, MemorySize=128,
+                        PackageType="Zip", Publish=False, Role=ROLE, Timeout=3, Handler="bootstrap",
+                        Runtime="provided.al2023",
+                        DurableConfig={"ExecutionTimeout": 60, "RetentionPeriodInDays": 14})
+    wait_function_created(lam, name)
+    assert lam.get_function(FunctionName=name)["Configuration"]["DurableConfig"] == {
+        "ExecutionTimeout": 60, "RetentionPeriodInDays": 14}
+    lam.update_function_configuration(FunctionName=name, DurableConfig={"ExecutionTimeout": 60,
+                                                                        "RetentionPeriodInDays": 7})
+    wait_function_updated(lam, name)
+    assert find_function(lam, name)["Configuration"]["DurableConfig"]["RetentionPeriodInDays"] == 7
+    lam.delete_function(FunctionName=name)
 
 
 def test_function_refresh_after_outside_delete(lam):
