@@ -108,13 +108,20 @@ pub(crate) async fn change<T>(
             "Durable execution {name} of {function} not found."
         ))));
     };
+    let before = e.clone();
     let (out, effects) = f(&mut e).map_err(api_error)?;
-    let store = service.store.clone();
-    let written = e.clone();
-    tokio::task::spawn_blocking(move || records::durable::update(&store, &written, revision))
-        .await
-        .map_err(|e| ApiError::service(format!("the store: {e}")))?
-        .map_err(store_error)?;
+    if e != before {
+        let store = service.store.clone();
+        let written = e.clone();
+        tokio::task::spawn_blocking(move || records::durable::update(&store, &written, revision))
+            .await
+            .map_err(|e| ApiError::service(format!("the store: {e}")))?
+            .map_err(store_error)?;
+    }
+    drop(_guard);
+    if e.status.is_terminal() {
+        state.forget(key);
+    }
     settle(service, &e, effects, kick);
     Ok((out, e))
 }

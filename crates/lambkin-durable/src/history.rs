@@ -16,7 +16,8 @@ pub struct Event {
     /// `SubType` of the operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<String>,
-    /// `Id` of the operation.
+    /// `Id` of the operation (empty for `InvocationCompleted`, which belongs to no operation).
+    #[serde(default)]
     pub id: String,
     /// `Name` of the operation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,7 +80,9 @@ impl Event {
             o.insert("SubType".into(), json!(s));
         }
         o.insert("EventId".into(), json!(event_id));
-        o.insert("Id".into(), json!(self.id));
+        if !self.id.is_empty() {
+            o.insert("Id".into(), json!(self.id));
+        }
         if let Some(n) = &self.name {
             o.insert("Name".into(), json!(n));
         }
