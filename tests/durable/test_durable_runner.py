@@ -503,10 +503,9 @@ def test_invoke_of_other_functions(server, lam, py_runtime):
     assert op_payload(child.get_step("increment").result) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="lambkin bug: ChainedInvokeStartedDetails lacks the child's DurableExecutionArn")
 def test_chained_invoke_started_names_the_child_execution(server, lam, py_runtime):
     # botocore's model has ChainedInvokeStartedDetails.DurableExecutionArn, and the testing package reads a
-    # chained child's ARN from there (its local runner writes it); lambkin records the child but leaves it out.
+    # chained child's ARN from there (its local runner writes it).
     plain = ready(lam, unique("rn-plain"), PLAIN_CALLEE, py_runtime, durable=False)
     durable = ready(lam, unique("rn-callee"), DURABLE_CALLEE, py_runtime)
     name = ready(lam, unique("rn-invoker"), INVOKER, py_runtime)

@@ -134,11 +134,20 @@ impl Execution {
     }
 
     /// Records the durable execution a chained invoke started.
+    /// Its `ChainedInvokeStarted` event names the child (`DurableExecutionArn`), as the service records it once
+    /// the child exists.
     pub fn chained_child(&mut self, op_id: &str, child_arn: &str) {
         if let Some(i) = self.find(op_id) {
             if let Some(t) = &mut self.ops[i].target {
                 t.child_arn = Some(child_arn.to_owned());
             }
+        }
+        if let Some(e) = self
+            .events
+            .iter_mut()
+            .find(|e| e.id == op_id && e.event_type == "ChainedInvokeStarted")
+        {
+            e.details["DurableExecutionArn"] = json!(child_arn);
         }
     }
 

@@ -357,6 +357,12 @@ fn chained_invokes_fail_at_once_when_the_target_is_missing() {
     assert_eq!(a.operations[0].status, OpStatus::Started);
     assert_eq!(a.operations[1].status, OpStatus::Failed);
     assert_eq!(effects.len(), 1);
+    e.chained_child("i1", "arn:child");
+    let started = e.events.iter().find(|x| x.event_type == "ChainedInvokeStarted" && x.id == "i1");
+    assert_eq!(
+        started.map(|x| x.details["DurableExecutionArn"].clone()),
+        Some(json!("arn:child"))
+    );
     assert!(e.chained_done("i1", OpStatus::Succeeded, Some("42".into()), None, 10));
     assert!(!e.chained_done("i1", OpStatus::Failed, None, None, 11));
     assert_eq!(e.ops[1].result.as_deref(), Some("42"));
