@@ -141,3 +141,16 @@ def handler(event, context):
     out["invoke"] = r["Payload"].read().decode()
     return out
 '''
+
+QUEUE = r'''
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    """A durable consumer: reads its batch (an SQS event, or an async destination's record), waits, answers."""
+    seen = context.step(lambda _: [r.get("body") for r in event.get("Records", [])] or [event.get("requestContext", {}).get("condition")], name="read")
+    context.wait(Duration.from_seconds(1), name="settle")
+    return {"seen": seen}
+'''

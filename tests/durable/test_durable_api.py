@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from durable.conftest import (
     ACCOUNT, REGION, ROOT_ONLY, deploy, events, start, types, unique, wait_status,
 )
-from durable.handlers import PLAIN, SUITE
+from durable.handlers import PLAIN, QUEUE, SUITE
 from harness import wait_for
 
 pytestmark = ROOT_ONLY
@@ -195,3 +195,22 @@ def test_response_streaming_is_not_for_durable_functions(lam, fn):
     with pytest.raises(ClientError) as err:
         lam.invoke_with_response_stream(FunctionName=f"{fn}:$LATEST", Payload=b"{}")
     assert code(err) == ("InvalidParameterValueException", 400)
+
+
+def test_an_async_destination_that_is_durable_starts_an_execution(lam, py_runtime):
+    consumer = unique("consumer")
+    deploy(lam, consumer, QUEUE, py_runtime)
+    producer = unique("producer")
+    deploy(lam, producer, PLAIN, py_runtime, durable=False)
+    dest = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{consumer}:$LATEST"
+    lam.put_function_event_invoke_config(FunctionName=producer,
+                                         DestinationConfig={"OnSuccess": {"Destination": dest}})
+    lam.invoke(FunctionName=producer, InvocationType="Event", Payload=json.dumps({"n": 2}))
+    runs = wait_for(lambda: lam.list_durable_executions_by_function(
+        FunctionName=consumer, Statuses=["SUCCEEDED"])["DurableExecutions"], timeout=60,
+        what="the destination's durable execution")
+    e = lam.get_durable_execution(DurableExecutionArn=runs[0]["DurableExecutionArn"])
+    record = json.loads(e["InputPayload"])
+    assert record["requestContext"]["condition"] == "Success"
+    assert record["responsePayload"] == {"doubled": 4, "fn": producer}
+    assert json.loads(e["Result"]) == {"seen": ["Success"]}

@@ -370,3 +370,36 @@ def test_kill9_and_restart_lose_nothing(server, lam, sqs):
         wait_drained(server, sqs, url, "all delivered after the restart")
     finally:
         lam.delete_event_source_mapping(UUID=uuid)
+
+
+def test_a_durable_function_behind_a_queue(server, lam, sqs):
+    """A mapping to a durable function (qualified, as Lambda requires) starts one durable execution per batch,
+    with the SQS event as its input; the batch's messages are deleted once that execution has succeeded."""
+    import subprocess
+
+    from durable.conftest import durable_zip
+    from durable.handlers import QUEUE
+    from harness import LAMBKIN
+
+    out = subprocess.run([str(LAMBKIN), "runtime", "ls", "--data-dir", str(server.data_dir)],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    table = {r[0]: r[1] for r in (line.split(None, 2) for line in out.splitlines()[1:]) if len(r) > 1}
+    runtime = next(rt for rt in ("python3.13", "python3.12", "python3.11") if table.get(rt) in ("served", "available"))
+    fn = unique("sqs-durable")
+    lam.create_function(FunctionName=fn, Runtime=runtime, Role="arn:aws:iam::123456789012:role/lambda",
+                        Handler="app.handler", Code={"ZipFile": durable_zip(QUEUE)}, Timeout=30,
+                        DurableConfig={"ExecutionTimeout": 300, "RetentionPeriodInDays": 1})
+    url, arn = make_queue(sqs, unique("sqs-durable"))
+    sqs.send_message(QueueUrl=url, MessageBody="order-1")
+    uuid = mapping(server, lam, arn, f"{fn}:$LATEST", BatchSize=10, MaximumBatchingWindowInSeconds=1)
+    try:
+        def succeeded():
+            runs = lam.list_durable_executions_by_function(FunctionName=fn, Statuses=["SUCCEEDED"])
+            return runs["DurableExecutions"]
+        done = wait(server, succeeded, timeout=60, what="a durable execution of the batch to succeed")
+        e = lam.get_durable_execution(DurableExecutionArn=done[0]["DurableExecutionArn"])
+        assert json.loads(e["Result"]) == {"seen": ["order-1"]}
+        assert json.loads(e["InputPayload"])["Records"][0]["eventSource"] == "aws:sqs"
+        wait_drained(server, sqs, url, "the batch of a succeeded execution is deleted")
+    finally:
+        lam.delete_event_source_mapping(UUID=uuid)

@@ -123,7 +123,7 @@ impl Drop for Lane<'_> {
 }
 
 async fn deliver(
-    service: &Service,
+    service: &Arc<Service>,
     events: &Events,
     lanes: &Mutex<HashMap<String, usize>>,
     delivery: Delivery,

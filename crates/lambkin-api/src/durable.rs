@@ -343,6 +343,62 @@ pub(crate) async fn start_execution(service: &Arc<Service>, s: Start<'_>) -> Api
     Ok(e)
 }
 
+/// For the invoke paths other than `Invoke` — event source mappings and asynchronous deliveries (a destination
+/// function): when the target is a durable function, the invoke starts an execution of it instead, as on Lambda
+/// (unqualified, it is refused). `None`: not a durable function, invoke it as usual. `wait`: answer at the
+/// execution's end (at most 15 minutes), as a synchronous invoke does.
+pub(crate) async fn start_for(
+    service: &Arc<Service>,
+    target: &Target<'_>,
+    payload: &[u8],
+    wait: bool,
+) -> Option<ApiResult<Execution>> {
+    let res =
+        crate::resolve::resolve(service, target.arns, target.function, target.qualifier).ok()?;
+    let config = res.version.config.durable_config.clone()?;
+    let Some(qualifier) = target.qualifier else {
+        return Some(Err(ApiError::invalid(
+            "You cannot invoke a durable function using an unqualified ARN.",
+        )));
+    };
+    let started = start_execution(
+        service,
+        Start {
+            arns: target.arns,
+            function: target.function,
+            qualifier,
+            version: &res.version.config.version,
+            config: &config,
+            name: None,
+            input: payload,
+            trace_header: None,
+            parent: None,
+        },
+    )
+    .await;
+    Some(match started {
+        Ok(e) if wait => wait_end(service, &e.arn, now_ms() + 15 * 60 * 1000)
+            .await
+            .map(|ended| ended.unwrap_or(e)),
+        other => other,
+    })
+}
+
+/// An ended execution as an invoke's answer: its result, or its error as a function error's payload.
+pub(crate) fn as_answer(e: &Execution) -> (Bytes, bool) {
+    match e.status {
+        ExecutionStatus::Succeeded => (Bytes::from(e.result.clone().unwrap_or_default()), false),
+        _ => {
+            let err = e.error.clone().unwrap_or_default();
+            let body = serde_json::json!({
+                "errorType": err.error_type.unwrap_or_else(|| e.status.as_str().to_owned()),
+                "errorMessage": err.error_message.unwrap_or_default(),
+            });
+            (Bytes::from(body.to_string()), true)
+        }
+    }
+}
+
 /// Waits until the execution ends or `until` (Unix ms) passes; the execution as last read.
 pub(crate) async fn wait_end(
     service: &Arc<Service>,

@@ -287,6 +287,24 @@ impl ServiceHost {
             qualifier: qualifier.as_deref(),
             incarnation: None,
         };
+        // A durable function: each batch starts an execution, answered at its end.
+        if let Some(started) =
+            crate::durable::start_for(&service, &target, &call.payload, true).await
+        {
+            return match started {
+                Ok(e) => match crate::durable::as_answer(&e) {
+                    (body, false) => Invoked::Ok {
+                        body,
+                        version: e.version,
+                    },
+                    (body, true) => Invoked::FunctionError {
+                        body,
+                        version: e.version,
+                    },
+                },
+                Err(e) => Invoked::Unavailable(e.message),
+            };
+        }
         match invoke::run(&service, target, call).await {
             Ok(running) => {
                 let version = running.version().to_owned();

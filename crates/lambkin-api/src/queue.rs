@@ -216,7 +216,7 @@ fn scaled(service: &Service, d: Duration) -> Duration {
 }
 
 /// One delivery attempt, through the one invoke path.
-async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
+async fn attempt(service: &Arc<Service>, ev: &QueuedEvent) -> Outcome {
     service.metrics.async_event_age(
         &ev.region,
         &ev.function,
@@ -248,6 +248,16 @@ async fn attempt(service: &Service, ev: &QueuedEvent) -> Outcome {
         qualifier: ev.qualifier.as_deref(),
         incarnation: ev.incarnation.as_deref(),
     };
+    // A durable function (a destination, say): the event starts an execution, which takes it from there.
+    if let Some(started) = crate::durable::start_for(service, &target, &call.payload, false).await {
+        return match started {
+            Ok(e) => Outcome::Success(Bytes::new(), e.version),
+            Err(e) => {
+                let body = json!({"errorType": e.error_type, "errorMessage": e.message});
+                Outcome::FunctionError(Bytes::from(body.to_string()), "$LATEST".into())
+            }
+        };
+    }
     match invoke::run(service, target, call).await {
         Ok(running) => {
             let version = running.version().to_owned();
@@ -473,7 +483,7 @@ fn defer(service: &Service, ev: &mut QueuedEvent) -> Duration {
 }
 
 /// One turn of an event: Lambda's loop detection, maximum age, the invoke, and retries.
-pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
+pub(crate) async fn judge(service: &Arc<Service>, mut ev: QueuedEvent) -> Verdict {
     if ev.outbound.is_some() {
         return deliver_outbound(service, ev).await;
     }
@@ -522,7 +532,7 @@ pub(crate) async fn judge(service: &Service, mut ev: QueuedEvent) -> Verdict {
     }
 }
 
-async fn deliver(service: &Service, key: String, ev: QueuedEvent) {
+async fn deliver(service: &Arc<Service>, key: String, ev: QueuedEvent) {
     let verdict = judge(service, ev).await;
     settle_local(service, &key, verdict).await;
 }
