@@ -135,9 +135,12 @@ def test_listing_filters_and_pages(lam, py_runtime):
     assert len(rest["DurableExecutions"]) == 2 and "NextMarker" not in rest
     pages = lam.get_paginator("list_durable_executions_by_function").paginate(FunctionName=name, MaxItems=1)
     assert sum(len(p["DurableExecutions"]) for p in pages) == 4
-    newest_first = lam.list_durable_executions_by_function(FunctionName=name, ReverseOrder=True)
-    starts = [x["StartTimestamp"] for x in newest_first["DurableExecutions"]]
+    # Newest first; ReverseOrder gives the chronological order.
+    starts = [x["StartTimestamp"] for x in everything]
     assert starts == sorted(starts, reverse=True)
+    oldest_first = lam.list_durable_executions_by_function(FunctionName=name, ReverseOrder=True)
+    assert [x["DurableExecutionArn"] for x in oldest_first["DurableExecutions"]] == \
+        [x["DurableExecutionArn"] for x in reversed(everything)]
     lam.stop_durable_execution(DurableExecutionArn=sleeping)
     with pytest.raises(ClientError) as err:
         lam.list_durable_executions_by_function(FunctionName=unique("nobody"))

@@ -28,6 +28,9 @@ use crate::records;
 use crate::service::Service;
 use crate::time_fmt::now_ms;
 
+/// How long a synchronous start waits for the execution's end (Lambda's 15 minutes).
+pub(crate) const SYNC_WAIT_MS: u64 = 15 * 60 * 1000;
+
 /// The store key of an execution.
 pub(crate) fn key(region: &str, function: &str, name: &str) -> String {
     format!("{region}/{function}/{name}")
@@ -104,6 +107,8 @@ pub(crate) async fn change<T>(
         .map_err(|e| ApiError::service(format!("the store: {e}")))?
         .map_err(store_error)?;
     let Some((mut e, revision)) = row.filter(|(e, _)| id.is_none_or(|id| e.id == id)) else {
+        drop(_guard);
+        state.forget(key);
         return Err(api_error(DurableError::NotFound(format!(
             "Durable execution {name} of {function} not found."
         ))));
@@ -183,10 +188,19 @@ async fn run(service: Arc<Service>, key: String) {
         .await;
         let (event, e) = match begun {
             Ok((Some(event), e)) => (event, e),
-            Ok((None, _)) | Err(_) => {
+            Ok((None, _)) => {
                 if service.durable.release(&key) {
                     continue;
                 }
+                return;
+            }
+            Err(err) => {
+                // The store failed: the timer tries again in a second (a missing execution is forgotten).
+                if err.status != StatusCode::NOT_FOUND {
+                    tracing::warn!("durable execution {key}: {}", err.message);
+                    service.durable.arm(&key, Some(now_ms() + 1000));
+                }
+                service.durable.release(&key);
                 return;
             }
         };
@@ -259,7 +273,7 @@ async fn invoke_once(
                 Some(InvocationResult::Answered(c.body.to_vec()))
             }
         }
-        Err(Refused::Engine(_)) => None,
+        Err(Refused::Engine(lambkin_engine::EngineError::Throttled { .. })) => None,
         Err(r) => {
             let e = r.into_api_error();
             let body = serde_json::json!({"errorType": e.error_type, "errorMessage": e.message});
@@ -345,17 +359,23 @@ pub(crate) async fn start_execution(service: &Arc<Service>, s: Start<'_>) -> Api
 
 /// For the invoke paths other than `Invoke` — event source mappings and asynchronous deliveries (a destination
 /// function): when the target is a durable function, the invoke starts an execution of it instead, as on Lambda
-/// (unqualified, it is refused). `None`: not a durable function, invoke it as usual. `wait`: answer at the
-/// execution's end (at most 15 minutes), as a synchronous invoke does.
+/// (unqualified, it is refused). `None`: not a durable function, invoke it as usual. `wait` (event source
+/// mappings): answer at the execution's end, which comes within 15 minutes — its `ExecutionTimeout` is capped
+/// there, as Lambda caps executions an event source mapping starts. `name`: an id the event keeps across its
+/// deliveries, so a redelivery finds the execution it started.
 pub(crate) async fn start_for(
     service: &Arc<Service>,
     target: &Target<'_>,
     payload: &[u8],
     wait: bool,
+    name: Option<&str>,
 ) -> Option<ApiResult<Execution>> {
     let res =
         crate::resolve::resolve(service, target.arns, target.function, target.qualifier).ok()?;
-    let config = res.version.config.durable_config.clone()?;
+    let mut config = res.version.config.durable_config.clone()?;
+    if wait {
+        config.execution_timeout = config.execution_timeout.min(SYNC_WAIT_MS / 1000);
+    }
     let Some(qualifier) = target.qualifier else {
         return Some(Err(ApiError::invalid(
             "You cannot invoke a durable function using an unqualified ARN.",
@@ -369,7 +389,7 @@ pub(crate) async fn start_for(
             qualifier,
             version: &res.version.config.version,
             config: &config,
-            name: None,
+            name: name.map(str::to_owned),
             input: payload,
             trace_header: None,
             parent: None,
@@ -377,23 +397,41 @@ pub(crate) async fn start_for(
     )
     .await;
     Some(match started {
-        Ok(e) if wait => wait_end(service, &e.arn, now_ms() + 15 * 60 * 1000)
+        Ok(e) if wait => wait_end(service, &e.arn, now_ms() + SYNC_WAIT_MS)
             .await
             .map(|ended| ended.unwrap_or(e)),
         other => other,
     })
 }
 
-/// An ended execution as an invoke's answer: its result, or its error as a function error's payload.
+/// An execution as an invoke's answer: its result, or its error as a function error's payload (one still running
+/// after 15 minutes: a timeout, as a synchronous invoke's).
 pub(crate) fn as_answer(e: &Execution) -> (Bytes, bool) {
     match e.status {
         ExecutionStatus::Succeeded => (Bytes::from(e.result.clone().unwrap_or_default()), false),
+        ExecutionStatus::Running | ExecutionStatus::Paused => {
+            let body = serde_json::json!({
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": format!(
+                    "Durable execution {} is still {} after 900 seconds; it goes on (GetDurableExecution tells its end).",
+                    e.arn,
+                    e.status.as_str()
+                ),
+            });
+            (Bytes::from(body.to_string()), true)
+        }
         _ => {
             let err = e.error.clone().unwrap_or_default();
-            let body = serde_json::json!({
+            let mut body = serde_json::json!({
                 "errorType": err.error_type.unwrap_or_else(|| e.status.as_str().to_owned()),
                 "errorMessage": err.error_message.unwrap_or_default(),
             });
+            if let Some(d) = err.error_data {
+                body["errorData"] = serde_json::json!(d);
+            }
+            if let Some(t) = err.stack_trace {
+                body["stackTrace"] = serde_json::json!(t);
+            }
             (Bytes::from(body.to_string()), true)
         }
     }
@@ -408,17 +446,25 @@ pub(crate) async fn wait_end(
     let k = locate(arn).map_err(api_error)?;
     loop {
         let ended = service.durable.ended(&k);
-        let notified = ended.notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        let e = read(service, arn)?;
-        let now = now_ms();
-        match &e {
-            Some(x) if !x.status.is_terminal() && now < until => {}
-            _ => return Ok(e),
+        let outcome = {
+            let notified = ended.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let e = read(service, arn);
+            let now = now_ms();
+            match &e {
+                Ok(Some(x)) if !x.status.is_terminal() && now < until => {
+                    let wait = Duration::from_millis(until.saturating_sub(now).min(5_000));
+                    let _ = tokio::time::timeout(wait, notified).await;
+                    None
+                }
+                _ => Some(e),
+            }
+        };
+        if let Some(e) = outcome {
+            service.durable.leave(&k, ended);
+            return e;
         }
-        let wait = Duration::from_millis(until.saturating_sub(now).min(5_000));
-        let _ = tokio::time::timeout(wait, notified).await;
     }
 }
 
@@ -482,12 +528,15 @@ async fn chained(
     let Ok(parent_key) = locate(parent) else {
         return;
     };
+    // The parent by id too: a late answer must not complete a later execution that reused the name.
+    let parent_id = parse_arn(parent).map(|p| p.5).unwrap_or_default();
+    let parent_id = parent_id.as_str();
     let payload = target.payload.clone().unwrap_or_default();
     let done = |status: OpStatus, result: Option<String>, error: Option<ErrorObject>| {
         let parent_key = parent_key.clone();
         let op = op.to_owned();
         async move {
-            let r = change(service, &parent_key, None, true, |p| {
+            let r = change(service, &parent_key, Some(parent_id), true, |p| {
                 p.chained_done(&op, status, result, error, now_ms());
                 Ok(((), Vec::new()))
             })
@@ -509,7 +558,9 @@ async fn chained(
             qualifier: qualifier.as_deref().unwrap_or("$LATEST"),
             version: &version,
             config: &config,
-            name: None,
+            // Named after the parent and its operation: dispatched again after a restart, the start finds the
+            // child it made before instead of making another.
+            name: Some(child_name(parent, op)),
             input: payload.as_bytes(),
             trace_header: trace,
             parent: Some(ParentLink {
@@ -520,7 +571,7 @@ async fn chained(
         match start_execution(service, start).await {
             Ok(child) => {
                 let child_arn = child.arn.clone();
-                let _ = change(service, &parent_key, None, false, |p| {
+                let _ = change(service, &parent_key, Some(parent_id), false, |p| {
                     p.chained_child(op, &child_arn);
                     Ok(((), Vec::new()))
                 })
@@ -587,11 +638,19 @@ async fn chained(
     }
 }
 
+/// The name of the execution a chained invoke starts: 32 hex digits of the SHA-256 of its parent and operation.
+fn child_name(parent: &str, op: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("{parent}\n{op}").as_bytes());
+    hex::encode(&digest[..16])
+}
+
 /// A child execution ended: its parent's chained invoke completes with its result or error.
 async fn child_ended(service: &Arc<Service>, parent: &ParentLink, child: &Execution) {
     let Ok(parent_key) = locate(&parent.arn) else {
         return;
     };
+    let parent_id = parse_arn(&parent.arn).map(|p| p.5).unwrap_or_default();
     let status = match child.status {
         ExecutionStatus::Succeeded => OpStatus::Succeeded,
         ExecutionStatus::TimedOut => OpStatus::TimedOut,
@@ -600,7 +659,7 @@ async fn child_ended(service: &Arc<Service>, parent: &ParentLink, child: &Execut
     };
     let (result, error) = (child.result.clone(), child.error.clone());
     let op = parent.op.clone();
-    let _ = change(service, &parent_key, None, true, move |p| {
+    let _ = change(service, &parent_key, Some(&parent_id), true, move |p| {
         p.chained_done(&op, status, result, error, now_ms());
         Ok(((), Vec::new()))
     })
@@ -692,9 +751,14 @@ async fn wake(service: &Arc<Service>, key: &str) {
         Ok(((), effects))
     })
     .await;
-    if r.is_err() {
-        service.durable.forget(key);
-        return;
+    match r {
+        Err(e) if e.status == StatusCode::NOT_FOUND => return,
+        Err(e) => {
+            tracing::warn!("durable execution {key}: {}", e.message);
+            service.durable.arm(key, Some(now_ms() + 1000));
+            return;
+        }
+        Ok(_) => {}
     }
     if let Some(e) = expired {
         let _guard = service.durable.lock(key).await;

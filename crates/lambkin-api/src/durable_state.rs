@@ -113,6 +113,17 @@ impl DurableState {
             .clone()
     }
 
+    /// A waiter leaves: the entry goes when no one else waits on it.
+    pub(crate) fn leave(&self, key: &str, waited: Arc<Notify>) {
+        let mut m = locked(&self.ended);
+        // Two holders: the map and this waiter.
+        if m.get(key)
+            .is_some_and(|n| Arc::ptr_eq(n, &waited) && Arc::strong_count(n) == 2)
+        {
+            m.remove(key);
+        }
+    }
+
     /// The execution ended (or changed in a way a waiter must see): wakes its waiters.
     pub(crate) fn notify_ended(&self, key: &str) {
         if let Some(n) = locked(&self.ended).remove(key) {

@@ -289,7 +289,7 @@ impl ServiceHost {
         };
         // A durable function: each batch starts an execution, answered at its end.
         if let Some(started) =
-            crate::durable::start_for(&service, &target, &call.payload, true).await
+            crate::durable::start_for(&service, &target, &call.payload, true, None).await
         {
             return match started {
                 Ok(e) => match crate::durable::as_answer(&e) {

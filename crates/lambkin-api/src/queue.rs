@@ -249,12 +249,15 @@ async fn attempt(service: &Arc<Service>, ev: &QueuedEvent) -> Outcome {
         incarnation: ev.incarnation.as_deref(),
     };
     // A durable function (a destination, say): the event starts an execution, which takes it from there.
-    if let Some(started) = crate::durable::start_for(service, &target, &call.payload, false).await {
+    let started =
+        crate::durable::start_for(service, &target, &call.payload, false, Some(&ev.id)).await;
+    if let Some(started) = started {
         return match started {
             Ok(e) => Outcome::Success(Bytes::new(), e.version),
             Err(e) => {
                 let body = json!({"errorType": e.error_type, "errorMessage": e.message});
-                Outcome::FunctionError(Bytes::from(body.to_string()), "$LATEST".into())
+                let version = ev.qualifier.clone().unwrap_or_else(|| "$LATEST".into());
+                Outcome::FunctionError(Bytes::from(body.to_string()), version)
             }
         };
     }

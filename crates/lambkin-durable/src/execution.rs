@@ -222,6 +222,9 @@ pub struct Execution {
     /// When it was paused, Unix ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paused_ms: Option<u64>,
+    /// Why (`PauseDurableExecution`'s `Reason`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_reason: Option<String>,
 }
 
 /// What the handler's invocation came to, as the service saw it.
@@ -403,6 +406,7 @@ impl Execution {
             parent: n.parent,
             trace_header: n.trace_header,
             paused_ms: None,
+            pause_reason: None,
         }
     }
 
@@ -498,6 +502,7 @@ impl Execution {
         self.result = result;
         self.error = error;
         self.paused_ms = None;
+        self.pause_reason = None;
         let (op_status, event_type) = match status {
             ExecutionStatus::Succeeded => (OpStatus::Succeeded, "ExecutionSucceeded"),
             ExecutionStatus::TimedOut => (OpStatus::TimedOut, "ExecutionTimedOut"),
@@ -592,7 +597,10 @@ impl Execution {
                 due = Some(due.map_or(t, |d: u64| d.min(t)));
             }
         };
-        consider(self.retry_at_ms);
+        // A failed invocation's retry waits while paused (resuming makes it due).
+        if self.status == ExecutionStatus::Running {
+            consider(self.retry_at_ms);
+        }
         for op in &self.ops {
             match (op.kind, op.status) {
                 (OpType::Wait, OpStatus::Started) => consider(op.scheduled_end_ms),

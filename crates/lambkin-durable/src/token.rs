@@ -32,7 +32,8 @@ impl CheckpointToken {
     }
 }
 
-/// A callback id: the execution and the `CALLBACK` operation it completes.
+/// A callback id: the execution and the `CALLBACK` operation it completes, and a random part so that one id
+/// cannot be made from another (operation ids are predictable; the service accepts only the id it gave out).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallbackId {
     /// The execution.
@@ -41,6 +42,20 @@ pub struct CallbackId {
     /// The operation.
     #[serde(rename = "o")]
     pub op: String,
+    /// Random.
+    #[serde(rename = "n", default)]
+    pub nonce: String,
+}
+
+impl CallbackId {
+    /// A new id for an operation of an execution.
+    pub fn new(arn: &str, op: &str) -> CallbackId {
+        CallbackId {
+            arn: arn.to_owned(),
+            op: op.to_owned(),
+            nonce: uuid::Uuid::new_v4().simple().to_string(),
+        }
+    }
 }
 
 impl CallbackId {
@@ -74,10 +89,8 @@ mod tests {
         assert_eq!(CheckpointToken::decode(&s), Some(t));
         assert_eq!(CheckpointToken::decode("not base64!"), None);
         assert_eq!(CheckpointToken::decode("aGVsbG8="), None);
-        let c = CallbackId {
-            arn: "a".into(),
-            op: "o".into(),
-        };
-        assert_eq!(CallbackId::decode(&c.encode()), Some(c));
+        let c = CallbackId::new("a", "o");
+        assert_eq!(CallbackId::decode(&c.encode()), Some(c.clone()));
+        assert_ne!(CallbackId::new("a", "o"), c);
     }
 }

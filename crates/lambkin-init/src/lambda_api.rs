@@ -26,8 +26,10 @@ use lambkin_wire::{InitMessage, StartConfig};
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
 
-/// How long a call waits for the host's answer before it is answered `504`.
-pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a call waits for the host's answer before it is answered `504`: longer than the longest answer
+/// the API gives (a synchronous `Invoke`, of a durable function too, waits up to 15 minutes). Shorter, the SDKs
+/// would retry a 504 and run a slow invoke twice.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(16 * 60);
 
 /// Headers of one hop only: never forwarded either way (RFC 9110 §7.6.1, plus `Expect`, which this server
 /// answers itself). `Content-Length` of an answer is set from its body.

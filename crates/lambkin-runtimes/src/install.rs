@@ -44,8 +44,9 @@ fn node_client_spec(major: u32) -> String {
 /// The PyPI package of the Python runtime interface client.
 pub const PYTHON_CLIENT: &str = "awslambdaric";
 /// What Lambda's Python runtimes carry beside the client in `/var/runtime`: the AWS SDK, importable without
-/// bundling it.
-pub const PYTHON_EXTRAS: &[&str] = &["boto3"];
+/// bundling it — at least the release whose `lambda` model has the durable execution operations, which AWS's
+/// durable execution SDK calls with the runtime's boto3.
+pub const PYTHON_EXTRAS: &[&str] = &["boto3>=1.43.114"];
 
 /// What a runtime directory holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

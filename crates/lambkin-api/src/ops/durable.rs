@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use http::{HeaderValue, StatusCode};
-use lambkin_durable::execution::ExecutionStatus;
 use lambkin_durable::token::CallbackId;
 use lambkin_durable::{DurableError, Effect, ErrorObject, Execution, OperationUpdate};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::durable::{self, api_error, locate, Start};
+use crate::durable::{self, api_error, locate, Start, SYNC_WAIT_MS};
 use crate::error::{ApiError, ApiResult};
 use crate::model::DurableConfig;
 use crate::operation::{DurableCall, DurableConfigInput, Qualified};
@@ -23,8 +22,6 @@ use crate::time_fmt::now_ms;
 
 use super::common::parse_qualified;
 
-/// How long a synchronous `Invoke` of a durable function waits for its execution to end (Lambda's 15 minutes).
-const SYNC_WAIT_MS: u64 = 15 * 60 * 1000;
 /// `RetentionPeriodInDays` when not given.
 const DEFAULT_RETENTION_DAYS: u32 = 14;
 
@@ -131,9 +128,12 @@ pub(crate) async fn invoke(ctx: &Ctx, d: DurableInvoke<'_>) -> ApiResult<Reply> 
             r
         }
         _ => {
-            let ended = durable::wait_end(&ctx.service, &e.arn, now_ms() + SYNC_WAIT_MS)
-                .await?
-                .unwrap_or(e.clone());
+            let Some(ended) =
+                durable::wait_end(&ctx.service, &e.arn, now_ms() + SYNC_WAIT_MS).await?
+            else {
+                // Deleted meanwhile (its function was).
+                return Err(api_error(durable::missing(&e.arn)));
+            };
             answer(&ended, &ctx.request_id)
         }
     };
@@ -145,35 +145,7 @@ pub(crate) async fn invoke(ctx: &Ctx, d: DurableInvoke<'_>) -> ApiResult<Reply> 
 
 /// A synchronous invoke's answer: the result, or the error as a function error.
 fn answer(e: &Execution, request_id: &str) -> lambkin_respond::FrontResponse {
-    let (body, failed) = match e.status {
-        ExecutionStatus::Succeeded => (e.result.clone().unwrap_or_default(), false),
-        ExecutionStatus::Running | ExecutionStatus::Paused => (
-            json!({
-                "errorType": "Sandbox.Timedout",
-                "errorMessage": format!(
-                    "Durable execution {} is still {} after 900 seconds; it goes on (GetDurableExecution tells its end).",
-                    e.arn,
-                    e.status.as_str()
-                ),
-            })
-            .to_string(),
-            true,
-        ),
-        _ => {
-            let err = e.error.clone().unwrap_or_default();
-            let mut v = json!({
-                "errorType": err.error_type.unwrap_or_else(|| e.status.as_str().to_owned()),
-                "errorMessage": err.error_message.unwrap_or_default(),
-            });
-            if let Some(d) = err.error_data {
-                v["errorData"] = json!(d);
-            }
-            if let Some(s) = err.stack_trace {
-                v["stackTrace"] = json!(s);
-            }
-            (v.to_string(), true)
-        }
-    };
+    let (body, failed) = durable::as_answer(e);
     let mut r = http::Response::new(lambkin_respond::full(body));
     lambkin_respond::put_common(&mut r, request_id, &e.version);
     if failed {
@@ -238,7 +210,8 @@ pub(crate) async fn list(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
             && after.is_none_or(|a| e.start_ms >= a)
             && before.is_none_or(|b| e.start_ms <= b)
     });
-    all.sort_by(|a, b| (a.start_ms, &a.id).cmp(&(b.start_ms, &b.id)));
+    // Newest first; `ReverseOrder` gives the chronological order (botocore's documentation of the member).
+    all.sort_by(|a, b| (b.start_ms, &b.id).cmp(&(a.start_ms, &a.id)));
     if c.flag("ReverseOrder") == Some(true) {
         all.reverse();
     }
@@ -264,33 +237,48 @@ pub(crate) async fn list(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     Ok(Reply::Json(StatusCode::OK, out))
 }
 
-/// A query timestamp: ISO 8601 (`2026-12-07T10:00:00Z`, as botocore sends it) or epoch seconds; Unix ms.
+/// A query timestamp: ISO 8601 (`2026-12-07T10:00:00Z`, `…T10:00:00.250+01:00`, as botocore sends it) or epoch
+/// seconds; Unix ms.
 fn parse_time(s: &str) -> ApiResult<u64> {
     let bad = || ApiError::invalid(format!("Invalid timestamp: {s}"));
     if let Ok(secs) = s.parse::<f64>() {
-        return Ok((secs * 1000.0) as u64);
+        return Ok((secs * 1000.0).max(0.0) as u64);
     }
     let (date, time) = s.split_once('T').ok_or_else(bad)?;
-    let d: Vec<i64> = date
-        .split('-')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
-    let time = time.trim_end_matches('Z');
-    let time = time.split(['+']).next().unwrap_or(time);
-    let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-    let t: Vec<i64> = hms
-        .split(':')
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .map_err(|_| bad())?;
+    let num = |t: &str| -> ApiResult<i64> {
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad());
+        }
+        t.parse().map_err(|_| bad())
+    };
+    let d: Vec<&str> = date.split('-').collect();
     let [y, m, day] = d[..] else {
         return Err(bad());
     };
+    let (y, m, day) = (num(y)?, num(m)?, num(day)?);
+    // The offset: `Z`, `+hh:mm` or `-hh:mm` after the time.
+    let (clock, offset_s) = if let Some(t) = time.strip_suffix('Z') {
+        (t, 0)
+    } else if let Some(i) = time.rfind(['+', '-']) {
+        let (t, off) = time.split_at(i);
+        let sign = if off.starts_with('-') { -1 } else { 1 };
+        let (hh, mm) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
+        (t, sign * (num(hh)? * 3600 + num(mm)? * 60))
+    } else {
+        (time, 0)
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let t: Vec<&str> = hms.split(':').collect();
     let [hh, mm, ss] = t[..] else {
         return Err(bad());
     };
-    // Days since the epoch (Howard Hinnant's civil-from-days, inverted).
+    let (hh, mm, ss) = (num(hh)?, num(mm)?, num(ss)?);
+    let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+    let ms = num(&digits)?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return Err(bad());
+    }
+    // Days since the epoch (Howard Hinnant's days-from-civil).
     let y2 = if m <= 2 { y - 1 } else { y };
     let era = y2.div_euclid(400);
     let yoe = y2 - era * 400;
@@ -298,8 +286,7 @@ fn parse_time(s: &str) -> ApiResult<u64> {
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    let ms: i64 = format!("{frac:0<3}")[..3].parse().map_err(|_| bad())?;
-    let total = ((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1000) + ms;
+    let total = (days * 86_400 + hh * 3600 + mm * 60 + ss - offset_s) * 1000 + ms;
     u64::try_from(total).map_err(|_| bad())
 }
 
@@ -324,7 +311,7 @@ pub(crate) async fn history(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     };
     let (events, next) = lambkin_durable::history::page(
         &e.events,
-        c.flag("IncludeExecutionData") == Some(true),
+        c.flag("IncludeExecutionData").unwrap_or(true),
         c.flag("ReverseOrder") == Some(true),
         marker,
         max_items(&c, 100),
@@ -555,7 +542,13 @@ mod tests {
             parse_time("2026-12-07T10:00:00.250Z").ok(),
             Some(1_796_637_600_250)
         );
+        assert_eq!(
+            parse_time("2026-12-07T11:00:00.250+01:00").ok(),
+            Some(1_796_637_600_250)
+        );
         assert!(parse_time("yesterday").is_err());
+        assert!(parse_time("2026-01-01T00:00:00.éé").is_err());
+        assert!(parse_time("2026-13-01T00:00:00Z").is_err());
     }
 
     #[test]

@@ -325,11 +325,7 @@ impl Execution {
                 let o = u.callback_options.clone().unwrap_or_default();
                 let timeout_s = o.timeout_seconds.unwrap_or(0);
                 let heartbeat_s = o.heartbeat_timeout_seconds.unwrap_or(0);
-                let id = CallbackId {
-                    arn: self.arn.clone(),
-                    op: u.id.clone(),
-                }
-                .encode();
+                let id = CallbackId::new(&self.arn, &u.id).encode();
                 let op = &mut self.ops[i];
                 op.callback_id = Some(id.clone());
                 op.callback = Some(CallbackTimers {

@@ -12,6 +12,7 @@ impl Execution {
         let i = self
             .find(op_id)
             .filter(|&i| self.ops[i].kind == OpType::Callback)
+            .filter(|&i| self.ops[i].callback_id.as_deref() == Some(callback_id))
             .ok_or_else(|| DurableError::NotFound(format!("Callback {callback_id} not found.")))?;
         match self.ops[i].status {
             OpStatus::Started if !self.status.is_terminal() => Ok(i),
@@ -173,11 +174,6 @@ impl Execution {
         now
     }
 
-    /// Fails the execution (its function was deleted, its input cannot be delivered).
-    pub fn fail(&mut self, error: ErrorObject, now: u64) {
-        self.end(ExecutionStatus::Failed, None, Some(error), now);
-    }
-
     /// `PauseDurableExecution`: no new invocation starts until it is resumed.
     pub fn pause(&mut self, reason: Option<&str>, now: u64) -> Result<(), DurableError> {
         if self.status != ExecutionStatus::Running {
@@ -189,6 +185,7 @@ impl Execution {
         }
         self.status = ExecutionStatus::Paused;
         self.paused_ms = Some(now);
+        self.pause_reason = reason.map(str::to_owned);
         let mut d =
             json!({"PauseRequestTimestamp": history::time(now), "ExecutionTimeoutPaused": false});
         if let Some(r) = reason {
@@ -210,6 +207,7 @@ impl Execution {
         }
         self.status = ExecutionStatus::Running;
         self.paused_ms = None;
+        self.pause_reason = None;
         let mut d = json!({"ResumeRequestTimestamp": history::time(now)});
         if let Some(r) = reason {
             d["Reason"] = json!({"Payload": r, "Truncated": false});

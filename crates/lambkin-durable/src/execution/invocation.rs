@@ -124,14 +124,17 @@ impl Execution {
         self.ops.iter().any(|o| o.touched > self.seen_seq)
     }
 
-    /// Whether anything is still under way (a wait, a step to retry, a callback, a chained invoke, a context).
+    /// Whether something will complete by itself or from outside: a step waiting for its next attempt, a
+    /// wait, a callback, a chained invoke (what a `PENDING` answer may wait for).
     pub(super) fn has_pending(&self) -> bool {
         self.ops.iter().any(|o| {
-            o.kind != OpType::Execution
-                && matches!(
-                    o.status,
-                    OpStatus::Started | OpStatus::Pending | OpStatus::Ready
-                )
+            matches!(
+                (o.kind, o.status),
+                (OpType::Step, OpStatus::Pending)
+                    | (OpType::Wait, OpStatus::Started)
+                    | (OpType::Callback, OpStatus::Started)
+                    | (OpType::ChainedInvoke, OpStatus::Started)
+            )
         })
     }
 
@@ -185,6 +188,12 @@ impl Execution {
             ts_ms: end_ms,
             details: d,
         });
+        if self.status == ExecutionStatus::Paused {
+            // Paused meanwhile: whatever it answered, it is invoked again once resumed (its checkpoints since the
+            // pause were kept, their answers carried no token).
+            self.retry_at_ms = Some(end_ms);
+            return InvocationOutcome::Ignored;
+        }
         if self.status != ExecutionStatus::Running {
             return InvocationOutcome::Ignored;
         }

@@ -358,7 +358,10 @@ fn chained_invokes_fail_at_once_when_the_target_is_missing() {
     assert_eq!(a.operations[1].status, OpStatus::Failed);
     assert_eq!(effects.len(), 1);
     e.chained_child("i1", "arn:child");
-    let started = e.events.iter().find(|x| x.event_type == "ChainedInvokeStarted" && x.id == "i1");
+    let started = e
+        .events
+        .iter()
+        .find(|x| x.event_type == "ChainedInvokeStarted" && x.id == "i1");
     assert_eq!(
         started.map(|x| x.details["DurableExecutionArn"].clone()),
         Some(json!("arn:child"))
@@ -447,4 +450,50 @@ fn a_large_log_is_paged() {
         .expect("next page");
     let more = rest["Operations"].as_array().map_or(0, Vec::len);
     assert_eq!(first + more, 8);
+}
+
+#[test]
+fn a_callback_id_is_only_the_one_given_out() {
+    let mut e = new_exec(0);
+    let t = token_of(&e.begin_invocation().expect("running"));
+    let (a, _) = e
+        .checkpoint(
+            &t,
+            None,
+            vec![upd("cb", OpType::Callback, Action::Start)],
+            0,
+            &mut no_preflight,
+        )
+        .expect("accepted");
+    let real = a.operations[0].callback_id.clone().expect("an id");
+    let forged = CallbackId {
+        nonce: String::new(),
+        ..CallbackId::decode(&real).expect("ours")
+    }
+    .encode();
+    assert!(matches!(
+        e.callback_succeed("cb", &forged, None, 1),
+        Err(DurableError::NotFound(_))
+    ));
+    e.callback_succeed("cb", &real, None, 1)
+        .expect("the real one");
+}
+
+#[test]
+fn paused_during_an_invocation_it_is_invoked_again_once_resumed() {
+    let mut e = new_exec(0);
+    e.begin_invocation().expect("running");
+    let id = inv(&e);
+    e.pause(None, 10).expect("pauses");
+    let out = br#"{"Status":"PENDING"}"#.to_vec();
+    assert_eq!(
+        e.finish_invocation(&id, InvocationResult::Answered(out), "r", 0, 20),
+        InvocationOutcome::Ignored
+    );
+    // Nothing is due while paused (no spinning on the retry)...
+    assert!(!e.needs_invocation(100));
+    assert_eq!(e.next_due(), Some(e.timeout_at_ms()));
+    // ...and once resumed it is invoked again.
+    e.resume(None, 200).expect("resumes");
+    assert!(e.needs_invocation(200));
 }
