@@ -217,3 +217,23 @@ def test_an_async_destination_that_is_durable_starts_an_execution(lam, py_runtim
     assert record["requestContext"]["condition"] == "Success"
     assert record["responsePayload"] == {"doubled": 4, "fn": producer}
     assert json.loads(e["Result"]) == {"seen": ["Success"]}
+
+
+def test_deleting_a_function_fails_the_parent_waiting_on_its_execution(lam, fn, py_runtime):
+    child = unique("child")
+    deploy(lam, child, SUITE, py_runtime)
+    arn = start(lam, fn, {"case": "chained", "target": f"{child}:$LATEST",
+                          "payload": {"case": "sleep", "seconds": 600}})
+
+    def child_started():
+        started = [e for e in events(lam, arn) if e["EventType"] == "ChainedInvokeStarted"]
+        return started and started[0]["ChainedInvokeStartedDetails"].get("DurableExecutionArn")
+    child_arn = wait_for(child_started, timeout=60, what="the child execution")
+    lam.delete_function(FunctionName=child)
+    e = wait_status(lam, arn, timeout=60)
+    assert e["Status"] == "FAILED"
+    failed = [x for x in events(lam, arn) if x["EventType"] == "ChainedInvokeFailed"][0]
+    assert failed["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as err:
+        lam.get_durable_execution(DurableExecutionArn=child_arn)
+    assert code(err) == ("ResourceNotFoundException", 404)

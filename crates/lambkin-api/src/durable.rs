@@ -666,6 +666,32 @@ async fn child_ended(service: &Arc<Service>, parent: &ParentLink, child: &Execut
     .await;
 }
 
+/// A function was deleted with its executions: whoever waits for one is answered (it is gone), and the chained
+/// invoke of a parent execution that started one fails.
+pub(crate) fn function_deleted(service: &Arc<Service>, executions: Vec<Execution>) {
+    for mut e in executions {
+        let key = key_of(&e);
+        service.durable.notify_ended(&key);
+        service.durable.forget(&key);
+        if e.status.is_terminal() {
+            continue;
+        }
+        if let Some(parent) = e.parent.clone() {
+            e.status = ExecutionStatus::Failed;
+            e.result = None;
+            e.error = Some(ErrorObject::new(
+                "ResourceNotFoundException",
+                format!(
+                    "Function {} was deleted with its durable executions.",
+                    e.function
+                ),
+            ));
+            let service = service.clone();
+            tokio::spawn(async move { child_ended(&service, &parent, &e).await });
+        }
+    }
+}
+
 /// Starts the timers and picks every execution up where the store has it (after a restart: invocations that
 /// were running are run again, chained invokes of plain functions dispatched again, ended children reported
 /// to their parents).

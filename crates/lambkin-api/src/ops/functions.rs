@@ -490,11 +490,16 @@ pub(crate) async fn delete(ctx: &Ctx, t: &Qualified) -> ApiResult<Reply> {
     let (mut record, rev) = load(&ctx.service, arns, &r.name)?;
     match q.as_deref() {
         None => {
+            // Its durable executions go with it (their rows are the function's); read them first to tell
+            // their parents and waiters.
+            let executions =
+                records::durable::list(store, &arns.region, &r.name).unwrap_or_default();
             change(
                 arns,
                 &r.name,
                 records::functions::delete(store, &arns.region, &r.name, rev),
             )?;
+            crate::durable::function_deleted(&ctx.service, executions);
             crate::clusterqueue::forget(&ctx.service, &arns.region, &r.name, None).await;
             ctx.service.engine.drain(&r.name, None);
             tracing::info!("deleted function {}", r.name);
