@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from harness import LAMBKIN
-from serve.conftest import ACCOUNT, ROLE, ROOT_ONLY, Serve  # noqa: F401 - re-exported
+from serve.conftest import ACCOUNT, ROLE, ROOT_ONLY, Serve, server  # noqa: F401 - re-exported; `server` is serve's fixture
 
 REGION = "us-east-1"
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED")
@@ -53,13 +53,6 @@ def durable_zip(source: str, extra: dict[str, str] | None = None) -> bytes:
             if f.is_file() and "__pycache__" not in f.parts:
                 z.write(f, str(Path(root.name) / f.relative_to(root)))
     return buf.getvalue()
-
-
-@pytest.fixture(scope="module")
-def server(request):
-    s = Serve(*getattr(request.module, "SERVE_ARGS", ()))
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")

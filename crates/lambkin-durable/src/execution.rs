@@ -8,8 +8,7 @@ use serde_json::{json, Value};
 
 use crate::history::{self, Event};
 use crate::model::{
-    Action, ChainedInvokeOptions, ChainedTarget, ErrorObject, OpStatus, OpType, Operation,
-    OperationUpdate,
+    ChainedInvokeOptions, ChainedTarget, ErrorObject, OpStatus, OpType, Operation, OperationUpdate,
 };
 use crate::render::{self, Stamps};
 
@@ -350,25 +349,7 @@ impl Execution {
             input_payload: Some(n.input.clone()),
             name: Some(name.clone()),
             touched: 1,
-            ..Operation::from_update(
-                &OperationUpdate {
-                    id: id.clone(),
-                    parent_id: None,
-                    name: None,
-                    kind: OpType::Execution,
-                    sub_type: None,
-                    action: Action::Start,
-                    payload: None,
-                    error: None,
-                    context_options: None,
-                    step_options: None,
-                    wait_options: None,
-                    callback_options: None,
-                    chained_invoke_options: None,
-                },
-                OpStatus::Started,
-                now,
-            )
+            ..Operation::new(id.clone(), OpType::Execution, OpStatus::Started, now)
         };
         let started = event(
             &op,

@@ -335,11 +335,21 @@ impl Operation {
     /// A fresh operation of an update (its details are filled by the transition).
     pub(crate) fn from_update(u: &OperationUpdate, status: OpStatus, now: u64) -> Operation {
         Operation {
-            id: u.id.clone(),
             parent_id: u.parent_id.clone(),
             name: u.name.clone(),
-            kind: u.kind,
             sub_type: u.sub_type.clone(),
+            ..Operation::new(u.id.clone(), u.kind, status, now)
+        }
+    }
+
+    /// A fresh operation with no details, started `now`.
+    pub(crate) fn new(id: String, kind: OpType, status: OpStatus, now: u64) -> Operation {
+        Operation {
+            id,
+            parent_id: None,
+            name: None,
+            kind,
+            sub_type: None,
             status,
             start_ms: now,
             end_ms: None,

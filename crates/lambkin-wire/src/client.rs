@@ -148,22 +148,7 @@ impl InitClient {
                     timestamp_ms,
                     line: payload,
                 }]),
-                InitMessage::ApiCall {
-                    call_id,
-                    method,
-                    target,
-                    headers,
-                } => answer_call(
-                    &api,
-                    &writer,
-                    call_id,
-                    ApiCall {
-                        method,
-                        target,
-                        headers,
-                        body: payload,
-                    },
-                ),
+                call @ InitMessage::ApiCall { .. } => answer_call(&api, &writer, call, payload),
                 other => return Err(format!("unexpected message before Ready: {other:?}")),
             }
         };
@@ -248,7 +233,23 @@ impl InitClient {
 
 /// Answers one Lambda API call in a task of its own: the handler's answer (a `500` if it panicked), fitted to
 /// the channel, goes back as `ApiAnswer`.
-fn answer_call(api: &Option<ApiHandler>, writer: &Writer, call_id: u64, call: ApiCall) {
+/// Answers an `InitMessage::ApiCall` (its payload the body) in a task of its own; other messages are ignored.
+fn answer_call(api: &Option<ApiHandler>, writer: &Writer, msg: InitMessage, payload: Bytes) {
+    let InitMessage::ApiCall {
+        call_id,
+        method,
+        target,
+        headers,
+    } = msg
+    else {
+        return;
+    };
+    let call = ApiCall {
+        method,
+        target,
+        headers,
+        body: payload,
+    };
     let (api, writer) = (api.clone(), writer.clone());
     tokio::spawn(async move {
         let answer = match api {
@@ -323,22 +324,7 @@ async fn read_loop(
             InitMessage::Log { .. } => {}
             InitMessage::Stopped => break,
             InitMessage::Ready { .. } | InitMessage::InitFailed { .. } => {}
-            InitMessage::ApiCall {
-                call_id,
-                method,
-                target,
-                headers,
-            } => answer_call(
-                &api,
-                &writer,
-                call_id,
-                ApiCall {
-                    method,
-                    target,
-                    headers,
-                    body: payload,
-                },
-            ),
+            call @ InitMessage::ApiCall { .. } => answer_call(&api, &writer, call, payload),
             InitMessage::Response { request_id, head } => {
                 let Some(p) = pending.get_mut(&request_id) else {
                     continue;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{CallbackOptions, StepOptions, WaitOptions};
+use crate::model::{Action, CallbackOptions, StepOptions, WaitOptions};
 use crate::token::CallbackId;
 
 fn new_exec(now: u64) -> Execution {
