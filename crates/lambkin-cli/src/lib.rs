@@ -89,10 +89,20 @@ pub enum LayerCommand {
 /// `lambkin deploy`.
 #[derive(clap::Args, Debug)]
 pub struct DeployArgs {
-    /// Function name.
-    pub name: String,
+    /// Function name (without it, the template's functions are deployed: see `--template`).
+    pub name: Option<String>,
     /// A directory (zipped, file modes kept) or a .zip file.
-    pub path: PathBuf,
+    pub path: Option<PathBuf>,
+    /// Deploy a SAM or CloudFormation template's functions and layers instead [default:
+    /// .aws-sam/build/template.yaml when it exists, else template.yaml].
+    #[arg(long, value_name = "PATH", num_args = 0..=1, conflicts_with_all = ["name", "path"])]
+    pub template: Option<Option<PathBuf>>,
+    /// The stack name generated function names start with [default: the project directory's name].
+    #[arg(long, value_name = "NAME", requires = "template")]
+    pub stack_name: Option<String>,
+    /// Template parameters, `Key=Value` separated by spaces (as `sam deploy --parameter-overrides`).
+    #[arg(long, value_name = "OVERRIDES", requires = "template")]
+    pub parameter_overrides: Option<String>,
     /// Runtime [default on create: provided.al2023].
     #[arg(long)]
     pub runtime: Option<String>,

@@ -84,7 +84,10 @@ pub fn role_for(not_found_message: &str) -> String {
 /// The CreateFunction request body (`role`: see [`role_for`]).
 pub fn create_body(a: &DeployArgs, vars: &Map<String, Value>, zip_b64: &str, role: &str) -> Value {
     let mut body = config_fields(a, vars);
-    body.insert("FunctionName".into(), json!(a.name));
+    body.insert(
+        "FunctionName".into(),
+        json!(a.name.as_deref().unwrap_or_default()),
+    );
     body.entry("Runtime").or_insert(json!(DEFAULT_RUNTIME));
     body.entry("Handler").or_insert(json!(DEFAULT_HANDLER));
     body.insert("Role".into(), json!(role));
@@ -140,80 +143,90 @@ pub async fn wait_ready(api: &Api, con: &mut Console, name: &str) -> Result<Valu
     }
 }
 
-/// Runs `lambkin deploy`.
+/// Runs `lambkin deploy`: one function from a directory or zip, or (`--template`, or no name) a template's.
 pub async fn run(api: &Api, con: &mut Console, json: bool, a: DeployArgs) -> Result<(), CliError> {
+    let (Some(name), Some(code)) = (a.name.clone(), a.path.clone()) else {
+        if a.name.is_some() {
+            return Err(
+                CliError::usage("lambkin deploy NAME needs the code's PATH too")
+                    .hint("lambkin deploy NAME DIR_OR_ZIP, or lambkin deploy --template [PATH]"),
+            );
+        }
+        return super::template::run(api, con, json, a).await;
+    };
     let vars = env_vars(&a.env)?;
     let runtime = a.runtime.as_deref().unwrap_or(DEFAULT_RUNTIME);
     if runtime.starts_with("provided") && a.layers.is_empty() {
-        if let Some(w) = pack::bootstrap_warning(&a.path) {
+        if let Some(w) = pack::bootstrap_warning(&code) {
             con.eprintln(&format!("warning: {w}"));
         }
     }
-    con.progress(&format!("packing {}", a.path.display()));
-    let zip = pack::read_code(&a.path)?;
+    con.progress(&format!("packing {}", code.display()));
+    let zip = pack::read_code(&code)?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(&zip);
-    let path = function_path(&a.name);
+    let path = function_path(&name);
 
     con.progress("looking for the function");
     let existing = api.get(&path).await?;
     con.progress(&format!("uploading {}…", human_size(zip.len() as u64)));
     let mut version = None;
-    let action = if existing.status == 404 {
-        let role = role_for(&crate::http::ApiError::from_response(&existing).message);
-        let created = api
-            .post(
-                "/2015-03-31/functions",
-                &create_body(&a, &vars, &b64, &role),
-            )
-            .await?;
-        let created = created.ok().map_err(|e| {
-            let e = CliError::from(e);
-            if e.is("ResourceConflictException") {
-                e.hint("it was created meanwhile; run the deploy again to update it")
-            } else {
-                e
+    let action =
+        if existing.status == 404 {
+            let role = role_for(&crate::http::ApiError::from_response(&existing).message);
+            let created = api
+                .post(
+                    "/2015-03-31/functions",
+                    &create_body(&a, &vars, &b64, &role),
+                )
+                .await?;
+            let created = created.ok().map_err(|e| {
+                let e = CliError::from(e);
+                if e.is("ResourceConflictException") {
+                    e.hint("it was created meanwhile; run the deploy again to update it")
+                } else {
+                    e
+                }
+            })?;
+            if a.publish {
+                version = created.json()["Version"]
+                    .as_str()
+                    .filter(|v| *v != "$LATEST")
+                    .map(str::to_owned);
             }
-        })?;
-        if a.publish {
-            version = created.json()["Version"]
-                .as_str()
-                .filter(|v| *v != "$LATEST")
-                .map(str::to_owned);
-        }
-        "created"
-    } else if existing.is_success() {
-        api.put(
-            &format!("{path}/code"),
-            &json!({ "ZipFile": b64, "Publish": false }),
-        )
-        .await?
-        .ok()?;
-        let cfg = config_fields(&a, &vars);
-        if !cfg.is_empty() {
-            wait_ready(api, con, &a.name).await?;
-            con.progress("updating the configuration");
-            api.put(&format!("{path}/configuration"), &Value::Object(cfg))
-                .await?
-                .ok()?;
-        }
-        if a.publish {
-            wait_ready(api, con, &a.name).await?;
-            con.progress("publishing a version");
-            let v = api
-                .post(&format!("{path}/versions"), &json!({}))
-                .await?
-                .ok()?;
-            version = v.json()["Version"].as_str().map(str::to_owned);
-        }
-        "updated"
-    } else {
-        return Err(existing.ok().err().map(CliError::from).unwrap_or_else(|| {
-            CliError::msg(format!("unexpected answer to GetFunction {}", a.name))
-        }));
-    };
-    let cfg = wait_ready(api, con, &a.name).await?;
+            "created"
+        } else if existing.is_success() {
+            api.put(
+                &format!("{path}/code"),
+                &json!({ "ZipFile": b64, "Publish": false }),
+            )
+            .await?
+            .ok()?;
+            let cfg = config_fields(&a, &vars);
+            if !cfg.is_empty() {
+                wait_ready(api, con, &name).await?;
+                con.progress("updating the configuration");
+                api.put(&format!("{path}/configuration"), &Value::Object(cfg))
+                    .await?
+                    .ok()?;
+            }
+            if a.publish {
+                wait_ready(api, con, &name).await?;
+                con.progress("publishing a version");
+                let v = api
+                    .post(&format!("{path}/versions"), &json!({}))
+                    .await?
+                    .ok()?;
+                version = v.json()["Version"].as_str().map(str::to_owned);
+            }
+            "updated"
+        } else {
+            return Err(existing.ok().err().map(CliError::from).unwrap_or_else(|| {
+                CliError::msg(format!("unexpected answer to GetFunction {name}"))
+            }));
+        };
+    let cfg = wait_ready(api, con, &name).await?;
     con.clear_progress();
-    con.eprintln(&format!("{action} {}", a.name));
+    con.eprintln(&format!("{action} {name}"));
     if json {
         return print_json(con, &cfg);
     }

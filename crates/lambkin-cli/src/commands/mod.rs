@@ -11,6 +11,7 @@ pub mod layer;
 pub mod logs;
 pub mod ls;
 pub mod rm;
+pub mod template;
 pub mod timeline;
 
 use serde_json::Value;
