@@ -191,3 +191,25 @@ def test_template_errors_are_clear(server, tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode != 0
     assert "Nowhere" in p.stderr and "Environment" in p.stderr, p.stderr
+
+
+def test_local_invoke_and_generate_event(server, runtime, tmp_path):
+    root = project(tmp_path / "localapp", runtime)
+    env = {"LAMBKIN_ENDPOINT": server.endpoint, "PATH": "/usr/bin:/bin"}
+    p = subprocess.run([str(LAMBKIN), "local", "generate-event", "apigateway", "http-api", "--method", "post",
+                        "--path", "/orders/7?x=1", "--body", '{"n": 2}'], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    event = json.loads(p.stdout)
+    assert event["version"] == "2.0" and event["routeKey"] == "POST /orders/7"
+    assert event["queryStringParameters"] == {"x": "1"} and event["body"] == '{"n": 2}'
+    (root / "event.json").write_text(p.stdout)
+    p = subprocess.run([str(LAMBKIN), "local", "invoke", "Hello", "-e", "event.json"], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = json.loads(p.stdout)
+    assert out["greeting"] == "hello from localapp" and out["version"] == "$LATEST"
+    assert "REPORT RequestId:" in p.stderr, p.stderr
+    p = subprocess.run([str(LAMBKIN), "local", "invoke", "Nope"], cwd=root, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert p.returncode == 2 and "Hello" in p.stderr, p.stderr

@@ -58,6 +58,12 @@ pub enum Command {
     Executions(ExecutionsArgs),
     /// Show a durable execution and its history as a timeline.
     Execution(ExecutionArgs),
+    /// `sam local`-shaped commands: invoke a template's function, generate events.
+    Local {
+        /// What to do.
+        #[command(subcommand)]
+        cmd: LocalCommand,
+    },
     /// Complete (or keep alive) a callback a durable execution waits on.
     Callback {
         /// What to send.
@@ -127,6 +133,62 @@ pub struct DeployArgs {
     /// Publish a version too.
     #[arg(long)]
     pub publish: bool,
+}
+
+/// `lambkin local …`.
+#[derive(clap::Subcommand, Debug)]
+pub enum LocalCommand {
+    /// Deploy the template and invoke one of its functions by logical id (its log to stderr, its answer to
+    /// stdout), as `sam local invoke` does.
+    Invoke(LocalInvokeArgs),
+    /// Print an event of a common shape: `apigateway aws-proxy`, `apigateway http-api`, `sqs receive-message`.
+    GenerateEvent(GenerateEventArgs),
+}
+
+/// `lambkin local invoke`.
+#[derive(clap::Args, Debug)]
+pub struct LocalInvokeArgs {
+    /// The function's logical id in the template (optional when it has one function).
+    pub function: Option<String>,
+    /// The event from a file (`-` for standard input).
+    #[arg(short = 'e', long = "event", value_name = "FILE")]
+    pub event: Option<String>,
+    /// The event as JSON text.
+    #[arg(long = "event-json", value_name = "JSON", conflicts_with = "event")]
+    pub event_json: Option<String>,
+    /// The template [default: .aws-sam/build/template.yaml when it exists, else template.yaml].
+    #[arg(short = 't', long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// The stack name generated function names start with [default: the project directory's name].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Template parameters, `Key=Value` separated by spaces.
+    #[arg(long, value_name = "OVERRIDES")]
+    pub parameter_overrides: Option<String>,
+}
+
+/// `lambkin local generate-event`.
+#[derive(clap::Args, Debug)]
+pub struct GenerateEventArgs {
+    /// `apigateway` or `sqs`.
+    pub service: String,
+    /// `aws-proxy`, `http-api` (apigateway) or `receive-message` (sqs).
+    pub event: String,
+    /// The request body, or the message body.
+    #[arg(long, default_value = "{}")]
+    pub body: String,
+    /// The request path, with its query string.
+    #[arg(long, default_value = "/")]
+    pub path: String,
+    /// The HTTP method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// The REST API's stage.
+    #[arg(long, default_value = "prod")]
+    pub stage: String,
+    /// The SQS queue's name.
+    #[arg(long, default_value = "my-queue")]
+    pub queue_name: String,
 }
 
 /// `lambkin invoke`.
@@ -307,5 +369,11 @@ async fn dispatch(api: &Api, json: bool, cmd: Command, con: &mut Console) -> Res
         Command::Executions(a) => commands::executions::run(api, con, json, a).await,
         Command::Execution(a) => commands::execution::run(api, con, json, a).await,
         Command::Callback { cmd } => commands::callback::run(api, con, json, cmd).await,
+        Command::Local {
+            cmd: LocalCommand::Invoke(a),
+        } => commands::local::invoke(api, con, a).await,
+        Command::Local {
+            cmd: LocalCommand::GenerateEvent(a),
+        } => commands::local::generate_event(con, &a),
     }
 }

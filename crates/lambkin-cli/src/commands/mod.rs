@@ -8,6 +8,7 @@ pub mod execution;
 pub mod executions;
 pub mod invoke;
 pub mod layer;
+pub mod local;
 pub mod logs;
 pub mod ls;
 pub mod rm;

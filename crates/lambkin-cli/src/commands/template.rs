@@ -210,23 +210,43 @@ struct Outcome {
     action: String,
 }
 
-/// Runs `lambkin deploy --template`.
-pub async fn run(
+/// Where a template is and how to read it: `lambkin deploy --template`'s and `lambkin local`'s options.
+pub struct Source {
+    /// The template (`None`: [`default_template`] of the current directory).
+    pub template: Option<PathBuf>,
+    /// `--stack-name`.
+    pub stack_name: Option<String>,
+    /// `--parameter-overrides`.
+    pub parameter_overrides: Option<String>,
+}
+
+/// A template deployed: its stack name, plan and what was done to each resource.
+pub struct Deployed {
+    /// The stack name the names were made from.
+    pub stack: String,
+    /// The plan carried out.
+    pub plan: Plan,
+    /// What happened to each layer and function, in order.
+    outcomes: Vec<Outcome>,
+}
+
+/// Reads a template, plans it (`lambkin-sam`), warns once about what is not created, and creates or updates its
+/// layers and functions.
+pub async fn deploy_template(
     api: &Api,
     con: &mut Console,
-    json_out: bool,
-    a: DeployArgs,
-) -> Result<(), CliError> {
-    let template = match &a.template {
-        Some(Some(p)) => p.clone(),
-        _ => default_template(Path::new(".")),
-    };
+    src: &Source,
+) -> Result<Deployed, CliError> {
+    let template = src
+        .template
+        .clone()
+        .unwrap_or_else(|| default_template(Path::new(".")));
     let text_of = std::fs::read_to_string(&template).map_err(|e| {
         CliError::usage(format!("{}: {e}", template.display())).hint(
             "give the template with --template PATH, or run in the directory of template.yaml",
         )
     })?;
-    let stack = a
+    let stack = src
         .stack_name
         .clone()
         .unwrap_or_else(|| default_stack(&template));
@@ -246,7 +266,7 @@ pub async fn run(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    if let Some(o) = &a.parameter_overrides {
+    if let Some(o) = &src.parameter_overrides {
         let pairs = lambkin_sam::parse_overrides(o).map_err(|e| CliError::usage(e.to_string()))?;
         opts.parameters.extend(pairs);
     }
@@ -277,6 +297,28 @@ pub async fn run(
         });
     }
     con.clear_progress();
+    Ok(Deployed {
+        stack,
+        plan,
+        outcomes,
+    })
+}
+
+/// Runs `lambkin deploy --template`.
+pub async fn run(
+    api: &Api,
+    con: &mut Console,
+    json_out: bool,
+    a: DeployArgs,
+) -> Result<(), CliError> {
+    let src = Source {
+        template: a.template.clone().flatten(),
+        stack_name: a.stack_name.clone(),
+        parameter_overrides: a.parameter_overrides.clone(),
+    };
+    let Deployed {
+        stack, outcomes, ..
+    } = deploy_template(api, con, &src).await?;
     if json_out {
         let items: Vec<Value> = outcomes
             .iter()
