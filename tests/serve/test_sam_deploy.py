@@ -213,3 +213,49 @@ def test_local_invoke_and_generate_event(server, runtime, tmp_path):
     p = subprocess.run([str(LAMBKIN), "local", "invoke", "Nope"], cwd=root, env=env,
                        capture_output=True, text=True, timeout=600)
     assert p.returncode == 2 and "Hello" in p.stderr, p.stderr
+
+
+def test_dev_reloads_changed_code_and_new_functions(server, lam, runtime, tmp_path):
+    import queue
+    import threading
+    import time
+
+    root = project(tmp_path / "devapp", runtime)
+    proc = subprocess.Popen([str(LAMBKIN), "dev"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env={"LAMBKIN_ENDPOINT": server.endpoint, "PATH": "/usr/bin:/bin"})
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    seen: list[str] = []
+
+    def wait_line(pred, timeout=120):
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                assert proc.poll() is None, "".join(seen)
+                continue
+            seen.append(line)
+            if pred(line):
+                return line
+        raise TimeoutError("".join(seen))
+
+    try:
+        wait_line(lambda l: l.startswith("watching "))
+        assert any("deployed function Hello" in l for l in seen), seen
+        hello = [l for l in seen if "deployed function Hello" in l][0].split("(")[1].split(")")[0]
+
+        def answer():
+            return json.loads(lam.invoke(FunctionName=hello, Payload=b"{}")["Payload"].read())
+        assert answer()["greeting"] == "hello from devapp"
+        # A code change: only Hello reloads, and the next request runs the new code.
+        (root / "hello" / "app.py").write_text(HELLO.replace('"greeting": os.environ["GREETING"]',
+                                                            '"greeting": "changed"'))
+        wait_line(lambda l: "reloaded function Hello" in l and "code updated" in l, timeout=60)
+        assert answer()["greeting"] == "changed"
+        # A template change adding a function.
+        (root / "template.yaml").write_text(TEMPLATE.format(runtime=runtime, extra=EXTRA))
+        wait_line(lambda l: "reloaded function Second" in l and "created" in l, timeout=60)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -58,6 +58,8 @@ pub enum Command {
     Executions(ExecutionsArgs),
     /// Show a durable execution and its history as a timeline.
     Execution(ExecutionArgs),
+    /// Deploy a template, then redeploy what changed whenever its files change (hot reload).
+    Dev(DevArgs),
     /// `sam local`-shaped commands: invoke a template's function, generate events.
     Local {
         /// What to do.
@@ -133,6 +135,23 @@ pub struct DeployArgs {
     /// Publish a version too.
     #[arg(long)]
     pub publish: bool,
+}
+
+/// `lambkin dev`.
+#[derive(clap::Args, Debug)]
+pub struct DevArgs {
+    /// The template [default: .aws-sam/build/template.yaml when it exists, else template.yaml].
+    #[arg(short = 't', long, value_name = "PATH")]
+    pub template: Option<PathBuf>,
+    /// The stack name generated function names start with [default: the project directory's name].
+    #[arg(long, value_name = "NAME")]
+    pub stack_name: Option<String>,
+    /// Template parameters, `Key=Value` separated by spaces.
+    #[arg(long, value_name = "OVERRIDES")]
+    pub parameter_overrides: Option<String>,
+    /// A command run (with `sh -c`, in the project directory) before each deploy, e.g. `sam build`.
+    #[arg(long, value_name = "CMD")]
+    pub build: Option<String>,
 }
 
 /// `lambkin local …`.
@@ -369,6 +388,7 @@ async fn dispatch(api: &Api, json: bool, cmd: Command, con: &mut Console) -> Res
         Command::Executions(a) => commands::executions::run(api, con, json, a).await,
         Command::Execution(a) => commands::execution::run(api, con, json, a).await,
         Command::Callback { cmd } => commands::callback::run(api, con, json, cmd).await,
+        Command::Dev(a) => commands::dev::run(api, con, a).await,
         Command::Local {
             cmd: LocalCommand::Invoke(a),
         } => commands::local::invoke(api, con, a).await,

@@ -3,6 +3,7 @@
 pub mod callback;
 pub mod dead_letters;
 pub mod deploy;
+pub mod dev;
 pub mod durable;
 pub mod execution;
 pub mod executions;

@@ -230,6 +230,20 @@ pub struct Deployed {
     outcomes: Vec<Outcome>,
 }
 
+impl Deployed {
+    /// What happened to each layer and function: (logical id, `layer`/`function`, name, what was done).
+    pub fn outcomes(&self) -> impl Iterator<Item = (&str, &str, &str, &str)> {
+        self.outcomes.iter().map(|o| {
+            (
+                o.logical_id.as_str(),
+                o.kind,
+                o.name.as_str(),
+                o.action.as_str(),
+            )
+        })
+    }
+}
+
 /// Reads a template, plans it (`lambkin-sam`), warns once about what is not created, and creates or updates its
 /// layers and functions.
 pub async fn deploy_template(
