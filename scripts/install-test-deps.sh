@@ -16,6 +16,8 @@
 #   - tests/fixtures/node/node_modules: aws-lambda-ric 4.0.2 (builds native code).
 #   - tests/fixtures/durable-js/node_modules: AWS's durable execution SDK for JavaScript (the version its
 #     package.json pins) and its @aws-sdk/client-lambda, zipped into the durable suite's nodejs22.x functions.
+#   - .venv-sam at the repository root: AWS SAM CLI (its `sam build` makes the SAM suite's projects; a venv of
+#     its own, as its pinned dependencies would fight the test venv's).
 #
 # Usage: scripts/install-test-deps.sh   (no arguments; run from anywhere)
 set -euo pipefail
@@ -147,6 +149,16 @@ else
     (cd "$DURABLE_JS_DIR" && npm install --no-audit --no-fund --loglevel=error)
     grep -q "\"version\": \"$DURABLE_JS_VERSION\"" "$DURABLE_JS_SDK" 2>/dev/null \
         || die "npm install finished but $DURABLE_JS_SDK is not version $DURABLE_JS_VERSION"
+fi
+
+# --- AWS SAM CLI ---------------------------------------------------------------------------
+SAM_VERSION=1.170.0
+if .venv-sam/bin/sam --version 2>/dev/null | grep -q "$SAM_VERSION"; then
+    step "SAM CLI $SAM_VERSION present in .venv-sam"
+else
+    step "pip install aws-sam-cli==$SAM_VERSION into .venv-sam"
+    "$PY" -m venv --clear .venv-sam
+    .venv-sam/bin/python -m pip install -q --disable-pip-version-check "aws-sam-cli==$SAM_VERSION"
 fi
 
 step "test dependencies ready"
