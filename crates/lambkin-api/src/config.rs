@@ -19,6 +19,10 @@ pub struct ServeArgs {
     /// Address of the Lambda API [default: 127.0.0.1:9000].
     #[arg(long, env = "LAMBKIN_LISTEN")]
     pub listen: Option<String>,
+    /// Address of API Gateway's emulation: the `Api`/`HttpApi` events of SAM templates `lambkin deploy
+    /// --template` registered [default: 127.0.0.1:3000, as `sam local start-api`; `off`: none].
+    #[arg(long, env = "LAMBKIN_API_LISTEN")]
+    pub api_listen: Option<String>,
     /// Where metadata, code and logs live [default: /var/lib/lambkin as root, else ~/.local/share/lambkin].
     #[arg(long, env = "LAMBKIN_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
@@ -162,6 +166,8 @@ pub struct ServeArgs {
 pub struct ServeConfig {
     /// API address.
     pub listen: String,
+    /// API Gateway's address (`None`: off).
+    pub api_listen: Option<String>,
     /// Data directory.
     pub data_dir: PathBuf,
     /// Account id.
@@ -414,6 +420,12 @@ impl ServeConfig {
             .listen
             .or(file.listen)
             .unwrap_or_else(|| "127.0.0.1:9000".into());
+        let api_listen = Some(
+            args.api_listen
+                .or(file.api_listen)
+                .unwrap_or_else(|| "127.0.0.1:3000".into()),
+        )
+        .filter(|a| !a.eq_ignore_ascii_case("off"));
         let nats_url = args.nats_url.or(file.nats_url);
         let cluster = match args.cluster.or(file.cluster) {
             None => None,
@@ -465,6 +477,7 @@ impl ServeConfig {
             runtime_interpreters,
             efs,
             listen,
+            api_listen,
             data_dir: args
                 .data_dir
                 .or(file.data_dir)

@@ -5,6 +5,7 @@
 //! (path segments, percent-decoded, trailing slash ignored) → operation (validate, read or change the store
 //! in one atomic batch) → a JSON answer or an AWS-shaped error with `x-amzn-ErrorType`.
 
+mod apis;
 mod auth;
 mod clusterqueue;
 mod codeurl;
@@ -189,6 +190,7 @@ pub async fn run(
         metrics,
         tracer,
         durable: durable_state::DurableState::default(),
+        apis: std::sync::RwLock::default(),
     });
     // Functions call the Lambda API from inside their environment through their init (`inside.rs`).
     service.engine.set_inside_api(inside::Inside::new(&service));
@@ -206,6 +208,17 @@ pub async fn run(
     cwlogs::start(&service);
     observe::start_flushing(&service);
     durable::start(&service);
+    if let Some(addr) = service.config.api_listen.clone() {
+        apis::rebuild(&service);
+        // Not fatal: several servers may run on one host (the first takes the port).
+        match tokio::net::TcpListener::bind(&addr).await {
+            Ok(l) => {
+                tracing::info!("API Gateway (SAM templates' Api/HttpApi events) on http://{addr}");
+                tokio::spawn(apis::serve(service.clone(), l));
+            }
+            Err(e) => tracing::warn!("API Gateway: cannot listen on {addr}: {e} (--api-listen)"),
+        }
+    }
     let server = tokio::spawn(accept_loop(listener, local, service.clone()));
     stop.await;
     tracing::info!("stopping: retiring every environment (SHUTDOWN spindown)");

@@ -370,6 +370,13 @@ pub(crate) enum Operation {
         limit: usize,
     },
     LambkinHealth,
+    LambkinPutStack {
+        stack: String,
+        body: Bytes,
+    },
+    LambkinDeleteStack {
+        stack: String,
+    },
 }
 
 impl Operation {
@@ -475,6 +482,8 @@ impl Operation {
             O::LambkinDownloadCode { .. } => "LambkinDownloadCode",
             O::LambkinGetLogs { .. } => "LambkinGetLogs",
             O::LambkinHealth => "LambkinHealth",
+            O::LambkinPutStack { .. } => "LambkinPutStack",
+            O::LambkinDeleteStack { .. } => "LambkinDeleteStack",
         }
     }
 }

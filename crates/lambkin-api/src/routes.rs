@@ -602,6 +602,11 @@ fn parse(req: &ApiRequest, segs: &[&str]) -> ApiResult<Operation> {
                 .clamp(1, 10_000),
         },
         (["lambkin", "v1", "health"], &M::GET) => O::LambkinHealth,
+        (["lambkin", "v1", "stacks", st], &M::PUT) => O::LambkinPutStack {
+            stack: s(st),
+            body: req.body.clone(),
+        },
+        (["lambkin", "v1", "stacks", st], &M::DELETE) => O::LambkinDeleteStack { stack: s(st) },
         _ => return Err(unknown(req, segs)),
     })
 }

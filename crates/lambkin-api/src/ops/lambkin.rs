@@ -115,3 +115,58 @@ pub(crate) fn health(service: &Service) -> Reply {
         }),
     )
 }
+
+/// The body of `PUT /lambkin/v1/stacks/{stack}`.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StackInput {
+    template: String,
+    #[serde(default)]
+    parameters: std::collections::BTreeMap<String, String>,
+}
+
+/// `PUT /lambkin/v1/stacks/{stack}`: registers a SAM template (`lambkin deploy --template` sends it after
+/// deploying its functions), whose `Api`/`HttpApi` events are then served on `--api-listen`; answers the APIs.
+pub(crate) async fn put_stack(ctx: &Ctx, stack: &str, body: &[u8]) -> ApiResult<Reply> {
+    let input: StackInput = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid(format!("Invalid request: {e}")))?;
+    let record = records::stacks::StackRecord {
+        stack: stack.to_owned(),
+        region: ctx.arns.region.clone(),
+        template: input.template,
+        parameters: input.parameters,
+        updated_ms: crate::time_fmt::now_ms(),
+    };
+    let plan = crate::apis::plan_stack(&ctx.service, &record)
+        .map_err(|e| ApiError::invalid(format!("stack {stack}: {e}")))?;
+    let (configs, warnings) = crate::apis::configs(&plan, &record.region, &ctx.arns.account);
+    records::stacks::put(&ctx.service.store, &record)?;
+    crate::apis::rebuild(&ctx.service);
+    let apis: Vec<serde_json::Value> = configs
+        .iter()
+        .map(|c| {
+            json!({
+                "Id": c.api_id,
+                "Kind": if c.kind == lambkin_apigw::ApiKind::Rest { "REST" } else { "HTTP" },
+                "Stage": c.stage_name,
+                "Routes": c.routes.iter().map(|r| format!("{} {}", r.method, r.path)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(Reply::Json(
+        StatusCode::OK,
+        json!({
+            "Stack": stack,
+            "Apis": apis,
+            "Warnings": warnings,
+            "ApiEndpoint": ctx.service.config.api_listen.as_ref().map(|a| format!("http://{a}")),
+        }),
+    ))
+}
+
+/// `DELETE /lambkin/v1/stacks/{stack}`: its APIs are no longer served.
+pub(crate) async fn delete_stack(ctx: &Ctx, stack: &str) -> ApiResult<Reply> {
+    records::stacks::delete(&ctx.service.store, &ctx.arns.region, stack)?;
+    crate::apis::rebuild(&ctx.service);
+    Ok(Reply::Empty(StatusCode::NO_CONTENT))
+}

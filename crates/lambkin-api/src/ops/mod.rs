@@ -248,5 +248,7 @@ pub(crate) async fn execute(ctx: &Ctx, op: Operation) -> ApiResult<Reply> {
             limit,
         } => lambkin::logs(&ctx.service, &function, since, cursor.as_deref(), limit).await,
         O::LambkinHealth => Ok(lambkin::health(&ctx.service)),
+        O::LambkinPutStack { stack, body } => lambkin::put_stack(ctx, &stack, &body).await,
+        O::LambkinDeleteStack { stack } => lambkin::delete_stack(ctx, &stack).await,
     }
 }

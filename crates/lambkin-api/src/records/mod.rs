@@ -24,9 +24,10 @@
 //! | `scaling` | `<region>/<name>/<qualifier>` | `FunctionScalingConfig` |
 //! | `mappings` | `<region>/<uuid>` | `MappingRecord` (event source mappings) |
 //! | `logretention` | `<region>/<log group>` | `Retention` (CloudWatch Logs' retention policy of a log group) |
+//! | `stacks` | `<region>/<stack>` | `StackRecord` (a SAM template `lambkin deploy --template` registered: its APIs) |
 //! | `durable` | `<region>/<name>/<execution name>` | `lambkin_durable::Execution` (a durable execution: log, history, tokens) |
 //!
-//! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning`, `logretention` and `mappings` (as on
+//! A function owns its rows of every table but `layers`, `layerpolicies`, `codesigning`, `logretention`, `stacks` and `mappings` (as on
 //! Lambda, a mapping outlives its function: it then reports the function missing);
 //! `functions::delete` removes them all in one batch. A layer version's policy goes with the layer version.
 
@@ -38,6 +39,7 @@ pub(crate) mod loggroups;
 pub(crate) mod mappings;
 pub(crate) mod per_qualifier;
 pub(crate) mod settings;
+pub(crate) mod stacks;
 pub(crate) mod urls;
 pub(crate) mod versions;
 
@@ -63,6 +65,7 @@ const SCALING: &str = "scaling";
 const MAPPINGS: &str = "mappings";
 const LOG_RETENTION: &str = "logretention";
 const DURABLE: &str = "durable";
+const STACKS: &str = "stacks";
 
 /// Every table (the cascade tests look in all of them).
 #[cfg(test)]
@@ -86,6 +89,7 @@ const TABLES: &[&str] = &[
     MAPPINGS,
     LOG_RETENTION,
     DURABLE,
+    STACKS,
 ];
 
 /// Applies a batch of ops made by this module's functions (the queue groups them: many events' changes in

@@ -117,6 +117,7 @@ pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliErro
         }
     }
     let d = deploy_template(api, con, &src).await?;
+    super::template::print_apis(con, &d.apis);
     report(con, &d, true)?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();

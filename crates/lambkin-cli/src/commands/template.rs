@@ -228,6 +228,8 @@ pub struct Deployed {
     pub plan: Plan,
     /// What happened to each layer and function, in order.
     outcomes: Vec<Outcome>,
+    /// `serve`'s answer to the template's registration: its APIs, their routes, where they are served.
+    pub apis: Value,
 }
 
 impl Deployed {
@@ -310,11 +312,25 @@ pub async fn deploy_template(
             action,
         });
     }
+    // The template's APIs are served by `serve` (`--api-listen`): it gets the template itself.
+    con.progress("registering the template's APIs");
+    let registered = api
+        .put(
+            &format!("/lambkin/v1/stacks/{}", segment(&stack)),
+            &json!({"Template": text_of, "Parameters": opts.parameters}),
+        )
+        .await?;
+    let apis = if registered.is_success() {
+        registered.json()
+    } else {
+        Value::Null
+    };
     con.clear_progress();
     Ok(Deployed {
         stack,
         plan,
         outcomes,
+        apis,
     })
 }
 
@@ -331,8 +347,12 @@ pub async fn run(
         parameter_overrides: a.parameter_overrides.clone(),
     };
     let Deployed {
-        stack, outcomes, ..
+        stack,
+        outcomes,
+        apis,
+        ..
     } = deploy_template(api, con, &src).await?;
+    print_apis(con, &apis);
     if json_out {
         let items: Vec<Value> = outcomes
             .iter()
@@ -352,6 +372,27 @@ pub async fn run(
         })
         .collect();
     con.write_out(table::render(&["LOGICAL ID", "TYPE", "NAME", "DONE"], &rows).as_bytes())
+}
+
+/// The template's APIs as `serve` serves them (to stderr: stdout is the table or the JSON).
+pub fn print_apis(con: &mut Console, apis: &Value) {
+    let endpoint = apis["ApiEndpoint"]
+        .as_str()
+        .unwrap_or("(serve --api-listen is off)");
+    for a in apis["Apis"].as_array().into_iter().flatten() {
+        con.eprintln(&format!(
+            "API {} ({}, stage {}) on {endpoint}:",
+            text(a, "Id"),
+            text(a, "Kind"),
+            text(a, "Stage")
+        ));
+        for r in a["Routes"].as_array().into_iter().flatten() {
+            con.eprintln(&format!("  {}", r.as_str().unwrap_or_default()));
+        }
+    }
+    for w in apis["Warnings"].as_array().into_iter().flatten() {
+        con.eprintln(&format!("warning: {}", w.as_str().unwrap_or_default()));
+    }
 }
 
 /// One warning for everything the template holds that lambkin does not create or carry out.
