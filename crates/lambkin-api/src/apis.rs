@@ -144,8 +144,14 @@ pub(crate) fn plan_stack(
     lambkin_sam::plan(&s.template, &opts).map_err(|e| e.to_string())
 }
 
+/// One rebuild at a time: a rebuild that read the store earlier must not write its APIs last.
+static REBUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Rebuilds the served APIs from every registered stack, the last registered first.
 pub(crate) fn rebuild(service: &Service) {
+    let _one = REBUILDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let mut stacks = match records::stacks::all(&service.store) {
         Ok(s) => s,
         Err(e) => return tracing::warn!("APIs: cannot read the registered stacks: {e}"),
@@ -183,6 +189,8 @@ pub(crate) fn rebuild(service: &Service) {
 pub(crate) async fn serve(service: Arc<Service>, listener: tokio::net::TcpListener) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
+            // Out of descriptors, say: wait instead of spinning.
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
         let service = service.clone();

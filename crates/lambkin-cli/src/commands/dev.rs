@@ -30,6 +30,14 @@ pub fn relevant(path: &Path, project: &Path, building: bool) -> bool {
     if first == ".git" || (building && first == ".aws-sam") {
         return false;
     }
+    // Build outputs a build command writes (a rebuild must not trigger itself).
+    if building
+        && rel
+            .components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("target" | "dist" | "build")))
+    {
+        return false;
+    }
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -97,11 +105,20 @@ fn report(con: &mut Console, d: &Deployed, first: bool) -> Result<(), CliError> 
 
 /// Runs `lambkin dev`.
 pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliError> {
+    let project = match &a.template {
+        Some(t) => project_of(t),
+        None => std::fs::canonicalize(".").unwrap_or_else(|_| PathBuf::from(".")),
+    };
+    // The build runs first: it makes the template to deploy (`.aws-sam/build/template.yaml` for `sam build`).
+    if let Some(cmd) = &a.build {
+        if !build(con, cmd, &project) {
+            return Err(CliError::msg("the first build failed"));
+        }
+    }
     let template = a
         .template
         .clone()
-        .unwrap_or_else(|| default_template(Path::new(".")));
-    let project = project_of(&template);
+        .unwrap_or_else(|| default_template(&project));
     let src = Source {
         template: Some(template.clone()),
         stack_name: Some(
@@ -111,20 +128,23 @@ pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliErro
         ),
         parameter_overrides: a.parameter_overrides.clone(),
     };
-    if let Some(cmd) = &a.build {
-        if !build(con, cmd, &project) {
-            return Err(CliError::msg("the first build failed"));
-        }
-    }
     let d = deploy_template(api, con, &src).await?;
     super::template::print_apis(con, &d.apis);
     report(con, &d, true)?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        // Only changes: reading files (the deploy zipping them, an editor, a build) is not one.
         if let Ok(ev) = res {
-            for p in ev.paths {
-                let _ = tx.send(p);
+            if matches!(
+                ev.kind,
+                notify::EventKind::Create(_)
+                    | notify::EventKind::Modify(_)
+                    | notify::EventKind::Remove(_)
+            ) {
+                for p in ev.paths {
+                    let _ = tx.send(p);
+                }
             }
         }
     })
@@ -170,6 +190,8 @@ pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliErro
             // A broken template or package is reported; the next change tries again.
             Err(e) => con.eprintln(&format!("error: {e}")),
         }
+        // What the build and the deploy themselves touched is not a change of the user's.
+        while rx.try_recv().is_ok() {}
     }
 }
 
@@ -200,5 +222,7 @@ mod tests {
             p,
             true
         ));
+        assert!(!relevant(Path::new("/p/rust/target/debug/app"), p, true));
+        assert!(relevant(Path::new("/p/rust/src/main.rs"), p, true));
     }
 }

@@ -197,6 +197,8 @@ fn differs(current: &Value, wanted: &Map<String, Value>) -> bool {
                 .as_object()
                 .is_some_and(|w| w.iter().any(|(k, v)| have[k] != *v)),
             "Description" => have.as_str().unwrap_or_default() != want.as_str().unwrap_or_default(),
+            // GetFunction answers it as `ImageConfigResponse.ImageConfig`.
+            "ImageConfig" => current["ImageConfigResponse"]["ImageConfig"] != *want,
             _ => have != want,
         }
     })
@@ -323,6 +325,11 @@ pub async fn deploy_template(
     let apis = if registered.is_success() {
         registered.json()
     } else {
+        let e = crate::http::ApiError::from_response(&registered);
+        con.eprintln(&format!(
+            "warning: the server did not take the template's APIs: {}",
+            e.message
+        ));
         Value::Null
     };
     con.clear_progress();
@@ -514,10 +521,14 @@ async fn deploy_function(
     } else {
         let current = existing.ok()?.json();
         let cfg = &current["Configuration"];
-        let code_changed = match &sha {
-            Some(sha) => text(cfg, "CodeSha256") != *sha,
-            None => true,
+        let code_changed = match (&sha, &f.code) {
+            (Some(sha), _) => text(cfg, "CodeSha256") != *sha,
+            (None, Code::Image(uri)) => text(&current["Code"], "ImageUri") != *uri,
+            (None, _) => true,
         };
+        let arch_changed =
+            !f.architectures.is_empty() && cfg["Architectures"] != json!(f.architectures);
+        let code_changed = code_changed || arch_changed;
         if code_changed {
             let mut body = code.as_object().cloned().unwrap_or_default();
             if !f.architectures.is_empty() {
