@@ -18,11 +18,14 @@ pub enum GatewayError {
     Denied,
     /// The authorizer failed, or answered in no shape API Gateway reads: 500.
     AuthorizerFailed,
-    /// The function failed, or answered in no shape API Gateway reads: 502 `Internal server error`.
+    /// The function failed, or answered in no shape API Gateway reads: REST 502 `Internal server error`,
+    /// HTTP 500 `Internal Server Error`.
     BadIntegrationResponse,
-    /// Lambda refused the invoke (throttled, no such function): 500 `Internal server error`.
+    /// Lambda refused the invoke (throttled, no such function): REST 500 `Internal server error`, HTTP 500
+    /// `Internal Server Error`.
     InvokeFailed,
-    /// The integration did not answer in time: 504 `Endpoint request timed out`.
+    /// The integration did not answer in time: REST 504 `Endpoint request timed out`, HTTP 503
+    /// `Service Unavailable`.
     Timeout,
 }
 
@@ -56,6 +59,16 @@ impl GatewayError {
             GatewayError::AuthorizerFailed => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"message": "Internal Server Error"}),
+                None,
+            ),
+            GatewayError::BadIntegrationResponse | GatewayError::InvokeFailed if !rest => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                json!({"message": "Internal Server Error"}),
+                None,
+            ),
+            GatewayError::Timeout if !rest => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"message": "Service Unavailable"}),
                 None,
             ),
             GatewayError::BadIntegrationResponse => (
@@ -146,17 +159,41 @@ mod tests {
 
     #[test]
     fn integration_failures() {
-        for kind in [ApiKind::Rest, ApiKind::Http] {
-            let r = GatewayError::BadIntegrationResponse.response(kind);
+        let r = GatewayError::BadIntegrationResponse.response(ApiKind::Rest);
+        assert_eq!(
+            (r.status().as_u16(), body(&r)),
+            (502, json!({"message": "Internal server error"}))
+        );
+        let r = GatewayError::Timeout.response(ApiKind::Rest);
+        assert_eq!(
+            (r.status().as_u16(), body(&r)),
+            (504, json!({"message": "Endpoint request timed out"}))
+        );
+        let r = GatewayError::InvokeFailed.response(ApiKind::Rest);
+        assert_eq!(
+            (r.status().as_u16(), body(&r)),
+            (500, json!({"message": "Internal server error"}))
+        );
+    }
+
+    #[test]
+    fn http_integration_failures() {
+        for e in [
+            GatewayError::BadIntegrationResponse,
+            GatewayError::InvokeFailed,
+        ] {
+            let r = e.response(ApiKind::Http);
             assert_eq!(
                 (r.status().as_u16(), body(&r)),
-                (502, json!({"message": "Internal server error"}))
+                (500, json!({"message": "Internal Server Error"})),
+                "{e:?}"
             );
-            let r = GatewayError::Timeout.response(kind);
-            assert_eq!(
-                (r.status().as_u16(), body(&r)),
-                (504, json!({"message": "Endpoint request timed out"}))
-            );
+            assert!(r.headers().get("x-amzn-errortype").is_none());
         }
+        let r = GatewayError::Timeout.response(ApiKind::Http);
+        assert_eq!(
+            (r.status().as_u16(), body(&r)),
+            (503, json!({"message": "Service Unavailable"}))
+        );
     }
 }

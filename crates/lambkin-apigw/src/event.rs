@@ -1,7 +1,12 @@
 //! The events a route's function receives: payload format 1.0 (REST APIs' proxy event, and an HTTP API's
 //! with `version: "1.0"`) and 2.0 (HTTP APIs'), member for member as AWS documents them.
 //!
-//! Format 1.0: `headers` and `queryStringParameters` hold the last value of a repeated name,
+//! Both formats carry `X-Forwarded-For` (the source IP), `X-Forwarded-Port` (the `Host` header's port, or 80)
+//! and `X-Forwarded-Proto` (`http`) when the request has none, as API Gateway and `sam local` add them.
+//!
+//! Format 1.0: header names title-cased per hyphen-separated part (`Content-Type`, `X-Amz-Date`), as `sam
+//! local` gives them and as clients commonly send them to API Gateway (the server's HTTP library keeps names
+//! in lower case only); `headers` and `queryStringParameters` hold the last value of a repeated name,
 //! `multiValueHeaders`/`multiValueQueryStringParameters` all of them; empty maps are `null`; the body is base64
 //! (`isBase64Encoded: true`) for a REST API's binary media types, for an HTTP API when it is not text.
 //! Format 2.0: header names in lower case, repeated headers and parameters joined with commas, cookies out of
@@ -9,6 +14,7 @@
 
 use std::collections::BTreeMap;
 
+use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 use time::format_description::FormatItem;
 use time::macros::format_description;
@@ -56,12 +62,23 @@ impl Source<'_> {
     }
 
     /// `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}{path}` — `…/{stage}/$default` for
-    /// the `$default` route: the ARN an authorizer's policy is matched against.
+    /// the `$default` route: the ARN an authorizer's policy is matched against. The path is the one routing
+    /// matched, as routing compares it: its segments percent-decoded and without a trailing slash, so that
+    /// `/adm%69n` and `/admin/` are `/admin` here too, or a policy denying `GET/admin` would not deny requests
+    /// that reached `/admin`.
     pub(crate) fn method_arn(&self) -> String {
         let tail = if self.route.path == DEFAULT_ROUTE {
             DEFAULT_ROUTE.to_owned()
         } else {
-            format!("{}{}", self.req.method.as_str(), self.path)
+            let matched = match self.path.strip_suffix('/') {
+                Some(p) if !p.is_empty() => p,
+                _ => self.path,
+            };
+            let path: Vec<String> = matched
+                .split('/')
+                .map(|seg| percent_decode_str(seg).decode_utf8_lossy().into_owned())
+                .collect();
+            format!("{}{}", self.req.method.as_str(), path.join("/"))
         };
         format!(
             "arn:aws:execute-api:{}:{}:{}/{}/{}",
@@ -108,6 +125,44 @@ fn grouped(pairs: Vec<(String, String)>) -> Vec<(String, Vec<String>)> {
         match out.iter_mut().find(|(n, _)| *n == k) {
             Some((_, vs)) => vs.push(v),
             None => out.push((k, vec![v])),
+        }
+    }
+    out
+}
+
+/// `content-type` → `Content-Type`, `x-amz-date` → `X-Amz-Date`: each hyphen-separated part with its first
+/// letter in upper case and the rest in lower case.
+pub(crate) fn title_case(name: &str) -> String {
+    name.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => {
+                    first.to_ascii_uppercase().to_string() + &chars.as_str().to_ascii_lowercase()
+                }
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The request's headers (lower-case names, in the order they first appear) and the `x-forwarded-*` headers
+/// API Gateway adds when the request has none: the source IP, the `Host` header's port (80 without one) and
+/// `http`.
+fn headers_with_forwarded(req: &Request) -> Vec<(String, Vec<String>)> {
+    let mut out = req.header_values();
+    let port = req
+        .header(http::header::HOST.as_str())
+        .and_then(|h| h.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
+        .unwrap_or(80);
+    for (name, value) in [
+        ("x-forwarded-for", req.source_ip.clone()),
+        ("x-forwarded-port", port.to_string()),
+        ("x-forwarded-proto", "http".to_owned()),
+    ] {
+        if !out.iter().any(|(n, _)| n == name) {
+            out.push((name.to_owned(), vec![value]));
         }
     }
     out
@@ -182,7 +237,11 @@ pub(crate) fn request_context_v1(s: &Source<'_>) -> Value {
 /// the body.
 pub(crate) fn v1_request_members(s: &Source<'_>) -> Map<String, Value> {
     let req = s.req;
-    let (headers, multi_headers) = single_and_multi(&req.header_values());
+    let titled: Vec<(String, Vec<String>)> = headers_with_forwarded(req)
+        .into_iter()
+        .map(|(name, values)| (title_case(&name), values))
+        .collect();
+    let (headers, multi_headers) = single_and_multi(&titled);
     let (query, multi_query) = single_and_multi(&grouped(req.query_pairs()));
     let mut ev = Map::new();
     if s.api.kind == ApiKind::Http {
@@ -251,7 +310,7 @@ pub(crate) fn request_context_v2(s: &Source<'_>) -> Value {
 pub(crate) fn v2_request_members(s: &Source<'_>) -> Map<String, Value> {
     let req = s.req;
     let mut headers = Map::new();
-    for (name, values) in req.header_values() {
+    for (name, values) in headers_with_forwarded(req) {
         if name == http::header::COOKIE.as_str() {
             continue;
         }

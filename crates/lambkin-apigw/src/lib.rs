@@ -256,7 +256,7 @@ impl Api {
     /// CORS headers and the request id header on every answer but a preflight's.
     fn finish(&self, mut r: Response, origin: Option<&str>, request_id: &str) -> Response {
         if let Some(cors) = &self.config.cors {
-            cors::decorate(cors, origin, &mut r);
+            cors::decorate(cors, self.config.kind, origin, &mut r);
         }
         self.stamp(&mut r, request_id);
         r

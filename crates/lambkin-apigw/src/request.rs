@@ -14,7 +14,7 @@ pub struct Request {
     pub path: String,
     /// The query string as received, without `?`.
     pub query: Option<String>,
-    /// The headers. (`http` keeps names in lower case, so REST events name them in lower case too.)
+    /// The headers. (`http` keeps names in lower case; format 1.0 events title-case them.)
     pub headers: http::HeaderMap,
     /// The body.
     pub body: Vec<u8>,

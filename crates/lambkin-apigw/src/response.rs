@@ -1,17 +1,20 @@
 //! A function's answer mapped back to HTTP as API Gateway maps it.
 //!
 //! Format 1.0: `{statusCode, headers, multiValueHeaders, body, isBase64Encoded}` — anything else (not JSON,
-//! no `statusCode`, a `body` that is not a string, a header value that is not a scalar) is a 502. Headers in
-//! both maps are merged; where a name is in both, `multiValueHeaders`' values win. A REST API decodes a
-//! base64 body only when the request's `Accept` or the answer's `Content-Type` is one of its binary media
-//! types (else the client gets the base64 text, as from API Gateway); an HTTP API always decodes it.
+//! no `statusCode`, a `body` that is not a string, a header value that is not a scalar; for a REST API, any
+//! other key) is malformed (REST 502, HTTP 500). Both header maps are kept: a name in both gets the values of
+//! each, an identical name/value pair once. A REST API decodes a base64 body only when the request's `Accept`
+//! or the answer's `Content-Type` is one of its binary media types (else the client gets the base64 text, as
+//! from API Gateway); an HTTP API always decodes it.
 //!
-//! Format 2.0: a JSON object with `statusCode` is read as above, plus `cookies` (each a `Set-Cookie`); any
-//! other JSON value (a string, a number, an object without `statusCode`) is the body of a 200, as the
-//! function wrote it (a string keeps its quotes), with
+//! Format 2.0: a JSON object with `statusCode` is read as above, plus `cookies` (each a `Set-Cookie`); a JSON
+//! string is the body of a 200 as it is (without its quotes), any other JSON value (a number, an array, an
+//! object without `statusCode`) the body of a 200 as the function wrote it; both with
 //! `content-type: application/json`.
 //!
-//! An answer without a `Content-Type` gets `application/json`, as API Gateway gives it.
+//! An answer without a `Content-Type` gets `application/json`, as API Gateway gives it. Hop-by-hop and
+//! framing headers the function set (`Content-Length`, `Transfer-Encoding`, `Connection`, …) are not passed
+//! on as they are: API Gateway frames the answer itself and renames them `x-amzn-Remapped-<name>`.
 
 use base64::Engine as _;
 use http::header::{HeaderName, CONTENT_TYPE, SET_COOKIE};
@@ -95,7 +98,40 @@ fn append(h: &mut HeaderMap, name: &str, value: &str) {
     }
 }
 
-/// `headers` and `multiValueHeaders` into one map.
+/// Headers of the function's answer that describe its connection or framing, which API Gateway does not pass
+/// on as they are but renames `x-amzn-Remapped-<name>`.
+const REMAPPED: &[&str] = &[
+    "Connection",
+    "Content-Length",
+    "Host",
+    "Keep-Alive",
+    "Proxy-Authenticate",
+    "Proxy-Authorization",
+    "Proxy-Connection",
+    "TE",
+    "Trailer",
+    "Transfer-Encoding",
+    "Upgrade",
+];
+
+/// Renames the [`REMAPPED`] headers `x-amzn-Remapped-<name>`, keeping their values.
+fn remap(h: &mut HeaderMap) {
+    for name in REMAPPED {
+        let values: Vec<HeaderValue> = h.get_all(*name).iter().cloned().collect();
+        if values.is_empty() {
+            continue;
+        }
+        h.remove(*name);
+        if let Ok(n) = HeaderName::from_bytes(format!("x-amzn-Remapped-{name}").as_bytes()) {
+            for v in values {
+                h.append(n.clone(), v);
+            }
+        }
+    }
+}
+
+/// `headers` and `multiValueHeaders` merged into one map: each name gets the values of both, a name/value
+/// pair that is in both once.
 fn headers_of(o: &Map<String, Value>, multi: bool) -> Result<HeaderMap, GatewayError> {
     let mut h = HeaderMap::new();
     let multi_map = if multi {
@@ -122,8 +158,9 @@ fn headers_of(o: &Map<String, Value>, multi: bool) -> Result<HeaderMap, GatewayE
                 Value::Null => continue,
                 v => scalar(v).ok_or(BAD)?,
             };
-            let in_multi =
-                multi_map.is_some_and(|mm| mm.keys().any(|k| k.eq_ignore_ascii_case(name)));
+            let in_multi = multi_map.is_some()
+                && HeaderName::from_bytes(name.as_bytes())
+                    .is_ok_and(|n| h.get_all(n).iter().any(|v| v.as_bytes() == text.as_bytes()));
             if !in_multi {
                 append(&mut h, name, &text);
             }
@@ -185,14 +222,29 @@ fn structured(o: &Map<String, Value>, v2: bool, binary: &Binary<'_>) -> Mapped {
     if !headers.contains_key(CONTENT_TYPE) {
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     }
+    remap(&mut headers);
     *r.headers_mut() = headers;
     Ok(r)
 }
+
+/// The keys of a format 1.0 answer: a REST API refuses any other.
+const V1_KEYS: &[&str] = &[
+    "statusCode",
+    "headers",
+    "multiValueHeaders",
+    "body",
+    "isBase64Encoded",
+];
 
 /// A format 1.0 answer.
 pub(crate) fn v1(payload: &[u8], binary: &Binary<'_>) -> Mapped {
     let v: Value = serde_json::from_slice(payload).map_err(|_| BAD)?;
     let o = v.as_object().ok_or(BAD)?;
+    if matches!(binary, Binary::RestTypes { .. })
+        && o.keys().any(|k| !V1_KEYS.contains(&k.as_str()))
+    {
+        return Err(BAD);
+    }
     structured(o, false, binary)
 }
 
@@ -202,7 +254,11 @@ pub(crate) fn v2(payload: &[u8]) -> Mapped {
     if let Some(o) = v.as_object().filter(|o| o.contains_key("statusCode")) {
         return structured(o, true, &Binary::Always);
     }
-    let mut r = http::Response::new(payload.to_vec());
+    let body = match v {
+        Value::String(s) => s.into_bytes(),
+        _ => payload.to_vec(),
+    };
+    let mut r = http::Response::new(body);
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     Ok(r)
@@ -237,11 +293,105 @@ mod tests {
         .expect("mapped");
         assert_eq!(r.status(), 201);
         assert_eq!(r.body(), b"made");
-        // multiValueHeaders win where a name is in both.
-        assert_eq!(header_values(&r, "x-one"), vec!["9"]);
+        // A name in both maps gets the values of both.
+        assert_eq!(header_values(&r, "x-one"), vec!["9", "1"]);
         assert_eq!(header_values(&r, "x-many"), vec!["a", "b"]);
         assert_eq!(header_values(&r, "x-num"), vec!["5"]);
         assert_eq!(header_values(&r, "content-type"), vec!["text/plain"]);
+    }
+
+    #[test]
+    fn v1_headers_and_multi_value_headers_are_merged() {
+        let r = v1_of(json!({
+            "statusCode": 200,
+            "headers": {"Set-Cookie": "a=1", "X-Same": "v", "X-Only-Single": "s"},
+            "multiValueHeaders": {"Set-Cookie": ["b=2", "c=3"], "x-same": ["v"], "X-Only-Multi": ["m"]},
+        }))
+        .expect("mapped");
+        assert_eq!(header_values(&r, "set-cookie"), vec!["b=2", "c=3", "a=1"]);
+        // An identical name/value pair once.
+        assert_eq!(header_values(&r, "x-same"), vec!["v"]);
+        assert_eq!(header_values(&r, "x-only-single"), vec!["s"]);
+        assert_eq!(header_values(&r, "x-only-multi"), vec!["m"]);
+    }
+
+    #[test]
+    fn framing_and_hop_by_hop_headers_are_remapped() {
+        let r = v1_of(json!({
+            "statusCode": 200,
+            "headers": {
+                "Content-Length": "999",
+                "Transfer-Encoding": "chunked",
+                "Connection": "close",
+                "Keep-Alive": "timeout=5",
+                "Upgrade": "websocket",
+                "TE": "trailers",
+                "Trailer": "X-Sum",
+                "Host": "elsewhere",
+                "X-Kept": "yes",
+            },
+            "multiValueHeaders": {"content-length": ["1", "2"]},
+            "body": "hi",
+        }))
+        .expect("mapped");
+        for name in [
+            "content-length",
+            "transfer-encoding",
+            "connection",
+            "keep-alive",
+            "upgrade",
+            "te",
+            "trailer",
+            "host",
+        ] {
+            assert!(r.headers().get(name).is_none(), "{name}");
+        }
+        assert_eq!(
+            header_values(&r, "x-amzn-Remapped-Content-Length"),
+            vec!["1", "2", "999"]
+        );
+        assert_eq!(
+            header_values(&r, "x-amzn-remapped-transfer-encoding"),
+            vec!["chunked"]
+        );
+        assert_eq!(
+            header_values(&r, "x-amzn-remapped-connection"),
+            vec!["close"]
+        );
+        assert_eq!(header_values(&r, "x-amzn-remapped-host"), vec!["elsewhere"]);
+        assert_eq!(header_values(&r, "x-kept"), vec!["yes"]);
+        let r = v2(
+            json!({"statusCode": 200, "headers": {"content-length": "5"}, "body": "abc"})
+                .to_string()
+                .as_bytes(),
+        )
+        .expect("mapped");
+        assert!(r.headers().get("content-length").is_none());
+        assert_eq!(
+            header_values(&r, "x-amzn-remapped-content-length"),
+            vec!["5"]
+        );
+    }
+
+    #[test]
+    fn v1_rest_refuses_other_keys() {
+        let rest = Binary::RestTypes {
+            types: &[],
+            accept: None,
+        };
+        let extra = json!({"statusCode": 200, "body": "x", "cookies": ["a=1"]}).to_string();
+        assert_eq!(v1(extra.as_bytes(), &rest).err(), Some(BAD));
+        let extra = json!({"statusCode": 200, "message": "hi"}).to_string();
+        assert_eq!(v1(extra.as_bytes(), &rest).err(), Some(BAD));
+        let ok = json!({
+            "statusCode": 200,
+            "headers": {},
+            "multiValueHeaders": {},
+            "body": "x",
+            "isBase64Encoded": false,
+        })
+        .to_string();
+        assert_eq!(v1(ok.as_bytes(), &rest).expect("mapped").body(), b"x");
     }
 
     #[test]
@@ -341,8 +491,11 @@ mod tests {
     #[test]
     fn v2_anything_else_is_a_json_200() {
         for (payload, body) in [
-            (&b"\"Hello from Lambda!\""[..], "\"Hello from Lambda!\""),
+            // A string is the body itself, without its quotes.
+            (&b"\"Hello from Lambda!\""[..], "Hello from Lambda!"),
+            (b"\"say \\\"hi\\\"\"", "say \"hi\""),
             (b"42", "42"),
+            (b"[1, \"a\"]", "[1, \"a\"]"),
             (b"{\"message\": \"hi\"}", "{\"message\": \"hi\"}"),
             (b"null", "null"),
         ] {

@@ -182,6 +182,13 @@ fn answers_and_failures() {
     );
     let r = a.respond(&c, Outcome::InvokeFailed);
     assert_eq!(r.status(), 500);
+    // A REST 1.0 answer with a key of another shape (here 2.0's `cookies`) is malformed.
+    let extra = json!({"statusCode": 200, "body": "x", "cookies": ["a=1"]}).to_string();
+    let r = a.respond(&c, Outcome::Payload(extra.into_bytes()));
+    assert_eq!(
+        (r.status().as_u16(), body(&r)),
+        (502, json!({"message": "Internal server error"}))
+    );
 
     let mut cfg = api(ApiKind::Http);
     let mut rt = route("GET", "/", PayloadFormat::V2);
@@ -190,14 +197,133 @@ fn answers_and_failures() {
     let a = Api::new(cfg).expect("api");
     let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
     assert_eq!(c.timeout_ms(), 5000);
-    let r = a.respond(&c, Outcome::Payload(b"\"hello\"".to_vec()));
+    let r = a.respond(&c, Outcome::Payload(b"\"Hello from Lambda!\"".to_vec()));
     assert_eq!(r.status(), 200);
-    assert_eq!(r.body(), b"\"hello\"");
+    assert_eq!(r.body(), b"Hello from Lambda!");
     assert_eq!(
         header(&r, "content-type").as_deref(),
         Some("application/json")
     );
     assert_eq!(header(&r, "apigw-requestid").as_deref(), Some("req-1"));
+    let r = a.respond(&c, Outcome::Payload(b"[1,2]".to_vec()));
+    assert_eq!(r.body(), b"[1,2]");
+
+    // HTTP APIs' own failures.
+    for outcome in [
+        Outcome::Payload(b"not json".to_vec()),
+        Outcome::Payload(json!({"statusCode": "x"}).to_string().into_bytes()),
+        Outcome::FunctionError(b"{\"errorMessage\":\"boom\"}".to_vec()),
+        Outcome::InvokeFailed,
+    ] {
+        let r = a.respond(&c, outcome.clone());
+        assert_eq!(
+            (r.status().as_u16(), body(&r)),
+            (500, json!({"message": "Internal Server Error"})),
+            "{outcome:?}"
+        );
+    }
+    let r = a.respond(&c, Outcome::Timeout);
+    assert_eq!(
+        (r.status().as_u16(), body(&r)),
+        (503, json!({"message": "Service Unavailable"}))
+    );
+    // The same for a route of payload 1.0.
+    let a = http_api(&[("GET", "/", PayloadFormat::V1)]);
+    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let r = a.respond(&c, Outcome::Payload(b"\"str\"".to_vec()));
+    assert_eq!(r.status(), 500);
+    let r = a.respond(&c, Outcome::Timeout);
+    assert_eq!(r.status(), 503);
+}
+
+#[test]
+fn function_framing_headers_are_remapped() {
+    let a = rest_api(&[("GET", "/")]);
+    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let answer = json!({
+        "statusCode": 200,
+        "headers": {"Content-Length": "1000", "Transfer-Encoding": "chunked", "Connection": "upgrade"},
+        "multiValueHeaders": {"Content-Length": ["3"]},
+        "body": "abc",
+    });
+    let r = a.respond(&c, Outcome::Payload(answer.to_string().into_bytes()));
+    assert_eq!(r.body(), b"abc");
+    assert_eq!(r.headers().get_all("content-length").iter().count(), 0);
+    assert!(r.headers().get("transfer-encoding").is_none());
+    assert!(r.headers().get("connection").is_none());
+    assert_eq!(
+        r.headers()
+            .get_all("x-amzn-remapped-content-length")
+            .iter()
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn format_1_events_title_case_headers_and_add_forwarded() {
+    let a = rest_api(&[("POST", "/items")]);
+    let c = step_invoke(a.handle(request(
+        "POST",
+        "/items",
+        &[
+            ("host", "localhost:3000"),
+            ("content-type", "application/json"),
+            ("authorization", "Bearer x"),
+        ],
+        b"{}",
+    )));
+    let h = &c.event()["headers"];
+    assert_eq!(h["Content-Type"], json!("application/json"));
+    assert_eq!(h["Authorization"], json!("Bearer x"));
+    assert_eq!(h["X-Forwarded-For"], json!("192.0.2.1"));
+    assert_eq!(h["X-Forwarded-Port"], json!("3000"));
+    assert_eq!(h["X-Forwarded-Proto"], json!("http"));
+    assert_eq!(
+        c.event()["multiValueHeaders"]["Content-Type"],
+        json!(["application/json"])
+    );
+    let a = http_api(&[
+        ("POST", "/v1", PayloadFormat::V1),
+        ("POST", "/v2", PayloadFormat::V2),
+    ]);
+    let hdrs = [("content-type", "text/plain")];
+    let c = step_invoke(a.handle(request("POST", "/v1", &hdrs, b"x")));
+    assert_eq!(c.event()["headers"]["Content-Type"], json!("text/plain"));
+    let c = step_invoke(a.handle(request("POST", "/v2", &hdrs, b"x")));
+    assert_eq!(c.event()["headers"]["content-type"], json!("text/plain"));
+    assert_eq!(c.event()["headers"]["x-forwarded-proto"], json!("http"));
+}
+
+#[test]
+fn percent_encoded_path_cannot_dodge_a_deny() {
+    let auth = token_authorizer();
+    let mut cfg = api(ApiKind::Rest);
+    let mut r = route("GET", "/admin", PayloadFormat::V1);
+    r.authorizer = Some(auth.name.clone());
+    cfg.routes = vec![r];
+    cfg.authorizers = vec![auth];
+    let a = Api::new(cfg).expect("api");
+    let policy = json!({
+        "principalId": "mallory",
+        "policyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "arn:aws:execute-api:*:*:abcdef1234/*/*/*"},
+            {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": "arn:aws:execute-api:*:*:abcdef1234/*/GET/admin"}
+        ]},
+    })
+    .to_string()
+    .into_bytes();
+    for uri in ["/admin", "/adm%69n", "/Prod/adm%69n", "/%61dmin/"] {
+        let call = step_authorize(a.handle(request("GET", uri, &[("authorization", "t")], b"")));
+        assert_eq!(
+            call.method_arn(),
+            "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/Prod/GET/admin",
+            "{uri}"
+        );
+        assert_eq!(call.event()["methodArn"], json!(call.method_arn()), "{uri}");
+        let r = step_response(a.authorized(call, Outcome::Payload(policy.clone())));
+        assert_eq!(r.status(), 403, "{uri}");
+    }
 }
 
 #[test]
@@ -291,7 +417,39 @@ fn cors_preflight_and_answers() {
         header(&r, "access-control-expose-headers").as_deref(),
         Some("X-Trace")
     );
-    // Another origin gets none.
+    // REST sends the configured headers whatever the origin (SAM's mock integration): another origin, or
+    // none, gets them too.
+    for headers in [&[("origin", "https://x.example")][..], &[]] {
+        let c = step_invoke(a.handle(request("GET", "/items", headers, b"")));
+        let r = a.respond(
+            &c,
+            Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
+        );
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("https://app.example"),
+            "{headers:?}"
+        );
+        let other = [
+            ("origin", "https://x.example"),
+            ("access-control-request-method", "POST"),
+        ];
+        let r = step_response(a.handle(request("OPTIONS", "/items", &other, b"")));
+        assert_eq!(
+            header(&r, "access-control-allow-origin").as_deref(),
+            Some("https://app.example")
+        );
+        assert_eq!(
+            header(&r, "access-control-allow-methods").as_deref(),
+            Some("GET,OPTIONS,POST")
+        );
+    }
+
+    // An HTTP API matches the origin: another origin gets none.
+    let mut cfg = api(ApiKind::Http);
+    cfg.cors = Some(cors_settings());
+    cfg.routes = vec![route("GET", "/items", PayloadFormat::V2)];
+    let a = Api::new(cfg).expect("api");
     let c = step_invoke(a.handle(request(
         "GET",
         "/items",
@@ -303,6 +461,15 @@ fn cors_preflight_and_answers() {
         Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
     );
     assert_eq!(header(&r, "access-control-allow-origin"), None);
+    let c = step_invoke(a.handle(request("GET", "/items", &[origin], b"")));
+    let r = a.respond(
+        &c,
+        Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
+    );
+    assert_eq!(
+        header(&r, "access-control-allow-origin").as_deref(),
+        Some("https://app.example")
+    );
 }
 
 #[test]

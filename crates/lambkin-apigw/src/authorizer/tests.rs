@@ -146,7 +146,8 @@ fn rest_request_event() {
     expected.insert("methodArn".into(), json!(ARN));
     assert_eq!(p.event, Value::Object(expected));
     assert!(p.event.get("body").is_none());
-    assert_eq!(p.event["headers"]["authorization"], json!("secret"));
+    // Format 1.0 title-cases header names.
+    assert_eq!(p.event["headers"]["Authorization"], json!("secret"));
     assert_eq!(
         p.event["multiValueQueryStringParameters"],
         json!({"q": ["1"]})

@@ -79,11 +79,21 @@ fn rest_event() {
         "resource": "/items/{id}",
         "path": "/items/42",
         "httpMethod": "GET",
-        "headers": {"host": "localhost:3000", "user-agent": "curl/8.0", "x-multi": "b"},
+        "headers": {
+            "Host": "localhost:3000",
+            "User-Agent": "curl/8.0",
+            "X-Multi": "b",
+            "X-Forwarded-For": "192.0.2.1",
+            "X-Forwarded-Port": "3000",
+            "X-Forwarded-Proto": "http",
+        },
         "multiValueHeaders": {
-            "host": ["localhost:3000"],
-            "user-agent": ["curl/8.0"],
-            "x-multi": ["a", "b"],
+            "Host": ["localhost:3000"],
+            "User-Agent": ["curl/8.0"],
+            "X-Multi": ["a", "b"],
+            "X-Forwarded-For": ["192.0.2.1"],
+            "X-Forwarded-Port": ["3000"],
+            "X-Forwarded-Proto": ["http"],
         },
         "queryStringParameters": {"color": "blue", "size": "L"},
         "multiValueQueryStringParameters": {"color": ["red", "blue"], "size": ["L"]},
@@ -220,6 +230,9 @@ fn http_event_v2() {
             "user-agent": "agent",
             "x-dup": "one,two",
             "content-type": "application/json",
+            "x-forwarded-for": "192.0.2.1",
+            "x-forwarded-port": "80",
+            "x-forwarded-proto": "http",
         },
         "queryStringParameters": {"a": "1,2", "b": " x"},
         "pathParameters": {"id": "7"},
@@ -280,7 +293,10 @@ fn http_event_v2_leaves_out_what_is_empty() {
     assert_eq!(ev["routeKey"], json!("$default"));
     assert_eq!(ev["requestContext"]["routeKey"], json!("$default"));
     assert_eq!(ev["requestContext"]["http"]["userAgent"], json!(""));
-    assert_eq!(ev["headers"], json!({}));
+    assert_eq!(
+        ev["headers"],
+        json!({"x-forwarded-for": "192.0.2.1", "x-forwarded-port": "80", "x-forwarded-proto": "http"})
+    );
     assert_eq!(ev["isBase64Encoded"], json!(false));
     assert_eq!(
         s.method_arn(),
@@ -339,8 +355,22 @@ fn http_event_v1() {
         "resource": "/users/{name}",
         "path": "/users/al%20ice",
         "httpMethod": "GET",
-        "headers": {"host": "h.example", "user-agent": "ua", "cookie": "c=1"},
-        "multiValueHeaders": {"host": ["h.example"], "user-agent": ["ua"], "cookie": ["c=1"]},
+        "headers": {
+            "Host": "h.example",
+            "User-Agent": "ua",
+            "Cookie": "c=1",
+            "X-Forwarded-For": "192.0.2.1",
+            "X-Forwarded-Port": "80",
+            "X-Forwarded-Proto": "http",
+        },
+        "multiValueHeaders": {
+            "Host": ["h.example"],
+            "User-Agent": ["ua"],
+            "Cookie": ["c=1"],
+            "X-Forwarded-For": ["192.0.2.1"],
+            "X-Forwarded-Port": ["80"],
+            "X-Forwarded-Proto": ["http"],
+        },
         "queryStringParameters": {"x": "2"},
         "multiValueQueryStringParameters": {"x": ["1", "2"]},
         "pathParameters": {"name": "al ice"},
@@ -366,4 +396,131 @@ fn http_event_v1() {
         "isBase64Encoded": false,
     });
     assert_eq!(v1(&s), expected);
+}
+
+#[test]
+fn header_names_title_cased() {
+    for (name, titled) in [
+        ("content-type", "Content-Type"),
+        ("x-amz-date", "X-Amz-Date"),
+        ("authorization", "Authorization"),
+        ("te", "Te"),
+        ("x--odd-", "X--Odd-"),
+        ("X-API-KEY", "X-Api-Key"),
+    ] {
+        assert_eq!(title_case(name), titled);
+    }
+}
+
+fn source_event(kind: ApiKind, format: PayloadFormat, req: &Request) -> Value {
+    let cfg = api(kind);
+    let r = route("POST", "/x", format);
+    let pp = BTreeMap::new();
+    let s = Source {
+        api: &cfg,
+        route: &r,
+        path_parameters: &pp,
+        path: "/x",
+        req,
+    };
+    match format {
+        PayloadFormat::V1 => v1(&s),
+        PayloadFormat::V2 => v2(&s),
+    }
+}
+
+#[test]
+fn format_1_title_cases_header_names_and_format_2_does_not() {
+    let req = request(
+        "POST",
+        "/x",
+        &[
+            ("content-type", "application/json"),
+            ("authorization", "Bearer t"),
+            ("x-amz-date", "20150409T123456Z"),
+        ],
+        b"{}",
+    );
+    for kind in [ApiKind::Rest, ApiKind::Http] {
+        let ev = source_event(kind, PayloadFormat::V1, &req);
+        assert_eq!(ev["headers"]["Content-Type"], json!("application/json"));
+        assert_eq!(ev["headers"]["Authorization"], json!("Bearer t"));
+        assert_eq!(ev["headers"]["X-Amz-Date"], json!("20150409T123456Z"));
+        assert_eq!(
+            ev["multiValueHeaders"]["Authorization"],
+            json!(["Bearer t"])
+        );
+        assert!(ev["headers"].get("content-type").is_none());
+        assert!(ev["multiValueHeaders"].get("authorization").is_none());
+    }
+    let ev = source_event(ApiKind::Http, PayloadFormat::V2, &req);
+    assert_eq!(ev["headers"]["content-type"], json!("application/json"));
+    assert_eq!(ev["headers"]["authorization"], json!("Bearer t"));
+    assert!(ev["headers"].get("Content-Type").is_none());
+}
+
+#[test]
+fn forwarded_headers_added_when_missing() {
+    let req = request("GET", "/x", &[("host", "127.0.0.1:3000")], b"");
+    let ev = source_event(ApiKind::Rest, PayloadFormat::V1, &req);
+    assert_eq!(ev["headers"]["X-Forwarded-For"], json!("192.0.2.1"));
+    assert_eq!(ev["headers"]["X-Forwarded-Port"], json!("3000"));
+    assert_eq!(ev["headers"]["X-Forwarded-Proto"], json!("http"));
+    let ev = source_event(ApiKind::Http, PayloadFormat::V2, &req);
+    assert_eq!(ev["headers"]["x-forwarded-for"], json!("192.0.2.1"));
+    assert_eq!(ev["headers"]["x-forwarded-port"], json!("3000"));
+    assert_eq!(ev["headers"]["x-forwarded-proto"], json!("http"));
+    // The client's own are kept as they are.
+    let req = request(
+        "GET",
+        "/x",
+        &[
+            ("host", "localhost"),
+            ("x-forwarded-for", "203.0.113.9"),
+            ("x-forwarded-proto", "https"),
+        ],
+        b"",
+    );
+    let ev = source_event(ApiKind::Rest, PayloadFormat::V1, &req);
+    assert_eq!(ev["headers"]["X-Forwarded-For"], json!("203.0.113.9"));
+    assert_eq!(
+        ev["multiValueHeaders"]["X-Forwarded-For"],
+        json!(["203.0.113.9"])
+    );
+    assert_eq!(ev["headers"]["X-Forwarded-Proto"], json!("https"));
+    assert_eq!(ev["headers"]["X-Forwarded-Port"], json!("80"));
+}
+
+#[test]
+fn method_arn_uses_the_decoded_path() {
+    let cfg = api(ApiKind::Rest);
+    let r = route("GET", "/admin/{id}", PayloadFormat::V1);
+    let req = request("GET", "/adm%69n/a%2Fb", &[], b"");
+    let pp = params(&[("id", "a/b")]);
+    let s = Source {
+        api: &cfg,
+        route: &r,
+        path_parameters: &pp,
+        path: "/adm%69n/a%2Fb",
+        req: &req,
+    };
+    assert_eq!(
+        s.method_arn(),
+        "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/Prod/GET/admin/a/b"
+    );
+    // Routing ignores a trailing slash: so does the ARN (but the root stays `/`).
+    for (path, tail) in [("/adm%69n/x/", "GET/admin/x"), ("/", "GET/")] {
+        let req = request("GET", path, &[], b"");
+        let s = Source {
+            api: &cfg,
+            route: &r,
+            path_parameters: &pp,
+            path,
+            req: &req,
+        };
+        assert_eq!(
+            s.method_arn(),
+            format!("arn:aws:execute-api:us-east-1:123456789012:abcdef1234/Prod/{tail}")
+        );
+    }
 }
