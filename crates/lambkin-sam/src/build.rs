@@ -323,9 +323,7 @@ pub(crate) fn plan(template: &Value, options: &Options) -> Result<Plan, SamError
                     name,
                 }
             }
-            "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => Known::Unnamed {
-                resource_type: r.resource_type.to_owned(),
-            },
+            "AWS::Serverless::Api" | "AWS::Serverless::HttpApi" => Known::Unnamed,
             other => Known::Other {
                 resource_type: other.to_owned(),
             },
@@ -344,15 +342,8 @@ pub(crate) fn plan(template: &Value, options: &Options) -> Result<Plan, SamError
             });
         }
     }
-    for (id, t) in [
-        (IMPLICIT_REST.0, "AWS::Serverless::Api"),
-        (IMPLICIT_HTTP.0, "AWS::Serverless::HttpApi"),
-    ] {
-        known
-            .entry(id.to_owned())
-            .or_insert_with(|| Known::Unnamed {
-                resource_type: t.to_owned(),
-            });
+    for id in [IMPLICIT_REST.0, IMPLICIT_HTTP.0] {
+        known.entry(id.to_owned()).or_insert(Known::Unnamed);
     }
 
     let ctx = Ctx {

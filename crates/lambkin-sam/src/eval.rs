@@ -23,8 +23,9 @@ pub(crate) enum Known {
     Layer,
     /// A role (declared, or the one SAM makes for a function): `Ref` is its name, `Arn` its ARN.
     Role { name: String, arn: String },
-    /// A resource of the plan whose own id is made by the service (APIs).
-    Unnamed { resource_type: String },
+    /// A resource of the plan whose own id is made by the service (APIs): `Ref` is its logical id, which
+    /// `serve --api-listen` uses as the API's id.
+    Unnamed,
     /// A resource lambkin does not create.
     Other { resource_type: String },
     /// A resource whose `Condition` is false.
@@ -326,14 +327,10 @@ impl Scope<'_> {
                 at,
                 format!("layer {name}'s version ARN is known only once it is published; only a function's Layers may refer to it"),
             )),
-            Some(Known::Unnamed { resource_type }) => Err(SamError::at(
-                at,
-                format!("{name} is an {resource_type}, whose id is made when it is created; Ref of it is not supported"),
-            )),
-            Some(Known::Other { resource_type }) => Err(SamError::at(
-                at,
-                format!("{name} is an {resource_type}, which lambkin does not create; Ref supports parameters, pseudo parameters, functions, layers (in Layers) and IAM roles"),
-            )),
+            // Resources lambkin does not create (listed in the plan's warning): a stand-in of the shape
+            // CloudFormation's `Ref` gives, so the functions that mention them still deploy.
+            Some(Known::Unnamed) => Ok(Value::String(name.to_owned())),
+            Some(Known::Other { resource_type }) => Ok(Value::String(self.stand_in_ref(name, resource_type))),
             Some(Known::Excluded { condition }) => Err(SamError::at(
                 at,
                 format!("{name} is not created: its condition {condition} is false"),
@@ -343,6 +340,57 @@ impl Scope<'_> {
                 format!("no parameter named {name} (only parameters may be referred to here)"),
             )),
             None => Err(SamError::at(at, format!("no parameter or resource named {name}"))),
+        }
+    }
+
+    /// The name CloudFormation would give a resource lambkin does not create.
+    fn stand_in_name(&self, logical_id: &str) -> String {
+        crate::names::physical_name(self.stack, logical_id, 128)
+    }
+
+    /// `Ref` of a resource lambkin does not create, in the shape CloudFormation answers for its type.
+    fn stand_in_ref(&self, logical_id: &str, resource_type: &str) -> String {
+        let name = self.stand_in_name(logical_id);
+        let (region, account) = (self.region, self.account);
+        match resource_type {
+            "AWS::SQS::Queue" => format!("https://sqs.{region}.amazonaws.com/{account}/{name}"),
+            "AWS::SNS::Topic" => format!("arn:aws:sns:{region}:{account}:{name}"),
+            _ => name,
+        }
+    }
+
+    /// `Fn::GetAtt` of a resource lambkin does not create: ARNs of its service's shape, names and URLs as
+    /// CloudFormation answers them.
+    fn stand_in_att(&self, logical_id: &str, resource_type: &str, attribute: &str) -> String {
+        let name = self.stand_in_name(logical_id);
+        let (region, account) = (self.region, self.account);
+        let service = resource_type
+            .split("::")
+            .nth(1)
+            .unwrap_or("unknown")
+            .to_ascii_lowercase();
+        match (resource_type, attribute) {
+            ("AWS::DynamoDB::Table", "Arn") => {
+                format!("arn:aws:dynamodb:{region}:{account}:table/{name}")
+            }
+            ("AWS::DynamoDB::Table", "StreamArn") => format!(
+                "arn:aws:dynamodb:{region}:{account}:table/{name}/stream/1970-01-01T00:00:00.000"
+            ),
+            ("AWS::SQS::Queue", "Arn") => format!("arn:aws:sqs:{region}:{account}:{name}"),
+            ("AWS::SQS::Queue", "QueueName") => name,
+            ("AWS::SQS::Queue", "QueueUrl") => {
+                format!("https://sqs.{region}.amazonaws.com/{account}/{name}")
+            }
+            ("AWS::SNS::Topic", "TopicArn" | "Arn") => {
+                format!("arn:aws:sns:{region}:{account}:{name}")
+            }
+            ("AWS::S3::Bucket", "Arn") => format!("arn:aws:s3:::{name}"),
+            ("AWS::S3::Bucket", "DomainName") => format!("{name}.s3.amazonaws.com"),
+            ("AWS::Logs::LogGroup", "Arn") => {
+                format!("arn:aws:logs:{region}:{account}:log-group:{name}:*")
+            }
+            (_, "Arn") => format!("arn:aws:{service}:{region}:{account}:{name}"),
+            _ => format!("{name}-{attribute}"),
         }
     }
 
@@ -368,8 +416,9 @@ impl Scope<'_> {
             (Some(Known::Function { .. }), _) => Err(unsupported("a function's only supported attribute is Arn".into())),
             (Some(Known::Role { .. }), _) => Err(unsupported("a role's only supported attribute is Arn".into())),
             (Some(Known::Layer), _) => Err(unsupported("a layer's only supported attribute is Arn".into())),
-            (Some(Known::Unnamed { resource_type }), _) | (Some(Known::Other { resource_type }), _) => {
-                Err(unsupported(format!("{resource} is an {resource_type}")))
+            (Some(Known::Unnamed), _) => Ok(Value::String(resource.to_owned())),
+            (Some(Known::Other { resource_type }), _) => {
+                Ok(Value::String(self.stand_in_att(resource, resource_type, attribute)))
             }
             (Some(Known::Excluded { condition }), _) => Err(SamError::at(
                 at,
@@ -666,14 +715,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_place_and_what_is_supported() {
-        let e = err(json!({"Fn::GetAtt": ["Table", "StreamArn"]}));
+        // A resource lambkin does not create answers a stand-in (see `stand_in_att`).
+        let stream = ok(json!({"Fn::GetAtt": ["Table", "StreamArn"]}));
         assert!(
-            e.starts_with("Resources.X.Properties.P.Fn::GetAtt: Fn::GetAtt Table.StreamArn: Table is an AWS::DynamoDB::Table; supported are"),
-            "{e}"
+            stream.as_str().is_some_and(
+                |s| s.starts_with("arn:aws:dynamodb:eu-west-1:123456789012:table/app-Table-")
+            ),
+            "{stream}"
         );
         assert!(err(json!({"Fn::GetAtt": ["Fn", "Version"]}))
             .contains("only supported attribute is Arn"));
-        assert!(err(json!({"Ref": "Table"})).contains("which lambkin does not create"));
+        assert!(ok(json!({"Ref": "Table"}))
+            .as_str()
+            .is_some_and(|s| s.starts_with("app-Table-")));
         assert!(err(json!({"Ref": "Gone"})).contains("its condition IsDev is false"));
         assert!(err(json!({"Ref": "Deps"})).contains("only a function's Layers"));
         let e = err(json!({"Fn::Bogus": 1}));
