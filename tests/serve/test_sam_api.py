@@ -171,6 +171,10 @@ def test_rest_api_event_and_multi_value_fields(deployed):
     assert ev["queryStringParameters"] == {"tag": "b"}
     assert ev["multiValueQueryStringParameters"] == {"tag": ["a", "b"]}
     assert ev["body"] == '{"n": 1}' and ev["isBase64Encoded"] is False
+    # REST events name headers as clients write them (title case here, as sam local does), with X-Forwarded-*.
+    assert ev["headers"]["Content-Type"] == "application/json"
+    assert ev["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    assert ev["headers"]["X-Forwarded-For"] == "127.0.0.1"
     assert ev["requestContext"]["stage"] == "Prod" and ev["requestContext"]["resourcePath"] == "/items/{id}"
     assert ev["requestContext"]["identity"]["sourceIp"] == "127.0.0.1"
     status, _, body = request("DELETE", "/files/a/b/c.txt")
