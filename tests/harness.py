@@ -289,3 +289,32 @@ def wait_for(predicate, timeout: float = 10, what: str = "condition", interval: 
 def client_context(obj) -> str:
     """The base64 `X-Amz-Client-Context` header value for a JSON object."""
     return base64.b64encode(json.dumps(obj).encode()).decode()
+
+
+class Lines:
+    """A running command's output lines, read by a thread: `wait(pred)` returns the first line that satisfies
+    `pred` (or fails with everything seen when the command exits or `timeout` passes); `seen` keeps them all.
+    For long-running commands such as `lambkin dev`."""
+
+    def __init__(self, proc: subprocess.Popen):
+        import queue
+
+        self.proc = proc
+        self.seen: list[str] = []
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [self._queue.put(line) for line in proc.stdout], daemon=True).start()
+
+    def wait(self, pred, timeout: float = 120) -> str:
+        import queue
+
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                line = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                assert self.proc.poll() is None, "".join(self.seen)
+                continue
+            self.seen.append(line)
+            if pred(line):
+                return line
+        raise TimeoutError("".join(self.seen))

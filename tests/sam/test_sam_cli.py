@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import shutil
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from harness import LAMBKIN, ROOT, bin_path
+from harness import LAMBKIN, ROOT, Lines, bin_path
 from serve.conftest import ROOT_ONLY, lam, server  # noqa: F401 - serve's fixtures
 
 pytestmark = [ROOT_ONLY, pytest.mark.skipif(not (ROOT / ".venv-sam" / "bin" / "sam").exists(),
@@ -140,30 +137,15 @@ def test_dev_rebuilds_with_sam_and_reloads(server, lam, built):
     proc = subprocess.Popen([str(LAMBKIN), "dev", "--build", f"{SAM} build"], cwd=built,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**sam_env(), "LAMBKIN_ENDPOINT": server.endpoint})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    seen: list[str] = []
-
-    def wait_line(pred, timeout=300):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                assert proc.poll() is None, "".join(seen)
-                continue
-            seen.append(line)
-            if pred(line):
-                return line
-        raise TimeoutError("".join(seen))
+    out = Lines(proc)
 
     try:
-        wait_line(lambda l: l.startswith("watching "))
+        out.wait(lambda l: l.startswith("watching "), timeout=300)
         (built / "py" / "app.py").write_text(PY_APP.replace('"said": event.get("say")', '"said": "rebuilt"'))
-        line = wait_line(lambda l: "reloaded function PyFunction" in l)
+        line = out.wait(lambda l: "reloaded function PyFunction" in l, timeout=300)
         name = line.split("(")[1].split(")")[0]
         assert invoke(lam, name, {})["said"] == "rebuilt"
-        assert not any("reloaded function NodeFunction" in l for l in seen), seen
+        assert not any("reloaded function NodeFunction" in l for l in out.seen), out.seen
     finally:
         proc.terminate()
         proc.wait(timeout=30)

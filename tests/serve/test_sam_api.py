@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import LAMBKIN, free_port
+from harness import LAMBKIN, Lines, free_port
 from serve.conftest import ROOT_ONLY
 
 pytestmark = ROOT_ONLY
@@ -210,10 +210,6 @@ def test_a_lambda_authorizer_denies_then_allows(deployed):
 
 
 def test_dev_serves_the_api_with_hot_reload(server, deployed, tmp_path):
-    import queue
-    import threading
-    import time
-
     root = tmp_path / "devapi"
     (root / "fn").mkdir(parents=True)
     (root / "fn" / "app.py").write_text(APP)
@@ -224,30 +220,15 @@ def test_dev_serves_the_api_with_hot_reload(server, deployed, tmp_path):
     (root / "template.yaml").write_text(TEMPLATE.format(runtime=runtime))
     proc = subprocess.Popen([str(LAMBKIN), "dev"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env={"LAMBKIN_ENDPOINT": server.endpoint, "PATH": "/usr/bin:/bin"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    seen: list[str] = []
-
-    def wait_line(pred, timeout=120):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                assert proc.poll() is None, "".join(seen)
-                continue
-            seen.append(line)
-            if pred(line):
-                return line
-        raise TimeoutError("".join(seen))
+    out = Lines(proc)
 
     try:
-        wait_line(lambda l: l.startswith("watching "))
-        assert any("GET /hello/{name}" in l for l in seen), seen
+        out.wait(lambda l: l.startswith("watching "))
+        assert any("GET /hello/{name}" in l for l in out.seen), out.seen
         status, headers, _ = request("GET", "/hello/x")
         assert status == 201 and headers["x-fn"] == "echo"
         (root / "fn" / "app.py").write_text(APP.replace('"x-fn": "echo"', '"x-fn": "reloaded"'))
-        wait_line(lambda l: "reloaded function Echo" in l, timeout=60)
+        out.wait(lambda l: "reloaded function Echo" in l, timeout=60)
         status, headers, _ = request("GET", "/hello/x")
         assert status == 201 and headers["x-fn"] == "reloaded"
     finally:

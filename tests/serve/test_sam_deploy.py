@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import LAMBKIN
+from harness import LAMBKIN, Lines
 from serve.conftest import ROOT_ONLY
 
 pytestmark = ROOT_ONLY
@@ -216,34 +216,15 @@ def test_local_invoke_and_generate_event(server, runtime, tmp_path):
 
 
 def test_dev_reloads_changed_code_and_new_functions(server, lam, runtime, tmp_path):
-    import queue
-    import threading
-    import time
-
     root = project(tmp_path / "devapp", runtime)
     proc = subprocess.Popen([str(LAMBKIN), "dev"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env={"LAMBKIN_ENDPOINT": server.endpoint, "PATH": "/usr/bin:/bin"})
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    seen: list[str] = []
-
-    def wait_line(pred, timeout=120):
-        end = time.time() + timeout
-        while time.time() < end:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                assert proc.poll() is None, "".join(seen)
-                continue
-            seen.append(line)
-            if pred(line):
-                return line
-        raise TimeoutError("".join(seen))
+    out = Lines(proc)
 
     try:
-        wait_line(lambda l: l.startswith("watching "))
-        assert any("deployed function Hello" in l for l in seen), seen
-        hello = [l for l in seen if "deployed function Hello" in l][0].split("(")[1].split(")")[0]
+        out.wait(lambda l: l.startswith("watching "))
+        assert any("deployed function Hello" in l for l in out.seen), out.seen
+        hello = [l for l in out.seen if "deployed function Hello" in l][0].split("(")[1].split(")")[0]
 
         def answer():
             return json.loads(lam.invoke(FunctionName=hello, Payload=b"{}")["Payload"].read())
@@ -251,11 +232,11 @@ def test_dev_reloads_changed_code_and_new_functions(server, lam, runtime, tmp_pa
         # A code change: only Hello reloads, and the next request runs the new code.
         (root / "hello" / "app.py").write_text(HELLO.replace('"greeting": os.environ["GREETING"]',
                                                             '"greeting": "changed"'))
-        wait_line(lambda l: "reloaded function Hello" in l and "code updated" in l, timeout=60)
+        out.wait(lambda l: "reloaded function Hello" in l and "code updated" in l, timeout=60)
         assert answer()["greeting"] == "changed"
         # A template change adding a function.
         (root / "template.yaml").write_text(TEMPLATE.format(runtime=runtime, extra=EXTRA))
-        wait_line(lambda l: "reloaded function Second" in l and "created" in l, timeout=60)
+        out.wait(lambda l: "reloaded function Second" in l and "created" in l, timeout=60)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

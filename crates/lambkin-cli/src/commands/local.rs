@@ -34,16 +34,8 @@ pub async fn invoke(api: &Api, con: &mut Console, a: LocalInvokeArgs) -> Result<
         None if deployed.plan.functions.len() == 1 => deployed.plan.functions[0].logical_id.clone(),
         None => {
             return Err(
-                CliError::usage("the template has several functions: name one").hint(format!(
-                    "one of: {}",
-                    deployed
-                        .plan
-                        .functions
-                        .iter()
-                        .map(|f| f.logical_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                CliError::usage("the template has several functions: name one")
+                    .hint(format!("one of: {}", logical_ids(&deployed.plan))),
             )
         }
     };
@@ -54,16 +46,8 @@ pub async fn invoke(api: &Api, con: &mut Console, a: LocalInvokeArgs) -> Result<
         .find(|f| f.logical_id == logical || f.name == logical)
     else {
         return Err(
-            CliError::usage(format!("{logical} is not a function of the template")).hint(format!(
-                "its functions: {}",
-                deployed
-                    .plan
-                    .functions
-                    .iter()
-                    .map(|f| f.logical_id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            CliError::usage(format!("{logical} is not a function of the template"))
+                .hint(format!("its functions: {}", logical_ids(&deployed.plan))),
         );
     };
     // The code just deployed: `$LATEST` (a durable function is invoked qualified by it).
@@ -91,6 +75,15 @@ pub async fn invoke(api: &Api, con: &mut Console, a: LocalInvokeArgs) -> Result<
         return Err(CliError::msg(format!("{logical}: function error ({err})")));
     }
     Ok(())
+}
+
+/// The template's functions' logical ids, for hints.
+fn logical_ids(plan: &lambkin_sam::Plan) -> String {
+    plan.functions
+        .iter()
+        .map(|f| f.logical_id.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Runs `lambkin local generate-event`.

@@ -92,15 +92,18 @@ fn code_of(f: &Function) -> Result<(Value, Option<String>), CliError> {
             bucket,
             key,
             version,
-        } => {
-            let mut c = json!({"S3Bucket": bucket, "S3Key": key});
-            if let Some(v) = version {
-                c["S3ObjectVersion"] = json!(v);
-            }
-            (c, None)
-        }
+        } => (s3_code(bucket, key, version.as_deref()), None),
         Code::Image(uri) => (json!({ "ImageUri": uri }), None),
     })
+}
+
+/// Code (or layer content) in S3, as the API takes it.
+fn s3_code(bucket: &str, key: &str, version: Option<&str>) -> Value {
+    let mut c = json!({"S3Bucket": bucket, "S3Key": key});
+    if let Some(v) = version {
+        c["S3ObjectVersion"] = json!(v);
+    }
+    c
 }
 
 /// A zip of one file (fixed timestamps: the same source gives the same zip, so an unchanged function is not
@@ -451,13 +454,7 @@ async fn deploy_layer(api: &Api, l: &Layer) -> Result<(String, String), CliError
             bucket,
             key,
             version,
-        } => {
-            let mut c = json!({"S3Bucket": bucket, "S3Key": key});
-            if let Some(v) = version {
-                c["S3ObjectVersion"] = json!(v);
-            }
-            c
-        }
+        } => s3_code(bucket, key, version.as_deref()),
         Code::Inline(_) | Code::Image(_) => {
             return Err(CliError::msg(format!(
                 "layer {}: a layer's content is a directory, a zip or an S3 object",
