@@ -121,6 +121,12 @@ def types(evs: list[dict]) -> list[str]:
     return [e["EventType"] for e in evs]
 
 
+def last_outcome(evs: list[dict]) -> str:
+    """The last event type other than `InvocationCompleted`: an execution stopped or timed out while an
+    invocation still runs records that invocation's end after the execution's own end."""
+    return [t for t in types(evs) if t != "InvocationCompleted"][-1]
+
+
 def callback_id(lam, arn: str, name: str | None = None, timeout: float = 60) -> str:
     end = time.time() + timeout
     while time.time() < end:

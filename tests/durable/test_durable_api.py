@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from durable.conftest import (
-    ACCOUNT, REGION, ROOT_ONLY, deploy, events, start, types, unique, wait_status,
+    ACCOUNT, REGION, ROOT_ONLY, deploy, events, last_outcome, start, types, unique, wait_status,
 )
 from durable.handlers import PLAIN, QUEUE, SUITE
 from harness import wait_for
@@ -97,7 +97,7 @@ def test_the_execution_timeout(lam, py_runtime):
     assert "timed out" in e["Error"]["ErrorMessage"]
     evs = events(lam, arn)
     assert evs[0]["ExecutionStartedDetails"]["ExecutionTimeout"] == 2
-    assert types(evs)[-1] == "ExecutionTimedOut"
+    assert last_outcome(evs) == "ExecutionTimedOut"
     # A synchronous invoke answers the end as a function error.
     r = lam.invoke(FunctionName=f"{name}:$LATEST", Payload=json.dumps({"case": "sleep", "seconds": 60}))
     assert r["FunctionError"] == "Unhandled"
