@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::apis::{self, RawApi, IMPLICIT_HTTP, IMPLICIT_REST};
 use crate::error::{kind, SamError};
 use crate::eval::{self, Known, Scope};
+use crate::fields::{properties, typed};
 use crate::functions;
 use crate::globals::Globals;
 use crate::names;
@@ -140,32 +141,8 @@ fn resources<'t>(
         .iter()
         .map(|(id, r)| {
             let at = format!("Resources.{id}");
-            let Value::Object(r) = r else {
-                return Err(SamError::at(
-                    at,
-                    format!("expected a map with Type, found {}", kind(r)),
-                ));
-            };
-            let resource_type = match r.get("Type") {
-                Some(Value::String(t)) => t.as_str(),
-                Some(other) => {
-                    return Err(SamError::at(
-                        format!("{at}.Type"),
-                        format!("expected a string, found {}", kind(other)),
-                    ))
-                }
-                None => return Err(SamError::at(at, "Type is missing")),
-            };
-            let properties = match r.get("Properties") {
-                None | Some(Value::Null) => empty,
-                Some(Value::Object(p)) => p,
-                Some(other) => {
-                    return Err(SamError::at(
-                        format!("{at}.Properties"),
-                        format!("expected a map, found {}", kind(other)),
-                    ))
-                }
-            };
+            let (r, resource_type) = typed(r, &at, "a map with Type")?;
+            let properties = properties(r, &at)?.unwrap_or(empty);
             let condition = match r.get("Condition") {
                 None => None,
                 Some(Value::String(c)) => Some(c.as_str()),

@@ -130,6 +130,44 @@ impl Fields {
     }
 }
 
+/// A map with a string `Type`, as a resource, an event or a parameter is written: the map and its type.
+/// `expected` says what the map holds, for the message when `v` is not a map.
+pub(crate) fn typed<'v>(
+    v: &'v Value,
+    at: &str,
+    expected: &str,
+) -> Result<(&'v Map<String, Value>, &'v str), SamError> {
+    let Value::Object(m) = v else {
+        return Err(SamError::at(
+            at,
+            format!("expected {expected}, found {}", kind(v)),
+        ));
+    };
+    match m.get("Type") {
+        Some(Value::String(t)) => Ok((m, t.as_str())),
+        Some(other) => Err(SamError::at(
+            child(at, "Type"),
+            format!("expected a string, found {}", kind(other)),
+        )),
+        None => Err(SamError::at(at, "Type is missing")),
+    }
+}
+
+/// A typed map's `Properties`: `None` when absent or null.
+pub(crate) fn properties<'v>(
+    m: &'v Map<String, Value>,
+    at: &str,
+) -> Result<Option<&'v Map<String, Value>>, SamError> {
+    match m.get("Properties") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(p)) => Ok(Some(p)),
+        Some(other) => Err(SamError::at(
+            child(at, "Properties"),
+            format!("expected a map, found {}", kind(other)),
+        )),
+    }
+}
+
 /// A scalar as a string.
 pub(crate) fn to_string(v: &Value, at: &str) -> Result<String, SamError> {
     scalar_string(v)

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::build::Ctx;
 use crate::error::{child, kind, SamError};
 use crate::eval::{LAYER_END, LAYER_MARK};
-use crate::fields::{to_string, Fields};
+use crate::fields::{properties, to_string, typed, Fields};
 use crate::names;
 use crate::plan::{
     Code, Cors, DurableConfig, EventInvokeConfig, Function, FunctionUrlConfig, ImageConfig, Layer,
@@ -481,35 +481,9 @@ fn events(id: &str, raw: &Map<String, Value>, at: &str) -> Result<Vec<RawEvent>,
         .iter()
         .map(|(name, event)| {
             let at = child(&at, name);
-            let Value::Object(event) = event else {
-                return Err(SamError::at(
-                    at,
-                    format!(
-                        "expected a map with Type and Properties, found {}",
-                        kind(event)
-                    ),
-                ));
-            };
-            let event_type = match event.get("Type") {
-                Some(Value::String(t)) => t.clone(),
-                Some(other) => {
-                    return Err(SamError::at(
-                        child(&at, "Type"),
-                        format!("expected a string, found {}", kind(other)),
-                    ))
-                }
-                None => return Err(SamError::at(at, "Type is missing")),
-            };
-            let properties = match event.get("Properties") {
-                None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(p)) => p.clone(),
-                Some(other) => {
-                    return Err(SamError::at(
-                        child(&at, "Properties"),
-                        format!("expected a map, found {}", kind(other)),
-                    ))
-                }
-            };
+            let (event, event_type) = typed(event, &at, "a map with Type and Properties")?;
+            let event_type = event_type.to_owned();
+            let properties = properties(event, &at)?.cloned().unwrap_or_default();
             Ok(RawEvent {
                 function: id.to_owned(),
                 name: name.clone(),

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{kind, SamError};
 use crate::eval::scalar_string;
+use crate::fields::typed;
 
 /// How a parameter's value is held: one string, or a list of strings.
 enum Shape {
@@ -70,22 +71,7 @@ pub(crate) fn resolve(
 }
 
 fn value(name: &str, def: &Value, given: Option<&String>, at: &str) -> Result<Value, SamError> {
-    let Value::Object(def) = def else {
-        return Err(SamError::at(
-            at,
-            format!("expected a map with Type, found {}", kind(def)),
-        ));
-    };
-    let ty = match def.get("Type") {
-        Some(Value::String(t)) => t.as_str(),
-        Some(other) => {
-            return Err(SamError::at(
-                format!("{at}.Type"),
-                format!("expected a string, found {}", kind(other)),
-            ))
-        }
-        None => return Err(SamError::at(at, "Type is missing")),
-    };
+    let (def, ty) = typed(def, at, "a map with Type")?;
     let Some(shape) = shape(ty) else {
         return Err(SamError::at(
             format!("{at}.Type"),
