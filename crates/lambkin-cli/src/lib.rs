@@ -137,9 +137,10 @@ pub struct DeployArgs {
     pub publish: bool,
 }
 
-/// `lambkin dev`.
-#[derive(clap::Args, Debug)]
-pub struct DevArgs {
+/// Where a template is and how to read it: `lambkin dev`'s and `lambkin local invoke`'s options (`lambkin
+/// deploy --template` fills one from its own).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct TemplateArgs {
     /// The template [default: .aws-sam/build/template.yaml when it exists, else template.yaml].
     #[arg(short = 't', long, value_name = "PATH")]
     pub template: Option<PathBuf>,
@@ -149,6 +150,14 @@ pub struct DevArgs {
     /// Template parameters, `Key=Value` separated by spaces.
     #[arg(long, value_name = "OVERRIDES")]
     pub parameter_overrides: Option<String>,
+}
+
+/// `lambkin dev`.
+#[derive(clap::Args, Debug)]
+pub struct DevArgs {
+    /// The template, its stack name and parameters.
+    #[command(flatten)]
+    pub source: TemplateArgs,
     /// A command run (with `sh -c`, in the project directory) before each deploy, e.g. `sam build`.
     #[arg(long, value_name = "CMD")]
     pub build: Option<String>,
@@ -175,15 +184,9 @@ pub struct LocalInvokeArgs {
     /// The event as JSON text.
     #[arg(long = "event-json", value_name = "JSON", conflicts_with = "event")]
     pub event_json: Option<String>,
-    /// The template [default: .aws-sam/build/template.yaml when it exists, else template.yaml].
-    #[arg(short = 't', long, value_name = "PATH")]
-    pub template: Option<PathBuf>,
-    /// The stack name generated function names start with [default: the project directory's name].
-    #[arg(long, value_name = "NAME")]
-    pub stack_name: Option<String>,
-    /// Template parameters, `Key=Value` separated by spaces.
-    #[arg(long, value_name = "OVERRIDES")]
-    pub parameter_overrides: Option<String>,
+    /// The template, its stack name and parameters.
+    #[command(flatten)]
+    pub source: TemplateArgs,
 }
 
 /// `lambkin local generate-event`.

@@ -10,11 +10,11 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use super::template::{default_stack, default_template, deploy_template, Deployed, Source};
+use super::template::{default_stack, default_template, deploy_template, Deployed};
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::Api;
-use crate::DevArgs;
+use crate::{DevArgs, TemplateArgs};
 
 /// How long files must be quiet before a redeploy (editors write in several steps).
 const SETTLE: Duration = Duration::from_millis(250);
@@ -105,7 +105,7 @@ fn report(con: &mut Console, d: &Deployed, first: bool) -> Result<(), CliError> 
 
 /// Runs `lambkin dev`.
 pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliError> {
-    let project = match &a.template {
+    let project = match &a.source.template {
         Some(t) => project_of(t),
         None => std::fs::canonicalize(".").unwrap_or_else(|_| PathBuf::from(".")),
     };
@@ -116,17 +116,19 @@ pub async fn run(api: &Api, con: &mut Console, a: DevArgs) -> Result<(), CliErro
         }
     }
     let template = a
+        .source
         .template
         .clone()
         .unwrap_or_else(|| default_template(&project));
-    let src = Source {
+    let src = TemplateArgs {
         template: Some(template.clone()),
         stack_name: Some(
-            a.stack_name
+            a.source
+                .stack_name
                 .clone()
                 .unwrap_or_else(|| default_stack(&template)),
         ),
-        parameter_overrides: a.parameter_overrides.clone(),
+        parameter_overrides: a.source.parameter_overrides.clone(),
     };
     let d = deploy_template(api, con, &src).await?;
     super::template::print_apis(con, &d.apis);

@@ -8,7 +8,7 @@ use http::Method;
 use serde_json::{json, Value};
 
 use super::invoke::{decode_log, payload};
-use super::template::{deploy_template, Source};
+use super::template::deploy_template;
 use super::{function_path, print_json};
 use crate::console::Console;
 use crate::error::CliError;
@@ -23,12 +23,7 @@ pub async fn invoke(api: &Api, con: &mut Console, a: LocalInvokeArgs) -> Result<
         (None, Some(text)) => text.as_bytes().to_vec(),
         (None, None) => b"{}".to_vec(),
     };
-    let src = Source {
-        template: a.template.clone(),
-        stack_name: a.stack_name.clone(),
-        parameter_overrides: a.parameter_overrides.clone(),
-    };
-    let deployed = deploy_template(api, con, &src).await?;
+    let deployed = deploy_template(api, con, &a.source).await?;
     let logical = match &a.function {
         Some(id) => id.clone(),
         None if deployed.plan.functions.len() == 1 => deployed.plan.functions[0].logical_id.clone(),

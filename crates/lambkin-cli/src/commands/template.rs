@@ -17,7 +17,7 @@ use super::{function_path, print_json, text};
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::{segment, Api};
-use crate::{pack, table, DeployArgs};
+use crate::{pack, table, DeployArgs, TemplateArgs};
 
 /// The template `lambkin deploy` reads when none is named: SAM's build output when there is one, else the
 /// project's own.
@@ -215,16 +215,6 @@ struct Outcome {
     action: String,
 }
 
-/// Where a template is and how to read it: `lambkin deploy --template`'s and `lambkin local`'s options.
-pub struct Source {
-    /// The template (`None`: [`default_template`] of the current directory).
-    pub template: Option<PathBuf>,
-    /// `--stack-name`.
-    pub stack_name: Option<String>,
-    /// `--parameter-overrides`.
-    pub parameter_overrides: Option<String>,
-}
-
 /// A template deployed: its stack name, plan and what was done to each resource.
 pub struct Deployed {
     /// The stack name the names were made from.
@@ -256,7 +246,7 @@ impl Deployed {
 pub async fn deploy_template(
     api: &Api,
     con: &mut Console,
-    src: &Source,
+    src: &TemplateArgs,
 ) -> Result<Deployed, CliError> {
     let template = src
         .template
@@ -351,7 +341,7 @@ pub async fn run(
     json_out: bool,
     a: DeployArgs,
 ) -> Result<(), CliError> {
-    let src = Source {
+    let src = TemplateArgs {
         template: a.template.clone().flatten(),
         stack_name: a.stack_name.clone(),
         parameter_overrides: a.parameter_overrides.clone(),
