@@ -231,9 +231,8 @@ impl InitClient {
     }
 }
 
-/// Answers one Lambda API call in a task of its own: the handler's answer (a `500` if it panicked), fitted to
-/// the channel, goes back as `ApiAnswer`.
-/// Answers an `InitMessage::ApiCall` (its payload the body) in a task of its own; other messages are ignored.
+/// Answers an `InitMessage::ApiCall` (its payload the body) in a task of its own: the handler's answer (a `500`
+/// if it panicked), fitted to the channel, goes back as `ApiAnswer`. Other messages are ignored.
 fn answer_call(api: &Option<ApiHandler>, writer: &Writer, msg: InitMessage, payload: Bytes) {
     let InitMessage::ApiCall {
         call_id,
@@ -472,29 +471,34 @@ pub(crate) mod tests {
             let HostMessage::Invoke { request } = msg else {
                 panic!("{msg:?}")
             };
-            let id = request.request_id.expect("id");
-            let (head, body) = ResponseFrame::Complete {
-                content_type: None,
-                body: payload,
-            }
-            .into_wire();
-            let frame = InitMessage::Response {
-                request_id: id.clone(),
-                head,
-            };
-            write_frame(&mut w, &frame, body).await.expect("frame");
-            let done = InitMessage::Done {
-                request_id: id,
-                status: crate::InvokeStatus::Success,
-                error_type: None,
-                duration_ms: 1.0,
-                init_duration_ms: Some(12.5),
-                max_memory_used_mb: 64,
-            };
-            write_frame(&mut w, &done, Bytes::from_static(b"tail"))
-                .await
-                .expect("done");
+            answer(&mut w, request.request_id.expect("id"), payload).await;
         }
+    }
+
+    /// A fake init's whole answer to invoke `id`, then its `Done` (init duration 12.5 ms, 64 MB used, the log
+    /// tail `tail`).
+    async fn answer(w: &mut tokio::net::unix::OwnedWriteHalf, id: String, payload: Bytes) {
+        let (head, body) = ResponseFrame::Complete {
+            content_type: None,
+            body: payload,
+        }
+        .into_wire();
+        let frame = InitMessage::Response {
+            request_id: id.clone(),
+            head,
+        };
+        write_frame(w, &frame, body).await.expect("frame");
+        let done = InitMessage::Done {
+            request_id: id,
+            status: crate::InvokeStatus::Success,
+            error_type: None,
+            duration_ms: 1.0,
+            init_duration_ms: Some(12.5),
+            max_memory_used_mb: 64,
+        };
+        write_frame(w, &done, Bytes::from_static(b"tail"))
+            .await
+            .expect("done");
     }
 
     pub(crate) fn config() -> StartConfig {
@@ -568,28 +572,8 @@ pub(crate) mod tests {
             panic!("not an answer")
         };
         assert_eq!(call_id, 2);
-        let id = request.request_id.expect("id");
-        let (head, body) = ResponseFrame::Complete {
-            content_type: None,
-            body: Bytes::from(format!("{status} {}", String::from_utf8_lossy(&body))),
-        }
-        .into_wire();
-        let frame = InitMessage::Response {
-            request_id: id.clone(),
-            head,
-        };
-        write_frame(&mut w, &frame, body).await.expect("frame");
-        let done = InitMessage::Done {
-            request_id: id,
-            status: crate::InvokeStatus::Success,
-            error_type: None,
-            duration_ms: 1.0,
-            init_duration_ms: None,
-            max_memory_used_mb: 0,
-        };
-        write_frame(&mut w, &done, Bytes::new())
-            .await
-            .expect("done");
+        let reply = format!("{status} {}", String::from_utf8_lossy(&body));
+        answer(&mut w, request.request_id.expect("id"), Bytes::from(reply)).await;
     }
 
     /// Runs [`calling_init`] under a client with `api`; the invoke's response.
