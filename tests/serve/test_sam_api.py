@@ -45,6 +45,13 @@ Resources:
             EnableSimpleResponses: true
             Identity:
               Headers: [x-key]
+          Counted:
+            FunctionArn: !GetAtt CountingAuthorizer.Arn
+            AuthorizerPayloadFormatVersion: "2.0"
+            EnableSimpleResponses: true
+            Identity:
+              Headers: [x-key]
+              ReauthorizeEvery: 300
   Echo:
     Type: AWS::Serverless::Function
     Properties:
@@ -64,6 +71,14 @@ Resources:
             Method: get
             Auth:
               Authorizer: Gate
+        Counted:
+          Type: HttpApi
+          Properties:
+            ApiId: !Ref Http
+            Path: /counted
+            Method: get
+            Auth:
+              Authorizer: Counted
         Items:
           Type: Api
           Properties:
@@ -94,6 +109,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: app.authorize
+  CountingAuthorizer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.authorize_counted
 """
 
 APP = """\
@@ -112,6 +131,15 @@ def broken(event, context):
 
 def authorize(event, context):
     return {"isAuthorized": event["headers"].get("x-key") == "open-sesame", "context": {"who": "tester"}}
+
+
+CALLS = {}
+
+
+def authorize_counted(event, context):
+    key = event["headers"]["x-key"]
+    CALLS[key] = CALLS.get(key, 0) + 1
+    return {"isAuthorized": key != "no", "context": {"calls": CALLS[key]}}
 """
 
 
@@ -207,6 +235,20 @@ def test_a_lambda_authorizer_denies_then_allows(deployed):
     status, _, body = request("GET", "/secret", headers={"x-key": "open-sesame"})
     assert status == 201
     assert json.loads(body)["requestContext"]["authorizer"]["lambda"] == {"who": "tester"}
+
+
+def test_an_authorizer_answer_is_kept_for_reauthorize_every(deployed):
+    # Each identity's answer is kept: the warm authorizer, invoked again, would count on.
+    calls = []
+    for key in ["a", "a", "b", "a", "b"]:
+        status, _, body = request("GET", "/counted", headers={"x-key": key})
+        assert status == 201
+        calls.append(json.loads(body)["requestContext"]["authorizer"]["lambda"]["calls"])
+    assert calls == [1, 1, 1, 1, 1]
+    # A kept denial is a denial.
+    for _ in range(2):
+        status, _, _ = request("GET", "/counted", headers={"x-key": "no"})
+        assert status == 403
 
 
 def test_dev_serves_the_api_with_hot_reload(server, deployed, tmp_path):

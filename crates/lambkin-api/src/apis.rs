@@ -3,9 +3,10 @@
 //! /lambkin/v1/stacks/{stack}`, kept in the store), planned by `lambkin-sam`, answered by `lambkin-apigw`'s rules
 //! (routes, events, CORS, Lambda authorizers, responses), each integration invoked through the one invoke path.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -23,6 +24,56 @@ use crate::service::Service;
 
 /// The largest request body API Gateway takes (10 MB).
 const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// How many authorizer answers one API keeps at most; past it, expired answers are dropped first and new
+/// answers are not kept until there is room (the authorizer is invoked instead).
+const KEPT_ANSWERS_MAX: usize = 10_000;
+
+/// An API served, with the authorizer answers it keeps for their `ReauthorizeEvery` (a rebuild, after a
+/// deploy that may change the authorizers, starts with none).
+pub(crate) struct Served {
+    api: lambkin_apigw::Api,
+    /// An authorizer call's cache key → when its answer expires, and the answer.
+    answers: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
+}
+
+impl Served {
+    fn new(api: lambkin_apigw::Api) -> Self {
+        Self {
+            api,
+            answers: Mutex::default(),
+        }
+    }
+
+    /// The answer kept under `key`, while it is fresh.
+    fn kept(&self, key: &str) -> Option<Vec<u8>> {
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        answers
+            .get(key)
+            .filter(|(expires, _)| *expires > Instant::now())
+            .map(|(_, answer)| answer.clone())
+    }
+
+    /// Keeps an authorizer's answer under `key` for `ttl_seconds`.
+    fn keep(&self, key: &str, ttl_seconds: u32, answer: &[u8]) {
+        let now = Instant::now();
+        let mut answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if answers.len() >= KEPT_ANSWERS_MAX {
+            answers.retain(|_, (expires, _)| *expires > now);
+            if answers.len() >= KEPT_ANSWERS_MAX {
+                return;
+            }
+        }
+        let expires = now + Duration::from_secs(u64::from(ttl_seconds));
+        answers.insert(key.to_owned(), (expires, answer.to_vec()));
+    }
+}
 
 /// The APIs a plan declares, as `lambkin-apigw` takes them (routes name functions by their physical names);
 /// warnings for what is not carried out (IAM, Cognito and JWT authorization, API keys).
@@ -174,7 +225,7 @@ pub(crate) fn rebuild(service: &Service) {
         for c in configs {
             let id = c.api_id.clone();
             match lambkin_apigw::Api::new(c) {
-                Ok(api) => apis.push(Arc::new(api)),
+                Ok(api) => apis.push(Arc::new(Served::new(api))),
                 Err(e) => tracing::warn!("stack {}: API {id}: {e}", s.stack),
             }
         }
@@ -236,16 +287,16 @@ async fn handle(
         uuid::Uuid::new_v4().to_string(),
         now,
     );
-    let apis: Vec<Arc<lambkin_apigw::Api>> = service
+    let apis: Vec<Arc<Served>> = service
         .apis
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
     let mut last = None;
-    for api in &apis {
-        match api.handle(request.clone()) {
+    for served in &apis {
+        match served.api.handle(request.clone()) {
             Step::Respond(r) if is_no_route(&r) => last = Some(r),
-            step => return reply(run(service, api, step).await),
+            step => return reply(run(service, served, step).await),
         }
     }
     reply(last.unwrap_or_else(|| lambkin_apigw::GatewayError::NoRoute.response(ApiKind::Http)))
@@ -260,23 +311,33 @@ fn is_no_route(r: &lambkin_apigw::Response) -> bool {
         || (r.status() == http::StatusCode::NOT_FOUND)
 }
 
-/// Carries a step out: an authorizer's invoke, then the route's.
-async fn run(
-    service: &Arc<Service>,
-    api: &lambkin_apigw::Api,
-    mut step: Step,
-) -> lambkin_apigw::Response {
+/// Carries a step out: an authorizer's invoke (or its answer kept from an earlier request with the same
+/// identity), then the route's.
+async fn run(service: &Arc<Service>, served: &Served, mut step: Step) -> lambkin_apigw::Response {
+    let api = &served.api;
     loop {
         step = match step {
             Step::Respond(r) => return r,
             Step::Authorize(call) => {
-                let outcome = call_function(
-                    service,
-                    call.function(),
-                    call.payload(),
-                    lambkin_apigw::REST_DEFAULT_TIMEOUT_MS,
-                )
-                .await;
+                let kept = call.cache_key().and_then(|k| served.kept(k));
+                let outcome = match kept {
+                    // The kept policy is matched again against this request's method ARN.
+                    Some(answer) => Outcome::Payload(answer),
+                    None => {
+                        let outcome = call_function(
+                            service,
+                            call.function(),
+                            call.payload(),
+                            lambkin_apigw::REST_DEFAULT_TIMEOUT_MS,
+                        )
+                        .await;
+                        if let (Some(key), Outcome::Payload(answer)) = (call.cache_key(), &outcome)
+                        {
+                            served.keep(key, call.ttl_seconds(), answer);
+                        }
+                        outcome
+                    }
+                };
                 api.authorized(call, outcome)
             }
             Step::Invoke(call) => {
