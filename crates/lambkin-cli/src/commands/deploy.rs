@@ -68,15 +68,23 @@ fn config_fields(a: &DeployArgs, vars: &Map<String, Value>) -> Map<String, Value
     cfg
 }
 
-/// The role in the server's account, read from the function ARN of its "Function not found: arn:…" answer
-/// (Lambda refuses a role of another account); [`ROLE`] when the answer names none.
+/// The server's region and account, read from the function ARN of its "Function not found: arn:…" answer;
+/// `None` when the answer names none.
+pub fn region_and_account(not_found_message: &str) -> Option<(&str, &str)> {
+    let arn = &not_found_message[not_found_message.find("arn:")?..];
+    let mut parts = arn.split(':');
+    let region = parts.nth(3)?;
+    let account = parts.next()?;
+    let valid =
+        !region.is_empty() && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit());
+    valid.then_some((region, account))
+}
+
+/// The role in the server's account (Lambda refuses a role of another account), from its "Function not found"
+/// answer ([`region_and_account`]); [`ROLE`] when the answer names none.
 pub fn role_for(not_found_message: &str) -> String {
-    let account = not_found_message
-        .find("arn:")
-        .and_then(|i| not_found_message[i..].split(':').nth(4))
-        .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
-    match account {
-        Some(a) => format!("arn:aws:iam::{a}:role/lambkin"),
+    match region_and_account(not_found_message) {
+        Some((_, a)) => format!("arn:aws:iam::{a}:role/lambkin"),
         None => ROLE.to_owned(),
     }
 }
@@ -267,6 +275,21 @@ mod tests {
         assert_eq!(Value::Object(v), json!({"A": "1", "B": "x=y", "C": ""}));
         assert_eq!(env_vars(&["A".into()]).err().map(|e| e.exit_code), Some(2));
         assert!(env_vars(&["=1".into()]).is_err());
+    }
+
+    #[test]
+    fn the_servers_region_and_account_from_its_not_found_answer() {
+        assert_eq!(
+            region_and_account(
+                "Function not found: arn:aws:lambda:ap-south-1:210987654321:function:demo"
+            ),
+            Some(("ap-south-1", "210987654321"))
+        );
+        assert_eq!(region_and_account("HTTP 404"), None);
+        assert_eq!(
+            region_and_account("Function not found: arn:aws:lambda::210987654321:function:x"),
+            None
+        );
     }
 
     #[test]

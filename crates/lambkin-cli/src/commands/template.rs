@@ -12,7 +12,7 @@ use lambkin_sam::{Code, Function, Layer, LayerRef, Options, Plan};
 use serde_json::{json, Map, Value};
 use sha2::Digest as _;
 
-use super::deploy::{role_for, wait_ready};
+use super::deploy::{region_and_account, wait_ready};
 use super::{function_path, print_json, text};
 use crate::console::Console;
 use crate::error::CliError;
@@ -261,17 +261,17 @@ pub async fn deploy_template(
         .stack_name
         .clone()
         .unwrap_or_else(|| default_stack(&template));
-    con.progress("looking up the server's account");
+    // The server's region and account, where its functions are and what their ARNs name (not this shell's
+    // `AWS_REGION`: the server takes its own).
+    con.progress("looking up the server's region and account");
     let probe = api
         .get(&function_path("lambkin-template-account-probe"))
         .await?;
-    let role = role_for(&crate::http::ApiError::from_response(&probe).message);
-    let account = role.split(':').nth(4).unwrap_or("123456789012").to_owned();
     let mut opts = Options::new(stack.clone());
-    opts.account_id = account;
-    if let Ok(region) = std::env::var("AWS_REGION").or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
-    {
-        opts.region = region;
+    let message = crate::http::ApiError::from_response(&probe).message;
+    if let Some((region, account)) = region_and_account(&message) {
+        opts.region = region.to_owned();
+        opts.account_id = account.to_owned();
     }
     opts.base_dir = template
         .parent()
