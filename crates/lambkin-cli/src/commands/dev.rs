@@ -10,7 +10,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use super::template::{default_stack, default_template, deploy_template, Deployed};
+use super::template::{default_stack, default_template, deploy_template, project_of, Deployed};
 use crate::console::Console;
 use crate::error::CliError;
 use crate::http::Api;
@@ -49,20 +49,6 @@ pub fn relevant(path: &Path, project: &Path, building: bool) -> bool {
         || name == "__pycache__"
         || name.ends_with(".pyc")
         || rel.components().any(|c| c.as_os_str() == "__pycache__"))
-}
-
-/// The project directory: the template's, or the one holding `.aws-sam` for a built template.
-fn project_of(template: &Path) -> PathBuf {
-    let dir = template.parent().unwrap_or(Path::new("."));
-    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if abs.ends_with(".aws-sam/build") {
-        abs.parent()
-            .and_then(Path::parent)
-            .map(Path::to_path_buf)
-            .unwrap_or(abs)
-    } else {
-        abs
-    }
 }
 
 /// Runs the `--build` command in the project directory; a failure is reported, and the deploy skipped.

@@ -184,7 +184,24 @@ fn aws_proxy(a: &GenerateEventArgs) -> Value {
 
 /// An HTTP API's event (payload format 2.0).
 fn http_api(a: &GenerateEventArgs) -> Value {
-    let (single, _, raw) = query(a);
+    // Format 2.0 joins a repeated parameter's values with commas (1.0's single-value map keeps the last).
+    let (_, multi, raw) = query(a);
+    let single = match multi {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, vs)| {
+                    let vs: Vec<&str> = vs
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    (k, json!(vs.join(",")))
+                })
+                .collect(),
+        ),
+        other => other,
+    };
     let path = path_only(a);
     let method = a.method.to_ascii_uppercase();
     let route = format!("{method} {path}");
@@ -290,6 +307,8 @@ mod tests {
         assert_eq!(v2["routeKey"], json!("POST /orders/7"));
         assert_eq!(v2["rawQueryString"], json!("x=1"));
         assert_eq!(v2["requestContext"]["http"]["method"], json!("POST"));
+        let joined = http_api(&args("apigateway", "http-api", "/orders/7?x=1&x=2&y=3"));
+        assert_eq!(joined["queryStringParameters"], json!({"x": "1,2", "y": "3"}));
         let q = sqs(&args("sqs", "receive-message", "/"));
         assert_eq!(q["Records"][0]["body"], json!("{\"a\":1}"));
         assert_eq!(

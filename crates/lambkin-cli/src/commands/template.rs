@@ -35,20 +35,24 @@ pub fn default_template(dir: &Path) -> PathBuf {
     dir.join("template.yaml")
 }
 
+/// The project directory: the template's, or the one holding `.aws-sam` for a built template.
+pub fn project_of(template: &Path) -> PathBuf {
+    let dir = template.parent().unwrap_or(Path::new("."));
+    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if abs.ends_with(".aws-sam/build") {
+        abs.parent()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or(abs)
+    } else {
+        abs
+    }
+}
+
 /// The stack name when none is given: the project directory's name (the one holding `.aws-sam` for a built
 /// template), made a valid stack name.
 pub fn default_stack(template: &Path) -> String {
-    let dir = template.parent().unwrap_or(Path::new("."));
-    let abs = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let project = if abs.ends_with(".aws-sam/build") {
-        abs.parent()
-            .and_then(Path::parent)
-            .unwrap_or(&abs)
-            .to_path_buf()
-    } else {
-        abs
-    };
-    let raw = project
+    let raw = project_of(template)
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -205,6 +209,29 @@ fn differs(current: &Value, wanted: &Map<String, Value>) -> bool {
             _ => have != want,
         }
     })
+}
+
+/// Whether a function URL's configuration differs from the wanted one: its auth type, invoke mode (`BUFFERED`
+/// when not given) or CORS (lists not given as empty, credentials as not allowed).
+fn url_changed(have: &Value, want: &Value) -> bool {
+    let mode = |v: &Value| v.get("InvokeMode").cloned().unwrap_or(json!("BUFFERED"));
+    let cors = |v: &Value| {
+        let c = &v["Cors"];
+        let list = |k: &str| c[k].as_array().cloned().unwrap_or_default();
+        let lists = [
+            "AllowOrigins",
+            "AllowMethods",
+            "AllowHeaders",
+            "ExposeHeaders",
+        ]
+        .map(list);
+        (
+            lists,
+            c["AllowCredentials"].as_bool().unwrap_or(false),
+            c["MaxAge"].as_u64(),
+        )
+    };
+    have["AuthType"] != want["AuthType"] || mode(have) != mode(want) || cors(have) != cors(want)
 }
 
 /// What happened to one resource.
@@ -645,10 +672,11 @@ async fn settings(
         if !have.is_success() {
             let made = api.post(&url_path, &body).await?.ok()?.json();
             done.push(format!("URL {}", text(&made, "FunctionUrl")));
-        } else if have.json()["AuthType"] != body["AuthType"]
-            || have.json()["InvokeMode"]
-                != body.get("InvokeMode").cloned().unwrap_or(json!("BUFFERED"))
-        {
+        } else if url_changed(&have.json(), &body) {
+            // An update keeps CORS it is not given: an empty one clears what the template no longer sets.
+            if body.get("Cors").is_none() {
+                body["Cors"] = json!({});
+            }
             api.put(&url_path, &body).await?.ok()?;
             done.push("URL updated".to_owned());
         }
@@ -701,6 +729,27 @@ mod tests {
         let stack = default_stack(&built.join("template.yaml"));
         assert!(stack.starts_with("lambkin-tpl-"), "{stack}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_url_changes_with_its_cors() {
+        let have = json!({"AuthType": "NONE", "InvokeMode": "BUFFERED",
+                          "Cors": {"AllowOrigins": ["*"], "MaxAge": 60}});
+        let same = json!({"AuthType": "NONE", "Cors": {"AllowOrigins": ["*"], "AllowMethods": [],
+                          "AllowHeaders": [], "ExposeHeaders": [], "AllowCredentials": false, "MaxAge": 60}});
+        assert!(!url_changed(&have, &same));
+        let mut origin = same.clone();
+        origin["Cors"]["AllowOrigins"] = json!(["https://a.example"]);
+        assert!(url_changed(&have, &origin));
+        assert!(url_changed(&have, &json!({"AuthType": "NONE"})));
+        assert!(url_changed(
+            &have,
+            &json!({"AuthType": "AWS_IAM", "Cors": have["Cors"]})
+        ));
+        assert!(!url_changed(
+            &json!({"AuthType": "NONE"}),
+            &json!({"AuthType": "NONE"})
+        ));
     }
 
     #[test]
