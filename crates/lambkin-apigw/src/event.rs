@@ -14,14 +14,13 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::percent_decode_str;
 use serde_json::{json, Map, Value};
 use time::format_description::FormatItem;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
 use crate::config::{ApiConfig, ApiKind, RouteConfig};
-use crate::request::{event_body, Request};
+use crate::request::{decode, event_body, Request};
 use crate::route::DEFAULT_ROUTE;
 
 /// `requestTime`'s format: `09/Apr/2015:12:34:56 +0000`.
@@ -74,10 +73,7 @@ impl Source<'_> {
                 Some(p) if !p.is_empty() => p,
                 _ => self.path,
             };
-            let path: Vec<String> = matched
-                .split('/')
-                .map(|seg| percent_decode_str(seg).decode_utf8_lossy().into_owned())
-                .collect();
+            let path: Vec<String> = matched.split('/').map(decode).collect();
             format!("{}{}", self.req.method.as_str(), path.join("/"))
         };
         format!(

@@ -124,7 +124,8 @@ impl Request {
     }
 }
 
-fn decode(s: &str) -> String {
+/// Percent-decoded, invalid UTF-8 replaced.
+pub(crate) fn decode(s: &str) -> String {
     percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::percent_decode_str;
+use crate::request::decode;
 
 use crate::config::{ApiKind, RouteConfig};
 
@@ -44,6 +44,13 @@ struct Template {
     /// `None` for `ANY`.
     method: Option<String>,
     segments: Vec<Segment>,
+}
+
+impl Template {
+    /// How specific each segment is (lower: more specific), compared segment by segment.
+    fn ranks(&self) -> impl Iterator<Item = u8> + '_ {
+        self.segments.iter().map(Segment::rank)
+    }
 }
 
 /// An API's routes, checked and ready to match.
@@ -131,7 +138,7 @@ impl Table {
 
     /// The best route for `method` and `path`, without the `$default` route.
     pub(crate) fn find(&self, method: &str, path: &PathSegments<'_>) -> Option<RouteMatch> {
-        let mut best: Option<(Vec<u8>, bool, RouteMatch)> = None;
+        let mut best: Option<(&Template, bool, RouteMatch)> = None;
         for (i, t) in self.templates.iter().enumerate() {
             let Some(t) = t else { continue };
             let any = match &t.method {
@@ -142,14 +149,14 @@ impl Table {
             let Some(params) = matches(&t.segments, path) else {
                 continue;
             };
-            let ranks: Vec<u8> = t.segments.iter().map(Segment::rank).collect();
+            // The most specific segment by segment, then a method over `ANY`.
             let better = match &best {
                 None => true,
-                Some((r, b_any, _)) => (&ranks, any) < (r, *b_any),
+                Some((b, b_any, _)) => t.ranks().cmp(b.ranks()).then(any.cmp(b_any)).is_lt(),
             };
             if better {
                 best = Some((
-                    ranks,
+                    t,
                     any,
                     RouteMatch {
                         route: i,
@@ -239,10 +246,6 @@ fn template_segments(path: &str) -> Result<Vec<Segment>, String> {
         out.push(seg);
     }
     Ok(out)
-}
-
-fn decode(s: &str) -> String {
-    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 fn matches(template: &[Segment], path: &PathSegments<'_>) -> Option<BTreeMap<String, String>> {
