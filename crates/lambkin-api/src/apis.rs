@@ -17,7 +17,7 @@ use lambkin_apigw::{
 };
 use lambkin_sam::{AuthorizerKind, AuthorizerRequest, Plan, RouteAuth};
 
-use crate::invoke::{self, Call, Refused, Target};
+use crate::invoke::{self, Call, Target};
 use crate::names::Arns;
 use crate::records;
 use crate::service::Service;
@@ -129,25 +129,33 @@ pub(crate) fn configs(plan: &Plan, region: &str, account: &str) -> (Vec<ApiConfi
         let routes = api
             .routes
             .iter()
-            .map(|r| RouteConfig {
-                method: r.method.clone(),
-                path: r.path.clone(),
-                function: name_of(&r.function),
-                payload_format: format(r.payload_format),
-                authorizer: match &r.auth {
-                    RouteAuth::Authorizer(n) if authorizers.iter().any(|a| &a.name == n) => {
-                        Some(n.clone())
-                    }
-                    RouteAuth::None | RouteAuth::Authorizer(_) => None,
-                    RouteAuth::Iam => {
-                        warnings.push(format!(
-                            "API {}: {} {} asks for IAM authorization, not checked here",
-                            api.logical_id, r.method, r.path
-                        ));
-                        None
-                    }
-                },
-                timeout_ms: r.timeout_in_millis,
+            .map(|r| {
+                if r.api_key_required {
+                    warnings.push(format!(
+                        "API {}: {} {} requires an API key, not checked here",
+                        api.logical_id, r.method, r.path
+                    ));
+                }
+                RouteConfig {
+                    method: r.method.clone(),
+                    path: r.path.clone(),
+                    function: name_of(&r.function),
+                    payload_format: format(r.payload_format),
+                    authorizer: match &r.auth {
+                        RouteAuth::Authorizer(n) if authorizers.iter().any(|a| &a.name == n) => {
+                            Some(n.clone())
+                        }
+                        RouteAuth::None | RouteAuth::Authorizer(_) => None,
+                        RouteAuth::Iam => {
+                            warnings.push(format!(
+                                "API {}: {} {} asks for IAM authorization, not checked here",
+                                api.logical_id, r.method, r.path
+                            ));
+                            None
+                        }
+                    },
+                    timeout_ms: r.timeout_in_millis,
+                }
             })
             .collect();
         out.push(ApiConfig {
@@ -263,7 +271,7 @@ fn reply(r: lambkin_apigw::Response) -> http::Response<Full<Bytes>> {
     http::Response::from_parts(parts, Full::new(Bytes::from(body)))
 }
 
-/// One request: the first API with a route for it answers (else the last API's "no route" answer).
+/// One request: the first API with a route for it answers (else an API's "no route" answer).
 async fn handle(
     service: &Arc<Service>,
     req: http::Request<Incoming>,
@@ -292,23 +300,20 @@ async fn handle(
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .clone();
-    let mut last = None;
+    // Without a route in any API: the first API's answer that is a success (an HTTP API's preflight), else
+    // the last API's.
+    let mut no_route: Option<lambkin_apigw::Response> = None;
     for served in &apis {
-        match served.api.handle(request.clone()) {
-            Step::Respond(r) if is_no_route(&r) => last = Some(r),
+        match served.api.handle(&request) {
+            Step::NoRoute(r) => {
+                if !no_route.as_ref().is_some_and(|k| k.status().is_success()) {
+                    no_route = Some(r);
+                }
+            }
             step => return reply(run(service, served, step).await),
         }
     }
-    reply(last.unwrap_or_else(|| lambkin_apigw::GatewayError::NoRoute.response(ApiKind::Http)))
-}
-
-/// Whether an answer is API Gateway's "no route here" (another API may have one).
-fn is_no_route(r: &lambkin_apigw::Response) -> bool {
-    r.headers()
-        .get("x-amzn-ErrorType")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("MissingAuthenticationToken"))
-        || (r.status() == http::StatusCode::NOT_FOUND)
+    reply(no_route.unwrap_or_else(|| lambkin_apigw::GatewayError::NoRoute.response(ApiKind::Http)))
 }
 
 /// Carries a step out: an authorizer's invoke (or its answer kept from an earlier request with the same
@@ -317,7 +322,7 @@ async fn run(service: &Arc<Service>, served: &Served, mut step: Step) -> lambkin
     let api = &served.api;
     loop {
         step = match step {
-            Step::Respond(r) => return r,
+            Step::Respond(r) | Step::NoRoute(r) => return r,
             Step::Authorize(call) => {
                 let kept = call.cache_key().and_then(|k| served.kept(k));
                 let outcome = match kept {
@@ -391,7 +396,7 @@ async fn call_function(
                     Outcome::Payload(c.body.to_vec())
                 }
             }
-            Err(Refused::NotFound(_) | Refused::Replaced) | Err(_) => Outcome::InvokeFailed,
+            Err(_) => Outcome::InvokeFailed,
         }
     };
     match tokio::time::timeout(Duration::from_millis(u64::from(timeout_ms)), invoked).await {

@@ -69,6 +69,9 @@ pub struct Api {
 pub enum Step {
     /// Answer this; no function is involved.
     Respond(Response),
+    /// No route of this API matches (API Gateway's own answer, or an HTTP API's preflight on a path it has
+    /// no route for): answer this unless another API served on the same port has a route.
+    NoRoute(Response),
     /// Invoke the route's authorizer, then call [`Api::authorized`].
     Authorize(AuthorizerCall),
     /// Invoke the route's function, then call [`Api::respond`].
@@ -263,7 +266,7 @@ impl Api {
     }
 
     /// The gateway's answer to a preflight request, if this is one it answers.
-    fn preflight(&self, req: &Request, paths: &[&str], origin: Option<&str>) -> Option<Response> {
+    fn preflight(&self, req: &Request, paths: &[&str], origin: Option<&str>) -> Option<Step> {
         let cors = self.config.cors.as_ref()?;
         if req.method != http::Method::OPTIONS {
             return None;
@@ -280,25 +283,29 @@ impl Api {
             }
         }
         // A REST API answers preflights on its resources (SAM adds an OPTIONS method to each path); an HTTP
-        // API on any path.
+        // API on any path, though on a path it has no route for, another API's route comes first.
         if methods.is_empty() && self.config.kind == ApiKind::Rest {
             return None;
         }
         let mut r = cors::preflight(cors, self.config.kind, origin, &methods);
         self.stamp(&mut r, &req.request_id);
-        Some(r)
+        Some(if methods.is_empty() {
+            Step::NoRoute(r)
+        } else {
+            Step::Respond(r)
+        })
     }
 
     /// Routes a request: the answer, or the authorizer or function to invoke and with what.
-    pub fn handle(&self, req: Request) -> Step {
+    pub fn handle(&self, req: &Request) -> Step {
         let origin = req.header("origin");
         let paths = self.candidate_paths(&req.path);
-        if let Some(r) = self.preflight(&req, &paths, origin.as_deref()) {
-            return Step::Respond(r);
+        if let Some(step) = self.preflight(req, &paths, origin.as_deref()) {
+            return step;
         }
         let Some((m, path)) = self.route_of(req.method.as_str(), &paths) else {
             let r = GatewayError::NoRoute.response(self.config.kind);
-            return Step::Respond(self.finish(r, origin.as_deref(), &req.request_id));
+            return Step::NoRoute(self.finish(r, origin.as_deref(), &req.request_id));
         };
         let route = &self.config.routes[m.route];
         let format = match self.config.kind {
@@ -310,7 +317,7 @@ impl Api {
             route,
             path_parameters: &m.path_parameters,
             path: &path,
-            req: &req,
+            req,
         };
         let event = match format {
             PayloadFormat::V1 => event::v1(&source),

@@ -12,6 +12,14 @@ fn step_response(s: Step) -> Response {
     }
 }
 
+/// API Gateway's answer when no route of the API matches.
+fn step_no_route(s: Step) -> Response {
+    match s {
+        Step::NoRoute(r) => r,
+        other => panic!("expected no route, got {other:?}"),
+    }
+}
+
 fn step_invoke(s: Step) -> FunctionCall {
     match s {
         Step::Invoke(c) => c,
@@ -54,7 +62,7 @@ fn http_api(routes: &[(&str, &str, PayloadFormat)]) -> Api {
 #[test]
 fn rest_no_route_is_missing_authentication_token() {
     let a = rest_api(&[("GET", "/items")]);
-    let r = step_response(a.handle(request("POST", "/items", &[], b"")));
+    let r = step_no_route(a.handle(&request("POST", "/items", &[], b"")));
     assert_eq!(r.status(), 403);
     assert_eq!(body(&r), json!({"message": "Missing Authentication Token"}));
     assert_eq!(
@@ -67,7 +75,7 @@ fn rest_no_route_is_missing_authentication_token() {
 #[test]
 fn http_no_route_is_not_found_and_default_catches_all() {
     let a = http_api(&[("GET", "/items", PayloadFormat::V2)]);
-    let r = step_response(a.handle(request("GET", "/other", &[], b"")));
+    let r = step_no_route(a.handle(&request("GET", "/other", &[], b"")));
     assert_eq!(
         (r.status().as_u16(), body(&r)),
         (404, json!({"message": "Not Found"}))
@@ -78,11 +86,11 @@ fn http_no_route_is_not_found_and_default_catches_all() {
         ("GET", "/items", PayloadFormat::V2),
         ("ANY", DEFAULT_ROUTE, PayloadFormat::V2),
     ]);
-    let c = step_invoke(a.handle(request("DELETE", "/other/path", &[], b"")));
+    let c = step_invoke(a.handle(&request("DELETE", "/other/path", &[], b"")));
     assert_eq!(c.function(), "fn ANY $default");
     assert_eq!(c.event()["routeKey"], json!("$default"));
     assert_eq!(c.event()["rawPath"], json!("/other/path"));
-    let c = step_invoke(a.handle(request("GET", "/items", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/items", &[], b"")));
     assert_eq!(c.function(), "fn GET /items");
     assert_eq!(c.route(), 0);
 }
@@ -91,26 +99,26 @@ fn http_no_route_is_not_found_and_default_catches_all() {
 fn rest_is_served_with_and_without_the_stage() {
     let a = rest_api(&[("GET", "/items/{id}"), ("ANY", "/{proxy+}")]);
     for uri in ["/items/9", "/Prod/items/9"] {
-        let c = step_invoke(a.handle(request("GET", uri, &[], b"")));
+        let c = step_invoke(a.handle(&request("GET", uri, &[], b"")));
         assert_eq!(c.function(), "fn GET /items/{id}", "{uri}");
         assert_eq!(c.event()["path"], json!("/items/9"));
         assert_eq!(c.event()["requestContext"]["path"], json!("/Prod/items/9"));
         assert_eq!(c.event()["pathParameters"], json!({"id": "9"}));
     }
     // With the stage, the rest of the path is matched first.
-    let c = step_invoke(a.handle(request("POST", "/Prod/a/b", &[], b"")));
+    let c = step_invoke(a.handle(&request("POST", "/Prod/a/b", &[], b"")));
     assert_eq!(c.event()["pathParameters"], json!({"proxy": "a/b"}));
     // Not a stage prefix: matched as it is.
-    let c = step_invoke(a.handle(request("POST", "/Production/a", &[], b"")));
+    let c = step_invoke(a.handle(&request("POST", "/Production/a", &[], b"")));
     assert_eq!(
         c.event()["pathParameters"],
         json!({"proxy": "Production/a"})
     );
     // `/Prod` alone is the root, which the greedy route does not match: then the path as it is.
-    let c = step_invoke(a.handle(request("GET", "/Prod", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/Prod", &[], b"")));
     assert_eq!(c.event()["pathParameters"], json!({"proxy": "Prod"}));
     let a = rest_api(&[("GET", "/")]);
-    let c = step_invoke(a.handle(request("GET", "/Prod", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/Prod", &[], b"")));
     assert_eq!(c.event()["path"], json!("/"));
     assert_eq!(c.event()["requestContext"]["path"], json!("/Prod/"));
 }
@@ -121,17 +129,17 @@ fn http_named_stage() {
     cfg.stage_name = "dev".into();
     cfg.routes = vec![route("GET", "/hello", PayloadFormat::V2)];
     let a = Api::new(cfg).expect("api");
-    let c = step_invoke(a.handle(request("GET", "/dev/hello", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/dev/hello", &[], b"")));
     assert_eq!(c.event()["rawPath"], json!("/dev/hello"));
     assert_eq!(c.event()["requestContext"]["stage"], json!("dev"));
-    let c = step_invoke(a.handle(request("GET", "/hello", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/hello", &[], b"")));
     assert_eq!(c.event()["rawPath"], json!("/hello"));
 }
 
 #[test]
 fn http_route_with_payload_1() {
     let a = http_api(&[("POST", "/legacy", PayloadFormat::V1)]);
-    let c = step_invoke(a.handle(request(
+    let c = step_invoke(a.handle(&request(
         "POST",
         "/legacy",
         &[("content-type", "text/plain")],
@@ -155,7 +163,7 @@ fn http_route_with_payload_1() {
 #[test]
 fn answers_and_failures() {
     let a = rest_api(&[("GET", "/")]);
-    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/", &[], b"")));
     assert_eq!(c.timeout_ms(), REST_DEFAULT_TIMEOUT_MS);
     let ok = json!({"statusCode": 418, "headers": {"x-teapot": "yes"}, "body": "short and stout"});
     let r = a.respond(&c, Outcome::Payload(ok.to_string().into_bytes()));
@@ -195,7 +203,7 @@ fn answers_and_failures() {
     rt.timeout_ms = Some(5000);
     cfg.routes = vec![rt];
     let a = Api::new(cfg).expect("api");
-    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/", &[], b"")));
     assert_eq!(c.timeout_ms(), 5000);
     let r = a.respond(&c, Outcome::Payload(b"\"Hello from Lambda!\"".to_vec()));
     assert_eq!(r.status(), 200);
@@ -229,7 +237,7 @@ fn answers_and_failures() {
     );
     // The same for a route of payload 1.0.
     let a = http_api(&[("GET", "/", PayloadFormat::V1)]);
-    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/", &[], b"")));
     let r = a.respond(&c, Outcome::Payload(b"\"str\"".to_vec()));
     assert_eq!(r.status(), 500);
     let r = a.respond(&c, Outcome::Timeout);
@@ -239,7 +247,7 @@ fn answers_and_failures() {
 #[test]
 fn function_framing_headers_are_remapped() {
     let a = rest_api(&[("GET", "/")]);
-    let c = step_invoke(a.handle(request("GET", "/", &[], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/", &[], b"")));
     let answer = json!({
         "statusCode": 200,
         "headers": {"Content-Length": "1000", "Transfer-Encoding": "chunked", "Connection": "upgrade"},
@@ -263,7 +271,7 @@ fn function_framing_headers_are_remapped() {
 #[test]
 fn format_1_events_title_case_headers_and_add_forwarded() {
     let a = rest_api(&[("POST", "/items")]);
-    let c = step_invoke(a.handle(request(
+    let c = step_invoke(a.handle(&request(
         "POST",
         "/items",
         &[
@@ -288,9 +296,9 @@ fn format_1_events_title_case_headers_and_add_forwarded() {
         ("POST", "/v2", PayloadFormat::V2),
     ]);
     let hdrs = [("content-type", "text/plain")];
-    let c = step_invoke(a.handle(request("POST", "/v1", &hdrs, b"x")));
+    let c = step_invoke(a.handle(&request("POST", "/v1", &hdrs, b"x")));
     assert_eq!(c.event()["headers"]["Content-Type"], json!("text/plain"));
-    let c = step_invoke(a.handle(request("POST", "/v2", &hdrs, b"x")));
+    let c = step_invoke(a.handle(&request("POST", "/v2", &hdrs, b"x")));
     assert_eq!(c.event()["headers"]["content-type"], json!("text/plain"));
     assert_eq!(c.event()["headers"]["x-forwarded-proto"], json!("http"));
 }
@@ -314,7 +322,7 @@ fn percent_encoded_path_cannot_dodge_a_deny() {
     .to_string()
     .into_bytes();
     for uri in ["/admin", "/adm%69n", "/Prod/adm%69n", "/%61dmin/"] {
-        let call = step_authorize(a.handle(request("GET", uri, &[("authorization", "t")], b"")));
+        let call = step_authorize(a.handle(&request("GET", uri, &[("authorization", "t")], b"")));
         assert_eq!(
             call.method_arn(),
             "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/Prod/GET/admin",
@@ -340,10 +348,10 @@ fn rest_binary_answers_follow_accept() {
     })
     .to_string()
     .into_bytes();
-    let c = step_invoke(a.handle(request("GET", "/logo", &[("accept", "image/png")], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/logo", &[("accept", "image/png")], b"")));
     let r = a.respond(&c, Outcome::Payload(answer.clone()));
     assert_eq!(r.body(), &[0x89, b'P', b'N', b'G']);
-    let c = step_invoke(a.handle(request("GET", "/logo", &[("accept", "text/html")], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/logo", &[("accept", "text/html")], b"")));
     let r = a.respond(&c, Outcome::Payload(answer));
     assert_eq!(r.body(), b"iVBORw==");
 }
@@ -371,7 +379,7 @@ fn cors_preflight_and_answers() {
     let a = Api::new(cfg).expect("api");
     let origin = ("origin", "https://app.example");
     let preflight = [origin, ("access-control-request-method", "POST")];
-    let r = step_response(a.handle(request("OPTIONS", "/items", &preflight, b"")));
+    let r = step_response(a.handle(&request("OPTIONS", "/items", &preflight, b"")));
     assert_eq!(r.status(), 200);
     assert_eq!(
         header(&r, "access-control-allow-origin").as_deref(),
@@ -391,20 +399,20 @@ fn cors_preflight_and_answers() {
         Some("true")
     );
     // With the stage prefix too.
-    let r = step_response(a.handle(request("OPTIONS", "/Prod/items", &preflight, b"")));
+    let r = step_response(a.handle(&request("OPTIONS", "/Prod/items", &preflight, b"")));
     assert_eq!(
         header(&r, "access-control-allow-methods").as_deref(),
         Some("GET,OPTIONS,POST")
     );
     // A route of its own for OPTIONS: the function answers.
-    let c = step_invoke(a.handle(request("OPTIONS", "/custom", &preflight, b"")));
+    let c = step_invoke(a.handle(&request("OPTIONS", "/custom", &preflight, b"")));
     assert_eq!(c.function(), "fn OPTIONS /custom");
     // No resource there: REST has no OPTIONS method to answer with.
-    let r = step_response(a.handle(request("OPTIONS", "/nothing", &preflight, b"")));
+    let r = step_no_route(a.handle(&request("OPTIONS", "/nothing", &preflight, b"")));
     assert_eq!(r.status(), 403);
 
     // An answer gets the origin and the exposed headers.
-    let c = step_invoke(a.handle(request("GET", "/items", &[origin], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/items", &[origin], b"")));
     let r = a.respond(
         &c,
         Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
@@ -420,7 +428,7 @@ fn cors_preflight_and_answers() {
     // REST sends the configured headers whatever the origin (SAM's mock integration): another origin, or
     // none, gets them too.
     for headers in [&[("origin", "https://x.example")][..], &[]] {
-        let c = step_invoke(a.handle(request("GET", "/items", headers, b"")));
+        let c = step_invoke(a.handle(&request("GET", "/items", headers, b"")));
         let r = a.respond(
             &c,
             Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
@@ -434,7 +442,7 @@ fn cors_preflight_and_answers() {
             ("origin", "https://x.example"),
             ("access-control-request-method", "POST"),
         ];
-        let r = step_response(a.handle(request("OPTIONS", "/items", &other, b"")));
+        let r = step_response(a.handle(&request("OPTIONS", "/items", &other, b"")));
         assert_eq!(
             header(&r, "access-control-allow-origin").as_deref(),
             Some("https://app.example")
@@ -450,7 +458,7 @@ fn cors_preflight_and_answers() {
     cfg.cors = Some(cors_settings());
     cfg.routes = vec![route("GET", "/items", PayloadFormat::V2)];
     let a = Api::new(cfg).expect("api");
-    let c = step_invoke(a.handle(request(
+    let c = step_invoke(a.handle(&request(
         "GET",
         "/items",
         &[("origin", "https://x.example")],
@@ -461,7 +469,7 @@ fn cors_preflight_and_answers() {
         Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
     );
     assert_eq!(header(&r, "access-control-allow-origin"), None);
-    let c = step_invoke(a.handle(request("GET", "/items", &[origin], b"")));
+    let c = step_invoke(a.handle(&request("GET", "/items", &[origin], b"")));
     let r = a.respond(
         &c,
         Outcome::Payload(json!({"statusCode": 200}).to_string().into_bytes()),
@@ -483,7 +491,7 @@ fn http_cors_preflight_anywhere() {
     });
     cfg.routes = vec![route("ANY", "/{proxy+}", PayloadFormat::V2)];
     let a = Api::new(cfg).expect("api");
-    let r = step_response(a.handle(request(
+    let r = step_response(a.handle(&request(
         "OPTIONS",
         "/a/b",
         &[("origin", "https://z.example")],
@@ -498,11 +506,11 @@ fn http_cors_preflight_anywhere() {
         header(&r, "access-control-allow-methods").as_deref(),
         Some("GET,PUT")
     );
-    let r = step_response(a.handle(request("OPTIONS", "/", &[], b"")));
+    let r = step_no_route(a.handle(&request("OPTIONS", "/", &[], b"")));
     assert_eq!(r.status(), 204);
     // Without CORS settings, OPTIONS is an ordinary method.
     let a = http_api(&[("ANY", "/{proxy+}", PayloadFormat::V2)]);
-    step_invoke(a.handle(request("OPTIONS", "/a", &[], b"")));
+    step_invoke(a.handle(&request("OPTIONS", "/a", &[], b"")));
 }
 
 fn with_authorizer(kind: ApiKind, auth: AuthorizerConfig, format: PayloadFormat) -> Api {
@@ -530,15 +538,15 @@ fn token_authorizer() -> AuthorizerConfig {
 fn rest_token_authorizer_flow() {
     let a = with_authorizer(ApiKind::Rest, token_authorizer(), PayloadFormat::V1);
     // Open routes go straight to the function.
-    step_invoke(a.handle(request("GET", "/open", &[], b"")));
+    step_invoke(a.handle(&request("GET", "/open", &[], b"")));
     // No token: 401 without invoking the authorizer.
-    let r = step_response(a.handle(request("GET", "/secret/1", &[], b"")));
+    let r = step_response(a.handle(&request("GET", "/secret/1", &[], b"")));
     assert_eq!(
         (r.status().as_u16(), body(&r)),
         (401, json!({"message": "Unauthorized"}))
     );
 
-    let call = step_authorize(a.handle(request(
+    let call = step_authorize(a.handle(&request(
         "GET",
         "/secret/1",
         &[("authorization", "t0k")],
@@ -611,10 +619,10 @@ fn http_simple_authorizer_flow() {
         ttl_seconds: 0,
     };
     let a = with_authorizer(ApiKind::Http, auth, PayloadFormat::V2);
-    let r = step_response(a.handle(request("GET", "/secret/2", &[], b"")));
+    let r = step_response(a.handle(&request("GET", "/secret/2", &[], b"")));
     assert_eq!(r.status(), 401);
     let call =
-        step_authorize(a.handle(request("GET", "/secret/2", &[("authorization", "k")], b"")));
+        step_authorize(a.handle(&request("GET", "/secret/2", &[("authorization", "k")], b"")));
     assert_eq!(call.event()["type"], json!("REQUEST"));
     assert_eq!(call.event()["identitySource"], json!(["k"]));
     assert_eq!(
@@ -653,7 +661,7 @@ fn http_v1_authorizer_feeds_a_v1_route() {
         ttl_seconds: 0,
     };
     let a = with_authorizer(ApiKind::Http, auth, PayloadFormat::V1);
-    let call = step_authorize(a.handle(request("GET", "/secret/3?key=abc", &[], b"")));
+    let call = step_authorize(a.handle(&request("GET", "/secret/3?key=abc", &[], b"")));
     assert_eq!(call.event()["version"], json!("1.0"));
     assert_eq!(call.event()["identitySource"], json!("abc"));
     let allow = json!({
