@@ -87,6 +87,28 @@ pub(crate) fn missing(arn: &str) -> DurableError {
     DurableError::NotFound(format!("Durable execution {arn} not found."))
 }
 
+/// What a change finds under its key.
+#[derive(Debug)]
+enum Found {
+    /// The execution asked for, at its store revision.
+    This(Execution, u64),
+    /// No row: the execution is gone.
+    Gone,
+    /// Another execution of that name (the one asked for was deleted and the name reused).
+    Other,
+}
+
+impl Found {
+    /// The row read for a key, checked against the id asked for (`None`: whichever execution has the name).
+    fn of(row: Option<(Execution, u64)>, id: Option<&str>) -> Found {
+        match row {
+            None => Found::Gone,
+            Some((e, _)) if id.is_some_and(|id| e.id != id) => Found::Other,
+            Some((e, revision)) => Found::This(e, revision),
+        }
+    }
+}
+
 /// The one read-modify-write of an execution: under its lock, `f` changes it (or refuses, and nothing is
 /// written), the row is written back, then what the change asks for is done ([`settle`]; `kick`: start an
 /// invocation when one is needed).
@@ -107,12 +129,19 @@ pub(crate) async fn change<T>(
         .await
         .map_err(|e| ApiError::service(format!("the store: {e}")))?
         .map_err(store_error)?;
-    let Some((mut e, revision)) = row.filter(|(e, _)| id.is_none_or(|id| e.id == id)) else {
-        drop(_guard);
-        state.forget(key);
-        return Err(api_error(DurableError::NotFound(format!(
-            "Durable execution {name} of {function} not found."
-        ))));
+    let (mut e, revision) = match Found::of(row, id) {
+        Found::This(e, revision) => (e, revision),
+        found => {
+            drop(_guard);
+            // Only a missing row takes the key's timer and lock along: another execution that reused the name
+            // (after a deletion) keeps its own.
+            if matches!(found, Found::Gone) {
+                state.forget(key);
+            }
+            return Err(api_error(DurableError::NotFound(format!(
+                "Durable execution {name} of {function} not found."
+            ))));
+        }
     };
     let before = e.clone();
     let (out, effects) = f(&mut e).map_err(api_error)?;
@@ -578,5 +607,46 @@ async fn wake(service: &Arc<Service>, key: &str) {
         .await;
         drop(_guard);
         service.durable.forget(key);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn execution() -> Execution {
+        Execution::new(
+            NewExecution {
+                region: "us-east-1".into(),
+                account: "000000000000".into(),
+                function: "f".into(),
+                version: "1".into(),
+                qualifier: "1".into(),
+                name: Some("n".into()),
+                input: "{}".into(),
+                timeout_s: 60,
+                retention_days: 1,
+                parent: None,
+                trace_header: None,
+            },
+            1_000,
+        )
+    }
+
+    #[test]
+    fn a_reused_name_is_another_execution_not_a_missing_one() {
+        let e = execution();
+        let id = e.id.clone();
+        assert!(matches!(Found::of(None, Some(&id)), Found::Gone));
+        assert!(matches!(Found::of(None, None), Found::Gone));
+        assert!(matches!(
+            Found::of(Some((e.clone(), 3)), Some("an-older-one")),
+            Found::Other
+        ));
+        assert!(matches!(
+            Found::of(Some((e.clone(), 3)), Some(&id)),
+            Found::This(_, 3)
+        ));
+        assert!(matches!(Found::of(Some((e, 3)), None), Found::This(_, 3)));
     }
 }
