@@ -1,7 +1,7 @@
 //! AWS SAM and CloudFormation templates read into a deployment [`Plan`].
 //!
 //! A template (YAML with CloudFormation's short-form tags, or JSON) is parsed into a JSON value with the long
-//! forms ([`parse_template`]); its parameters get values (overrides in `--parameter-overrides` syntax,
+//! forms; its parameters get values (overrides in `--parameter-overrides` syntax,
 //! [`parse_overrides`], else defaults), its conditions are evaluated, SAM's `Globals` are merged into each
 //! resource, resources get their physical names (`FunctionName`, or `<stack>-<LogicalId>-<SUFFIX>` with a suffix
 //! stable across deploys), and then every property the plan uses is evaluated: `Ref`, `Fn::Sub`, `Fn::GetAtt`,
@@ -31,7 +31,6 @@ mod tests;
 
 pub use build::Options;
 pub use error::SamError;
-pub use names::{physical_name, suffix, FUNCTION_NAME_MAX};
 pub use overrides::parse_overrides;
 pub use plan::{
     Api, ApiKind, Authorizer, AuthorizerKind, AuthorizerRequest, Code, Cors, DurableConfig,
@@ -39,18 +38,8 @@ pub use plan::{
     LayerRef, LoggingConfig, PayloadFormat, Plan, Route, RouteAuth, UnhandledEvent, Unsupported,
 };
 
-/// Parses a template's text (JSON when it starts with `{`, YAML otherwise) into a JSON value in which
-/// CloudFormation's short-form tags are long forms (`!Sub x` → `{"Fn::Sub": "x"}`).
-pub fn parse_template(text: &str) -> Result<serde_json::Value, SamError> {
-    yaml::parse(text)
-}
-
-/// A parsed template's plan for `options`.
-pub fn plan_template(template: &serde_json::Value, options: &Options) -> Result<Plan, SamError> {
-    build::plan(template, options)
-}
-
-/// A template's text, parsed and planned: [`parse_template`] then [`plan_template`].
+/// A template's plan for `options`: its text (JSON when it starts with `{`, YAML otherwise) parsed into a JSON
+/// value in which CloudFormation's short-form tags are long forms (`!Sub x` → `{"Fn::Sub": "x"}`), then planned.
 pub fn plan(text: &str, options: &Options) -> Result<Plan, SamError> {
-    plan_template(&parse_template(text)?, options)
+    build::plan(&yaml::parse(text)?, options)
 }

@@ -61,8 +61,8 @@ pub fn role_arn(account: &str, name: &str) -> String {
     format!("arn:aws:iam::{account}:role/{name}")
 }
 
-/// The role SAM would create for a function that names none (`<LogicalId>Role`), as an ARN of the stack:
-/// `arn:aws:iam::<account>:role/<stack>-<LogicalId>Role`.
+/// The name of the role SAM would create for a function that names none (`<LogicalId>Role`) in the stack:
+/// `<stack>-<LogicalId>Role` ([`role_arn`] makes its ARN).
 pub fn default_role_name(stack: &str, logical_id: &str) -> String {
     format!("{stack}-{logical_id}Role")
 }

@@ -1,6 +1,6 @@
 //! The deployment plan: what a template asks lambkin to create, every value resolved (parameters, conditions,
 //! mappings, Globals and intrinsic functions applied), as typed data. Serializes to JSON with the template's
-//! (and so mostly the Lambda API's) member names, for a dry run to print.
+//! (and so mostly the Lambda API's) member names.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! The shapes `sam init` makes (Python, Node), and a plain CloudFormation template in JSON.
 
 use super::*;
+use crate::names::{physical_name, suffix};
 use std::path::PathBuf;
 
 const PYTHON_HELLO: &str = r#"
