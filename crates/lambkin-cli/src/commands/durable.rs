@@ -121,10 +121,7 @@ pub fn clip(s: &str, max: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    match flat.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
-    }
+    crate::http::truncate(&flat, max)
 }
 
 /// A preview of an event's `Input` or `Result` (`{Payload, Truncated}`): `None` when no payload came.

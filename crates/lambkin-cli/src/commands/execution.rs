@@ -1,8 +1,6 @@
 //! `lambkin execution ARN [--data] [--stop]`: GetDurableExecution as a summary, then
 //! GetDurableExecutionHistory (every page) as a timeline; or StopDurableExecution.
 
-use bytes::Bytes;
-use http::Method;
 use serde_json::{json, Value};
 
 use super::durable::{duration, error_text, execution_path, history_path};
@@ -113,12 +111,7 @@ async fn stop(
 ) -> Result<(), CliError> {
     // The request's payload is its optional ErrorObject; without one the body is an empty object.
     let v = api
-        .request(
-            Method::POST,
-            &format!("{}/stop", execution_path(arn)),
-            &[("content-type", "application/json")],
-            Bytes::from_static(b"{}"),
-        )
+        .post(&format!("{}/stop", execution_path(arn)), &json!({}))
         .await?
         .ok()
         .map_err(|e| on_not_found(CliError::from(e), hint))?

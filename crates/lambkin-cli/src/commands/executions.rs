@@ -35,10 +35,7 @@ pub fn row(x: &Value, now: f64, offset: Offset) -> Vec<String> {
 
 /// Now, in Unix seconds.
 pub fn now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
+    super::logs::now_ms() as f64 / 1000.0
 }
 
 /// Runs `lambkin executions`.

@@ -308,7 +308,10 @@ mod tests {
         assert_eq!(v2["rawQueryString"], json!("x=1"));
         assert_eq!(v2["requestContext"]["http"]["method"], json!("POST"));
         let joined = http_api(&args("apigateway", "http-api", "/orders/7?x=1&x=2&y=3"));
-        assert_eq!(joined["queryStringParameters"], json!({"x": "1,2", "y": "3"}));
+        assert_eq!(
+            joined["queryStringParameters"],
+            json!({"x": "1,2", "y": "3"})
+        );
         let q = sqs(&args("sqs", "receive-message", "/"));
         assert_eq!(q["Records"][0]["body"], json!("{\"a\":1}"));
         assert_eq!(

@@ -34,7 +34,8 @@ pub fn page_path(name: &str, since_ms: u64, cursor: &str) -> String {
     )
 }
 
-fn now_ms() -> u64 {
+/// Now, in Unix milliseconds.
+pub(crate) fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
