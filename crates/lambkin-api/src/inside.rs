@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use http_body_util::BodyExt;
+use http_body_util::{BodyExt, Limited};
+use lambkin_engine::inside::MAX_ANSWER_BODY;
 use lambkin_engine::{ApiAnswer, ApiCall, ApiFuture, InsideApi, InsideCaller};
 
 use crate::error::{ApiError, ApiResult};
@@ -97,10 +98,34 @@ async fn answer(service: &Arc<Service>, caller: InsideCaller, call: ApiCall) -> 
         |op| scope(&caller, op),
     )
     .await;
+    read(response).await
+}
+
+/// A response as the answer to a call: its body read no further than can cross the channel
+/// (`ApiAnswer::fitted`), as a streamed one (InvokeWithResponseStream) can be of any length.
+async fn read(response: lambkin_respond::FrontResponse) -> ApiAnswer {
     let (parts, body) = response.into_parts();
-    let body = match body.collect().await {
+    let body = match Limited::new(body, MAX_ANSWER_BODY).collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => bytes::Bytes::new(),
+        Err(e)
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some() =>
+        {
+            return ApiAnswer::error(
+                500,
+                "ServiceException",
+                &format!(
+                    "The response exceeds the {MAX_ANSWER_BODY} bytes a call from inside a function can receive."
+                ),
+            );
+        }
+        Err(e) => {
+            return ApiAnswer::error(
+                500,
+                "ServiceException",
+                &format!("The response could not be read: {e}"),
+            )
+        }
     };
     ApiAnswer {
         status: parts.status.as_u16(),
@@ -156,4 +181,33 @@ fn scope(caller: &InsideCaller, op: &Operation) -> ApiResult<()> {
             caller.account_id, caller.function_name, caller.function_name
         ),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_streamed_answer_is_read_no_further_than_the_channel_carries() {
+        let (tx, body) = lambkin_respond::ChannelBody::new(4);
+        let feeding = tokio::spawn(async move {
+            let chunk = bytes::Bytes::from(vec![b'x'; 1 << 20]);
+            // Endless unless the reader stops.
+            while tx.send(chunk.clone()).await.is_ok() {}
+        });
+        let response = http::Response::new(http_body_util::Either::Right(body));
+        let answer = read(response).await;
+        assert_eq!(answer.status, 500);
+        assert!(answer
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-amzn-ErrorType" && v == "ServiceException"));
+        feeding
+            .await
+            .expect("the feeder stops once the body is dropped");
+
+        let small = http::Response::new(lambkin_respond::full("{}"));
+        let answer = read(small).await;
+        assert_eq!((answer.status, &answer.body[..]), (200, &b"{}"[..]));
+    }
 }

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use lambkin_wire::client::ApiHandler;
-pub use lambkin_wire::inside::ApiFuture;
+pub use lambkin_wire::inside::{ApiFuture, MAX_ANSWER_BODY};
 pub use lambkin_wire::{ApiAnswer, ApiCall};
 
 /// Who makes a call: the function version of the environment it came from. Known from the channel it came
