@@ -78,6 +78,8 @@ async fn handle_inner(
         segments.as_slice(),
         [_, f, _, last] if f == "functions" && (last == "invocations" || last == "response-streaming-invocations" || last == "invoke-async")
     );
+    // The invoke operations check their payload's size themselves (every way in); here it is where reading
+    // stops, answered as they answer.
     let limit = if is_invoke {
         crate::invoke::MAX_REQUEST
     } else {

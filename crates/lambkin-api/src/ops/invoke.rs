@@ -5,7 +5,7 @@ use http::{HeaderValue, StatusCode};
 use lambkin_engine::FunctionSpec;
 
 use crate::error::{ApiError, ApiResult};
-use crate::invoke::{self, Call, Refused, MAX_ASYNC};
+use crate::invoke::{self, Call, Refused, MAX_ASYNC, MAX_REQUEST};
 use crate::names;
 use crate::operation::InvokeInput;
 use crate::reply::Reply;
@@ -80,6 +80,17 @@ fn prepare(ctx: &Ctx, input: &InvokeInput) -> ApiResult<Prepared> {
     })
 }
 
+/// Lambda's limit of a synchronous invoke's payload, for every way in (the HTTP front end also stops reading
+/// there, before anything else).
+pub(crate) fn check_size(payload: &[u8]) -> ApiResult<()> {
+    if payload.len() > MAX_REQUEST {
+        return Err(ApiError::too_large(format!(
+            "Request must be smaller than {MAX_REQUEST} bytes for the InvokeFunction operation"
+        )));
+    }
+    Ok(())
+}
+
 /// Lambda takes JSON events only (an empty body is passed on as it is).
 fn check_json(payload: &[u8]) -> ApiResult<()> {
     if payload.iter().all(u8::is_ascii_whitespace) {
@@ -106,6 +117,7 @@ pub(crate) async fn invoke(ctx: &Ctx, input: &InvokeInput, streaming: bool) -> A
         .log_type
         .as_deref()
         .is_some_and(|v| v.eq_ignore_ascii_case("Tail"));
+    check_size(&input.payload)?;
     let p = prepare(ctx, input)?;
     if invocation_type == "Event" && p.call.payload.len() > MAX_ASYNC {
         return Err(ApiError::too_large(format!(
@@ -203,4 +215,21 @@ async fn enqueue(ctx: &Ctx, p: &Prepared) -> ApiResult<()> {
     crate::clusterqueue::enqueue(&ctx.service, ev)
         .await
         .map_err(|e| ApiError::service(format!("cannot queue the event: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_over_six_mib_is_too_large() {
+        assert!(check_size(&vec![b' '; MAX_REQUEST]).is_ok());
+        let e = check_size(&vec![b' '; MAX_REQUEST + 1]).expect_err("too large");
+        assert_eq!(e.status, http::StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(e.error_type, "RequestTooLargeException");
+        assert_eq!(
+            e.message,
+            "Request must be smaller than 6291456 bytes for the InvokeFunction operation"
+        );
+    }
 }
