@@ -87,25 +87,21 @@ pub(crate) fn missing(arn: &str) -> DurableError {
     DurableError::NotFound(format!("Durable execution {arn} not found."))
 }
 
-/// What a change finds under its key.
-#[derive(Debug)]
-enum Found {
-    /// The execution asked for, at its store revision.
-    This(Execution, u64),
+/// Why a change finds no execution to change under its key.
+#[derive(Debug, PartialEq)]
+enum Missing {
     /// No row: the execution is gone.
     Gone,
     /// Another execution of that name (the one asked for was deleted and the name reused).
     Other,
 }
 
-impl Found {
-    /// The row read for a key, checked against the id asked for (`None`: whichever execution has the name).
-    fn of(row: Option<(Execution, u64)>, id: Option<&str>) -> Found {
-        match row {
-            None => Found::Gone,
-            Some((e, _)) if id.is_some_and(|id| e.id != id) => Found::Other,
-            Some((e, revision)) => Found::This(e, revision),
-        }
+/// The row read for a key, when it is the execution asked for (`id` `None`: whichever has the name).
+fn found(row: Option<(Execution, u64)>, id: Option<&str>) -> Result<(Execution, u64), Missing> {
+    match row {
+        None => Err(Missing::Gone),
+        Some((e, _)) if id.is_some_and(|id| e.id != id) => Err(Missing::Other),
+        Some(row) => Ok(row),
     }
 }
 
@@ -129,13 +125,13 @@ pub(crate) async fn change<T>(
         .await
         .map_err(|e| ApiError::service(format!("the store: {e}")))?
         .map_err(store_error)?;
-    let (mut e, revision) = match Found::of(row, id) {
-        Found::This(e, revision) => (e, revision),
-        found => {
+    let (mut e, revision) = match found(row, id) {
+        Ok(row) => row,
+        Err(missing) => {
             drop(_guard);
             // Only a missing row takes the key's timer and lock along: another execution that reused the name
             // (after a deletion) keeps its own.
-            if matches!(found, Found::Gone) {
+            if missing == Missing::Gone {
                 state.forget(key);
             }
             return Err(api_error(DurableError::NotFound(format!(
@@ -637,16 +633,12 @@ mod tests {
     fn a_reused_name_is_another_execution_not_a_missing_one() {
         let e = execution();
         let id = e.id.clone();
-        assert!(matches!(Found::of(None, Some(&id)), Found::Gone));
-        assert!(matches!(Found::of(None, None), Found::Gone));
-        assert!(matches!(
-            Found::of(Some((e.clone(), 3)), Some("an-older-one")),
-            Found::Other
-        ));
-        assert!(matches!(
-            Found::of(Some((e.clone(), 3)), Some(&id)),
-            Found::This(_, 3)
-        ));
-        assert!(matches!(Found::of(Some((e, 3)), None), Found::This(_, 3)));
+        assert_eq!(found(None, Some(&id)).err(), Some(Missing::Gone));
+        assert_eq!(found(None, None).err(), Some(Missing::Gone));
+        let other = found(Some((e.clone(), 3)), Some("an-older-one"));
+        assert_eq!(other.err(), Some(Missing::Other));
+        let this = found(Some((e.clone(), 3)), Some(&id)).ok();
+        assert_eq!(this.map(|(x, rev)| (x.id, rev)), Some((id.clone(), 3)));
+        assert_eq!(found(Some((e, 3)), None).ok().map(|(_, rev)| rev), Some(3));
     }
 }
