@@ -237,57 +237,18 @@ pub(crate) async fn list(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     Ok(Reply::Json(StatusCode::OK, out))
 }
 
-/// A query timestamp: ISO 8601 (`2026-12-07T10:00:00Z`, `…T10:00:00.250+01:00`, as botocore sends it) or epoch
-/// seconds; Unix ms.
+/// A query timestamp: RFC 3339 (`2026-12-07T10:00:00Z`, `…T10:00:00.250+01:00`, as botocore sends it; without
+/// an offset, UTC) or epoch seconds; Unix ms.
 fn parse_time(s: &str) -> ApiResult<u64> {
+    use time::format_description::well_known::Rfc3339;
     let bad = || ApiError::invalid(format!("Invalid timestamp: {s}"));
     if let Ok(secs) = s.parse::<f64>() {
         return Ok((secs * 1000.0).max(0.0) as u64);
     }
-    let (date, time) = s.split_once('T').ok_or_else(bad)?;
-    let num = |t: &str| -> ApiResult<i64> {
-        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        t.parse().map_err(|_| bad())
-    };
-    let d: Vec<&str> = date.split('-').collect();
-    let [y, m, day] = d[..] else {
-        return Err(bad());
-    };
-    let (y, m, day) = (num(y)?, num(m)?, num(day)?);
-    // The offset: `Z`, `+hh:mm` or `-hh:mm` after the time.
-    let (clock, offset_s) = if let Some(t) = time.strip_suffix('Z') {
-        (t, 0)
-    } else if let Some(i) = time.rfind(['+', '-']) {
-        let (t, off) = time.split_at(i);
-        let sign = if off.starts_with('-') { -1 } else { 1 };
-        let (hh, mm) = off[1..].split_once(':').unwrap_or((&off[1..], "0"));
-        (t, sign * (num(hh)? * 3600 + num(mm)? * 60))
-    } else {
-        (time, 0)
-    };
-    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
-    let t: Vec<&str> = hms.split(':').collect();
-    let [hh, mm, ss] = t[..] else {
-        return Err(bad());
-    };
-    let (hh, mm, ss) = (num(hh)?, num(mm)?, num(ss)?);
-    let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-    let ms = num(&digits)?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return Err(bad());
-    }
-    // Days since the epoch (Howard Hinnant's days-from-civil).
-    let y2 = if m <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let total = (days * 86_400 + hh * 3600 + mm * 60 + ss - offset_s) * 1000 + ms;
-    u64::try_from(total).map_err(|_| bad())
+    let t = time::OffsetDateTime::parse(s, &Rfc3339)
+        .or_else(|_| time::OffsetDateTime::parse(&format!("{s}Z"), &Rfc3339))
+        .map_err(|_| bad())?;
+    u64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| bad())
 }
 
 /// `GetDurableExecution`.
@@ -549,6 +510,19 @@ mod tests {
         assert!(parse_time("yesterday").is_err());
         assert!(parse_time("2026-01-01T00:00:00.éé").is_err());
         assert!(parse_time("2026-13-01T00:00:00Z").is_err());
+        assert_eq!(parse_time("1970-01-02T00:00:00").ok(), Some(86_400_000));
+        assert!(parse_time("1969-12-31T23:59:59Z").is_err());
+        assert!(parse_time("99999999999999999-01-01T00:00:00Z").is_err());
+        assert!(parse_time("9999999999999999999-01-01T00:00:00+01:00").is_err());
+        let bad = parse_time("2026-01-01T00:00:00Q").err();
+        assert_eq!(
+            bad.map(|e| (e.status, e.error_type, e.message)),
+            Some((
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                "Invalid timestamp: 2026-01-01T00:00:00Q".to_owned()
+            ))
+        );
     }
 
     #[test]
