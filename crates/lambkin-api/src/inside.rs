@@ -4,8 +4,7 @@
 //! and invoking functions (what Lambda functions commonly do with their execution role). Anything else is
 //! `AccessDeniedException`, as an execution role without the permission would have it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use http_body_util::{BodyExt, Limited};
@@ -17,15 +16,10 @@ use crate::names::Arns;
 use crate::operation::Operation;
 use crate::service::Service;
 
-/// Calls one environment may have in flight at once (each may hold a body of up to 7 MiB); more are answered
-/// `429 TooManyRequestsException`.
-const MAX_CALLS_PER_ENVIRONMENT: usize = 64;
-
-/// The service's answer to calls from inside environments.
+/// The service's answer to calls from inside environments (the engine bounds each environment's calls in
+/// flight).
 pub(crate) struct Inside {
     service: Weak<Service>,
-    /// Each environment's calls in flight.
-    in_flight: Arc<Mutex<HashMap<String, Arc<tokio::sync::Semaphore>>>>,
 }
 
 impl Inside {
@@ -33,43 +27,18 @@ impl Inside {
     pub(crate) fn new(service: &Arc<Service>) -> Arc<Inside> {
         Arc::new(Inside {
             service: Arc::downgrade(service),
-            in_flight: Arc::default(),
         })
     }
-}
-
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl InsideApi for Inside {
     fn call(&self, caller: InsideCaller, call: ApiCall) -> ApiFuture {
         let service = self.service.upgrade();
-        let in_flight = self.in_flight.clone();
-        let env = caller.environment.clone();
-        let calls = locked(&in_flight)
-            .entry(env.clone())
-            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(MAX_CALLS_PER_ENVIRONMENT)))
-            .clone();
-        let permit = calls.clone().try_acquire_owned();
         Box::pin(async move {
-            let answer = match (service, permit) {
-                (None, _) => ApiAnswer::error(503, "ServiceException", "lambkin is stopping."),
-                (_, Err(_)) => ApiAnswer::error(
-                    429,
-                    "TooManyRequestsException",
-                    "Rate exceeded: too many Lambda API calls in flight from this environment.",
-                ),
-                (Some(service), Ok(_permit)) => answer(&service, caller, call).await,
-            };
-            // The environment's entry goes with its last call (the map's and this one's are the only holders).
-            let mut m = locked(&in_flight);
-            if m.get(&env).is_some_and(|s| Arc::strong_count(s) == 2)
-                && calls.available_permits() == MAX_CALLS_PER_ENVIRONMENT
-            {
-                m.remove(&env);
+            match service {
+                None => ApiAnswer::error(503, "ServiceException", "lambkin is stopping."),
+                Some(service) => answer(&service, caller, call).await,
             }
-            answer
         })
     }
 }
