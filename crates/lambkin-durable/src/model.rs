@@ -140,6 +140,22 @@ impl ErrorObject {
         }
     }
 
+    /// A function error's payload (`{"errorType", "errorMessage", …}`, as Lambda answers a failed invoke) as an
+    /// error object: its type (`fallback_type` when it names none, or is not JSON) and message.
+    pub fn from_function_error(body: &[u8], fallback_type: &str) -> ErrorObject {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        ErrorObject {
+            error_type: Some(text("errorType").unwrap_or_else(|| fallback_type.to_owned())),
+            error_message: text("errorMessage"),
+            ..ErrorObject::default()
+        }
+    }
+
     /// Its size as the service counts it (its JSON).
     pub fn size(&self) -> usize {
         serde_json::to_string(self).map_or(0, |s| s.len())
@@ -365,5 +381,24 @@ impl Operation {
             target: None,
             touched: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_errors_read_as_error_objects() {
+        let e = ErrorObject::from_function_error(
+            br#"{"errorType":"Runtime.ExitError","errorMessage":"exit 1","trace":[]}"#,
+            "Unhandled",
+        );
+        assert_eq!(e, ErrorObject::new("Runtime.ExitError", "exit 1"));
+        let e = ErrorObject::from_function_error(br#"{"errorMessage":"boom"}"#, "Unhandled");
+        assert_eq!(e, ErrorObject::new("Unhandled", "boom"));
+        let e = ErrorObject::from_function_error(b"not json", "Sandbox.Timedout");
+        assert_eq!(e.error_type.as_deref(), Some("Sandbox.Timedout"));
+        assert_eq!(e.error_message, None);
     }
 }

@@ -8,7 +8,6 @@ use bytes::Bytes;
 use lambkin_durable::execution::{parse_arn, ParentLink};
 use lambkin_durable::model::{ChainedInvokeOptions, ChainedTarget};
 use lambkin_durable::{ErrorObject, Execution, ExecutionStatus, OpStatus};
-use serde_json::Value;
 
 use super::{change, key_of, locate, start_execution, Start};
 use crate::invoke::{self, Call, Target};
@@ -154,21 +153,8 @@ pub(super) async fn chained(
             let c = running.collect().await;
             let body = String::from_utf8_lossy(&c.body).into_owned();
             if c.failed {
-                let v: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-                let error = ErrorObject {
-                    error_type: Some(
-                        v.get("errorType")
-                            .and_then(Value::as_str)
-                            .unwrap_or("Unhandled")
-                            .to_owned(),
-                    ),
-                    error_message: v
-                        .get("errorMessage")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    error_data: Some(body),
-                    ..ErrorObject::default()
-                };
+                let mut error = ErrorObject::from_function_error(body.as_bytes(), "Unhandled");
+                error.error_data = Some(body);
                 done(OpStatus::Failed, None, Some(error)).await;
             } else {
                 done(OpStatus::Succeeded, Some(body), None).await;

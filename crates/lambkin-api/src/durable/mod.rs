@@ -286,13 +286,9 @@ async fn invoke_once(
         Ok(running) => {
             let c = running.collect().await;
             if c.failed {
-                let v: Value = serde_json::from_slice(&c.body).unwrap_or(Value::Null);
+                // Its type and message are read from the body when the invocation is finished.
                 Some(InvocationResult::FunctionError {
-                    error_type: v
-                        .get("errorType")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Unhandled")
-                        .to_owned(),
+                    error_type: "Unhandled".to_owned(),
                     body: c.body.to_vec(),
                 })
             } else {

@@ -156,20 +156,7 @@ impl Execution {
         self.last_checkpoint = None;
         let function_error = match &result {
             InvocationResult::FunctionError { error_type, body } => {
-                let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-                Some(ErrorObject {
-                    error_type: Some(
-                        v.get("errorType")
-                            .and_then(Value::as_str)
-                            .unwrap_or(error_type)
-                            .to_owned(),
-                    ),
-                    error_message: v
-                        .get("errorMessage")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                    ..ErrorObject::default()
-                })
+                Some(ErrorObject::from_function_error(body, error_type))
             }
             InvocationResult::Answered(_) => None,
         };
