@@ -69,11 +69,7 @@ async fn handle_inner(
     let (parts, body) = req.into_parts();
     let raw_path = parts.uri.path().to_owned();
     let raw_query = parts.uri.query().unwrap_or("").to_owned();
-    let segments: Vec<String> = raw_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode)
-        .collect();
+    let segments = segments(&raw_path);
     let is_invoke = matches!(
         segments.as_slice(),
         [_, f, _, last] if f == "functions" && (last == "invocations" || last == "response-streaming-invocations" || last == "invoke-async")
@@ -139,10 +135,12 @@ async fn handle_inner(
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned)
         .unwrap_or_else(|| local.to_string());
-    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
-        .into_owned()
-        .collect();
-    let req = ApiRequest::new(parts.method.clone(), query, parts.headers, body);
+    let req = ApiRequest::new(
+        parts.method.clone(),
+        query_pairs(&raw_query),
+        parts.headers,
+        body,
+    );
     let ctx = Ctx {
         service: service.clone(),
         arns: Arns {
@@ -159,14 +157,40 @@ async fn handle_inner(
         ),
     };
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let op = match parse(&req, &segs) {
+    route(&ctx, req, &segs, |_| Ok(())).await
+}
+
+/// Path segments, percent-decoded; empty ones (a trailing slash's) left out.
+fn segments(raw_path: &str) -> Vec<String> {
+    raw_path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode)
+        .collect()
+}
+
+/// Query pairs, decoded.
+fn query_pairs(raw_query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw_query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Runs a request in `ctx`: the operation it names, if `scope` allows it, after Lambda's constraints.
+async fn route(
+    ctx: &Ctx,
+    req: ApiRequest,
+    segs: &[&str],
+    scope: impl FnOnce(&Operation) -> ApiResult<()>,
+) -> ApiResult<Reply> {
+    let op = match parse(&req, segs) {
         Ok(op) => op,
         Err(e) => {
             // An operation of the model that no route serves: its constraints first, as Lambda's.
-            if let Some(name) = crate::constraints::operation_for(req.method.as_str(), &segs) {
+            if let Some(name) = crate::constraints::operation_for(req.method.as_str(), segs) {
                 crate::constraints::validate(
                     name,
-                    &segs,
+                    segs,
                     &req,
                     &ctx.arns.account,
                     &ctx.arns.region,
@@ -175,10 +199,11 @@ async fn handle_inner(
             return Err(e);
         }
     };
+    scope(&op)?;
     // Lambda's constraints, declared once (`constraints`), before any operation runs.
-    crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account, &ctx.arns.region)?;
+    crate::constraints::validate(op.name(), segs, &req, &ctx.arns.account, &ctx.arns.region)?;
     drop(req);
-    ops::execute(&ctx, op).await
+    ops::execute(ctx, op).await
 }
 
 /// A Lambda API request made from inside an environment (`inside.rs`): parsed like any other, allowed only what
@@ -195,16 +220,9 @@ pub(crate) async fn handle_inside(
 ) -> FrontResponse {
     let request_id = crate::invoke::new_request_id();
     let (raw_path, raw_query) = target.split_once('?').unwrap_or((target, ""));
-    let segments: Vec<String> = raw_path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(decode)
-        .collect();
+    let segments = segments(raw_path);
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
-    let query: Vec<(String, String)> = form_urlencoded::parse(raw_query.as_bytes())
-        .into_owned()
-        .collect();
-    let req = ApiRequest::new(method, query, headers, body);
+    let req = ApiRequest::new(method, query_pairs(raw_query), headers, body);
     let ctx = Ctx {
         service: service.clone(),
         caller: arns.account.clone(),
@@ -212,13 +230,7 @@ pub(crate) async fn handle_inside(
         base_url: "http://127.0.0.1".into(),
         request_id: request_id.clone(),
     };
-    let run = async {
-        let op = parse(&req, &segs)?;
-        scope(&op)?;
-        crate::constraints::validate(op.name(), &segs, &req, &ctx.arns.account, &ctx.arns.region)?;
-        ops::execute(&ctx, op).await
-    };
-    match run.await {
+    match route(&ctx, req, &segs, scope).await {
         Ok(reply) => reply_response(reply, &request_id),
         Err(e) => error_response(&e, &request_id),
     }
