@@ -98,11 +98,7 @@ async fn read(response: lambkin_respond::FrontResponse) -> ApiAnswer {
     };
     ApiAnswer {
         status: parts.status.as_u16(),
-        headers: parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
+        headers: crate::request::header_pairs(&parts.headers),
         body,
     }
 }

@@ -645,10 +645,7 @@ pub(crate) struct DurableCall {
 impl DurableCall {
     /// A query parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        crate::request::query_value(&self.query, name)
     }
 
     /// Every value of a repeated query parameter.

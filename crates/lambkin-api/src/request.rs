@@ -25,6 +25,22 @@ pub(crate) struct Ctx {
     pub caller: String,
 }
 
+/// The first value of query parameter `name` among `pairs`.
+pub(crate) fn query_value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Headers as (name, value) pairs, in order; values that are not text left out.
+pub(crate) fn header_pairs(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect()
+}
+
 /// A request, read.
 pub struct ApiRequest {
     /// Method.
@@ -72,10 +88,7 @@ impl ApiRequest {
 
     /// A query parameter.
     pub fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        query_value(&self.query, name)
     }
 
     /// A header as text.

@@ -104,11 +104,7 @@ async fn handle_inner(
         }
         Err(e) => return Err(ApiError::bad_content(format!("cannot read the body: {e}"))),
     };
-    let header_pairs: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
+    let header_pairs = crate::request::header_pairs(&parts.headers);
     // A code download URL carries its own signature (`codeurl`): a browser or curl has no SigV4.
     let is_code_download = parts.method == Method::GET
         && matches!(segments.as_slice(), [a, b, c, _] if a == "lambkin" && b == "v1" && c == "code");

@@ -337,11 +337,7 @@ pub async fn serve(
         }
     }
     if c.auth_type == "AWS_IAM" && !peer.ip().is_loopback() {
-        let header_pairs: Vec<(String, String)> = parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
+        let header_pairs = crate::request::header_pairs(&parts.headers);
         let raw_query = parts.uri.query().unwrap_or("").to_owned();
         let body_bytes = match Limited::new(body, invoke::MAX_REQUEST).collect().await {
             Ok(b) => b.to_bytes(),
