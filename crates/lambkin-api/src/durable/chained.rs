@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use lambkin_durable::execution::{parse_arn, ParentLink};
+use lambkin_durable::execution::ParentLink;
 use lambkin_durable::model::{ChainedInvokeOptions, ChainedTarget};
 use lambkin_durable::{ErrorObject, Execution, ExecutionStatus, OpStatus};
 
@@ -72,11 +72,10 @@ pub(super) async fn chained(
         region: region.to_owned(),
         account: account.to_owned(),
     };
-    let Ok(parent_key) = locate(parent) else {
+    // The parent by id too: a late answer must not complete a later execution that reused the name.
+    let Ok((parent_key, parent_id)) = locate(parent) else {
         return;
     };
-    // The parent by id too: a late answer must not complete a later execution that reused the name.
-    let parent_id = parse_arn(parent).map(|p| p.5).unwrap_or_default();
     let parent_id = parent_id.as_str();
     let payload = target.payload.clone().unwrap_or_default();
     let done = |status: OpStatus, result: Option<String>, error: Option<ErrorObject>| {
@@ -181,10 +180,9 @@ fn child_name(parent: &str, op: &str) -> String {
 
 /// A child execution ended: its parent's chained invoke completes with its result or error.
 pub(super) async fn child_ended(service: &Arc<Service>, parent: &ParentLink, child: &Execution) {
-    let Ok(parent_key) = locate(&parent.arn) else {
+    let Ok((parent_key, parent_id)) = locate(&parent.arn) else {
         return;
     };
-    let parent_id = parse_arn(&parent.arn).map(|p| p.5).unwrap_or_default();
     let status = match child.status {
         ExecutionStatus::Succeeded => OpStatus::Succeeded,
         ExecutionStatus::TimedOut => OpStatus::TimedOut,

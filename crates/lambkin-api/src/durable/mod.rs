@@ -22,6 +22,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::invoke::{self, Call, Refused, Target};
 use crate::names::Arns;
 use crate::records;
+use crate::records::durable::key_of;
 use crate::service::Service;
 use crate::time_fmt::now_ms;
 
@@ -31,15 +32,6 @@ pub(crate) use chained::{function_deleted, preflight};
 
 /// How long a synchronous start waits for the execution's end (Lambda's 15 minutes).
 pub(crate) const SYNC_WAIT_MS: u64 = 15 * 60 * 1000;
-
-/// The store key of an execution.
-pub(crate) fn key(region: &str, function: &str, name: &str) -> String {
-    format!("{region}/{function}/{name}")
-}
-
-pub(super) fn key_of(e: &Execution) -> String {
-    key(&e.region, &e.function, &e.name)
-}
 
 /// Lambda's error for a refused durable request.
 pub(crate) fn api_error(e: DurableError) -> ApiError {
@@ -57,29 +49,20 @@ fn store_error(e: lambkin_store::StoreError) -> ApiError {
     ApiError::service(format!("the store: {e}"))
 }
 
-/// Where an execution ARN points: its store key, or Lambda's error for an ARN that is not one.
-pub(crate) fn locate(arn: &str) -> Result<String, DurableError> {
-    let (region, _account, function, _version, name, _id) = parse_arn(arn)
+/// Where an execution ARN points: its store key and its id, or Lambda's error for an ARN that is not one.
+pub(crate) fn locate(arn: &str) -> Result<(String, String), DurableError> {
+    let (region, _account, function, _version, name, id) = parse_arn(arn)
         .ok_or_else(|| DurableError::Invalid(format!("Invalid durable execution ARN: {arn}")))?;
-    Ok(key(&region, &function, &name))
+    Ok((records::durable::key(&region, &function, &name), id))
 }
 
 /// Reads an execution by ARN (the id must match: a name reused after a deletion is another execution).
 pub(crate) fn read(service: &Service, arn: &str) -> ApiResult<Option<Execution>> {
-    let (region, _, function, _, name, id) = match parse_arn(arn) {
-        Some(p) => p,
-        None => {
-            return Err(api_error(DurableError::Invalid(format!(
-                "Invalid durable execution ARN: {arn}"
-            ))))
-        }
-    };
-    Ok(
-        records::durable::get(&service.store, &region, &function, &name)
-            .map_err(store_error)?
-            .map(|(e, _)| e)
-            .filter(|e| e.id == id),
-    )
+    let (key, id) = locate(arn).map_err(api_error)?;
+    Ok(records::durable::get(&service.store, &key)
+        .map_err(store_error)?
+        .map(|(e, _)| e)
+        .filter(|e| e.id == id))
 }
 
 /// The error for an execution that does not exist.
@@ -117,11 +100,9 @@ pub(crate) async fn change<T>(
 ) -> ApiResult<(T, Execution)> {
     let state = &service.durable;
     let _guard = state.lock(key).await;
-    let (region, rest) = key.split_once('/').unwrap_or((key, ""));
-    let (function, name) = rest.split_once('/').unwrap_or((rest, ""));
     let store = service.store.clone();
-    let (r, f2, n) = (region.to_owned(), function.to_owned(), name.to_owned());
-    let row = tokio::task::spawn_blocking(move || records::durable::get(&store, &r, &f2, &n))
+    let k = key.to_owned();
+    let row = tokio::task::spawn_blocking(move || records::durable::get(&store, &k))
         .await
         .map_err(|e| ApiError::service(format!("the store: {e}")))?
         .map_err(store_error)?;
@@ -134,6 +115,9 @@ pub(crate) async fn change<T>(
             if missing == Missing::Gone {
                 state.forget(key);
             }
+            // The key is `<region>/<function>/<name>`.
+            let mut parts = key.splitn(3, '/').skip(1);
+            let (function, name) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
             return Err(api_error(DurableError::NotFound(format!(
                 "Durable execution {name} of {function} not found."
             ))));
@@ -350,17 +334,15 @@ pub(crate) async fn start_execution(service: &Arc<Service>, s: Start<'_>) -> Api
     let e = Execution::new(new, now_ms());
     let k = key_of(&e);
     let _guard = service.durable.lock(&k).await;
-    let store = service.store.clone();
-    let row = e.clone();
-    let existing = tokio::task::spawn_blocking(move || {
-        match records::durable::get(&store, &row.region, &row.function, &row.name)? {
+    let (store, row, key) = (service.store.clone(), e.clone(), k.clone());
+    let existing =
+        tokio::task::spawn_blocking(move || match records::durable::get(&store, &key)? {
             Some((found, _)) => Ok(Some(found)),
             None => records::durable::create(&store, &row).map(|()| None),
-        }
-    })
-    .await
-    .map_err(|e| ApiError::service(format!("the store: {e}")))?
-    .map_err(store_error)?;
+        })
+        .await
+        .map_err(|e| ApiError::service(format!("the store: {e}")))?
+        .map_err(store_error)?;
     if let Some(found) = existing {
         if found.input == input && s.name.is_some() {
             return Ok(found);
@@ -465,7 +447,7 @@ pub(crate) async fn wait_end(
     arn: &str,
     until: u64,
 ) -> ApiResult<Option<Execution>> {
-    let k = locate(arn).map_err(api_error)?;
+    let (k, _) = locate(arn).map_err(api_error)?;
     loop {
         let ended = service.durable.ended(&k);
         let outcome = {
@@ -588,9 +570,7 @@ async fn wake(service: &Arc<Service>, key: &str) {
         let _guard = service.durable.lock(key).await;
         let store = service.store.clone();
         let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(Some((row, rev))) =
-                records::durable::get(&store, &e.region, &e.function, &e.name)
-            {
+            if let Ok(Some((row, rev))) = records::durable::get(&store, &key_of(&e)) {
                 if row.id == e.id {
                     let _ = records::durable::delete(&store, &row, rev);
                 }

@@ -310,12 +310,11 @@ struct CheckpointInput {
 /// `CheckpointDurableExecution`.
 pub(crate) async fn checkpoint(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     let input: CheckpointInput = json_body(&c)?;
-    let key = locate(&c.target).map_err(api_error)?;
+    let (key, id) = located(&c.target)?;
     let token = input.checkpoint_token.unwrap_or_default();
     let service = &ctx.service;
     let arns = ctx.arns.clone();
-    let id = lambkin_durable::execution::parse_arn(&c.target).map(|p| p.5);
-    let answered = durable::change(service, &key, id.as_deref(), true, |e| {
+    let answered = durable::change(service, &key, Some(&id), true, |e| {
         let mut preflight = durable::preflight(service, &arns);
         e.checkpoint(
             &token,
@@ -346,11 +345,7 @@ fn error_payload(c: &DurableCall) -> ApiResult<Option<ErrorObject>> {
 
 /// The execution's key and id from its ARN, or `ResourceNotFoundException`/`InvalidParameterValueException`.
 fn located(arn: &str) -> ApiResult<(String, String)> {
-    let key = locate(arn).map_err(api_error)?;
-    let id = lambkin_durable::execution::parse_arn(arn)
-        .map(|p| p.5)
-        .unwrap_or_default();
-    Ok((key, id))
+    locate(arn).map_err(api_error)
 }
 
 /// `StopDurableExecution`.
@@ -416,15 +411,14 @@ pub(crate) async fn delete(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
             e.status.as_str()
         )));
     }
-    let key = durable::key(&e.region, &e.function, &e.name);
+    let key = crate::records::durable::key_of(&e);
     let guard = ctx.service.durable.lock(&key).await;
     let store = ctx.service.store.clone();
     let id = e.id.clone();
-    tokio::task::spawn_blocking(move || {
-        match crate::records::durable::get(&store, &e.region, &e.function, &e.name)? {
-            Some((row, rev)) if row.id == id => crate::records::durable::delete(&store, &row, rev),
-            _ => Ok(()),
-        }
+    let k = key.clone();
+    tokio::task::spawn_blocking(move || match crate::records::durable::get(&store, &k)? {
+        Some((row, rev)) if row.id == id => crate::records::durable::delete(&store, &row, rev),
+        _ => Ok(()),
     })
     .await
     .map_err(|e| ApiError::service(format!("the store: {e}")))?

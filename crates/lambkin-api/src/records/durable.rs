@@ -8,18 +8,19 @@ use lambkin_store::{Expect, Op, Store, StoreError};
 
 use super::{all_rows, read_row, values, Stored, DURABLE};
 
-fn key(region: &str, function: &str, name: &str) -> String {
+/// The key of an execution.
+pub(crate) fn key(region: &str, function: &str, name: &str) -> String {
     format!("{region}/{function}/{name}")
 }
 
-/// An execution and its store revision.
-pub(crate) fn get(
-    store: &Store,
-    region: &str,
-    function: &str,
-    name: &str,
-) -> Result<Option<(Execution, u64)>, StoreError> {
-    read_row(store, DURABLE, &key(region, function, name))
+/// The key of an execution's row.
+pub(crate) fn key_of(e: &Execution) -> String {
+    key(&e.region, &e.function, &e.name)
+}
+
+/// The execution under a key and its store revision.
+pub(crate) fn get(store: &Store, key: &str) -> Result<Option<(Execution, u64)>, StoreError> {
+    read_row(store, DURABLE, key)
 }
 
 /// Every execution of a function, in name order.
@@ -44,19 +45,14 @@ pub(crate) fn all(store: &Store) -> Result<Vec<Stored<Execution>>, StoreError> {
 
 /// Stores a new execution; `Conflict` when one of that name exists.
 pub(crate) fn create(store: &Store, e: &Execution) -> Result<(), StoreError> {
-    store.apply(vec![Op::put_json(
-        DURABLE,
-        &key(&e.region, &e.function, &e.name),
-        e,
-        Expect::Absent,
-    )?])
+    store.apply(vec![Op::put_json(DURABLE, &key_of(e), e, Expect::Absent)?])
 }
 
 /// Writes an execution back; `Conflict` if it changed since `revision`.
 pub(crate) fn update(store: &Store, e: &Execution, revision: u64) -> Result<(), StoreError> {
     store.apply(vec![Op::put_json(
         DURABLE,
-        &key(&e.region, &e.function, &e.name),
+        &key_of(e),
         e,
         Expect::Revision(revision),
     )?])
@@ -66,7 +62,7 @@ pub(crate) fn update(store: &Store, e: &Execution, revision: u64) -> Result<(), 
 pub(crate) fn delete(store: &Store, e: &Execution, revision: u64) -> Result<(), StoreError> {
     store.apply(vec![Op::delete(
         DURABLE,
-        &key(&e.region, &e.function, &e.name),
+        &key_of(e),
         Expect::Revision(revision),
     )])
 }
