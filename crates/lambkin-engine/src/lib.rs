@@ -181,8 +181,8 @@ struct Inner {
     retiring: AtomicUsize,
     /// Invokes other hosts of a cluster run, counted against the account's limit with this host's own.
     busy_elsewhere: std::sync::atomic::AtomicU32,
-    /// Answers the Lambda API calls of environments built from now on ([`Engine::set_inside_api`]).
-    inside: std::sync::RwLock<Option<Arc<dyn InsideApi>>>,
+    /// Answers the Lambda API calls of environments built once it is set ([`Engine::set_inside_api`]).
+    inside: std::sync::OnceLock<Arc<dyn InsideApi>>,
 }
 
 /// The engine: cheap to clone.
@@ -302,7 +302,7 @@ impl Engine {
                 returned: tokio::sync::Notify::new(),
                 retiring: AtomicUsize::new(0),
                 busy_elsewhere: std::sync::atomic::AtomicU32::new(0),
-                inside: std::sync::RwLock::new(None),
+                inside: std::sync::OnceLock::new(),
             }),
         };
         let weak = Arc::downgrade(&engine.inner);
@@ -323,17 +323,14 @@ impl Engine {
     }
 
     /// Gives environments built from now on the Lambda API inside (`AWS_ENDPOINT_URL_LAMBDA` on their own
-    /// loopback, and credentials of their own), answered by `api`. Without it they get neither.
+    /// loopback, and credentials of their own), answered by `api`. Without it they get neither. Set once: a
+    /// later call changes nothing.
     pub fn set_inside_api(&self, api: Arc<dyn InsideApi>) {
-        *self.inner.inside.write().unwrap_or_else(|p| p.into_inner()) = Some(api);
+        let _ = self.inner.inside.set(api);
     }
 
     fn inside_api(&self) -> Option<Arc<dyn InsideApi>> {
-        self.inner
-            .inside
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.inner.inside.get().cloned()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
