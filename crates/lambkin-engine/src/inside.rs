@@ -15,7 +15,8 @@ pub use lambkin_wire::{ApiAnswer, ApiCall};
 use tokio::sync::Semaphore;
 
 /// Who makes a call: the function version of the environment it came from. Known from the channel it came
-/// on, never from what the request says (its credentials are not checked).
+/// on, never from what the request says (the init forwards only calls that carry the environment's session
+/// token; their signatures are not checked).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InsideCaller {
     /// The function's name.

@@ -75,7 +75,7 @@ pub async fn serve(fd: OwnedFd) -> Result<(), String> {
             .local_addr()
             .map_err(|e| format!("cannot start the Lambda API: {e}"))?;
         lambda_api::advertise(&mut start.start, addr);
-        let calls = Calls::new(out_tx.clone());
+        let calls = Calls::new(out_tx.clone(), &start.start);
         tokio::spawn(lambda_api::serve(listener, calls.clone()));
         Some(calls)
     } else {

@@ -1,7 +1,9 @@
 //! The Lambda API inside the environment (`AWS_ENDPOINT_URL_LAMBDA`): an HTTP listener on the environment's
 //! own loopback whose every request goes to the host as `InitMessage::ApiCall`, as received (hop-by-hop headers
-//! aside), and is answered with the host's `HostMessage::ApiAnswer`. The init decides nothing about a call: the
-//! host knows the caller by its channel and scopes what it may do.
+//! aside), and is answered with the host's `HostMessage::ApiAnswer`. The init decides nothing about a call but
+//! that it comes from the function: it must carry the environment's session token (`X-Amz-Security-Token`, which
+//! the SDKs send with the credentials the environment gives them), as under `--isolation process` any process
+//! of the host can reach this listener. The host knows the caller by its channel and scopes what it may do.
 //!
 //! The port is ephemeral (environments of `--isolation process` share the host's loopback), so the listener is
 //! bound before the runtime's and extensions' environments are final ([`advertise`]), and before any process
@@ -73,6 +75,8 @@ struct Inner {
     pending: Mutex<HashMap<u64, oneshot::Sender<Answer>>>,
     to_host: mpsc::UnboundedSender<(InitMessage, Bytes)>,
     timeout: Duration,
+    /// The environment's `AWS_SESSION_TOKEN`, which every call must carry; none given, none is asked for.
+    token: Option<String>,
 }
 
 /// Takes a call's entry off the table when its request ends, answered or not (a client that went away).
@@ -88,13 +92,15 @@ impl Drop for Waiting<'_> {
 }
 
 impl Calls {
-    /// Calls that go to the host through `to_host` (the control channel's outgoing queue).
-    pub fn new(to_host: mpsc::UnboundedSender<(InitMessage, Bytes)>) -> Self {
-        Self::with_timeout(to_host, ANSWER_TIMEOUT)
+    /// Calls that go to the host through `to_host` (the control channel's outgoing queue), from the runtime
+    /// and extensions that `start` gives a session token (`AWS_SESSION_TOKEN`).
+    pub fn new(to_host: mpsc::UnboundedSender<(InitMessage, Bytes)>, start: &StartConfig) -> Self {
+        Self::with_timeout(to_host, session_token(start), ANSWER_TIMEOUT)
     }
 
     fn with_timeout(
         to_host: mpsc::UnboundedSender<(InitMessage, Bytes)>,
+        token: Option<String>,
         timeout: Duration,
     ) -> Self {
         Self {
@@ -103,8 +109,20 @@ impl Calls {
                 pending: Mutex::default(),
                 to_host,
                 timeout,
+                token,
             }),
         }
+    }
+
+    /// Whether `headers` carry the environment's session token (any do if it has none).
+    fn signed(&self, headers: &http::HeaderMap) -> bool {
+        let Some(token) = &self.inner.token else {
+            return true;
+        };
+        headers
+            .get_all(SECURITY_TOKEN)
+            .iter()
+            .any(|v| same(v.as_bytes(), token.as_bytes()))
     }
 
     fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<u64, oneshot::Sender<Answer>>> {
@@ -121,6 +139,13 @@ impl Calls {
     /// Sends one call to the host and waits for its answer.
     async fn forward(&self, req: Request<Incoming>) -> ApiAnswer {
         let (parts, body) = req.into_parts();
+        if !self.signed(&parts.headers) {
+            return ApiAnswer::error(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            );
+        }
         let target = parts
             .uri
             .path_and_query()
@@ -186,6 +211,23 @@ impl Calls {
             ),
         }
     }
+}
+
+/// The header the SDKs send a session token in.
+const SECURITY_TOKEN: &str = "x-amz-security-token";
+
+/// The session token `start` gives the runtime.
+fn session_token(start: &StartConfig) -> Option<String> {
+    start
+        .runtime_env
+        .iter()
+        .find(|(k, _)| k == "AWS_SESSION_TOKEN")
+        .map(|(_, v)| v.clone())
+}
+
+/// `a == b`, in a time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
 
 fn unavailable() -> ApiAnswer {
@@ -286,7 +328,7 @@ mod tests {
     #[tokio::test]
     async fn a_request_goes_to_the_host_as_received_and_its_answer_comes_back() {
         let (tx, mut host) = mpsc::unbounded_channel();
-        let calls = Calls::new(tx);
+        let calls = Calls::with_timeout(tx, None, ANSWER_TIMEOUT);
         let addr = listening(calls.clone()).await;
         let answering = tokio::spawn(async move {
             let (msg, body) = host.recv().await.expect("call");
@@ -338,7 +380,7 @@ mod tests {
     #[tokio::test]
     async fn too_large_bodies_unanswered_calls_and_a_gone_host_get_lambdas_errors() {
         let (tx, mut host) = mpsc::unbounded_channel();
-        let calls = Calls::with_timeout(tx, Duration::from_millis(100));
+        let calls = Calls::with_timeout(tx, None, Duration::from_millis(100));
         let addr = listening(calls.clone()).await;
         // Refused before the host hears of it.
         let big = format!(
@@ -372,6 +414,53 @@ mod tests {
         drop(host);
         let got = request(addr, get).await;
         assert!(got.starts_with("HTTP/1.1 503 "), "{got}");
+    }
+
+    #[tokio::test]
+    async fn only_calls_with_the_environments_session_token_reach_the_host() {
+        let (tx, mut host) = mpsc::unbounded_channel();
+        let mut start = crate::control::tests::start_config(Vec::new());
+        start
+            .runtime_env
+            .push(("AWS_SESSION_TOKEN".into(), "the-token".into()));
+        let calls = Calls::new(tx, &start);
+        let addr = listening(calls.clone()).await;
+        let get = |token: &str| {
+            format!(
+                "GET /2015-03-31/functions/f HTTP/1.1\r\nHost: h\r\nConnection: close\r\n{token}\r\n"
+            )
+        };
+        for refused in [
+            "",
+            "X-Amz-Security-Token: another-token\r\n",
+            "X-Amz-Security-Token: the-toke\r\n",
+        ] {
+            let got = request(addr, get(refused).as_bytes()).await;
+            assert!(got.starts_with("HTTP/1.1 403 "), "{got}");
+            assert!(
+                got.to_ascii_lowercase()
+                    .contains("x-amzn-errortype: unrecognizedclientexception\r\n"),
+                "{got}"
+            );
+            assert!(
+                got.ends_with(
+                    r#"{"Type":"User","message":"The security token included in the request is invalid."}"#
+                ),
+                "{got}"
+            );
+            assert!(host.try_recv().is_err(), "{refused:?} reached the host");
+        }
+        let answering = tokio::spawn(async move {
+            let (msg, _) = host.recv().await.expect("call");
+            let InitMessage::ApiCall { call_id, .. } = msg else {
+                panic!("{msg:?}")
+            };
+            calls.answer(call_id, 200, Vec::new(), Bytes::from_static(b"ok"));
+        });
+        let got = request(addr, get("X-Amz-Security-Token: the-token\r\n").as_bytes()).await;
+        answering.await.expect("host");
+        assert!(got.starts_with("HTTP/1.1 200 "), "{got}");
+        assert!(got.ends_with("\r\n\r\nok"), "{got}");
     }
 
     #[test]
