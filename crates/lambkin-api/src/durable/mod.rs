@@ -70,6 +70,15 @@ pub(crate) fn missing(arn: &str) -> DurableError {
     DurableError::NotFound(format!("Durable execution {arn} not found."))
 }
 
+/// The row under a key and its revision, read off the runtime's threads.
+async fn row(service: &Service, key: &str) -> ApiResult<Option<(Execution, u64)>> {
+    let (store, key) = (service.store.clone(), key.to_owned());
+    tokio::task::spawn_blocking(move || records::durable::get(&store, &key))
+        .await
+        .map_err(|e| ApiError::service(format!("the store: {e}")))?
+        .map_err(store_error)
+}
+
 /// Why a change finds no execution to change under its key.
 #[derive(Debug, PartialEq)]
 enum Missing {
@@ -100,13 +109,7 @@ pub(crate) async fn change<T>(
 ) -> ApiResult<(T, Execution)> {
     let state = &service.durable;
     let _guard = state.lock(key).await;
-    let store = service.store.clone();
-    let k = key.to_owned();
-    let row = tokio::task::spawn_blocking(move || records::durable::get(&store, &k))
-        .await
-        .map_err(|e| ApiError::service(format!("the store: {e}")))?
-        .map_err(store_error)?;
-    let (mut e, revision) = match found(row, id) {
+    let (mut e, revision) = match found(row(service, key).await?, id) {
         Ok(row) => row,
         Err(missing) => {
             drop(_guard);
@@ -541,12 +544,21 @@ async fn timers(service: Arc<Service>) {
 /// failed invocation's retry — or, ended, the end of its retention.
 async fn wake(service: &Arc<Service>, key: &str) {
     let now = now_ms();
-    let mut expired = None;
+    // An ended execution whose retention ran out goes at once (a change would arm its passed expiry again).
+    let expired = match row(service, key).await {
+        Ok(row) => row
+            .map(|(e, _)| e)
+            .filter(|e| e.status.is_terminal() && e.expires_ms().is_some_and(|x| x <= now)),
+        Err(err) => return retry_wake(service, key, &err),
+    };
+    if let Some(e) = expired {
+        if let Err(err) = remove(service, key, &e.id).await {
+            retry_wake(service, key, &err);
+        }
+        return;
+    }
     let r = change(service, key, None, true, |e| {
         if e.status.is_terminal() {
-            if e.expires_ms().is_some_and(|x| x <= now) {
-                expired = Some(e.clone());
-            }
             return Ok(((), Vec::new()));
         }
         let mut effects = Vec::new();
@@ -558,28 +570,38 @@ async fn wake(service: &Arc<Service>, key: &str) {
     })
     .await;
     match r {
-        Err(e) if e.status == StatusCode::NOT_FOUND => return,
-        Err(e) => {
-            tracing::warn!("durable execution {key}: {}", e.message);
-            service.durable.arm(key, Some(now_ms() + 1000));
-            return;
-        }
+        Err(e) if e.status == StatusCode::NOT_FOUND => {}
+        Err(e) => retry_wake(service, key, &e),
         Ok(_) => {}
     }
-    if let Some(e) = expired {
-        let _guard = service.durable.lock(key).await;
-        let store = service.store.clone();
-        let _ = tokio::task::spawn_blocking(move || {
-            if let Ok(Some((row, rev))) = records::durable::get(&store, &key_of(&e)) {
-                if row.id == e.id {
-                    let _ = records::durable::delete(&store, &row, rev);
-                }
-            }
-        })
-        .await;
-        drop(_guard);
+}
+
+/// A wake that failed (the store did): its timer tries again in a second.
+fn retry_wake(service: &Service, key: &str, err: &ApiError) {
+    tracing::warn!("durable execution {key}: {}", err.message);
+    service.durable.arm(key, Some(now_ms() + 1000));
+}
+
+/// Deletes an execution's row, under its lock, and forgets its key (`DeleteDurableExecution`, the end of its
+/// retention). Only the execution of that id: another that reused the name since stays, its timer and lock too.
+pub(crate) async fn remove(service: &Arc<Service>, key: &str, id: &str) -> ApiResult<()> {
+    let guard = service.durable.lock(key).await;
+    let (store, k, id) = (service.store.clone(), key.to_owned(), id.to_owned());
+    let removed = tokio::task::spawn_blocking(move || match records::durable::get(&store, &k)? {
+        Some((row, rev)) if row.id == id => {
+            records::durable::delete(&store, &row, rev).map(|()| true)
+        }
+        Some(_) => Ok(false),
+        None => Ok(true),
+    })
+    .await
+    .map_err(|e| ApiError::service(format!("the store: {e}")))?
+    .map_err(store_error)?;
+    drop(guard);
+    if removed {
         service.durable.forget(key);
     }
+    Ok(())
 }
 
 #[cfg(test)]

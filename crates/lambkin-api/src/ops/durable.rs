@@ -411,20 +411,7 @@ pub(crate) async fn delete(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
             e.status.as_str()
         )));
     }
-    let key = crate::records::durable::key_of(&e);
-    let guard = ctx.service.durable.lock(&key).await;
-    let store = ctx.service.store.clone();
-    let id = e.id.clone();
-    let k = key.clone();
-    tokio::task::spawn_blocking(move || match crate::records::durable::get(&store, &k)? {
-        Some((row, rev)) if row.id == id => crate::records::durable::delete(&store, &row, rev),
-        _ => Ok(()),
-    })
-    .await
-    .map_err(|e| ApiError::service(format!("the store: {e}")))?
-    .map_err(|e| ApiError::service(format!("the store: {e}")))?;
-    drop(guard);
-    ctx.service.durable.forget(&key);
+    durable::remove(&ctx.service, &crate::records::durable::key_of(&e), &e.id).await?;
     Ok(Reply::Json(
         StatusCode::ACCEPTED,
         json!({"DeletionRequestTimestamp": now_ms() as f64 / 1000.0}),
