@@ -10,6 +10,7 @@ import base64
 import http.client
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -297,24 +298,35 @@ class Lines:
     For long-running commands such as `lambkin dev`."""
 
     def __init__(self, proc: subprocess.Popen):
-        import queue
-
         self.proc = proc
         self.seen: list[str] = []
         self._queue: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [self._queue.put(line) for line in proc.stdout], daemon=True).start()
+        self._reader = threading.Thread(target=lambda: [self._queue.put(line) for line in proc.stdout], daemon=True)
+        self._reader.start()
 
     def wait(self, pred, timeout: float = 120) -> str:
-        import queue
-
         end = time.time() + timeout
         while time.time() < end:
             try:
                 line = self._queue.get(timeout=0.5)
             except queue.Empty:
+                if self.proc.poll() is not None:
+                    self._drain()
                 assert self.proc.poll() is None, "".join(self.seen)
                 continue
             self.seen.append(line)
             if pred(line):
                 return line
+        self._drain()
         raise TimeoutError("".join(self.seen))
+
+    def _drain(self) -> None:
+        """Adds to `seen` what the command wrote and `wait` has not read, for a complete failure message (once
+        the command has exited, all it wrote)."""
+        if self.proc.poll() is not None:
+            self._reader.join(timeout=1)
+        while True:
+            try:
+                self.seen.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
