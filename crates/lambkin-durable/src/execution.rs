@@ -54,19 +54,6 @@ impl ExecutionStatus {
     pub fn is_terminal(self) -> bool {
         !matches!(self, ExecutionStatus::Running | ExecutionStatus::Paused)
     }
-
-    /// A status as botocore spells it.
-    pub fn parse(s: &str) -> Option<ExecutionStatus> {
-        Some(match s {
-            "RUNNING" => ExecutionStatus::Running,
-            "SUCCEEDED" => ExecutionStatus::Succeeded,
-            "FAILED" => ExecutionStatus::Failed,
-            "TIMED_OUT" => ExecutionStatus::TimedOut,
-            "STOPPED" => ExecutionStatus::Stopped,
-            "PAUSED" => ExecutionStatus::Paused,
-            _ => return None,
-        })
-    }
 }
 
 /// Why a request about an execution was refused, with Lambda's words.

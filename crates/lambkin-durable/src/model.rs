@@ -21,18 +21,6 @@ pub enum OpType {
 }
 
 impl OpType {
-    /// The word history events use (`Step` in `StepStarted`).
-    pub fn event_word(self) -> &'static str {
-        match self {
-            OpType::Execution => "Execution",
-            OpType::Context => "Context",
-            OpType::Step => "Step",
-            OpType::Wait => "Wait",
-            OpType::Callback => "Callback",
-            OpType::ChainedInvoke => "ChainedInvoke",
-        }
-    }
-
     /// As botocore spells it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -258,8 +246,6 @@ pub struct OperationUpdate {
 /// What the service keeps of a callback besides its public details.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallbackTimers {
-    /// `TimeoutSeconds` (0: none).
-    pub timeout_s: u64,
     /// `HeartbeatTimeoutSeconds` (0: none).
     pub heartbeat_s: u64,
     /// When it times out, Unix ms.

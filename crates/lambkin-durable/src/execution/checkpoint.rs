@@ -329,7 +329,6 @@ impl Execution {
                 let op = &mut self.ops[i];
                 op.callback_id = Some(id.clone());
                 op.callback = Some(CallbackTimers {
-                    timeout_s,
                     heartbeat_s,
                     deadline_ms: (timeout_s > 0).then(|| now + timeout_s * 1000),
                     heartbeat_deadline_ms: (heartbeat_s > 0).then(|| now + heartbeat_s * 1000),
