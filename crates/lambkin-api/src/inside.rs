@@ -1,8 +1,10 @@
 //! The Lambda API as functions see it from inside their environment: the engine hands over each call its init
 //! forwarded (`lambkin_engine::InsideApi`), and it runs through the same routes and operations as any request,
-//! scoped to what the calling function may do — its own durable executions' checkpoints and state, callbacks,
-//! and invoking functions (what Lambda functions commonly do with their execution role). Anything else is
-//! `AccessDeniedException`, as an execution role without the permission would have it.
+//! scoped to what the calling function may do — its own durable executions (checkpoints, state, the execution
+//! and its history: `CheckpointDurableExecution`, `GetDurableExecutionState`, `GetDurableExecution`,
+//! `GetDurableExecutionHistory`), callbacks, and invoking functions (what Lambda functions commonly do with their
+//! execution role). Anything else is `AccessDeniedException`, as an execution role without the permission would
+//! have it.
 
 use std::sync::{Arc, Weak};
 
