@@ -602,7 +602,7 @@ impl Execution {
     }
 
     /// `GetDurableExecution`'s body.
-    pub fn describe(&self, include_data: bool, durable_config: Value) -> Value {
+    pub fn describe(&self, include_data: bool) -> Value {
         let mut o = json!({
             "DurableExecutionArn": self.arn,
             "DurableExecutionName": self.name,
@@ -611,7 +611,10 @@ impl Execution {
             "Status": self.status.as_str(),
             "Version": self.version,
             "ExecutionDataIncluded": include_data,
-            "DurableConfig": durable_config,
+            "DurableConfig": {
+                "ExecutionTimeout": self.timeout_s,
+                "RetentionPeriodInDays": self.retention_days,
+            },
         });
         if let Some(e) = self.end_ms {
             o["EndTimestamp"] = history::time(e);

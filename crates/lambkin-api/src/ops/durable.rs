@@ -255,9 +255,7 @@ fn parse_time(s: &str) -> ApiResult<u64> {
 pub(crate) async fn get(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     let e = read(ctx, &c.target, true)?;
     let include = c.flag("IncludeExecutionData").unwrap_or(true);
-    let config =
-        json!({"ExecutionTimeout": e.timeout_s, "RetentionPeriodInDays": e.retention_days});
-    Ok(Reply::Json(StatusCode::OK, e.describe(include, config)))
+    Ok(Reply::Json(StatusCode::OK, e.describe(include)))
 }
 
 /// `GetDurableExecutionHistory`.

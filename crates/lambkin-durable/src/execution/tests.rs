@@ -497,3 +497,14 @@ fn paused_during_an_invocation_it_is_invoked_again_once_resumed() {
     e.resume(None, 200).expect("resumes");
     assert!(e.needs_invocation(200));
 }
+
+#[test]
+fn describe_reports_the_executions_own_durable_config() {
+    let e = new_exec(0);
+    let d = e.describe(false);
+    assert_eq!(
+        d["DurableConfig"],
+        json!({"ExecutionTimeout": 3600, "RetentionPeriodInDays": 7})
+    );
+    assert!(d.get("InputPayload").is_none());
+}
