@@ -332,12 +332,9 @@ pub(crate) async fn checkpoint(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
     }
 }
 
+/// An `ErrorObject` body (`None`: empty, or an object with no member).
 fn error_payload(c: &DurableCall) -> ApiResult<Option<ErrorObject>> {
-    if c.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let e: ErrorObject = serde_json::from_slice(&c.body)
-        .map_err(|e| ApiError::invalid(format!("Invalid request: {e}")))?;
+    let e: ErrorObject = json_body(c)?;
     Ok(Some(e).filter(|e| *e != ErrorObject::default()))
 }
 
