@@ -499,8 +499,10 @@ pub(crate) fn start(service: &Arc<Service>) {
             let key = key_of(&e);
             if e.status.is_terminal() {
                 service.durable.arm(&key, e.expires_ms());
-                if let Some(parent) = &e.parent {
-                    child_ended(&service, parent, &e).await;
+                // Reported again: the parent may have missed it (a parent that has the answer changes nothing).
+                if let Some(parent) = e.parent.clone() {
+                    let service = service.clone();
+                    tokio::spawn(async move { child_ended(&service, &parent, &e).await });
                 }
                 continue;
             }
