@@ -338,7 +338,7 @@ fn error_payload(c: &DurableCall) -> ApiResult<Option<ErrorObject>> {
     Ok(Some(e).filter(|e| *e != ErrorObject::default()))
 }
 
-/// The execution's key and id from its ARN, or `ResourceNotFoundException`/`InvalidParameterValueException`.
+/// The execution's key and id from its ARN, or `InvalidParameterValueException` for an ARN that is not one.
 fn located(arn: &str) -> ApiResult<(String, String)> {
     locate(arn).map_err(api_error)
 }

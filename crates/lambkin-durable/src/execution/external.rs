@@ -134,9 +134,8 @@ impl Execution {
         true
     }
 
-    /// Records the durable execution a chained invoke started.
-    /// Its `ChainedInvokeStarted` event names the child (`DurableExecutionArn`), as the service records it once
-    /// the child exists.
+    /// Records the durable execution a chained invoke started, and names it (`DurableExecutionArn`) in the
+    /// operation's `ChainedInvokeStarted` event, as the service records it once the child exists.
     pub fn chained_child(&mut self, op_id: &str, child_arn: &str) {
         if let Some(i) = self.find(op_id) {
             if let Some(t) = &mut self.ops[i].target {

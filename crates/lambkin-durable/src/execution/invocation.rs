@@ -108,9 +108,10 @@ impl Execution {
         Ok(o)
     }
 
-    /// Whether it should be invoked now: it is running and has never been invoked, or an invocation was cut
-    /// short (it was running when the service stopped), or a failed invocation's retry is due, or an operation
-    /// changed that the handler has not seen.
+    /// Whether it should be invoked now: it is running and has never been invoked, or an invocation is recorded
+    /// (`invocation` is set: one runs now — the service keeps to one at a time, so that one is not doubled — or
+    /// one was cut short when the service stopped, and runs again), or a failed invocation's retry is due, or an
+    /// operation changed that the handler has not seen.
     pub fn needs_invocation(&self, now: u64) -> bool {
         self.status == ExecutionStatus::Running
             && (self.invocations == 0
