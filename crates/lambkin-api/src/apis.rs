@@ -3,10 +3,9 @@
 //! /lambkin/v1/stacks/{stack}`, kept in the store), planned by `lambkin-sam`, answered by `lambkin-apigw`'s rules
 //! (routes, events, CORS, Lambda authorizers, responses), each integration invoked through the one invoke path.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -17,6 +16,7 @@ use lambkin_apigw::{
 };
 use lambkin_sam::{AuthorizerKind, AuthorizerRequest, Plan, RouteAuth};
 
+use crate::gateway_state::Served;
 use crate::invoke::{self, Call, Target};
 use crate::names::Arns;
 use crate::records;
@@ -24,56 +24,6 @@ use crate::service::Service;
 
 /// The largest request body API Gateway takes (10 MB).
 const MAX_BODY: usize = 10 * 1024 * 1024;
-
-/// How many authorizer answers one API keeps at most; past it, expired answers are dropped first and new
-/// answers are not kept until there is room (the authorizer is invoked instead).
-const KEPT_ANSWERS_MAX: usize = 10_000;
-
-/// An API served, with the authorizer answers it keeps for their `ReauthorizeEvery` (a rebuild, after a
-/// deploy that may change the authorizers, starts with none).
-pub(crate) struct Served {
-    api: lambkin_apigw::Api,
-    /// An authorizer call's cache key → when its answer expires, and the answer.
-    answers: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
-}
-
-impl Served {
-    fn new(api: lambkin_apigw::Api) -> Self {
-        Self {
-            api,
-            answers: Mutex::default(),
-        }
-    }
-
-    /// The answer kept under `key`, while it is fresh.
-    fn kept(&self, key: &str) -> Option<Vec<u8>> {
-        let answers = self
-            .answers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        answers
-            .get(key)
-            .filter(|(expires, _)| *expires > Instant::now())
-            .map(|(_, answer)| answer.clone())
-    }
-
-    /// Keeps an authorizer's answer under `key` for `ttl_seconds`.
-    fn keep(&self, key: &str, ttl_seconds: u32, answer: &[u8]) {
-        let now = Instant::now();
-        let mut answers = self
-            .answers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if answers.len() >= KEPT_ANSWERS_MAX {
-            answers.retain(|_, (expires, _)| *expires > now);
-            if answers.len() >= KEPT_ANSWERS_MAX {
-                return;
-            }
-        }
-        let expires = now + Duration::from_secs(u64::from(ttl_seconds));
-        answers.insert(key.to_owned(), (expires, answer.to_vec()));
-    }
-}
 
 /// The APIs a plan declares, as `lambkin-apigw` takes them (routes name functions by their physical names);
 /// warnings for what is not carried out (IAM, Cognito and JWT authorization, API keys).

@@ -18,6 +18,7 @@ mod durable_state;
 pub mod efs;
 pub mod error;
 mod esm;
+mod gateway_state;
 mod images;
 mod inside;
 mod invoke;

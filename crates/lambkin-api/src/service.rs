@@ -46,7 +46,7 @@ pub struct Service {
     /// Durable executions' locks, timers, running invocations and waiters (`durable.rs` drives them).
     pub(crate) durable: crate::durable_state::DurableState,
     /// The APIs served on `--api-listen` (`apis.rs` builds them from the registered stacks).
-    pub(crate) apis: std::sync::RwLock<Vec<Arc<crate::apis::Served>>>,
+    pub(crate) apis: std::sync::RwLock<Vec<Arc<crate::gateway_state::Served>>>,
 }
 
 impl Service {

@@ -212,6 +212,7 @@ fn the_plumbing_is_made_of_leaves() {
     let leaves = [
         "service",
         "durable_state",
+        "gateway_state",
         "observe",
         "traces",
         "pollers",
