@@ -18,6 +18,8 @@ pub const MAX_ERROR_BYTES: usize = 32_768;
 pub const PAGE_BYTES: usize = 5 * 1024 * 1024;
 /// Invocations that failed (crashed, timed out, answered nothing valid) in a row before the execution fails.
 pub const MAX_FAILED_INVOCATIONS: u32 = 6;
+/// How long a `PauseDurableExecution` repeated with the same `ClientToken` is answered without pausing again.
+pub const PAUSE_TOKEN_MS: u64 = 15 * 60 * 1000;
 
 /// `ExecutionStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +213,19 @@ pub struct Execution {
     /// Why (`PauseDurableExecution`'s `Reason`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pause_reason: Option<String>,
+    /// Whether the pause also stopped the `ExecutionTimeout` (`ExecutionTimeoutPaused`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub timeout_paused: bool,
+    /// The pause's `ClientToken` (a repeated request with it is answered without pausing again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pause_client_token: Option<String>,
+    /// How long the `ExecutionTimeout` stood still in pauses that ended, ms: its deadline moves back as much.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeout_paused_ms: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// What the handler's invocation came to, as the service saw it.
@@ -375,6 +390,9 @@ impl Execution {
             trace_header: n.trace_header,
             paused_ms: None,
             pause_reason: None,
+            timeout_paused: false,
+            pause_client_token: None,
+            timeout_paused_ms: 0,
         }
     }
 
@@ -393,10 +411,17 @@ impl Execution {
             .map(|e| e + u64::from(self.retention_days) * 86_400_000)
     }
 
-    /// When its `ExecutionTimeout` runs out.
+    /// When its `ExecutionTimeout` runs out: its start, plus the timeout, plus the time the timeout stood still
+    /// in pauses that ended (a pause that stops the timeout moves it back again when it is resumed).
     pub fn timeout_at_ms(&self) -> u64 {
         self.start_ms
             .saturating_add(self.timeout_s.saturating_mul(1000))
+            .saturating_add(self.timeout_paused_ms)
+    }
+
+    /// Whether the `ExecutionTimeout` stands still now (paused with `ExecutionTimeoutPaused`).
+    pub fn timeout_stands_still(&self) -> bool {
+        self.status == ExecutionStatus::Paused && self.timeout_paused
     }
 
     /// `CheckpointDurableExecution`: validates the updates against the log as it stands, applies them, completes
@@ -471,6 +496,8 @@ impl Execution {
         self.error = error;
         self.paused_ms = None;
         self.pause_reason = None;
+        self.timeout_paused = false;
+        self.pause_client_token = None;
         let (op_status, event_type) = match status {
             ExecutionStatus::Succeeded => (OpStatus::Succeeded, "ExecutionSucceeded"),
             ExecutionStatus::TimedOut => (OpStatus::TimedOut, "ExecutionTimedOut"),
@@ -553,13 +580,13 @@ impl Execution {
         changed
     }
 
-    /// The next moment something of it comes due: its timeout, a wait's end, a step's next attempt, a
-    /// callback's timeouts.
+    /// The next moment something of it comes due: its timeout (unless it stands still), a wait's end, a step's
+    /// next attempt, a callback's timeouts.
     pub fn next_due(&self) -> Option<u64> {
         if self.status.is_terminal() {
             return None;
         }
-        let mut due = Some(self.timeout_at_ms());
+        let mut due = (!self.timeout_stands_still()).then(|| self.timeout_at_ms());
         let mut consider = |t: Option<u64>| {
             if let Some(t) = t {
                 due = Some(due.map_or(t, |d: u64| d.min(t)));
@@ -585,9 +612,9 @@ impl Execution {
         due
     }
 
-    /// Times the execution out when its `ExecutionTimeout` ran out by `now`.
+    /// Times the execution out when its `ExecutionTimeout` ran out by `now` (not while it stands still).
     pub fn time_out_if_due(&mut self, now: u64) -> bool {
-        if self.status.is_terminal() || now < self.timeout_at_ms() {
+        if self.status.is_terminal() || self.timeout_stands_still() || now < self.timeout_at_ms() {
             return false;
         }
         let error = ErrorObject {
@@ -619,6 +646,7 @@ impl Execution {
         if let Some(e) = self.end_ms {
             o["EndTimestamp"] = history::time(e);
         } else {
+            // Paused with its timeout standing still: the deadline as it stood at the pause.
             o["ExpectedExecutionTimeoutTimestamp"] = history::time(self.timeout_at_ms());
         }
         if include_data {
@@ -634,8 +662,10 @@ impl Execution {
             o["TraceHeader"] = json!({"XAmznTraceId": t});
         }
         if let Some(p) = self.paused_ms {
-            o["PauseDetails"] =
-                json!({"PauseRequestTimestamp": history::time(p), "ExecutionTimeoutPaused": false});
+            o["PauseDetails"] = json!({
+                "PauseRequestTimestamp": history::time(p),
+                "ExecutionTimeoutPaused": self.timeout_paused,
+            });
         }
         o
     }

@@ -370,12 +370,26 @@ struct ReasonInput {
     reason: Option<String>,
 }
 
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct PauseInput {
+    reason: Option<String>,
+    #[serde(default)]
+    execution_timeout_paused: bool,
+    client_token: Option<String>,
+}
+
 /// `PauseDurableExecution`.
 pub(crate) async fn pause(ctx: &Ctx, c: DurableCall) -> ApiResult<Reply> {
-    let input: ReasonInput = json_body(&c)?;
+    let input: PauseInput = json_body(&c)?;
     let (key, id) = located(&c.target)?;
     durable::change(&ctx.service, &key, Some(&id), false, |e| {
-        e.pause(input.reason.as_deref(), now_ms())?;
+        e.pause(
+            input.reason.as_deref(),
+            input.execution_timeout_paused,
+            input.client_token.as_deref(),
+            now_ms(),
+        )?;
         Ok(((), Vec::new()))
     })
     .await?;

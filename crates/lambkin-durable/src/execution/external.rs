@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{event, invalid, DurableError, Execution, ExecutionStatus};
+use super::{event, invalid, DurableError, Execution, ExecutionStatus, PAUSE_TOKEN_MS};
 use crate::history;
 use crate::model::{ChainedTarget, ErrorObject, OpStatus, OpType};
 
@@ -173,8 +173,27 @@ impl Execution {
         now
     }
 
-    /// `PauseDurableExecution`: no new invocation starts until it is resumed.
-    pub fn pause(&mut self, reason: Option<&str>, now: u64) -> Result<(), DurableError> {
+    /// `PauseDurableExecution`: no new invocation starts until it is resumed; `timeout_paused`
+    /// (`ExecutionTimeoutPaused`): its `ExecutionTimeout` stands still meanwhile too. A request repeated with the
+    /// pause's `ClientToken` and the same members within [`PAUSE_TOKEN_MS`] succeeds without pausing again.
+    pub fn pause(
+        &mut self,
+        reason: Option<&str>,
+        timeout_paused: bool,
+        client_token: Option<&str>,
+        now: u64,
+    ) -> Result<(), DurableError> {
+        let repeated = self.status == ExecutionStatus::Paused
+            && client_token.is_some()
+            && self.pause_client_token.as_deref() == client_token
+            && self.pause_reason.as_deref() == reason
+            && self.timeout_paused == timeout_paused
+            && self
+                .paused_ms
+                .is_some_and(|p| now < p.saturating_add(PAUSE_TOKEN_MS));
+        if repeated {
+            return Ok(());
+        }
         if self.status != ExecutionStatus::Running {
             return Err(DurableError::Conflict(format!(
                 "Durable execution {} is {} and cannot be paused.",
@@ -185,8 +204,12 @@ impl Execution {
         self.status = ExecutionStatus::Paused;
         self.paused_ms = Some(now);
         self.pause_reason = reason.map(str::to_owned);
-        let mut d =
-            json!({"PauseRequestTimestamp": history::time(now), "ExecutionTimeoutPaused": false});
+        self.timeout_paused = timeout_paused;
+        self.pause_client_token = client_token.map(str::to_owned);
+        let mut d = json!({
+            "PauseRequestTimestamp": history::time(now),
+            "ExecutionTimeoutPaused": timeout_paused,
+        });
         if let Some(r) = reason {
             d["Reason"] = json!({"Payload": r, "Truncated": false});
         }
@@ -195,7 +218,8 @@ impl Execution {
         Ok(())
     }
 
-    /// `ResumeDurableExecution`.
+    /// `ResumeDurableExecution`: invocations start again; a timeout that stood still runs again from where it
+    /// stopped (its deadline moves back by the time paused).
     pub fn resume(&mut self, reason: Option<&str>, now: u64) -> Result<(), DurableError> {
         if self.status != ExecutionStatus::Paused {
             return Err(DurableError::Conflict(format!(
@@ -204,9 +228,15 @@ impl Execution {
                 self.status.as_str()
             )));
         }
+        if self.timeout_paused {
+            let paused = now.saturating_sub(self.paused_ms.unwrap_or(now));
+            self.timeout_paused_ms = self.timeout_paused_ms.saturating_add(paused);
+        }
         self.status = ExecutionStatus::Running;
         self.paused_ms = None;
         self.pause_reason = None;
+        self.timeout_paused = false;
+        self.pause_client_token = None;
         let mut d = json!({"ResumeRequestTimestamp": history::time(now)});
         if let Some(r) = reason {
             d["Reason"] = json!({"Payload": r, "Truncated": false});

@@ -399,9 +399,10 @@ fn failed_invocations_back_off_then_fail_the_execution() {
 fn timeout_stop_pause_and_resume_are_guarded() {
     let mut e = new_exec(0);
     assert!(!e.time_out_if_due(3_599_999));
-    e.pause(Some("maintenance"), 10).expect("pauses");
+    e.pause(Some("maintenance"), false, None, 10)
+        .expect("pauses");
     assert!(e.begin_invocation().is_err());
-    assert!(e.pause(None, 11).is_err());
+    assert!(e.pause(None, false, None, 11).is_err());
     e.resume(None, 12).expect("resumes");
     assert!(e.time_out_if_due(3_600_000));
     assert_eq!(e.status, ExecutionStatus::TimedOut);
@@ -484,7 +485,7 @@ fn paused_during_an_invocation_it_is_invoked_again_once_resumed() {
     let mut e = new_exec(0);
     e.begin_invocation().expect("running");
     let id = inv(&e);
-    e.pause(None, 10).expect("pauses");
+    e.pause(None, false, None, 10).expect("pauses");
     let out = br#"{"Status":"PENDING"}"#.to_vec();
     assert_eq!(
         e.finish_invocation(&id, InvocationResult::Answered(out), "r", 0, 20),
@@ -507,4 +508,53 @@ fn describe_reports_the_executions_own_durable_config() {
         json!({"ExecutionTimeout": 3600, "RetentionPeriodInDays": 7})
     );
     assert!(d.get("InputPayload").is_none());
+}
+
+#[test]
+fn a_pause_may_stop_the_execution_timeout_too() {
+    // Timeout 3600 s from 0. Paused at 1000 s with the timeout standing still, resumed at 5000 s: the deadline
+    // moves back by the 4000 s paused.
+    let mut e = new_exec(0);
+    e.pause(Some("hold"), true, Some("t1"), 1_000_000)
+        .expect("pauses");
+    let d = e.describe(true);
+    assert_eq!(d["PauseDetails"]["ExecutionTimeoutPaused"], json!(true));
+    assert_eq!(
+        e.events
+            .last()
+            .map(|v| v.details["ExecutionTimeoutPaused"].clone()),
+        Some(json!(true))
+    );
+    // The timeout does not come due while it stands still.
+    assert_eq!(e.next_due(), None);
+    assert!(!e.time_out_if_due(4_000_000));
+    assert_eq!(e.status, ExecutionStatus::Paused);
+    // The same request again (same ClientToken and members) succeeds without pausing again; another does not.
+    let events = e.events.len();
+    e.pause(Some("hold"), true, Some("t1"), 1_500_000)
+        .expect("the same pause");
+    assert_eq!(e.events.len(), events);
+    assert!(e.pause(Some("hold"), false, Some("t1"), 1_500_000).is_err());
+    assert!(e.pause(Some("hold"), true, Some("t2"), 1_500_000).is_err());
+    assert!(e.pause(Some("hold"), true, None, 1_500_000).is_err());
+    assert!(e
+        .pause(Some("hold"), true, Some("t1"), 1_000_000 + PAUSE_TOKEN_MS)
+        .is_err());
+    e.resume(None, 5_000_000).expect("resumes");
+    assert_eq!(e.timeout_at_ms(), 7_600_000);
+    assert_eq!(e.next_due(), Some(7_600_000));
+    assert!(!e.time_out_if_due(7_599_999));
+    assert!(e.time_out_if_due(7_600_000));
+    assert_eq!(e.status, ExecutionStatus::TimedOut);
+
+    // Without the flag the timeout runs on while paused, and is reported not paused.
+    let mut p = new_exec(0);
+    p.pause(None, false, None, 1_000_000).expect("pauses");
+    assert_eq!(
+        p.describe(false)["PauseDetails"]["ExecutionTimeoutPaused"],
+        json!(false)
+    );
+    assert_eq!(p.next_due(), Some(3_600_000));
+    p.resume(None, 2_000_000).expect("resumes");
+    assert_eq!(p.timeout_at_ms(), 3_600_000);
 }
